@@ -1,0 +1,2 @@
+//! The WebDAV/CalDAV protocol layer.
+pub mod xml;

@@ -1,0 +1,273 @@
+//! Validation of one calendar object resource (RFC 4791 §4.1) and extraction
+//! of the facts the store indexes.
+
+use icalendar::parser::{read_calendar, unfold, Component};
+
+/// What the store keeps about a valid object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub uid: String,
+    /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
+    pub component: String,
+}
+
+/// Why a body is not a valid calendar object resource. The variants map onto
+/// the RFC 4791 preconditions in the HTTP layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IcalError {
+    /// → CALDAV:valid-calendar-data
+    #[error("line {line}: {reason}")]
+    Syntax { line: usize, reason: String },
+    /// → CALDAV:valid-calendar-data
+    #[error("not UTF-8 text")]
+    NotUtf8,
+    /// → CALDAV:valid-calendar-data
+    #[error("not a VCALENDAR object")]
+    NotCalendar,
+    /// → CALDAV:valid-calendar-object-resource
+    #[error("{0}")]
+    NotObjectResource(String),
+}
+
+impl IcalError {
+    /// Whether the problem is iCalendar syntax (valid-calendar-data) rather
+    /// than the one-object-per-resource rules (valid-calendar-object-resource).
+    pub fn is_syntax(&self) -> bool {
+        !matches!(self, IcalError::NotObjectResource(_))
+    }
+}
+
+const OBJECT_KINDS: [&str; 4] = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"];
+
+/// Checks a body and returns its UID and component kind.
+pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| IcalError::NotUtf8)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    check_structure(text)?;
+    let unfolded = unfold(text);
+    let cal = read_calendar(&unfolded).map_err(|e| syntax_error(&e))?;
+    let roots_ok = cal.properties.iter().any(|p| p.name.as_str() == "VERSION")
+        || cal
+            .components
+            .iter()
+            .any(|c| c.name.as_str() != "VCALENDAR");
+    if !roots_ok {
+        return Err(IcalError::NotCalendar);
+    }
+    if cal.properties.iter().any(|p| p.name.as_str() == "METHOD") {
+        return Err(IcalError::NotObjectResource(
+            "METHOD is not allowed in a calendar object resource".into(),
+        ));
+    }
+    let mut uid: Option<String> = None;
+    let mut kind: Option<String> = None;
+    for comp in cal
+        .components
+        .iter()
+        .filter(|c| c.name.as_str() != "VTIMEZONE")
+    {
+        let name = comp.name.as_str().to_ascii_uppercase();
+        if !OBJECT_KINDS.contains(&name.as_str()) {
+            if name.starts_with("X-") {
+                continue;
+            }
+            return Err(IcalError::NotObjectResource(format!(
+                "unexpected component {name}"
+            )));
+        }
+        match &kind {
+            None => kind = Some(name.clone()),
+            Some(k) if *k != name => {
+                return Err(IcalError::NotObjectResource(format!(
+                    "mixes {k} and {name} in one resource"
+                )))
+            }
+            _ => {}
+        }
+        let this_uid = component_uid(comp)
+            .ok_or_else(|| IcalError::NotObjectResource(format!("{name} without UID")))?;
+        match &uid {
+            None => uid = Some(this_uid),
+            Some(u) if *u != this_uid => {
+                return Err(IcalError::NotObjectResource(format!(
+                    "more than one UID ({u}, {this_uid})"
+                )))
+            }
+            _ => {}
+        }
+    }
+    match (uid, kind) {
+        (Some(uid), Some(component)) => Ok(ObjectInfo { uid, component }),
+        _ => Err(IcalError::NotObjectResource(
+            "no VEVENT, VTODO, VJOURNAL or VFREEBUSY component".into(),
+        )),
+    }
+}
+
+fn component_uid(comp: &Component<'_>) -> Option<String> {
+    comp.find_prop("UID")
+        .map(|p| p.val.as_str().trim().to_string())
+        .filter(|u| !u.is_empty())
+}
+
+/// The parser accepts some unbalanced input, so BEGIN/END nesting and the
+/// VCALENDAR envelope are checked on the raw lines, which also gives the user
+/// a line number in the file as it is on disk.
+fn check_structure(text: &str) -> Result<(), IcalError> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let mut seen_content = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let l = raw.trim_end_matches('\r');
+        if l.is_empty() || l.starts_with(' ') || l.starts_with('\t') {
+            continue;
+        }
+        seen_content = true;
+        let upper = l.to_ascii_uppercase();
+        if let Some(name) = upper.strip_prefix("BEGIN:") {
+            if stack.is_empty() {
+                roots += 1;
+                if name != "VCALENDAR" {
+                    return Err(IcalError::Syntax {
+                        line,
+                        reason: format!("expected BEGIN:VCALENDAR, found BEGIN:{name}"),
+                    });
+                }
+                if roots > 1 {
+                    return Err(IcalError::NotObjectResource(
+                        "more than one VCALENDAR".into(),
+                    ));
+                }
+            }
+            stack.push(name.to_string());
+        } else if let Some(name) = upper.strip_prefix("END:") {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                Some(open) => {
+                    return Err(IcalError::Syntax {
+                        line,
+                        reason: format!("END:{name} closes BEGIN:{open}"),
+                    })
+                }
+                None => {
+                    return Err(IcalError::Syntax {
+                        line,
+                        reason: format!("END:{name} without BEGIN"),
+                    })
+                }
+            }
+        } else if stack.is_empty() {
+            return Err(IcalError::Syntax {
+                line,
+                reason: "content outside BEGIN:VCALENDAR".into(),
+            });
+        } else if !l.contains(':') {
+            return Err(IcalError::Syntax {
+                line,
+                reason: "content line without ':'".into(),
+            });
+        }
+    }
+    if !seen_content {
+        return Err(IcalError::Syntax {
+            line: 1,
+            reason: "empty body".into(),
+        });
+    }
+    if let Some(open) = stack.last() {
+        return Err(IcalError::Syntax {
+            line: text.lines().count(),
+            reason: format!("BEGIN:{open} is never closed"),
+        });
+    }
+    Ok(())
+}
+
+fn syntax_error(message: &str) -> IcalError {
+    let line = message
+        .split_once("line ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let reason = message.lines().next().unwrap_or(message).trim().to_string();
+    IcalError::Syntax { line, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T100000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn accepts_event_and_lf_without_prodid() {
+        let info = inspect(EVENT.as_bytes()).unwrap();
+        assert_eq!(
+            info,
+            ObjectInfo {
+                uid: "a@b".into(),
+                component: "VEVENT".into()
+            }
+        );
+        let lf = EVENT
+            .replace("\r\n", "\n")
+            .replace("PRODID:-//t//t//EN\n", "");
+        assert_eq!(inspect(lf.as_bytes()).unwrap().uid, "a@b");
+    }
+
+    #[test]
+    fn folded_uid() {
+        let folded = EVENT.replace("UID:a@b", "UID:a\r\n @b");
+        assert_eq!(inspect(folded.as_bytes()).unwrap().uid, "a@b");
+    }
+
+    #[test]
+    fn override_with_same_uid_is_one_object() {
+        let two = EVENT.replace(
+            "END:VCALENDAR",
+            "BEGIN:VEVENT\r\nUID:a@b\r\nRECURRENCE-ID:20260108T100000Z\r\nDTSTART:20260108T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+        );
+        assert!(inspect(two.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn rejects_object_rule_violations() {
+        let two_uids = EVENT.replace(
+            "END:VCALENDAR",
+            "BEGIN:VEVENT\r\nUID:other\r\nDTSTART:20260108T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+        );
+        assert!(matches!(
+            inspect(two_uids.as_bytes()),
+            Err(IcalError::NotObjectResource(_))
+        ));
+        let method = EVENT.replace("VERSION:2.0", "VERSION:2.0\r\nMETHOD:REQUEST");
+        assert!(matches!(
+            inspect(method.as_bytes()),
+            Err(IcalError::NotObjectResource(_))
+        ));
+        let no_uid = EVENT.replace("UID:a@b\r\n", "");
+        assert!(matches!(
+            inspect(no_uid.as_bytes()),
+            Err(IcalError::NotObjectResource(_))
+        ));
+    }
+
+    #[test]
+    fn rejects_syntax_errors_with_line() {
+        let unclosed = EVENT.replace("END:VEVENT\r\n", "");
+        let err = inspect(unclosed.as_bytes()).unwrap_err();
+        assert!(err.is_syntax(), "{err}");
+        assert!(inspect(b"hello").unwrap_err().is_syntax());
+        assert!(inspect(b"").unwrap_err().is_syntax());
+        let garbage = EVENT.replace("SUMMARY:x", "garbage line");
+        assert_eq!(
+            inspect(garbage.as_bytes()).unwrap_err(),
+            IcalError::Syntax {
+                line: 8,
+                reason: "content line without ':'".into()
+            }
+        );
+        assert_eq!(inspect(&[0xff, 0xfe]).unwrap_err(), IcalError::NotUtf8);
+    }
+}

@@ -1,0 +1,8 @@
+//! iCalendar semantics the server needs beyond storage: what an object is
+//! (UID, component kind) and whether a body is a valid calendar object resource.
+
+mod inspect;
+mod webcal;
+
+pub use inspect::{inspect, IcalError, ObjectInfo};
+pub use webcal::merge_calendars;

@@ -1,0 +1,221 @@
+//! In-memory metadata of one calendar's objects, kept in step with the files.
+//!
+//! PROPFIND and GET answer from here (ETag, size, mtime) instead of re-reading
+//! and re-hashing; a rescan only reads the files whose size, mtime or inode
+//! changed, and a file whose bytes hash the same is not a change.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::ical::{self, ObjectInfo};
+
+use super::{etag, names};
+
+/// The cheap identity of a file version: if none of these moved, neither did the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ino: u64,
+}
+
+impl FileStamp {
+    pub fn of(md: &fs::Metadata) -> FileStamp {
+        FileStamp {
+            size: md.len(),
+            mtime_ns: md.mtime() as i128 * 1_000_000_000 + md.mtime_nsec() as i128,
+            ino: md.ino(),
+        }
+    }
+
+    pub fn mtime(&self) -> SystemTime {
+        if self.mtime_ns >= 0 {
+            UNIX_EPOCH + Duration::from_nanos(self.mtime_ns as u64)
+        } else {
+            UNIX_EPOCH
+        }
+    }
+}
+
+/// What the server knows about one valid object file.
+#[derive(Debug, Clone)]
+pub struct ObjectMeta {
+    /// Hex SHA-256 of the bytes.
+    pub etag: String,
+    pub stamp: FileStamp,
+    pub info: ObjectInfo,
+}
+
+/// A file that is not a valid calendar object, with the reason.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub stamp: FileStamp,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Index {
+    pub objects: BTreeMap<String, ObjectMeta>,
+    pub problems: BTreeMap<String, Problem>,
+}
+
+/// The outcome of looking at one file on disk.
+pub enum Observed {
+    Unchanged,
+    Changed,
+}
+
+impl Index {
+    /// Brings the whole index in line with the directory; returns the names
+    /// whose content changed (added, modified, removed or became invalid).
+    pub fn rescan(&mut self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut changed = Vec::new();
+        let mut present: HashMap<String, ()> = HashMap::new();
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if !names::is_object_name(&name) {
+                continue;
+            }
+            if let Observed::Changed = self.refresh_file(dir, &name) {
+                changed.push(name.clone());
+            }
+            present.insert(name, ());
+        }
+        let gone: Vec<String> = self
+            .objects
+            .keys()
+            .chain(self.problems.keys())
+            .filter(|n| !present.contains_key(*n))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.problems.remove(&name);
+            if self.objects.remove(&name).is_some() {
+                changed.push(name);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Looks at one file (it may have appeared, changed or vanished).
+    pub fn refresh_file(&mut self, dir: &Path, name: &str) -> Observed {
+        let path = dir.join(name);
+        let md = match fs::metadata(&path) {
+            Ok(md) if md.is_file() => md,
+            _ => {
+                self.problems.remove(name);
+                return match self.objects.remove(name) {
+                    Some(_) => Observed::Changed,
+                    None => Observed::Unchanged,
+                };
+            }
+        };
+        let stamp = FileStamp::of(&md);
+        if self.objects.get(name).is_some_and(|m| m.stamp == stamp)
+            || self.problems.get(name).is_some_and(|p| p.stamp == stamp)
+        {
+            return Observed::Unchanged;
+        }
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!("{}: cannot read: {e}", path.display());
+                return Observed::Unchanged;
+            }
+        };
+        self.observe_bytes(&path, name, &bytes, stamp)
+    }
+
+    /// Records the bytes just read (or written) for `name` with their stamp.
+    pub fn observe_bytes(
+        &mut self,
+        path: &Path,
+        name: &str,
+        bytes: &[u8],
+        stamp: FileStamp,
+    ) -> Observed {
+        let etag = etag::of_bytes(bytes);
+        if let Some(meta) = self.objects.get_mut(name) {
+            if meta.etag == etag {
+                meta.stamp = stamp;
+                return Observed::Unchanged;
+            }
+        }
+        match ical::inspect(bytes) {
+            Ok(info) => {
+                self.problems.remove(name);
+                self.objects
+                    .insert(name.to_string(), ObjectMeta { etag, stamp, info });
+                Observed::Changed
+            }
+            Err(e) => {
+                tracing::warn!("{}:{}", path.display(), describe(&e));
+                self.problems.insert(
+                    name.to_string(),
+                    Problem {
+                        stamp,
+                        reason: describe(&e),
+                    },
+                );
+                match self.objects.remove(name) {
+                    Some(_) => Observed::Changed,
+                    None => Observed::Unchanged,
+                }
+            }
+        }
+    }
+
+    /// The object (other than `except`) that already uses `uid`.
+    pub fn find_uid(&self, uid: &str, except: &str) -> Option<&str> {
+        self.objects
+            .iter()
+            .find(|(n, m)| m.info.uid == uid && n.as_str() != except)
+            .map(|(n, _)| n.as_str())
+    }
+}
+
+/// `line: reason` as `caldir check` and the log print it.
+pub fn describe(e: &ical::IcalError) -> String {
+    match e {
+        ical::IcalError::Syntax { line, reason } => format!("{line}: {reason}"),
+        other => format!("1: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EV: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn rescan_detects_add_change_remove_and_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join("a.ics"), EV).unwrap();
+        fs::write(d.join("bad.ics"), "nonsense").unwrap();
+        fs::write(d.join(".a.ics.tmp"), EV).unwrap();
+        fs::write(d.join("color"), "#000000").unwrap();
+        let mut idx = Index::default();
+        assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
+        assert_eq!(idx.objects.len(), 1);
+        assert!(idx.problems.contains_key("bad.ics"));
+        assert!(idx.rescan(d).unwrap().is_empty());
+        // A touch that keeps the bytes is not a change.
+        fs::write(d.join("a.ics"), EV).unwrap();
+        assert!(idx.rescan(d).unwrap().is_empty());
+        fs::write(d.join("a.ics"), EV.replace("u1", "u2")).unwrap();
+        assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
+        assert_eq!(idx.objects["a.ics"].info.uid, "u2");
+        fs::remove_file(d.join("a.ics")).unwrap();
+        assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
+        assert!(idx.objects.is_empty());
+    }
+}

@@ -1,0 +1,641 @@
+//! The file store: users' homes, calendars as directories, one `.ics` per object
+//! (DESIGN.md). It knows nothing of HTTP or XML, so it is tested on its own.
+//!
+//! Each calendar has one lock that serialises its writers, so a conditional
+//! request is checked and applied atomically, and an in-memory index that
+//! answers listings without touching file contents.
+
+mod changelog;
+pub mod collection_props;
+pub mod durable;
+pub mod etag;
+mod index;
+pub mod names;
+mod snapshot;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+pub use collection_props::{CalendarProps, PropChange};
+pub use index::{FileStamp, ObjectMeta};
+
+use changelog::ChangeLog;
+use index::Index;
+
+use crate::ical::ObjectInfo;
+
+/// Name of the calendar created in a new user's home.
+pub const DEFAULT_CALENDAR: &str = "calendar";
+/// Cache directory name under the data root when none is configured.
+pub const DEFAULT_CACHE_DIR: &str = ".caldir-cache";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    AlreadyExists,
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("invalid name {0:?}")]
+    InvalidName(String),
+    #[error("UID already used by {0}")]
+    UidConflict(String),
+    #[error("component {0} not supported by this calendar")]
+    UnsupportedComponent(String),
+    #[error("the parent collection does not exist")]
+    MissingParent,
+    #[error("unknown or expired sync token")]
+    InvalidSyncToken,
+    #[error("I/O error: {0}")]
+    Io(io::Error),
+}
+
+impl From<io::Error> for StoreError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::NotFound {
+            StoreError::NotFound
+        } else {
+            StoreError::Io(e)
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One member of a sync-collection answer.
+#[derive(Debug, Clone)]
+pub enum SyncChange {
+    Changed(String, ObjectMeta),
+    Removed(String),
+}
+
+/// The result of a successful PUT.
+#[derive(Debug, Clone)]
+pub struct PutOutcome {
+    pub created: bool,
+    pub etag: String,
+}
+
+pub struct Store {
+    root: PathBuf,
+    cache: Option<PathBuf>,
+    cells: Mutex<HashMap<(String, String), Arc<Cell>>>,
+    /// True while a watcher keeps every index current; otherwise each access rescans.
+    watched: AtomicBool,
+}
+
+struct Cell {
+    state: Mutex<State>,
+}
+
+struct State {
+    index: Index,
+    log: ChangeLog,
+    /// The index must be brought in line with the directory before use.
+    stale: bool,
+    /// The index changed since it was last saved to the cache.
+    unsaved: bool,
+}
+
+/// A handle on one calendar collection.
+#[derive(Clone)]
+pub struct Calendar {
+    pub user: String,
+    pub name: String,
+    dir: PathBuf,
+    cell: Arc<Cell>,
+    store: Arc<Store>,
+}
+
+impl Store {
+    /// Opens a store on `root`; `cache` defaults to `<root>/.caldir-cache`.
+    pub fn open(root: &Path, cache: Option<&Path>) -> io::Result<Arc<Store>> {
+        fs::create_dir_all(root)?;
+        let root = root.canonicalize()?;
+        let cache = cache
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| root.join(DEFAULT_CACHE_DIR));
+        Ok(Arc::new(Store {
+            root,
+            cache: Some(cache),
+            cells: Mutex::new(HashMap::new()),
+            watched: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.cache.as_deref()
+    }
+
+    /// Tells the store whether a watcher now keeps indexes current.
+    pub fn set_watched(&self, on: bool) {
+        self.watched.store(on, Ordering::SeqCst);
+        if !on {
+            for cell in self.cells.lock().values() {
+                cell.state.lock().stale = true;
+            }
+        }
+    }
+
+    pub fn home_dir(&self, user: &str) -> Result<PathBuf> {
+        names::check_segment(user)?;
+        Ok(self.root.join(user))
+    }
+
+    pub fn home_exists(&self, user: &str) -> bool {
+        self.home_dir(user).map(|d| d.is_dir()).unwrap_or(false)
+    }
+
+    /// Creates a user's home with one default calendar on first login.
+    pub fn ensure_home(&self, user: &str) -> Result<()> {
+        let home = self.home_dir(user)?;
+        if home.is_dir() {
+            return Ok(());
+        }
+        match durable::create_dir(&home) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!("created home of {user}");
+        let cal = home.join(DEFAULT_CALENDAR);
+        durable::create_dir(&cal)?;
+        CalendarProps::apply(&cal, &[PropChange::DisplayName(Some("Calendar".into()))])?;
+        Ok(())
+    }
+
+    /// The calendars in a user's home, sorted by name.
+    pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(self.home_dir(user)?)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if names::check_segment(&name).is_ok() && entry.path().is_dir() {
+                out.push(name);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// A handle on an existing calendar.
+    pub fn calendar(self: &Arc<Self>, user: &str, name: &str) -> Result<Calendar> {
+        names::check_segment(name)?;
+        let dir = self.home_dir(user)?.join(name);
+        if !dir.is_dir() {
+            return Err(StoreError::NotFound);
+        }
+        let cell = self.cell(user, name);
+        Ok(Calendar {
+            user: user.to_string(),
+            name: name.to_string(),
+            dir,
+            cell,
+            store: self.clone(),
+        })
+    }
+
+    fn cell(&self, user: &str, name: &str) -> Arc<Cell> {
+        let key = (user.to_string(), name.to_string());
+        let mut cells = self.cells.lock();
+        cells
+            .entry(key)
+            .or_insert_with(|| {
+                let log = ChangeLog::open(self.cache_path(user, name, "log"));
+                let index = self
+                    .cache_path(user, name, "index")
+                    .map(|p| snapshot::load(&p))
+                    .unwrap_or_default();
+                Arc::new(Cell {
+                    state: Mutex::new(State {
+                        index,
+                        log,
+                        stale: true,
+                        unsaved: false,
+                    }),
+                })
+            })
+            .clone()
+    }
+
+    fn cache_path(&self, user: &str, name: &str, kind: &str) -> Option<PathBuf> {
+        self.cache
+            .as_ref()
+            .map(|c| c.join(user).join(format!("{name}.{kind}")))
+    }
+
+    /// Saves changed indexes to the cache; called periodically and on shutdown.
+    pub fn flush(&self) {
+        let cells: Vec<((String, String), Arc<Cell>)> = self
+            .cells
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for ((user, name), cell) in cells {
+            let mut state = cell.state.lock();
+            if !state.unsaved {
+                continue;
+            }
+            if let Some(path) = self.cache_path(&user, &name, "index") {
+                match snapshot::save(&path, &state.index) {
+                    Ok(()) => state.unsaved = false,
+                    Err(e) => tracing::warn!("cannot save index {}: {e}", path.display()),
+                }
+            }
+        }
+    }
+
+    /// Creates a calendar (MKCALENDAR / extended MKCOL) with initial properties.
+    pub fn create_calendar(
+        self: &Arc<Self>,
+        user: &str,
+        name: &str,
+        props: &[PropChange],
+    ) -> Result<Calendar> {
+        names::check_segment(name)?;
+        let home = self.home_dir(user)?;
+        if !home.is_dir() {
+            return Err(StoreError::MissingParent);
+        }
+        let dir = home.join(name);
+        match durable::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::AlreadyExists)
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if let Err(e) = CalendarProps::apply(&dir, props) {
+            let _ = fs::remove_dir_all(&dir);
+            return Err(e.into());
+        }
+        self.forget(user, name);
+        self.calendar(user, name)
+    }
+
+    /// Deletes a calendar directory with everything in it.
+    pub fn delete_calendar(&self, user: &str, name: &str) -> Result<()> {
+        names::check_segment(name)?;
+        let home = self.home_dir(user)?;
+        let dir = home.join(name);
+        if !dir.is_dir() {
+            return Err(StoreError::NotFound);
+        }
+        fs::remove_dir_all(&dir)?;
+        durable::sync_dir(&home)?;
+        self.forget(user, name);
+        Ok(())
+    }
+
+    /// Renames a calendar within a user's home. Returns whether `to` existed.
+    pub fn move_calendar(&self, user: &str, from: &str, to: &str, overwrite: bool) -> Result<bool> {
+        names::check_segment(from)?;
+        names::check_segment(to)?;
+        let home = self.home_dir(user)?;
+        let (src, dst) = (home.join(from), home.join(to));
+        if !src.is_dir() {
+            return Err(StoreError::NotFound);
+        }
+        let existed = dst.exists();
+        if existed {
+            if !overwrite {
+                return Err(StoreError::PreconditionFailed);
+            }
+            fs::remove_dir_all(&dst)?;
+        }
+        durable::rename(&src, &dst)?;
+        self.forget(user, from);
+        self.forget(user, to);
+        Ok(existed)
+    }
+
+    /// Drops in-memory state and the change log of a calendar that went away;
+    /// a later calendar of the same name starts with a fresh log id.
+    fn forget(&self, user: &str, name: &str) {
+        let cell = self
+            .cells
+            .lock()
+            .remove(&(user.to_string(), name.to_string()));
+        match cell {
+            Some(cell) => {
+                let mut state = cell.state.lock();
+                state.stale = true;
+                let log = std::mem::replace(&mut state.log, ChangeLog::open(None));
+                log.discard();
+            }
+            None => {
+                if let Some(path) = self.cache_path(user, name, "log") {
+                    let _ = fs::remove_file(path);
+                }
+            }
+        }
+        if let Some(path) = self.cache_path(user, name, "index") {
+            let _ = fs::remove_file(path);
+        }
+    }
+
+    /// Moves or copies an object between (or within) calendars of the store.
+    /// Returns whether the destination was newly created.
+    pub fn transfer_object(
+        &self,
+        src: &Calendar,
+        name: &str,
+        dst: &Calendar,
+        dst_name: &str,
+        overwrite: bool,
+        keep_source: bool,
+    ) -> Result<bool> {
+        names::check_object_name(dst_name)?;
+        if src.dir == dst.dir && name == dst_name {
+            return Err(StoreError::PreconditionFailed);
+        }
+        let same = Arc::ptr_eq(&src.cell, &dst.cell);
+        // Lock in a fixed order so two opposite moves cannot deadlock.
+        let (mut first, mut second) = if same {
+            (src.cell.state.lock(), None)
+        } else if src.dir < dst.dir {
+            let a = src.cell.state.lock();
+            let b = dst.cell.state.lock();
+            (a, Some(b))
+        } else {
+            let b = dst.cell.state.lock();
+            let a = src.cell.state.lock();
+            (a, Some(b))
+        };
+        src.refresh(&mut first)?;
+        if let Some(s) = second.as_mut() {
+            dst.refresh(s)?;
+        }
+        let meta = first
+            .index
+            .objects
+            .get(name)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        let bytes = fs::read(src.dir.join(name))?;
+        {
+            let dst_state: &mut State = match second.as_mut() {
+                Some(s) => s,
+                None => &mut first,
+            };
+            let exists = dst_state.index.objects.contains_key(dst_name);
+            if exists && !overwrite {
+                return Err(StoreError::PreconditionFailed);
+            }
+            let except = if keep_source || !same { dst_name } else { name };
+            if let Some(other) = dst_state.index.find_uid(&meta.info.uid, dst_name) {
+                if other != except {
+                    return Err(StoreError::UidConflict(other.to_string()));
+                }
+            }
+            let props = CalendarProps::read(&dst.dir)?;
+            if !props.accepts(&meta.info.component) {
+                return Err(StoreError::UnsupportedComponent(
+                    meta.info.component.clone(),
+                ));
+            }
+        }
+        let created;
+        {
+            let dst_state: &mut State = match second.as_mut() {
+                Some(s) => s,
+                None => &mut first,
+            };
+            created = !dst_state.index.objects.contains_key(dst_name);
+            dst.write_locked(dst_state, dst_name, &bytes, meta.info.clone())?;
+        }
+        if !keep_source {
+            durable::remove_file(&src.dir, name)?;
+            first.index.objects.remove(name);
+            first.log.record(name);
+            first.unsaved = true;
+        }
+        Ok(created)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl Calendar {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Rescans when no watcher vouches for the index.
+    fn refresh(&self, state: &mut State) -> Result<()> {
+        if !state.stale && self.store.watched.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if !self.dir.is_dir() {
+            return Err(StoreError::NotFound);
+        }
+        let changed = state.index.rescan(&self.dir)?;
+        for name in &changed {
+            state.log.record(name);
+            state.unsaved = true;
+        }
+        if !changed.is_empty() {
+            let objects = &state.index.objects;
+            state.log.compact(|n| objects.contains_key(n));
+        }
+        state.stale = false;
+        Ok(())
+    }
+
+    fn locked(&self) -> Result<parking_lot::MutexGuard<'_, State>> {
+        let mut state = self.cell.state.lock();
+        self.refresh(&mut state)?;
+        Ok(state)
+    }
+
+    pub fn props(&self) -> Result<CalendarProps> {
+        Ok(CalendarProps::read(&self.dir)?)
+    }
+
+    /// Applies property changes and moves the sync token.
+    pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
+        let mut state = self.locked()?;
+        CalendarProps::apply(&self.dir, changes)?;
+        state.log.bump();
+        Ok(())
+    }
+
+    /// All valid objects, sorted by name.
+    pub fn objects(&self) -> Result<Vec<(String, ObjectMeta)>> {
+        let state = self.locked()?;
+        Ok(state
+            .index
+            .objects
+            .iter()
+            .map(|(n, m)| (n.clone(), m.clone()))
+            .collect())
+    }
+
+    /// Files that are not valid calendar objects: (name, "line: reason").
+    pub fn problems(&self) -> Result<Vec<(String, String)>> {
+        let state = self.locked()?;
+        Ok(state
+            .index
+            .problems
+            .iter()
+            .map(|(n, p)| (n.clone(), p.reason.clone()))
+            .collect())
+    }
+
+    pub fn meta(&self, name: &str) -> Result<Option<ObjectMeta>> {
+        Ok(self.locked()?.index.objects.get(name).cloned())
+    }
+
+    /// The bytes of an object with metadata that matches exactly those bytes.
+    pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
+        names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
+        let mut state = self.locked()?;
+        let meta = state
+            .index
+            .objects
+            .get(name)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        let mut file = fs::File::open(self.dir.join(name))?;
+        let stamp = FileStamp::of(&file.metadata()?);
+        let mut bytes = Vec::with_capacity(stamp.size as usize);
+        io::Read::read_to_end(&mut file, &mut bytes)?;
+        if stamp == meta.stamp {
+            return Ok((bytes, meta));
+        }
+        // Edited behind our back since the last scan: learn the new version now.
+        let path = self.dir.join(name);
+        if let index::Observed::Changed = state.index.observe_bytes(&path, name, &bytes, stamp) {
+            state.log.record(name);
+            state.unsaved = true;
+        }
+        let meta = state
+            .index
+            .objects
+            .get(name)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        Ok((bytes, meta))
+    }
+
+    /// Stores an object. `allowed` sees the current ETag (None when absent)
+    /// under the calendar lock and decides whether the write may proceed.
+    pub fn put(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        info: ObjectInfo,
+        allowed: impl FnOnce(Option<&str>) -> bool,
+    ) -> Result<PutOutcome> {
+        names::check_object_name(name)?;
+        let mut state = self.locked()?;
+        let current = state.index.objects.get(name).map(|m| m.etag.as_str());
+        if !allowed(current) {
+            return Err(StoreError::PreconditionFailed);
+        }
+        if let Some(other) = state.index.find_uid(&info.uid, name) {
+            return Err(StoreError::UidConflict(other.to_string()));
+        }
+        let created = current.is_none();
+        let etag = self.write_locked(&mut state, name, bytes, info)?;
+        Ok(PutOutcome { created, etag })
+    }
+
+    fn write_locked(
+        &self,
+        state: &mut State,
+        name: &str,
+        bytes: &[u8],
+        info: ObjectInfo,
+    ) -> Result<String> {
+        durable::write_file(&self.dir, name, bytes)?;
+        let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
+        let etag = etag::of_bytes(bytes);
+        state.index.problems.remove(name);
+        state.index.objects.insert(
+            name.to_string(),
+            ObjectMeta {
+                etag: etag.clone(),
+                stamp,
+                info,
+            },
+        );
+        state.log.record(name);
+        state.unsaved = true;
+        Ok(etag)
+    }
+
+    /// Deletes an object if `allowed` accepts its current ETag.
+    pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
+        names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
+        let mut state = self.locked()?;
+        let current = state.index.objects.get(name).map(|m| m.etag.clone());
+        let Some(current) = current else {
+            return Err(StoreError::NotFound);
+        };
+        if !allowed(Some(&current)) {
+            return Err(StoreError::PreconditionFailed);
+        }
+        durable::remove_file(&self.dir, name)?;
+        state.index.objects.remove(name);
+        state.log.record(name);
+        state.unsaved = true;
+        Ok(())
+    }
+
+    pub fn sync_token(&self) -> Result<String> {
+        Ok(self.locked()?.log.token())
+    }
+
+    pub fn ctag(&self) -> Result<String> {
+        Ok(self.locked()?.log.ctag())
+    }
+
+    /// The current token and the changes since `token` (all objects when empty).
+    pub fn changes_since(&self, token: &str) -> Result<(String, Vec<SyncChange>)> {
+        let state = self.locked()?;
+        let now = state.log.token();
+        if token.is_empty() {
+            let all = state
+                .index
+                .objects
+                .iter()
+                .map(|(n, m)| SyncChange::Changed(n.clone(), m.clone()))
+                .collect();
+            return Ok((now, all));
+        }
+        let names = state
+            .log
+            .changed_since(token)
+            .ok_or(StoreError::InvalidSyncToken)?;
+        let changes = names
+            .into_iter()
+            .map(|n| match state.index.objects.get(&n) {
+                Some(m) => SyncChange::Changed(n, m.clone()),
+                None => SyncChange::Removed(n),
+            })
+            .collect();
+        Ok((now, changes))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,74 @@
+//! The index of a calendar saved in the cache directory, so a restart only
+//! re-reads files whose size, mtime or inode moved while the server was down,
+//! and reports exactly those as changes to tokens issued before the restart.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use crate::ical::ObjectInfo;
+
+use super::durable;
+use super::index::{FileStamp, Index, ObjectMeta};
+
+const HEADER: &str = "caldir-index 1";
+
+/// Writes the index (valid objects only; problems are re-read at start).
+pub fn save(path: &Path, index: &Index) -> io::Result<()> {
+    let mut text = String::with_capacity(64 + index.objects.len() * 160);
+    text.push_str(HEADER);
+    text.push('\n');
+    for (name, m) in &index.objects {
+        if m.info.uid.contains(['\t', '\n']) {
+            continue; // re-read at next start instead of mangling the line
+        }
+        text.push_str(&format!(
+            "{name}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            m.stamp.size, m.stamp.mtime_ns, m.stamp.ino, m.etag, m.info.component, m.info.uid
+        ));
+    }
+    let dir = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
+    fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| io::Error::other("bad name"))?;
+    durable::write_file(dir, name, text.as_bytes())
+}
+
+/// Reads a saved index; anything unreadable yields an empty index (a full rescan).
+pub fn load(path: &Path) -> Index {
+    let mut index = Index::default();
+    let Ok(text) = fs::read_to_string(path) else {
+        return index;
+    };
+    let mut lines = text.lines();
+    if lines.next() != Some(HEADER) {
+        return index;
+    }
+    for line in lines {
+        let f: Vec<&str> = line.splitn(7, '\t').collect();
+        let [name, size, mtime, ino, etag, component, uid] = f[..] else {
+            continue;
+        };
+        let (Ok(size), Ok(mtime_ns), Ok(ino)) = (size.parse(), mtime.parse(), ino.parse()) else {
+            continue;
+        };
+        index.objects.insert(
+            name.to_string(),
+            ObjectMeta {
+                etag: etag.to_string(),
+                stamp: FileStamp {
+                    size,
+                    mtime_ns,
+                    ino,
+                },
+                info: ObjectInfo {
+                    uid: uid.to_string(),
+                    component: component.to_string(),
+                },
+            },
+        );
+    }
+    index
+}

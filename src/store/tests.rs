@@ -1,0 +1,183 @@
+//! Store behaviour without HTTP: objects, conditions, UIDs, moves and sync.
+
+use super::*;
+use crate::ical;
+
+fn event(uid: &str) -> String {
+    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+}
+
+fn put(cal: &Calendar, name: &str, body: &str) -> Result<PutOutcome> {
+    cal.put(
+        name,
+        body.as_bytes(),
+        ical::inspect(body.as_bytes()).unwrap(),
+        |_| true,
+    )
+}
+
+fn store() -> (tempfile::TempDir, Arc<Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), None).unwrap();
+    store.ensure_home("u").unwrap();
+    (dir, store)
+}
+
+#[test]
+fn home_gets_default_calendar() {
+    let (_d, store) = store();
+    assert_eq!(store.calendar_names("u").unwrap(), vec![DEFAULT_CALENDAR]);
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    assert_eq!(
+        cal.props().unwrap().displayname.as_deref(),
+        Some("Calendar")
+    );
+}
+
+#[test]
+fn put_read_delete_with_conditions() {
+    let (d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    let out = put(&cal, "a.ics", &event("a")).unwrap();
+    assert!(out.created);
+    assert_eq!(out.etag, etag::of_bytes(event("a").as_bytes()));
+    assert!(d.path().join("u/calendar/a.ics").is_file());
+    let (bytes, meta) = cal.read("a.ics").unwrap();
+    assert_eq!(bytes, event("a").as_bytes());
+    assert_eq!(meta.etag, out.etag);
+    // If-None-Match: * style refusal happens under the lock.
+    let refused = cal.put(
+        "a.ics",
+        event("a").as_bytes(),
+        ical::inspect(event("a").as_bytes()).unwrap(),
+        |cur| cur.is_none(),
+    );
+    assert!(matches!(refused, Err(StoreError::PreconditionFailed)));
+    assert!(matches!(
+        cal.delete("a.ics", |cur| cur == Some("nope")),
+        Err(StoreError::PreconditionFailed)
+    ));
+    cal.delete("a.ics", |_| true).unwrap();
+    assert!(matches!(cal.read("a.ics"), Err(StoreError::NotFound)));
+}
+
+#[test]
+fn uid_conflicts_are_refused() {
+    let (_d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    put(&cal, "a.ics", &event("same")).unwrap();
+    assert!(
+        matches!(put(&cal, "b.ics", &event("same")), Err(StoreError::UidConflict(n)) if n == "a.ics")
+    );
+    assert!(!put(&cal, "a.ics", &event("same")).unwrap().created);
+}
+
+#[test]
+fn hand_edits_are_seen_and_sync_reports_them() {
+    let (d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    put(&cal, "a.ics", &event("a")).unwrap();
+    let (t1, all) = cal.changes_since("").unwrap();
+    assert_eq!(all.len(), 1);
+    std::fs::write(d.path().join("u/calendar/b.ics"), event("b")).unwrap();
+    std::fs::remove_file(d.path().join("u/calendar/a.ics")).unwrap();
+    let (t2, changes) = cal.changes_since(&t1).unwrap();
+    assert_ne!(t1, t2);
+    let mut seen: Vec<String> = changes
+        .iter()
+        .map(|c| match c {
+            SyncChange::Changed(n, _) => format!("+{n}"),
+            SyncChange::Removed(n) => format!("-{n}"),
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(seen, vec!["+b.ics", "-a.ics"]);
+    assert!(cal.changes_since(&t2).unwrap().1.is_empty());
+    assert!(matches!(
+        cal.changes_since("bogus"),
+        Err(StoreError::InvalidSyncToken)
+    ));
+}
+
+#[test]
+fn tokens_survive_a_new_store_on_the_same_cache() {
+    let (d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    put(&cal, "a.ics", &event("a")).unwrap();
+    let token = cal.sync_token().unwrap();
+    drop(cal);
+    drop(store);
+    let again = Store::open(d.path(), None).unwrap();
+    let cal = again.calendar("u", DEFAULT_CALENDAR).unwrap();
+    // The fresh index rescans and finds the file unchanged: no changes.
+    let (_, changes) = cal.changes_since(&token).unwrap_or_else(|e| panic!("{e}"));
+    assert!(changes.is_empty(), "{changes:?}");
+}
+
+#[test]
+fn move_and_copy_between_calendars() {
+    let (_d, store) = store();
+    let a = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    let b = store.create_calendar("u", "other", &[]).unwrap();
+    put(&a, "x.ics", &event("x")).unwrap();
+    assert!(store
+        .transfer_object(&a, "x.ics", &b, "y.ics", false, true)
+        .unwrap());
+    // A second copy into the same calendar under another name would duplicate the UID.
+    assert!(matches!(
+        store.transfer_object(&a, "x.ics", &b, "z.ics", false, true),
+        Err(StoreError::UidConflict(_))
+    ));
+    assert!(matches!(
+        store.transfer_object(&a, "x.ics", &b, "y.ics", false, false),
+        Err(StoreError::PreconditionFailed)
+    ));
+    assert!(!store
+        .transfer_object(&a, "x.ics", &b, "y.ics", true, false)
+        .unwrap());
+    assert!(a.objects().unwrap().is_empty());
+    // Rename within one calendar.
+    assert!(store
+        .transfer_object(&b, "y.ics", &b, "w.ics", false, false)
+        .unwrap());
+    assert_eq!(
+        b.objects()
+            .unwrap()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        vec!["w.ics"]
+    );
+}
+
+#[test]
+fn calendars_create_move_delete() {
+    let (_d, store) = store();
+    store
+        .create_calendar("u", "c1", &[PropChange::DisplayName(Some("One".into()))])
+        .unwrap();
+    assert!(matches!(
+        store.create_calendar("u", "c1", &[]),
+        Err(StoreError::AlreadyExists)
+    ));
+    assert!(matches!(
+        store.create_calendar("nobody", "c1", &[]),
+        Err(StoreError::MissingParent)
+    ));
+    assert!(!store.move_calendar("u", "c1", "c2", false).unwrap());
+    assert_eq!(
+        store
+            .calendar("u", "c2")
+            .unwrap()
+            .props()
+            .unwrap()
+            .displayname
+            .as_deref(),
+        Some("One")
+    );
+    store.delete_calendar("u", "c2").unwrap();
+    assert!(matches!(
+        store.calendar("u", "c2"),
+        Err(StoreError::NotFound)
+    ));
+}
