@@ -1,0 +1,106 @@
+"""Time-range queries (RFC 4791 section 9.9) against data-sample, checked against an
+independent expansion of the same .ics files with recurring-ical-events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from support import (REQUEST_TIMEOUT, SAMPLE_DATA, ics_files, multistatus, url_path)
+
+UTC = dt.timezone.utc
+# Floating times and all-day dates may be read in any time zone: expectations are computed
+# with the window shrunk and widened by this much, and the server must land in between.
+SLACK = dt.timedelta(hours=14)
+
+WINDOWS = {
+    # weekly, bi-weekly and monthly rules, an overridden instance and a floating event
+    "early-december": ("20261201T000000Z", "20261215T000000Z"),
+    # both Mondays in the window are EXDATEd from the weekly team sync
+    "new-year-exdates": ("20261227T000000Z", "20270105T000000Z"),
+    "mid-january": ("20270112T000000Z", "20270117T000000Z"),
+    # far ahead: only unbounded rules (weekly, yearly all-day birthday)
+    "january-2028": ("20280110T000000Z", "20280120T000000Z"),
+}
+
+
+def parse_utc(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def expected_uids(calendar: str, comp: str, start: dt.datetime, end: dt.datetime) -> set[str]:
+    out = set()
+    for text in ics_files(SAMPLE_DATA / "demo" / calendar).values():
+        cal = icalendar.Calendar.from_ical(text)
+        for c in recurring_ical_events.of(cal, components=[comp]).between(start, end):
+            out.add(str(c["UID"]))
+    return out
+
+
+def time_range_query(comp: str, start: str, end: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        "<d:prop><d:getetag/><c:calendar-data/></d:prop>"
+        '<c:filter><c:comp-filter name="VCALENDAR">'
+        f'<c:comp-filter name="{comp}"><c:time-range start="{start}" end="{end}"/></c:comp-filter>'
+        "</c:comp-filter></c:filter></c:calendar-query>"
+    )
+
+
+def report_uids(server, calendar: str, body: str) -> set[str]:
+    r = server.session("demo").request(
+        "REPORT", server.url("demo", calendar), data=body.encode(), timeout=REQUEST_TIMEOUT,
+        headers={"Depth": "1", "Content-Type": "application/xml; charset=utf-8"})
+    uids = set()
+    for href, resp in multistatus(r).items():
+        data = resp.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+        assert data, f"no calendar-data for {href}"
+        assert href.startswith(f"/demo/{calendar}/"), href
+        cal = icalendar.Calendar.from_ical(data)
+        uids |= {str(c["UID"]) for c in cal.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")}
+    return uids
+
+
+@pytest.mark.parametrize("window", sorted(WINDOWS))
+@pytest.mark.parametrize("calendar", ["personal", "work"])
+def test_event_time_range_report(sample_server, calendar, window):
+    start, end = WINDOWS[window]
+    s, e = parse_utc(start), parse_utc(end)
+    narrow = expected_uids(calendar, "VEVENT", s + SLACK, e - SLACK)
+    wide = expected_uids(calendar, "VEVENT", s - SLACK, e + SLACK)
+    got = report_uids(sample_server, calendar, time_range_query("VEVENT", start, end))
+    assert narrow <= got, f"missing from {window}: {sorted(narrow - got)}"
+    assert got <= wide, f"outside {window}: {sorted(got - wide)}"
+
+
+def test_time_range_windows_are_not_vacuous():
+    """Guard for the test above: each window must expect something somewhere."""
+    for window, (start, end) in WINDOWS.items():
+        s, e = parse_utc(start), parse_utc(end)
+        found = set().union(*(expected_uids(c, "VEVENT", s + SLACK, e - SLACK)
+                              for c in ("personal", "work")))
+        assert found, f"window {window} expects no event in data-sample"
+
+
+def test_caldav_search_expands_recurrences(sample_server):
+    """caldav's search(..., expand=True) over a closed range gives one item per occurrence."""
+    cal = sample_server.client("demo").principal().calendar(cal_id="work")
+    start, end = parse_utc("20261130T000000Z"), parse_utc("20261214T000000Z")
+    found = cal.search(event=True, start=start, end=end, expand=True)
+    got = sorted(
+        (o.id, o.get_icalendar_component().decoded("DTSTART").astimezone(UTC))
+        for o in found
+    )
+    src = icalendar.Calendar.from_ical(
+        (SAMPLE_DATA / "demo" / "work" / "team-weekly-sync.ics").read_text())
+    want_team = sorted(c.decoded("DTSTART").astimezone(UTC)
+                       for c in recurring_ical_events.of(src).between(start, end))
+    got_team = [t for uid, t in got if uid == "team-weekly-sync@caldir.example"]
+    assert got_team == want_team, "team-weekly-sync occurrences (with the moved 7 Dec instance)"
+    assert dt.datetime(2026, 12, 7, 10, 0, tzinfo=UTC) in got_team  # the override, 11:00 Berlin
+    assert {uid for uid, _ in got} >= {"focus-time@caldir.example", "nyc-office-sync@caldir.example"}
+    assert all(url_path(o.url).startswith("/demo/work/") for o in found)
