@@ -1,8 +1,13 @@
 //! caldir: a CalDAV server whose storage is plain `.ics` files in vdir directories.
 //!
 //! Layers: [`store`] (files on disk), [`ical`] (iCalendar semantics),
-//! [`dav`] (WebDAV/CalDAV protocol) and [`http`] (actix-web wiring).
+//! [`dav`] (WebDAV/CalDAV names, paths and XML) and [`http`] (actix-web
+//! handlers joining the protocol to the store).
 
+pub mod check;
+pub mod cli;
+pub mod config;
 pub mod dav;
+pub mod http;
 pub mod ical;
 pub mod store;

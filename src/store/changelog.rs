@@ -28,9 +28,6 @@ pub struct ChangeLog {
     lines_in_file: usize,
 }
 
-/// What changed since a token: names touched, each now present or gone.
-pub type Changes = Vec<String>;
-
 impl ChangeLog {
     /// Loads the log at `file` or starts a new one (new id) when it is
     /// missing or unreadable. `None` keeps the log in memory only.
@@ -123,23 +120,33 @@ impl ChangeLog {
         self.append("");
     }
 
-    /// Names changed after `token`, oldest change first; `None` when the
-    /// token is not one this log can answer.
-    pub fn changed_since(&self, token: &str) -> Option<Changes> {
+    /// A token standing for the state after change number `seq`.
+    pub fn token_at(&self, seq: u64) -> String {
+        format!("{TOKEN_PREFIX}{}-{seq}", self.id)
+    }
+
+    /// The change number of an object's latest change (0 if unknown).
+    pub fn seq_of(&self, name: &str) -> u64 {
+        self.latest.get(name).copied().unwrap_or(0)
+    }
+
+    /// Names changed after `token` with their change numbers, oldest first;
+    /// `None` when the token is not one this log can answer.
+    pub fn changed_since(&self, token: &str) -> Option<Vec<(String, u64)>> {
         let rest = token.strip_prefix(TOKEN_PREFIX)?;
         let (id, seq) = rest.rsplit_once('-')?;
         let seq: u64 = seq.parse().ok()?;
         if id != self.id || seq < self.floor || seq > self.seq {
             return None;
         }
-        let mut names: Vec<(&String, u64)> = self
+        let mut names: Vec<(String, u64)> = self
             .latest
             .iter()
             .filter(|(_, s)| **s > seq)
-            .map(|(n, s)| (n, *s))
+            .map(|(n, s)| (n.clone(), *s))
             .collect();
         names.sort_by_key(|(_, s)| *s);
-        Some(names.into_iter().map(|(n, _)| n.clone()).collect())
+        Some(names)
     }
 
     /// Forgets names that no longer exist once there are too many, moving the
@@ -227,12 +234,17 @@ mod tests {
         assert_ne!(t0, t1);
         log.record("b.ics");
         log.record("a.ics");
-        assert_eq!(log.changed_since(&t0).unwrap(), vec!["b.ics", "a.ics"]);
-        assert_eq!(log.changed_since(&t1).unwrap(), vec!["b.ics", "a.ics"]);
-        assert_eq!(
-            log.changed_since(&log.token()).unwrap(),
-            Vec::<String>::new()
-        );
+        let names = |t: &str| {
+            log.changed_since(t)
+                .unwrap()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&t0), vec!["b.ics", "a.ics"]);
+        assert_eq!(names(&t1), vec!["b.ics", "a.ics"]);
+        assert!(names(&log.token()).is_empty());
+        assert_eq!(log.token_at(log.seq_of("a.ics")), log.token());
         assert!(log
             .changed_since("http://caldir.invalid/sync/other-1")
             .is_none());
@@ -252,7 +264,10 @@ mod tests {
         let token = log.token();
         let again = ChangeLog::open(Some(path));
         assert_eq!(again.token(), token);
-        assert_eq!(again.changed_since(&t0).unwrap(), vec!["a.ics"]);
+        assert_eq!(
+            again.changed_since(&t0).unwrap(),
+            vec![("a.ics".to_string(), 1)]
+        );
     }
 
     #[test]

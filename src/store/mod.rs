@@ -175,6 +175,22 @@ impl Store {
         Ok(())
     }
 
+    /// Users with a home directory, sorted.
+    pub fn user_names(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.root)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if names::check_segment(&name).is_ok() && entry.path().is_dir() {
+                out.push(name);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// The calendars in a user's home, sorted by name.
     pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
         let mut out = Vec::new();
@@ -609,32 +625,68 @@ impl Calendar {
         Ok(self.locked()?.log.ctag())
     }
 
-    /// The current token and the changes since `token` (all objects when empty).
-    pub fn changes_since(&self, token: &str) -> Result<(String, Vec<SyncChange>)> {
+    /// Changes since `token` (every object when it is empty), at most about
+    /// `limit` of them, oldest first, with the token that covers exactly
+    /// what is returned.
+    pub fn changes_since(&self, token: &str, limit: Option<usize>) -> Result<SyncResult> {
         let state = self.locked()?;
-        let now = state.log.token();
-        if token.is_empty() {
-            let all = state
+        let mut items: Vec<(String, u64)> = if token.is_empty() {
+            let mut all: Vec<(String, u64)> = state
                 .index
                 .objects
-                .iter()
-                .map(|(n, m)| SyncChange::Changed(n.clone(), m.clone()))
+                .keys()
+                .map(|n| (n.clone(), state.log.seq_of(n)))
                 .collect();
-            return Ok((now, all));
+            all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+            all
+        } else {
+            state
+                .log
+                .changed_since(token)
+                .ok_or(StoreError::InvalidSyncToken)?
+        };
+        let mut truncated = false;
+        let mut result_token = state.log.token();
+        if let Some(limit) = limit {
+            if items.len() > limit {
+                // Objects the log has no number for (seq 0) cannot be split.
+                let mut keep = limit;
+                while keep < items.len() && keep > 0 && items[keep].1 == items[keep - 1].1 {
+                    keep += 1;
+                }
+                if keep < items.len() {
+                    items.truncate(keep);
+                    truncated = true;
+                    let last = items.last().map(|(_, s)| *s);
+                    result_token = match last {
+                        Some(seq) => state.log.token_at(seq),
+                        None => token.to_string(),
+                    };
+                }
+            }
         }
-        let names = state
-            .log
-            .changed_since(token)
-            .ok_or(StoreError::InvalidSyncToken)?;
-        let changes = names
+        let changes = items
             .into_iter()
-            .map(|n| match state.index.objects.get(&n) {
+            .map(|(n, _)| match state.index.objects.get(&n) {
                 Some(m) => SyncChange::Changed(n, m.clone()),
                 None => SyncChange::Removed(n),
             })
             .collect();
-        Ok((now, changes))
+        Ok(SyncResult {
+            token: result_token,
+            changes,
+            truncated,
+        })
     }
+}
+
+/// A sync-collection answer from the store.
+#[derive(Debug)]
+pub struct SyncResult {
+    pub token: String,
+    pub changes: Vec<SyncChange>,
+    /// More changes remain; `token` covers only those returned.
+    pub truncated: bool,
 }
 
 #[cfg(test)]

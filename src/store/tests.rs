@@ -77,11 +77,13 @@ fn hand_edits_are_seen_and_sync_reports_them() {
     let (d, store) = store();
     let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
     put(&cal, "a.ics", &event("a")).unwrap();
-    let (t1, all) = cal.changes_since("").unwrap();
+    let r = cal.changes_since("", None).unwrap();
+    let (t1, all) = (r.token, r.changes);
     assert_eq!(all.len(), 1);
     std::fs::write(d.path().join("u/calendar/b.ics"), event("b")).unwrap();
     std::fs::remove_file(d.path().join("u/calendar/a.ics")).unwrap();
-    let (t2, changes) = cal.changes_since(&t1).unwrap();
+    let r = cal.changes_since(&t1, None).unwrap();
+    let (t2, changes) = (r.token, r.changes);
     assert_ne!(t1, t2);
     let mut seen: Vec<String> = changes
         .iter()
@@ -92,9 +94,9 @@ fn hand_edits_are_seen_and_sync_reports_them() {
         .collect();
     seen.sort();
     assert_eq!(seen, vec!["+b.ics", "-a.ics"]);
-    assert!(cal.changes_since(&t2).unwrap().1.is_empty());
+    assert!(cal.changes_since(&t2, None).unwrap().changes.is_empty());
     assert!(matches!(
-        cal.changes_since("bogus"),
+        cal.changes_since("bogus", None),
         Err(StoreError::InvalidSyncToken)
     ));
 }
@@ -110,7 +112,10 @@ fn tokens_survive_a_new_store_on_the_same_cache() {
     let again = Store::open(d.path(), None).unwrap();
     let cal = again.calendar("u", DEFAULT_CALENDAR).unwrap();
     // The fresh index rescans and finds the file unchanged: no changes.
-    let (_, changes) = cal.changes_since(&token).unwrap_or_else(|e| panic!("{e}"));
+    let changes = cal
+        .changes_since(&token, None)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .changes;
     assert!(changes.is_empty(), "{changes:?}");
 }
 
@@ -180,4 +185,30 @@ fn calendars_create_move_delete() {
         store.calendar("u", "c2"),
         Err(StoreError::NotFound)
     ));
+}
+
+#[test]
+fn limited_sync_continues_where_it_stopped() {
+    let (_d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    let t0 = cal.sync_token().unwrap();
+    for i in 0..5 {
+        put(&cal, &format!("{i}.ics"), &event(&i.to_string())).unwrap();
+    }
+    let first = cal.changes_since(&t0, Some(2)).unwrap();
+    assert!(first.truncated);
+    assert_eq!(first.changes.len(), 2);
+    let rest = cal.changes_since(&first.token, Some(10)).unwrap();
+    assert!(!rest.truncated);
+    assert_eq!(rest.changes.len(), 3);
+    assert_eq!(rest.token, cal.sync_token().unwrap());
+    let initial = cal.changes_since("", Some(3)).unwrap();
+    assert!(initial.truncated);
+    assert_eq!(
+        cal.changes_since(&initial.token, None)
+            .unwrap()
+            .changes
+            .len(),
+        2
+    );
 }

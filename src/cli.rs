@@ -1,0 +1,65 @@
+//! The command line: `caldir serve` and `caldir check`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::FileConfig;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "caldir",
+    version,
+    about = "A CalDAV server whose storage is plain .ics files in vdir directories"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the data directory over CalDAV.
+    Serve(ServeArgs),
+    /// List every file the server cannot serve (file:line: reason); exit 1 if any.
+    Check {
+        /// Data directory to check.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Data directory: <DIR>/<user>/<calendar>/<object>.ics [default: ~/.local/share/caldir]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Address and port to listen on; port 0 picks a free one [default: 127.0.0.1:5232]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// htpasswd file with bcrypt (`htpasswd -B`) or argon2 hashes; users log in with HTTP Basic
+    #[arg(long, value_name = "FILE")]
+    pub htpasswd: Option<PathBuf>,
+    /// Run without authentication (allowed on loopback addresses only)
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Cache directory for sync tokens and the index [default: <DIR>/.caldir-cache]
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, hook, watch, max_resource_size); flags win
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    pub fn as_file_config(&self) -> FileConfig {
+        FileConfig {
+            data: self.data.clone(),
+            listen: self.listen.clone(),
+            htpasswd: self.htpasswd.clone(),
+            no_auth: self.no_auth.then_some(true),
+            cache: self.cache.clone(),
+            ..FileConfig::default()
+        }
+    }
+}

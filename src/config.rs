@@ -1,0 +1,147 @@
+//! Server settings: a TOML file (`--config`) with the same keys as the
+//! command-line flags; flags given on the command line win.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:5232";
+/// Largest calendar object accepted (CALDAV:max-resource-size).
+pub const DEFAULT_MAX_RESOURCE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub htpasswd: Option<PathBuf>,
+    pub no_auth: Option<bool>,
+    pub cache: Option<PathBuf>,
+    pub max_resource_size: Option<u64>,
+    /// Command run after each change the server makes (see README).
+    pub hook: Option<String>,
+    /// Watch the data directory for edits made outside the server.
+    pub watch: Option<bool>,
+}
+
+/// The resolved settings the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub htpasswd: Option<PathBuf>,
+    pub no_auth: bool,
+    pub cache: Option<PathBuf>,
+    pub max_resource_size: u64,
+    pub hook: Option<String>,
+    pub watch: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("invalid config {0}: {1}")]
+    Parse(PathBuf, toml::de::Error),
+    #[error("invalid listen address {0:?}")]
+    Listen(String),
+    #[error("no authentication configured: give --htpasswd FILE, or --no-auth to run without (loopback only)")]
+    NoAuth,
+    #[error("--no-auth only listens on a loopback address, not {0}")]
+    NoAuthPublic(SocketAddr),
+    #[error("--htpasswd and --no-auth exclude each other")]
+    BothAuth,
+}
+
+impl FileConfig {
+    pub fn read(path: &PathBuf) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.clone(), e))?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse(path.clone(), e))
+    }
+
+    /// Fills unset fields of `self` (the command line) from `file`.
+    pub fn or(self, file: FileConfig) -> FileConfig {
+        FileConfig {
+            data: self.data.or(file.data),
+            listen: self.listen.or(file.listen),
+            htpasswd: self.htpasswd.or(file.htpasswd),
+            no_auth: self.no_auth.or(file.no_auth),
+            cache: self.cache.or(file.cache),
+            max_resource_size: self.max_resource_size.or(file.max_resource_size),
+            hook: self.hook.or(file.hook),
+            watch: self.watch.or(file.watch),
+        }
+    }
+
+    /// Checks the combination and applies defaults. Refuses to run without
+    /// authentication unless asked to, and then only on loopback.
+    pub fn resolve(self) -> Result<Config, ConfigError> {
+        let listen_text = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+        let no_auth = self.no_auth.unwrap_or(false);
+        match (&self.htpasswd, no_auth) {
+            (Some(_), true) => return Err(ConfigError::BothAuth),
+            (None, false) => return Err(ConfigError::NoAuth),
+            (None, true) if !listen.ip().is_loopback() => {
+                return Err(ConfigError::NoAuthPublic(listen))
+            }
+            _ => {}
+        }
+        Ok(Config {
+            data: self.data.unwrap_or_else(default_data_dir),
+            listen,
+            htpasswd: self.htpasswd,
+            no_auth,
+            cache: self.cache,
+            max_resource_size: self.max_resource_size.unwrap_or(DEFAULT_MAX_RESOURCE_SIZE),
+            hook: self.hook,
+            watch: self.watch.unwrap_or(true),
+        })
+    }
+}
+
+/// `$XDG_DATA_HOME/caldir` or `~/.local/share/caldir`, else `./caldir-data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(x).join("caldir");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".local/share/caldir"),
+        None => PathBuf::from("caldir-data"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_rules() {
+        let base = FileConfig::default();
+        assert!(matches!(base.clone().resolve(), Err(ConfigError::NoAuth)));
+        let open = FileConfig {
+            no_auth: Some(true),
+            ..base.clone()
+        };
+        assert!(open.clone().resolve().is_ok());
+        let public = FileConfig {
+            listen: Some("0.0.0.0:5232".into()),
+            ..open
+        };
+        assert!(matches!(
+            public.resolve(),
+            Err(ConfigError::NoAuthPublic(_))
+        ));
+        let file = FileConfig {
+            htpasswd: Some("x".into()),
+            listen: Some("[::1]:1".into()),
+            ..base.clone()
+        };
+        let cfg = FileConfig::default().or(file).resolve().unwrap();
+        assert_eq!(cfg.listen.port(), 1);
+        assert!(toml::from_str::<FileConfig>("bogus = 1").is_err());
+    }
+}

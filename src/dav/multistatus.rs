@@ -1,0 +1,162 @@
+//! Writing 207 Multi-Status bodies and DAV:error bodies.
+//!
+//! Responses are produced one `<D:response>` at a time so large collections
+//! can be streamed; well-known namespaces get fixed prefixes declared once.
+
+use super::property::PropName;
+use super::xml::{escape, CALDAV, CS, DAV, ICAL};
+
+const NAMESPACES: &str = r#"xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/" xmlns:ICAL="http://apple.com/ns/ical/""#;
+
+fn prefix(ns: &str) -> Option<&'static str> {
+    match ns {
+        DAV => Some("D"),
+        CALDAV => Some("C"),
+        CS => Some("CS"),
+        ICAL => Some("ICAL"),
+        _ => None,
+    }
+}
+
+/// The opening of a multistatus document.
+pub fn begin() -> String {
+    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus {NAMESPACES}>")
+}
+
+/// The end of a multistatus document, with an optional sync-token (RFC 6578).
+pub fn end(sync_token: Option<&str>) -> String {
+    match sync_token {
+        Some(t) => format!(
+            "<D:sync-token>{}</D:sync-token></D:multistatus>\n",
+            escape(t)
+        ),
+        None => "</D:multistatus>\n".to_string(),
+    }
+}
+
+/// `<name>inner</name>` with the right prefix or a local xmlns declaration.
+/// `inner` is already XML.
+pub fn element(name: &PropName, inner: &str) -> String {
+    let (open, close) = match prefix(&name.ns) {
+        Some(p) => (format!("{p}:{}", name.name), format!("{p}:{}", name.name)),
+        None => (
+            format!("{} xmlns=\"{}\"", name.name, escape(&name.ns)),
+            name.name.clone(),
+        ),
+    };
+    if inner.is_empty() {
+        format!("<{open}/>")
+    } else {
+        format!("<{open}>{inner}</{close}>")
+    }
+}
+
+/// A property in a propstat: either rendered from a name and inner XML, or
+/// verbatim XML (a dead property's stored element).
+pub enum PropXml {
+    Value(PropName, String),
+    Raw(String),
+}
+
+/// Collects the propstats of one `<D:response>`.
+#[derive(Default)]
+pub struct ResponseBuilder {
+    groups: Vec<(u16, Vec<String>)>,
+}
+
+impl ResponseBuilder {
+    pub fn add(&mut self, status: u16, prop: PropXml) {
+        let xml = match prop {
+            PropXml::Value(name, inner) => element(&name, &inner),
+            PropXml::Raw(x) => x,
+        };
+        match self.groups.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, v)) => v.push(xml),
+            None => self.groups.push((status, vec![xml])),
+        }
+    }
+
+    /// Adds an empty property element with a status (404, 403, 424...).
+    pub fn add_name(&mut self, status: u16, name: &PropName) {
+        self.add(status, PropXml::Value(name.clone(), String::new()));
+    }
+
+    pub fn write(&self, href: &str, out: &mut String) {
+        out.push_str("<D:response><D:href>");
+        out.push_str(&escape(href));
+        out.push_str("</D:href>");
+        for (status, props) in &self.groups {
+            out.push_str("<D:propstat><D:prop>");
+            for p in props {
+                out.push_str(p);
+            }
+            out.push_str("</D:prop><D:status>");
+            out.push_str(&status_line(*status));
+            out.push_str("</D:status></D:propstat>");
+        }
+        if self.groups.is_empty() {
+            out.push_str("<D:propstat><D:prop/><D:status>HTTP/1.1 200 OK</D:status></D:propstat>");
+        }
+        out.push_str("</D:response>");
+    }
+}
+
+/// A response that carries only a status (e.g. 404 for a removed member).
+pub fn status_response(href: &str, status: u16, out: &mut String) {
+    out.push_str("<D:response><D:href>");
+    out.push_str(&escape(href));
+    out.push_str("</D:href><D:status>");
+    out.push_str(&status_line(status));
+    out.push_str("</D:status></D:response>");
+}
+
+pub fn status_line(status: u16) -> String {
+    let reason = actix_web::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    format!("HTTP/1.1 {status} {reason}")
+}
+
+/// A DAV:error body naming a precondition or postcondition (RFC 4918 §16).
+pub fn error_body(condition: &PropName, inner: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error {NAMESPACES}>{}</D:error>\n",
+        element(condition, inner)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dav::xml;
+
+    #[test]
+    fn builds_well_formed_multistatus() {
+        let mut out = begin();
+        let mut r = ResponseBuilder::default();
+        r.add(
+            200,
+            PropXml::Value(
+                PropName::new(DAV, "displayname"),
+                escape("a<b").into_owned(),
+            ),
+        );
+        r.add_name(404, &PropName::new("urn:x", "odd"));
+        r.add(200, PropXml::Raw("<z xmlns=\"urn:z\">1</z>".into()));
+        r.write("/u/c/", &mut out);
+        status_response("/u/c/gone.ics", 404, &mut out);
+        out.push_str(&end(Some("tok")));
+        let doc = xml::parse(out.as_bytes()).unwrap();
+        assert!(doc.is(DAV, "multistatus"));
+        assert_eq!(doc.children.len(), 3);
+        let ps: Vec<_> = doc.children[0].children_named(DAV, "propstat").collect();
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].child(DAV, "prop").unwrap().children.len(), 2);
+        assert_eq!(
+            ps[1].child(DAV, "status").unwrap().text,
+            "HTTP/1.1 404 Not Found"
+        );
+        assert!(ps[1].child(DAV, "prop").unwrap().children[0].is("urn:x", "odd"));
+    }
+}

@@ -1,0 +1,33 @@
+//! DELETE of an object (conditional) or of a whole calendar.
+
+use actix_web::http::StatusCode;
+
+use crate::dav::href::DavPath;
+use crate::http::conditional::Conditions;
+use crate::http::error::{DavError, DavResult};
+use crate::http::request::{Reply, Request};
+
+pub fn handle(rq: Request) -> DavResult<Reply> {
+    let cond = Conditions::from_headers(&rq.headers);
+    match &rq.path {
+        DavPath::Object {
+            user,
+            calendar,
+            name,
+        } => {
+            let cal = rq.store().calendar(user, calendar)?;
+            cal.delete(name, |current| cond.allows_write(current))?;
+        }
+        DavPath::Calendar { user, calendar } => {
+            let cal = rq.store().calendar(user, calendar)?;
+            if !cond.allows_write(Some(&cal.ctag()?)) {
+                return Err(crate::store::StoreError::PreconditionFailed.into());
+            }
+            rq.store().delete_calendar(user, calendar)?;
+        }
+        DavPath::Root | DavPath::Home { .. } => {
+            return Err(DavError::Forbidden("cannot delete this collection".into()))
+        }
+    }
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}

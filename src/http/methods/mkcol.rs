@@ -1,0 +1,77 @@
+//! MKCALENDAR (RFC 4791 §5.3.1) and extended MKCOL (RFC 5689): create a
+//! calendar directory with its initial properties, or nothing at all.
+
+use actix_web::http::{header, StatusCode};
+
+use crate::dav::href::DavPath;
+use crate::dav::multistatus::ResponseBuilder;
+use crate::dav::xml::{Element, CALDAV, DAV};
+use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::prop_update::{all_changes, outcomes, report};
+use crate::http::request::{Reply, Request, XML};
+
+pub fn handle(rq: Request, mkcalendar: bool) -> DavResult<Reply> {
+    let DavPath::Calendar { user, calendar } = &rq.path else {
+        return Err(match (&rq.path, mkcalendar) {
+            (_, true) => DavError::condition(
+                403,
+                Condition::CalendarCollectionLocationOk,
+                "calendars live directly in a user's home",
+            ),
+            (DavPath::Root | DavPath::Home { .. }, false) => DavError::MethodNotAllowed,
+            _ => DavError::Forbidden("collections can only be made in a user's home".into()),
+        });
+    };
+    let body = rq.xml()?;
+    let (root_ns, root_name) = if mkcalendar {
+        (CALDAV, "mkcalendar")
+    } else {
+        (DAV, "mkcol")
+    };
+    let results = match &body {
+        None => Vec::new(),
+        Some(root) if root.is(root_ns, root_name) => outcomes(root, true),
+        Some(_) => return Err(DavError::BadRequest(format!("expected {root_name} body"))),
+    };
+    if !mkcalendar && !declares_calendar(body.as_ref()) && body.is_some() {
+        return Err(DavError::Forbidden(
+            "only calendar collections can be created here".into(),
+        ));
+    }
+    if rq.store().calendar(user, calendar).is_ok() {
+        return Err(DavError::condition(
+            405,
+            Condition::ResourceMustBeNull,
+            "the collection exists",
+        ));
+    }
+    let Some(changes) = all_changes(&results) else {
+        let response_name = if mkcalendar {
+            "C:mkcalendar-response"
+        } else {
+            "D:mkcol-response"
+        };
+        let builder: ResponseBuilder = report(&results, false);
+        let mut inner = String::new();
+        builder.write("", &mut inner);
+        // Reuse the response's propstats inside the method-specific root.
+        let start = inner.find("<D:propstat>").unwrap_or(0);
+        let end = inner.rfind("</D:response>").unwrap_or(inner.len());
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<{response_name} xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" xmlns:CS=\"http://calendarserver.org/ns/\" xmlns:ICAL=\"http://apple.com/ns/ical/\">{}</{response_name}>\n",
+            &inner[start..end]
+        );
+        return Ok(Reply::full(StatusCode::FORBIDDEN, XML, xml));
+    };
+    rq.store().create_calendar(user, calendar, &changes)?;
+    Ok(Reply::empty(StatusCode::CREATED).header(header::LOCATION, rq.path.href()))
+}
+
+/// An extended MKCOL must ask for a calendar resourcetype.
+fn declares_calendar(body: Option<&Element>) -> bool {
+    let Some(root) = body else { return true };
+    root.children_named(DAV, "set")
+        .flat_map(|s| s.children_named(DAV, "prop"))
+        .filter_map(|p| p.child(DAV, "resourcetype"))
+        .any(|rt| rt.child(CALDAV, "calendar").is_some())
+}

@@ -1,0 +1,15 @@
+//! OPTIONS: advertise DAV compliance classes and methods on every resource.
+
+use actix_web::http::{header, StatusCode};
+
+use crate::http::request::Reply;
+
+pub const DAV_CLASSES: &str = "1, 3, calendar-access, extended-mkcol";
+pub const ALLOW: &str =
+    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT";
+
+pub fn handle() -> Reply {
+    Reply::empty(StatusCode::OK)
+        .header(header::HeaderName::from_static("dav"), DAV_CLASSES)
+        .header(header::ALLOW, ALLOW)
+}

@@ -1,0 +1,178 @@
+//! PROPFIND (RFC 4918 §9.1) with Depth 0 and 1, written once for every resource kind.
+
+use crate::dav::href::DavPath;
+use crate::dav::multistatus::{self, PropXml, ResponseBuilder};
+use crate::dav::property::PropName;
+use crate::dav::xml::{Element, DAV};
+use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::request::{Reply, Request};
+use crate::http::resource::{Ctx, Resource};
+
+/// What a PROPFIND (or REPORT) asks for.
+#[derive(Debug, Clone)]
+pub enum PropRequest {
+    /// allprop, plus any names in DAV:include.
+    All(Vec<PropName>),
+    Names,
+    Props(Vec<PropName>),
+}
+
+impl PropRequest {
+    /// Reads a DAV:propfind body (or the prop part of a REPORT).
+    pub fn from_propfind(root: Option<&Element>) -> DavResult<PropRequest> {
+        let Some(root) = root else {
+            return Ok(PropRequest::All(Vec::new()));
+        };
+        if !root.is(DAV, "propfind") {
+            return Err(DavError::BadRequest("expected DAV:propfind".into()));
+        }
+        Self::from_children(root)?.ok_or_else(|| {
+            DavError::BadRequest("propfind without prop, allprop or propname".into())
+        })
+    }
+
+    /// Finds prop / allprop / propname among an element's children.
+    pub fn from_children(parent: &Element) -> DavResult<Option<PropRequest>> {
+        if let Some(prop) = parent.child(DAV, "prop") {
+            return Ok(Some(PropRequest::Props(prop_names(prop))));
+        }
+        if parent.child(DAV, "propname").is_some() {
+            return Ok(Some(PropRequest::Names));
+        }
+        if parent.child(DAV, "allprop").is_some() {
+            let include = parent
+                .child(DAV, "include")
+                .map(prop_names)
+                .unwrap_or_default();
+            return Ok(Some(PropRequest::All(include)));
+        }
+        Ok(None)
+    }
+}
+
+pub fn prop_names(prop: &Element) -> Vec<PropName> {
+    prop.children
+        .iter()
+        .map(|c| PropName::new(&c.ns, &c.name))
+        .collect()
+}
+
+/// Writes one resource's `<D:response>` for the request.
+pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut String) {
+    let mut b = ResponseBuilder::default();
+    match req {
+        PropRequest::Props(names) => names.iter().for_each(|n| add_prop(&mut b, res, n, ctx)),
+        PropRequest::All(include) => {
+            for live in res.live_props() {
+                let name = live.prop_name();
+                if let Ok(Some(x)) = res.prop(&name, ctx) {
+                    b.add(200, x);
+                }
+            }
+            for (_, xml) in res.dead_props() {
+                b.add(200, PropXml::Raw(xml));
+            }
+            include
+                .iter()
+                .filter(|n| n.live().is_some_and(|l| !res.live_props().contains(&l)))
+                .for_each(|n| add_prop(&mut b, res, n, ctx));
+        }
+        PropRequest::Names => {
+            for live in res.live_props() {
+                b.add_name(200, &live.prop_name());
+            }
+            for (key, _) in res.dead_props() {
+                if let Some((ns, name)) = key.strip_prefix('{').and_then(|k| k.split_once('}')) {
+                    b.add_name(200, &PropName::new(ns, name));
+                }
+            }
+        }
+    }
+    b.write(&res.href(), out);
+}
+
+/// Adds one named property with its value (200), or 404 where undefined.
+pub fn add_prop(b: &mut ResponseBuilder, res: &Resource, name: &PropName, ctx: &Ctx) {
+    match res.prop(name, ctx) {
+        Ok(Some(x)) => b.add(200, x),
+        Ok(None) => b.add_name(404, name),
+        Err(e) => {
+            tracing::warn!("{}: property {}: {e}", res.href(), name.key());
+            b.add_name(500, name)
+        }
+    }
+}
+
+pub fn handle(rq: Request) -> DavResult<Reply> {
+    let body = rq.xml()?;
+    let props = PropRequest::from_propfind(body.as_ref())?;
+    let depth = match rq.depth()? {
+        Some(d) => d,
+        None => {
+            return Err(DavError::condition(
+                403,
+                Condition::PropfindFiniteDepth,
+                "Depth: infinity is not supported",
+            ))
+        }
+    };
+    let target = Resource::load(rq.store(), &rq.path)?;
+    let mut members = Vec::new();
+    if depth == 1 {
+        match &target {
+            Resource::Root => {
+                if rq.store().home_exists(&rq.user) {
+                    members.push(Resource::Home {
+                        user: rq.user.clone(),
+                    });
+                }
+            }
+            Resource::Home { user } => {
+                for name in rq.store().calendar_names(user)? {
+                    match rq
+                        .store()
+                        .calendar(user, &name)
+                        .map_err(DavError::from)
+                        .and_then(Resource::calendar)
+                    {
+                        Ok(r) => members.push(r),
+                        Err(e) => tracing::warn!("skipping calendar {user}/{name}: {e}"),
+                    }
+                }
+            }
+            Resource::Calendar { cal, .. } => {
+                for (name, meta) in cal.objects()? {
+                    members.push(Resource::Object {
+                        cal: cal.clone(),
+                        name,
+                        meta,
+                    });
+                }
+            }
+            Resource::Object { .. } => {}
+        }
+    }
+    let user = rq.user.clone();
+    let max = rq.app.max_resource_size;
+    Ok(Reply::multistatus(move |sink| {
+        let ctx = Ctx {
+            user: &user,
+            max_resource_size: max,
+        };
+        let mut out = multistatus::begin();
+        for res in std::iter::once(&target).chain(members.iter()) {
+            write_response(res, &props, &ctx, &mut out);
+            if out.len() > 16 * 1024 {
+                sink.push(&out);
+                out.clear();
+            }
+        }
+        out.push_str(&multistatus::end(None));
+        sink.push(&out);
+    }))
+}
+
+/// Whether a path is one the user may see (their own home or the root).
+pub fn visible_to(path: &DavPath, user: &str) -> bool {
+    path.user().is_none_or(|u| u == user)
+}

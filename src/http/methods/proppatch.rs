@@ -1,0 +1,43 @@
+//! PROPPATCH (RFC 4918 §9.2): all or nothing on a calendar's properties.
+
+use crate::dav::multistatus;
+use crate::dav::xml::DAV;
+use crate::http::error::{DavError, DavResult};
+use crate::http::prop_update::{all_changes, outcomes, report};
+use crate::http::request::{Reply, Request};
+use crate::http::resource::Resource;
+
+pub fn handle(rq: Request) -> DavResult<Reply> {
+    let body = rq
+        .xml()?
+        .ok_or_else(|| DavError::BadRequest("PROPPATCH needs a body".into()))?;
+    if !body.is(DAV, "propertyupdate") {
+        return Err(DavError::BadRequest("expected DAV:propertyupdate".into()));
+    }
+    let target = Resource::load(rq.store(), &rq.path)?;
+    let mut results = outcomes(&body, false);
+    let succeeded = match &target {
+        Resource::Calendar { cal, .. } => match all_changes(&results) {
+            Some(changes) => {
+                cal.set_props(&changes)?;
+                true
+            }
+            None => false,
+        },
+        // Only calendars hold writable properties.
+        _ => {
+            for o in &mut results {
+                o.result = Err(403);
+            }
+            false
+        }
+    };
+    let href = target.href();
+    let builder = report(&results, succeeded);
+    Ok(Reply::multistatus(move |sink| {
+        let mut out = multistatus::begin();
+        builder.write(&href, &mut out);
+        out.push_str(&multistatus::end(None));
+        sink.push(&out);
+    }))
+}

@@ -1,0 +1,60 @@
+//! REPORT: calendar-multiget, calendar-query, free-busy-query (RFC 4791) and
+//! sync-collection (RFC 6578), one module each.
+
+mod multiget;
+mod sync;
+
+use crate::dav::multistatus::{PropXml, ResponseBuilder};
+use crate::dav::property::{Live, PropName};
+use crate::dav::xml::{escape, CALDAV, DAV};
+use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::methods::propfind::{self, PropRequest};
+use crate::http::request::{Reply, Request};
+use crate::http::resource::{Ctx, Resource};
+
+pub fn handle(rq: Request) -> DavResult<Reply> {
+    let body = rq
+        .xml()?
+        .ok_or_else(|| DavError::BadRequest("REPORT needs a body".into()))?;
+    match (body.ns.as_str(), body.name.as_str()) {
+        (CALDAV, "calendar-multiget") => multiget::handle(rq, body),
+        (DAV, "sync-collection") => sync::handle(rq, body),
+        _ => Err(DavError::condition(
+            403,
+            Condition::SupportedReport,
+            format!("unsupported report {}", body.name),
+        )),
+    }
+}
+
+/// Writes one object's response for a report: calendar-data comes from
+/// `data` (already read, maybe transformed); other properties as in PROPFIND.
+pub fn write_object(
+    res: &Resource,
+    props: &PropRequest,
+    data: Option<&str>,
+    ctx: &Ctx,
+    out: &mut String,
+) {
+    let PropRequest::Props(names) = props else {
+        propfind::write_response(res, props, ctx, out);
+        return;
+    };
+    let mut b = ResponseBuilder::default();
+    for name in names {
+        if name.live() == Some(Live::CalendarData) {
+            match data {
+                Some(text) => b.add(200, PropXml::Value(name.clone(), escape(text).into_owned())),
+                None => b.add_name(404, name),
+            }
+            continue;
+        }
+        propfind::add_prop(&mut b, res, name, ctx);
+    }
+    b.write(&res.href(), out);
+}
+
+/// Whether a report's prop list asks for calendar-data.
+pub fn wants_data(props: &PropRequest) -> bool {
+    matches!(props, PropRequest::Props(names) if names.iter().any(|n| *n == PropName::new(CALDAV, "calendar-data")))
+}

@@ -1,0 +1,75 @@
+//! calendar-multiget (RFC 4791 §7.9): named objects, each with its properties
+//! or a 404.
+
+use crate::dav::href::{self, DavPath};
+use crate::dav::multistatus;
+use crate::dav::xml::{Element, DAV};
+use crate::http::error::{DavError, DavResult};
+use crate::http::methods::propfind::PropRequest;
+use crate::http::request::{Reply, Request};
+use crate::http::resource::{Ctx, Resource};
+
+use super::{wants_data, write_object};
+
+pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+    let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
+    // The request URI must exist (a calendar, or an object for a single get).
+    Resource::load(rq.store(), &rq.path)?;
+    let hrefs: Vec<String> = body
+        .children_named(DAV, "href")
+        .map(|h| h.text.trim().to_string())
+        .collect();
+    if hrefs.is_empty() {
+        return Err(DavError::BadRequest(
+            "calendar-multiget without href".into(),
+        ));
+    }
+    let store = rq.store().clone();
+    let user = rq.user.clone();
+    let max = rq.app.max_resource_size;
+    let data = wants_data(&props);
+    Ok(Reply::multistatus(move |sink| {
+        let ctx = Ctx {
+            user: &user,
+            max_resource_size: max,
+        };
+        let mut out = multistatus::begin();
+        for h in &hrefs {
+            let path = DavPath::parse(href::path_of(h));
+            let found = match &path {
+                Some(
+                    p @ DavPath::Object {
+                        user: owner,
+                        calendar,
+                        name,
+                    },
+                ) if *owner == user => store.calendar(owner, calendar).ok().and_then(|cal| {
+                    let (bytes, meta) = cal.read(name).ok()?;
+                    Some((
+                        Resource::Object {
+                            cal,
+                            name: name.clone(),
+                            meta,
+                        },
+                        bytes,
+                        p.href(),
+                    ))
+                }),
+                _ => None,
+            };
+            match found {
+                Some((res, bytes, _)) => {
+                    let text = data.then(|| String::from_utf8_lossy(&bytes).into_owned());
+                    write_object(&res, &props, text.as_deref(), &ctx, &mut out);
+                }
+                None => multistatus::status_response(h, 404, &mut out),
+            }
+            if out.len() > 16 * 1024 {
+                sink.push(&out);
+                out.clear();
+            }
+        }
+        out.push_str(&multistatus::end(None));
+        sink.push(&out);
+    }))
+}

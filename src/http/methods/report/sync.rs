@@ -1,0 +1,104 @@
+//! sync-collection (RFC 6578): what changed since a token, from the
+//! calendar's change log, with DAV:limit truncation answered by a 507.
+
+use crate::dav::href::{calendar_href, object_href};
+use crate::dav::multistatus;
+use crate::dav::xml::{Element, DAV};
+use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::methods::propfind::PropRequest;
+use crate::http::request::{Reply, Request};
+use crate::http::resource::{Ctx, Resource};
+use crate::store::SyncChange;
+
+use super::{wants_data, write_object};
+
+pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+    let cal = match Resource::load(rq.store(), &rq.path)? {
+        Resource::Calendar { cal, .. } => cal,
+        _ => {
+            return Err(DavError::condition(
+                403,
+                Condition::SupportedReport,
+                "sync-collection works on calendars",
+            ))
+        }
+    };
+    let token = body
+        .child(DAV, "sync-token")
+        .map(|t| t.text.trim().to_string())
+        .unwrap_or_default();
+    if let Some(level) = body.child(DAV, "sync-level") {
+        if level.text.trim() != "1" {
+            return Err(DavError::condition(
+                403,
+                Condition::SupportedReport,
+                "only sync-level 1 is supported",
+            ));
+        }
+    }
+    let limit = match body
+        .child(DAV, "limit")
+        .and_then(|l| l.child(DAV, "nresults"))
+    {
+        Some(n) => Some(
+            n.text
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| DavError::BadRequest("bad nresults".into()))?,
+        ),
+        None => None,
+    };
+    let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::Props(Vec::new()));
+    let result = cal.changes_since(&token, limit)?;
+    let user = rq.user.clone();
+    let max = rq.app.max_resource_size;
+    let data = wants_data(&props);
+    Ok(Reply::multistatus(move |sink| {
+        let ctx = Ctx {
+            user: &user,
+            max_resource_size: max,
+        };
+        let mut out = multistatus::begin();
+        for change in result.changes {
+            match change {
+                SyncChange::Changed(name, meta) => {
+                    let text = if data {
+                        match cal.read(&name) {
+                            Ok((bytes, _)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                            Err(_) => {
+                                multistatus::status_response(
+                                    &object_href(&cal.user, &cal.name, &name),
+                                    404,
+                                    &mut out,
+                                );
+                                continue;
+                            }
+                        }
+                    } else {
+                        None
+                    };
+                    let res = Resource::Object {
+                        cal: cal.clone(),
+                        name,
+                        meta,
+                    };
+                    write_object(&res, &props, text.as_deref(), &ctx, &mut out);
+                }
+                SyncChange::Removed(name) => multistatus::status_response(
+                    &object_href(&cal.user, &cal.name, &name),
+                    404,
+                    &mut out,
+                ),
+            }
+            if out.len() > 16 * 1024 {
+                sink.push(&out);
+                out.clear();
+            }
+        }
+        if result.truncated {
+            multistatus::status_response(&calendar_href(&cal.user, &cal.name), 507, &mut out);
+        }
+        out.push_str(&multistatus::end(Some(&result.token)));
+        sink.push(&out);
+    }))
+}

@@ -1,0 +1,184 @@
+//! actix-web wiring: authentication, access control and dispatch of each
+//! method to its module; handlers run on blocking threads over the store.
+
+pub mod auth;
+mod body;
+mod conditional;
+pub mod error;
+mod methods;
+mod prop_update;
+pub mod request;
+mod resource;
+mod server;
+mod timezone;
+
+pub use server::{run, Running};
+
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::BytesMut;
+use futures_util::StreamExt;
+
+use crate::dav::href::DavPath;
+
+use auth::Authenticator;
+use error::{Condition, DavError, DavResult};
+use request::{AppState, Reply, ReplyBody, Request};
+
+/// Entry point for every request.
+pub async fn dispatch(
+    req: HttpRequest,
+    payload: web::Payload,
+    app: web::Data<AppState>,
+) -> HttpResponse {
+    let method = req.method().as_str().to_ascii_uppercase();
+    let result = route(&method, req.clone(), payload, app.into_inner()).await;
+    let mut resp = match result {
+        Ok(reply) => send(reply).await,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    };
+    // Clients look for DAV capabilities on every response.
+    resp.headers_mut().insert(
+        HeaderName::from_static("dav"),
+        HeaderValue::from_static(methods::options::DAV_CLASSES),
+    );
+    tracing::info!("{method} {} -> {}", req.path(), resp.status().as_u16());
+    resp
+}
+
+async fn route(
+    method: &str,
+    req: HttpRequest,
+    payload: web::Payload,
+    app: Arc<AppState>,
+) -> DavResult<Reply> {
+    let path = req.path().to_string();
+    if path.trim_end_matches('/') == "/.well-known/caldav" {
+        return Ok(Reply::empty(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, "/"));
+    }
+    if method == "OPTIONS" {
+        return Ok(methods::options::handle());
+    }
+    let user = authenticate(&req, &app).await?;
+    let dav_path = DavPath::parse(&path).ok_or(DavError::NotFound)?;
+    if !methods::propfind::visible_to(&dav_path, &user) {
+        return Err(DavError::condition(
+            403,
+            Condition::NeedPrivileges,
+            "not your calendar home",
+        ));
+    }
+    let body = read_body(payload, app.max_resource_size + 64 * 1024).await?;
+    let rq = Request {
+        app: app.clone(),
+        headers: req.headers().clone(),
+        user,
+        path: dav_path,
+        body,
+    };
+    let method = method.to_string();
+    let store = app.store.clone();
+    let user = rq.user.clone();
+    web::block(move || {
+        store.ensure_home(&user)?;
+        match method.as_str() {
+            "PROPFIND" => methods::propfind::handle(rq),
+            "PROPPATCH" => methods::proppatch::handle(rq),
+            "GET" => methods::get::handle(rq, false),
+            "HEAD" => methods::get::handle(rq, true),
+            "PUT" => methods::put::handle(rq),
+            "DELETE" => methods::delete::handle(rq),
+            "MKCALENDAR" => methods::mkcol::handle(rq, true),
+            "MKCOL" => methods::mkcol::handle(rq, false),
+            "COPY" => methods::copy_move::handle(rq, true),
+            "MOVE" => methods::copy_move::handle(rq, false),
+            "REPORT" => methods::report::handle(rq),
+            _ => Err(DavError::MethodNotAllowed),
+        }
+    })
+    .await
+    .map_err(|e| DavError::Internal(e.to_string()))?
+}
+
+/// The authenticated user name, or 401.
+async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<String> {
+    let creds = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::parse_basic);
+    match (&app.auth, creds) {
+        (Authenticator::Open, Some((user, _))) => Ok(user),
+        (Authenticator::Open, None) => Ok("anonymous".to_string()),
+        (Authenticator::Htpasswd(_), None) => Err(DavError::Unauthorized),
+        (Authenticator::Htpasswd(_), Some((user, pass))) => {
+            let app = app.clone();
+            let u = user.clone();
+            let ok = web::block(move || match &app.auth {
+                Authenticator::Htpasswd(h) => h.verify(&u, &pass),
+                Authenticator::Open => true,
+            })
+            .await
+            .map_err(|e| DavError::Internal(e.to_string()))?;
+            if ok {
+                Ok(user)
+            } else {
+                Err(DavError::Unauthorized)
+            }
+        }
+    }
+}
+
+/// Reads the request body up to `limit` bytes.
+async fn read_body(mut payload: web::Payload, limit: u64) -> DavResult<bytes::Bytes> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| DavError::BadRequest(e.to_string()))?;
+        if (buf.len() + chunk.len()) as u64 > limit {
+            return Err(DavError::condition(
+                413,
+                Condition::MaxResourceSize,
+                "request body too large",
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+async fn send(reply: Reply) -> HttpResponse {
+    let mut resp = match reply.body {
+        ReplyBody::Empty => HttpResponse::build(reply.status).finish(),
+        ReplyBody::Full {
+            content_type,
+            bytes,
+        } => HttpResponse::build(reply.status)
+            .content_type(content_type)
+            .body(bytes),
+        ReplyBody::Head {
+            content_type,
+            length,
+        } => {
+            let mut r = HttpResponse::build(reply.status)
+                .content_type(content_type)
+                .finish();
+            if let Ok(v) = HeaderValue::from_str(&length.to_string()) {
+                r.headers_mut().insert(header::CONTENT_LENGTH, v);
+            }
+            r
+        }
+        ReplyBody::Stream {
+            content_type,
+            producer,
+        } => body::produce(reply.status, content_type, producer).await,
+    };
+    for (name, value) in reply.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().append(name, v);
+        }
+    }
+    resp
+}

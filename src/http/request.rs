@@ -1,0 +1,135 @@
+//! What every method handler receives, and what it returns.
+
+use std::sync::Arc;
+
+use actix_web::http::header::{HeaderMap, HeaderName};
+use actix_web::http::StatusCode;
+use bytes::Bytes;
+
+use crate::dav::href::DavPath;
+use crate::dav::xml::{self, Element};
+use crate::store::Store;
+
+use super::body::Sink;
+use super::error::{DavError, DavResult};
+use super::resource::Ctx;
+
+/// Shared server state.
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub auth: super::auth::Authenticator,
+    pub max_resource_size: u64,
+}
+
+/// One authenticated request, ready for a (blocking) handler.
+pub struct Request {
+    pub app: Arc<AppState>,
+    pub headers: HeaderMap,
+    pub user: String,
+    pub path: DavPath,
+    pub body: Bytes,
+}
+
+impl Request {
+    pub fn store(&self) -> &Arc<Store> {
+        &self.app.store
+    }
+
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            user: &self.user,
+            max_resource_size: self.app.max_resource_size,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as XML; None when it is empty.
+    pub fn xml(&self) -> DavResult<Option<Element>> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        xml::parse(&self.body)
+            .map(Some)
+            .map_err(|e| DavError::BadRequest(e.to_string()))
+    }
+
+    /// The Depth header: Some(0|1), None for infinity or absent (RFC 4918 default).
+    pub fn depth(&self) -> DavResult<Option<u8>> {
+        match self.header("depth").map(str::trim) {
+            Some("0") => Ok(Some(0)),
+            Some("1") => Ok(Some(1)),
+            Some(d) if d.eq_ignore_ascii_case("infinity") => Ok(None),
+            None => Ok(None),
+            Some(other) => Err(DavError::BadRequest(format!("invalid Depth {other:?}"))),
+        }
+    }
+}
+
+pub type Producer = Box<dyn FnOnce(&mut Sink) + Send>;
+
+/// A handler's answer; built on a blocking thread and sent by the async side.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, String)>,
+    pub body: ReplyBody,
+}
+
+pub enum ReplyBody {
+    Empty,
+    Full {
+        content_type: &'static str,
+        bytes: Bytes,
+    },
+    /// Like Full, but HEAD: headers describe a body that is not sent.
+    Head {
+        content_type: &'static str,
+        length: u64,
+    },
+    Stream {
+        content_type: &'static str,
+        producer: Producer,
+    },
+}
+
+pub const XML: &str = "application/xml; charset=utf-8";
+pub const ICALENDAR: &str = "text/calendar; charset=utf-8";
+
+impl Reply {
+    pub fn empty(status: StatusCode) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Empty,
+        }
+    }
+
+    pub fn full(status: StatusCode, content_type: &'static str, bytes: impl Into<Bytes>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Full {
+                content_type,
+                bytes: bytes.into(),
+            },
+        }
+    }
+
+    pub fn multistatus(producer: impl FnOnce(&mut Sink) + Send + 'static) -> Reply {
+        Reply {
+            status: StatusCode::MULTI_STATUS,
+            headers: Vec::new(),
+            body: ReplyBody::Stream {
+                content_type: XML,
+                producer: Box::new(producer),
+            },
+        }
+    }
+
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+}

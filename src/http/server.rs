@@ -1,0 +1,73 @@
+//! Starting the HTTP server over a store, and the background duties that
+//! run beside it (saving indexes to the cache).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+
+use crate::config::Config;
+use crate::store::Store;
+
+use super::auth::{Authenticator, Htpasswd};
+use super::request::AppState;
+
+/// A bound server: its address and the future that runs it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub server: actix_web::dev::Server,
+    pub store: Arc<Store>,
+}
+
+/// Binds the listener and prepares the server; `.server.await` runs it.
+pub fn run(config: &Config) -> std::io::Result<Running> {
+    let store = Store::open(&config.data, config.cache.as_deref())?;
+    let auth = match &config.htpasswd {
+        Some(path) => Authenticator::Htpasswd(Htpasswd::load(path.clone()).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot read htpasswd {}: {e}", path.display()),
+            )
+        })?),
+        None => Authenticator::Open,
+    };
+    let state = web::Data::new(AppState {
+        store: store.clone(),
+        auth,
+        max_resource_size: config.max_resource_size,
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .default_service(web::to(super::dispatch))
+    })
+    .workers(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .max(2),
+    )
+    .shutdown_timeout(5)
+    .bind(config.listen)?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| std::io::Error::other("no address bound"))?;
+    let server = server.run();
+    let flusher = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let s = flusher.clone();
+            let _ = tokio::task::spawn_blocking(move || s.flush()).await;
+        }
+    });
+    Ok(Running {
+        addr,
+        server,
+        store,
+    })
+}

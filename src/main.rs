@@ -1,0 +1,76 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use caldir::cli::{Cli, Command};
+use caldir::config::FileConfig;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CALDIR_LOG")
+                .unwrap_or_else(|_| "caldir=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { data } => match caldir::check::problems(&data) {
+            Ok(list) if list.is_empty() => {
+                println!("no problems found");
+                ExitCode::SUCCESS
+            }
+            Ok(list) => {
+                for p in list {
+                    println!("{p}");
+                }
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("caldir check: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Serve(args) => {
+            let file = match &args.config {
+                Some(path) => match FileConfig::read(path) {
+                    Ok(f) => f,
+                    Err(e) => return fail(&e.to_string()),
+                },
+                None => FileConfig::default(),
+            };
+            let config = match args.as_file_config().or(file).resolve() {
+                Ok(c) => c,
+                Err(e) => return fail(&e.to_string()),
+            };
+            serve(config)
+        }
+    }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("caldir: {msg}");
+    ExitCode::from(2)
+}
+
+fn serve(config: caldir::config::Config) -> ExitCode {
+    let result = actix_web::rt::System::new().block_on(async move {
+        let running = caldir::http::run(&config)?;
+        tracing::info!(
+            "serving {} on http://{}/",
+            config.data.display(),
+            running.addr
+        );
+        println!("listening on http://{}/", running.addr);
+        let _ = std::io::stdout().flush();
+        let store = running.store.clone();
+        let result = running.server.await;
+        store.flush();
+        result
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
+    }
+}

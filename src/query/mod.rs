@@ -1,0 +1,26 @@
+//! iCalendar query semantics of RFC 4791: calendar-query filters and
+//! time-ranges, recurrence expansion, calendar-data retrieval options and
+//! free-busy. Pure functions over `.ics` text and parsed XML; no I/O.
+
+mod eval;
+mod filter;
+mod object;
+mod recur;
+mod rule;
+mod span;
+mod text_match;
+mod timerange;
+mod tz;
+mod value;
+mod windows_tz;
+
+#[cfg(test)]
+mod tests;
+
+pub use eval::matches;
+pub use filter::{
+    parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
+    PropTest, TimeRange,
+};
+pub use span::{span, Span};
+pub use text_match::{Collation, TextMatch};

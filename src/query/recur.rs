@@ -1,0 +1,367 @@
+//! Instances of a component set (master + RECURRENCE-ID overrides), RFC 5545
+//! §3.8.5: DTSTART, RRULE, RDATE, EXDATE, overrides and THISANDFUTURE.
+//!
+//! Only instances near a requested window are produced, so unbounded rules
+//! never expand forever.
+
+use chrono::NaiveDateTime;
+use icalendar::parser::Component;
+
+use super::object::{add_days, is, param, prop, props, Object, When};
+use super::rule::Rule;
+use super::tz::Zone;
+use super::value::{parse_duration, parse_period, PeriodEnd};
+
+/// Hard cap on RRULE iterations per component, against pathological rules
+/// (e.g. FREQ=SECONDLY from decades ago).
+const MAX_STEPS: usize = 200_000;
+
+/// How a component states its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndKind {
+    /// Neither DTEND/DUE nor DURATION.
+    None,
+    /// DTEND (VEVENT) or DUE (VTODO).
+    Explicit,
+    Duration,
+}
+
+/// One instance, in UTC unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Occurrence {
+    pub start: i64,
+    /// Equal to `start` for zero-length instances.
+    pub end: i64,
+    pub all_day: bool,
+    /// Original start of this instance when it belongs to a recurrence set.
+    pub rid: Option<i64>,
+    /// Index (into the slice given to [`occurrences`]) of the component whose
+    /// properties describe this instance.
+    pub src: usize,
+    pub end_kind: EndKind,
+}
+
+/// Length of an instance: nominal days follow the wall clock, the rest is exact.
+#[derive(Debug, Clone, Copy)]
+enum Dur {
+    Exact(i64),
+    Days(i64),
+}
+
+/// Start and length of one component.
+pub(crate) struct Timing {
+    pub start: When,
+    dur: Dur,
+    pub end_kind: EndKind,
+}
+
+impl Timing {
+    fn end_of(&self, start_local: NaiveDateTime, start_utc: i64, zone: &Zone) -> i64 {
+        match self.dur {
+            Dur::Exact(s) => start_utc.saturating_add(s),
+            Dur::Days(d) => zone.to_utc(add_days(start_local, d)),
+        }
+    }
+
+    /// Largest length in seconds (for widening windows).
+    fn max_len(&self) -> i64 {
+        match self.dur {
+            Dur::Exact(s) => s,
+            Dur::Days(d) => d * 86_400 + 3 * 3600,
+        }
+    }
+}
+
+/// Start and length of a component from DTSTART and DTEND/DUE/DURATION.
+pub(crate) fn timing(obj: &Object, c: &Component, kind: &str) -> Option<Timing> {
+    let start = obj.when(prop(c, "DTSTART")?)?;
+    let end_name = if is(kind, "VTODO") { "DUE" } else { "DTEND" };
+    if let Some(end) = prop(c, end_name).and_then(|p| obj.when(p)) {
+        let dur = if start.value.is_date && end.value.is_date {
+            Dur::Days((end.value.local - start.value.local).num_days().max(0))
+        } else {
+            Dur::Exact((end.utc - start.utc).max(0))
+        };
+        return Some(Timing {
+            start,
+            dur,
+            end_kind: EndKind::Explicit,
+        });
+    }
+    if let Some(d) = prop(c, "DURATION").and_then(|p| parse_duration(p.val.as_str())) {
+        let secs = d.num_seconds().max(0);
+        let dur = if secs % 86_400 == 0 {
+            Dur::Days(secs / 86_400)
+        } else {
+            Dur::Exact(secs)
+        };
+        return Some(Timing {
+            start,
+            dur,
+            end_kind: EndKind::Duration,
+        });
+    }
+    // All-day VEVENT/VJOURNAL without an end last one day (RFC 4791 §9.9).
+    let dur = if start.value.is_date && !is(kind, "VTODO") {
+        Dur::Days(1)
+    } else {
+        Dur::Exact(0)
+    };
+    Some(Timing {
+        start,
+        dur,
+        end_kind: EndKind::None,
+    })
+}
+
+/// A RECURRENCE-ID resolved for matching against master instances.
+struct RecurrenceId {
+    utc: i64,
+    date: Option<chrono::NaiveDate>,
+    future: bool,
+}
+
+fn recurrence_id(obj: &Object, c: &Component) -> Option<RecurrenceId> {
+    let p = prop(c, "RECURRENCE-ID")?;
+    let w = obj.when(p)?;
+    Some(RecurrenceId {
+        utc: w.utc,
+        date: w.value.is_date.then(|| w.value.local.date()),
+        future: param(p, "RANGE").is_some_and(|r| is(r, "THISANDFUTURE")),
+    })
+}
+
+/// Whether an instance starting at `utc` (wall clock `local`) is the one `rid` names.
+fn same_instance(
+    utc: i64,
+    local: NaiveDateTime,
+    date: Option<chrono::NaiveDate>,
+    rid: i64,
+) -> bool {
+    match date {
+        Some(d) => local.date() == d,
+        None => utc == rid,
+    }
+}
+
+/// Result of an expansion: the instances and whether every instance in the
+/// window was produced (false when the step cap was hit or a rule was unreadable).
+pub(crate) struct Expansion {
+    pub items: Vec<Occurrence>,
+    pub complete: bool,
+}
+
+/// Instances of `comps` (all of one component type) overlapping `[lo, hi]`
+/// inclusively (a conservative overlap; callers apply the exact §9.9 test).
+pub(crate) fn occurrences(
+    obj: &Object,
+    comps: &[&Component],
+    kind: &str,
+    lo: i64,
+    hi: i64,
+) -> Expansion {
+    let mut items = Vec::new();
+    let mut complete = true;
+    // Overrides first: they replace master instances.
+    let mut overrides: Vec<(usize, RecurrenceId, Timing)> = Vec::new();
+    for (i, c) in comps.iter().enumerate() {
+        let Some(rid) = recurrence_id(obj, c) else {
+            continue;
+        };
+        let t = match timing(obj, c, kind) {
+            Some(t) => t,
+            None => continue,
+        };
+        let start = t.start.utc;
+        let end = t.end_of(t.start.value.local, start, &t.start.zone);
+        if start <= hi && end >= lo {
+            items.push(Occurrence {
+                start,
+                end,
+                all_day: t.start.value.is_date,
+                rid: Some(rid.utc),
+                src: i,
+                end_kind: t.end_kind,
+            });
+        }
+        overrides.push((i, rid, t));
+    }
+    // THISANDFUTURE overrides sorted by their RECURRENCE-ID.
+    let mut future: Vec<&(usize, RecurrenceId, Timing)> =
+        overrides.iter().filter(|o| o.1.future).collect();
+    future.sort_by_key(|o| o.1.utc);
+    let max_shift = future
+        .iter()
+        .map(|(_, rid, t)| (t.start.utc - rid.utc).abs() + t.max_len())
+        .max()
+        .unwrap_or(0);
+
+    for (i, c) in comps.iter().enumerate() {
+        if prop(c, "RECURRENCE-ID").is_some() {
+            continue;
+        }
+        let Some(t) = timing(obj, c, kind) else {
+            continue;
+        };
+        let recurring = prop(c, "RRULE").is_some() || prop(c, "RDATE").is_some();
+        let zone = &t.start.zone;
+        let wlo = lo.saturating_sub(t.max_len() + max_shift);
+        let whi = hi.saturating_add(max_shift);
+        // (utc start, local start, explicit end from an RDATE period)
+        let mut starts: Vec<(i64, NaiveDateTime, Option<i64>)> = Vec::new();
+        starts.push((t.start.utc, t.start.value.local, None));
+        if recurring {
+            complete &= rule_starts(obj, c, &t, wlo, whi, &mut starts);
+            rdate_starts(obj, c, &t, &mut starts);
+            starts.sort_by_key(|s| s.0);
+            starts.dedup_by_key(|s| s.0);
+            exclude(obj, c, &mut starts);
+        }
+        for (utc, local, period_end) in starts {
+            if overrides
+                .iter()
+                .any(|(_, r, _)| same_instance(utc, local, r.date, r.utc))
+            {
+                continue;
+            }
+            let applied = future
+                .iter()
+                .rev()
+                .find(|(_, r, _)| r.utc < utc)
+                .map(|(j, r, ot)| (*j, ot.start.utc - r.utc, ot));
+            let (src, start, end, end_kind) = match applied {
+                Some((j, shift, ot)) => {
+                    let s = utc + shift;
+                    let local_s = ot.start.zone.from_utc(s);
+                    (j, s, ot.end_of(local_s, s, &ot.start.zone), ot.end_kind)
+                }
+                None => {
+                    let end = period_end.unwrap_or_else(|| t.end_of(local, utc, zone));
+                    (i, utc, end, t.end_kind)
+                }
+            };
+            if start <= hi && end >= lo {
+                items.push(Occurrence {
+                    start,
+                    end,
+                    all_day: t.start.value.is_date,
+                    rid: recurring.then_some(utc),
+                    src,
+                    end_kind,
+                });
+            }
+        }
+    }
+    items.sort_by_key(|o| (o.start, o.src));
+    Expansion { items, complete }
+}
+
+/// Adds RRULE instances with a start up to `whi` and an end after `wlo`.
+/// Returns false when a rule could not be fully evaluated.
+fn rule_starts(
+    obj: &Object,
+    c: &Component,
+    t: &Timing,
+    wlo: i64,
+    whi: i64,
+    out: &mut Vec<(i64, NaiveDateTime, Option<i64>)>,
+) -> bool {
+    let zone = &t.start.zone;
+    let mut ok = true;
+    for p in props(c, "RRULE") {
+        let until_to_local = |d: &super::value::DateValue| {
+            if d.utc {
+                zone.from_utc(d.local.and_utc().timestamp())
+            } else {
+                d.local
+            }
+        };
+        let Some(rule) = Rule::new(p.val.as_str(), t.start.value.local, until_to_local) else {
+            ok = false;
+            continue;
+        };
+        let _ = obj;
+        let mut steps = 0usize;
+        for local in rule.iter() {
+            steps += 1;
+            if steps > MAX_STEPS {
+                ok = false;
+                break;
+            }
+            let utc = zone.to_utc(local);
+            // Wall-clock order can differ from UTC order by a DST shift only.
+            if utc > whi.saturating_add(86_400) {
+                break;
+            }
+            if utc > whi {
+                continue;
+            }
+            if utc.saturating_add(t.max_len()) >= wlo {
+                out.push((utc, local, None));
+            }
+        }
+    }
+    ok
+}
+
+/// Adds RDATE values (DATE, DATE-TIME or PERIOD), in the DTSTART's wall clock.
+fn rdate_starts(
+    obj: &Object,
+    c: &Component,
+    t: &Timing,
+    out: &mut Vec<(i64, NaiveDateTime, Option<i64>)>,
+) {
+    let zone = &t.start.zone;
+    for p in props(c, "RDATE") {
+        let tzid = param(p, "TZID");
+        for v in p.val.as_str().split(',') {
+            if v.contains('/') {
+                let Some((s, e)) = parse_period(v) else {
+                    continue;
+                };
+                let s = obj.resolve(s, tzid);
+                let end = match e {
+                    PeriodEnd::At(e) => obj.resolve(e, tzid).utc,
+                    PeriodEnd::After(d) => s.utc + d.num_seconds(),
+                };
+                out.push((s.utc, zone.from_utc(s.utc), Some(end)));
+            } else if let Some(w) = obj.when_str(v, tzid) {
+                let local = if w.value.is_date {
+                    // A DATE RDATE keeps the DTSTART's time of day.
+                    w.value.local.date().and_time(t.start.value.local.time())
+                } else {
+                    zone.from_utc(w.utc)
+                };
+                out.push((zone.to_utc(local), local, None));
+            }
+        }
+    }
+}
+
+/// Removes instances named by EXDATE (by instant, or by day for DATE values).
+fn exclude(obj: &Object, c: &Component, starts: &mut Vec<(i64, NaiveDateTime, Option<i64>)>) {
+    let mut ex: Vec<(i64, Option<chrono::NaiveDate>)> = Vec::new();
+    for p in props(c, "EXDATE") {
+        let tzid = param(p, "TZID");
+        for v in p.val.as_str().split(',') {
+            if let Some(w) = obj.when_str(v, tzid) {
+                ex.push((w.utc, w.value.is_date.then(|| w.value.local.date())));
+            }
+        }
+    }
+    if ex.is_empty() {
+        return;
+    }
+    starts.retain(|(utc, local, _)| {
+        !ex.iter()
+            .any(|(e, date)| same_instance(*utc, *local, *date, *e))
+    });
+}
+
+/// Whether any RRULE of the component set is unbounded (no COUNT/UNTIL).
+pub(crate) fn has_unbounded_rule(c: &Component) -> bool {
+    props(c, "RRULE").any(|p| {
+        let v = p.val.as_str().to_ascii_uppercase();
+        !v.contains("COUNT=") && !v.contains("UNTIL=")
+    })
+}

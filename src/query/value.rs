@@ -1,0 +1,194 @@
+//! Parsing of the iCalendar value types the query engine reasons about
+//! (RFC 5545 §3.3): DATE, DATE-TIME, DURATION, PERIOD and UTC-OFFSET.
+//!
+//! Values are kept as wall-clock `NaiveDateTime`s; attaching a zone is the
+//! caller's job because the zone comes from a parameter, not the value.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+
+/// A DATE or DATE-TIME value as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateValue {
+    /// Wall-clock time; midnight for DATE values.
+    pub local: NaiveDateTime,
+    /// True for VALUE=DATE (all-day) values.
+    pub is_date: bool,
+    /// True when the value carried the `Z` suffix.
+    pub utc: bool,
+}
+
+/// Parses `YYYYMMDD` or `YYYYMMDDTHHMMSS[Z]`.
+pub(crate) fn parse_date_or_datetime(s: &str) -> Option<DateValue> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 8 || !b[..8].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(4..6)?, num(6..8)?)?;
+    if b.len() == 8 {
+        return Some(DateValue {
+            local: date.and_time(NaiveTime::MIN),
+            is_date: true,
+            utc: false,
+        });
+    }
+    if (b.len() != 15 && b.len() != 16) || b[8] != b'T' || !b[9..15].iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let utc = match b.get(15) {
+        None => false,
+        Some(b'Z') | Some(b'z') => true,
+        Some(_) => return None,
+    };
+    // Leap seconds (60) are clamped rather than rejected.
+    let sec = num(13..15)?.min(59);
+    let time = NaiveTime::from_hms_opt(num(9..11)?, num(11..13)?, sec)?;
+    Some(DateValue {
+        local: date.and_time(time),
+        is_date: false,
+        utc,
+    })
+}
+
+/// Parses a DURATION (`[+-]P[nW][nD][T[nH][nM][nS]]`) into a signed delta.
+pub(crate) fn parse_duration(s: &str) -> Option<TimeDelta> {
+    let s = s.trim();
+    let (neg, rest) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let rest = rest.strip_prefix(['P', 'p'])?;
+    let mut secs: i64 = 0;
+    let mut num: Option<i64> = None;
+    let mut in_time = false;
+    let mut any = false;
+    for c in rest.chars() {
+        match c.to_ascii_uppercase() {
+            d @ '0'..='9' => {
+                let v = num
+                    .unwrap_or(0)
+                    .checked_mul(10)?
+                    .checked_add(d as i64 - '0' as i64)?;
+                num = Some(v);
+            }
+            'T' if !in_time && num.is_none() => in_time = true,
+            unit => {
+                let n = num.take()?;
+                let mult = match (unit, in_time) {
+                    ('W', false) => 7 * 86_400,
+                    ('D', false) => 86_400,
+                    ('H', true) => 3_600,
+                    ('M', true) => 60,
+                    ('S', true) => 1,
+                    _ => return None,
+                };
+                secs = secs.checked_add(n.checked_mul(mult)?)?;
+                any = true;
+            }
+        }
+    }
+    if num.is_some() || !any {
+        return None;
+    }
+    TimeDelta::try_seconds(if neg { -secs } else { secs })
+}
+
+/// Parses a UTC-OFFSET (`+HHMM[SS]` / `-HHMM[SS]`) into seconds east of UTC.
+pub(crate) fn parse_utc_offset(s: &str) -> Option<i32> {
+    let s = s.trim();
+    let sign = match s.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let d = &s[1..];
+    if !(d.len() == 4 || d.len() == 6) || !d.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let h: i32 = d[0..2].parse().ok()?;
+    let m: i32 = d[2..4].parse().ok()?;
+    let sec: i32 = if d.len() == 6 {
+        d[4..6].parse().ok()?
+    } else {
+        0
+    };
+    Some(sign * (h * 3600 + m * 60 + sec))
+}
+
+/// The end of a PERIOD value: an explicit end or a duration from the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PeriodEnd {
+    At(DateValue),
+    After(TimeDelta),
+}
+
+/// Parses a PERIOD (`start/end` or `start/duration`).
+pub(crate) fn parse_period(s: &str) -> Option<(DateValue, PeriodEnd)> {
+    let (a, b) = s.trim().split_once('/')?;
+    let start = parse_date_or_datetime(a)?;
+    let end = if b.starts_with(['P', 'p', '+', '-']) {
+        PeriodEnd::After(parse_duration(b)?)
+    } else {
+        PeriodEnd::At(parse_date_or_datetime(b)?)
+    };
+    Some((start, end))
+}
+
+/// Formats a UTC unix time as `YYYYMMDDTHHMMSSZ`.
+pub(crate) fn format_utc(ts: i64) -> String {
+    match chrono::DateTime::from_timestamp(ts, 0) {
+        Some(dt) => dt.format("%Y%m%dT%H%M%SZ").to_string(),
+        None => String::from("19700101T000000Z"),
+    }
+}
+
+/// Formats a date as `YYYYMMDD`.
+pub(crate) fn format_date(d: NaiveDate) -> String {
+    d.format("%Y%m%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_datetimes() {
+        let d = parse_date_or_datetime("20240229").unwrap();
+        assert!(d.is_date && !d.utc);
+        let t = parse_date_or_datetime("20240301T101500Z").unwrap();
+        assert!(!t.is_date && t.utc);
+        assert_eq!(t.local.to_string(), "2024-03-01 10:15:00");
+        assert!(parse_date_or_datetime("20240230").is_none());
+        assert!(parse_date_or_datetime("2024-03-01").is_none());
+        assert!(parse_date_or_datetime("20240301T1015").is_none());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("PT1H30M"), TimeDelta::try_seconds(5400));
+        assert_eq!(parse_duration("-P1DT1S"), TimeDelta::try_seconds(-86_401));
+        assert_eq!(parse_duration("P2W"), TimeDelta::try_days(14));
+        assert_eq!(parse_duration("PT0S"), Some(TimeDelta::zero()));
+        assert!(parse_duration("P").is_none());
+        assert!(parse_duration("PT5").is_none());
+        assert!(parse_duration("P1H").is_none());
+    }
+
+    #[test]
+    fn offsets_and_periods() {
+        assert_eq!(parse_utc_offset("+0130"), Some(5400));
+        assert_eq!(parse_utc_offset("-0500"), Some(-18000));
+        assert!(parse_utc_offset("0500").is_none());
+        let (s, e) = parse_period("20240101T100000Z/PT1H").unwrap();
+        assert!(s.utc);
+        assert_eq!(e, PeriodEnd::After(TimeDelta::try_hours(1).unwrap()));
+        assert!(matches!(
+            parse_period("20240101T100000Z/20240101T110000Z"),
+            Some((_, PeriodEnd::At(_)))
+        ));
+        assert_eq!(format_utc(0), "19700101T000000Z");
+    }
+}
