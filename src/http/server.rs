@@ -18,6 +18,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub server: actix_web::dev::Server,
     pub store: Arc<Store>,
+    /// Keeps the file watcher alive while the server runs.
+    pub watch: Option<crate::store::watcher::WatchHandle>,
 }
 
 /// Binds the listener and prepares the server; `.server.await` runs it.
@@ -31,6 +33,11 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             )
         })?),
         None => Authenticator::Open,
+    };
+    let watch = if config.watch {
+        crate::store::watcher::start_or_fall_back(&store)
+    } else {
+        None
     };
     let state = web::Data::new(AppState {
         store: store.clone(),
@@ -69,5 +76,6 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         addr,
         server,
         store,
+        watch,
     })
 }

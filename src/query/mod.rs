@@ -2,10 +2,12 @@
 //! time-ranges, recurrence expansion, calendar-data retrieval options and
 //! free-busy. Pure functions over `.ics` text and parsed XML; no I/O.
 
+mod caldata;
 mod eval;
 mod filter;
 mod object;
 mod recur;
+mod render;
 mod rule;
 mod span;
 mod text_match;
@@ -13,14 +15,17 @@ mod timerange;
 mod tz;
 mod value;
 mod windows_tz;
+mod write;
 
 #[cfg(test)]
 mod tests;
 
+pub use caldata::{parse_calendar_data, CalendarDataRequest, CompSelect, PropSelect, Selection};
 pub use eval::matches;
 pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
     PropTest, TimeRange,
 };
+pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};

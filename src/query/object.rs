@@ -41,8 +41,6 @@ pub(crate) struct Object<'a> {
 pub(crate) struct When {
     pub value: DateValue,
     pub zone: Zone,
-    /// Floating (no TZID, no `Z`) or DATE: resolved with the default zone.
-    pub floating: bool,
     pub utc: i64,
 }
 
@@ -105,12 +103,7 @@ impl<'a> Object<'a> {
             self.used_floating.set(true);
         }
         let utc = zone.to_utc(value.local);
-        When {
-            value,
-            zone,
-            floating,
-            utc,
-        }
+        When { value, zone, utc }
     }
 
     /// Resolves a single-valued date property (DTSTART, DUE, ...).

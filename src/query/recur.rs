@@ -232,7 +232,7 @@ pub(crate) fn occurrences(
             let (src, start, end, end_kind) = match applied {
                 Some((j, shift, ot)) => {
                     let s = utc + shift;
-                    let local_s = ot.start.zone.from_utc(s);
+                    let local_s = ot.start.zone.local_of(s);
                     (j, s, ot.end_of(local_s, s, &ot.start.zone), ot.end_kind)
                 }
                 None => {
@@ -271,7 +271,7 @@ fn rule_starts(
     for p in props(c, "RRULE") {
         let until_to_local = |d: &super::value::DateValue| {
             if d.utc {
-                zone.from_utc(d.local.and_utc().timestamp())
+                zone.local_of(d.local.and_utc().timestamp())
             } else {
                 d.local
             }
@@ -324,13 +324,13 @@ fn rdate_starts(
                     PeriodEnd::At(e) => obj.resolve(e, tzid).utc,
                     PeriodEnd::After(d) => s.utc + d.num_seconds(),
                 };
-                out.push((s.utc, zone.from_utc(s.utc), Some(end)));
+                out.push((s.utc, zone.local_of(s.utc), Some(end)));
             } else if let Some(w) = obj.when_str(v, tzid) {
                 let local = if w.value.is_date {
                     // A DATE RDATE keeps the DTSTART's time of day.
                     w.value.local.date().and_time(t.start.value.local.time())
                 } else {
-                    zone.from_utc(w.utc)
+                    zone.local_of(w.utc)
                 };
                 out.push((zone.to_utc(local), local, None));
             }

@@ -12,8 +12,6 @@ use super::value::{parse_date_or_datetime, DateValue};
 /// A parsed RRULE ready to be iterated from a given DTSTART.
 pub(crate) struct Rule {
     set: Option<rrule::RRuleSet>,
-    /// True when COUNT or UNTIL bounds the rule.
-    pub bounded: bool,
 }
 
 impl Rule {
@@ -27,7 +25,6 @@ impl Rule {
     ) -> Option<Rule> {
         let mut until = None;
         let mut rest = String::with_capacity(value.len());
-        let mut bounded = false;
         for part in value.trim().split(';').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=')?;
             if k.eq_ignore_ascii_case("UNTIL") {
@@ -38,11 +35,7 @@ impl Rule {
                 } else {
                     until_to_local(&dv)
                 });
-                bounded = true;
                 continue;
-            }
-            if k.eq_ignore_ascii_case("COUNT") {
-                bounded = true;
             }
             if !rest.is_empty() {
                 rest.push(';');
@@ -54,15 +47,12 @@ impl Rule {
         if let Some(u) = until {
             if u < dtstart {
                 // Nothing but DTSTART itself, which callers always add.
-                return Some(Rule { set: None, bounded });
+                return Some(Rule { set: None });
             }
             rule = rule.until(fake_utc(u));
         }
         let set = rule.build(start).ok()?.limit();
-        Some(Rule {
-            set: Some(set),
-            bounded,
-        })
+        Some(Rule { set: Some(set) })
     }
 
     /// Instances in ascending wall-clock order.
@@ -114,8 +104,6 @@ mod tests {
             3
         );
         assert!(run("FREQ=DAILY;UNTIL=20231231", "20240101T090000", 10).is_empty());
-        let r = Rule::new("FREQ=WEEKLY", dt("20240101T090000"), |d| d.local).unwrap();
-        assert!(!r.bounded);
         assert!(Rule::new("FREQ=SOMETIMES", dt("20240101T090000"), |d| d.local).is_none());
     }
 }

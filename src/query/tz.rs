@@ -51,7 +51,7 @@ impl Zone {
     }
 
     /// Wall-clock time of a UTC instant in this zone.
-    pub(crate) fn from_utc(&self, ts: i64) -> NaiveDateTime {
+    pub(crate) fn local_of(&self, ts: i64) -> NaiveDateTime {
         let utc = chrono::DateTime::from_timestamp(ts, 0)
             .unwrap_or_default()
             .naive_utc();
@@ -102,6 +102,9 @@ pub(crate) fn zones_of(vtimezones: &[&Component<'_>]) -> HashMap<String, Zone> {
     out
 }
 
+/// Onsets (UTC) and the offsets they switch to, sorted.
+type Transitions = Rc<Vec<(i64, i32)>>;
+
 /// One STANDARD or DAYLIGHT observance of a VTIMEZONE.
 #[derive(Debug)]
 struct Observance {
@@ -117,7 +120,7 @@ struct Observance {
 #[derive(Debug)]
 pub(crate) struct CustomTz {
     observances: Vec<Observance>,
-    years: RefCell<HashMap<i32, Rc<Vec<(i64, i32)>>>>,
+    years: RefCell<HashMap<i32, Transitions>>,
 }
 
 impl CustomTz {
@@ -165,7 +168,7 @@ impl CustomTz {
     }
 
     /// Transitions (UTC onset, new offset) whose onset falls in `year`.
-    fn transitions(&self, year: i32) -> Rc<Vec<(i64, i32)>> {
+    fn transitions(&self, year: i32) -> Transitions {
         if let Some(t) = self.years.borrow().get(&year) {
             return t.clone();
         }
@@ -233,12 +236,12 @@ impl CustomTz {
         let valid = offsets
             .iter()
             .map(|o| naive - *o as i64)
-            .filter(|u| self.from_utc_offset_matches(*u, naive))
+            .filter(|u| self.offset_matches(*u, naive))
             .min();
         valid.unwrap_or_else(|| naive - self.offset_at(naive - 86_400 - 14 * 3600) as i64)
     }
 
-    fn from_utc_offset_matches(&self, utc: i64, naive: i64) -> bool {
+    fn offset_matches(&self, utc: i64, naive: i64) -> bool {
         utc + self.offset_at(utc) as i64 == naive
     }
 }
@@ -278,7 +281,7 @@ mod tests {
         assert_eq!(z.to_utc(local("20240331T023000")), 1_711_848_600);
         // 02:30 on 2024-10-27 happens twice: the first (+02:00) wins.
         assert_eq!(z.to_utc(local("20241027T023000")), 1_729_989_000);
-        assert_eq!(z.from_utc(1_729_989_000), local("20241027T023000"));
+        assert_eq!(z.local_of(1_729_989_000), local("20241027T023000"));
     }
 
     #[test]
@@ -302,7 +305,7 @@ mod tests {
             let t = local(s);
             assert_eq!(custom.to_utc(t), iana.to_utc(t), "{s}");
             let u = iana.to_utc(t);
-            assert_eq!(custom.from_utc(u), iana.from_utc(u), "{s}");
+            assert_eq!(custom.local_of(u), iana.local_of(u), "{s}");
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod etag;
 mod index;
 pub mod names;
 mod snapshot;
+pub mod watcher;
 
 use std::collections::HashMap;
 use std::fs;
@@ -441,6 +442,40 @@ impl Store {
             first.unsaved = true;
         }
         Ok(created)
+    }
+}
+
+impl Store {
+    /// Applies a batch of watcher observations: re-reads touched files of
+    /// calendars in memory and moves their tokens. Calendars not loaded yet
+    /// are compared against their saved index when first used.
+    pub fn apply(&self, batch: watcher::Batch) {
+        if batch.rescan {
+            for cell in self.cells.lock().values() {
+                cell.state.lock().stale = true;
+            }
+        }
+        for (user, cal) in &batch.calendars {
+            let cell = self.cells.lock().get(&(user.clone(), cal.clone())).cloned();
+            if let Some(cell) = cell {
+                let mut state = cell.state.lock();
+                // Metadata moved (or the directory came or went): move the
+                // ctag and look at every file again on next use.
+                state.stale = true;
+                state.log.bump();
+            }
+        }
+        for (user, cal, file) in &batch.files {
+            let cell = self.cells.lock().get(&(user.clone(), cal.clone())).cloned();
+            let Some(cell) = cell else { continue };
+            let mut state = cell.state.lock();
+            let dir = self.root.join(user).join(cal);
+            if let index::Observed::Changed = state.index.refresh_file(&dir, file) {
+                tracing::info!("{}/{}/{}: changed on disk", user, cal, file);
+                state.log.record(file);
+                state.unsaved = true;
+            }
+        }
     }
 }
 
