@@ -169,7 +169,7 @@ mod tests {
             1_719_828_000
         );
         let floating = obj.when(prop(ev, "DTEND").unwrap()).unwrap();
-        assert!(floating.floating);
+        assert!(obj.used_floating.get());
         assert_eq!(floating.utc, 1_719_849_600);
         assert_eq!(
             obj.when(prop(ev, "due").unwrap()).unwrap().utc,
