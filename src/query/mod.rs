@@ -5,6 +5,7 @@
 mod caldata;
 mod eval;
 mod filter;
+mod freebusy;
 mod object;
 mod recur;
 mod render;
@@ -12,6 +13,7 @@ mod rule;
 mod span;
 mod text_match;
 mod timerange;
+mod timezone_element;
 mod tz;
 mod value;
 mod windows_tz;
@@ -26,6 +28,8 @@ pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
     PropTest, TimeRange,
 };
+pub use freebusy::free_busy;
 pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};
+pub use timezone_element::parse_timezone_element;

@@ -1,0 +1,156 @@
+//! CALDAV:free-busy-query results (RFC 4791 §7.10): busy time of events and
+//! of stored VFREEBUSY components, merged per FBTYPE, in UTC.
+
+use icalendar::parser::Component;
+
+use super::object::{is, normalize, param, prop, props, Object};
+use super::recur::occurrences;
+use super::timerange::periods;
+use super::value::format_utc;
+use super::write;
+
+/// Busy types in the order they are reported.
+const TYPES: [&str; 3] = ["BUSY", "BUSY-TENTATIVE", "BUSY-UNAVAILABLE"];
+
+/// Builds a VCALENDAR with one VFREEBUSY covering `[start, end)`.
+pub fn free_busy(
+    objects: &[&str],
+    start: i64,
+    end: i64,
+    default_tz: Option<chrono_tz::Tz>,
+) -> String {
+    let mut busy: [Vec<(i64, i64)>; 3] = Default::default();
+    for ics in objects {
+        let text = normalize(ics);
+        if let Some(obj) = Object::parse(&text, default_tz) {
+            collect(&obj, start, end, &mut busy);
+        }
+    }
+    let mut out = String::new();
+    write::line(&mut out, "BEGIN:VCALENDAR");
+    write::line(&mut out, "VERSION:2.0");
+    write::line(&mut out, "PRODID:-//caldir//caldir//EN");
+    write::line(&mut out, "BEGIN:VFREEBUSY");
+    let now = chrono::Utc::now().timestamp();
+    write::raw(&mut out, "DTSTAMP", "", &format_utc(now));
+    write::raw(&mut out, "DTSTART", "", &format_utc(start));
+    write::raw(&mut out, "DTEND", "", &format_utc(end));
+    for (kind, list) in TYPES.iter().zip(busy.iter_mut()) {
+        let merged = merge(list);
+        if merged.is_empty() {
+            continue;
+        }
+        let value: Vec<String> = merged
+            .iter()
+            .map(|(s, e)| format!("{}/{}", format_utc(*s), format_utc(*e)))
+            .collect();
+        // FBTYPE defaults to BUSY, as in the RFC 4791 examples.
+        let params = if *kind == "BUSY" {
+            String::new()
+        } else {
+            format!(";FBTYPE={kind}")
+        };
+        write::raw(&mut out, "FREEBUSY", &params, &value.join(","));
+    }
+    write::line(&mut out, "END:VFREEBUSY");
+    write::line(&mut out, "END:VCALENDAR");
+    out
+}
+
+fn collect(obj: &Object, start: i64, end: i64, busy: &mut [Vec<(i64, i64)>; 3]) {
+    let clip = |s: i64, e: i64| (s < end && e > start).then(|| (s.max(start), e.min(end)));
+    let events: Vec<&Component> = obj
+        .comps
+        .iter()
+        .filter(|c| is(c.name.as_str(), "VEVENT"))
+        .collect();
+    if !events.is_empty() {
+        for o in occurrences(obj, &events, "VEVENT", start, end).items {
+            let c = events[o.src];
+            let value = |name| prop(c, name).map(|p| p.val.as_str().trim());
+            if value("TRANSP").is_some_and(|v| is(v, "TRANSPARENT"))
+                || value("STATUS").is_some_and(|v| is(v, "CANCELLED"))
+            {
+                continue;
+            }
+            let slot = usize::from(value("STATUS").is_some_and(|v| is(v, "TENTATIVE")));
+            if let Some(p) = clip(o.start, o.end) {
+                busy[slot].push(p);
+            }
+        }
+    }
+    for fb in obj
+        .comps
+        .iter()
+        .filter(|c| is(c.name.as_str(), "VFREEBUSY"))
+    {
+        for p in props(fb, "FREEBUSY") {
+            let kind = param(p, "FBTYPE").unwrap_or("BUSY");
+            let Some(slot) = TYPES.iter().position(|t| is(t, kind)) else {
+                // FREE and unknown types do not block time.
+                continue;
+            };
+            for (s, e) in periods(obj, std::iter::once(p)) {
+                if let Some(p) = clip(s, e) {
+                    busy[slot].push(p);
+                }
+            }
+        }
+    }
+}
+
+/// Sorts and merges overlapping or touching periods.
+fn merge(list: &mut [(i64, i64)]) -> Vec<(i64, i64)> {
+    list.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(list.len());
+    for &(s, e) in list.iter() {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::tests::cal;
+
+    fn fb_lines(out: &str) -> Vec<String> {
+        normalize(out)
+            .lines()
+            .filter(|l| l.starts_with("FREEBUSY"))
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn merges_busy_time_by_type() {
+        let a = cal(
+            "BEGIN:VEVENT\nUID:a\nDTSTART:20240110T100000Z\nDTEND:20240110T110000Z\nEND:VEVENT\n",
+        );
+        let b = cal("BEGIN:VEVENT\nUID:b\nDTSTART:20240110T103000Z\nDTEND:20240110T120000Z\nRRULE:FREQ=DAILY;COUNT=2\nEND:VEVENT\n");
+        let t = cal("BEGIN:VEVENT\nUID:t\nDTSTART:20240110T140000Z\nDURATION:PT1H\nSTATUS:TENTATIVE\nEND:VEVENT\n");
+        let free = cal("BEGIN:VEVENT\nUID:f\nDTSTART:20240110T150000Z\nDURATION:PT1H\nTRANSP:TRANSPARENT\nEND:VEVENT\n");
+        let gone = cal("BEGIN:VEVENT\nUID:g\nDTSTART:20240110T160000Z\nDURATION:PT1H\nSTATUS:CANCELLED\nEND:VEVENT\n");
+        let day = cal("BEGIN:VEVENT\nUID:d\nDTSTART;VALUE=DATE:20240112\nEND:VEVENT\n");
+        let vfb = cal("BEGIN:VFREEBUSY\nUID:v\nFREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20240110T080000Z/PT1H\nFREEBUSY;FBTYPE=FREE:20240110T090000Z/PT1H\nEND:VFREEBUSY\n");
+        let out = free_busy(
+            &[&a, &b, &t, &free, &gone, &day, &vfb],
+            1_704_844_800, // 2024-01-10T00:00Z
+            1_705_104_000, // 2024-01-13T00:00Z
+            None,
+        );
+        assert_eq!(
+            fb_lines(&out),
+            [
+                "FREEBUSY:20240110T100000Z/20240110T120000Z,20240111T103000Z/20240111T120000Z,20240112T000000Z/20240113T000000Z",
+                "FREEBUSY;FBTYPE=BUSY-TENTATIVE:20240110T140000Z/20240110T150000Z",
+                "FREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20240110T080000Z/20240110T090000Z",
+            ]
+        );
+        assert!(out.contains("DTSTART:20240110T000000Z\r\nDTEND:20240113T000000Z\r\n"));
+        assert!(out.contains("BEGIN:VFREEBUSY\r\nDTSTAMP:"));
+    }
+}
