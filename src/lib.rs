@@ -10,4 +10,5 @@ pub mod config;
 pub mod dav;
 pub mod http;
 pub mod ical;
+pub mod query;
 pub mod store;

@@ -5,6 +5,7 @@ pub mod auth;
 mod body;
 mod conditional;
 pub mod error;
+mod hook;
 mod methods;
 mod prop_update;
 pub mod request;
@@ -72,6 +73,7 @@ async fn route(
         ));
     }
     let body = read_body(payload, app.max_resource_size + 64 * 1024).await?;
+    let change = change_of(method, &dav_path, &req);
     let rq = Request {
         app: app.clone(),
         headers: req.headers().clone(),
@@ -82,7 +84,7 @@ async fn route(
     let method = method.to_string();
     let store = app.store.clone();
     let user = rq.user.clone();
-    web::block(move || {
+    let reply = web::block(move || {
         store.ensure_home(&user)?;
         match method.as_str() {
             "PROPFIND" => methods::propfind::handle(rq),
@@ -100,7 +102,58 @@ async fn route(
         }
     })
     .await
-    .map_err(|e| DavError::Internal(e.to_string()))?
+    .map_err(|e| DavError::Internal(e.to_string()))??;
+    if let (Some(hook), Some(change)) = (&app.hook, change) {
+        // A PROPPATCH answers 207 whether or not it applied; others 2xx on success.
+        let applied = match change.method.as_str() {
+            "PROPPATCH" => reply.status == StatusCode::MULTI_STATUS,
+            _ => reply.status.is_success(),
+        };
+        if applied {
+            hook.fire(change);
+        }
+    }
+    Ok(reply)
+}
+
+/// For methods that change files: what the hook is told about.
+fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Change> {
+    if !matches!(
+        method,
+        "PUT" | "DELETE" | "MKCALENDAR" | "MKCOL" | "COPY" | "MOVE" | "PROPPATCH"
+    ) {
+        return None;
+    }
+    let rel = |p: &DavPath| match p {
+        DavPath::Object {
+            user,
+            calendar,
+            name,
+        } => Some(format!("{user}/{calendar}/{name}")),
+        DavPath::Calendar { user, calendar } => Some(format!("{user}/{calendar}")),
+        _ => None,
+    };
+    let mut paths: Vec<String> = rel(path).into_iter().collect();
+    if let Some(dest) = req
+        .headers()
+        .get("destination")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|d| DavPath::parse(crate::dav::href::path_of(d)))
+    {
+        paths.extend(rel(&dest));
+    }
+    let (user, calendar) = match path {
+        DavPath::Object { user, calendar, .. } | DavPath::Calendar { user, calendar } => {
+            (user.clone(), calendar.clone())
+        }
+        _ => return None,
+    };
+    Some(hook::Change {
+        method: method.to_string(),
+        user,
+        calendar,
+        paths,
+    })
 }
 
 /// The authenticated user name, or 401.

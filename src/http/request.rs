@@ -19,6 +19,7 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub auth: super::auth::Authenticator,
     pub max_resource_size: u64,
+    pub hook: Option<super::hook::Hook>,
 }
 
 /// One authenticated request, ready for a (blocking) handler.

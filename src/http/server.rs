@@ -43,6 +43,10 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         store: store.clone(),
         auth,
         max_resource_size: config.max_resource_size,
+        hook: config
+            .hook
+            .clone()
+            .map(|cmd| super::hook::Hook::start(cmd, store.root().to_path_buf())),
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -9,6 +9,8 @@ pub struct ObjectInfo {
     pub uid: String,
     /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
     pub component: String,
+    /// Where its instances fall in time, for the time-range index.
+    pub span: crate::query::Span,
 }
 
 /// Why a body is not a valid calendar object resource. The variants map onto
@@ -97,7 +99,11 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
         }
     }
     match (uid, kind) {
-        (Some(uid), Some(component)) => Ok(ObjectInfo { uid, component }),
+        (Some(uid), Some(component)) => Ok(ObjectInfo {
+            uid,
+            component,
+            span: crate::query::span(text),
+        }),
         _ => Err(IcalError::NotObjectResource(
             "no VEVENT, VTODO, VJOURNAL or VFREEBUSY component".into(),
         )),
@@ -204,12 +210,10 @@ mod tests {
     fn accepts_event_and_lf_without_prodid() {
         let info = inspect(EVENT.as_bytes()).unwrap();
         assert_eq!(
-            info,
-            ObjectInfo {
-                uid: "a@b".into(),
-                component: "VEVENT".into()
-            }
+            (info.uid.as_str(), info.component.as_str()),
+            ("a@b", "VEVENT")
         );
+        assert!(matches!(info.span, crate::query::Span::Bounded(..)));
         let lf = EVENT
             .replace("\r\n", "\n")
             .replace("PRODID:-//t//t//EN\n", "");

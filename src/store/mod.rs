@@ -540,6 +540,22 @@ impl Calendar {
             .collect())
     }
 
+    /// The valid objects whose metadata passes `keep` (e.g. a time window
+    /// against the indexed span), sorted by name.
+    pub fn objects_where(
+        &self,
+        keep: impl Fn(&ObjectMeta) -> bool,
+    ) -> Result<Vec<(String, ObjectMeta)>> {
+        let state = self.locked()?;
+        Ok(state
+            .index
+            .objects
+            .iter()
+            .filter(|(_, m)| keep(m))
+            .map(|(n, m)| (n.clone(), m.clone()))
+            .collect())
+    }
+
     /// Files that are not valid calendar objects: (name, "line: reason").
     pub fn problems(&self) -> Result<Vec<(String, String)>> {
         let state = self.locked()?;

@@ -7,11 +7,12 @@ use std::io;
 use std::path::Path;
 
 use crate::ical::ObjectInfo;
+use crate::query::Span;
 
 use super::durable;
 use super::index::{FileStamp, Index, ObjectMeta};
 
-const HEADER: &str = "caldir-index 1";
+const HEADER: &str = "caldir-index 2";
 
 /// Writes the index (valid objects only; problems are re-read at start).
 pub fn save(path: &Path, index: &Index) -> io::Result<()> {
@@ -23,8 +24,14 @@ pub fn save(path: &Path, index: &Index) -> io::Result<()> {
             continue; // re-read at next start instead of mangling the line
         }
         text.push_str(&format!(
-            "{name}\t{}\t{}\t{}\t{}\t{}\t{}\n",
-            m.stamp.size, m.stamp.mtime_ns, m.stamp.ino, m.etag, m.info.component, m.info.uid
+            "{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            m.stamp.size,
+            m.stamp.mtime_ns,
+            m.stamp.ino,
+            m.etag,
+            m.info.component,
+            span_text(&m.info.span),
+            m.info.uid
         ));
     }
     let dir = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
@@ -34,6 +41,25 @@ pub fn save(path: &Path, index: &Index) -> io::Result<()> {
         .and_then(|n| n.to_str())
         .ok_or_else(|| io::Error::other("bad name"))?;
     durable::write_file(dir, name, text.as_bytes())
+}
+
+fn span_text(span: &Span) -> String {
+    match span {
+        Span::Bounded(lo, hi) => format!("{lo},{hi}"),
+        Span::Unbounded => "*".into(),
+        Span::Unknown => "?".into(),
+    }
+}
+
+fn parse_span(text: &str) -> Option<Span> {
+    match text {
+        "*" => Some(Span::Unbounded),
+        "?" => Some(Span::Unknown),
+        _ => {
+            let (lo, hi) = text.split_once(',')?;
+            Some(Span::Bounded(lo.parse().ok()?, hi.parse().ok()?))
+        }
+    }
 }
 
 /// Reads a saved index; anything unreadable yields an empty index (a full rescan).
@@ -47,8 +73,11 @@ pub fn load(path: &Path) -> Index {
         return index;
     }
     for line in lines {
-        let f: Vec<&str> = line.splitn(7, '\t').collect();
-        let [name, size, mtime, ino, etag, component, uid] = f[..] else {
+        let f: Vec<&str> = line.splitn(8, '\t').collect();
+        let [name, size, mtime, ino, etag, component, span, uid] = f[..] else {
+            continue;
+        };
+        let Some(span) = parse_span(span) else {
             continue;
         };
         let (Ok(size), Ok(mtime_ns), Ok(ino)) = (size.parse(), mtime.parse(), ino.parse()) else {
@@ -66,6 +95,7 @@ pub fn load(path: &Path) -> Index {
                 info: ObjectInfo {
                     uid: uid.to_string(),
                     component: component.to_string(),
+                    span,
                 },
             },
         );

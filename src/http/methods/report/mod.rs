@@ -2,10 +2,11 @@
 //! sync-collection (RFC 6578), one module each.
 
 mod multiget;
+mod query;
 mod sync;
 
 use crate::dav::multistatus::{PropXml, ResponseBuilder};
-use crate::dav::property::{Live, PropName};
+use crate::dav::property::Live;
 use crate::dav::xml::{escape, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::{self, PropRequest};
@@ -19,6 +20,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     match (body.ns.as_str(), body.name.as_str()) {
         (CALDAV, "calendar-multiget") => multiget::handle(rq, body),
         (DAV, "sync-collection") => sync::handle(rq, body),
+        (CALDAV, "calendar-query") => query::handle(rq, body),
         _ => Err(DavError::condition(
             403,
             Condition::SupportedReport,
@@ -52,9 +54,4 @@ pub fn write_object(
         propfind::add_prop(&mut b, res, name, ctx);
     }
     b.write(&res.href(), out);
-}
-
-/// Whether a report's prop list asks for calendar-data.
-pub fn wants_data(props: &PropRequest) -> bool {
-    matches!(props, PropRequest::Props(names) if names.iter().any(|n| *n == PropName::new(CALDAV, "calendar-data")))
 }

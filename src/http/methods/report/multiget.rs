@@ -9,12 +9,15 @@ use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Resource};
 
-use super::{wants_data, write_object};
+use super::query::{calendar_data_request, query_timezone};
+use super::write_object;
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
     // The request URI must exist (a calendar, or an object for a single get).
-    Resource::load(rq.store(), &rq.path)?;
+    let target = Resource::load(rq.store(), &rq.path)?;
+    let data_req = calendar_data_request(&body)?;
+    let tz = query_timezone(&body, &target);
     let hrefs: Vec<String> = body
         .children_named(DAV, "href")
         .map(|h| h.text.trim().to_string())
@@ -27,7 +30,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let store = rq.store().clone();
     let user = rq.user.clone();
     let max = rq.app.max_resource_size;
-    let data = wants_data(&props);
     Ok(Reply::multistatus(move |sink| {
         let ctx = Ctx {
             user: &user,
@@ -59,7 +61,9 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             };
             match found {
                 Some((res, bytes, _)) => {
-                    let text = data.then(|| String::from_utf8_lossy(&bytes).into_owned());
+                    let text = data_req.as_ref().map(|r| {
+                        crate::query::render_calendar_data(&String::from_utf8_lossy(&bytes), r, tz)
+                    });
                     write_object(&res, &props, text.as_deref(), &ctx, &mut out);
                 }
                 None => multistatus::status_response(h, 404, &mut out),

@@ -10,7 +10,8 @@ use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Resource};
 use crate::store::SyncChange;
 
-use super::{wants_data, write_object};
+use super::query::calendar_data_request;
+use super::write_object;
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let cal = match Resource::load(rq.store(), &rq.path)? {
@@ -52,7 +53,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let result = cal.changes_since(&token, limit)?;
     let user = rq.user.clone();
     let max = rq.app.max_resource_size;
-    let data = wants_data(&props);
+    let data = calendar_data_request(&body)?.is_some();
     Ok(Reply::multistatus(move |sink| {
         let ctx = Ctx {
             user: &user,

@@ -1,0 +1,119 @@
+//! calendar-query (RFC 4791 §7.8): the index's time spans pick candidates,
+//! then each candidate file is read and the full filter decides.
+
+use chrono_tz::Tz;
+
+use crate::dav::multistatus;
+use crate::dav::property::{Live, PropName};
+use crate::dav::xml::{Element, CALDAV, DAV};
+use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::methods::propfind::PropRequest;
+use crate::http::request::{Reply, Request};
+use crate::http::resource::{Ctx, Resource};
+use crate::http::timezone;
+use crate::query::{self, CalendarDataRequest, FilterError};
+
+use super::write_object;
+
+pub fn filter_error(e: FilterError) -> DavError {
+    match e {
+        FilterError::InvalidFilter(m) => DavError::condition(403, Condition::ValidFilter, m),
+        FilterError::UnsupportedCollation(m) => {
+            DavError::condition(403, Condition::SupportedCollation, m)
+        }
+    }
+}
+
+/// The calendar-data element among a report's requested properties.
+pub fn calendar_data_request(body: &Element) -> DavResult<Option<CalendarDataRequest>> {
+    let el = body.child(DAV, "prop").and_then(|p| {
+        p.children
+            .iter()
+            .find(|c| PropName::new(&c.ns, &c.name).live() == Some(Live::CalendarData))
+    });
+    match el {
+        Some(el) => query::parse_calendar_data(el)
+            .map(Some)
+            .map_err(filter_error),
+        None => Ok(None),
+    }
+}
+
+/// The time zone for floating times: the query's CALDAV:timezone, else the
+/// calendar's configured zone.
+pub fn query_timezone(body: &Element, res: &Resource) -> Option<Tz> {
+    if let Some(tz) = body
+        .child(CALDAV, "timezone")
+        .and_then(|t| timezone::tzid_of(&t.text))
+    {
+        if let Ok(tz) = tz.parse() {
+            return Some(tz);
+        }
+    }
+    let props = match res {
+        Resource::Calendar { props, .. } => Some(props.as_ref().clone()),
+        Resource::Object { cal, .. } => cal.props().ok(),
+        _ => None,
+    }?;
+    props.timezone()?.parse().ok()
+}
+
+pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+    let target = Resource::load(rq.store(), &rq.path)?;
+    let filter_el = body.child(CALDAV, "filter").ok_or_else(|| {
+        DavError::condition(403, Condition::ValidFilter, "calendar-query without filter")
+    })?;
+    let filter = query::parse_filter(filter_el).map_err(filter_error)?;
+    let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
+    let data_req = calendar_data_request(&body)?;
+    let tz = query_timezone(&body, &target);
+    let window = filter.time_window();
+    let (cal, candidates) = match target {
+        Resource::Calendar { cal, .. } => {
+            let list =
+                cal.objects_where(|m| window.is_none_or(|(s, e)| m.info.span.overlaps(s, e)))?;
+            (cal, list)
+        }
+        Resource::Object { cal, name, meta } => (cal, vec![(name, meta)]),
+        _ => {
+            return Err(DavError::condition(
+                403,
+                Condition::SupportedReport,
+                "calendar-query works on calendars",
+            ))
+        }
+    };
+    let user = rq.user.clone();
+    let max = rq.app.max_resource_size;
+    Ok(Reply::multistatus(move |sink| {
+        let ctx = Ctx {
+            user: &user,
+            max_resource_size: max,
+        };
+        let mut out = multistatus::begin();
+        for (name, _) in candidates {
+            let Ok((bytes, meta)) = cal.read(&name) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            if !query::matches(&text, &filter, tz) {
+                continue;
+            }
+            let data = data_req
+                .as_ref()
+                .map(|r| query::render_calendar_data(&text, r, tz));
+            let res = Resource::Object {
+                cal: cal.clone(),
+                name,
+                meta,
+            };
+            write_object(&res, &props, data.as_deref(), &ctx, &mut out);
+            if out.len() > 16 * 1024 {
+                sink.push(&out);
+                out.clear();
+            }
+        }
+        out.push_str(&multistatus::end(None));
+        sink.push(&out);
+    }))
+}
