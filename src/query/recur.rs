@@ -276,7 +276,15 @@ fn rule_starts(
                 d.local
             }
         };
-        let Some(rule) = Rule::new(p.val.as_str(), t.start.value.local, until_to_local) else {
+        // Skip cheaply to a day before the window (never past it on DST shifts).
+        let not_before = chrono::DateTime::from_timestamp(wlo.saturating_sub(2 * 86_400), 0)
+            .map(|_| zone.local_of(wlo.saturating_sub(2 * 86_400)));
+        let Some(rule) = Rule::starting_near(
+            p.val.as_str(),
+            t.start.value.local,
+            until_to_local,
+            not_before,
+        ) else {
             ok = false;
             continue;
         };
