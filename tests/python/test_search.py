@@ -104,3 +104,36 @@ def test_caldav_search_expands_recurrences(sample_server):
     assert dt.datetime(2026, 12, 7, 10, 0, tzinfo=UTC) in got_team  # the override, 11:00 Berlin
     assert {uid for uid, _ in got} >= {"focus-time@caldir.example", "nyc-office-sync@caldir.example"}
     assert all(url_path(o.url).startswith("/demo/work/") for o in found)
+
+
+def test_server_side_expand(sample_server):
+    """calendar-data with <C:expand> (RFC 4791 section 9.6.5): one instance per occurrence,
+    in UTC, with RECURRENCE-IDs and without RRULE/EXDATE."""
+    start, end = "20261130T000000Z", "20261222T000000Z"
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        f'<d:prop><c:calendar-data><c:expand start="{start}" end="{end}"/></c:calendar-data></d:prop>'
+        '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT">'
+        f'<c:time-range start="{start}" end="{end}"/>'
+        "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"
+    )
+    r = sample_server.session("demo").request(
+        "REPORT", sample_server.url("demo", "work"), data=body.encode(), timeout=REQUEST_TIMEOUT,
+        headers={"Depth": "1", "Content-Type": "application/xml; charset=utf-8"})
+    team = None
+    for href, resp in multistatus(r).items():
+        if href.endswith("/team-weekly-sync.ics"):
+            team = resp.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+    assert team, "team-weekly-sync missing from the expanded result"
+    instances = [c for c in icalendar.Calendar.from_ical(team).subcomponents if c.name == "VEVENT"]
+    got = sorted(c.decoded("DTSTART") for c in instances)
+    src = icalendar.Calendar.from_ical(
+        (SAMPLE_DATA / "demo" / "work" / "team-weekly-sync.ics").read_text())
+    want = sorted(c.decoded("DTSTART").astimezone(UTC)
+                  for c in recurring_ical_events.of(src).between(parse_utc(start), parse_utc(end)))
+    assert got == want
+    for c in instances:
+        assert "RRULE" not in c and "EXDATE" not in c
+        assert "RECURRENCE-ID" in c
+        assert c.decoded("DTSTART").utcoffset() == dt.timedelta(0), c["DTSTART"].to_ical()
