@@ -34,11 +34,22 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         })?),
         None => Authenticator::Open,
     };
+    // Watch first, so nothing edited during the startup scan is missed.
     let watch = if config.watch {
         crate::store::watcher::start_or_fall_back(&store)
     } else {
         None
     };
+    let reconciling = store.clone();
+    std::thread::Builder::new()
+        .name("caldir-reconcile".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            match reconciling.reconcile_all() {
+                Ok(n) => tracing::info!("indexed {n} objects in {:?}", started.elapsed()),
+                Err(e) => tracing::warn!("startup scan failed: {e}"),
+            }
+        })?;
     let state = web::Data::new(AppState {
         store: store.clone(),
         auth,

@@ -8,7 +8,7 @@ use icalendar::parser::{read_calendar, unfold, Component};
 pub struct ObjectInfo {
     pub uid: String,
     /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
-    pub component: String,
+    pub component: &'static str,
     /// Where its instances fall in time, for the time-range index.
     pub span: crate::query::Span,
 }
@@ -41,6 +41,14 @@ impl IcalError {
 
 const OBJECT_KINDS: [&str; 4] = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"];
 
+/// The static name of an object component kind (case-insensitive lookup).
+pub fn component_kind(name: &str) -> Option<&'static str> {
+    OBJECT_KINDS
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(name))
+}
+
 /// Checks a body and returns its UID and component kind.
 pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
     let text = std::str::from_utf8(bytes).map_err(|_| IcalError::NotUtf8)?;
@@ -62,24 +70,24 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
         ));
     }
     let mut uid: Option<String> = None;
-    let mut kind: Option<String> = None;
+    let mut kind: Option<&'static str> = None;
     for comp in cal
         .components
         .iter()
         .filter(|c| c.name.as_str() != "VTIMEZONE")
     {
-        let name = comp.name.as_str().to_ascii_uppercase();
-        if !OBJECT_KINDS.contains(&name.as_str()) {
-            if name.starts_with("X-") {
+        let Some(name) = component_kind(comp.name.as_str()) else {
+            let other = comp.name.as_str().to_ascii_uppercase();
+            if other.starts_with("X-") {
                 continue;
             }
             return Err(IcalError::NotObjectResource(format!(
-                "unexpected component {name}"
+                "unexpected component {other}"
             )));
-        }
-        match &kind {
-            None => kind = Some(name.clone()),
-            Some(k) if *k != name => {
+        };
+        match kind {
+            None => kind = Some(name),
+            Some(k) if k != name => {
                 return Err(IcalError::NotObjectResource(format!(
                     "mixes {k} and {name} in one resource"
                 )))
@@ -209,10 +217,7 @@ mod tests {
     #[test]
     fn accepts_event_and_lf_without_prodid() {
         let info = inspect(EVENT.as_bytes()).unwrap();
-        assert_eq!(
-            (info.uid.as_str(), info.component.as_str()),
-            ("a@b", "VEVENT")
-        );
+        assert_eq!((info.uid.as_str(), info.component), ("a@b", "VEVENT"));
         assert!(matches!(info.span, crate::query::Span::Bounded(..)));
         let lf = EVENT
             .replace("\r\n", "\n")

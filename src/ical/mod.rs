@@ -4,5 +4,5 @@
 mod inspect;
 mod webcal;
 
-pub use inspect::{inspect, IcalError, ObjectInfo};
+pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
 pub use webcal::merge_calendars;

@@ -13,7 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::ical::{self, ObjectInfo};
 
-use super::{etag, names};
+use super::etag::Etag;
+use super::names;
 
 /// The cheap identity of a file version: if none of these moved, neither did the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +45,7 @@ impl FileStamp {
 /// What the server knows about one valid object file.
 #[derive(Debug, Clone)]
 pub struct ObjectMeta {
-    /// Hex SHA-256 of the bytes.
-    pub etag: String,
+    pub etag: Etag,
     pub stamp: FileStamp,
     pub info: ObjectInfo,
 }
@@ -141,7 +141,7 @@ impl Index {
         bytes: &[u8],
         stamp: FileStamp,
     ) -> Observed {
-        let etag = etag::of_bytes(bytes);
+        let etag = Etag::of_bytes(bytes);
         if let Some(meta) = self.objects.get_mut(name) {
             if meta.etag == etag {
                 meta.stamp = stamp;

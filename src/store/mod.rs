@@ -24,6 +24,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 pub use collection_props::{CalendarProps, PropChange};
+pub use etag::Etag;
 pub use index::{FileStamp, ObjectMeta};
 
 use changelog::ChangeLog;
@@ -81,7 +82,7 @@ pub enum SyncChange {
 #[derive(Debug, Clone)]
 pub struct PutOutcome {
     pub created: bool,
-    pub etag: String,
+    pub etag: Etag,
 }
 
 pub struct Store {
@@ -420,9 +421,9 @@ impl Store {
                 }
             }
             let props = CalendarProps::read(&dst.dir)?;
-            if !props.accepts(&meta.info.component) {
+            if !props.accepts(meta.info.component) {
                 return Err(StoreError::UnsupportedComponent(
-                    meta.info.component.clone(),
+                    meta.info.component.to_string(),
                 ));
             }
         }
@@ -446,6 +447,26 @@ impl Store {
 }
 
 impl Store {
+    /// Loads every calendar and brings its index in line with the files:
+    /// edits made while the server was down enter the change logs now, so
+    /// tokens issued before the restart answer with exactly those changes.
+    pub fn reconcile_all(self: &Arc<Self>) -> Result<usize> {
+        let mut objects = 0;
+        for user in self.user_names()? {
+            for name in self.calendar_names(&user).unwrap_or_default() {
+                match self
+                    .calendar(&user, &name)
+                    .and_then(|c| c.objects_where(|_| false).map(|_| c))
+                {
+                    Ok(cal) => objects += cal.cell.state.lock().index.objects.len(),
+                    Err(e) => tracing::warn!("{user}/{name}: {e}"),
+                }
+            }
+        }
+        self.flush();
+        Ok(objects)
+    }
+
     /// Applies a batch of watcher observations: re-reads touched files of
     /// calendars in memory and moves their tokens. Calendars not loaded yet
     /// are compared against their saved index when first used.
@@ -614,8 +635,8 @@ impl Calendar {
     ) -> Result<PutOutcome> {
         names::check_object_name(name)?;
         let mut state = self.locked()?;
-        let current = state.index.objects.get(name).map(|m| m.etag.as_str());
-        if !allowed(current) {
+        let current = state.index.objects.get(name).map(|m| m.etag.to_string());
+        if !allowed(current.as_deref()) {
             return Err(StoreError::PreconditionFailed);
         }
         if let Some(other) = state.index.find_uid(&info.uid, name) {
@@ -632,19 +653,15 @@ impl Calendar {
         name: &str,
         bytes: &[u8],
         info: ObjectInfo,
-    ) -> Result<String> {
+    ) -> Result<Etag> {
         durable::write_file(&self.dir, name, bytes)?;
         let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
-        let etag = etag::of_bytes(bytes);
+        let etag = Etag::of_bytes(bytes);
         state.index.problems.remove(name);
-        state.index.objects.insert(
-            name.to_string(),
-            ObjectMeta {
-                etag: etag.clone(),
-                stamp,
-                info,
-            },
-        );
+        state
+            .index
+            .objects
+            .insert(name.to_string(), ObjectMeta { etag, stamp, info });
         state.log.record(name);
         state.unsaved = true;
         Ok(etag)
@@ -654,7 +671,7 @@ impl Calendar {
     pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
         names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
         let mut state = self.locked()?;
-        let current = state.index.objects.get(name).map(|m| m.etag.clone());
+        let current = state.index.objects.get(name).map(|m| m.etag.to_string());
         let Some(current) = current else {
             return Err(StoreError::NotFound);
         };

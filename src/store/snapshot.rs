@@ -10,6 +10,7 @@ use crate::ical::ObjectInfo;
 use crate::query::Span;
 
 use super::durable;
+use super::etag::Etag;
 use super::index::{FileStamp, Index, ObjectMeta};
 
 const HEADER: &str = "caldir-index 2";
@@ -86,7 +87,10 @@ pub fn load(path: &Path) -> Index {
         index.objects.insert(
             name.to_string(),
             ObjectMeta {
-                etag: etag.to_string(),
+                etag: match Etag::parse_hex(etag) {
+                    Some(e) => e,
+                    None => continue,
+                },
                 stamp: FileStamp {
                     size,
                     mtime_ns,
@@ -94,7 +98,10 @@ pub fn load(path: &Path) -> Index {
                 },
                 info: ObjectInfo {
                     uid: uid.to_string(),
-                    component: component.to_string(),
+                    component: match crate::ical::component_kind(component) {
+                        Some(c) => c,
+                        None => continue,
+                    },
                     span,
                 },
             },

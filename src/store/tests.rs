@@ -40,7 +40,7 @@ fn put_read_delete_with_conditions() {
     let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
     let out = put(&cal, "a.ics", &event("a")).unwrap();
     assert!(out.created);
-    assert_eq!(out.etag, etag::of_bytes(event("a").as_bytes()));
+    assert_eq!(out.etag, Etag::of_bytes(event("a").as_bytes()));
     assert!(d.path().join("u/calendar/a.ics").is_file());
     let (bytes, meta) = cal.read("a.ics").unwrap();
     assert_eq!(bytes, event("a").as_bytes());

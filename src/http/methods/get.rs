@@ -14,13 +14,14 @@ pub fn handle(rq: Request, head: bool) -> DavResult<Reply> {
     match Resource::load(rq.store(), &rq.path)? {
         Resource::Object { cal, name, .. } => {
             let (bytes, meta) = cal.read(&name)?;
-            let etag = format!("\"{}\"", meta.etag);
-            if cond.fails_read(&meta.etag) {
+            let hex = meta.etag.to_string();
+            let etag = format!("\"{hex}\"");
+            if cond.fails_read(&hex) {
                 return Err(DavError::Store(
                     crate::store::StoreError::PreconditionFailed,
                 ));
             }
-            let reply = if cond.not_modified(&meta.etag) {
+            let reply = if cond.not_modified(&hex) {
                 Reply::empty(StatusCode::NOT_MODIFIED)
             } else if head {
                 Reply {

@@ -48,7 +48,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         };
         DavError::condition(403, cond, e.to_string())
     })?;
-    if !cal.props()?.accepts(&info.component) {
+    if !cal.props()?.accepts(info.component) {
         return Err(DavError::condition(
             403,
             Condition::SupportedCalendarComponent,
