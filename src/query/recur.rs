@@ -117,6 +117,7 @@ pub(crate) fn timing(obj: &Object, c: &Component, kind: &str) -> Option<Timing> 
 /// A RECURRENCE-ID resolved for matching against master instances.
 struct RecurrenceId {
     utc: i64,
+    local: NaiveDateTime,
     date: Option<chrono::NaiveDate>,
     future: bool,
 }
@@ -126,6 +127,7 @@ fn recurrence_id(obj: &Object, c: &Component) -> Option<RecurrenceId> {
     let w = obj.when(p)?;
     Some(RecurrenceId {
         utc: w.utc,
+        local: w.value.local,
         date: w.value.is_date.then(|| w.value.local.date()),
         future: param(p, "RANGE").is_some_and(|r| is(r, "THISANDFUTURE")),
     })
@@ -162,6 +164,13 @@ pub(crate) fn occurrences(
 ) -> Expansion {
     let mut items = Vec::new();
     let mut complete = true;
+    // An override of an excluded instance is excluded too (as
+    // recurring-ical-events does): EXDATE wins.
+    let master_ex: Vec<(i64, Option<chrono::NaiveDate>)> = comps
+        .iter()
+        .filter(|c| prop(c, "RECURRENCE-ID").is_none())
+        .flat_map(|c| exdates(obj, c))
+        .collect();
     // Overrides first: they replace master instances.
     let mut overrides: Vec<(usize, RecurrenceId, Timing)> = Vec::new();
     for (i, c) in comps.iter().enumerate() {
@@ -174,7 +183,10 @@ pub(crate) fn occurrences(
         };
         let start = t.start.utc;
         let end = t.end_of(t.start.value.local, start, &t.start.zone);
-        if start <= hi && end >= lo {
+        let excluded = master_ex
+            .iter()
+            .any(|(e, d)| same_instance(rid.utc, rid.local, *d, *e));
+        if start <= hi && end >= lo && !excluded {
             items.push(Occurrence {
                 start,
                 end,
@@ -348,6 +360,18 @@ fn rdate_starts(
 
 /// Removes instances named by EXDATE (by instant, or by day for DATE values).
 fn exclude(obj: &Object, c: &Component, starts: &mut Vec<(i64, NaiveDateTime, Option<i64>)>) {
+    let ex = exdates(obj, c);
+    if ex.is_empty() {
+        return;
+    }
+    starts.retain(|(utc, local, _)| {
+        !ex.iter()
+            .any(|(e, date)| same_instance(*utc, *local, *date, *e))
+    });
+}
+
+/// EXDATE values: UTC instant, plus the day for DATE values.
+fn exdates(obj: &Object, c: &Component) -> Vec<(i64, Option<chrono::NaiveDate>)> {
     let mut ex: Vec<(i64, Option<chrono::NaiveDate>)> = Vec::new();
     for p in props(c, "EXDATE") {
         let tzid = param(p, "TZID");
@@ -357,13 +381,7 @@ fn exclude(obj: &Object, c: &Component, starts: &mut Vec<(i64, NaiveDateTime, Op
             }
         }
     }
-    if ex.is_empty() {
-        return;
-    }
-    starts.retain(|(utc, local, _)| {
-        !ex.iter()
-            .any(|(e, date)| same_instance(*utc, *local, *date, *e))
-    });
+    ex
 }
 
 /// Whether any RRULE of the component set is unbounded (no COUNT/UNTIL).

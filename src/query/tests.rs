@@ -541,3 +541,12 @@ fn unknown_tzid_is_floating_and_bad_rule_keeps_dtstart() {
         ["20240101T100000Z"]
     );
 }
+
+#[test]
+fn exdate_also_removes_an_override_of_that_instance() {
+    let ics = cal("BEGIN:VEVENT\nUID:e\nDTSTART:20240101T100000Z\nRRULE:FREQ=DAILY;COUNT=3\nEXDATE:20240102T100000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:e\nRECURRENCE-ID:20240102T100000Z\nDTSTART:20240102T150000Z\nEND:VEVENT\n");
+    assert_eq!(
+        starts(&ics, "VEVENT", "20240101T000000Z", "20240201T000000Z", None),
+        ["20240101T100000Z", "20240103T100000Z"]
+    );
+}
