@@ -85,6 +85,7 @@ impl Filter {
     /// UTC window of a time-range on a component directly below VCALENDAR
     /// (VEVENT, VTODO, VJOURNAL, VFREEBUSY). All sibling comp-filters must
     /// match, so any one of them bounds the result; `None` when none has one.
+    /// A missing start or end is reported as `i64::MIN` / `i64::MAX`.
     pub fn time_window(&self) -> Option<(i64, i64)> {
         let CompTest::Match { comps, .. } = &self.root.test else {
             return None;
@@ -208,7 +209,7 @@ fn text_match(el: &Element) -> Result<TextMatch, FilterError> {
 }
 
 /// Parses the start/end attributes of a CALDAV:time-range (UTC date-times).
-pub(crate) fn time_range_of(el: &Element) -> Result<TimeRange, FilterError> {
+pub fn time_range_of(el: &Element) -> Result<TimeRange, FilterError> {
     let bound = |name: &str| -> Result<Option<i64>, FilterError> {
         match el.attr(name) {
             None => Ok(None),

@@ -28,6 +28,7 @@ pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
     PropTest, TimeRange,
 };
+pub use filter::time_range_of;
 pub use freebusy::free_busy;
 pub use render::render_calendar_data;
 pub use span::{span, Span};
