@@ -1,6 +1,7 @@
 //! REPORT: calendar-multiget, calendar-query, free-busy-query (RFC 4791) and
 //! sync-collection (RFC 6578), one module each.
 
+mod freebusy;
 mod multiget;
 mod query;
 mod sync;
@@ -21,6 +22,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         (CALDAV, "calendar-multiget") => multiget::handle(rq, body),
         (DAV, "sync-collection") => sync::handle(rq, body),
         (CALDAV, "calendar-query") => query::handle(rq, body),
+        (CALDAV, "free-busy-query") => freebusy::handle(rq, body),
         _ => Err(DavError::condition(
             403,
             Condition::SupportedReport,

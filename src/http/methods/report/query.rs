@@ -10,7 +10,6 @@ use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Resource};
-use crate::http::timezone;
 use crate::query::{self, CalendarDataRequest, FilterError};
 
 use super::write_object;
@@ -44,11 +43,9 @@ pub fn calendar_data_request(body: &Element) -> DavResult<Option<CalendarDataReq
 pub fn query_timezone(body: &Element, res: &Resource) -> Option<Tz> {
     if let Some(tz) = body
         .child(CALDAV, "timezone")
-        .and_then(|t| timezone::tzid_of(&t.text))
+        .and_then(|t| query::parse_timezone_element(&t.text))
     {
-        if let Ok(tz) = tz.parse() {
-            return Some(tz);
-        }
+        return Some(tz);
     }
     let props = match res {
         Resource::Calendar { props, .. } => Some(props.as_ref().clone()),

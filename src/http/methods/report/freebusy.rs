@@ -1,0 +1,41 @@
+//! free-busy-query (RFC 4791 §7.10): busy periods of a calendar's events and
+//! VFREEBUSY components in a time range, as one VFREEBUSY.
+
+use actix_web::http::StatusCode;
+
+use crate::dav::xml::{Element, CALDAV};
+use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::request::{Reply, Request, ICALENDAR};
+use crate::http::resource::Resource;
+use crate::query;
+
+use super::query::{filter_error, query_timezone};
+
+pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+    let target = Resource::load(rq.store(), &rq.path)?;
+    let Resource::Calendar { cal, .. } = &target else {
+        return Err(DavError::condition(
+            403,
+            Condition::SupportedReport,
+            "free-busy-query works on calendars",
+        ));
+    };
+    let range = body
+        .child(CALDAV, "time-range")
+        .ok_or_else(|| DavError::BadRequest("free-busy-query needs a time-range".into()))?;
+    let range = query::time_range_of(range).map_err(filter_error)?;
+    let tz = query_timezone(&body, &target);
+    let candidates = cal.objects_where(|m| {
+        matches!(m.info.component, "VEVENT" | "VFREEBUSY")
+            && m.info.span.overlaps(range.start, range.end)
+    })?;
+    let mut texts = Vec::with_capacity(candidates.len());
+    for (name, _) in candidates {
+        if let Ok((bytes, _)) = cal.read(&name) {
+            texts.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let text = query::free_busy(&refs, range.start, range.end, tz);
+    Ok(Reply::full(StatusCode::OK, ICALENDAR, text))
+}
