@@ -24,11 +24,11 @@ mod tests;
 
 pub use caldata::{parse_calendar_data, CalendarDataRequest, CompSelect, PropSelect, Selection};
 pub use eval::matches;
+pub use filter::time_range_of;
 pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
     PropTest, TimeRange,
 };
-pub use filter::time_range_of;
 pub use freebusy::free_busy;
 pub use render::render_calendar_data;
 pub use span::{span, Span};
