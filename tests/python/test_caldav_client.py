@@ -44,8 +44,9 @@ def calendar(principal):
 # --------------------------------------------------------------------------- discovery
 
 
-def test_principal_discovered_from_server_root(server):
-    client = server.client("alice", url=server.base_url)
+@pytest.mark.parametrize("start", ["", ".well-known/caldav"], ids=["root", "well-known"])
+def test_principal_discovered_from_server_root(server, start):
+    client = server.client("alice", url=server.base_url + start)
     principal = client.principal()
     assert url_path(principal.url) == "/alice/"
     assert url_path(principal.calendar_home_set.url) == "/alice/"
