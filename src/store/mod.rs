@@ -482,6 +482,7 @@ impl Store {
                 let mut state = cell.state.lock();
                 // Metadata moved (or the directory came or went): move the
                 // ctag and look at every file again on next use.
+                tracing::debug!("{user}/{cal}: collection changed on disk");
                 state.stale = true;
                 state.log.bump();
             }

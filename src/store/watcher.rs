@@ -10,7 +10,8 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::{Event, RecommendedWatcher, RecursiveMode, Watcher};
+use notify::event::ModifyKind;
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::Store;
 
@@ -83,6 +84,22 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
         tracing::warn!("file watcher lost events, rescanning");
         batch.rescan = true;
     }
+    tracing::debug!("watch event {:?} {:?}", ev.kind, ev.paths);
+    // Reads (including our own) and attribute-only changes never change content.
+    if matches!(
+        ev.kind,
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+    ) {
+        return;
+    }
+    let dir_event = matches!(
+        ev.kind,
+        EventKind::Create(_)
+            | EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Name(_))
+            | EventKind::Any
+            | EventKind::Other
+    );
     for path in &ev.paths {
         if cache.is_some_and(|c| path.starts_with(c)) {
             continue;
@@ -95,7 +112,7 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
             continue; // temp files, .git, the cache
         }
         match parts.as_slice() {
-            [user, cal] => {
+            [user, cal] if dir_event => {
                 batch.calendars.insert((user.to_string(), cal.to_string()));
             }
             [user, cal, file] if file.ends_with(".ics") => {
@@ -103,7 +120,7 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
                     .files
                     .insert((user.to_string(), cal.to_string(), file.to_string()));
             }
-            [user, cal, _meta] => {
+            [user, cal, meta] if is_metadata(meta) => {
                 batch.calendars.insert((user.to_string(), cal.to_string()));
             }
             _ => {}
@@ -113,6 +130,18 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
 
 fn is_settings(part: &str) -> bool {
     part == super::collection_props::SETTINGS_FILE
+}
+
+/// Files whose change is a change of collection properties.
+fn is_metadata(name: &str) -> bool {
+    use super::collection_props::{COLOR_FILE, DESCRIPTION_FILE, DISPLAYNAME_FILE, SETTINGS_FILE};
+    [
+        DISPLAYNAME_FILE,
+        DESCRIPTION_FILE,
+        COLOR_FILE,
+        SETTINGS_FILE,
+    ]
+    .contains(&name)
 }
 
 /// Starts the watcher, logging instead of failing when the OS refuses
@@ -139,7 +168,7 @@ pub fn object_path(root: &Path, user: &str, cal: &str, file: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::event::{CreateKind, EventKind};
+    use notify::event::{AccessKind, CreateKind};
 
     fn ev(paths: &[&Path]) -> notify::Result<Event> {
         let mut e = Event::new(EventKind::Create(CreateKind::File));
@@ -176,6 +205,14 @@ mod tests {
         classify(root, Some(&cache), ev(&[&root.join("u/new")]), &mut b);
         classify(root, Some(&cache), ev(&[&cache.join("u/c.log")]), &mut b);
         classify(root, Some(&cache), ev(&[&root.join(".git/index")]), &mut b);
+        classify(
+            root,
+            Some(&cache),
+            ev(&[&root.join("u/c/notes.txt")]),
+            &mut b,
+        );
+        let read = Event::new(EventKind::Access(AccessKind::Any)).add_path(root.join("u/other"));
+        classify(root, Some(&cache), Ok(read), &mut b);
         assert_eq!(b.files.len(), 1);
         assert_eq!(
             b.calendars,
