@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use bytes::Bytes;
 
 use crate::dav::href::DavPath;
+use crate::dav::multistatus;
 use crate::dav::xml::{self, Element};
 use crate::store::Store;
 
@@ -57,6 +58,32 @@ impl Request {
             .map_err(|e| DavError::BadRequest(e.to_string()))
     }
 
+    /// A 207 Multi-Status whose responses `write` produces on a blocking
+    /// thread; they are streamed in chunks, then `sync_token` closes it.
+    pub fn multistatus(
+        &self,
+        sync_token: Option<String>,
+        write: impl FnOnce(&Ctx, &mut Responses) + Send + 'static,
+    ) -> Reply {
+        let user = self.user.clone();
+        let max_resource_size = self.app.max_resource_size;
+        Reply::multistatus(move |sink| {
+            let ctx = Ctx {
+                user: &user,
+                max_resource_size,
+            };
+            let mut responses = Responses {
+                out: multistatus::begin(),
+                sink,
+            };
+            write(&ctx, &mut responses);
+            responses
+                .out
+                .push_str(&multistatus::end(sync_token.as_deref()));
+            responses.sink.push(&responses.out);
+        })
+    }
+
     /// The Depth header: Some(0|1), None for infinity or absent (RFC 4918 default).
     pub fn depth(&self) -> DavResult<Option<u8>> {
         match self.header("depth").map(str::trim) {
@@ -66,6 +93,23 @@ impl Request {
             None => Ok(None),
             Some(other) => Err(DavError::BadRequest(format!("invalid Depth {other:?}"))),
         }
+    }
+}
+
+/// Where a handler writes the `<D:response>` elements of a multistatus.
+pub struct Responses<'s> {
+    out: String,
+    sink: &'s mut Sink,
+}
+
+impl Responses<'_> {
+    /// The buffer for the next response; what came before is sent once it is large.
+    pub fn buffer(&mut self) -> &mut String {
+        if self.out.len() > 16 * 1024 {
+            self.sink.push(&self.out);
+            self.out.clear();
+        }
+        &mut self.out
     }
 }
 

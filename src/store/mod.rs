@@ -179,34 +179,12 @@ impl Store {
 
     /// Users with a home directory, sorted.
     pub fn user_names(&self) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for entry in fs::read_dir(&self.root)? {
-            let entry = entry?;
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                continue;
-            };
-            if names::check_segment(&name).is_ok() && entry.path().is_dir() {
-                out.push(name);
-            }
-        }
-        out.sort();
-        Ok(out)
+        subdirectories(&self.root)
     }
 
     /// The calendars in a user's home, sorted by name.
     pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for entry in fs::read_dir(self.home_dir(user)?)? {
-            let entry = entry?;
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                continue;
-            };
-            if names::check_segment(&name).is_ok() && entry.path().is_dir() {
-                out.push(name);
-            }
-        }
-        out.sort();
-        Ok(out)
+        subdirectories(&self.home_dir(user)?)
     }
 
     /// A handle on an existing calendar.
@@ -499,6 +477,22 @@ impl Store {
             }
         }
     }
+}
+
+/// Visible subdirectories with valid names (users, calendars), sorted.
+fn subdirectories(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if names::check_segment(&name).is_ok() && entry.path().is_dir() {
+            out.push(name);
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 impl Drop for Store {

@@ -1,7 +1,7 @@
 //! PROPFIND (RFC 4918 §9.1) with Depth 0 and 1, written once for every resource kind.
 
 use crate::dav::href::DavPath;
-use crate::dav::multistatus::{self, PropXml, ResponseBuilder};
+use crate::dav::multistatus::{PropXml, ResponseBuilder};
 use crate::dav::property::PropName;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
@@ -152,23 +152,10 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             Resource::Object { .. } => {}
         }
     }
-    let user = rq.user.clone();
-    let max = rq.app.max_resource_size;
-    Ok(Reply::multistatus(move |sink| {
-        let ctx = Ctx {
-            user: &user,
-            max_resource_size: max,
-        };
-        let mut out = multistatus::begin();
+    Ok(rq.multistatus(None, move |ctx, out| {
         for res in std::iter::once(&target).chain(members.iter()) {
-            write_response(res, &props, &ctx, &mut out);
-            if out.len() > 16 * 1024 {
-                sink.push(&out);
-                out.clear();
-            }
+            write_response(res, &props, ctx, out.buffer());
         }
-        out.push_str(&multistatus::end(None));
-        sink.push(&out);
     }))
 }
 

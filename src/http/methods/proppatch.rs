@@ -1,6 +1,5 @@
 //! PROPPATCH (RFC 4918 §9.2): all or nothing on a calendar's properties.
 
-use crate::dav::multistatus;
 use crate::dav::xml::DAV;
 use crate::http::error::{DavError, DavResult};
 use crate::http::prop_update::{all_changes, outcomes, report};
@@ -34,10 +33,5 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     };
     let href = target.href();
     let builder = report(&results, succeeded);
-    Ok(Reply::multistatus(move |sink| {
-        let mut out = multistatus::begin();
-        builder.write(&href, &mut out);
-        out.push_str(&multistatus::end(None));
-        sink.push(&out);
-    }))
+    Ok(rq.multistatus(None, move |_, out| builder.write(&href, out.buffer())))
 }

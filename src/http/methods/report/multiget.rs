@@ -7,7 +7,7 @@ use crate::dav::xml::{Element, DAV};
 use crate::http::error::{DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
-use crate::http::resource::{Ctx, Resource};
+use crate::http::resource::Resource;
 
 use super::query::{calendar_data_request, query_timezone};
 use super::write_object;
@@ -29,13 +29,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     }
     let store = rq.store().clone();
     let user = rq.user.clone();
-    let max = rq.app.max_resource_size;
-    Ok(Reply::multistatus(move |sink| {
-        let ctx = Ctx {
-            user: &user,
-            max_resource_size: max,
-        };
-        let mut out = multistatus::begin();
+    Ok(rq.multistatus(None, move |ctx, out| {
         for h in &hrefs {
             let path = DavPath::parse(href::path_of(h));
             let found = match &path {
@@ -64,16 +58,10 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                     let text = data_req.as_ref().map(|r| {
                         crate::query::render_calendar_data(&String::from_utf8_lossy(&bytes), r, tz)
                     });
-                    write_object(&res, &props, text.as_deref(), &ctx, &mut out);
+                    write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
-                None => multistatus::status_response(h, 404, &mut out),
-            }
-            if out.len() > 16 * 1024 {
-                sink.push(&out);
-                out.clear();
+                None => multistatus::status_response(h, 404, out.buffer()),
             }
         }
-        out.push_str(&multistatus::end(None));
-        sink.push(&out);
     }))
 }

@@ -3,13 +3,12 @@
 
 use chrono_tz::Tz;
 
-use crate::dav::multistatus;
 use crate::dav::property::{Live, PropName};
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
-use crate::http::resource::{Ctx, Resource};
+use crate::http::resource::Resource;
 use crate::query::{self, CalendarDataRequest, FilterError};
 
 use super::write_object;
@@ -80,14 +79,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             ))
         }
     };
-    let user = rq.user.clone();
-    let max = rq.app.max_resource_size;
-    Ok(Reply::multistatus(move |sink| {
-        let ctx = Ctx {
-            user: &user,
-            max_resource_size: max,
-        };
-        let mut out = multistatus::begin();
+    Ok(rq.multistatus(None, move |ctx, out| {
         for (name, _) in candidates {
             let Ok((bytes, meta)) = cal.read(&name) else {
                 continue;
@@ -104,13 +96,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                 name,
                 meta,
             };
-            write_object(&res, &props, data.as_deref(), &ctx, &mut out);
-            if out.len() > 16 * 1024 {
-                sink.push(&out);
-                out.clear();
-            }
+            write_object(&res, &props, data.as_deref(), ctx, out.buffer());
         }
-        out.push_str(&multistatus::end(None));
-        sink.push(&out);
     }))
 }

@@ -7,7 +7,7 @@ use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
-use crate::http::resource::{Ctx, Resource};
+use crate::http::resource::Resource;
 use crate::store::SyncChange;
 
 use super::query::calendar_data_request;
@@ -51,15 +51,9 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     };
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::Props(Vec::new()));
     let result = cal.changes_since(&token, limit)?;
-    let user = rq.user.clone();
-    let max = rq.app.max_resource_size;
     let data = calendar_data_request(&body)?.is_some();
-    Ok(Reply::multistatus(move |sink| {
-        let ctx = Ctx {
-            user: &user,
-            max_resource_size: max,
-        };
-        let mut out = multistatus::begin();
+    let token = result.token.clone();
+    Ok(rq.multistatus(Some(token), move |ctx, out| {
         for change in result.changes {
             match change {
                 SyncChange::Changed(name, meta) => {
@@ -70,7 +64,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                                 multistatus::status_response(
                                     &object_href(&cal.user, &cal.name, &name),
                                     404,
-                                    &mut out,
+                                    out.buffer(),
                                 );
                                 continue;
                             }
@@ -83,23 +77,17 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                         name,
                         meta,
                     };
-                    write_object(&res, &props, text.as_deref(), &ctx, &mut out);
+                    write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
                 SyncChange::Removed(name) => multistatus::status_response(
                     &object_href(&cal.user, &cal.name, &name),
                     404,
-                    &mut out,
+                    out.buffer(),
                 ),
-            }
-            if out.len() > 16 * 1024 {
-                sink.push(&out);
-                out.clear();
             }
         }
         if result.truncated {
-            multistatus::status_response(&calendar_href(&cal.user, &cal.name), 507, &mut out);
+            multistatus::status_response(&calendar_href(&cal.user, &cal.name), 507, out.buffer());
         }
-        out.push_str(&multistatus::end(Some(&result.token)));
-        sink.push(&out);
     }))
 }
