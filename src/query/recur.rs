@@ -10,7 +10,7 @@ use icalendar::parser::Component;
 use super::object::{add_days, is, param, prop, props, Object, When};
 use super::rule::Rule;
 use super::tz::Zone;
-use super::value::{parse_duration, parse_period, PeriodEnd};
+use super::value::{parse_duration_parts, parse_period, PeriodEnd};
 
 /// Hard cap on RRULE iterations per component, against pathological rules
 /// (e.g. FREQ=SECONDLY from decades ago).
@@ -41,11 +41,29 @@ pub(crate) struct Occurrence {
     pub end_kind: EndKind,
 }
 
-/// Length of an instance: nominal days follow the wall clock, the rest is exact.
+/// Length of an instance: nominal days follow the wall clock, then exact
+/// seconds are added (RFC 5545 §3.3.6). DTEND/DUE give an exact length
+/// (§3.8.5.3), except between two DATE values.
 #[derive(Debug, Clone, Copy)]
-enum Dur {
-    Exact(i64),
-    Days(i64),
+struct Dur {
+    days: i64,
+    secs: i64,
+}
+
+impl Dur {
+    fn exact(secs: i64) -> Dur {
+        Dur {
+            days: 0,
+            secs: secs.max(0),
+        }
+    }
+
+    fn days(days: i64) -> Dur {
+        Dur {
+            days: days.max(0),
+            secs: 0,
+        }
+    }
 }
 
 /// Start and length of one component.
@@ -57,18 +75,22 @@ pub(crate) struct Timing {
 
 impl Timing {
     fn end_of(&self, start_local: NaiveDateTime, start_utc: i64, zone: &Zone) -> i64 {
-        match self.dur {
-            Dur::Exact(s) => start_utc.saturating_add(s),
-            Dur::Days(d) => zone.to_utc(add_days(start_local, d)),
-        }
+        let Dur { days, secs } = self.dur;
+        let base = if days == 0 {
+            start_utc
+        } else {
+            zone.to_utc(add_days(start_local, days))
+        };
+        base.saturating_add(secs)
     }
 
     /// Largest length in seconds (for widening windows).
     fn max_len(&self) -> i64 {
-        match self.dur {
-            Dur::Exact(s) => s,
-            Dur::Days(d) => d * 86_400 + 3 * 3600,
-        }
+        let Dur { days, secs } = self.dur;
+        let wall = if days == 0 { 0 } else { 3 * 3600 };
+        days.saturating_mul(86_400)
+            .saturating_add(wall)
+            .saturating_add(secs)
     }
 }
 
@@ -78,9 +100,9 @@ pub(crate) fn timing(obj: &Object, c: &Component, kind: &str) -> Option<Timing> 
     let end_name = if is(kind, "VTODO") { "DUE" } else { "DTEND" };
     if let Some(end) = prop(c, end_name).and_then(|p| obj.when(p)) {
         let dur = if start.value.is_date && end.value.is_date {
-            Dur::Days((end.value.local - start.value.local).num_days().max(0))
+            Dur::days((end.value.local - start.value.local).num_days())
         } else {
-            Dur::Exact((end.utc - start.utc).max(0))
+            Dur::exact(end.utc - start.utc)
         };
         return Some(Timing {
             start,
@@ -88,12 +110,14 @@ pub(crate) fn timing(obj: &Object, c: &Component, kind: &str) -> Option<Timing> 
             end_kind: EndKind::Explicit,
         });
     }
-    if let Some(d) = prop(c, "DURATION").and_then(|p| parse_duration(p.val.as_str())) {
-        let secs = d.num_seconds().max(0);
-        let dur = if secs % 86_400 == 0 {
-            Dur::Days(secs / 86_400)
+    if let Some((days, secs)) =
+        prop(c, "DURATION").and_then(|p| parse_duration_parts(p.val.as_str()))
+    {
+        // Negative durations are read as zero-length instances.
+        let dur = if days < 0 || secs < 0 {
+            Dur::exact(0)
         } else {
-            Dur::Exact(secs)
+            Dur { days, secs }
         };
         return Some(Timing {
             start,
@@ -103,9 +127,9 @@ pub(crate) fn timing(obj: &Object, c: &Component, kind: &str) -> Option<Timing> 
     }
     // All-day VEVENT/VJOURNAL without an end last one day (RFC 4791 §9.9).
     let dur = if start.value.is_date && !is(kind, "VTODO") {
-        Dur::Days(1)
+        Dur::days(1)
     } else {
-        Dur::Exact(0)
+        Dur::exact(0)
     };
     Some(Timing {
         start,

@@ -8,8 +8,10 @@ use super::caldata::{CalendarDataRequest, CompSelect};
 use super::filter::TimeRange;
 use super::object::{is, normalize, param, prop, Object};
 use super::recur::{occurrences, timing, Occurrence};
-use super::timerange::interval_overlaps;
-use super::value::{format_date, format_utc, parse_period, PeriodEnd};
+use super::timerange::{interval_overlaps, todo_instance_overlaps, todo_undated_overlaps};
+use super::value::{
+    format_date, format_exact_duration, format_utc, parse_duration, parse_period, PeriodEnd,
+};
 use super::write;
 
 /// Components that carry a recurrence set.
@@ -167,19 +169,42 @@ fn expand_kind(
         .collect();
     let todo = is(kind, "VTODO");
     for c in list.iter().filter(|c| prop(c, "DTSTART").is_none()) {
-        // Undated to-dos and journals have no instances to expand.
-        write_comp(out, c, sel, &mut |_, _| false);
+        // Undated to-dos and journals have no instances to expand: a to-do is
+        // written when its DUE (or COMPLETED/CREATED) meets the range as in
+        // RFC 4791 §9.9, with its times in UTC like every expanded instance.
+        if todo && !todo_undated_overlaps(obj, c, range) {
+            continue;
+        }
+        write_comp(out, c, sel, &mut |p, out| write_in_utc(obj, p, out));
     }
     let exp = occurrences(obj, &list, kind, range.start.saturating_sub(1), range.end);
     for o in &exp.items {
+        // The same per-instance test as the time-range filter (RFC 4791 §9.9),
+        // so an object matched by an instance shows that instance.
         let keep = if todo {
-            o.start < range.end && o.end.max(o.start + 1) > range.start
+            todo_instance_overlaps(o, range)
         } else {
             interval_overlaps(o, range)
         };
         if keep {
             write_instance(out, obj, list[o.src], o, sel);
         }
+    }
+}
+
+/// Rewrites a DATE-TIME with a TZID as UTC (RFC 4791 §9.6.5: expanded data
+/// has no time zone references). Returns false for every other property.
+fn write_in_utc(obj: &Object, p: &Property, out: &mut String) -> bool {
+    let name = p.name.as_str();
+    if param(p, "TZID").is_none() || !["DTSTART", "DUE", "DTEND"].iter().any(|n| is(n, name)) {
+        return false;
+    }
+    match obj.when(p) {
+        Some(w) if !w.value.is_date => {
+            write::raw(out, name, "", &format_utc(w.utc));
+            true
+        }
+        _ => false,
     }
 }
 
@@ -226,6 +251,17 @@ fn write_instance(
             write::raw(out, name, &params, &v);
             return true;
         }
+        if is(name, "DURATION") && !o.all_day {
+            // Days of a DURATION follow the original zone's wall clock; once
+            // DTSTART is in UTC the same text could mean another end, so an
+            // instance spanning a DST change gets its exact length.
+            let len = o.end - o.start;
+            let as_written = parse_duration(p.val.as_str()).map(|d| d.num_seconds());
+            if as_written != Some(len) {
+                write::raw(out, name, "", &format_exact_duration(len));
+                return true;
+            }
+        }
         false
     };
     write_comp(out, c, sel, &mut hook);
@@ -270,6 +306,47 @@ END:VCALENDAR\r\n";
         let got = render_calendar_data(&ics, &r, None);
         assert!(got.contains("DTSTART;VALUE=DATE:20240102\r\nRECURRENCE-ID;VALUE=DATE:20240102\r\nDTEND;VALUE=DATE:20240103\r\n"), "{got}");
         assert_eq!(got.matches("BEGIN:VEVENT").count(), 1);
+    }
+
+    /// An expanded instance has its DTSTART in UTC, where a day is 24 hours, so
+    /// the DURATION of an instance that spans a DST change is written exactly.
+    #[test]
+    fn expand_writes_exact_duration_across_dst() {
+        let ics = cal("BEGIN:VEVENT\nUID:d\nDTSTART;TZID=Europe/Berlin:20250329T120000\nDURATION:P1D\nRRULE:FREQ=DAILY;COUNT=2\nEND:VEVENT\n");
+        let r = request(r#"<C:expand start="20250329T000000Z" end="20250401T000000Z"/>"#);
+        let got = render_calendar_data(&ics, &r, None);
+        assert!(
+            got.contains(
+                "DTSTART:20250329T110000Z\r\nRECURRENCE-ID:20250329T110000Z\r\nDURATION:PT23H\r\n"
+            ),
+            "{got}"
+        );
+        assert!(
+            got.contains(
+                "DTSTART:20250330T100000Z\r\nRECURRENCE-ID:20250330T100000Z\r\nDURATION:P1D\r\n"
+            ),
+            "{got}"
+        );
+    }
+
+    /// RFC 4791 §9.9 decides which to-do instances are returned, as for the
+    /// filter: DTSTART+DURATION reaching the range start counts, and a to-do
+    /// without DTSTART is returned only when its DUE is in range, in UTC.
+    #[test]
+    fn expand_to_dos_by_the_vtodo_table() {
+        let ics = cal("BEGIN:VTODO\nUID:t\nDTSTART:20250101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;COUNT=2\nEND:VTODO\n");
+        let r = request(r#"<C:expand start="20250101T100000Z" end="20250102T000000Z"/>"#);
+        let got = render_calendar_data(&ics, &r, None);
+        assert!(got.contains("DTSTART:20250101T090000Z\r\n"), "{got}");
+        let due = cal("BEGIN:VTODO\nUID:u\nDUE;TZID=Europe/Berlin:20250110T120000\nEND:VTODO\n");
+        let inside = request(r#"<C:expand start="20250110T000000Z" end="20250111T000000Z"/>"#);
+        let got = render_calendar_data(&due, &inside, None);
+        assert!(
+            got.contains("BEGIN:VTODO\r\nUID:u\r\nDUE:20250110T110000Z\r\nEND:VTODO"),
+            "{got}"
+        );
+        let outside = request(r#"<C:expand start="20250111T000000Z" end="20250112T000000Z"/>"#);
+        assert!(!render_calendar_data(&due, &outside, None).contains("VTODO"));
     }
 
     #[test]

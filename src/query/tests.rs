@@ -550,3 +550,55 @@ fn exdate_also_removes_an_override_of_that_instance() {
         ["20240101T100000Z", "20240103T100000Z"]
     );
 }
+
+/// UTC (start, end) of all instances of `kind` overlapping [lo, hi].
+fn spans(ics: &str, kind: &str, lo: &str, hi: &str) -> Vec<(String, String)> {
+    let text = normalize(ics);
+    let obj = Object::parse(&text, None).unwrap();
+    let list: Vec<_> = obj
+        .comps
+        .iter()
+        .filter(|c| is(c.name.as_str(), kind))
+        .collect();
+    occurrences(&obj, &list, kind, ts(lo), ts(hi))
+        .items
+        .iter()
+        .map(|o| (format_utc(o.start), format_utc(o.end)))
+        .collect()
+}
+
+/// RFC 5545 §3.3.6: the days of a DURATION are nominal (same local time on a
+/// later day), its hours, minutes and seconds exact, so across a DST change
+/// `P1D` and `PT24H` end an hour apart and `P1DT2H` is neither 26 h nor 24 h.
+#[test]
+fn duration_days_are_nominal_and_hours_exact() {
+    let ny = |start: &str, dur: &str| {
+        cal(&format!("BEGIN:VEVENT\nUID:n\nDTSTART;TZID=America/New_York:{start}\nDURATION:{dur}\nRRULE:FREQ=DAILY;COUNT=1\nEND:VEVENT\n"))
+    };
+    let one = |start: &str, dur: &str| {
+        spans(
+            &ny(start, dur),
+            "VEVENT",
+            "20251001T000000Z",
+            "20251201T000000Z",
+        )
+    };
+    // 1 Nov 12:00 EDT + 1 day = 2 Nov 12:00 EST (17:00Z), + 2 h = 19:00Z.
+    assert_eq!(
+        one("20251101T120000", "P1DT2H"),
+        [("20251101T160000Z".into(), "20251102T190000Z".into())]
+    );
+    // 24 exact hours from 12:00 EDT is 11:00 EST; one day is 12:00 EST.
+    assert_eq!(
+        one("20251101T120000", "PT24H"),
+        [("20251101T160000Z".into(), "20251102T160000Z".into())]
+    );
+    assert_eq!(
+        one("20251101T120000", "P1D"),
+        [("20251101T160000Z".into(), "20251102T170000Z".into())]
+    );
+    // The time-range test sees the same ends.
+    let f = tr_filter("VEVENT", "20251102T163000Z", "20251102T170000Z");
+    assert!(!matches(&ny("20251101T120000", "PT24H"), &f, None));
+    assert!(matches(&ny("20251101T120000", "P1D"), &f, None));
+}

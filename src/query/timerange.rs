@@ -19,7 +19,7 @@ pub(crate) fn interval_overlaps(o: &Occurrence, tr: &TimeRange) -> bool {
 }
 
 /// VTODO rows that have a DTSTART (so the instance is known).
-fn todo_instance_overlaps(o: &Occurrence, tr: &TimeRange) -> bool {
+pub(crate) fn todo_instance_overlaps(o: &Occurrence, tr: &TimeRange) -> bool {
     let (s, e) = (tr.start, tr.end);
     match o.end_kind {
         EndKind::Duration => s <= o.end && (e > o.start || e >= o.end),
@@ -29,7 +29,7 @@ fn todo_instance_overlaps(o: &Occurrence, tr: &TimeRange) -> bool {
 }
 
 /// VTODO rows without DTSTART: DUE, COMPLETED and CREATED decide.
-fn todo_undated_overlaps(obj: &Object, c: &Component, tr: &TimeRange) -> bool {
+pub(crate) fn todo_undated_overlaps(obj: &Object, c: &Component, tr: &TimeRange) -> bool {
     let (s, e) = (tr.start, tr.end);
     let at = |name| prop(c, name).and_then(|p| obj.when(p)).map(|w| w.utc);
     if let Some(due) = at("DUE") {

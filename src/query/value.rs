@@ -52,8 +52,18 @@ pub(crate) fn parse_date_or_datetime(s: &str) -> Option<DateValue> {
     })
 }
 
-/// Parses a DURATION (`[+-]P[nW][nD][T[nH][nM][nS]]`) into a signed delta.
+/// Parses a DURATION (`[+-]P[nW][nD][T[nH][nM][nS]]`) into a signed delta,
+/// counting a day as 86 400 seconds.
 pub(crate) fn parse_duration(s: &str) -> Option<TimeDelta> {
+    let (days, secs) = parse_duration_parts(s)?;
+    TimeDelta::try_seconds(days.checked_mul(86_400)?.checked_add(secs)?)
+}
+
+/// Parses a DURATION into its nominal part (weeks and days, in days) and its
+/// exact part (hours, minutes and seconds, in seconds), both signed. RFC 5545
+/// §3.3.6: a day added to a local time keeps the time of day across DST
+/// changes, an hour is always 3 600 seconds (so `P1D` and `PT24H` differ).
+pub(crate) fn parse_duration_parts(s: &str) -> Option<(i64, i64)> {
     let s = s.trim();
     let (neg, rest) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
@@ -61,6 +71,7 @@ pub(crate) fn parse_duration(s: &str) -> Option<TimeDelta> {
         _ => (false, s),
     };
     let rest = rest.strip_prefix(['P', 'p'])?;
+    let mut days: i64 = 0;
     let mut secs: i64 = 0;
     let mut num: Option<i64> = None;
     let mut in_time = false;
@@ -77,15 +88,15 @@ pub(crate) fn parse_duration(s: &str) -> Option<TimeDelta> {
             'T' if !in_time && num.is_none() => in_time = true,
             unit => {
                 let n = num.take()?;
-                let mult = match (unit, in_time) {
-                    ('W', false) => 7 * 86_400,
-                    ('D', false) => 86_400,
-                    ('H', true) => 3_600,
-                    ('M', true) => 60,
-                    ('S', true) => 1,
+                let (total, mult) = match (unit, in_time) {
+                    ('W', false) => (&mut days, 7),
+                    ('D', false) => (&mut days, 1),
+                    ('H', true) => (&mut secs, 3_600),
+                    ('M', true) => (&mut secs, 60),
+                    ('S', true) => (&mut secs, 1),
                     _ => return None,
                 };
-                secs = secs.checked_add(n.checked_mul(mult)?)?;
+                *total = total.checked_add(n.checked_mul(mult)?)?;
                 any = true;
             }
         }
@@ -93,7 +104,27 @@ pub(crate) fn parse_duration(s: &str) -> Option<TimeDelta> {
     if num.is_some() || !any {
         return None;
     }
-    TimeDelta::try_seconds(if neg { -secs } else { secs })
+    // Keep the result representable as a TimeDelta.
+    TimeDelta::try_seconds(days.checked_mul(86_400)?.checked_add(secs)?)?;
+    Some(if neg { (-days, -secs) } else { (days, secs) })
+}
+
+/// Formats a non-negative number of seconds as an exact DURATION (`PT..`),
+/// which means the same in every zone.
+pub(crate) fn format_exact_duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::from("PT");
+    if h > 0 {
+        out.push_str(&format!("{h}H"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}M"));
+    }
+    if s > 0 || secs == 0 {
+        out.push_str(&format!("{s}S"));
+    }
+    out
 }
 
 /// Parses a UTC-OFFSET (`+HHMM[SS]` / `-HHMM[SS]`) into seconds east of UTC.
@@ -175,6 +206,12 @@ mod tests {
         assert!(parse_duration("P").is_none());
         assert!(parse_duration("PT5").is_none());
         assert!(parse_duration("P1H").is_none());
+        assert_eq!(parse_duration_parts("P1DT2H"), Some((1, 7200)));
+        assert_eq!(parse_duration_parts("PT24H"), Some((0, 86_400)));
+        assert_eq!(parse_duration_parts("-P2W"), Some((-14, 0)));
+        assert_eq!(format_exact_duration(90_000), "PT25H");
+        assert_eq!(format_exact_duration(5_430), "PT1H30M30S");
+        assert_eq!(format_exact_duration(0), "PT0S");
     }
 
     #[test]
