@@ -1,0 +1,145 @@
+//! COPY and MOVE (RFC 4918 §9.8, §9.9; RFC 4791 §5.3.2.1 preconditions) of
+//! objects between a user's calendars, and MOVE of a whole calendar.
+
+mod common;
+
+use common::*;
+
+const SRC: &str = "/demo/work/focus-time.ics";
+const SRC_FILE: &str = "demo/work/focus-time.ics";
+
+fn transfer(srv: &Server, method: &str, from: &str, to: &str, overwrite: Option<&str>) -> Resp {
+    let mut rb = srv.request(method, from).header("Destination", srv.url(to));
+    if let Some(o) = overwrite {
+        rb = rb.header("Overwrite", o);
+    }
+    rb.fetch()
+}
+
+/// Puts an object into demo/personal under `name` whose UID differs from SRC's.
+fn put_other(srv: &Server, name: &str) -> String {
+    let body = event(&format!("other-{name}"), "Placeholder");
+    srv.put_ics(&format!("/demo/personal/{name}"), &body)
+        .expect(201);
+    body
+}
+
+#[test]
+fn move_object_to_another_calendar_is_201() {
+    let srv = Server::sample();
+    let bytes = srv.read(SRC_FILE);
+    let r = transfer(&srv, "MOVE", SRC, "/demo/personal/moved.ics", None);
+    r.expect(201);
+    assert!(!srv.file(SRC_FILE).exists(), "source still on disk");
+    assert_eq!(srv.read("demo/personal/moved.ics"), bytes);
+    srv.get(SRC).expect(404);
+    let got = srv.get("/demo/personal/moved.ics");
+    got.expect(200);
+    assert_eq!(got.body, bytes);
+    assert_eq!(got.etag(), Some(sha256_hex(&bytes)));
+}
+
+#[test]
+fn copy_object_to_another_calendar_is_201_and_keeps_the_source() {
+    let srv = Server::sample();
+    let bytes = srv.read(SRC_FILE);
+    transfer(&srv, "COPY", SRC, "/demo/personal/copied.ics", None).expect(201);
+    assert_eq!(srv.read(SRC_FILE), bytes);
+    assert_eq!(srv.read("demo/personal/copied.ics"), bytes);
+    assert!(srv
+        .members("/demo/personal/")
+        .contains("/demo/personal/copied.ics"));
+    assert!(srv.members("/demo/work/").contains(SRC));
+}
+
+#[test]
+fn move_and_copy_onto_an_existing_object_are_204() {
+    let srv = Server::sample();
+    let bytes = srv.read(SRC_FILE);
+    put_other(&srv, "target.ics");
+    transfer(&srv, "COPY", SRC, "/demo/personal/target.ics", None).expect(204);
+    assert_eq!(srv.read("demo/personal/target.ics"), bytes);
+    // Out of the way again: the copy holds SRC's UID.
+    srv.delete("/demo/personal/target.ics").expect(204);
+
+    put_other(&srv, "target2.ics");
+    transfer(&srv, "MOVE", SRC, "/demo/personal/target2.ics", Some("T")).expect(204);
+    assert_eq!(srv.read("demo/personal/target2.ics"), bytes);
+    assert!(!srv.file(SRC_FILE).exists());
+}
+
+#[test]
+fn overwrite_false_on_an_existing_destination_is_412() {
+    let srv = Server::sample();
+    let bytes = srv.read(SRC_FILE);
+    let other = put_other(&srv, "kept.ics");
+    for method in ["COPY", "MOVE"] {
+        transfer(&srv, method, SRC, "/demo/personal/kept.ics", Some("F")).expect(412);
+        assert_eq!(srv.read("demo/personal/kept.ics"), other.as_bytes());
+        assert_eq!(srv.read(SRC_FILE), bytes, "{method} touched the source");
+    }
+}
+
+#[test]
+fn move_calendar_renames_the_directory() {
+    let srv = Server::sample();
+    let before = srv.dir_names("demo/personal");
+    let r = transfer(&srv, "MOVE", "/demo/personal/", "/demo/private/", None);
+    r.expect(201);
+    assert!(!srv.file("demo/personal").exists());
+    assert_eq!(srv.dir_names("demo/private"), before);
+    let home = srv.members("/demo/");
+    assert!(home.contains("/demo/private/") && !home.contains("/demo/personal/"));
+    srv.propfind("/demo/personal/", "0", None).expect(404);
+    let objects = srv.members("/demo/private/");
+    for name in ics_names(&srv.file("demo/private")) {
+        assert!(objects.contains(&href("demo", "private", &name)), "{name}");
+    }
+}
+
+#[test]
+fn destination_in_another_users_home_is_403() {
+    let srv = Server::sample();
+    let bytes = srv.read(SRC_FILE);
+    let alice_before = srv.dir_names("alice/home");
+    for method in ["COPY", "MOVE"] {
+        let r = transfer(&srv, method, SRC, "/alice/home/stolen.ics", None);
+        r.expect(403);
+    }
+    let r = transfer(&srv, "MOVE", "/demo/work/", "/alice/work/", None);
+    r.expect(403);
+    assert_eq!(srv.dir_names("alice/home"), alice_before);
+    assert!(!srv.file("alice/work").exists());
+    assert_eq!(srv.read(SRC_FILE), bytes);
+}
+
+#[test]
+fn move_into_a_missing_calendar_is_409() {
+    let srv = Server::sample();
+    let r = transfer(&srv, "MOVE", SRC, "/demo/nowhere/x.ics", None);
+    r.expect(409);
+    assert!(srv.file(SRC_FILE).exists());
+}
+
+/// RFC 4791 §5.3.2.1: COPY/MOVE targeting a calendar that already has the
+/// UID fails with no-uid-conflict naming the existing resource's URL.
+#[test]
+#[ignore = "server bug: COPY/MOVE no-uid-conflict href is the bare file name, not /user/cal/name"]
+fn copy_onto_a_used_uid_is_403_no_uid_conflict_with_href() {
+    let srv = Server::sample();
+    transfer(&srv, "COPY", SRC, "/demo/personal/first.ics", None).expect(201);
+    let r = transfer(&srv, "COPY", SRC, "/demo/personal/second.ics", None);
+    r.expect(403);
+    let cond = r.expect_condition(CALDAV, "no-uid-conflict");
+    assert_eq!(cond.hrefs(), vec!["/demo/personal/first.ics".to_string()]);
+    assert!(!srv.file("demo/personal/second.ics").exists());
+}
+
+#[test]
+fn move_renames_an_object_within_its_calendar() {
+    let srv = Server::sample();
+    let bytes = srv.read(SRC_FILE);
+    transfer(&srv, "MOVE", SRC, "/demo/work/renamed.ics", None).expect(201);
+    assert!(!srv.file(SRC_FILE).exists());
+    assert_eq!(srv.read("demo/work/renamed.ics"), bytes);
+}
