@@ -146,7 +146,6 @@ fn delete_with_stale_if_match_is_412() {
 /// RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak entity
 /// tag never matches, even with the same opaque value.
 #[test]
-#[ignore = "server bug: If-Match strips W/ and matches weak ETags (RFC 9110 §13.1.1 needs strong comparison)"]
 fn if_match_with_a_weak_etag_does_not_match() {
     let srv = Server::sample();
     let before = srv.read(OBJ_FILE);

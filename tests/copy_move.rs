@@ -124,7 +124,6 @@ fn move_into_a_missing_calendar_is_409() {
 /// RFC 4791 §5.3.2.1: COPY/MOVE targeting a calendar that already has the
 /// UID fails with no-uid-conflict naming the existing resource's URL.
 #[test]
-#[ignore = "server bug: COPY/MOVE no-uid-conflict href is the bare file name, not /user/cal/name"]
 fn copy_onto_a_used_uid_is_403_no_uid_conflict_with_href() {
     let srv = Server::sample();
     transfer(&srv, "COPY", SRC, "/demo/personal/first.ics", None).expect(201);

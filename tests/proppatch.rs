@@ -280,7 +280,6 @@ fn protected_property_fails_the_whole_request() {
 /// RFC 4791 §5.2.2: a client-set calendar-timezone reads back as the
 /// iCalendar text it set, also when the zone is not an IANA name.
 #[test]
-#[ignore = "server bug: non-IANA calendar-timezone reads back as escaped XML element and is listed twice by allprop"]
 fn calendar_timezone_with_custom_zone_reads_back_as_icalendar() {
     let srv = Server::sample();
     let vtz = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTIMEZONE\r\n\

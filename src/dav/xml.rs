@@ -190,6 +190,12 @@ fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
     }
 }
 
+/// Escapes iCalendar text for element content, keeping CR as `&#13;` so
+/// that XML parsers' line-end normalisation cannot turn CRLF into LF.
+pub fn escape_ical(s: &str) -> String {
+    escape(s).replace('\r', "&#13;")
+}
+
 /// Escapes text for element content and attribute values.
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     quick_xml::escape::escape(s)

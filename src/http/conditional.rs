@@ -9,16 +9,22 @@ pub struct Conditions {
     if_none_match: Option<Vec<String>>,
 }
 
-fn parse_list(headers: &HeaderMap, name: &str) -> Option<Vec<String>> {
+/// The entity tags of a header. `weak_ok` strips `W/` (the weak comparison
+/// If-None-Match uses); otherwise a weak tag keeps its prefix and so never
+/// matches, as the strong comparison of If-Match requires (RFC 9110 §13.1.1).
+fn parse_list(headers: &HeaderMap, name: &str, weak_ok: bool) -> Option<Vec<String>> {
     let values: Vec<String> = headers
         .get_all(name)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| {
-            t.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .to_string()
+            let t = t.trim();
+            let t = if weak_ok {
+                t.trim_start_matches("W/")
+            } else {
+                t
+            };
+            t.trim_matches('"').to_string()
         })
         .filter(|t| !t.is_empty())
         .collect();
@@ -28,8 +34,8 @@ fn parse_list(headers: &HeaderMap, name: &str) -> Option<Vec<String>> {
 impl Conditions {
     pub fn from_headers(headers: &HeaderMap) -> Conditions {
         Conditions {
-            if_match: parse_list(headers, "if-match"),
-            if_none_match: parse_list(headers, "if-none-match"),
+            if_match: parse_list(headers, "if-match", false),
+            if_none_match: parse_list(headers, "if-none-match", true),
         }
     }
 

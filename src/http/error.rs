@@ -105,7 +105,7 @@ impl ResponseError for DavError {
                 StoreError::AlreadyExists => StatusCode::METHOD_NOT_ALLOWED,
                 StoreError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
                 StoreError::InvalidName(_) => StatusCode::FORBIDDEN,
-                StoreError::UidConflict(_)
+                StoreError::UidConflict { .. }
                 | StoreError::UnsupportedComponent(_)
                 | StoreError::InvalidSyncToken => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,
@@ -131,9 +131,13 @@ impl ResponseError for DavError {
         }
         let condition = match self {
             DavError::Condition { condition, .. } => Some(condition.clone()),
-            DavError::Store(StoreError::UidConflict(href)) => {
-                Some(Condition::NoUidConflict(href.clone()))
-            }
+            DavError::Store(StoreError::UidConflict {
+                user,
+                calendar,
+                name,
+            }) => Some(Condition::NoUidConflict(crate::dav::href::object_href(
+                user, calendar, name,
+            ))),
             DavError::Store(StoreError::UnsupportedComponent(_)) => {
                 Some(Condition::SupportedCalendarComponent)
             }

@@ -89,8 +89,7 @@ async fn route(
         match method.as_str() {
             "PROPFIND" => methods::propfind::handle(rq),
             "PROPPATCH" => methods::proppatch::handle(rq),
-            "GET" => methods::get::handle(rq, false),
-            "HEAD" => methods::get::handle(rq, true),
+            "GET" | "HEAD" => methods::get::handle(rq),
             "PUT" => methods::put::handle(rq),
             "DELETE" => methods::delete::handle(rq),
             "MKCALENDAR" => methods::mkcol::handle(rq, true),
@@ -211,18 +210,6 @@ async fn send(reply: Reply) -> HttpResponse {
         } => HttpResponse::build(reply.status)
             .content_type(content_type)
             .body(bytes),
-        ReplyBody::Head {
-            content_type,
-            length,
-        } => {
-            let mut r = HttpResponse::build(reply.status)
-                .content_type(content_type)
-                .finish();
-            if let Ok(v) = HeaderValue::from_str(&length.to_string()) {
-                r.headers_mut().insert(header::CONTENT_LENGTH, v);
-            }
-            r
-        }
         ReplyBody::Stream {
             content_type,
             producer,

@@ -128,11 +128,6 @@ pub enum ReplyBody {
         content_type: &'static str,
         bytes: Bytes,
     },
-    /// Like Full, but HEAD: headers describe a body that is not sent.
-    Head {
-        content_type: &'static str,
-        length: u64,
-    },
     Stream {
         content_type: &'static str,
         producer: Producer,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::dav::href::{self, DavPath};
 use crate::dav::multistatus::PropXml;
 use crate::dav::property::{Live, PropName};
-use crate::dav::xml::escape;
+use crate::dav::xml::{escape, escape_ical};
 use crate::store::{Calendar, CalendarProps, ObjectMeta, Store, StoreError};
 
 use super::error::{DavError, DavResult};
@@ -147,7 +147,16 @@ impl Resource {
     /// Dead properties as (`{ns}name`, element XML).
     pub fn dead_props(&self) -> Vec<(String, String)> {
         match self {
-            Resource::Calendar { props, .. } => props.dead(),
+            // Keys that name live properties (the stored calendar-timezone
+            // text) are reported through the live property.
+            Resource::Calendar { props, .. } => props
+                .dead()
+                .into_iter()
+                .filter(|(key, _)| {
+                    let name = key.strip_prefix('{').and_then(|k| k.split_once('}'));
+                    name.is_none_or(|(ns, n)| PropName::new(ns, n).live().is_none())
+                })
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -197,7 +206,7 @@ impl Resource {
             (Live::Owner, Resource::Home { user }) => Some(owner(user)),
             (Live::Owner, Resource::Calendar { cal, .. } | Resource::Object { cal, .. }) => Some(owner(&cal.user)),
             (Live::SupportedReportSet, Resource::Root) => None,
-            (Live::SupportedReportSet, Resource::Home { .. }) => Some(reports(&CALENDAR_REPORTS[3..])),
+            (Live::SupportedReportSet, Resource::Home { .. }) => Some(String::new()),
             (Live::SupportedReportSet, _) => Some(reports(&CALENDAR_REPORTS)),
             (Live::GetEtag, Resource::Object { meta, .. }) => Some(escape(&format!("\"{}\"", meta.etag)).into_owned()),
             (Live::GetEtag, Resource::Calendar { cal, .. }) => Some(escape(&format!("\"{}\"", cal.ctag()?)).into_owned()),
@@ -217,7 +226,7 @@ impl Resource {
             }
             (Live::CalendarOrder, Resource::Calendar { props, .. }) => props.order().map(|o| o.to_string()),
             (Live::CalendarTimezone, Resource::Calendar { props, .. }) => {
-                super::timezone::calendar_timezone(props).map(|t| escape(&t).into_owned())
+                super::timezone::calendar_timezone(props).map(|t| escape_ical(&t))
             }
             (Live::SupportedCalendarComponentSet, Resource::Calendar { props, .. }) => Some(
                 props
@@ -236,7 +245,7 @@ impl Resource {
             (Live::MaxResourceSize, Resource::Calendar { .. }) => Some(ctx.max_resource_size.to_string()),
             (Live::CalendarData, Resource::Object { cal, name, .. }) => {
                 let (bytes, _) = cal.read(name)?;
-                Some(escape(&String::from_utf8_lossy(&bytes)).into_owned())
+                Some(escape_ical(&String::from_utf8_lossy(&bytes)))
             }
             _ => None,
         })

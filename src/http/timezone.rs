@@ -1,5 +1,5 @@
 //! CALDAV:calendar-timezone: stored as an IANA name in `.calendar.toml`
-//! (`timezone`), with the exact VCALENDAR text a client set kept beside it.
+//! (`timezone`); a client's zone without an IANA name is kept verbatim.
 
 use crate::dav::property::Live;
 use crate::store::CalendarProps;
@@ -9,16 +9,19 @@ pub fn text_key() -> String {
     Live::CalendarTimezone.prop_name().key()
 }
 
-/// The property value: the client's text if it set one, else a VCALENDAR
-/// naming the configured IANA zone.
+/// The property value: a VCALENDAR with the VTIMEZONE of the configured
+/// IANA zone, else the text of a zone a client set that has no IANA name.
 pub fn calendar_timezone(props: &CalendarProps) -> Option<String> {
-    if let Some(text) = props.dead_value(&text_key()) {
-        return Some(text);
+    if let Some(tz) = props
+        .timezone()
+        .and_then(|t| t.parse::<chrono_tz::Tz>().ok())
+    {
+        return Some(crate::ical::vcalendar_for(tz));
     }
-    let tz = props.timezone()?;
-    Some(format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//caldir//EN\r\nBEGIN:VTIMEZONE\r\nTZID:{tz}\r\nX-LIC-LOCATION:{tz}\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n"
-    ))
+    let stored = props.dead_value(&text_key())?;
+    crate::dav::xml::parse(stored.as_bytes())
+        .ok()
+        .map(|el| el.text)
 }
 
 /// The TZID of the VTIMEZONE inside a calendar-timezone value, if any.

@@ -2,7 +2,9 @@
 //! (UID, component kind) and whether a body is a valid calendar object resource.
 
 mod inspect;
+mod vtimezone;
 mod webcal;
 
 pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
+pub use vtimezone::vcalendar_for;
 pub use webcal::merge_calendars;

@@ -47,8 +47,13 @@ pub enum StoreError {
     PreconditionFailed,
     #[error("invalid name {0:?}")]
     InvalidName(String),
-    #[error("UID already used by {0}")]
-    UidConflict(String),
+    /// The object of the same calendar that already has the UID.
+    #[error("UID already used by {user}/{calendar}/{name}")]
+    UidConflict {
+        user: String,
+        calendar: String,
+        name: String,
+    },
     #[error("component {0} not supported by this calendar")]
     UnsupportedComponent(String),
     #[error("the parent collection does not exist")]
@@ -395,7 +400,7 @@ impl Store {
             let except = if keep_source || !same { dst_name } else { name };
             if let Some(other) = dst_state.index.find_uid(&meta.info.uid, dst_name) {
                 if other != except {
-                    return Err(StoreError::UidConflict(other.to_string()));
+                    return Err(dst.uid_conflict(other));
                 }
             }
             let props = CalendarProps::read(&dst.dir)?;
@@ -504,6 +509,14 @@ impl Drop for Store {
 impl Calendar {
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    fn uid_conflict(&self, other: &str) -> StoreError {
+        StoreError::UidConflict {
+            user: self.user.clone(),
+            calendar: self.name.clone(),
+            name: other.to_string(),
+        }
     }
 
     /// Rescans when no watcher vouches for the index.
@@ -635,7 +648,7 @@ impl Calendar {
             return Err(StoreError::PreconditionFailed);
         }
         if let Some(other) = state.index.find_uid(&info.uid, name) {
-            return Err(StoreError::UidConflict(other.to_string()));
+            return Err(self.uid_conflict(other));
         }
         let created = current.is_none();
         let etag = self.write_locked(&mut state, name, bytes, info)?;

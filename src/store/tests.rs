@@ -67,7 +67,7 @@ fn uid_conflicts_are_refused() {
     let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
     put(&cal, "a.ics", &event("same")).unwrap();
     assert!(
-        matches!(put(&cal, "b.ics", &event("same")), Err(StoreError::UidConflict(n)) if n == "a.ics")
+        matches!(put(&cal, "b.ics", &event("same")), Err(StoreError::UidConflict { name, .. }) if name == "a.ics")
     );
     assert!(!put(&cal, "a.ics", &event("same")).unwrap().created);
 }
@@ -131,7 +131,7 @@ fn move_and_copy_between_calendars() {
     // A second copy into the same calendar under another name would duplicate the UID.
     assert!(matches!(
         store.transfer_object(&a, "x.ics", &b, "z.ics", false, true),
-        Err(StoreError::UidConflict(_))
+        Err(StoreError::UidConflict { .. })
     ));
     assert!(matches!(
         store.transfer_object(&a, "x.ics", &b, "y.ics", false, false),

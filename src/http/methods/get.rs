@@ -5,11 +5,13 @@ use actix_web::http::{header, StatusCode};
 
 use crate::http::conditional::Conditions;
 use crate::http::error::{DavError, DavResult};
-use crate::http::request::{Reply, ReplyBody, Request, ICALENDAR};
+use crate::http::request::{Reply, Request, ICALENDAR};
 use crate::http::resource::Resource;
 use crate::ical::merge_calendars;
 
-pub fn handle(rq: Request, head: bool) -> DavResult<Reply> {
+/// GET and HEAD alike: actix drops the body of a HEAD response and keeps
+/// its Content-Length, as RFC 9110 §9.3.2 asks.
+pub fn handle(rq: Request) -> DavResult<Reply> {
     let cond = Conditions::from_headers(&rq.headers);
     match Resource::load(rq.store(), &rq.path)? {
         Resource::Object { cal, name, .. } => {
@@ -23,15 +25,6 @@ pub fn handle(rq: Request, head: bool) -> DavResult<Reply> {
             }
             let reply = if cond.not_modified(&hex) {
                 Reply::empty(StatusCode::NOT_MODIFIED)
-            } else if head {
-                Reply {
-                    status: StatusCode::OK,
-                    headers: Vec::new(),
-                    body: ReplyBody::Head {
-                        content_type: ICALENDAR,
-                        length: bytes.len() as u64,
-                    },
-                }
             } else {
                 Reply::full(StatusCode::OK, ICALENDAR, bytes)
             };
@@ -57,18 +50,7 @@ pub fn handle(rq: Request, head: bool) -> DavResult<Reply> {
                 }
             }
             let text = merge_calendars(&title, bodies.iter().map(String::as_str));
-            let reply = if head {
-                Reply {
-                    status: StatusCode::OK,
-                    headers: Vec::new(),
-                    body: ReplyBody::Head {
-                        content_type: ICALENDAR,
-                        length: text.len() as u64,
-                    },
-                }
-            } else {
-                Reply::full(StatusCode::OK, ICALENDAR, text)
-            };
+            let reply = Reply::full(StatusCode::OK, ICALENDAR, text);
             Ok(reply.header(header::ETAG, ctag))
         }
         Resource::Root | Resource::Home { .. } => Ok(Reply::full(

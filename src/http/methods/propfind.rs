@@ -78,8 +78,12 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
                 .for_each(|n| add_prop(&mut b, res, n, ctx));
         }
         PropRequest::Names => {
+            // Only what the resource has: propname lists what a prop request would find.
             for live in res.live_props() {
-                b.add_name(200, &live.prop_name());
+                let name = live.prop_name();
+                if matches!(res.prop(&name, ctx), Ok(Some(_))) {
+                    b.add_name(200, &name);
+                }
             }
             for (key, _) in res.dead_props() {
                 if let Some((ns, name)) = key.strip_prefix('{').and_then(|k| k.split_once('}')) {

@@ -3,7 +3,7 @@
 
 use actix_web::http::{header, StatusCode};
 
-use crate::dav::href::{object_href, DavPath};
+use crate::dav::href::DavPath;
 use crate::http::conditional::Conditions;
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::request::{Reply, Request};
@@ -56,16 +56,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         ));
     }
     let cond = Conditions::from_headers(&rq.headers);
-    let outcome = cal
-        .put(name, &rq.body, info, |current| cond.allows_write(current))
-        .map_err(|e| match e {
-            StoreError::UidConflict(other) => DavError::condition(
-                403,
-                Condition::NoUidConflict(object_href(user, calendar, &other)),
-                "UID in use",
-            ),
-            e => e.into(),
-        })?;
+    let outcome = cal.put(name, &rq.body, info, |current| cond.allows_write(current))?;
     let status = if outcome.created {
         StatusCode::CREATED
     } else {

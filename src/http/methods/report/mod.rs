@@ -8,7 +8,7 @@ mod sync;
 
 use crate::dav::multistatus::{PropXml, ResponseBuilder};
 use crate::dav::property::Live;
-use crate::dav::xml::{escape, CALDAV, DAV};
+use crate::dav::xml::{escape_ical, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::{self, PropRequest};
 use crate::http::request::{Reply, Request};
@@ -48,7 +48,7 @@ pub fn write_object(
     for name in names {
         if name.live() == Some(Live::CalendarData) {
             match data {
-                Some(text) => b.add(200, PropXml::Value(name.clone(), escape(text).into_owned())),
+                Some(text) => b.add(200, PropXml::Value(name.clone(), escape_ical(text))),
                 None => b.add_name(404, name),
             }
             continue;
