@@ -76,6 +76,20 @@ fn comp_matches<'c>(
 }
 
 fn prop_matches(obj: &Object, props: &[Property], pf: &PropFilter) -> bool {
+    // RFC 4791 §9.9: a time-range on DTEND (DUE) of a component that has
+    // DTSTART and DURATION instead tests the effective DTSTART+DURATION.
+    if let PropTest::Match {
+        cond: Some(PropCond::TimeRange(tr)),
+        params,
+    } = &pf.test
+    {
+        let derived = (is(&pf.name, "DTEND") || is(&pf.name, "DUE"))
+            && params.is_empty()
+            && !props.iter().any(|p| is(p.name.as_str(), &pf.name));
+        if derived {
+            return effective_end(obj, props).is_some_and(|t| tr.start <= t && tr.end > t);
+        }
+    }
     let mut named = props.iter().filter(|p| is(p.name.as_str(), &pf.name));
     match &pf.test {
         PropTest::IsNotDefined => named.next().is_none(),
@@ -102,4 +116,18 @@ fn param_matches(p: &Property, f: &ParamFilter) -> bool {
         (Some(None), Some(_)) => true,
         (Some(Some(tm)), Some(v)) => tm.matches(v),
     }
+}
+
+/// DTSTART + DURATION in UTC: days are added on the wall clock, hours exactly.
+fn effective_end(obj: &Object, props: &[Property]) -> Option<i64> {
+    let start = props
+        .iter()
+        .find(|p| is(p.name.as_str(), "DTSTART"))
+        .and_then(|p| obj.when(p))?;
+    let dur = props.iter().find(|p| is(p.name.as_str(), "DURATION"))?;
+    let (days, secs) = super::value::parse_duration_parts(dur.val.as_str())?;
+    let day_part = start
+        .zone
+        .to_utc(super::object::add_days(start.value.local, days));
+    Some(day_part + secs)
 }

@@ -214,7 +214,7 @@ pub fn time_range_of(el: &Element) -> Result<TimeRange, FilterError> {
         match el.attr(name) {
             None => Ok(None),
             Some(v) => match parse_date_or_datetime(v) {
-                Some(d) if !d.is_date => Ok(Some(d.local.and_utc().timestamp())),
+                Some(d) if !d.is_date && d.utc => Ok(Some(d.local.and_utc().timestamp())),
                 _ => Err(invalid(format!("bad time-range {name} {v:?}"))),
             },
         }
