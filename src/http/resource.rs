@@ -197,8 +197,10 @@ impl Resource {
                 "all",
             ])),
             (Live::DisplayName, Resource::Home { user }) => Some(escape(user).into_owned()),
-            (Live::DisplayName, Resource::Calendar { cal, props }) => {
-                Some(escape(props.displayname.as_deref().unwrap_or(&cal.name)).into_owned())
+            // Absent when the vdir has no displayname file: inventing one from the
+            // directory name would make vdirsyncer's metasync see a conflict.
+            (Live::DisplayName, Resource::Calendar { props, .. }) => {
+                props.displayname.as_deref().map(|d| escape(d).into_owned())
             }
             (Live::PrincipalUrl | Live::CalendarHomeSet | Live::CalendarUserAddressSet, Resource::Home { user }) => {
                 Some(owner(user))

@@ -393,7 +393,7 @@ impl Store {
                 Some(s) => s,
                 None => &mut first,
             };
-            let exists = dst_state.index.objects.contains_key(dst_name);
+            let exists = dst.current_etag(dst_state, dst_name).is_some();
             if exists && !overwrite {
                 return Err(StoreError::PreconditionFailed);
             }
@@ -643,7 +643,7 @@ impl Calendar {
     ) -> Result<PutOutcome> {
         names::check_object_name(name)?;
         let mut state = self.locked()?;
-        let current = state.index.objects.get(name).map(|m| m.etag.to_string());
+        let current = self.current_etag(&mut state, name);
         if !allowed(current.as_deref()) {
             return Err(StoreError::PreconditionFailed);
         }
@@ -653,6 +653,17 @@ impl Calendar {
         let created = current.is_none();
         let etag = self.write_locked(&mut state, name, bytes, info)?;
         Ok(PutOutcome { created, etag })
+    }
+
+    /// The ETag of `name` as it is on disk now (None when absent). A tool may
+    /// have written it a moment ago, before the watcher told us, so the file
+    /// is looked at again (stat; hashed only if it moved) under the lock.
+    fn current_etag(&self, state: &mut State, name: &str) -> Option<String> {
+        if let index::Observed::Changed = state.index.refresh_file(&self.dir, name) {
+            state.log.record(name);
+            state.unsaved = true;
+        }
+        state.index.objects.get(name).map(|m| m.etag.to_string())
     }
 
     fn write_locked(
@@ -679,8 +690,7 @@ impl Calendar {
     pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
         names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
         let mut state = self.locked()?;
-        let current = state.index.objects.get(name).map(|m| m.etag.to_string());
-        let Some(current) = current else {
+        let Some(current) = self.current_etag(&mut state, name) else {
             return Err(StoreError::NotFound);
         };
         if !allowed(Some(&current)) {

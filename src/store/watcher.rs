@@ -8,15 +8,17 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::Store;
 
-/// How long to wait for more events before acting on a batch.
+/// How long to wait for more relevant events before acting on a batch.
 const BATCH_WINDOW: Duration = Duration::from_millis(30);
+/// The longest a batch may wait, however busy the directory is.
+const BATCH_LIMIT: Duration = Duration::from_millis(250);
 
 /// Keeps the OS watch alive; dropping it stops watching.
 pub struct WatchHandle {
@@ -32,6 +34,17 @@ pub struct Batch {
     pub calendars: HashSet<(String, String)>,
     /// Something was missed: rescan everything.
     pub rescan: bool,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.calendars.is_empty() && !self.rescan
+    }
+
+    /// A size that grows with every new observation (for the batch window).
+    fn len(&self) -> usize {
+        self.files.len() + self.calendars.len() + usize::from(self.rescan)
+    }
 }
 
 /// Starts watching `store.root()` and applying changes in a thread.
@@ -59,9 +72,27 @@ fn run(store: Arc<Store>, rx: Receiver<notify::Result<Event>>) {
         };
         let mut batch = Batch::default();
         classify(&root, cache.as_deref(), first, &mut batch);
+        if batch.is_empty() {
+            continue; // reads and other events that change nothing
+        }
+        // Only relevant events extend the window (reads, including our own,
+        // must not hold changes back), and never past BATCH_LIMIT.
+        let started = Instant::now();
+        let mut quiet_until = started + BATCH_WINDOW;
         loop {
-            match rx.recv_timeout(BATCH_WINDOW) {
-                Ok(ev) => classify(&root, cache.as_deref(), ev, &mut batch),
+            let now = Instant::now();
+            let deadline = quiet_until.min(started + BATCH_LIMIT);
+            if now >= deadline {
+                break;
+            }
+            match rx.recv_timeout(deadline - now) {
+                Ok(ev) => {
+                    let before = batch.len();
+                    classify(&root, cache.as_deref(), ev, &mut batch);
+                    if batch.len() != before {
+                        quiet_until = Instant::now() + BATCH_WINDOW;
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => break,
             }
