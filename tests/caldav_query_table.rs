@@ -2061,7 +2061,6 @@ fn floating_times_and_time_zones() {
 /// any other TZID is ignored and floating times fall back to UTC (or the
 /// calendar's zone). RFC 4791 §9.8: the element's VTIMEZONE is the zone.
 #[test]
-#[ignore = "caldir bug: CALDAV:timezone with a non-IANA TZID is ignored"]
 fn query_timezone_defined_only_by_its_vtimezone() {
     check_tables(&[&TZ_QUERY_CUSTOM]);
 }

@@ -14,7 +14,7 @@ struct Parent<'l, 'c> {
 }
 
 /// True when the object satisfies the filter. Unparsable objects never match.
-pub fn matches(ics: &str, filter: &Filter, default_tz: Option<chrono_tz::Tz>) -> bool {
+pub fn matches(ics: &str, filter: &Filter, default_tz: Option<&super::tz::FloatingTz>) -> bool {
     let text = normalize(ics);
     let Some(obj) = Object::parse(&text, default_tz) else {
         return false;

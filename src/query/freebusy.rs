@@ -17,7 +17,7 @@ pub fn free_busy(
     objects: &[&str],
     start: i64,
     end: i64,
-    default_tz: Option<chrono_tz::Tz>,
+    default_tz: Option<&super::tz::FloatingTz>,
 ) -> String {
     let mut busy: [Vec<(i64, i64)>; 3] = Default::default();
     for ics in objects {

@@ -34,3 +34,4 @@ pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;
+pub use tz::FloatingTz;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use icalendar::parser::{read_components, Component, Property};
 
-use super::tz::{iana_for, zones_of, Zone};
+use super::tz::{iana_for, zones_of, FloatingTz, Zone};
 use super::value::{parse_date_or_datetime, DateValue};
 
 /// Unifies line endings to LF and unfolds continuation lines; the parser is
@@ -46,7 +46,7 @@ pub(crate) struct When {
 
 impl<'a> Object<'a> {
     /// Parses normalised text. `None` when it is not iCalendar at all.
-    pub(crate) fn parse(text: &'a str, default_tz: Option<chrono_tz::Tz>) -> Option<Object<'a>> {
+    pub(crate) fn parse(text: &'a str, default_tz: Option<&FloatingTz>) -> Option<Object<'a>> {
         let mut roots = read_components(text).ok()?;
         if roots.is_empty() || !is(roots[0].name.as_str(), "VCALENDAR") {
             return None;
@@ -162,7 +162,13 @@ mod tests {
     #[test]
     fn resolves_tzid_utc_and_floating() {
         let text = normalize("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Europe/Berlin:20240701T120000\nDTEND:20240701T120000\nDUE:20240701T120000Z\nEND:VEVENT\nEND:VCALENDAR\n");
-        let obj = Object::parse(&text, Some(chrono_tz::Tz::America__New_York)).unwrap();
+        let obj = Object::parse(
+            &text,
+            Some(&crate::query::FloatingTz::Iana(
+                chrono_tz::Tz::America__New_York,
+            )),
+        )
+        .unwrap();
         let ev = &obj.comps[0];
         assert_eq!(
             obj.when(prop(ev, "DTSTART").unwrap()).unwrap().utc,

@@ -22,7 +22,7 @@ const RECURRING: &[&str] = &["VEVENT", "VTODO", "VJOURNAL"];
 pub fn render_calendar_data(
     ics: &str,
     req: &CalendarDataRequest,
-    default_tz: Option<chrono_tz::Tz>,
+    default_tz: Option<&super::tz::FloatingTz>,
 ) -> String {
     if req.is_identity() {
         return ics.to_string();

@@ -1,27 +1,25 @@
 //! CALDAV:timezone (RFC 4791 §5.2.2 / §9.8): a VCALENDAR holding one
 //! VTIMEZONE, used to read floating times in queries.
 
-use icalendar::parser::{read_components, Component};
+use icalendar::parser::read_components;
 
-use super::object::{is, normalize, prop};
-use super::tz::iana_for;
+use super::object::{normalize, prop};
+use super::tz::{custom_from_text, find_vtimezone, iana_for, FloatingTz};
 
-/// Maps the VTIMEZONE's TZID (or X-LIC-LOCATION) to an IANA zone.
-/// `None` when the text is not a VTIMEZONE or names no known zone.
-pub fn parse_timezone_element(text: &str) -> Option<chrono_tz::Tz> {
+/// The zone of a CALDAV:timezone value: the IANA zone its TZID (or
+/// X-LIC-LOCATION) names, else the VTIMEZONE itself when its observances can
+/// be evaluated. `None` when the text holds no usable VTIMEZONE.
+pub fn parse_timezone_element(text: &str) -> Option<FloatingTz> {
     let text = normalize(text.trim());
     let roots = read_components(&text).ok()?;
     let vtz = roots.iter().find_map(find_vtimezone)?;
-    prop(vtz, "TZID")
+    let iana = prop(vtz, "TZID")
         .and_then(|p| iana_for(p.val.as_str()))
-        .or_else(|| prop(vtz, "X-LIC-LOCATION").and_then(|p| iana_for(p.val.as_str())))
-}
-
-fn find_vtimezone<'c, 'a>(c: &'c Component<'a>) -> Option<&'c Component<'a>> {
-    if is(c.name.as_str(), "VTIMEZONE") {
-        return Some(c);
+        .or_else(|| prop(vtz, "X-LIC-LOCATION").and_then(|p| iana_for(p.val.as_str())));
+    match iana {
+        Some(tz) => Some(FloatingTz::Iana(tz)),
+        None => custom_from_text(&text).map(|_| FloatingTz::Vtimezone(text.as_str().into())),
     }
-    c.components.iter().find_map(find_vtimezone)
 }
 
 #[cfg(test)]
@@ -35,17 +33,21 @@ mod tests {
         };
         assert_eq!(
             parse_timezone_element(&tz("Europe/Berlin", "")),
-            Some(chrono_tz::Tz::Europe__Berlin)
+            Some(FloatingTz::Iana(chrono_tz::Tz::Europe__Berlin))
         );
         assert_eq!(
             parse_timezone_element(&tz("W. Europe Standard Time", "")),
-            Some(chrono_tz::Tz::Europe__Berlin)
+            Some(FloatingTz::Iana(chrono_tz::Tz::Europe__Berlin))
         );
         assert_eq!(
             parse_timezone_element(&tz("Berlin local", "X-LIC-LOCATION:Europe/Paris\r\n")),
-            Some(chrono_tz::Tz::Europe__Paris)
+            Some(FloatingTz::Iana(chrono_tz::Tz::Europe__Paris))
         );
-        assert_eq!(parse_timezone_element(&tz("Nowhere", "")), None);
+        // No IANA name, but valid observances: the VTIMEZONE itself is the zone.
+        assert!(matches!(
+            parse_timezone_element(&tz("Nowhere", "")),
+            Some(FloatingTz::Vtimezone(_))
+        ));
         assert_eq!(parse_timezone_element("junk"), None);
     }
 }

@@ -16,6 +16,16 @@ use super::rule::Rule;
 use super::value::{parse_date_or_datetime, parse_utc_offset};
 use super::windows_tz;
 
+/// The zone a query reads floating times in (the calendar's or the query's
+/// CALDAV:timezone): an IANA zone, or a client's VTIMEZONE kept as text, since
+/// the evaluator built from it belongs to one parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FloatingTz {
+    Iana(chrono_tz::Tz),
+    /// A whole VCALENDAR/VTIMEZONE text whose TZID names no IANA zone.
+    Vtimezone(std::sync::Arc<str>),
+}
+
 /// A resolved zone able to convert wall-clock times to UTC.
 #[derive(Clone, Debug)]
 pub(crate) enum Zone {
@@ -26,8 +36,12 @@ pub(crate) enum Zone {
 
 impl Zone {
     /// The zone used for floating times when the caller gives no default.
-    pub(crate) fn floating(default: Option<chrono_tz::Tz>) -> Zone {
-        default.map_or(Zone::Utc, Zone::Iana)
+    pub(crate) fn floating(default: Option<&FloatingTz>) -> Zone {
+        match default {
+            None => Zone::Utc,
+            Some(FloatingTz::Iana(tz)) => Zone::Iana(*tz),
+            Some(FloatingTz::Vtimezone(text)) => custom_from_text(text).unwrap_or(Zone::Utc),
+        }
     }
 
     /// UTC unix seconds of a wall-clock time. Times in a DST gap use the offset
@@ -64,6 +78,20 @@ impl Zone {
 }
 
 /// Maps a TZID (or X-LIC-LOCATION) to an IANA zone when it names one.
+/// The zone of the first VTIMEZONE in a text, evaluated from its observances.
+pub(crate) fn custom_from_text(text: &str) -> Option<Zone> {
+    let roots = icalendar::parser::read_components(text).ok()?;
+    let vtz = roots.iter().find_map(find_vtimezone)?;
+    CustomTz::from_vtimezone(vtz).map(|c| Zone::Custom(Rc::new(c)))
+}
+
+pub(crate) fn find_vtimezone<'c, 'a>(c: &'c Component<'a>) -> Option<&'c Component<'a>> {
+    if c.name.as_str().eq_ignore_ascii_case("VTIMEZONE") {
+        return Some(c);
+    }
+    c.components.iter().find_map(find_vtimezone)
+}
+
 pub(crate) fn iana_for(name: &str) -> Option<chrono_tz::Tz> {
     let name = name.trim().trim_matches('"');
     if let Ok(tz) = name.parse::<chrono_tz::Tz>() {

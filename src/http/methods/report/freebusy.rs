@@ -36,6 +36,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         }
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let text = query::free_busy(&refs, range.start, range.end, tz);
+    let text = query::free_busy(&refs, range.start, range.end, tz.as_ref());
     Ok(Reply::full(StatusCode::OK, ICALENDAR, text))
 }

@@ -56,7 +56,11 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             match found {
                 Some((res, bytes, _)) => {
                     let text = data_req.as_ref().map(|r| {
-                        crate::query::render_calendar_data(&String::from_utf8_lossy(&bytes), r, tz)
+                        crate::query::render_calendar_data(
+                            &String::from_utf8_lossy(&bytes),
+                            r,
+                            tz.as_ref(),
+                        )
                     });
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }

@@ -1,15 +1,13 @@
 //! calendar-query (RFC 4791 §7.8): the index's time spans pick candidates,
 //! then each candidate file is read and the full filter decides.
 
-use chrono_tz::Tz;
-
 use crate::dav::property::{Live, PropName};
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
-use crate::query::{self, CalendarDataRequest, FilterError};
+use crate::query::{self, CalendarDataRequest, FilterError, FloatingTz};
 
 use super::write_object;
 
@@ -39,7 +37,7 @@ pub fn calendar_data_request(body: &Element) -> DavResult<Option<CalendarDataReq
 
 /// The time zone for floating times: the query's CALDAV:timezone, else the
 /// calendar's configured zone.
-pub fn query_timezone(body: &Element, res: &Resource) -> Option<Tz> {
+pub fn query_timezone(body: &Element, res: &Resource) -> Option<FloatingTz> {
     if let Some(tz) = body
         .child(CALDAV, "timezone")
         .and_then(|t| query::parse_timezone_element(&t.text))
@@ -51,7 +49,7 @@ pub fn query_timezone(body: &Element, res: &Resource) -> Option<Tz> {
         Resource::Object { cal, .. } => cal.props().ok(),
         _ => None,
     }?;
-    props.timezone()?.parse().ok()
+    props.timezone()?.parse().ok().map(FloatingTz::Iana)
 }
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
@@ -85,12 +83,12 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                 continue;
             };
             let text = String::from_utf8_lossy(&bytes);
-            if !query::matches(&text, &filter, tz) {
+            if !query::matches(&text, &filter, tz.as_ref()) {
                 continue;
             }
             let data = data_req
                 .as_ref()
-                .map(|r| query::render_calendar_data(&text, r, tz));
+                .map(|r| query::render_calendar_data(&text, r, tz.as_ref()));
             let res = Resource::Object {
                 cal: cal.clone(),
                 name,
