@@ -1529,6 +1529,7 @@ fn main() {
             Ok(ds) => ds,
             Err(e) => {
                 eprintln!("generating {n} objects failed: {e}");
+                let _ = fs::remove_dir_all(tmp.path());
                 std::process::exit(1);
             }
         };
@@ -1553,6 +1554,7 @@ fn main() {
                     ours.log_tail()
                 );
                 ours.stop();
+                let _ = fs::remove_dir_all(tmp.path()); // exit() skips destructors
                 std::process::exit(1);
             }
         };
