@@ -10,5 +10,6 @@ pub mod config;
 pub mod dav;
 pub mod http;
 pub mod ical;
+pub mod memory;
 pub mod query;
 pub mod store;

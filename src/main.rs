@@ -7,6 +7,7 @@ use caldir::cli::{Cli, Command};
 use caldir::config::FileConfig;
 
 fn main() -> ExitCode {
+    caldir::memory::limit_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CALDIR_LOG")

@@ -45,7 +45,9 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         .name("caldir-reconcile".into())
         .spawn(move || {
             let started = std::time::Instant::now();
-            match reconciling.reconcile_all() {
+            let result = reconciling.reconcile_all();
+            crate::memory::trim();
+            match result {
                 Ok(n) => tracing::info!("indexed {n} objects in {:?}", started.elapsed()),
                 Err(e) => tracing::warn!("startup scan failed: {e}"),
             }
@@ -71,6 +73,9 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             .max(2),
     )
     .shutdown_timeout(5)
+    // Multistatus bodies go out in chunks; without this, Nagle and delayed
+    // ACKs add ~40 ms to every large response on a kept-alive connection.
+    .tcp_nodelay(true)
     .bind(config.listen)?;
     let addr = server
         .addrs()

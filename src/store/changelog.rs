@@ -109,15 +109,25 @@ impl ChangeLog {
 
     /// Records that the object `name` was created, changed or removed.
     pub fn record(&mut self, name: &str) {
-        self.seq += 1;
-        self.latest.insert(name.to_string(), self.seq);
-        self.append(name);
+        self.record_all(std::slice::from_ref(&name));
+    }
+
+    /// Records several changes with one append (a rescan may find thousands).
+    pub fn record_all<S: AsRef<str>>(&mut self, names: &[S]) {
+        let mut lines = String::new();
+        for name in names {
+            self.seq += 1;
+            self.latest.insert(name.as_ref().to_string(), self.seq);
+            lines.push_str(&format!("{}\t{}\n", self.seq, name.as_ref()));
+        }
+        self.append(&lines, names.len());
     }
 
     /// Records a change of the collection itself (its properties).
     pub fn bump(&mut self) {
         self.seq += 1;
-        self.append("");
+        let line = format!("{}\t\n", self.seq);
+        self.append(&line, 1);
     }
 
     /// A token standing for the state after change number `seq`.
@@ -171,14 +181,17 @@ impl ChangeLog {
         }
     }
 
-    fn append(&mut self, name: &str) {
+    fn append(&mut self, lines: &str, count: usize) {
         let Some(path) = &self.file else { return };
+        if lines.is_empty() {
+            return;
+        }
         let result = OpenOptions::new()
             .append(true)
             .open(path)
-            .and_then(|mut f| writeln!(f, "{}\t{}", self.seq, name));
+            .and_then(|mut f| f.write_all(lines.as_bytes()));
         match result {
-            Ok(()) => self.lines_in_file += 1,
+            Ok(()) => self.lines_in_file += count,
             Err(e) => tracing::warn!("cannot append to change log {}: {e}", path.display()),
         }
         if self.lines_in_file > 2 * self.latest.len() + 1024 {

@@ -59,8 +59,20 @@ pub struct Problem {
 
 #[derive(Debug, Default)]
 pub struct Index {
+    /// Read freely; change only through `put_object` / `take_object`.
     pub objects: BTreeMap<String, ObjectMeta>,
     pub problems: BTreeMap<String, Problem>,
+    /// How many objects use each UID hash: a PUT's no-uid-conflict check is
+    /// a lookup, and only a hit (a real or hash conflict) scans the objects.
+    /// Counting hashes instead of mapping UIDs to names keeps memory small.
+    uid_hashes: HashMap<u64, u32>,
+}
+
+fn uid_hash(uid: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    uid.hash(&mut h);
+    h.finish()
 }
 
 /// The outcome of looking at one file on disk.
@@ -97,7 +109,7 @@ impl Index {
             .collect();
         for name in gone {
             self.problems.remove(&name);
-            if self.objects.remove(&name).is_some() {
+            if self.take_object(&name).is_some() {
                 changed.push(name);
             }
         }
@@ -111,7 +123,7 @@ impl Index {
             Ok(md) if md.is_file() => md,
             _ => {
                 self.problems.remove(name);
-                return match self.objects.remove(name) {
+                return match self.take_object(name) {
                     Some(_) => Observed::Changed,
                     None => Observed::Unchanged,
                 };
@@ -151,8 +163,7 @@ impl Index {
         match ical::inspect(bytes) {
             Ok(info) => {
                 self.problems.remove(name);
-                self.objects
-                    .insert(name.to_string(), ObjectMeta { etag, stamp, info });
+                self.put_object(name.to_string(), ObjectMeta { etag, stamp, info });
                 Observed::Changed
             }
             Err(e) => {
@@ -164,7 +175,7 @@ impl Index {
                         reason: describe(&e),
                     },
                 );
-                match self.objects.remove(name) {
+                match self.take_object(name) {
                     Some(_) => Observed::Changed,
                     None => Observed::Unchanged,
                 }
@@ -172,8 +183,36 @@ impl Index {
         }
     }
 
+    pub fn put_object(&mut self, name: String, meta: ObjectMeta) -> Option<ObjectMeta> {
+        *self.uid_hashes.entry(uid_hash(&meta.info.uid)).or_insert(0) += 1;
+        let old = self.objects.insert(name, meta);
+        if let Some(o) = &old {
+            self.forget_uid(&o.info.uid);
+        }
+        old
+    }
+
+    pub fn take_object(&mut self, name: &str) -> Option<ObjectMeta> {
+        let old = self.objects.remove(name);
+        if let Some(o) = &old {
+            self.forget_uid(&o.info.uid);
+        }
+        old
+    }
+
+    fn forget_uid(&mut self, uid: &str) {
+        let h = uid_hash(uid);
+        if let Some(n) = self.uid_hashes.get_mut(&h) {
+            *n -= 1;
+            if *n == 0 {
+                self.uid_hashes.remove(&h);
+            }
+        }
+    }
+
     /// The object (other than `except`) that already uses `uid`.
     pub fn find_uid(&self, uid: &str, except: &str) -> Option<&str> {
+        self.uid_hashes.get(&uid_hash(uid))?;
         self.objects
             .iter()
             .find(|(n, m)| m.info.uid == uid && n.as_str() != except)

@@ -111,14 +111,24 @@ struct State {
     unsaved: bool,
 }
 
-/// A handle on one calendar collection.
+/// A handle on one calendar collection; cloning it is one reference count,
+/// so every member of a large listing can carry it.
 #[derive(Clone)]
-pub struct Calendar {
+pub struct Calendar(Arc<CalendarRef>);
+
+pub struct CalendarRef {
     pub user: String,
     pub name: String,
     dir: PathBuf,
     cell: Arc<Cell>,
     store: Arc<Store>,
+}
+
+impl std::ops::Deref for Calendar {
+    type Target = CalendarRef;
+    fn deref(&self) -> &CalendarRef {
+        &self.0
+    }
 }
 
 impl Store {
@@ -200,13 +210,13 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let cell = self.cell(user, name);
-        Ok(Calendar {
+        Ok(Calendar(Arc::new(CalendarRef {
             user: user.to_string(),
             name: name.to_string(),
             dir,
             cell,
             store: self.clone(),
-        })
+        })))
     }
 
     fn cell(&self, user: &str, name: &str) -> Arc<Cell> {
@@ -421,7 +431,7 @@ impl Store {
         }
         if !keep_source {
             durable::remove_file(&src.dir, name)?;
-            first.index.objects.remove(name);
+            first.index.take_object(name);
             first.log.record(name);
             first.unsaved = true;
         }
@@ -528,10 +538,8 @@ impl Calendar {
             return Err(StoreError::NotFound);
         }
         let changed = state.index.rescan(&self.dir)?;
-        for name in &changed {
-            state.log.record(name);
-            state.unsaved = true;
-        }
+        state.log.record_all(&changed);
+        state.unsaved |= !changed.is_empty();
         if !changed.is_empty() {
             let objects = &state.index.objects;
             state.log.compact(|n| objects.contains_key(n));
@@ -565,6 +573,28 @@ impl Calendar {
             .index
             .objects
             .iter()
+            .map(|(n, m)| (n.clone(), m.clone()))
+            .collect())
+    }
+
+    /// Up to `limit` objects after `after` (by name), so a listing of a large
+    /// calendar is streamed page by page instead of copied whole.
+    pub fn objects_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, ObjectMeta)>> {
+        use std::ops::Bound;
+        let state = self.locked()?;
+        let start = match after {
+            Some(a) => Bound::Excluded(a),
+            None => Bound::Unbounded,
+        };
+        Ok(state
+            .index
+            .objects
+            .range::<str, _>((start, Bound::Unbounded))
+            .take(limit)
             .map(|(n, m)| (n.clone(), m.clone()))
             .collect())
     }
@@ -679,8 +709,7 @@ impl Calendar {
         state.index.problems.remove(name);
         state
             .index
-            .objects
-            .insert(name.to_string(), ObjectMeta { etag, stamp, info });
+            .put_object(name.to_string(), ObjectMeta { etag, stamp, info });
         state.log.record(name);
         state.unsaved = true;
         Ok(etag)
@@ -697,7 +726,7 @@ impl Calendar {
             return Err(StoreError::PreconditionFailed);
         }
         durable::remove_file(&self.dir, name)?;
-        state.index.objects.remove(name);
+        state.index.take_object(name);
         state.log.record(name);
         state.unsaved = true;
         Ok(())

@@ -84,7 +84,7 @@ pub fn load(path: &Path) -> Index {
         let (Ok(size), Ok(mtime_ns), Ok(ino)) = (size.parse(), mtime.parse(), ino.parse()) else {
             continue;
         };
-        index.objects.insert(
+        index.put_object(
             name.to_string(),
             ObjectMeta {
                 etag: match Etag::parse_hex(etag) {

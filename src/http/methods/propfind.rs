@@ -107,6 +107,9 @@ pub fn add_prop(b: &mut ResponseBuilder, res: &Resource, name: &PropName, ctx: &
     }
 }
 
+/// Objects listed per page of a Depth 1 PROPFIND on a calendar.
+const PAGE: usize = 512;
+
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let body = rq.xml()?;
     let props = PropRequest::from_propfind(body.as_ref())?;
@@ -144,21 +147,36 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                     }
                 }
             }
-            Resource::Calendar { cal, .. } => {
-                for (name, meta) in cal.objects()? {
-                    members.push(Resource::Object {
-                        cal: cal.clone(),
-                        name,
-                        meta,
-                    });
-                }
-            }
+            // Objects are paged in the producer below, not collected here.
+            Resource::Calendar { .. } => {}
             Resource::Object { .. } => {}
         }
     }
     Ok(rq.multistatus(None, move |ctx, out| {
         for res in std::iter::once(&target).chain(members.iter()) {
             write_response(res, &props, ctx, out.buffer());
+        }
+        if let (1, Resource::Calendar { cal, .. }) = (depth, &target) {
+            let mut after: Option<String> = None;
+            loop {
+                let page = match cal.objects_page(after.as_deref(), PAGE) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!("listing {}: {e}", cal.dir().display());
+                        break;
+                    }
+                };
+                let Some((last, _)) = page.last() else { break };
+                after = Some(last.clone());
+                for (name, meta) in page {
+                    let res = Resource::Object {
+                        cal: cal.clone(),
+                        name,
+                        meta,
+                    };
+                    write_response(&res, &props, ctx, out.buffer());
+                }
+            }
         }
     }))
 }
