@@ -3,15 +3,31 @@
 //! a restart. Events are batched briefly, then each touched file is re-stated
 //! and hashed only if it changed. A lost event (queue overflow) or a watcher
 //! error falls back to full rescans; the watcher never stops silently.
+//!
+//! Only the directories that can hold calendar data are watched, each one
+//! non-recursively: the data root, every home `<data>/<user>/` and every
+//! calendar `<data>/<user>/<cal>/`. Hidden trees (`.git`, the cache with its
+//! change logs, appended on every change) are never watched. A home or
+//! calendar that appears later (mkdir, `cp -r`, `git checkout`, a rename) is
+//! watched when its batch is handled, and then rescanned, since files may
+//! have arrived before its watch did. A removed directory's watch goes away
+//! by itself.
+//!
+//! notify 8 subscribes every inotify watch to a fixed mask that includes
+//! IN_OPEN (IN_ACCESS and IN_CLOSE_NOWRITE are not in it), with no Config
+//! option to change it, so every open of a file in a watched calendar, the
+//! server's own reads included, still wakes the backend and this thread;
+//! `classify` drops those events first and cheaply.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use notify::event::ModifyKind;
+use notify::event::{ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use parking_lot::Mutex;
 
 use super::Store;
 
@@ -20,9 +36,10 @@ const BATCH_WINDOW: Duration = Duration::from_millis(30);
 /// The longest a batch may wait, however busy the directory is.
 const BATCH_LIMIT: Duration = Duration::from_millis(250);
 
-/// Keeps the OS watch alive; dropping it stops watching.
+/// Keeps the OS watches alive; dropping it stops watching (the batching
+/// thread holds only a weak reference, and ends when the watcher does).
 pub struct WatchHandle {
-    _watcher: RecommendedWatcher,
+    _watcher: Arc<Mutex<RecommendedWatcher>>,
 }
 
 /// What a batch of events asks the store to do.
@@ -34,16 +51,22 @@ pub struct Batch {
     pub calendars: HashSet<(String, String)>,
     /// Something was missed: rescan everything.
     pub rescan: bool,
+    /// Paths at home or calendar depth that were created or renamed into
+    /// place: the watcher thread watches those that are directories.
+    pub new_dirs: HashSet<PathBuf>,
 }
 
 impl Batch {
     fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.calendars.is_empty() && !self.rescan
+        self.files.is_empty()
+            && self.calendars.is_empty()
+            && !self.rescan
+            && self.new_dirs.is_empty()
     }
 
     /// A size that grows with every new observation (for the batch window).
     fn len(&self) -> usize {
-        self.files.len() + self.calendars.len() + usize::from(self.rescan)
+        self.files.len() + self.calendars.len() + usize::from(self.rescan) + self.new_dirs.len()
     }
 }
 
@@ -53,16 +76,22 @@ pub fn spawn(store: Arc<Store>) -> notify::Result<WatchHandle> {
     let mut watcher = notify::recommended_watcher(move |ev| {
         let _ = tx.send(ev);
     })?;
-    watcher.watch(store.root(), RecursiveMode::Recursive)?;
+    watch_all(&mut watcher, store.root(), store.cache_dir())?;
+    let watcher = Arc::new(Mutex::new(watcher));
+    let weak = Arc::downgrade(&watcher);
     store.set_watched(true);
     std::thread::Builder::new()
         .name("caldir-watch".into())
-        .spawn(move || run(store, rx))
+        .spawn(move || run(store, rx, weak))
         .map_err(|e| notify::Error::generic(&e.to_string()))?;
     Ok(WatchHandle { _watcher: watcher })
 }
 
-fn run(store: Arc<Store>, rx: Receiver<notify::Result<Event>>) {
+fn run(
+    store: Arc<Store>,
+    rx: Receiver<notify::Result<Event>>,
+    watcher: Weak<Mutex<RecommendedWatcher>>,
+) {
     let root = store.root().to_path_buf();
     let cache = store.cache_dir().map(Path::to_path_buf);
     loop {
@@ -97,8 +126,131 @@ fn run(store: Arc<Store>, rx: Receiver<notify::Result<Event>>) {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
+        if batch.rescan || !batch.new_dirs.is_empty() {
+            let Some(watcher) = watcher.upgrade() else {
+                return; // watcher dropped: server shutting down
+            };
+            // Bind the result so the lock is released before `watcher` drops.
+            let watched = watch_new(&mut watcher.lock(), &root, cache.as_deref(), &mut batch);
+            if let Err(e) = watched {
+                // A calendar we cannot watch would go stale unnoticed.
+                tracing::warn!(
+                    "cannot watch a new directory: {e}; falling back to rescans per request"
+                );
+                store.set_watched(false);
+                return;
+            }
+        }
         store.apply(batch);
     }
+}
+
+/// Watches the directories that appeared in `batch` (and, after lost events,
+/// every home and calendar again), marking each calendar for a rescan.
+fn watch_new(
+    watcher: &mut RecommendedWatcher,
+    root: &Path,
+    cache: Option<&Path>,
+    batch: &mut Batch,
+) -> notify::Result<()> {
+    if batch.rescan {
+        // Directories made while events were lost have no watch yet; adding
+        // one twice is harmless. Every calendar is rescanned anyway.
+        batch.new_dirs.clear();
+        return watch_all(watcher, root, cache);
+    }
+    for dir in std::mem::take(&mut batch.new_dirs) {
+        if !dir.is_dir() {
+            continue; // a file, or gone again
+        }
+        let Ok(rel) = dir.strip_prefix(root) else {
+            continue;
+        };
+        let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
+        match parts.as_slice() {
+            // A new home, perhaps already holding calendars (`cp -r`).
+            [_user] => watch_home(watcher, &dir, cache, Some(&mut batch.calendars))?,
+            [user, cal] => {
+                watch_dir(watcher, &dir)?;
+                batch.calendars.insert((user.to_string(), cal.to_string()));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Watches the data root, every home and every calendar, each non-recursively.
+fn watch_all(
+    watcher: &mut RecommendedWatcher,
+    root: &Path,
+    cache: Option<&Path>,
+) -> notify::Result<()> {
+    watcher.watch(root, RecursiveMode::NonRecursive)?;
+    for (_, home) in visible_subdirs(root, cache) {
+        watch_home(watcher, &home, cache, None)?;
+    }
+    Ok(())
+}
+
+/// Watches a home and the calendars in it; the calendars found are added
+/// to `found`, when given, as (user, calendar).
+fn watch_home(
+    watcher: &mut RecommendedWatcher,
+    home: &Path,
+    cache: Option<&Path>,
+    mut found: Option<&mut HashSet<(String, String)>>,
+) -> notify::Result<()> {
+    // The home first, so a calendar made meanwhile is either listed below
+    // or reported by the home's watch.
+    watch_dir(watcher, home)?;
+    let user = home
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    for (name, cal) in visible_subdirs(home, cache) {
+        watch_dir(watcher, &cal)?;
+        if let Some(found) = found.as_deref_mut() {
+            found.insert((user.to_string(), name));
+        }
+    }
+    Ok(())
+}
+
+/// Adds a non-recursive watch; a directory already gone again is no error
+/// (its removal reaches the batch as an event of its parent).
+fn watch_dir(watcher: &mut RecommendedWatcher, dir: &Path) -> notify::Result<()> {
+    match watcher.watch(dir, RecursiveMode::NonRecursive) {
+        Err(e) if is_not_found(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn is_not_found(e: &notify::Error) -> bool {
+    match &e.kind {
+        notify::ErrorKind::PathNotFound => true,
+        notify::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
+}
+
+/// Visible subdirectories of `dir` that can be homes or calendars (names the
+/// store accepts), as (name, path); never the cache. Unreadable means none.
+fn visible_subdirs(dir: &Path, cache: Option<&Path>) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.to_string();
+            let path = entry.path();
+            let wanted = super::names::check_segment(&name).is_ok()
+                && !cache.is_some_and(|c| path.starts_with(c))
+                && path.is_dir();
+            wanted.then_some((name, path))
+        })
+        .collect()
 }
 
 /// Sorts one event into the batch by where its paths lie.
@@ -111,18 +263,20 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
             return;
         }
     };
+    // Reads (including our own, the bulk of all events under load) and
+    // attribute-only changes never change content: drop them first.
+    if matches!(
+        ev.kind,
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+    ) && !ev.need_rescan()
+    {
+        return;
+    }
     if ev.need_rescan() {
         tracing::warn!("file watcher lost events, rescanning");
         batch.rescan = true;
     }
     tracing::debug!("watch event {:?} {:?}", ev.kind, ev.paths);
-    // Reads (including our own) and attribute-only changes never change content.
-    if matches!(
-        ev.kind,
-        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
-    ) {
-        return;
-    }
     let dir_event = matches!(
         ev.kind,
         EventKind::Create(_)
@@ -131,6 +285,13 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
             | EventKind::Any
             | EventKind::Other
     );
+    // Paths that may be new directories, to watch (a symlink to one is
+    // created as a file; the watcher thread stats each candidate).
+    let appeared = match ev.kind {
+        EventKind::Create(_) | EventKind::Any | EventKind::Other => true,
+        EventKind::Modify(ModifyKind::Name(mode)) => mode != RenameMode::From,
+        _ => false,
+    };
     for path in &ev.paths {
         if cache.is_some_and(|c| path.starts_with(c)) {
             continue;
@@ -143,8 +304,14 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
             continue; // temp files, .git, the cache
         }
         match parts.as_slice() {
+            [_user] if appeared => {
+                batch.new_dirs.insert(path.clone());
+            }
             [user, cal] if dir_event => {
                 batch.calendars.insert((user.to_string(), cal.to_string()));
+                if appeared {
+                    batch.new_dirs.insert(path.clone());
+                }
             }
             [user, cal, file] if file.ends_with(".ics") => {
                 batch
@@ -201,6 +368,8 @@ mod tests {
     use super::*;
     use notify::event::{AccessKind, CreateKind};
 
+    use super::super::{Calendar, SyncChange, DEFAULT_CALENDAR};
+
     fn ev(paths: &[&Path]) -> notify::Result<Event> {
         let mut e = Event::new(EventKind::Create(CreateKind::File));
         for p in paths {
@@ -255,5 +424,96 @@ mod tests {
             .collect()
         );
         assert!(!b.rescan);
+        assert_eq!(
+            b.new_dirs,
+            [root.join("u/new")].into_iter().collect(),
+            "created paths at calendar depth are candidates to watch"
+        );
+    }
+
+    #[test]
+    fn new_homes_and_calendars_are_candidates_to_watch() {
+        let root = Path::new("/data");
+        let mut b = Batch::default();
+        let made = Event::new(EventKind::Create(CreateKind::Folder)).add_path(root.join("v"));
+        classify(root, None, Ok(made), &mut b);
+        let moved = Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both)))
+            .add_path(root.join("u/old"))
+            .add_path(root.join("u/renamed"));
+        classify(root, None, Ok(moved), &mut b);
+        let gone = Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::From)))
+            .add_path(root.join("w"));
+        classify(root, None, Ok(gone), &mut b);
+        let hidden = Event::new(EventKind::Create(CreateKind::Folder)).add_path(root.join(".git"));
+        classify(root, None, Ok(hidden), &mut b);
+        let deep = Event::new(EventKind::Create(CreateKind::Folder)).add_path(root.join("u/c/d"));
+        classify(root, None, Ok(deep), &mut b);
+        let expected: HashSet<PathBuf> = ["v", "u/old", "u/renamed"]
+            .iter()
+            .map(|p| root.join(p))
+            .collect();
+        assert_eq!(b.new_dirs, expected);
+        assert!(!b.is_empty());
+    }
+
+    fn event(uid: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+             DTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    }
+
+    /// Polls until `name` shows in the changes of `cal` since `token`.
+    fn wait_for_change(cal: &Calendar, token: &str, name: &str) -> bool {
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            let changes = cal.changes_since(token, None).unwrap().changes;
+            let seen = changes.iter().any(|c| match c {
+                SyncChange::Changed(n, _) => n == name,
+                SyncChange::Removed(_) => false,
+            });
+            if seen {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    #[test]
+    fn directories_made_after_start_are_watched() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), None).unwrap();
+        store.ensure_home("u").unwrap();
+        let _watch = spawn(store.clone()).unwrap();
+        let root = store.root().to_path_buf();
+
+        // Present at start: watched from the beginning.
+        let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+        let token = cal.sync_token().unwrap();
+        std::fs::write(cal.dir().join("a.ics"), event("a")).unwrap();
+        assert!(wait_for_change(&cal, &token, "a.ics"));
+
+        // A calendar made in a home, a home made with a calendar in it (as
+        // `cp -r` does), and a calendar renamed into place.
+        std::fs::create_dir(root.join("u/later")).unwrap();
+        std::fs::create_dir_all(root.join("v/cal")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere/moved")).unwrap();
+        std::fs::rename(root.join("elsewhere/moved"), root.join("u/moved")).unwrap();
+        // Let the watcher handle those directories before the calendars are
+        // first used: the only way a file written below can then reach the
+        // change log is an event from a watch on its new directory.
+        std::thread::sleep(BATCH_LIMIT * 4);
+
+        for (user, name) in [("u", "later"), ("v", "cal"), ("u", "moved")] {
+            let cal = store.calendar(user, name).unwrap();
+            let token = cal.sync_token().unwrap();
+            assert!(cal.changes_since(&token, None).unwrap().changes.is_empty());
+            std::fs::write(cal.dir().join("b.ics"), event(name)).unwrap();
+            assert!(
+                wait_for_change(&cal, &token, "b.ics"),
+                "{user}/{name}: a file written after the directory appeared went unseen"
+            );
+        }
     }
 }
