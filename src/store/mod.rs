@@ -257,15 +257,22 @@ impl Store {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         for ((user, name), cell) in cells {
-            let mut state = cell.state.lock();
-            if !state.unsaved {
+            let Some(path) = self.cache_path(&user, &name, "index") else {
                 continue;
-            }
-            if let Some(path) = self.cache_path(&user, &name, "index") {
-                match snapshot::save(&path, &state.index) {
-                    Ok(()) => state.unsaved = false,
-                    Err(e) => tracing::warn!("cannot save index {}: {e}", path.display()),
+            };
+            // Render under the lock, write (and fsync) outside it, so writers
+            // of a large calendar are not held up by the snapshot.
+            let text = {
+                let mut state = cell.state.lock();
+                if !state.unsaved {
+                    continue;
                 }
+                state.unsaved = false;
+                snapshot::render(&state.index)
+            };
+            if let Err(e) = snapshot::write(&path, &text) {
+                tracing::warn!("cannot save index {}: {e}", path.display());
+                cell.state.lock().unsaved = true;
             }
         }
     }
@@ -631,10 +638,11 @@ impl Calendar {
     }
 
     /// The bytes of an object with metadata that matches exactly those bytes.
+    /// The file is read outside the calendar lock, so readers run in parallel.
     pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
         names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
-        let mut state = self.locked()?;
-        let meta = state
+        let meta = self
+            .locked()?
             .index
             .objects
             .get(name)
@@ -648,6 +656,7 @@ impl Calendar {
             return Ok((bytes, meta));
         }
         // Edited behind our back since the last scan: learn the new version now.
+        let mut state = self.cell.state.lock();
         let path = self.dir.join(name);
         if let index::Observed::Changed = state.index.observe_bytes(&path, name, &bytes, stamp) {
             state.log.record(name);

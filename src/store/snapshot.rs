@@ -15,8 +15,9 @@ use super::index::{FileStamp, Index, ObjectMeta};
 
 const HEADER: &str = "caldir-index 2";
 
-/// Writes the index (valid objects only; problems are re-read at start).
-pub fn save(path: &Path, index: &Index) -> io::Result<()> {
+/// The index as snapshot text (valid objects only; problems are re-read at
+/// start). Cheap enough to run under the calendar lock; `write` is not.
+pub fn render(index: &Index) -> String {
     let mut text = String::with_capacity(64 + index.objects.len() * 160);
     text.push_str(HEADER);
     text.push('\n');
@@ -35,6 +36,11 @@ pub fn save(path: &Path, index: &Index) -> io::Result<()> {
             m.info.uid
         ));
     }
+    text
+}
+
+/// Writes snapshot text durably.
+pub fn write(path: &Path, text: &str) -> io::Result<()> {
     let dir = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
     fs::create_dir_all(dir)?;
     let name = path

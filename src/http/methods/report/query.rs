@@ -7,7 +7,8 @@ use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
-use crate::query::{self, CalendarDataRequest, FilterError, FloatingTz};
+use crate::query::{self, CalendarDataRequest, Filter, FilterError, FloatingTz};
+use crate::store::{Calendar, ObjectMeta};
 
 use super::write_object;
 
@@ -78,23 +79,62 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         }
     };
     Ok(rq.multistatus(None, move |ctx, out| {
-        for (name, _) in candidates {
-            let Ok((bytes, meta)) = cal.read(&name) else {
-                continue;
-            };
-            let text = String::from_utf8_lossy(&bytes);
-            if !query::matches(&text, &filter, tz.as_ref()) {
-                continue;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
+        for batch in candidates.chunks(BATCH) {
+            // Each candidate costs a file read and a parse: spread a batch
+            // over the cores, then write its matches in name order.
+            let per = batch.len().div_ceil(threads).max(MIN_PER_THREAD);
+            let found: Vec<Vec<Found>> = std::thread::scope(|s| {
+                let parts: Vec<_> = batch
+                    .chunks(per)
+                    .map(|part| {
+                        s.spawn(|| evaluate(&cal, part, &filter, tz.as_ref(), data_req.as_ref()))
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            for (name, meta, data) in found.into_iter().flatten() {
+                let res = Resource::Object {
+                    cal: cal.clone(),
+                    name,
+                    meta,
+                };
+                write_object(&res, &props, data.as_deref(), ctx, out.buffer());
             }
-            let data = data_req
-                .as_ref()
-                .map(|r| query::render_calendar_data(&text, r, tz.as_ref()));
-            let res = Resource::Object {
-                cal: cal.clone(),
-                name,
-                meta,
-            };
-            write_object(&res, &props, data.as_deref(), ctx, out.buffer());
         }
     }))
+}
+
+/// Candidates per batch: results stream after each batch, memory stays bounded.
+const BATCH: usize = 256;
+/// Below this many candidates a thread is not worth starting.
+const MIN_PER_THREAD: usize = 16;
+
+/// A matching object with its rendered calendar-data, if asked for.
+type Found = (String, ObjectMeta, Option<String>);
+
+fn evaluate(
+    cal: &Calendar,
+    part: &[(String, ObjectMeta)],
+    filter: &Filter,
+    tz: Option<&FloatingTz>,
+    data_req: Option<&CalendarDataRequest>,
+) -> Vec<Found> {
+    let mut out = Vec::new();
+    for (name, _) in part {
+        let Ok((bytes, meta)) = cal.read(name) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        if query::matches(&text, filter, tz) {
+            let data = data_req.map(|r| query::render_calendar_data(&text, r, tz));
+            out.push((name.clone(), meta, data));
+        }
+    }
+    out
 }
