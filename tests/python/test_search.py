@@ -137,3 +137,60 @@ def test_server_side_expand(sample_server):
         assert "RRULE" not in c and "EXDATE" not in c
         assert "RECURRENCE-ID" in c
         assert c.decoded("DTSTART").utcoffset() == dt.timedelta(0), c["DTSTART"].to_ical()
+
+
+def sample_todos(calendar: str) -> dict[str, icalendar.Todo]:
+    out = {}
+    for text in ics_files(SAMPLE_DATA / "demo" / calendar).values():
+        for c in icalendar.Calendar.from_ical(text).walk("VTODO"):
+            out[str(c["UID"])] = c
+    return out
+
+
+@pytest.mark.parametrize("calendar", ["personal", "work"])
+def test_caldav_search_events_without_expand(sample_server, calendar):
+    """search(event=True, start, end) returns each matching object once, as stored."""
+    cal = sample_server.client("demo").principal().calendar(cal_id=calendar)
+    start, end = WINDOWS["early-december"]
+    s, e = parse_utc(start), parse_utc(end)
+    found = cal.search(event=True, start=s, end=e)
+    got = [o.id for o in found]
+    assert len(got) == len(set(got)), f"an object came back twice: {got}"
+    narrow = expected_uids(calendar, "VEVENT", s + SLACK, e - SLACK)
+    wide = expected_uids(calendar, "VEVENT", s - SLACK, e + SLACK)
+    assert narrow and narrow <= set(got) <= wide
+    # Not expanded: each object is the whole stored object (master and
+    # overrides, recurrence rule kept), not its instances.
+    stored = {}
+    for t in ics_files(SAMPLE_DATA / "demo" / calendar).values():
+        events = icalendar.Calendar.from_ical(t).walk("VEVENT")
+        if events:
+            stored[str(events[0]["UID"])] = events
+    for o in found:
+        events = o.icalendar_instance.walk("VEVENT")
+        assert len(events) == len(stored[o.id]), o.id
+        assert [str(e.get("RRULE", "")) for e in events] == [str(e.get("RRULE", "")) for e in stored[o.id]]
+
+
+@pytest.mark.parametrize("calendar", ["personal", "work"])
+def test_caldav_search_todos(sample_server, calendar):
+    """search(todo=True) gives the open to-dos; include_completed=True gives all of them."""
+    cal = sample_server.client("demo").principal().calendar(cal_id=calendar)
+    todos = sample_todos(calendar)
+    open_uids = {u for u, c in todos.items()
+                 if "COMPLETED" not in c and str(c.get("STATUS", "")) not in ("COMPLETED", "CANCELLED")}
+    assert open_uids and open_uids != set(todos), "sample must have open and completed to-dos"
+    assert {o.id for o in cal.search(todo=True)} == open_uids
+    assert {o.id for o in cal.search(todo=True, include_completed=True)} == set(todos)
+
+
+def test_caldav_search_todos_in_a_time_range_expanded(sample_server):
+    """A to-do time-range search with expand returns the to-dos RFC 4791 §9.9 puts in range."""
+    cal = sample_server.client("demo").principal().calendar(cal_id="work")
+    s, e = parse_utc("20261101T000000Z"), parse_utc("20270301T000000Z")
+    found = cal.search(todo=True, start=s, end=e, expand=True, include_completed=True)
+    got = {o.id for o in found}
+    dated = {u for u, c in sample_todos("work").items()
+             if any(k in c for k in ("DUE", "DTSTART", "COMPLETED", "CREATED"))}
+    assert got and got <= set(sample_todos("work"))
+    assert dated <= got, f"dated to-dos missing: {sorted(dated - got)}"
