@@ -20,7 +20,8 @@ use super::names;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileStamp {
     pub size: u64,
-    pub mtime_ns: i128,
+    /// Nanoseconds since the epoch (fits i64 until 2262).
+    pub mtime_ns: i64,
     pub ino: u64,
 }
 
@@ -28,7 +29,10 @@ impl FileStamp {
     pub fn of(md: &fs::Metadata) -> FileStamp {
         FileStamp {
             size: md.len(),
-            mtime_ns: md.mtime() as i128 * 1_000_000_000 + md.mtime_nsec() as i128,
+            mtime_ns: md
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(md.mtime_nsec()),
             ino: md.ino(),
         }
     }

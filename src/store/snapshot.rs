@@ -72,11 +72,13 @@ fn parse_span(text: &str) -> Option<Span> {
 /// Reads a saved index; anything unreadable yields an empty index (a full rescan).
 pub fn load(path: &Path) -> Index {
     let mut index = Index::default();
-    let Ok(text) = fs::read_to_string(path) else {
+    // Line by line: at 100k objects the file is ~17 MB, which would
+    // otherwise sit in memory beside the index being built.
+    let Ok(file) = fs::File::open(path) else {
         return index;
     };
-    let mut lines = text.lines();
-    if lines.next() != Some(HEADER) {
+    let mut lines = io::BufRead::lines(io::BufReader::new(file)).map_while(Result::ok);
+    if lines.next().as_deref() != Some(HEADER) {
         return index;
     }
     for line in lines {
