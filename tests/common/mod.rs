@@ -501,49 +501,26 @@ pub fn propfind_body(props: &[(&str, &str)]) -> String {
     s
 }
 
-/// A parsed XML element: expanded name, attributes, children, direct text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
-    pub ns: String,
-    pub name: String,
-    pub attrs: Vec<(String, String)>,
-    pub children: Vec<Element>,
-    pub text: String,
+/// Response bodies are read with the crate's own XML tree parser (the
+/// server's response writer is separate code, so the tests stay independent).
+pub use caldir::dav::xml::Element;
+
+/// Test conveniences on parsed elements.
+pub trait ElementExt {
+    /// The texts of the DAV:href children.
+    fn hrefs(&self) -> Vec<String>;
+    /// `{ns}name` of every child, in order.
+    fn child_names(&self) -> Vec<String>;
 }
 
-impl Element {
-    pub fn is(&self, ns: &str, name: &str) -> bool {
-        self.ns == ns && self.name == name
-    }
-
-    pub fn child(&self, ns: &str, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.is(ns, name))
-    }
-
-    pub fn children_named<'a>(
-        &'a self,
-        ns: &'a str,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.is(ns, name))
-    }
-
-    pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The texts of the DAV:href children.
-    pub fn hrefs(&self) -> Vec<String> {
+impl ElementExt for Element {
+    fn hrefs(&self) -> Vec<String> {
         self.children_named(DAV, "href")
             .map(|h| h.text.trim().to_string())
             .collect()
     }
 
-    /// `{ns}name` of every child, in order.
-    pub fn child_names(&self) -> Vec<String> {
+    fn child_names(&self) -> Vec<String> {
         self.children
             .iter()
             .map(|c| format!("{{{}}}{}", c.ns, c.name))
@@ -553,75 +530,7 @@ impl Element {
 
 /// Parses a whole document into its root element (namespace-aware).
 pub fn parse_xml(text: &str) -> Result<Element, String> {
-    use quick_xml::events::Event;
-    use quick_xml::name::ResolveResult;
-
-    fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
-        match stack.last_mut() {
-            Some(parent) => parent.children.push(el),
-            None => *root = Some(el),
-        }
-    }
-
-    let mut reader = quick_xml::NsReader::from_str(text);
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root = None;
-    loop {
-        let (ns, event) = reader.read_resolved_event().map_err(|e| e.to_string())?;
-        match event {
-            Event::Start(ref s) | Event::Empty(ref s) => {
-                let ns = match ns {
-                    ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
-                    ResolveResult::Unbound => String::new(),
-                    ResolveResult::Unknown(p) => {
-                        return Err(format!("undeclared prefix {}", String::from_utf8_lossy(&p)))
-                    }
-                };
-                let mut el = Element {
-                    ns,
-                    name: String::from_utf8_lossy(s.local_name().as_ref()).into_owned(),
-                    attrs: Vec::new(),
-                    children: Vec::new(),
-                    text: String::new(),
-                };
-                for a in s.attributes() {
-                    let a = a.map_err(|e| e.to_string())?;
-                    if a.key.as_ref().starts_with(b"xmlns") {
-                        continue;
-                    }
-                    let v = a.unescape_value().map_err(|e| e.to_string())?.into_owned();
-                    let k = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-                    el.attrs.push((k, v));
-                }
-                if matches!(event, Event::Empty(_)) {
-                    attach(&mut stack, &mut root, el);
-                } else {
-                    stack.push(el);
-                }
-            }
-            Event::End(_) => {
-                let el = stack.pop().ok_or("unbalanced end tag")?;
-                attach(&mut stack, &mut root, el);
-            }
-            Event::Text(t) => {
-                let s = t.unescape().map_err(|e| e.to_string())?;
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&s);
-                }
-            }
-            Event::CData(c) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&c));
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if !stack.is_empty() {
-        return Err("unclosed element".into());
-    }
-    root.ok_or_else(|| "no root element".into())
+    caldir::dav::xml::parse(text.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// The numeric status of `HTTP/1.1 404 Not Found`.
