@@ -111,6 +111,14 @@ struct State {
     unsaved: bool,
 }
 
+impl State {
+    /// Notes a change of one object: a new sync token, an index to save.
+    fn record(&mut self, name: &str) {
+        self.log.record(name);
+        self.unsaved = true;
+    }
+}
+
 /// A handle on one calendar collection; cloning it is one reference count,
 /// so every member of a large listing can carry it.
 #[derive(Clone)]
@@ -439,8 +447,7 @@ impl Store {
         if !keep_source {
             durable::remove_file(&src.dir, name)?;
             first.index.take_object(name);
-            first.log.record(name);
-            first.unsaved = true;
+            first.record(name);
         }
         Ok(created)
     }
@@ -494,8 +501,7 @@ impl Store {
             let dir = self.root.join(user).join(cal);
             if let index::Observed::Changed = state.index.refresh_file(&dir, file) {
                 tracing::info!("{}/{}/{}: changed on disk", user, cal, file);
-                state.log.record(file);
-                state.unsaved = true;
+                state.record(file);
             }
         }
     }
@@ -659,8 +665,7 @@ impl Calendar {
         let mut state = self.cell.state.lock();
         let path = self.dir.join(name);
         if let index::Observed::Changed = state.index.observe_bytes(&path, name, &bytes, stamp) {
-            state.log.record(name);
-            state.unsaved = true;
+            state.record(name);
         }
         let meta = state
             .index
@@ -699,8 +704,7 @@ impl Calendar {
     /// is looked at again (stat; hashed only if it moved) under the lock.
     fn current_etag(&self, state: &mut State, name: &str) -> Option<String> {
         if let index::Observed::Changed = state.index.refresh_file(&self.dir, name) {
-            state.log.record(name);
-            state.unsaved = true;
+            state.record(name);
         }
         state.index.objects.get(name).map(|m| m.etag.to_string())
     }
@@ -719,8 +723,7 @@ impl Calendar {
         state
             .index
             .put_object(name.to_string(), ObjectMeta { etag, stamp, info });
-        state.log.record(name);
-        state.unsaved = true;
+        state.record(name);
         Ok(etag)
     }
 
@@ -736,8 +739,7 @@ impl Calendar {
         }
         durable::remove_file(&self.dir, name)?;
         state.index.take_object(name);
-        state.log.record(name);
-        state.unsaved = true;
+        state.record(name);
         Ok(())
     }
 
