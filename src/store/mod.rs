@@ -590,26 +590,52 @@ impl Calendar {
             .collect())
     }
 
-    /// Up to `limit` objects after `after` (by name), so a listing of a large
-    /// calendar is streamed page by page instead of copied whole.
-    pub fn objects_page(
+    /// Calls `f` for every valid object whose metadata passes `keep`, in name
+    /// order. The index is copied a page at a time (the lock is not held while
+    /// `f` runs), so a 100k-object listing never holds a copy of the index.
+    pub fn each_object(
         &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<(String, ObjectMeta)>> {
+        keep: impl Fn(&ObjectMeta) -> bool,
+        mut f: impl FnMut(String, ObjectMeta),
+    ) -> Result<()> {
         use std::ops::Bound;
-        let state = self.locked()?;
-        let start = match after {
-            Some(a) => Bound::Excluded(a),
-            None => Bound::Unbounded,
-        };
-        Ok(state
-            .index
-            .objects
-            .range::<str, _>((start, Bound::Unbounded))
-            .take(limit)
-            .map(|(n, m)| (n.clone(), m.clone()))
-            .collect())
+        const PAGE: usize = 512;
+        let mut after: Option<String> = None;
+        loop {
+            let (page, done) = {
+                let state = self.locked()?;
+                let start = match &after {
+                    Some(a) => Bound::Excluded(a.as_str()),
+                    None => Bound::Unbounded,
+                };
+                let mut page = Vec::new();
+                let mut last = None;
+                let mut done = true;
+                for (scanned, (name, meta)) in state
+                    .index
+                    .objects
+                    .range::<str, _>((start, Bound::Unbounded))
+                    .enumerate()
+                {
+                    last = Some(name);
+                    if keep(meta) {
+                        page.push((name.clone(), meta.clone()));
+                    }
+                    if page.len() >= PAGE || scanned + 1 >= PAGE * 8 {
+                        done = false;
+                        break;
+                    }
+                }
+                after = last.cloned();
+                (page, done)
+            };
+            for (name, meta) in page {
+                f(name, meta);
+            }
+            if done {
+                return Ok(());
+            }
+        }
     }
 
     /// The valid objects whose metadata passes `keep` (e.g. a time window

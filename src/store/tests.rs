@@ -212,3 +212,26 @@ fn limited_sync_continues_where_it_stopped() {
         2
     );
 }
+
+#[test]
+fn each_object_pages_through_everything_in_order() {
+    let (_d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    for i in 0..1300 {
+        std::fs::write(
+            cal.dir().join(format!("{i:05}.ics")),
+            event(&format!("u{i}")),
+        )
+        .unwrap();
+    }
+    let mut all = Vec::new();
+    cal.each_object(|_| true, |n, _| all.push(n)).unwrap();
+    let want: Vec<String> = (0..1300).map(|i| format!("{i:05}.ics")).collect();
+    assert_eq!(all, want);
+    // A sparse filter still reaches the end (pages are cut by scanned count too).
+    let mut some = Vec::new();
+    cal.each_object(|m| m.info.uid.ends_with("99"), |n, _| some.push(n))
+        .unwrap();
+    assert_eq!(some.len(), 13);
+    assert_eq!(some.last().map(String::as_str), Some("01299.ics"));
+}

@@ -107,9 +107,6 @@ pub fn add_prop(b: &mut ResponseBuilder, res: &Resource, name: &PropName, ctx: &
     }
 }
 
-/// Objects listed per page of a Depth 1 PROPFIND on a calendar.
-const PAGE: usize = 512;
-
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let body = rq.xml()?;
     let props = PropRequest::from_propfind(body.as_ref())?;
@@ -157,25 +154,19 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             write_response(res, &props, ctx, out.buffer());
         }
         if let (1, Resource::Calendar { cal, .. }) = (depth, &target) {
-            let mut after: Option<String> = None;
-            loop {
-                let page = match cal.objects_page(after.as_deref(), PAGE) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!("listing {}: {e}", cal.dir().display());
-                        break;
-                    }
-                };
-                let Some((last, _)) = page.last() else { break };
-                after = Some(last.clone());
-                for (name, meta) in page {
+            let listed = cal.each_object(
+                |_| true,
+                |name, meta| {
                     let res = Resource::Object {
                         cal: cal.clone(),
                         name,
                         meta,
                     };
                     write_response(&res, &props, ctx, out.buffer());
-                }
+                },
+            );
+            if let Err(e) = listed {
+                tracing::warn!("listing {}: {e}", cal.dir().display());
             }
         }
     }))

@@ -63,13 +63,9 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let data_req = calendar_data_request(&body)?;
     let tz = query_timezone(&body, &target);
     let window = filter.time_window();
-    let (cal, candidates) = match target {
-        Resource::Calendar { cal, .. } => {
-            let list =
-                cal.objects_where(|m| window.is_none_or(|(s, e)| m.info.span.overlaps(s, e)))?;
-            (cal, list)
-        }
-        Resource::Object { cal, name, meta } => (cal, vec![(name, meta)]),
+    let (cal, single) = match target {
+        Resource::Calendar { cal, .. } => (cal, None),
+        Resource::Object { cal, name, meta } => (cal, Some((name, meta))),
         _ => {
             return Err(DavError::condition(
                 403,
@@ -82,7 +78,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(4);
-        for batch in candidates.chunks(BATCH) {
+        let mut run = |batch: &mut Vec<(String, ObjectMeta)>| {
             // Each candidate costs a file read and a parse: spread a batch
             // over the cores, then write its matches in name order.
             let per = batch.len().div_ceil(threads).max(MIN_PER_THREAD);
@@ -98,6 +94,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                     .map(|h| h.join().unwrap_or_default())
                     .collect()
             });
+            batch.clear();
             for (name, meta, data) in found.into_iter().flatten() {
                 let res = Resource::Object {
                     cal: cal.clone(),
@@ -106,7 +103,27 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                 };
                 write_object(&res, &props, data.as_deref(), ctx, out.buffer());
             }
+        };
+        let mut batch = Vec::with_capacity(BATCH);
+        match single {
+            Some(one) => batch.push(one),
+            // Candidates come from the index's time spans, a page at a time.
+            None => {
+                let listed = cal.each_object(
+                    |m| window.is_none_or(|(s, e)| m.info.span.overlaps(s, e)),
+                    |name, meta| {
+                        batch.push((name, meta));
+                        if batch.len() >= BATCH {
+                            run(&mut batch);
+                        }
+                    },
+                );
+                if let Err(e) = listed {
+                    tracing::warn!("query over {}: {e}", cal.dir().display());
+                }
+            }
         }
+        run(&mut batch);
     }))
 }
 

@@ -6,9 +6,9 @@ use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
-use crate::http::request::{Reply, Request};
-use crate::http::resource::Resource;
-use crate::store::SyncChange;
+use crate::http::request::{Reply, Request, Responses};
+use crate::http::resource::{Ctx, Resource};
+use crate::store::{Calendar, ObjectMeta, SyncChange};
 
 use super::query::calendar_data_request;
 use super::write_object;
@@ -50,34 +50,29 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         None => None,
     };
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::Props(Vec::new()));
-    let result = cal.changes_since(&token, limit)?;
     let data = calendar_data_request(&body)?.is_some();
+    if token.is_empty() && limit.is_none() {
+        // A full listing streams from the index page by page. The token is
+        // taken first, so anything changing meanwhile is reported (again)
+        // by the next sync.
+        let now = cal.sync_token()?;
+        return Ok(rq.multistatus(Some(now), move |ctx, out| {
+            let listed = cal.each_object(
+                |_| true,
+                |name, meta| write_member(&cal, name, meta, data, &props, ctx, out),
+            );
+            if let Err(e) = listed {
+                tracing::warn!("sync listing {}: {e}", cal.dir().display());
+            }
+        }));
+    }
+    let result = cal.changes_since(&token, limit)?;
     let token = result.token.clone();
     Ok(rq.multistatus(Some(token), move |ctx, out| {
         for change in result.changes {
             match change {
                 SyncChange::Changed(name, meta) => {
-                    let text = if data {
-                        match cal.read(&name) {
-                            Ok((bytes, _)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-                            Err(_) => {
-                                multistatus::status_response(
-                                    &object_href(&cal.user, &cal.name, &name),
-                                    404,
-                                    out.buffer(),
-                                );
-                                continue;
-                            }
-                        }
-                    } else {
-                        None
-                    };
-                    let res = Resource::Object {
-                        cal: cal.clone(),
-                        name,
-                        meta,
-                    };
-                    write_object(&res, &props, text.as_deref(), ctx, out.buffer());
+                    write_member(&cal, name, meta, data, &props, ctx, out)
                 }
                 SyncChange::Removed(name) => multistatus::status_response(
                     &object_href(&cal.user, &cal.name, &name),
@@ -90,4 +85,38 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             multistatus::status_response(&calendar_href(&cal.user, &cal.name), 507, out.buffer());
         }
     }))
+}
+
+/// One present member: its properties, with calendar-data when asked; a 404
+/// when it vanished between the listing and the read.
+fn write_member(
+    cal: &Calendar,
+    name: String,
+    meta: ObjectMeta,
+    data: bool,
+    props: &PropRequest,
+    ctx: &Ctx,
+    out: &mut Responses,
+) {
+    let text = if data {
+        match cal.read(&name) {
+            Ok((bytes, _)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(_) => {
+                multistatus::status_response(
+                    &object_href(&cal.user, &cal.name, &name),
+                    404,
+                    out.buffer(),
+                );
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let res = Resource::Object {
+        cal: cal.clone(),
+        name,
+        meta,
+    };
+    write_object(&res, props, text.as_deref(), ctx, out.buffer());
 }
