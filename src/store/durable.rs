@@ -25,6 +25,50 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// A replacement for `dir/name` being written; `commit` makes it durable
+/// and puts it in place, dropping it uncommitted removes it.
+pub struct TempFile {
+    writer: Option<io::BufWriter<File>>,
+    tmp: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    name: String,
+}
+
+impl TempFile {
+    pub fn create(dir: &Path, name: &str) -> io::Result<TempFile> {
+        let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
+        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        Ok(TempFile {
+            writer: Some(io::BufWriter::new(file)),
+            tmp,
+            dir: dir.to_path_buf(),
+            name: name.to_string(),
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut io::BufWriter<File> {
+        self.writer.as_mut().expect("not committed")
+    }
+
+    /// fsync, rename over the target, fsync the directory.
+    pub fn commit(mut self) -> io::Result<()> {
+        let writer = self.writer.take().expect("not committed");
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&self.tmp, self.dir.join(&self.name))?;
+        sync_dir(&self.dir)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// Removes `dir/name` durably.
 pub fn remove_file(dir: &Path, name: &str) -> io::Result<()> {
     fs::remove_file(dir.join(name))?;
@@ -74,5 +118,19 @@ mod tests {
         assert_eq!(names, vec![std::ffi::OsString::from("a.ics")]);
         remove_file(dir.path(), "a.ics").unwrap();
         assert!(!dir.path().join("a.ics").exists());
+    }
+
+    #[test]
+    fn temp_file_commits_or_vanishes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = TempFile::create(dir.path(), "x").unwrap();
+        io::Write::write_all(t.writer(), b"kept").unwrap();
+        t.commit().unwrap();
+        assert_eq!(fs::read(dir.path().join("x")).unwrap(), b"kept");
+        let mut t = TempFile::create(dir.path(), "x").unwrap();
+        io::Write::write_all(t.writer(), b"dropped").unwrap();
+        drop(t);
+        assert_eq!(fs::read(dir.path().join("x")).unwrap(), b"kept");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

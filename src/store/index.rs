@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::ical::{self, ObjectInfo};
+use crate::query::Span;
 
 use super::etag::Etag;
 use super::names;
@@ -51,7 +52,36 @@ impl FileStamp {
 pub struct ObjectMeta {
     pub etag: Etag,
     pub stamp: FileStamp,
-    pub info: ObjectInfo,
+    pub info: IndexedInfo,
+}
+
+/// What the index keeps of an object's iCalendar facts. The UID is kept as
+/// a hash only: conflict checks need equality, and 100k UID strings cost
+/// megabytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexedInfo {
+    pub uid_hash: u64,
+    /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
+    pub component: &'static str,
+    pub span: Span,
+}
+
+impl From<&ObjectInfo> for IndexedInfo {
+    fn from(info: &ObjectInfo) -> Self {
+        IndexedInfo {
+            uid_hash: uid_hash(&info.uid),
+            component: info.component,
+            span: info.span,
+        }
+    }
+}
+
+/// A stable 64-bit UID hash (the first 8 bytes of its SHA-256), so saved
+/// snapshots stay valid across builds.
+pub fn uid_hash(uid: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(uid.as_bytes());
+    u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
 /// A file that is not a valid calendar object, with the reason.
@@ -70,13 +100,6 @@ pub struct Index {
     /// a lookup, and only a hit (a real or hash conflict) scans the objects.
     /// Counting hashes instead of mapping UIDs to names keeps memory small.
     uid_hashes: HashMap<u64, u32>,
-}
-
-fn uid_hash(uid: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    uid.hash(&mut h);
-    h.finish()
 }
 
 /// The outcome of looking at one file on disk.
@@ -167,7 +190,14 @@ impl Index {
         match ical::inspect(bytes) {
             Ok(info) => {
                 self.problems.remove(name);
-                self.put_object(name.to_string(), ObjectMeta { etag, stamp, info });
+                self.put_object(
+                    name.to_string(),
+                    ObjectMeta {
+                        etag,
+                        stamp,
+                        info: (&info).into(),
+                    },
+                );
                 Observed::Changed
             }
             Err(e) => {
@@ -188,10 +218,10 @@ impl Index {
     }
 
     pub fn put_object(&mut self, name: String, meta: ObjectMeta) -> Option<ObjectMeta> {
-        *self.uid_hashes.entry(uid_hash(&meta.info.uid)).or_insert(0) += 1;
+        *self.uid_hashes.entry(meta.info.uid_hash).or_insert(0) += 1;
         let old = self.objects.insert(name, meta);
         if let Some(o) = &old {
-            self.forget_uid(&o.info.uid);
+            self.forget_uid(o.info.uid_hash);
         }
         old
     }
@@ -199,13 +229,12 @@ impl Index {
     pub fn take_object(&mut self, name: &str) -> Option<ObjectMeta> {
         let old = self.objects.remove(name);
         if let Some(o) = &old {
-            self.forget_uid(&o.info.uid);
+            self.forget_uid(o.info.uid_hash);
         }
         old
     }
 
-    fn forget_uid(&mut self, uid: &str) {
-        let h = uid_hash(uid);
+    fn forget_uid(&mut self, h: u64) {
         if let Some(n) = self.uid_hashes.get_mut(&h) {
             *n -= 1;
             if *n == 0 {
@@ -215,11 +244,11 @@ impl Index {
     }
 
     /// The object (other than `except`) that already uses `uid`.
-    pub fn find_uid(&self, uid: &str, except: &str) -> Option<&str> {
-        self.uid_hashes.get(&uid_hash(uid))?;
+    pub fn find_uid(&self, uid_hash: u64, except: &str) -> Option<&str> {
+        self.uid_hashes.get(&uid_hash)?;
         self.objects
             .iter()
-            .find(|(n, m)| m.info.uid == uid && n.as_str() != except)
+            .find(|(n, m)| m.info.uid_hash == uid_hash && n.as_str() != except)
             .map(|(n, _)| n.as_str())
     }
 }
@@ -256,7 +285,7 @@ mod tests {
         assert!(idx.rescan(d).unwrap().is_empty());
         fs::write(d.join("a.ics"), EV.replace("u1", "u2")).unwrap();
         assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
-        assert_eq!(idx.objects["a.ics"].info.uid, "u2");
+        assert_eq!(idx.objects["a.ics"].info.uid_hash, uid_hash("u2"));
         fs::remove_file(d.join("a.ics")).unwrap();
         assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
         assert!(idx.objects.is_empty());

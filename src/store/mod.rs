@@ -25,7 +25,7 @@ use parking_lot::Mutex;
 
 pub use collection_props::{CalendarProps, PropChange};
 pub use etag::Etag;
-pub use index::{FileStamp, ObjectMeta};
+pub use index::{FileStamp, IndexedInfo, ObjectMeta};
 
 use changelog::ChangeLog;
 use index::Index;
@@ -268,17 +268,18 @@ impl Store {
             let Some(path) = self.cache_path(&user, &name, "index") else {
                 continue;
             };
-            // Render under the lock, write (and fsync) outside it, so writers
-            // of a large calendar are not held up by the snapshot.
-            let text = {
+            // Written (to the page cache) under the lock, line by line;
+            // fsynced and renamed outside it, so writers of a large calendar
+            // wait only for the copy and no whole-index text is built.
+            let written = {
                 let mut state = cell.state.lock();
                 if !state.unsaved {
                     continue;
                 }
                 state.unsaved = false;
-                snapshot::render(&state.index)
+                snapshot::write(&path, &state.index)
             };
-            if let Err(e) = snapshot::write(&path, &text) {
+            if let Err(e) = written.and_then(|tmp| tmp.commit()) {
                 tracing::warn!("cannot save index {}: {e}", path.display());
                 cell.state.lock().unsaved = true;
             }
@@ -423,7 +424,7 @@ impl Store {
                 return Err(StoreError::PreconditionFailed);
             }
             let except = if keep_source || !same { dst_name } else { name };
-            if let Some(other) = dst_state.index.find_uid(&meta.info.uid, dst_name) {
+            if let Some(other) = dst_state.index.find_uid(meta.info.uid_hash, dst_name) {
                 if other != except {
                     return Err(dst.uid_conflict(other));
                 }
@@ -442,7 +443,7 @@ impl Store {
                 None => &mut first,
             };
             created = !dst_state.index.objects.contains_key(dst_name);
-            dst.write_locked(dst_state, dst_name, &bytes, meta.info.clone())?;
+            dst.write_locked(dst_state, dst_name, &bytes, meta.info)?;
         }
         if !keep_source {
             durable::remove_file(&src.dir, name)?;
@@ -717,11 +718,11 @@ impl Calendar {
         if !allowed(current.as_deref()) {
             return Err(StoreError::PreconditionFailed);
         }
-        if let Some(other) = state.index.find_uid(&info.uid, name) {
+        if let Some(other) = state.index.find_uid(index::uid_hash(&info.uid), name) {
             return Err(self.uid_conflict(other));
         }
         let created = current.is_none();
-        let etag = self.write_locked(&mut state, name, bytes, info)?;
+        let etag = self.write_locked(&mut state, name, bytes, (&info).into())?;
         Ok(PutOutcome { created, etag })
     }
 
@@ -740,7 +741,7 @@ impl Calendar {
         state: &mut State,
         name: &str,
         bytes: &[u8],
-        info: ObjectInfo,
+        info: IndexedInfo,
     ) -> Result<Etag> {
         durable::write_file(&self.dir, name, bytes)?;
         let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
