@@ -1,20 +1,24 @@
 //! Per-calendar change log behind sync tokens (RFC 6578) and getctag.
 //!
-//! Only the latest change per object name matters for a sync answer, so the
-//! log keeps one sequence number per name. It is derived state in the cache
-//! directory: an append-only file that is compacted when it grows; losing it
-//! only invalidates tokens (a new random log id makes old tokens unknown).
+//! Only the latest change per object name matters for a sync answer. For a
+//! present object that number lives in its index entry (`ObjectMeta::seq`),
+//! so 100k objects cost no second per-name map; the log itself keeps the
+//! names that were removed. On disk it is derived state in the cache
+//! directory: an append-only file of `seq<TAB>name` lines, compacted when it
+//! grows; losing it only invalidates tokens (a new random log id makes old
+//! tokens unknown).
 
 use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use super::durable;
+use super::durable::TempFile;
+use super::index::Index;
 
 const TOKEN_PREFIX: &str = "http://caldir.invalid/sync/";
-/// Deleted names older than this many entries are forgotten on compaction;
-/// tokens from before that point are then rejected with valid-sync-token.
+/// Removed names beyond this many are forgotten on compaction; tokens from
+/// before the oldest forgotten removal are then rejected (valid-sync-token).
 const KEEP_DELETED: usize = 10_000;
 
 #[derive(Debug)]
@@ -23,17 +27,35 @@ pub struct ChangeLog {
     seq: u64,
     /// Tokens below this sequence number can no longer be answered.
     floor: u64,
-    latest: HashMap<String, u64>,
+    /// Names not in the index, with the number of their removal.
+    removed: HashMap<String, u64>,
     file: Option<PathBuf>,
     lines_in_file: usize,
 }
 
 impl ChangeLog {
-    /// Loads the log at `file` or starts a new one (new id) when it is
-    /// missing or unreadable. `None` keeps the log in memory only.
-    pub fn open(file: Option<PathBuf>) -> ChangeLog {
+    /// A log kept in memory only (no cache directory).
+    pub fn in_memory() -> ChangeLog {
+        ChangeLog::fresh(None)
+    }
+
+    fn fresh(file: Option<PathBuf>) -> ChangeLog {
+        ChangeLog {
+            id: format!("{:016x}", rand::random::<u64>()),
+            seq: 0,
+            floor: 0,
+            removed: HashMap::new(),
+            file,
+            lines_in_file: 0,
+        }
+    }
+
+    /// Loads the log at `file` into `index` (each present object gets its
+    /// change number) or starts a new one (new id) when it is missing or
+    /// unreadable.
+    pub fn open(file: Option<PathBuf>, index: &mut Index) -> ChangeLog {
         if let Some(path) = &file {
-            match Self::load(path) {
+            match Self::load(path, index) {
                 Ok(Some(log)) => return log,
                 Ok(None) => {}
                 Err(e) => tracing::warn!(
@@ -42,26 +64,22 @@ impl ChangeLog {
                 ),
             }
         }
-        let mut log = ChangeLog {
-            id: format!("{:016x}", rand::random::<u64>()),
-            seq: 0,
-            floor: 0,
-            latest: HashMap::new(),
-            file,
-            lines_in_file: 0,
-        };
-        log.rewrite();
+        for meta in index.objects.values_mut() {
+            meta.seq = 0;
+        }
+        let mut log = ChangeLog::fresh(file);
+        log.rewrite(index);
         log
     }
 
-    fn load(path: &Path) -> io::Result<Option<ChangeLog>> {
-        let text = match fs::read_to_string(path) {
-            Ok(t) => t,
+    fn load(path: &Path, index: &mut Index) -> io::Result<Option<ChangeLog>> {
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let mut lines = text.lines();
-        let header = lines.next().unwrap_or_default();
+        let mut lines = BufReader::new(file).lines();
+        let header = lines.next().transpose()?.unwrap_or_default();
         let mut parts = header.split(' ');
         let (Some("caldir-log"), Some(id), Some(floor)) =
             (parts.next(), parts.next(), parts.next())
@@ -71,17 +89,14 @@ impl ChangeLog {
         let floor: u64 = floor
             .parse()
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad floor"))?;
-        let mut log = ChangeLog {
-            id: id.to_string(),
-            seq: floor,
-            floor,
-            latest: HashMap::new(),
-            file: Some(path.to_path_buf()),
-            lines_in_file: 0,
-        };
+        let mut log = ChangeLog::fresh(Some(path.to_path_buf()));
+        log.id = id.to_string();
+        log.seq = floor;
+        log.floor = floor;
         for line in lines {
             // A torn last line after a crash is skipped; the token it would
             // have produced was never handed out durably.
+            let line = line?;
             let Some((seq, name)) = line.split_once('\t') else {
                 continue;
             };
@@ -89,12 +104,27 @@ impl ChangeLog {
                 continue;
             };
             log.seq = log.seq.max(seq);
-            if !name.is_empty() {
-                log.latest.insert(name.to_string(), seq);
-            }
             log.lines_in_file += 1;
+            if !name.is_empty() {
+                log.place(name, seq, index);
+            }
         }
         Ok(Some(log))
+    }
+
+    /// Files `seq` as the latest change of `name`: in its index entry when
+    /// present, else among the removed names.
+    fn place(&mut self, name: &str, seq: u64, index: &mut Index) {
+        match index.objects.get_mut(name) {
+            Some(meta) => {
+                meta.seq = meta.seq.max(seq);
+                self.removed.remove(name);
+            }
+            None => {
+                let e = self.removed.entry(name.to_string()).or_insert(0);
+                *e = (*e).max(seq);
+            }
+        }
     }
 
     /// The current sync token (a URI, as RFC 6578 requires).
@@ -107,81 +137,85 @@ impl ChangeLog {
         format!("{}-{}", self.id, self.seq)
     }
 
-    /// Records that the object `name` was created, changed or removed.
-    pub fn record(&mut self, name: &str) {
-        self.record_all(std::slice::from_ref(&name));
-    }
-
-    /// Records several changes with one append (a rescan may find thousands).
-    pub fn record_all<S: AsRef<str>>(&mut self, names: &[S]) {
-        let mut lines = String::new();
-        for name in names {
-            self.seq += 1;
-            self.latest.insert(name.as_ref().to_string(), self.seq);
-            lines.push_str(&format!("{}\t{}\n", self.seq, name.as_ref()));
-        }
-        self.append(&lines, names.len());
-    }
-
-    /// Records a change of the collection itself (its properties).
-    pub fn bump(&mut self) {
-        self.seq += 1;
-        let line = format!("{}\t\n", self.seq);
-        self.append(&line, 1);
-    }
-
     /// A token standing for the state after change number `seq`.
     pub fn token_at(&self, seq: u64) -> String {
         format!("{TOKEN_PREFIX}{}-{seq}", self.id)
     }
 
+    /// Records changes (creation, edit or removal) of objects, with one
+    /// append. The index must already show their new state.
+    pub fn record<S: AsRef<str>>(&mut self, names: &[S], index: &mut Index) {
+        let mut lines = String::new();
+        for name in names {
+            self.seq += 1;
+            let name = name.as_ref();
+            if let Some(meta) = index.objects.get_mut(name) {
+                meta.seq = self.seq;
+                self.removed.remove(name);
+            } else {
+                self.removed.insert(name.to_string(), self.seq);
+            }
+            lines.push_str(&format!("{}\t{name}\n", self.seq));
+        }
+        self.append(&lines, names.len(), index);
+    }
+
+    /// Records a change of the collection itself (its properties).
+    pub fn bump(&mut self, index: &Index) {
+        self.seq += 1;
+        let line = format!("{}\t\n", self.seq);
+        self.append(&line, 1, index);
+    }
+
     /// The change number of an object's latest change (0 if unknown).
-    pub fn seq_of(&self, name: &str) -> u64 {
-        self.latest.get(name).copied().unwrap_or(0)
+    pub fn seq_of(&self, name: &str, index: &Index) -> u64 {
+        match index.objects.get(name) {
+            Some(meta) => meta.seq,
+            None => self.removed.get(name).copied().unwrap_or(0),
+        }
     }
 
     /// Names changed after `token` with their change numbers, oldest first;
     /// `None` when the token is not one this log can answer.
-    pub fn changed_since(&self, token: &str) -> Option<Vec<(String, u64)>> {
+    pub fn changed_since(&self, token: &str, index: &Index) -> Option<Vec<(String, u64)>> {
         let rest = token.strip_prefix(TOKEN_PREFIX)?;
         let (id, seq) = rest.rsplit_once('-')?;
         let seq: u64 = seq.parse().ok()?;
         if id != self.id || seq < self.floor || seq > self.seq {
             return None;
         }
-        let mut names: Vec<(String, u64)> = self
-            .latest
-            .iter()
-            .filter(|(_, s)| **s > seq)
-            .map(|(n, s)| (n.clone(), *s))
+        let present = index.objects.iter().map(|(n, m)| (n, m.seq));
+        let gone = self.removed.iter().map(|(n, s)| (n, *s));
+        let mut names: Vec<(String, u64)> = present
+            .chain(gone)
+            .filter(|(_, s)| *s > seq)
+            .map(|(n, s)| (n.clone(), s))
             .collect();
         names.sort_by_key(|(_, s)| *s);
         Some(names)
     }
 
-    /// Forgets names that no longer exist once there are too many, moving the
-    /// floor past them, so the log stays bounded by the calendar's size.
-    pub fn compact(&mut self, exists: impl Fn(&str) -> bool) {
-        let mut gone: Vec<(String, u64)> = self
-            .latest
-            .iter()
-            .filter(|(n, _)| !exists(n))
-            .map(|(n, s)| (n.clone(), *s))
-            .collect();
-        if gone.len() > KEEP_DELETED {
+    /// Forgets the oldest removals once there are too many, moving the floor
+    /// past them, so the log stays bounded by the calendar's size.
+    pub fn compact(&mut self, index: &Index) {
+        if self.removed.len() > KEEP_DELETED {
+            let mut gone: Vec<(String, u64)> =
+                self.removed.iter().map(|(n, s)| (n.clone(), *s)).collect();
             gone.sort_by_key(|(_, s)| *s);
             let drop = gone.len() - KEEP_DELETED;
             for (name, seq) in gone.into_iter().take(drop) {
-                self.latest.remove(&name);
+                self.removed.remove(&name);
                 self.floor = self.floor.max(seq);
             }
-        }
-        if self.lines_in_file > 2 * self.latest.len() + 1024 || self.floor > 0 {
-            self.rewrite();
+            self.rewrite(index);
         }
     }
 
-    fn append(&mut self, lines: &str, count: usize) {
+    fn entries(&self, index: &Index) -> usize {
+        index.objects.len() + self.removed.len()
+    }
+
+    fn append(&mut self, lines: &str, count: usize, index: &Index) {
         let Some(path) = &self.file else { return };
         if lines.is_empty() {
             return;
@@ -194,34 +228,43 @@ impl ChangeLog {
             Ok(()) => self.lines_in_file += count,
             Err(e) => tracing::warn!("cannot append to change log {}: {e}", path.display()),
         }
-        if self.lines_in_file > 2 * self.latest.len() + 1024 {
-            self.rewrite();
+        if self.lines_in_file > 2 * self.entries(index) + 1024 {
+            self.rewrite(index);
         }
     }
 
-    /// Writes the whole log anew (header with floor, then latest per name).
-    fn rewrite(&mut self) {
+    /// Writes the whole log anew, streamed: header with the floor, then the
+    /// latest change per name, then the current number if nothing holds it.
+    fn rewrite(&mut self, index: &Index) {
         let Some(path) = &self.file else { return };
-        let mut entries: Vec<(&String, &u64)> = self.latest.iter().collect();
-        entries.sort_by_key(|(_, s)| **s);
-        // The current seq is kept as the floor when nothing else records it.
-        let mut text = format!("caldir-log {} {}\n", self.id, self.floor);
-        for (name, seq) in &entries {
-            text.push_str(&format!("{seq}\t{name}\n"));
-        }
-        if entries.last().map(|(_, s)| **s) != Some(self.seq) && self.seq > self.floor {
-            text.push_str(&format!("{}\t\n", self.seq));
-        }
-        let result = path
-            .parent()
-            .map(|dir| {
-                fs::create_dir_all(dir)?;
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("log");
-                durable::write_file(dir, name, text.as_bytes())
-            })
-            .unwrap_or(Ok(()));
+        let result = (|| -> io::Result<usize> {
+            let dir = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
+            fs::create_dir_all(dir)?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("log");
+            let mut tmp = TempFile::create(dir, name)?;
+            let w = tmp.writer();
+            writeln!(w, "caldir-log {} {}", self.id, self.floor)?;
+            let mut lines = 0;
+            let mut top = self.floor;
+            let present = index
+                .objects
+                .iter()
+                .map(|(n, m)| (n, m.seq))
+                .filter(|(_, s)| *s > 0);
+            for (name, seq) in present.chain(self.removed.iter().map(|(n, s)| (n, *s))) {
+                writeln!(w, "{seq}\t{name}")?;
+                top = top.max(seq);
+                lines += 1;
+            }
+            if top < self.seq {
+                writeln!(w, "{}\t", self.seq)?;
+                lines += 1;
+            }
+            tmp.commit()?;
+            Ok(lines)
+        })();
         match result {
-            Ok(()) => self.lines_in_file = text.lines().count() - 1,
+            Ok(lines) => self.lines_in_file = lines,
             Err(e) => tracing::warn!("cannot write change log {}: {e}", path.display()),
         }
     }
@@ -237,61 +280,99 @@ impl ChangeLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::index::{FileStamp, IndexedInfo, ObjectMeta};
 
-    #[test]
-    fn tokens_move_and_answer_differences() {
-        let mut log = ChangeLog::open(None);
-        let t0 = log.token();
-        log.record("a.ics");
-        let t1 = log.token();
-        assert_ne!(t0, t1);
-        log.record("b.ics");
-        log.record("a.ics");
-        let names = |t: &str| {
-            log.changed_since(t)
-                .unwrap()
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(names(&t0), vec!["b.ics", "a.ics"]);
-        assert_eq!(names(&t1), vec!["b.ics", "a.ics"]);
-        assert!(names(&log.token()).is_empty());
-        assert_eq!(log.token_at(log.seq_of("a.ics")), log.token());
-        assert!(log
-            .changed_since("http://caldir.invalid/sync/other-1")
-            .is_none());
-        assert!(log.changed_since("garbage").is_none());
-        let ahead = format!("{}{}-{}", TOKEN_PREFIX, log.id, log.seq + 5);
-        assert!(log.changed_since(&ahead).is_none());
+    fn meta() -> ObjectMeta {
+        ObjectMeta {
+            etag: crate::store::Etag::of_bytes(b""),
+            stamp: FileStamp {
+                size: 0,
+                mtime_ns: 0,
+                ino: 0,
+            },
+            info: IndexedInfo {
+                uid_hash: 0,
+                component: "VEVENT",
+                span: crate::query::Span::Unknown,
+            },
+            seq: 0,
+        }
+    }
+
+    fn names(log: &ChangeLog, t: &str, idx: &Index) -> Vec<String> {
+        log.changed_since(t, idx)
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
     }
 
     #[test]
-    fn survives_reopen() {
+    fn tokens_move_and_answer_differences() {
+        let mut idx = Index::default();
+        let mut log = ChangeLog::in_memory();
+        let t0 = log.token();
+        idx.put_object("a.ics".into(), meta());
+        log.record(&["a.ics"], &mut idx);
+        let t1 = log.token();
+        assert_ne!(t0, t1);
+        idx.put_object("b.ics".into(), meta());
+        log.record(&["b.ics"], &mut idx);
+        idx.take_object("a.ics");
+        log.record(&["a.ics"], &mut idx);
+        assert_eq!(names(&log, &t0, &idx), vec!["b.ics", "a.ics"]);
+        assert_eq!(names(&log, &t1, &idx), vec!["b.ics", "a.ics"]);
+        assert!(names(&log, &log.token(), &idx).is_empty());
+        assert_eq!(log.token_at(log.seq_of("a.ics", &idx)), log.token());
+        assert!(log
+            .changed_since("http://caldir.invalid/sync/other-1", &idx)
+            .is_none());
+        assert!(log.changed_since("garbage", &idx).is_none());
+        let ahead = format!("{}{}-{}", TOKEN_PREFIX, log.id, log.seq + 5);
+        assert!(log.changed_since(&ahead, &idx).is_none());
+    }
+
+    #[test]
+    fn survives_reopen_into_a_fresh_index() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("u").join("c.log");
-        let mut log = ChangeLog::open(Some(path.clone()));
+        let mut idx = Index::default();
+        let mut log = ChangeLog::open(Some(path.clone()), &mut idx);
         let t0 = log.token();
-        log.record("a.ics");
-        log.bump();
+        idx.put_object("a.ics".into(), meta());
+        log.record(&["a.ics"], &mut idx);
+        log.record(&["gone.ics"], &mut idx);
+        log.bump(&idx);
         let token = log.token();
-        let again = ChangeLog::open(Some(path));
+        let mut again_idx = Index::default();
+        again_idx.put_object("a.ics".into(), meta());
+        let again = ChangeLog::open(Some(path.clone()), &mut again_idx);
         assert_eq!(again.token(), token);
         assert_eq!(
-            again.changed_since(&t0).unwrap(),
-            vec![("a.ics".to_string(), 1)]
+            again.changed_since(&t0, &again_idx).unwrap(),
+            vec![("a.ics".to_string(), 1), ("gone.ics".to_string(), 2)]
         );
+        // A rewrite keeps the same answers.
+        let mut log = again;
+        log.rewrite(&again_idx);
+        let mut third_idx = Index::default();
+        third_idx.put_object("a.ics".into(), meta());
+        let third = ChangeLog::open(Some(path), &mut third_idx);
+        assert_eq!(third.token(), token);
+        assert_eq!(third.changed_since(&t0, &third_idx).unwrap().len(), 2);
     }
 
     #[test]
     fn compaction_moves_floor() {
-        let mut log = ChangeLog::open(None);
+        let mut idx = Index::default();
+        let mut log = ChangeLog::in_memory();
         let t0 = log.token();
-        for i in 0..(KEEP_DELETED + 5) {
-            log.record(&format!("{i}.ics"));
-        }
-        log.compact(|_| false);
-        assert!(log.changed_since(&t0).is_none());
-        assert_eq!(log.latest.len(), KEEP_DELETED);
+        let gone: Vec<String> = (0..(KEEP_DELETED + 5))
+            .map(|i| format!("{i}.ics"))
+            .collect();
+        log.record(&gone, &mut idx);
+        log.compact(&idx);
+        assert!(log.changed_since(&t0, &idx).is_none());
+        assert_eq!(log.removed.len(), KEEP_DELETED);
     }
 }

@@ -53,6 +53,9 @@ pub struct ObjectMeta {
     pub etag: Etag,
     pub stamp: FileStamp,
     pub info: IndexedInfo,
+    /// Number of this object's latest change in the calendar's change log
+    /// (0: none known); kept here so the log needs no per-name map.
+    pub seq: u64,
 }
 
 /// What the index keeps of an object's iCalendar facts. The UID is kept as
@@ -196,6 +199,7 @@ impl Index {
                         etag,
                         stamp,
                         info: (&info).into(),
+                        seq: 0,
                     },
                 );
                 Observed::Changed

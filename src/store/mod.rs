@@ -112,9 +112,14 @@ struct State {
 }
 
 impl State {
+    /// Notes a change of the collection itself (its properties).
+    fn bump(&mut self) {
+        self.log.bump(&self.index);
+    }
+
     /// Notes a change of one object: a new sync token, an index to save.
     fn record(&mut self, name: &str) {
-        self.log.record(name);
+        self.log.record(&[name], &mut self.index);
         self.unsaved = true;
     }
 }
@@ -233,11 +238,11 @@ impl Store {
         cells
             .entry(key)
             .or_insert_with(|| {
-                let log = ChangeLog::open(self.cache_path(user, name, "log"));
-                let index = self
+                let mut index = self
                     .cache_path(user, name, "index")
                     .map(|p| snapshot::load(&p))
                     .unwrap_or_default();
+                let log = ChangeLog::open(self.cache_path(user, name, "log"), &mut index);
                 Arc::new(Cell {
                     state: Mutex::new(State {
                         index,
@@ -361,7 +366,7 @@ impl Store {
             Some(cell) => {
                 let mut state = cell.state.lock();
                 state.stale = true;
-                let log = std::mem::replace(&mut state.log, ChangeLog::open(None));
+                let log = std::mem::replace(&mut state.log, ChangeLog::in_memory());
                 log.discard();
             }
             None => {
@@ -492,7 +497,7 @@ impl Store {
                 // ctag and look at every file again on next use.
                 tracing::debug!("{user}/{cal}: collection changed on disk");
                 state.stale = true;
-                state.log.bump();
+                state.bump();
             }
         }
         for (user, cal, file) in &batch.files {
@@ -552,11 +557,11 @@ impl Calendar {
             return Err(StoreError::NotFound);
         }
         let changed = state.index.rescan(&self.dir)?;
-        state.log.record_all(&changed);
-        state.unsaved |= !changed.is_empty();
+        let State { log, index, .. } = &mut *state;
+        log.record(&changed, index);
         if !changed.is_empty() {
-            let objects = &state.index.objects;
-            state.log.compact(|n| objects.contains_key(n));
+            log.compact(index);
+            state.unsaved = true;
         }
         state.stale = false;
         Ok(())
@@ -576,7 +581,7 @@ impl Calendar {
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
         let mut state = self.locked()?;
         CalendarProps::apply(&self.dir, changes)?;
-        state.log.bump();
+        state.bump();
         Ok(())
     }
 
@@ -747,9 +752,15 @@ impl Calendar {
         let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
         let etag = Etag::of_bytes(bytes);
         state.index.problems.remove(name);
-        state
-            .index
-            .put_object(name.to_string(), ObjectMeta { etag, stamp, info });
+        state.index.put_object(
+            name.to_string(),
+            ObjectMeta {
+                etag,
+                stamp,
+                info,
+                seq: 0,
+            },
+        );
         state.record(name);
         Ok(etag)
     }
@@ -788,14 +799,14 @@ impl Calendar {
                 .index
                 .objects
                 .keys()
-                .map(|n| (n.clone(), state.log.seq_of(n)))
+                .map(|n| (n.clone(), state.log.seq_of(n, &state.index)))
                 .collect();
             all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
             all
         } else {
             state
                 .log
-                .changed_since(token)
+                .changed_since(token, &state.index)
                 .ok_or(StoreError::InvalidSyncToken)?
         };
         let mut truncated = false;

@@ -81,6 +81,8 @@ fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
                 component: crate::ical::component_kind(component)?,
                 span: parse_span(span)?,
             },
+            // Filled in from the change log when it is loaded.
+            seq: 0,
         },
     ))
 }
