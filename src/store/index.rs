@@ -79,6 +79,11 @@ impl From<&ObjectInfo> for IndexedInfo {
     }
 }
 
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(name)
+}
+
 /// A stable 64-bit UID hash (the first 8 bytes of its SHA-256), so saved
 /// snapshots stay valid across builds.
 pub fn uid_hash(uid: &str) -> u64 {
@@ -116,7 +121,10 @@ impl Index {
     /// whose content changed (added, modified, removed or became invalid).
     pub fn rescan(&mut self, dir: &Path) -> io::Result<Vec<String>> {
         let mut changed = Vec::new();
-        let mut present: HashMap<String, ()> = HashMap::new();
+        // Hashes of the names seen, not the names: at 100k files that is
+        // 1.6 MB instead of ~7 MB of strings. A 64-bit collision (~1e-10 at
+        // 100k names) could only hide one removal until the next rescan.
+        let mut present: std::collections::HashSet<u64> = std::collections::HashSet::new();
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
@@ -128,13 +136,13 @@ impl Index {
             if let Observed::Changed = self.refresh_file(dir, &name) {
                 changed.push(name.clone());
             }
-            present.insert(name, ());
+            present.insert(name_hash(&name));
         }
         let gone: Vec<String> = self
             .objects
             .keys()
             .chain(self.problems.keys())
-            .filter(|n| !present.contains_key(*n))
+            .filter(|n| !present.contains(&name_hash(n)))
             .cloned()
             .collect();
         for name in gone {
