@@ -119,8 +119,21 @@ pub enum Observed {
 impl Index {
     /// Brings the whole index in line with the directory; returns the names
     /// whose content changed (added, modified, removed or became invalid).
+    #[cfg(test)]
     pub fn rescan(&mut self, dir: &Path) -> io::Result<Vec<String>> {
         let mut changed = Vec::new();
+        self.rescan_with(dir, |_, name| changed.push(name))?;
+        Ok(changed)
+    }
+
+    /// Like `rescan`, handing each changed name to `changed` as it is found
+    /// (with the index, already updated), so a cold scan of 100k files never
+    /// holds the list of all of them.
+    pub fn rescan_with(
+        &mut self,
+        dir: &Path,
+        mut changed: impl FnMut(&mut Index, String),
+    ) -> io::Result<()> {
         // Hashes of the names seen, not the names: at 100k files that is
         // 1.6 MB instead of ~7 MB of strings. A 64-bit collision (~1e-10 at
         // 100k names) could only hide one removal until the next rescan.
@@ -133,10 +146,10 @@ impl Index {
             if !names::is_object_name(&name) {
                 continue;
             }
-            if let Observed::Changed = self.refresh_file(dir, &name) {
-                changed.push(name.clone());
-            }
             present.insert(name_hash(&name));
+            if let Observed::Changed = self.refresh_file(dir, &name) {
+                changed(self, name);
+            }
         }
         let gone: Vec<String> = self
             .objects
@@ -148,10 +161,10 @@ impl Index {
         for name in gone {
             self.problems.remove(&name);
             if self.take_object(&name).is_some() {
-                changed.push(name);
+                changed(self, name);
             }
         }
-        Ok(changed)
+        Ok(())
     }
 
     /// Looks at one file (it may have appeared, changed or vanished).

@@ -556,10 +556,22 @@ impl Calendar {
         if !self.dir.is_dir() {
             return Err(StoreError::NotFound);
         }
-        let changed = state.index.rescan(&self.dir)?;
+        // Recorded in chunks: one log append per 1,024 changes, and never a
+        // list of every file of a large calendar in memory.
+        const CHUNK: usize = 1024;
         let State { log, index, .. } = &mut *state;
-        log.record(&changed, index);
-        if !changed.is_empty() {
+        let mut pending: Vec<String> = Vec::new();
+        let mut count = 0;
+        index.rescan_with(&self.dir, |index, name| {
+            pending.push(name);
+            count += 1;
+            if pending.len() >= CHUNK {
+                log.record(&pending, index);
+                pending.clear();
+            }
+        })?;
+        log.record(&pending, index);
+        if count > 0 {
             log.compact(index);
             state.unsaved = true;
         }
