@@ -128,9 +128,9 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
 }
 
 /// Candidates per batch: results stream after each batch, memory stays bounded.
-const BATCH: usize = 256;
+const BATCH: usize = 64;
 /// Below this many candidates a thread is not worth starting.
-const MIN_PER_THREAD: usize = 16;
+const MIN_PER_THREAD: usize = 8;
 
 /// A matching object with its rendered calendar-data, if asked for.
 type Found = (String, ObjectMeta, Option<String>);
