@@ -19,42 +19,82 @@ pub fn free_busy(
     end: i64,
     default_tz: Option<&super::tz::FloatingTz>,
 ) -> String {
-    let mut busy: [Vec<(i64, i64)>; 3] = Default::default();
+    let mut fb = FreeBusy::new(start, end);
     for ics in objects {
+        fb.add(ics, default_tz);
+    }
+    fb.finish()
+}
+
+/// Busy time gathered one object at a time, so a large calendar is never
+/// held in memory at once; periods are merged as they pile up.
+pub struct FreeBusy {
+    start: i64,
+    end: i64,
+    busy: [Vec<(i64, i64)>; 3],
+    /// Merge a list again once it has grown this long since its last merge.
+    merge_at: [usize; 3],
+}
+
+/// Unmerged periods a list may hold before it is merged in place.
+const MERGE_EVERY: usize = 4096;
+
+impl FreeBusy {
+    pub fn new(start: i64, end: i64) -> FreeBusy {
+        FreeBusy {
+            start,
+            end,
+            busy: Default::default(),
+            merge_at: [MERGE_EVERY; 3],
+        }
+    }
+
+    /// Adds the busy time of one calendar object (its text as stored).
+    pub fn add(&mut self, ics: &str, default_tz: Option<&super::tz::FloatingTz>) {
         let text = normalize(ics);
         if let Some(obj) = Object::parse(&text, default_tz) {
-            collect(&obj, start, end, &mut busy);
+            collect(&obj, self.start, self.end, &mut self.busy);
+        }
+        for (list, at) in self.busy.iter_mut().zip(self.merge_at.iter_mut()) {
+            if list.len() >= *at {
+                merge(list);
+                *at = list.len() + MERGE_EVERY;
+            }
         }
     }
-    let mut out = String::new();
-    write::line(&mut out, "BEGIN:VCALENDAR");
-    write::line(&mut out, "VERSION:2.0");
-    write::line(&mut out, "PRODID:-//caldir//caldir//EN");
-    write::line(&mut out, "BEGIN:VFREEBUSY");
-    let now = chrono::Utc::now().timestamp();
-    write::raw(&mut out, "DTSTAMP", "", &format_utc(now));
-    write::raw(&mut out, "DTSTART", "", &format_utc(start));
-    write::raw(&mut out, "DTEND", "", &format_utc(end));
-    for (kind, list) in TYPES.iter().zip(busy.iter_mut()) {
-        let merged = merge(list);
-        if merged.is_empty() {
-            continue;
+
+    /// The VCALENDAR with the merged FREEBUSY periods per FBTYPE.
+    pub fn finish(mut self) -> String {
+        let mut out = String::new();
+        write::line(&mut out, "BEGIN:VCALENDAR");
+        write::line(&mut out, "VERSION:2.0");
+        write::line(&mut out, "PRODID:-//caldir//caldir//EN");
+        write::line(&mut out, "BEGIN:VFREEBUSY");
+        let now = chrono::Utc::now().timestamp();
+        write::raw(&mut out, "DTSTAMP", "", &format_utc(now));
+        write::raw(&mut out, "DTSTART", "", &format_utc(self.start));
+        write::raw(&mut out, "DTEND", "", &format_utc(self.end));
+        for (kind, list) in TYPES.iter().zip(self.busy.iter_mut()) {
+            merge(list);
+            if list.is_empty() {
+                continue;
+            }
+            let value: Vec<String> = list
+                .iter()
+                .map(|(s, e)| format!("{}/{}", format_utc(*s), format_utc(*e)))
+                .collect();
+            // FBTYPE defaults to BUSY, as in the RFC 4791 examples.
+            let params = if *kind == "BUSY" {
+                String::new()
+            } else {
+                format!(";FBTYPE={kind}")
+            };
+            write::raw(&mut out, "FREEBUSY", &params, &value.join(","));
         }
-        let value: Vec<String> = merged
-            .iter()
-            .map(|(s, e)| format!("{}/{}", format_utc(*s), format_utc(*e)))
-            .collect();
-        // FBTYPE defaults to BUSY, as in the RFC 4791 examples.
-        let params = if *kind == "BUSY" {
-            String::new()
-        } else {
-            format!(";FBTYPE={kind}")
-        };
-        write::raw(&mut out, "FREEBUSY", &params, &value.join(","));
+        write::line(&mut out, "END:VFREEBUSY");
+        write::line(&mut out, "END:VCALENDAR");
+        out
     }
-    write::line(&mut out, "END:VFREEBUSY");
-    write::line(&mut out, "END:VCALENDAR");
-    out
 }
 
 fn collect(obj: &Object, start: i64, end: i64, busy: &mut [Vec<(i64, i64)>; 3]) {
@@ -99,17 +139,20 @@ fn collect(obj: &Object, start: i64, end: i64, busy: &mut [Vec<(i64, i64)>; 3]) 
     }
 }
 
-/// Sorts and merges overlapping or touching periods.
-fn merge(list: &mut [(i64, i64)]) -> Vec<(i64, i64)> {
+/// Sorts and merges overlapping or touching periods, in place.
+fn merge(list: &mut Vec<(i64, i64)>) {
     list.sort_unstable();
-    let mut out: Vec<(i64, i64)> = Vec::with_capacity(list.len());
-    for &(s, e) in list.iter() {
-        match out.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => out.push((s, e)),
+    let mut kept = 0;
+    for i in 0..list.len() {
+        let (s, e) = list[i];
+        if kept > 0 && s <= list[kept - 1].1 {
+            list[kept - 1].1 = list[kept - 1].1.max(e);
+        } else {
+            list[kept] = (s, e);
+            kept += 1;
         }
     }
-    out
+    list.truncate(kept);
 }
 
 #[cfg(test)]

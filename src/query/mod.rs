@@ -29,7 +29,7 @@ pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
     PropTest, TimeRange,
 };
-pub use freebusy::free_busy;
+pub use freebusy::{free_busy, FreeBusy};
 pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};

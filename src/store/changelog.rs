@@ -94,8 +94,8 @@ impl ChangeLog {
         log.seq = floor;
         log.floor = floor;
         for line in lines {
-            // A torn last line after a crash is skipped; the token it would
-            // have produced was never handed out durably.
+            // A torn last line after a crash is skipped; its change was
+            // never acknowledged (appends are synced before replies).
             let line = line?;
             let Some((seq, name)) = line.split_once('\t') else {
                 continue;
@@ -220,10 +220,15 @@ impl ChangeLog {
         if lines.is_empty() {
             return;
         }
+        // Synced before the change is acknowledged: a token handed out after
+        // it must not be reissued for other changes after a power loss.
         let result = OpenOptions::new()
             .append(true)
             .open(path)
-            .and_then(|mut f| f.write_all(lines.as_bytes()));
+            .and_then(|mut f| {
+                f.write_all(lines.as_bytes())?;
+                f.sync_data()
+            });
         match result {
             Ok(()) => self.lines_in_file += count,
             Err(e) => tracing::warn!("cannot append to change log {}: {e}", path.display()),

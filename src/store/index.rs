@@ -138,6 +138,9 @@ impl Index {
         // 1.6 MB instead of ~7 MB of strings. A 64-bit collision (~1e-10 at
         // 100k names) could only hide one removal until the next rescan.
         let mut present: std::collections::HashSet<u64> = std::collections::HashSet::new();
+        // Files the index does not know yet are added in sorted batches
+        // (`add_objects`) and reported once they are in.
+        let mut fresh: Vec<(String, ObjectMeta)> = Vec::new();
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
@@ -147,10 +150,20 @@ impl Index {
                 continue;
             }
             present.insert(name_hash(&name));
-            if let Observed::Changed = self.refresh_file(dir, &name) {
-                changed(self, name);
+            if self.objects.contains_key(&name) || self.problems.contains_key(&name) {
+                if let Observed::Changed = self.refresh_file(dir, &name) {
+                    changed(self, name);
+                }
+                continue;
+            }
+            if let Some(meta) = self.examine_new(dir, &name) {
+                fresh.push((name, meta));
+                if fresh.len() >= self.batch_size() {
+                    self.add_reported(&mut fresh, &mut changed);
+                }
             }
         }
+        self.add_reported(&mut fresh, &mut changed);
         let gone: Vec<String> = self
             .objects
             .keys()
@@ -165,6 +178,60 @@ impl Index {
             }
         }
         Ok(())
+    }
+
+    /// Adds `fresh` in one batch and reports each name as changed.
+    fn add_reported(
+        &mut self,
+        fresh: &mut Vec<(String, ObjectMeta)>,
+        changed: &mut impl FnMut(&mut Index, String),
+    ) {
+        let names: Vec<String> = fresh.iter().map(|(n, _)| n.clone()).collect();
+        self.add_objects(fresh);
+        for name in names {
+            changed(self, name);
+        }
+    }
+
+    /// Reads a file the index does not know: its metadata when it is a valid
+    /// object, else `None` with the problem recorded.
+    fn examine_new(&mut self, dir: &Path, name: &str) -> Option<ObjectMeta> {
+        let path = dir.join(name);
+        let read = fs::File::open(&path).and_then(|mut f| {
+            let md = f.metadata()?;
+            if !md.is_file() {
+                return Err(io::Error::other("not a file"));
+            }
+            let mut bytes = Vec::with_capacity(md.len() as usize);
+            io::Read::read_to_end(&mut f, &mut bytes)?;
+            Ok((bytes, FileStamp::of(&md)))
+        });
+        let (bytes, stamp) = match read {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("{}: cannot read: {e}", path.display());
+                return None;
+            }
+        };
+        match ical::inspect(&bytes) {
+            Ok(info) => Some(ObjectMeta {
+                etag: Etag::of_bytes(&bytes),
+                stamp,
+                info: (&info).into(),
+                seq: 0,
+            }),
+            Err(e) => {
+                tracing::warn!("{}:{}", path.display(), describe(&e));
+                self.problems.insert(
+                    name.to_string(),
+                    Problem {
+                        stamp,
+                        reason: describe(&e),
+                    },
+                );
+                None
+            }
+        }
     }
 
     /// Looks at one file (it may have appeared, changed or vanished).
@@ -242,6 +309,27 @@ impl Index {
         }
     }
 
+    /// How many new objects to gather before `add_objects`: growing with
+    /// the index keeps the number of rebuilds logarithmic.
+    pub fn batch_size(&self) -> usize {
+        (self.objects.len() / 16).max(4096)
+    }
+
+    /// Adds (or replaces) many objects at once, emptying `batch`. A B-tree
+    /// filled one key at a time in sorted order leaves its nodes about half
+    /// empty (~290 bytes per entry at 100k); merging sorted batches with
+    /// `append` rebuilds it densely packed (~170 bytes).
+    pub fn add_objects(&mut self, batch: &mut Vec<(String, ObjectMeta)>) {
+        for (name, meta) in batch.iter() {
+            *self.uid_hashes.entry(meta.info.uid_hash).or_insert(0) += 1;
+            if let Some(old) = self.objects.get(name).map(|o| o.info.uid_hash) {
+                self.forget_uid(old);
+            }
+        }
+        let mut more: BTreeMap<String, ObjectMeta> = batch.drain(..).collect();
+        self.objects.append(&mut more);
+    }
+
     pub fn put_object(&mut self, name: String, meta: ObjectMeta) -> Option<ObjectMeta> {
         *self.uid_hashes.entry(meta.info.uid_hash).or_insert(0) += 1;
         let old = self.objects.insert(name, meta);
@@ -314,5 +402,36 @@ mod tests {
         fs::remove_file(d.join("a.ics")).unwrap();
         assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
         assert!(idx.objects.is_empty());
+    }
+
+    #[test]
+    fn batched_adds_replace_entries_and_keep_uid_counts() {
+        let meta = |uid: &str| ObjectMeta {
+            etag: Etag::of_bytes(uid.as_bytes()),
+            stamp: FileStamp {
+                size: 0,
+                mtime_ns: 0,
+                ino: 0,
+            },
+            info: IndexedInfo {
+                uid_hash: uid_hash(uid),
+                component: "VEVENT",
+                span: Span::Unknown,
+            },
+            seq: 0,
+        };
+        let mut idx = Index::default();
+        idx.put_object("a.ics".into(), meta("old"));
+        let mut batch: Vec<(String, ObjectMeta)> = (0..5000)
+            .map(|i| (format!("n{i:05}.ics"), meta(&format!("u{i}"))))
+            .collect();
+        batch.push(("a.ics".into(), meta("new")));
+        idx.add_objects(&mut batch);
+        assert!(batch.is_empty());
+        assert_eq!(idx.objects.len(), 5001);
+        assert_eq!(idx.find_uid(uid_hash("old"), ""), None);
+        assert_eq!(idx.find_uid(uid_hash("new"), ""), Some("a.ics"));
+        assert_eq!(idx.find_uid(uid_hash("u4999"), ""), Some("n04999.ics"));
+        assert!(idx.objects.keys().is_sorted());
     }
 }

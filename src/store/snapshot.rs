@@ -98,10 +98,16 @@ pub fn load(path: &Path) -> Index {
     if lines.next().as_deref() != Some(HEADER) {
         return index;
     }
+    // In sorted batches: see `Index::add_objects`.
+    let mut batch = Vec::new();
     for line in lines {
-        if let Some((name, meta)) = parse_line(&line) {
-            index.put_object(name, meta);
+        if let Some(entry) = parse_line(&line) {
+            batch.push(entry);
+            if batch.len() >= index.batch_size() {
+                index.add_objects(&mut batch);
+            }
         }
     }
+    index.add_objects(&mut batch);
     index
 }

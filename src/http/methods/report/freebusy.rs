@@ -25,17 +25,19 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         .ok_or_else(|| DavError::BadRequest("free-busy-query needs a time-range".into()))?;
     let range = query::time_range_of(range).map_err(filter_error)?;
     let tz = query_timezone(&body, &target);
-    let candidates = cal.objects_where(|m| {
-        matches!(m.info.component, "VEVENT" | "VFREEBUSY")
-            && m.info.span.overlaps(range.start, range.end)
-    })?;
-    let mut texts = Vec::with_capacity(candidates.len());
-    for (name, _) in candidates {
-        if let Ok((bytes, _)) = cal.read(&name) {
-            texts.push(String::from_utf8_lossy(&bytes).into_owned());
-        }
-    }
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let text = query::free_busy(&refs, range.start, range.end, tz.as_ref());
+    // One file at a time: only the merged busy periods are kept.
+    let mut busy = query::FreeBusy::new(range.start, range.end);
+    cal.each_object(
+        |m| {
+            matches!(m.info.component, "VEVENT" | "VFREEBUSY")
+                && m.info.span.overlaps(range.start, range.end)
+        },
+        |name, _| {
+            if let Ok((bytes, _)) = cal.read(&name) {
+                busy.add(&String::from_utf8_lossy(&bytes), tz.as_ref());
+            }
+        },
+    )?;
+    let text = busy.finish();
     Ok(Reply::full(StatusCode::OK, ICALENDAR, text))
 }
