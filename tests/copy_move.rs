@@ -1,5 +1,5 @@
 //! COPY and MOVE (RFC 4918 §9.8, §9.9; RFC 4791 §5.3.2.1 preconditions) of
-//! objects between a user's calendars, and MOVE of a whole calendar.
+//! objects between a user's calendars, and COPY and MOVE of whole calendars.
 
 mod common;
 
@@ -95,6 +95,78 @@ fn move_calendar_renames_the_directory() {
     for name in ics_names(&srv.file("demo/private")) {
         assert!(objects.contains(&href("demo", "private", &name)), "{name}");
     }
+}
+
+#[test]
+fn copy_calendar_duplicates_objects_and_properties() {
+    let srv = Server::sample();
+    let before = srv.dir_names("demo/work");
+    let source_name = srv.read("demo/work/displayname");
+    transfer(&srv, "COPY", "/demo/work/", "/demo/work-copy/", None).expect(201);
+    // Source untouched, copy byte-identical and served.
+    assert_eq!(srv.dir_names("demo/work"), before);
+    for name in ics_names(&srv.file("demo/work")) {
+        assert_eq!(
+            srv.read(&format!("demo/work-copy/{name}")),
+            srv.read(&format!("demo/work/{name}"))
+        );
+        assert!(srv
+            .members("/demo/work-copy/")
+            .contains(&href("demo", "work-copy", &name)));
+    }
+    assert_eq!(srv.read("demo/work-copy/displayname"), source_name);
+    assert_eq!(
+        srv.read("demo/work-copy/.calendar.toml"),
+        srv.read("demo/work/.calendar.toml")
+    );
+    let names = srv.dir_names("demo");
+    assert!(
+        names.iter().all(|n| !n.starts_with('.')),
+        "staging left behind: {names:?}"
+    );
+    // The copy is a calendar of its own.
+    srv.put_ics("/demo/work-copy/extra.ics", &event("copy-extra", "x"))
+        .expect(201);
+    assert!(!srv.file("demo/work/extra.ics").exists());
+}
+
+#[test]
+fn copy_calendar_onto_an_existing_one_replaces_it_unless_overwrite_is_f() {
+    let srv = Server::sample();
+    let personal = srv.dir_names("demo/personal");
+    let r = transfer(&srv, "COPY", "/demo/work/", "/demo/personal/", Some("F"));
+    r.expect(412);
+    assert_eq!(srv.dir_names("demo/personal"), personal);
+    transfer(&srv, "COPY", "/demo/work/", "/demo/personal/", Some("T")).expect(204);
+    assert_eq!(srv.dir_names("demo/personal"), srv.dir_names("demo/work"));
+    assert_eq!(
+        srv.members("/demo/personal/").len(),
+        srv.members("/demo/work/").len()
+    );
+    assert!(srv.dir_names("demo").iter().all(|n| !n.starts_with('.')));
+}
+
+#[test]
+fn copy_calendar_with_depth_0_copies_only_its_properties() {
+    let srv = Server::sample();
+    let r = srv
+        .request("COPY", "/demo/work/")
+        .header("Destination", srv.url("/demo/empty-work/"))
+        .header("Depth", "0")
+        .fetch();
+    r.expect(201);
+    assert!(ics_names(&srv.file("demo/empty-work")).is_empty());
+    assert_eq!(
+        srv.read("demo/empty-work/displayname"),
+        srv.read("demo/work/displayname")
+    );
+    assert_eq!(srv.members("/demo/empty-work/").len(), 1);
+    let r = srv
+        .request("COPY", "/demo/work/")
+        .header("Destination", srv.url("/demo/other/"))
+        .header("Depth", "1")
+        .fetch();
+    r.expect(400);
 }
 
 #[test]

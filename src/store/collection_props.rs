@@ -18,6 +18,17 @@ pub const DESCRIPTION_FILE: &str = "description";
 pub const COLOR_FILE: &str = "color";
 pub const SETTINGS_FILE: &str = ".calendar.toml";
 
+/// Whether a file in a calendar directory holds the calendar's properties.
+pub fn is_property_file(name: &str) -> bool {
+    [
+        DISPLAYNAME_FILE,
+        DESCRIPTION_FILE,
+        COLOR_FILE,
+        SETTINGS_FILE,
+    ]
+    .contains(&name)
+}
+
 /// Components a calendar accepts when `.calendar.toml` does not say.
 pub const DEFAULT_COMPONENTS: [&str; 3] = ["VEVENT", "VTODO", "VJOURNAL"];
 

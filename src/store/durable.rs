@@ -75,6 +75,13 @@ pub fn remove_file(dir: &Path, name: &str) -> io::Result<()> {
     sync_dir(dir)
 }
 
+/// Copies a file's bytes to a new file and fsyncs it (the caller syncs the
+/// directory once all its files are in).
+pub fn copy_file(from: &Path, to: &Path) -> io::Result<()> {
+    fs::copy(from, to)?;
+    File::open(to)?.sync_all()
+}
+
 /// Renames within or across directories of one file system, durably for both.
 pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
     fs::rename(from, to)?;

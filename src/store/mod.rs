@@ -355,6 +355,67 @@ impl Store {
         Ok(existed)
     }
 
+    /// Copies a calendar (COPY, RFC 4918 §9.8): its property files and, with
+    /// `members`, its objects (Depth 0 copies properties only). The copy is
+    /// built in a hidden directory and renamed into place, so it appears
+    /// whole or not at all. Returns whether the destination existed.
+    pub fn copy_calendar(
+        self: &Arc<Self>,
+        user: &str,
+        from: &str,
+        to: &str,
+        overwrite: bool,
+        members: bool,
+    ) -> Result<bool> {
+        names::check_segment(from)?;
+        names::check_segment(to)?;
+        let source = self.calendar(user, from)?;
+        let home = self.home_dir(user)?;
+        let dst = home.join(to);
+        let existed = dst.exists();
+        if existed && !overwrite {
+            return Err(StoreError::PreconditionFailed);
+        }
+        let staging = home.join(format!(".{to}.{:016x}.copy", rand::random::<u64>()));
+        let copied = (|| -> Result<()> {
+            fs::create_dir(&staging)?;
+            // Writes through the server wait, so the copy is one state.
+            let _state = source.locked()?;
+            for entry in fs::read_dir(&source.dir)? {
+                let entry = entry?;
+                let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                    continue;
+                };
+                let wanted = if names::is_object_name(&name) {
+                    members
+                } else {
+                    collection_props::is_property_file(&name)
+                };
+                if wanted && entry.file_type()?.is_file() {
+                    durable::copy_file(&entry.path(), &staging.join(&name))?;
+                }
+            }
+            durable::sync_dir(&staging)?;
+            Ok(())
+        })();
+        if let Err(e) = copied {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        if existed {
+            // The old destination leaves under a hidden name first, so a
+            // crash in between never leaves neither calendar in place.
+            let old = home.join(format!(".{to}.{:016x}.old", rand::random::<u64>()));
+            fs::rename(&dst, &old)?;
+            durable::rename(&staging, &dst)?;
+            let _ = fs::remove_dir_all(&old);
+        } else {
+            durable::rename(&staging, &dst)?;
+        }
+        self.forget(user, to);
+        Ok(existed)
+    }
+
     /// Drops in-memory state and the change log of a calendar that went away;
     /// a later calendar of the same name starts with a fresh log id.
     fn forget(&self, user: &str, name: &str) {

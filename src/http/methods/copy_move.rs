@@ -1,5 +1,5 @@
 //! COPY and MOVE (RFC 4918 §9.8, §9.9) of objects between a user's calendars,
-//! and MOVE of a calendar (rename).
+//! and of whole calendars within a home (MOVE renames the directory).
 
 use actix_web::http::{header, StatusCode};
 
@@ -54,10 +54,25 @@ pub fn handle(rq: Request, keep_source: bool) -> DavResult<Reply> {
             }
             !rq.store().move_calendar(user, calendar, to, overwrite)?
         }
-        (DavPath::Calendar { .. }, _) if keep_source => {
-            return Err(DavError::Forbidden(
-                "copying whole calendars is not supported".into(),
-            ))
+        (DavPath::Calendar { user, calendar }, DavPath::Calendar { calendar: to, .. }) => {
+            if calendar == to {
+                return Err(DavError::Forbidden(
+                    "source and destination are the same".into(),
+                ));
+            }
+            // RFC 4918 §9.8.3: infinity (the default) copies the members
+            // too, 0 only the collection and its properties.
+            let members = match rq.header("depth").map(str::trim) {
+                None | Some("infinity") | Some("Infinity") => true,
+                Some("0") => false,
+                Some(d) => {
+                    return Err(DavError::BadRequest(format!(
+                        "COPY of a collection takes Depth 0 or infinity, not {d:?}"
+                    )))
+                }
+            };
+            !rq.store()
+                .copy_calendar(user, calendar, to, overwrite, members)?
         }
         _ => {
             return Err(DavError::Forbidden(
