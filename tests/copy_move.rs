@@ -98,6 +98,18 @@ fn move_calendar_renames_the_directory() {
 }
 
 #[test]
+fn move_calendar_onto_an_existing_one_replaces_it() {
+    let srv = Server::sample();
+    let work = srv.dir_names("demo/work");
+    transfer(&srv, "MOVE", "/demo/work/", "/demo/personal/", Some("F")).expect(412);
+    transfer(&srv, "MOVE", "/demo/work/", "/demo/personal/", None).expect(204);
+    assert!(!srv.file("demo/work").exists());
+    assert_eq!(srv.dir_names("demo/personal"), work);
+    assert!(srv.dir_names("demo").iter().all(|n| !n.starts_with('.')));
+    srv.propfind("/demo/work/", "0", None).expect(404);
+}
+
+#[test]
 fn copy_calendar_duplicates_objects_and_properties() {
     let srv = Server::sample();
     let before = srv.dir_names("demo/work");

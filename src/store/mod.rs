@@ -90,6 +90,23 @@ pub struct PutOutcome {
     pub etag: Etag,
 }
 
+/// Renames directory `from` to `home/to`. A directory already there leaves
+/// under a hidden name first and is deleted last, so a crash never loses the
+/// new one and never exposes a half-deleted old one.
+fn put_dir_in_place(home: &Path, from: &Path, to: &str, existed: bool) -> Result<()> {
+    let dst = home.join(to);
+    if !existed {
+        return Ok(durable::rename(from, &dst)?);
+    }
+    let old = home.join(format!(".{to}.{:016x}.old", rand::random::<u64>()));
+    fs::rename(&dst, &old)?;
+    durable::rename(from, &dst)?;
+    if let Err(e) = fs::remove_dir_all(&old) {
+        tracing::warn!("cannot remove replaced calendar {}: {e}", old.display());
+    }
+    Ok(())
+}
+
 pub struct Store {
     root: PathBuf,
     cache: Option<PathBuf>,
@@ -343,13 +360,10 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let existed = dst.exists();
-        if existed {
-            if !overwrite {
-                return Err(StoreError::PreconditionFailed);
-            }
-            fs::remove_dir_all(&dst)?;
+        if existed && !overwrite {
+            return Err(StoreError::PreconditionFailed);
         }
-        durable::rename(&src, &dst)?;
+        put_dir_in_place(&home, &src, to, existed)?;
         self.forget(user, from);
         self.forget(user, to);
         Ok(existed)
@@ -402,16 +416,7 @@ impl Store {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
-        if existed {
-            // The old destination leaves under a hidden name first, so a
-            // crash in between never leaves neither calendar in place.
-            let old = home.join(format!(".{to}.{:016x}.old", rand::random::<u64>()));
-            fs::rename(&dst, &old)?;
-            durable::rename(&staging, &dst)?;
-            let _ = fs::remove_dir_all(&old);
-        } else {
-            durable::rename(&staging, &dst)?;
-        }
+        put_dir_in_place(&home, &staging, to, existed)?;
         self.forget(user, to);
         Ok(existed)
     }
