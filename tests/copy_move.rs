@@ -158,27 +158,24 @@ fn copy_calendar_onto_an_existing_one_replaces_it_unless_overwrite_is_f() {
     assert!(srv.dir_names("demo").iter().all(|n| !n.starts_with('.')));
 }
 
+fn copy_work_with_depth(srv: &Server, to: &str, depth: &str) -> Resp {
+    srv.request("COPY", "/demo/work/")
+        .header("Destination", srv.url(to))
+        .header("Depth", depth)
+        .fetch()
+}
+
 #[test]
 fn copy_calendar_with_depth_0_copies_only_its_properties() {
     let srv = Server::sample();
-    let r = srv
-        .request("COPY", "/demo/work/")
-        .header("Destination", srv.url("/demo/empty-work/"))
-        .header("Depth", "0")
-        .fetch();
-    r.expect(201);
+    copy_work_with_depth(&srv, "/demo/empty-work/", "0").expect(201);
     assert!(ics_names(&srv.file("demo/empty-work")).is_empty());
     assert_eq!(
         srv.read("demo/empty-work/displayname"),
         srv.read("demo/work/displayname")
     );
     assert_eq!(srv.members("/demo/empty-work/").len(), 1);
-    let r = srv
-        .request("COPY", "/demo/work/")
-        .header("Destination", srv.url("/demo/other/"))
-        .header("Depth", "1")
-        .fetch();
-    r.expect(400);
+    copy_work_with_depth(&srv, "/demo/other/", "1").expect(400);
 }
 
 #[test]

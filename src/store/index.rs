@@ -200,26 +200,44 @@ impl Index {
         let read = fs::File::open(&path).and_then(|mut f| {
             let md = f.metadata()?;
             if !md.is_file() {
-                return Err(io::Error::other("not a file"));
+                return Ok(None);
             }
             let mut bytes = Vec::with_capacity(md.len() as usize);
             io::Read::read_to_end(&mut f, &mut bytes)?;
-            Ok((bytes, FileStamp::of(&md)))
+            Ok(Some((bytes, FileStamp::of(&md))))
         });
         let (bytes, stamp) = match read {
-            Ok(r) => r,
+            Ok(Some(r)) => r,
+            // A directory (or other non-file) with an object's name is no object.
+            Ok(None) => return None,
             Err(e) => {
                 tracing::warn!("{}: cannot read: {e}", path.display());
                 return None;
             }
         };
-        match ical::inspect(&bytes) {
-            Ok(info) => Some(ObjectMeta {
-                etag: Etag::of_bytes(&bytes),
-                stamp,
-                info: (&info).into(),
-                seq: 0,
-            }),
+        self.examine(&path, name, &bytes, Etag::of_bytes(&bytes), stamp)
+    }
+
+    /// The metadata of a valid object; an invalid one is logged and recorded
+    /// as a problem instead.
+    fn examine(
+        &mut self,
+        path: &Path,
+        name: &str,
+        bytes: &[u8],
+        etag: Etag,
+        stamp: FileStamp,
+    ) -> Option<ObjectMeta> {
+        match ical::inspect(bytes) {
+            Ok(info) => {
+                self.problems.remove(name);
+                Some(ObjectMeta {
+                    etag,
+                    stamp,
+                    info: (&info).into(),
+                    seq: 0,
+                })
+            }
             Err(e) => {
                 tracing::warn!("{}:{}", path.display(), describe(&e));
                 self.problems.insert(
@@ -278,34 +296,15 @@ impl Index {
                 return Observed::Unchanged;
             }
         }
-        match ical::inspect(bytes) {
-            Ok(info) => {
-                self.problems.remove(name);
-                self.put_object(
-                    name.to_string(),
-                    ObjectMeta {
-                        etag,
-                        stamp,
-                        info: (&info).into(),
-                        seq: 0,
-                    },
-                );
+        match self.examine(path, name, bytes, etag, stamp) {
+            Some(meta) => {
+                self.put_object(name.to_string(), meta);
                 Observed::Changed
             }
-            Err(e) => {
-                tracing::warn!("{}:{}", path.display(), describe(&e));
-                self.problems.insert(
-                    name.to_string(),
-                    Problem {
-                        stamp,
-                        reason: describe(&e),
-                    },
-                );
-                match self.take_object(name) {
-                    Some(_) => Observed::Changed,
-                    None => Observed::Unchanged,
-                }
-            }
+            None => match self.take_object(name) {
+                Some(_) => Observed::Changed,
+                None => Observed::Unchanged,
+            },
         }
     }
 
