@@ -231,7 +231,18 @@ impl ChangeLog {
             });
         match result {
             Ok(()) => self.lines_in_file += count,
-            Err(e) => tracing::warn!("cannot append to change log {}: {e}", path.display()),
+            Err(e) => {
+                // The change is not durably numbered: after a crash its number
+                // could be given out again. A new log id makes every earlier
+                // token unknown instead (clients resync), which is always safe.
+                tracing::warn!(
+                    "cannot append to change log {}: {e}; starting a new log",
+                    path.display()
+                );
+                self.id = format!("{:016x}", rand::random::<u64>());
+                self.rewrite(index);
+                return;
+            }
         }
         if self.lines_in_file > 2 * self.entries(index) + 1024 {
             self.rewrite(index);

@@ -75,11 +75,33 @@ pub fn remove_file(dir: &Path, name: &str) -> io::Result<()> {
     sync_dir(dir)
 }
 
-/// Copies a file's bytes to a new file and fsyncs it (the caller syncs the
-/// directory once all its files are in).
-pub fn copy_file(from: &Path, to: &Path) -> io::Result<()> {
-    fs::copy(from, to)?;
-    File::open(to)?.sync_all()
+/// Swaps two directory entries atomically (renameat2 RENAME_EXCHANGE), then
+/// syncs their directories: each name always names one of the two.
+pub fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let path = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    };
+    let (ca, cb) = (path(a)?, path(b)?);
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    for dir in [a.parent(), b.parent()].into_iter().flatten() {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 /// Renames within or across directories of one file system, durably for both.

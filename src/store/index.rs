@@ -197,11 +197,14 @@ impl Index {
     /// object, else `None` with the problem recorded.
     fn examine_new(&mut self, dir: &Path, name: &str) -> Option<ObjectMeta> {
         let path = dir.join(name);
-        let read = fs::File::open(&path).and_then(|mut f| {
-            let md = f.metadata()?;
+        // Stat before opening: opening a FIFO named like an object would
+        // block the scan (and the calendar lock) until a writer came.
+        let read = fs::metadata(&path).and_then(|md| {
             if !md.is_file() {
                 return Ok(None);
             }
+            let mut f = fs::File::open(&path)?;
+            let md = f.metadata()?;
             let mut bytes = Vec::with_capacity(md.len() as usize);
             io::Read::read_to_end(&mut f, &mut bytes)?;
             Ok(Some((bytes, FileStamp::of(&md))))
@@ -318,14 +321,15 @@ impl Index {
     /// filled one key at a time in sorted order leaves its nodes about half
     /// empty (~290 bytes per entry at 100k); merging sorted batches with
     /// `append` rebuilds it densely packed (~170 bytes).
+    /// A name given twice counts once (the last wins), as with `put_object`.
     pub fn add_objects(&mut self, batch: &mut Vec<(String, ObjectMeta)>) {
-        for (name, meta) in batch.iter() {
+        let mut more: BTreeMap<String, ObjectMeta> = batch.drain(..).collect();
+        for (name, meta) in &more {
             *self.uid_hashes.entry(meta.info.uid_hash).or_insert(0) += 1;
             if let Some(old) = self.objects.get(name).map(|o| o.info.uid_hash) {
                 self.forget_uid(old);
             }
         }
-        let mut more: BTreeMap<String, ObjectMeta> = batch.drain(..).collect();
         self.objects.append(&mut more);
     }
 
@@ -424,11 +428,14 @@ mod tests {
         let mut batch: Vec<(String, ObjectMeta)> = (0..5000)
             .map(|i| (format!("n{i:05}.ics"), meta(&format!("u{i}"))))
             .collect();
+        batch.push(("a.ics".into(), meta("newer")));
         batch.push(("a.ics".into(), meta("new")));
         idx.add_objects(&mut batch);
         assert!(batch.is_empty());
         assert_eq!(idx.objects.len(), 5001);
         assert_eq!(idx.find_uid(uid_hash("old"), ""), None);
+        assert_eq!(idx.find_uid(uid_hash("newer"), ""), None);
+        assert_eq!(idx.uid_hashes.values().sum::<u32>(), 5001);
         assert_eq!(idx.find_uid(uid_hash("new"), ""), Some("a.ics"));
         assert_eq!(idx.find_uid(uid_hash("u4999"), ""), Some("n04999.ics"));
         assert!(idx.objects.keys().is_sorted());

@@ -90,19 +90,29 @@ pub struct PutOutcome {
     pub etag: Etag,
 }
 
-/// Renames directory `from` to `home/to`. A directory already there leaves
-/// under a hidden name first and is deleted last, so a crash never loses the
-/// new one and never exposes a half-deleted old one.
+/// A hidden directory name in a home for a calendar being built or replaced.
+/// Fixed length, so any valid calendar name can be a destination; such
+/// directories left by a crash are removed at start (`sweep_leftovers`).
+fn scratch_dir(home: &Path, kind: &str) -> PathBuf {
+    home.join(format!(".caldir-{kind}.{:016x}", rand::random::<u64>()))
+}
+
+const SCRATCH_PREFIX: &str = ".caldir-";
+
+/// Renames directory `from` to `home/to`. A directory already there is
+/// swapped out atomically (RENAME_EXCHANGE) and deleted afterwards, so the
+/// calendar name never points at nothing, even across a crash.
 fn put_dir_in_place(home: &Path, from: &Path, to: &str, existed: bool) -> Result<()> {
     let dst = home.join(to);
     if !existed {
         return Ok(durable::rename(from, &dst)?);
     }
-    let old = home.join(format!(".{to}.{:016x}.old", rand::random::<u64>()));
-    fs::rename(&dst, &old)?;
-    durable::rename(from, &dst)?;
-    if let Err(e) = fs::remove_dir_all(&old) {
-        tracing::warn!("cannot remove replaced calendar {}: {e}", old.display());
+    durable::exchange(from, &dst)?;
+    // `from` now holds the replaced calendar: hidden first (swept at start
+    // if deleting it is cut short), then deleted.
+    let old = scratch_dir(home, "old");
+    if let Err(e) = fs::rename(from, &old).and_then(|()| fs::remove_dir_all(&old)) {
+        tracing::warn!("cannot remove replaced calendar {}: {e}", from.display());
     }
     Ok(())
 }
@@ -136,7 +146,15 @@ impl State {
 
     /// Notes a change of one object: a new sync token, an index to save.
     fn record(&mut self, name: &str) {
-        self.log.record(&[name], &mut self.index);
+        self.record_all(&[name]);
+    }
+
+    /// Notes changes of several objects with one log append.
+    fn record_all<S: AsRef<str>>(&mut self, names: &[S]) {
+        if names.is_empty() {
+            return;
+        }
+        self.log.record(names, &mut self.index);
         self.unsaved = true;
     }
 }
@@ -390,35 +408,73 @@ impl Store {
         if existed && !overwrite {
             return Err(StoreError::PreconditionFailed);
         }
-        let staging = home.join(format!(".{to}.{:016x}.copy", rand::random::<u64>()));
+        let staging = scratch_dir(&home, "copy");
         let copied = (|| -> Result<()> {
             fs::create_dir(&staging)?;
-            // Writes through the server wait, so the copy is one state.
-            let _state = source.locked()?;
-            for entry in fs::read_dir(&source.dir)? {
-                let entry = entry?;
-                let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                    continue;
-                };
-                let wanted = if names::is_object_name(&name) {
-                    members
-                } else {
-                    collection_props::is_property_file(&name)
-                };
-                if wanted && entry.file_type()?.is_file() {
-                    durable::copy_file(&entry.path(), &staging.join(&name))?;
+            let mut files = Vec::new();
+            {
+                // Writes through the server wait while the bytes are copied,
+                // so the copy is one state; fsyncs come after the lock.
+                let _state = source.locked()?;
+                for entry in fs::read_dir(&source.dir)? {
+                    let entry = entry?;
+                    let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                        continue;
+                    };
+                    let wanted = if names::is_object_name(&name) {
+                        members
+                    } else {
+                        collection_props::is_property_file(&name)
+                    };
+                    // Following symlinks, as the index does.
+                    if wanted && entry.path().metadata()?.is_file() {
+                        let target = staging.join(&name);
+                        fs::copy(entry.path(), &target)?;
+                        files.push(target);
+                    }
                 }
             }
+            for file in files {
+                fs::File::open(file)?.sync_all()?;
+            }
             durable::sync_dir(&staging)?;
-            Ok(())
+            // Overwrite: F was checked before copying; a calendar made
+            // meanwhile must not be replaced.
+            if dst.exists() != existed {
+                return Err(StoreError::PreconditionFailed);
+            }
+            put_dir_in_place(&home, &staging, to, existed)
         })();
-        if let Err(e) = copied {
+        if copied.is_err() && staging.exists() {
             let _ = fs::remove_dir_all(&staging);
-            return Err(e);
         }
-        put_dir_in_place(&home, &staging, to, existed)?;
+        copied?;
         self.forget(user, to);
         Ok(existed)
+    }
+
+    /// Removes scratch directories a crash left in users' homes: unfinished
+    /// copies and calendars already replaced.
+    pub fn sweep_leftovers(&self) {
+        for user in self.user_names().unwrap_or_default() {
+            let Ok(home) = self.home_dir(&user) else {
+                continue;
+            };
+            let Ok(entries) = fs::read_dir(&home) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with(SCRATCH_PREFIX)
+                    && entry.file_type().is_ok_and(|t| t.is_dir())
+                {
+                    tracing::info!("removing leftover {}", entry.path().display());
+                    if let Err(e) = fs::remove_dir_all(entry.path()) {
+                        tracing::warn!("cannot remove {}: {e}", entry.path().display());
+                    }
+                }
+            }
+        }
     }
 
     /// Drops in-memory state and the change log of a calendar that went away;
@@ -530,6 +586,7 @@ impl Store {
     /// edits made while the server was down enter the change logs now, so
     /// tokens issued before the restart answer with exactly those changes.
     pub fn reconcile_all(self: &Arc<Self>) -> Result<usize> {
+        self.sweep_leftovers();
         let mut objects = 0;
         for user in self.user_names()? {
             for name in self.calendar_names(&user).unwrap_or_default() {
@@ -566,15 +623,28 @@ impl Store {
                 state.bump();
             }
         }
+        // Grouped per calendar: one lock and one (synced) log append each.
+        let mut by_calendar: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
         for (user, cal, file) in &batch.files {
-            let cell = self.cells.lock().get(&(user.clone(), cal.clone())).cloned();
+            by_calendar.entry((user, cal)).or_default().push(file);
+        }
+        for ((user, cal), files) in by_calendar {
+            let cell = self
+                .cells
+                .lock()
+                .get(&(user.to_string(), cal.to_string()))
+                .cloned();
             let Some(cell) = cell else { continue };
             let mut state = cell.state.lock();
             let dir = self.root.join(user).join(cal);
-            if let index::Observed::Changed = state.index.refresh_file(&dir, file) {
-                tracing::info!("{}/{}/{}: changed on disk", user, cal, file);
-                state.record(file);
+            let mut changed = Vec::new();
+            for file in files {
+                if let index::Observed::Changed = state.index.refresh_file(&dir, file) {
+                    tracing::info!("{user}/{cal}/{file}: changed on disk");
+                    changed.push(file);
+                }
             }
+            state.record_all(&changed);
         }
     }
 }

@@ -239,3 +239,61 @@ fn each_object_pages_through_everything_in_order() {
     assert_eq!(some.len(), 13);
     assert_eq!(some.last().map(String::as_str), Some("01299.ics"));
 }
+
+#[test]
+fn a_fifo_named_like_an_object_is_skipped_without_blocking() {
+    let (d, store) = store();
+    let fifo = d.path().join("u/calendar/pipe.ics");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    std::fs::write(d.path().join("u/calendar/a.ics"), event("a")).unwrap();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    let names: Vec<String> = cal
+        .objects_where(|_| true)
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["a.ics"]);
+}
+
+#[test]
+fn copy_calendar_replaces_atomically_and_leftovers_are_swept() {
+    let (d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    put(&cal, "a.ics", &event("a")).unwrap();
+    store.create_calendar("u", "other", &[]).unwrap();
+    let other = store.calendar("u", "other").unwrap();
+    put(&other, "b.ics", &event("b")).unwrap();
+    assert!(matches!(
+        store.copy_calendar("u", DEFAULT_CALENDAR, "other", false, true),
+        Err(StoreError::PreconditionFailed)
+    ));
+    assert!(store
+        .copy_calendar("u", DEFAULT_CALENDAR, "other", true, true)
+        .unwrap());
+    let mut names: Vec<String> = std::fs::read_dir(d.path().join("u"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [DEFAULT_CALENDAR, "other"],
+        "no scratch directory left"
+    );
+    let other = store.calendar("u", "other").unwrap();
+    let listed: Vec<String> = other
+        .objects_where(|_| true)
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(listed, ["a.ics"]);
+    // What a crash between the steps would leave is removed at start.
+    std::fs::create_dir(d.path().join("u/.caldir-copy.0123456789abcdef")).unwrap();
+    std::fs::write(d.path().join("u/.caldir-copy.0123456789abcdef/x.ics"), "x").unwrap();
+    store.reconcile_all().unwrap();
+    assert!(!d.path().join("u/.caldir-copy.0123456789abcdef").exists());
+}
