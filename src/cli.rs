@@ -46,7 +46,10 @@ pub struct ServeArgs {
     /// Cache directory for sync tokens and the index [default: <DIR>/.caldir-cache]
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
-    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, hook, watch, max_resource_size); flags win
+    /// URL path the server is reached under behind a reverse proxy, e.g. /caldav (hrefs carry it; requests may come with or without it)
+    #[arg(long, value_name = "PATH")]
+    pub base_path: Option<String>,
+    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, hook, watch, max_resource_size); flags win
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -59,6 +62,7 @@ impl ServeArgs {
             htpasswd: self.htpasswd.clone(),
             no_auth: self.no_auth.then_some(true),
             cache: self.cache.clone(),
+            base_path: self.base_path.clone(),
             ..FileConfig::default()
         }
     }

@@ -23,6 +23,8 @@ pub struct FileConfig {
     pub hook: Option<String>,
     /// Watch the data directory for edits made outside the server.
     pub watch: Option<bool>,
+    /// URL path the server is reached under behind a reverse proxy.
+    pub base_path: Option<String>,
 }
 
 /// The resolved settings the server runs with.
@@ -36,6 +38,8 @@ pub struct Config {
     pub max_resource_size: u64,
     pub hook: Option<String>,
     pub watch: bool,
+    /// `/caldav` style, or empty when served at the root.
+    pub base_path: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +56,8 @@ pub enum ConfigError {
     NoAuthPublic(SocketAddr),
     #[error("--htpasswd and --no-auth exclude each other")]
     BothAuth,
+    #[error("invalid base path {0:?}: give an absolute URL path like /caldav")]
+    BasePath(String),
 }
 
 impl FileConfig {
@@ -71,6 +77,7 @@ impl FileConfig {
             max_resource_size: self.max_resource_size.or(file.max_resource_size),
             hook: self.hook.or(file.hook),
             watch: self.watch.or(file.watch),
+            base_path: self.base_path.or(file.base_path),
         }
     }
 
@@ -99,7 +106,31 @@ impl FileConfig {
             max_resource_size: self.max_resource_size.unwrap_or(DEFAULT_MAX_RESOURCE_SIZE),
             hook: self.hook,
             watch: self.watch.unwrap_or(true),
+            base_path: base_path(self.base_path.as_deref().unwrap_or(""))?,
         })
+    }
+}
+
+/// Normalises a base path: `/caldav/` → `/caldav`, `/` or empty → empty.
+/// Segments are limited to URL-safe characters, so hrefs need no escaping.
+fn base_path(text: &str) -> Result<String, ConfigError> {
+    let trimmed = text.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let valid = trimmed.starts_with('/')
+        && trimmed[1..].split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        });
+    if valid {
+        Ok(trimmed.to_string())
+    } else {
+        Err(ConfigError::BasePath(text.to_string()))
     }
 }
 
@@ -143,5 +174,16 @@ mod tests {
         let cfg = FileConfig::default().or(file).resolve().unwrap();
         assert_eq!(cfg.listen.port(), 1);
         assert!(toml::from_str::<FileConfig>("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn base_paths_are_normalised_or_refused() {
+        assert_eq!(base_path("").unwrap(), "");
+        assert_eq!(base_path("/").unwrap(), "");
+        assert_eq!(base_path("/caldav/").unwrap(), "/caldav");
+        assert_eq!(base_path("/dav/cal.v2").unwrap(), "/dav/cal.v2");
+        for bad in ["caldav", "/a//b", "/a/../b", "/with space", "/ü"] {
+            assert!(base_path(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! URL paths ⇄ resources. Principal and calendar home of a user are the same
 //! collection `/<user>/` (DESIGN.md); calendars and objects sit below it.
 
+use std::sync::OnceLock;
+
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// What a request path names.
@@ -44,11 +46,33 @@ pub fn encode(segment: &str) -> String {
     utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
+/// The URL path the server is reachable under behind a reverse proxy
+/// (`base_path`, e.g. `/caldav`; empty at the root). Set once at start.
+static BASE: OnceLock<String> = OnceLock::new();
+
+/// Sets the base path for every href; the first call wins.
+pub fn set_base(base: &str) {
+    let _ = BASE.set(base.to_string());
+}
+
+fn base() -> &'static str {
+    BASE.get().map(String::as_str).unwrap_or("")
+}
+
+/// The path below the base: a proxy may forward requests with the base or
+/// strip it, and clients send hrefs and Destinations with it.
+fn below_base(path: &str) -> &str {
+    match path.strip_prefix(base()) {
+        Some(rest) if !base().is_empty() && (rest.is_empty() || rest.starts_with('/')) => rest,
+        _ => path,
+    }
+}
+
 impl DavPath {
     /// Parses a (percent-encoded) request path; `None` for anything deeper
     /// than an object or with undecodable segments.
     pub fn parse(path: &str) -> Option<DavPath> {
-        let path = path.split(['?', '#']).next().unwrap_or("");
+        let path = below_base(path.split(['?', '#']).next().unwrap_or(""));
         let mut segs = Vec::new();
         for raw in path.split('/').filter(|s| !s.is_empty()) {
             let seg = percent_decode_str(raw).decode_utf8().ok()?.into_owned();
@@ -84,7 +108,7 @@ impl DavPath {
     /// The canonical href (collections end in `/`).
     pub fn href(&self) -> String {
         match self {
-            DavPath::Root => "/".to_string(),
+            DavPath::Root => root_href(),
             DavPath::Home { user } => home_href(user),
             DavPath::Calendar { user, calendar } => calendar_href(user, calendar),
             DavPath::Object {
@@ -96,16 +120,26 @@ impl DavPath {
     }
 }
 
+pub fn root_href() -> String {
+    format!("{}/", base())
+}
+
 pub fn home_href(user: &str) -> String {
-    format!("/{}/", encode(user))
+    format!("{}/{}/", base(), encode(user))
 }
 
 pub fn calendar_href(user: &str, calendar: &str) -> String {
-    format!("/{}/{}/", encode(user), encode(calendar))
+    format!("{}/{}/{}/", base(), encode(user), encode(calendar))
 }
 
 pub fn object_href(user: &str, calendar: &str, name: &str) -> String {
-    format!("/{}/{}/{}", encode(user), encode(calendar), encode(name))
+    format!(
+        "{}/{}/{}/{}",
+        base(),
+        encode(user),
+        encode(calendar),
+        encode(name)
+    )
 }
 
 /// The path part of a Destination header or an href, which may be absolute URLs.

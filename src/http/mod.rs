@@ -57,8 +57,9 @@ async fn route(
     app: Arc<AppState>,
 ) -> DavResult<Reply> {
     let path = req.path().to_string();
-    if path.trim_end_matches('/') == "/.well-known/caldav" {
-        return Ok(Reply::empty(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, "/"));
+    if path.trim_end_matches('/').ends_with("/.well-known/caldav") {
+        return Ok(Reply::empty(StatusCode::MOVED_PERMANENTLY)
+            .header(header::LOCATION, crate::dav::href::root_href()));
     }
     if method == "OPTIONS" {
         return Ok(methods::options::handle());

@@ -127,7 +127,7 @@ impl Resource {
 
     pub fn href(&self) -> String {
         match self {
-            Resource::Root => "/".into(),
+            Resource::Root => href::root_href(),
             Resource::Home { user } => href::home_href(user),
             Resource::Calendar { cal, .. } => href::calendar_href(&cal.user, &cal.name),
             Resource::Object { cal, name, .. } => href::object_href(&cal.user, &cal.name, name),
@@ -184,7 +184,9 @@ impl Resource {
             (Live::ResourceType, Resource::Calendar { .. }) => Some("<D:collection/><C:calendar/>".into()),
             (Live::ResourceType, Resource::Object { .. }) => Some(String::new()),
             (Live::CurrentUserPrincipal, _) => Some(principal()),
-            (Live::PrincipalCollectionSet, _) => Some("<D:href>/</D:href>".into()),
+            (Live::PrincipalCollectionSet, _) => {
+                Some(format!("<D:href>{}</D:href>", escape(&href::root_href())))
+            }
             (Live::CurrentUserPrivilegeSet, Resource::Root) => Some(privileges(&["read", "read-current-user-privilege-set"])),
             (Live::CurrentUserPrivilegeSet, _) => Some(privileges(&[
                 "read",

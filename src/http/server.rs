@@ -24,6 +24,7 @@ pub struct Running {
 
 /// Binds the listener and prepares the server; `.server.await` runs it.
 pub fn run(config: &Config) -> std::io::Result<Running> {
+    crate::dav::href::set_base(&config.base_path);
     let store = Store::open(&config.data, config.cache.as_deref())?;
     let auth = match &config.htpasswd {
         Some(path) => Authenticator::Htpasswd(Htpasswd::load(path.clone()).map_err(|e| {

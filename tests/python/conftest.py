@@ -198,6 +198,7 @@ def start_server(
     schemes: dict[str, str] | None = None,
     sample: bool = False,
     auth: bool = True,
+    extra_args: list[str] | None = None,
 ) -> Server:
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
@@ -215,6 +216,7 @@ def start_server(
             pytest.fail(f"caldir binary {binary} not found: run `cargo build` (or set CALDIR_BIN)")
         cmd = [str(binary), "serve", "--data", str(data_dir), "--listen", "127.0.0.1:0"]
         cmd += ["--htpasswd", str(htpasswd)] if auth else ["--no-auth"]
+        cmd += extra_args or []
     else:
         binary = radicale_bin()
         if not binary.is_file():
@@ -290,9 +292,11 @@ def server_factory(request, tmp_path):
     started: list[Server] = []
     request.node._caldav_servers = started
 
-    def make(users=None, schemes=None, sample=False, auth=True, name=None) -> Server:
+    def make(users=None, schemes=None, sample=False, auth=True, name=None,
+             extra_args=None) -> Server:
         workdir = tmp_path / (name or f"server{len(started)}")
-        srv = start_server(workdir, dict(users or DEFAULT_USERS), schemes, sample, auth)
+        srv = start_server(workdir, dict(users or DEFAULT_USERS), schemes, sample, auth,
+                           extra_args)
         started.append(srv)
         return srv
 
