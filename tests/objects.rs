@@ -65,6 +65,36 @@ fn get_missing_object_is_404() {
 }
 
 #[test]
+fn get_of_a_large_calendar_streams_every_object_once() {
+    let srv = Server::sample();
+    let dir = srv.file("demo/big");
+    std::fs::create_dir(&dir).unwrap();
+    let n = 3000; // ~750 KB merged: sent in chunks, not as one body
+    for i in 0..n {
+        let body = event(&format!("big-{i:04}"), "Many").replace(
+            "BEGIN:VEVENT",
+            "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT",
+        );
+        std::fs::write(dir.join(format!("big-{i:04}.ics")), body).unwrap();
+    }
+    let r = srv.get("/demo/big/");
+    r.expect(200);
+    assert!(
+        r.header("content-length").is_none(),
+        "expected a streamed body"
+    );
+    let text = r.text();
+    let count = |needle: &str| text.lines().filter(|l| l.trim_end() == needle).count();
+    assert_eq!(count("BEGIN:VCALENDAR"), 1);
+    assert_eq!(count("BEGIN:VEVENT"), n);
+    assert_eq!(count("BEGIN:VTIMEZONE"), 1);
+    for i in [0, 1234, n - 1] {
+        assert!(text.contains(&format!("UID:big-{i:04}\r\n")), "big-{i:04}");
+    }
+    assert!(text.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"));
+}
+
+#[test]
 fn get_calendar_returns_one_vcalendar_with_every_object() {
     let srv = Server::sample();
     let r = srv.get("/demo/work/");

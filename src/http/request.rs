@@ -158,11 +158,21 @@ impl Reply {
     }
 
     pub fn multistatus(producer: impl FnOnce(&mut Sink) + Send + 'static) -> Reply {
+        Reply::stream(StatusCode::MULTI_STATUS, XML, producer)
+    }
+
+    /// A body written by `producer` on a blocking thread; sent whole when
+    /// small, else streamed in chunks (see `body.rs`).
+    pub fn stream(
+        status: StatusCode,
+        content_type: &'static str,
+        producer: impl FnOnce(&mut Sink) + Send + 'static,
+    ) -> Reply {
         Reply {
-            status: StatusCode::MULTI_STATUS,
+            status,
             headers: Vec::new(),
             body: ReplyBody::Stream {
-                content_type: XML,
+                content_type,
                 producer: Box::new(producer),
             },
         }

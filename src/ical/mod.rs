@@ -7,4 +7,4 @@ mod webcal;
 
 pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
 pub use vtimezone::vcalendar_for;
-pub use webcal::merge_calendars;
+pub use webcal::CalendarMerger;

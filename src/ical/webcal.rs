@@ -1,25 +1,38 @@
 //! GET on a calendar collection: all objects merged into one VCALENDAR, the
 //! form webcal subscribers expect.
 
-/// Merges object bodies into a single VCALENDAR, emitting each VTIMEZONE once.
-/// Works line-wise on the stored text, so objects are served as written.
-pub fn merge_calendars<'a>(name: &str, bodies: impl Iterator<Item = &'a str>) -> String {
-    let mut out =
-        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//caldir//EN\r\n");
-    out.push_str(&format!(
-        "X-WR-CALNAME:{}\r\n",
-        name.replace(['\r', '\n'], " ")
-    ));
-    let mut timezones = std::collections::HashSet::new();
-    for body in bodies {
-        append_components(body, &mut out, &mut timezones);
+/// Merges object bodies into a single VCALENDAR, one object at a time (so a
+/// large calendar can be streamed), emitting each VTIMEZONE once. Works
+/// line-wise on the stored text, so objects are served as written; only the
+/// TZIDs already written are remembered.
+#[derive(Default)]
+pub struct CalendarMerger {
+    timezones: std::collections::HashSet<String>,
+}
+
+impl CalendarMerger {
+    /// Writes the VCALENDAR header (with the calendar's name) to `out`.
+    pub fn start(name: &str, out: &mut String) -> CalendarMerger {
+        out.push_str("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//caldir//EN\r\n");
+        out.push_str(&format!(
+            "X-WR-CALNAME:{}\r\n",
+            name.replace(['\r', '\n'], " ")
+        ));
+        CalendarMerger::default()
     }
-    out.push_str("END:VCALENDAR\r\n");
-    out
+
+    /// Writes the components of one object's VCALENDAR to `out`.
+    pub fn add(&mut self, body: &str, out: &mut String) {
+        append_components(body, out, &mut self.timezones);
+    }
+
+    pub fn finish(self, out: &mut String) {
+        out.push_str("END:VCALENDAR\r\n");
+    }
 }
 
 /// Appends the components inside one object's VCALENDAR to `out`.
-pub fn append_components(
+fn append_components(
     body: &str,
     out: &mut String,
     timezones: &mut std::collections::HashSet<String>,
@@ -69,7 +82,11 @@ mod tests {
     fn merges_and_dedups_timezones() {
         let a = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:a\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let b = a.replace("UID:a", "UID:b");
-        let merged = super::merge_calendars("Cal", [a, b.as_str()].into_iter());
+        let mut merged = String::new();
+        let mut merger = super::CalendarMerger::start("Cal", &mut merged);
+        merger.add(a, &mut merged);
+        merger.add(&b, &mut merged);
+        merger.finish(&mut merged);
         assert_eq!(merged.matches("BEGIN:VTIMEZONE").count(), 1);
         assert_eq!(merged.matches("BEGIN:VEVENT").count(), 2);
         assert!(merged.starts_with("BEGIN:VCALENDAR\r\n") && merged.ends_with("END:VCALENDAR\r\n"));

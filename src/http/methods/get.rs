@@ -7,7 +7,7 @@ use crate::http::conditional::Conditions;
 use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request, ICALENDAR};
 use crate::http::resource::Resource;
-use crate::ical::merge_calendars;
+use crate::ical::CalendarMerger;
 
 /// GET and HEAD alike: actix drops the body of a HEAD response and keeps
 /// its Content-Length, as RFC 9110 §9.3.2 asks.
@@ -42,15 +42,30 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                 .displayname
                 .clone()
                 .unwrap_or_else(|| cal.name.clone());
-            let mut bodies = Vec::new();
-            for (name, _) in cal.objects()? {
-                match cal.read(&name) {
-                    Ok((bytes, _)) => bodies.push(String::from_utf8_lossy(&bytes).into_owned()),
-                    Err(e) => tracing::warn!("{}/{name}: {e}", cal.dir().display()),
+            // Streamed one object at a time: a 100k-object calendar is never
+            // held in memory, only the chunk being sent.
+            let reply = Reply::stream(StatusCode::OK, ICALENDAR, move |sink| {
+                let mut out = String::new();
+                let mut merger = CalendarMerger::start(&title, &mut out);
+                let listed = cal.each_object(
+                    |_| true,
+                    |name, _| match cal.read(&name) {
+                        Ok((bytes, _)) => {
+                            merger.add(&String::from_utf8_lossy(&bytes), &mut out);
+                            if out.len() >= 16 * 1024 {
+                                sink.push(&out);
+                                out.clear();
+                            }
+                        }
+                        Err(e) => tracing::warn!("{}/{name}: {e}", cal.dir().display()),
+                    },
+                );
+                if let Err(e) = listed {
+                    tracing::warn!("listing {}: {e}", cal.dir().display());
                 }
-            }
-            let text = merge_calendars(&title, bodies.iter().map(String::as_str));
-            let reply = Reply::full(StatusCode::OK, ICALENDAR, text);
+                merger.finish(&mut out);
+                sink.push(&out);
+            });
             Ok(reply.header(header::ETAG, ctag))
         }
         Resource::Root | Resource::Home { .. } => Ok(Reply::full(
