@@ -2,6 +2,9 @@
 //!
 //! DAV request bodies are small (a few KiB), and handlers need random access to
 //! children in any order, so a tree is simpler than a streaming walk here.
+//! Every body comes from a client or a hand-edited file, so the tree's depth,
+//! size and text are bounded while it is read ([`Limits`]): nothing built from
+//! it (clone, drop, serialisation) can then recurse deeper than the bound.
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -30,8 +33,40 @@ pub struct Element {
 
 /// Why a body could not be read as XML.
 #[derive(Debug, thiserror::Error)]
-#[error("malformed XML: {0}")]
-pub struct XmlError(pub String);
+pub enum XmlError {
+    #[error("malformed XML: {0}")]
+    Malformed(String),
+    /// Well-formed perhaps, but beyond what any DAV body needs.
+    #[error("XML body too large: {0}")]
+    TooLarge(String),
+}
+
+fn malformed(e: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed(e.to_string())
+}
+
+/// Bounds on a parsed document. Real DAV bodies nest fewer than 12 levels and
+/// a multiget of 10,000 hrefs has about as many elements.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest element nesting (the root is level 1).
+    pub depth: usize,
+    /// Elements in the whole document.
+    pub elements: usize,
+    /// Attributes on one element.
+    pub attributes: usize,
+    /// Bytes of text and attribute values in the whole document.
+    pub text: usize,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        depth: 64,
+        elements: 20_000,
+        attributes: 32,
+        text: 1024 * 1024,
+    };
+}
 
 impl Element {
     pub fn new(ns: &str, name: &str) -> Self {
@@ -105,28 +140,33 @@ impl Element {
     }
 }
 
-/// Parses a whole document and returns its root element.
+/// Parses a whole document within [`Limits::DEFAULT`] and returns its root element.
 pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
-    let text = std::str::from_utf8(body).map_err(|e| XmlError(e.to_string()))?;
+    parse_within(body, Limits::DEFAULT)
+}
+
+/// Parses a whole document, refusing it as soon as it exceeds `limits`.
+pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
+    let text = std::str::from_utf8(body).map_err(malformed)?;
     let mut reader = NsReader::from_str(text);
     reader.config_mut().trim_text(false);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut budget = Budget::new(limits);
     loop {
-        let (ns, event) = reader
-            .read_resolved_event()
-            .map_err(|e| XmlError(e.to_string()))?;
+        let (ns, event) = reader.read_resolved_event().map_err(malformed)?;
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
                 if root.is_some() {
-                    return Err(XmlError("content after the root element".into()));
+                    return Err(malformed("content after the root element"));
                 }
+                budget.element(stack.len() + 1)?;
                 let ns = match ns {
                     ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
                     ResolveResult::Unbound => String::new(),
                     ResolveResult::Unknown(p) => {
-                        return Err(XmlError(format!(
+                        return Err(malformed(format!(
                             "undeclared namespace prefix {}",
                             String::from_utf8_lossy(&p)
                         )))
@@ -135,15 +175,13 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 let mut el = Element::new(&ns, &name);
                 for attr in start.attributes() {
-                    let attr = attr.map_err(|e| XmlError(e.to_string()))?;
+                    let attr = attr.map_err(malformed)?;
                     let key = attr.key.as_ref();
                     if key.starts_with(b"xmlns") {
                         continue;
                     }
-                    let value = attr
-                        .unescape_value()
-                        .map_err(|e| XmlError(e.to_string()))?
-                        .into_owned();
+                    let value = attr.unescape_value().map_err(malformed)?.into_owned();
+                    budget.attribute(el.attrs.len() + 1, value.len())?;
                     let local =
                         String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
                     el.attrs.push((local, value));
@@ -155,21 +193,23 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
                 }
             }
             Event::End(_) => {
-                let el = stack
-                    .pop()
-                    .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                let el = stack.pop().ok_or_else(|| malformed("unbalanced end tag"))?;
                 attach(&mut stack, &mut root, el);
             }
             Event::Text(t) => {
-                let s = t.unescape().map_err(|e| XmlError(e.to_string()))?;
+                let s = t.unescape().map_err(malformed)?;
                 match stack.last_mut() {
-                    Some(top) => top.text.push_str(&s),
+                    Some(top) => {
+                        budget.text(s.len())?;
+                        top.text.push_str(&s)
+                    }
                     None if s.trim().is_empty() => {}
-                    None => return Err(XmlError("text outside the root element".into())),
+                    None => return Err(malformed("text outside the root element")),
                 }
             }
             Event::CData(c) => {
                 if let Some(top) = stack.last_mut() {
+                    budget.text(c.len())?;
                     top.text.push_str(&String::from_utf8_lossy(&c));
                 }
             }
@@ -178,9 +218,64 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError("unclosed element".into()));
+        return Err(malformed("unclosed element"));
     }
-    root.ok_or_else(|| XmlError("empty document".into()))
+    root.ok_or_else(|| malformed("empty document"))
+}
+
+/// What a document has used of its [`Limits`] so far.
+struct Budget {
+    limits: Limits,
+    elements: usize,
+    text: usize,
+}
+
+impl Budget {
+    fn new(limits: Limits) -> Self {
+        Budget {
+            limits,
+            elements: 0,
+            text: 0,
+        }
+    }
+
+    fn element(&mut self, depth: usize) -> Result<(), XmlError> {
+        if depth > self.limits.depth {
+            return Err(XmlError::TooLarge(format!(
+                "nested deeper than {} levels",
+                self.limits.depth
+            )));
+        }
+        self.elements += 1;
+        if self.elements > self.limits.elements {
+            return Err(XmlError::TooLarge(format!(
+                "more than {} elements",
+                self.limits.elements
+            )));
+        }
+        Ok(())
+    }
+
+    fn attribute(&mut self, count: usize, len: usize) -> Result<(), XmlError> {
+        if count > self.limits.attributes {
+            return Err(XmlError::TooLarge(format!(
+                "more than {} attributes on one element",
+                self.limits.attributes
+            )));
+        }
+        self.text(len)
+    }
+
+    fn text(&mut self, len: usize) -> Result<(), XmlError> {
+        self.text += len;
+        if self.text > self.limits.text {
+            return Err(XmlError::TooLarge(format!(
+                "more than {} bytes of text",
+                self.limits.text
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
@@ -221,6 +316,34 @@ mod tests {
         assert!(parse(b"<x:a/>").is_err());
         assert!(parse(b"").is_err());
         assert!(parse(b"<a/><b/>").is_err());
+    }
+
+    fn nested(n: usize) -> String {
+        format!("{}{}", "<a xmlns='DAV:'>".repeat(n), "</a>".repeat(n))
+    }
+
+    #[test]
+    fn bounds_depth_elements_attributes_and_text() {
+        let limits = Limits::DEFAULT;
+        assert!(parse(nested(limits.depth).as_bytes()).is_ok());
+        let deep = parse(nested(limits.depth + 1).as_bytes());
+        assert!(matches!(deep, Err(XmlError::TooLarge(_))), "{deep:?}");
+        // Far deeper than any stack could recurse: refused, not crashed.
+        assert!(parse(nested(200_000).as_bytes()).is_err());
+        let many = format!("<r xmlns='DAV:'>{}</r>", "<e/>".repeat(limits.elements));
+        assert!(matches!(parse(many.as_bytes()), Err(XmlError::TooLarge(_))));
+        let attrs: String = (0..=limits.attributes)
+            .map(|i| format!(" a{i}='v'"))
+            .collect();
+        let wide = format!("<r xmlns='DAV:'{attrs}/>");
+        assert!(matches!(parse(wide.as_bytes()), Err(XmlError::TooLarge(_))));
+        let long = format!("<r xmlns='DAV:'>{}</r>", "x".repeat(limits.text + 1));
+        assert!(matches!(parse(long.as_bytes()), Err(XmlError::TooLarge(_))));
+        let tight = Limits {
+            depth: 2,
+            ..Limits::DEFAULT
+        };
+        assert!(parse_within(nested(3).as_bytes(), tight).is_err());
     }
 
     #[test]

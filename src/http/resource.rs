@@ -156,6 +156,7 @@ impl Resource {
                     let name = key.strip_prefix('{').and_then(|k| k.split_once('}'));
                     name.is_none_or(|(ns, n)| PropName::new(ns, n).live().is_none())
                 })
+                .filter(|(key, xml)| self.readable_dead(key, xml))
                 .collect(),
             _ => Vec::new(),
         }
@@ -169,9 +170,25 @@ impl Resource {
                 .map(|v| PropXml::Value(name.clone(), v)));
         }
         if let Resource::Calendar { props, .. } = self {
-            return Ok(props.dead_value(&name.key()).map(PropXml::Raw));
+            let key = name.key();
+            return Ok(props
+                .dead_value(&key)
+                .filter(|xml| self.readable_dead(&key, xml))
+                .map(PropXml::Raw));
         }
         Ok(None)
+    }
+
+    /// `.calendar.toml` may be hand-edited: a stored dead property goes out
+    /// only if it reads back as one well-formed element within the XML bounds.
+    fn readable_dead(&self, key: &str, xml: &str) -> bool {
+        match crate::dav::xml::parse(xml.as_bytes()) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!("{}: dead property {key} skipped: {e}", self.href());
+                false
+            }
+        }
     }
 
     /// The inner XML of a live property, or None where it is not defined.
