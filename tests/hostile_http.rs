@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::*;
 
 /// `depth` nested elements in the DAV namespace.
@@ -148,5 +150,130 @@ fn hand_edited_deep_dead_property_is_skipped() {
     assert_eq!(ms.single().status_of("urn:x", "deep"), Some(404));
     assert_eq!(ms.single().status_of("urn:x", "fine"), Some(200));
     assert!(srv.log().contains("dead property {urn:x}deep skipped"));
+    alive(&srv);
+}
+
+/// An event whose DESCRIPTION, folded at 75 octets, makes it about `size` bytes.
+fn large_event(uid: &str, size: usize) -> String {
+    let mut folded = String::from("DESCRIPTION:");
+    for _ in 0..size / 76 {
+        folded.push_str(&"d".repeat(73));
+        folded.push_str("\r\n ");
+    }
+    folded.push('e');
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nSUMMARY:big\r\n{folded}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+#[test]
+fn repeated_names_are_answered_once() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let big = large_event("big-1", 2 << 20);
+    srv.put_ics("/demo/work/big.ics", &big).expect(201);
+
+    // Finding 4: a 2 KB multiget naming calendar-data 100 times.
+    let body = format!(
+        "<C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop>{}</D:prop><D:href>/demo/work/big.ics</D:href></C:calendar-multiget>",
+        "<C:calendar-data/>".repeat(100)
+    );
+    assert!(body.len() < 2100);
+    let r = srv.report("/demo/work/", "1", &body);
+    let text = r.text();
+    let ms = r.multistatus();
+    fence.check("multiget naming calendar-data 100 times", Some(&r));
+    assert_eq!(text.matches("calendar-data>").count(), 2, "one element");
+    assert!(
+        r.body.len() < big.len() + big.len() / 10,
+        "{}",
+        r.body.len()
+    );
+    assert_eq!(ms.single().status_of(CALDAV, "calendar-data"), Some(200));
+
+    // The same object named 5,000 times, in three spellings: one response.
+    let hrefs: String = (0..5000)
+        .map(|i| match i % 3 {
+            0 => "<D:href>/demo/work/big.ics</D:href>".to_string(),
+            1 => format!("<D:href>{}</D:href>", srv.url("/demo/work/big.ics")),
+            _ => "<D:href>/demo/work/%62ig.ics</D:href>".to_string(),
+        })
+        .collect();
+    let body = format!(
+        "<C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><C:calendar-data/></D:prop>{hrefs}</C:calendar-multiget>"
+    );
+    let r = srv.report("/demo/work/", "1", &body);
+    let ms = r.multistatus();
+    fence.check("multiget naming one object 5,000 times", Some(&r));
+    assert_eq!(ms.responses.len(), 1);
+
+    // More distinct hrefs than a multiget may name (10,000).
+    let hrefs: String = (0..10_001)
+        .map(|i| format!("<D:href>/demo/work/n{i}.ics</D:href>"))
+        .collect();
+    let body = format!(
+        "<C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/></D:prop>{hrefs}</C:calendar-multiget>"
+    );
+    let r = srv.report("/demo/work/", "1", &body);
+    r.expect(400);
+    fence.check("multiget naming 10,001 objects", Some(&r));
+
+    // Finding 4: PROPFIND naming getetag 800,000 times: refused quickly.
+    let body = format!(
+        "<D:propfind xmlns:D=\"DAV:\"><D:prop>{}</D:prop></D:propfind>",
+        "<D:getetag/>".repeat(800_000)
+    );
+    let started = Instant::now();
+    let r = srv.propfind("/demo/work/", "1", Some(&body));
+    r.expect(400);
+    fence.check("PROPFIND naming getetag 800,000 times", Some(&r));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(r.body.len() < 1000);
+
+    // Within the element bound, repeats are answered once per resource.
+    let body = format!(
+        "<D:propfind xmlns:D=\"DAV:\"><D:prop>{}</D:prop></D:propfind>",
+        "<D:getetag/>".repeat(10_000)
+    );
+    let r = srv.propfind("/demo/work/big.ics", "0", Some(&body));
+    let text = r.text();
+    r.multistatus();
+    fence.check("PROPFIND naming getetag 10,000 times", Some(&r));
+    assert_eq!(text.matches("getetag>").count(), 2, "one getetag:\n{text}");
+
+    // 300 distinct names (the bound is 256).
+    let names: String = (0..300).map(|i| format!("<X:p{i}/>")).collect();
+    let body = format!(
+        "<D:propfind xmlns:D=\"DAV:\" xmlns:X=\"urn:x\"><D:prop>{names}</D:prop></D:propfind>"
+    );
+    let r = srv.propfind("/demo/work/", "0", Some(&body));
+    r.expect(400);
+    fence.check("PROPFIND naming 300 distinct properties", Some(&r));
+
+    // PROPPATCH setting 300 dead properties: refused whole, nothing stored.
+    let props: String = (0..300).map(|i| format!("<X:p{i}>v</X:p{i}>")).collect();
+    let body = format!(
+        "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:X=\"urn:x\"><D:set><D:prop>{props}</D:prop></D:set></D:propertyupdate>"
+    );
+    let r = srv.proppatch("/demo/work/", &body);
+    r.expect(400);
+    fence.check("PROPPATCH setting 300 properties", Some(&r));
+    let toml = std::fs::read_to_string(srv.file("demo/work/.calendar.toml")).unwrap_or_default();
+    assert!(
+        !toml.contains("urn:x"),
+        "refused properties were stored:\n{toml}"
+    );
+
+    // A calendar-query filter of 1,500 elements (the bound is 1,000).
+    let filters: String =
+        "<C:prop-filter name=\"SUMMARY\"><C:text-match>x</C:text-match></C:prop-filter>"
+            .repeat(500);
+    let body = format!(
+        "<C:calendar-query xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name=\"VCALENDAR\"><C:comp-filter name=\"VEVENT\">{filters}</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
+    );
+    let r = srv.report("/demo/work/", "1", &body);
+    r.expect(403);
+    r.expect_condition(CALDAV, "valid-filter");
+    fence.check("calendar-query with a 1,500-element filter", Some(&r));
     alive(&srv);
 }

@@ -87,9 +87,17 @@ pub fn change_for(el: &Element, remove: bool, creating: bool) -> Outcome {
     Outcome { name, result }
 }
 
+/// Most properties one PROPPATCH, MKCALENDAR or MKCOL may set or remove.
+pub const MAX_UPDATES: usize = 256;
+
+/// Why a property update is refused as a whole.
+#[derive(Debug, thiserror::Error)]
+#[error("more than {MAX_UPDATES} property changes in one request")]
+pub struct TooManyUpdates;
+
 /// Reads the set/remove instructions of a propertyupdate (or the set of a
 /// mkcol/mkcalendar body), in document order.
-pub fn outcomes(parent: &Element, creating: bool) -> Vec<Outcome> {
+pub fn outcomes(parent: &Element, creating: bool) -> Result<Vec<Outcome>, TooManyUpdates> {
     let mut out = Vec::new();
     for op in &parent.children {
         let remove = if op.is(DAV, "set") {
@@ -101,11 +109,14 @@ pub fn outcomes(parent: &Element, creating: bool) -> Vec<Outcome> {
         };
         for prop in op.children_named(DAV, "prop") {
             for el in &prop.children {
+                if out.len() == MAX_UPDATES {
+                    return Err(TooManyUpdates);
+                }
                 out.push(change_for(el, remove, creating));
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// All changes when every property succeeded, else None.

@@ -606,9 +606,15 @@ impl ElementExt for Element {
     }
 }
 
-/// Parses a whole document into its root element (namespace-aware).
+/// Parses a whole document into its root element (namespace-aware). Answers
+/// may carry whole calendars, so only their depth is bounded as requests are.
 pub fn parse_xml(text: &str) -> Result<Element, String> {
-    caldir::dav::xml::parse(text.as_bytes()).map_err(|e| e.to_string())
+    let limits = caldir::dav::xml::Limits {
+        elements: usize::MAX,
+        text: usize::MAX,
+        ..caldir::dav::xml::Limits::DEFAULT
+    };
+    caldir::dav::xml::parse_within(text.as_bytes(), limits).map_err(|e| e.to_string())
 }
 
 /// The numeric status of `HTTP/1.1 404 Not Found`.

@@ -30,7 +30,9 @@ pub fn handle(rq: Request, mkcalendar: bool) -> DavResult<Reply> {
     };
     let results = match &body {
         None => Vec::new(),
-        Some(root) if root.is(root_ns, root_name) => outcomes(root, true),
+        Some(root) if root.is(root_ns, root_name) => {
+            outcomes(root, true).map_err(|e| DavError::BadRequest(e.to_string()))?
+        }
         Some(_) => return Err(DavError::BadRequest(format!("expected {root_name} body"))),
     };
     if !mkcalendar && !declares_calendar(body.as_ref()) && body.is_some() {

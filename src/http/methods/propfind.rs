@@ -34,27 +34,43 @@ impl PropRequest {
     /// Finds prop / allprop / propname among an element's children.
     pub fn from_children(parent: &Element) -> DavResult<Option<PropRequest>> {
         if let Some(prop) = parent.child(DAV, "prop") {
-            return Ok(Some(PropRequest::Props(prop_names(prop))));
+            return Ok(Some(PropRequest::Props(prop_names(prop)?)));
         }
         if parent.child(DAV, "propname").is_some() {
             return Ok(Some(PropRequest::Names));
         }
         if parent.child(DAV, "allprop").is_some() {
-            let include = parent
-                .child(DAV, "include")
-                .map(prop_names)
-                .unwrap_or_default();
+            let include = match parent.child(DAV, "include") {
+                Some(el) => prop_names(el)?,
+                None => Vec::new(),
+            };
             return Ok(Some(PropRequest::All(include)));
         }
         Ok(None)
     }
 }
 
-pub fn prop_names(prop: &Element) -> Vec<PropName> {
-    prop.children
-        .iter()
-        .map(|c| PropName::new(&c.ns, &c.name))
-        .collect()
+/// Most distinct property names one request may ask for; no client asks for
+/// more than a few dozen.
+pub const MAX_PROP_NAMES: usize = 256;
+
+/// The names in a DAV:prop (or DAV:include), each once in first-seen order:
+/// the answer's size follows what is asked, not how often it is repeated.
+pub fn prop_names(prop: &Element) -> DavResult<Vec<PropName>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut names = Vec::new();
+    for c in &prop.children {
+        let name = PropName::new(&c.ns, &c.name);
+        if seen.insert(name.clone()) {
+            if names.len() == MAX_PROP_NAMES {
+                return Err(DavError::BadRequest(format!(
+                    "more than {MAX_PROP_NAMES} distinct properties requested"
+                )));
+            }
+            names.push(name);
+        }
+    }
+    Ok(names)
 }
 
 /// Writes one resource's `<D:response>` for the request.

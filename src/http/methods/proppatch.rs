@@ -14,7 +14,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         return Err(DavError::BadRequest("expected DAV:propertyupdate".into()));
     }
     let target = Resource::load(rq.store(), &rq.path)?;
-    let mut results = outcomes(&body, false);
+    let mut results = outcomes(&body, false).map_err(|e| DavError::BadRequest(e.to_string()))?;
     let succeeded = match &target {
         Resource::Calendar { cal, .. } => match all_changes(&results) {
             Some(changes) => {

@@ -18,10 +18,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let target = Resource::load(rq.store(), &rq.path)?;
     let data_req = calendar_data_request(&body)?;
     let tz = query_timezone(&body, &target);
-    let hrefs: Vec<String> = body
-        .children_named(DAV, "href")
-        .map(|h| h.text.trim().to_string())
-        .collect();
+    let hrefs = distinct_hrefs(&body)?;
     if hrefs.is_empty() {
         return Err(DavError::BadRequest(
             "calendar-multiget without href".into(),
@@ -68,4 +65,29 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             }
         }
     }))
+}
+
+/// Most hrefs one multiget may name; clients fetch in batches of a few hundred.
+pub const MAX_HREFS: usize = 10_000;
+
+/// The hrefs, each resource once (spellings that name the same path count
+/// once), so an answer never holds an object's data twice.
+fn distinct_hrefs(body: &Element) -> DavResult<Vec<String>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut hrefs = Vec::new();
+    for h in body.children_named(DAV, "href") {
+        let text = h.text.trim();
+        let key = DavPath::parse(href::path_of(text))
+            .map(|p| p.href())
+            .unwrap_or_else(|| text.to_string());
+        if seen.insert(key) {
+            if hrefs.len() == MAX_HREFS {
+                return Err(DavError::BadRequest(format!(
+                    "calendar-multiget names more than {MAX_HREFS} resources"
+                )));
+            }
+            hrefs.push(text.to_string());
+        }
+    }
+    Ok(hrefs)
 }

@@ -58,6 +58,11 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let filter_el = body.child(CALDAV, "filter").ok_or_else(|| {
         DavError::condition(403, Condition::ValidFilter, "calendar-query without filter")
     })?;
+    if element_count(filter_el) > MAX_FILTER_ELEMENTS {
+        return Err(filter_error(FilterError::InvalidFilter(format!(
+            "filter has more than {MAX_FILTER_ELEMENTS} elements"
+        ))));
+    }
     let filter = query::parse_filter(filter_el).map_err(filter_error)?;
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
     let data_req = calendar_data_request(&body)?;
@@ -125,6 +130,16 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         }
         run(&mut batch);
     }))
+}
+
+/// Largest filter evaluated: each candidate object is matched against all of
+/// it, so its size multiplies the work of the whole query. Real filters have
+/// fewer than 20 elements.
+pub const MAX_FILTER_ELEMENTS: usize = 1000;
+
+/// Elements in a subtree (its depth is bounded by the XML parser).
+fn element_count(el: &Element) -> usize {
+    1 + el.children.iter().map(element_count).sum::<usize>()
 }
 
 /// Candidates per batch: results stream after each batch, memory stays bounded.
