@@ -277,3 +277,51 @@ fn repeated_names_are_answered_once() {
     fence.check("calendar-query with a 1,500-element filter", Some(&r));
     alive(&srv);
 }
+
+#[test]
+fn copy_and_move_to_another_server_are_502() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let src = "/demo/work/focus-time.ics";
+    let port: u16 = srv.base.rsplit(':').next().unwrap().parse().unwrap();
+    let foreign = [
+        "http://evil.example/demo/personal/x.ics".to_string(),
+        format!(
+            "http://127.0.0.1:{}/demo/personal/x.ics",
+            port.wrapping_add(1)
+        ),
+        format!("http://127.0.0.1:{port}@evil.example/demo/personal/x.ics"),
+        "https://evil.example:443/alice/home/x.ics".to_string(),
+    ];
+    for (i, dest) in foreign.iter().enumerate() {
+        for method in ["COPY", "MOVE"] {
+            let r = srv.request(method, src).header("Destination", dest).fetch();
+            r.expect(502);
+            fence.check(&format!("{method} to foreign destination {i}"), Some(&r));
+        }
+    }
+    assert!(srv.file("demo/work/focus-time.ics").exists());
+    assert!(!srv.file("demo/personal/x.ics").exists());
+    // The same host with the request's port, or a path, still works.
+    let r = srv
+        .request("COPY", src)
+        .header("Destination", srv.url("/demo/personal/x.ics"))
+        .fetch();
+    r.expect(201);
+    fence.check("COPY to this server", Some(&r));
+    let r = srv
+        .request("MOVE", "/demo/personal/x.ics")
+        .header("Destination", "/demo/personal/y.ics")
+        .fetch();
+    r.expect(201);
+    fence.check("MOVE to a path", Some(&r));
+    // Behind a proxy that rewrites Host, X-Forwarded-Host names this server.
+    let r = srv
+        .request("MOVE", "/demo/personal/y.ics")
+        .header("Destination", "https://cal.example/demo/personal/z.ics")
+        .header("X-Forwarded-Host", "cal.example")
+        .fetch();
+    r.expect(201);
+    fence.check("MOVE to the forwarded host", Some(&r));
+    assert!(srv.file("demo/personal/z.ics").exists());
+}

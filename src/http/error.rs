@@ -85,6 +85,9 @@ pub enum DavError {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// A COPY/MOVE Destination on another server (RFC 4918 §9.8.5).
+    #[error("destination on another server: {0}")]
+    BadGateway(String),
 }
 
 impl DavError {
@@ -119,6 +122,7 @@ impl ResponseError for DavError {
             DavError::Conflict(_) => StatusCode::CONFLICT,
             DavError::Condition { status, .. } => *status,
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            DavError::BadGateway(_) => StatusCode::BAD_GATEWAY,
         }
     }
 

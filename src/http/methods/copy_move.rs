@@ -11,6 +11,18 @@ pub fn handle(rq: Request, keep_source: bool) -> DavResult<Reply> {
     let dest = rq
         .header("destination")
         .ok_or_else(|| DavError::BadRequest("missing Destination".into()))?;
+    // Behind a proxy that rewrites Host, the client's host is in X-Forwarded-Host.
+    let forwarded = rq
+        .header("x-forwarded-host")
+        .and_then(|h| h.split(',').next())
+        .map(str::trim);
+    let hosts: Vec<&str> = [rq.header("host"), forwarded]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !on_this_server(dest, &hosts) {
+        return Err(DavError::BadGateway(dest.to_string()));
+    }
     let dest = DavPath::parse(href::path_of(dest))
         .ok_or_else(|| DavError::BadRequest("bad Destination".into()))?;
     if dest.user() != Some(rq.user.as_str()) {
@@ -90,4 +102,51 @@ pub fn handle(rq: Request, keep_source: bool) -> DavResult<Reply> {
         reply = reply.header(header::LOCATION, dest.href());
     }
     Ok(reply)
+}
+
+/// Whether a Destination names this server: a path, or an absolute URL whose
+/// host and port are one of `hosts` (RFC 4918 §9.8.5, §9.9.4: another
+/// server is 502). The scheme is not compared, as a TLS-terminating proxy
+/// forwards `https` URLs over plain HTTP; a host without a port matches the
+/// Destination scheme's default port.
+fn on_this_server(dest: &str, hosts: &[&str]) -> bool {
+    let url = match url::Url::parse(dest) {
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => return true,
+        Err(_) => return false,
+    };
+    hosts.iter().any(|host| {
+        url::Url::parse(&format!("{}://{host}/", url.scheme())).is_ok_and(|ours| {
+            url.host() == ours.host() && url.port_or_known_default() == ours.port_or_known_default()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_this_server;
+
+    #[test]
+    fn destinations_on_this_server() {
+        let host = &["cal.example:5232"][..];
+        assert!(on_this_server("/u/c/x.ics", host));
+        assert!(on_this_server("/u/c/x.ics", &[]));
+        assert!(on_this_server("http://cal.example:5232/u/c/x.ics", host));
+        assert!(on_this_server("http://CAL.example:5232/u/c/x.ics", host));
+        assert!(on_this_server(
+            "https://cal.example/u/c/x.ics",
+            &["cal.example"]
+        ));
+        assert!(on_this_server("http://cal.example:80/u/", &["cal.example"]));
+        assert!(!on_this_server("http://evil.example:5232/u/c/x.ics", host));
+        assert!(!on_this_server("http://cal.example:5233/u/c/x.ics", host));
+        assert!(!on_this_server("http://cal.example/u/c/x.ics", host));
+        assert!(!on_this_server(
+            "http://cal.example:5232@evil.example/u/",
+            host
+        ));
+        assert!(!on_this_server("http://cal.example:5232/u/", &[]));
+        let proxied = &["127.0.0.1:5232", "cal.example"][..];
+        assert!(on_this_server("https://cal.example/u/c/x.ics", proxied));
+    }
 }
