@@ -49,7 +49,7 @@ pub struct ServeArgs {
     /// URL path the server is reached under behind a reverse proxy, e.g. /caldav (hrefs carry it; requests may come with or without it)
     #[arg(long, value_name = "PATH")]
     pub base_path: Option<String>,
-    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, hook, watch, max_resource_size); flags win
+    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, hook, watch, max_resource_size, request_timeout); flags win
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

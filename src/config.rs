@@ -9,6 +9,8 @@ use serde::Deserialize;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:5232";
 /// Largest calendar object accepted (CALDAV:max-resource-size).
 pub const DEFAULT_MAX_RESOURCE_SIZE: u64 = 10 * 1024 * 1024;
+/// Seconds a client has to send a request body once its headers are in.
+pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +27,8 @@ pub struct FileConfig {
     pub watch: Option<bool>,
     /// URL path the server is reached under behind a reverse proxy.
     pub base_path: Option<String>,
+    /// Seconds allowed for reading a request body (slow clients are dropped).
+    pub request_timeout: Option<u64>,
 }
 
 /// The resolved settings the server runs with.
@@ -40,6 +44,8 @@ pub struct Config {
     pub watch: bool,
     /// `/caldav` style, or empty when served at the root.
     pub base_path: String,
+    /// Longest time for reading one request body (at least a second).
+    pub request_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +84,7 @@ impl FileConfig {
             hook: self.hook.or(file.hook),
             watch: self.watch.or(file.watch),
             base_path: self.base_path.or(file.base_path),
+            request_timeout: self.request_timeout.or(file.request_timeout),
         }
     }
 
@@ -107,6 +114,11 @@ impl FileConfig {
             hook: self.hook,
             watch: self.watch.unwrap_or(true),
             base_path: base_path(self.base_path.as_deref().unwrap_or(""))?,
+            request_timeout: std::time::Duration::from_secs(
+                self.request_timeout
+                    .unwrap_or(DEFAULT_REQUEST_TIMEOUT)
+                    .max(1),
+            ),
         })
     }
 }

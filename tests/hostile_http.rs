@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -324,4 +326,92 @@ fn copy_and_move_to_another_server_are_502() {
     r.expect(201);
     fence.check("MOVE to the forwarded host", Some(&r));
     assert!(srv.file("demo/personal/z.ics").exists());
+}
+
+/// A raw connection to the server.
+fn connect(srv: &Server) -> TcpStream {
+    let addr = srv.base.trim_start_matches("http://");
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
+}
+
+/// Reads until the server closes the connection (or 20 s pass); returns what
+/// came and how long it took.
+fn read_until_closed(s: &mut TcpStream) -> (String, Duration) {
+    let started = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    (
+        String::from_utf8_lossy(&got).into_owned(),
+        started.elapsed(),
+    )
+}
+
+const DEMO_AUTH: &str = "Authorization: Basic ZGVtbzpkZW1v\r\n";
+
+#[test]
+fn slow_clients_are_dropped() {
+    let srv = Server::start(Options {
+        config: Some("request_timeout = 2\n".into()),
+        ..Options::default()
+    });
+    let fence = srv.fence();
+    // Finding 12: a logged-in client announces a body and never sends it.
+    let head = format!(
+        "PUT /demo/work/slow.ics HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}Content-Type: text/calendar\r\nContent-Length: 1000\r\n\r\n"
+    );
+    let mut conns: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut s = connect(&srv);
+            s.write_all(head.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    // Others are served meanwhile.
+    alive(&srv);
+    for (i, s) in conns.iter_mut().enumerate() {
+        let (text, took) = read_until_closed(s);
+        assert!(
+            text.starts_with("HTTP/1.1 408"),
+            "connection {i} got {text:?}"
+        );
+        assert!(
+            took < Duration::from_secs(10),
+            "connection {i} held {took:?}"
+        );
+    }
+    fence.check("50 connections that never send their body", None);
+    assert!(!srv.file("demo/work/slow.ics").exists());
+
+    // A body dripped one byte a second is cut off at the same bound.
+    let mut s = connect(&srv);
+    s.write_all(head.as_bytes()).unwrap();
+    let started = Instant::now();
+    let mut closed = false;
+    while started.elapsed() < Duration::from_secs(10) {
+        if s.write_all(b"B").is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (text, _) = read_until_closed(&mut s);
+    assert!(closed || text.starts_with("HTTP/1.1 408"), "{text:?}");
+    fence.check("body dripped a byte at a time", None);
+
+    // Headers that never end are dropped too (actix's header timeout).
+    let mut s = connect(&srv);
+    s.write_all(b"GET /demo/work/ HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let (_, took) = read_until_closed(&mut s);
+    assert!(took < Duration::from_secs(10), "held {took:?}");
+    fence.check("headers that never end", None);
+    alive(&srv);
 }

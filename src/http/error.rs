@@ -85,6 +85,9 @@ pub enum DavError {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// The request body did not arrive within `request_timeout`.
+    #[error("request body not received in time")]
+    RequestTimeout,
     /// A COPY/MOVE Destination on another server (RFC 4918 §9.8.5).
     #[error("destination on another server: {0}")]
     BadGateway(String),
@@ -123,6 +126,7 @@ impl ResponseError for DavError {
             DavError::Condition { status, .. } => *status,
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             DavError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            DavError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
 

@@ -39,7 +39,15 @@ pub async fn dispatch(
     let result = route(&method, req.clone(), payload, app.into_inner()).await;
     let mut resp = match result {
         Ok(reply) => send(reply).await,
-        Err(e) => actix_web::ResponseError::error_response(&e),
+        Err(e) => {
+            let mut resp = actix_web::ResponseError::error_response(&e);
+            if let DavError::RequestTimeout = e {
+                // The rest of the body may still come: never read it.
+                resp.head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
+            }
+            resp
+        }
     };
     // Clients look for DAV capabilities on every response.
     resp.headers_mut().insert(
@@ -73,7 +81,12 @@ async fn route(
             "not your calendar home",
         ));
     }
-    let body = read_body(payload, app.max_resource_size + 64 * 1024).await?;
+    let body = tokio::time::timeout(
+        app.request_timeout,
+        read_body(payload, app.max_resource_size + 64 * 1024),
+    )
+    .await
+    .map_err(|_| DavError::RequestTimeout)??;
     let change = change_of(method, &dav_path, &req);
     let rq = Request {
         app: app.clone(),

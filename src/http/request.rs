@@ -21,6 +21,8 @@ pub struct AppState {
     pub auth: super::auth::Authenticator,
     pub max_resource_size: u64,
     pub hook: Option<super::hook::Hook>,
+    /// Longest time a request body may take to arrive.
+    pub request_timeout: std::time::Duration,
 }
 
 /// One authenticated request, ready for a (blocking) handler.

@@ -22,6 +22,9 @@ pub struct Running {
     pub watch: Option<crate::store::watcher::WatchHandle>,
 }
 
+/// Time to receive a request's headers, and to keep an idle connection.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Binds the listener and prepares the server; `.server.await` runs it.
 pub fn run(config: &Config) -> std::io::Result<Running> {
     crate::dav::href::set_base(&config.base_path);
@@ -61,6 +64,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             .hook
             .clone()
             .map(|cmd| super::hook::Hook::start(cmd, store.root().to_path_buf())),
+        request_timeout: config.request_timeout,
     });
     let server = HttpServer::new(move || {
         App::new()
@@ -74,6 +78,11 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             .max(2),
     )
     .shutdown_timeout(5)
+    // Slow clients: headers must arrive within 5 s (or the body timeout if
+    // shorter) and an idle kept-alive connection closes after 5 s; the body
+    // is bounded by `request_timeout` where it is read (`read_body`).
+    .client_request_timeout(config.request_timeout.min(HEADER_TIMEOUT))
+    .keep_alive(HEADER_TIMEOUT)
     // Multistatus bodies go out in chunks; without this, Nagle and delayed
     // ACKs add ~40 ms to every large response on a kept-alive connection.
     .tcp_nodelay(true)
