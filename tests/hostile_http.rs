@@ -354,6 +354,20 @@ fn read_until_closed(s: &mut TcpStream) -> (String, Duration) {
     )
 }
 
+/// Sends raw bytes and returns the status of the first answer (0 if none).
+fn raw_status(srv: &Server, request: &[u8]) -> (u16, String) {
+    let mut s = connect(srv);
+    s.write_all(request).unwrap();
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let (text, _) = read_until_closed(&mut s);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
 const DEMO_AUTH: &str = "Authorization: Basic ZGVtbzpkZW1v\r\n";
 
 #[test]
@@ -413,5 +427,132 @@ fn slow_clients_are_dropped() {
     let (_, took) = read_until_closed(&mut s);
     assert!(took < Duration::from_secs(10), "held {took:?}");
     fence.check("headers that never end", None);
+
+    // 300 connections that send nothing: others are served, all are closed.
+    let mut idle: Vec<TcpStream> = (0..300).map(|_| connect(&srv)).collect();
+    alive(&srv);
+    let started = Instant::now();
+    for s in idle.iter_mut() {
+        read_until_closed(s);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    fence.check("300 idle connections", None);
+    alive(&srv);
+}
+
+#[test]
+fn malformed_and_oversized_requests_are_refused() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let put = |extra: &str, body: &str| {
+        format!("PUT /demo/work/smuggled.ics HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}Content-Type: text/calendar\r\n{extra}\r\n{body}")
+    };
+    let ics = event("smuggled", "Smuggled");
+    let probes: Vec<(&str, Vec<u8>, u16)> = vec![
+        (
+            "Content-Length and Transfer-Encoding together",
+            put(
+                "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                &format!("{:x}\r\n{ics}\r\n0\r\n\r\n", ics.len()),
+            )
+            .into_bytes(),
+            400,
+        ),
+        (
+            "two different Content-Lengths",
+            put(
+                &format!("Content-Length: {}\r\nContent-Length: 5\r\n", ics.len()),
+                &ics,
+            )
+            .into_bytes(),
+            400,
+        ),
+        (
+            "Transfer-Encoding other than chunked",
+            put("Transfer-Encoding: gzip, identity\r\n", &ics).into_bytes(),
+            400,
+        ),
+        // actix drops the connection on a broken chunk (0: closed, no answer).
+        (
+            "bad chunk size",
+            put("Transfer-Encoding: chunked\r\n", "zz\r\nBEGIN\r\n0\r\n\r\n").into_bytes(),
+            0,
+        ),
+        (
+            "200 headers",
+            format!(
+                "GET /demo/work/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}{}\r\n",
+                (0..200).map(|i| format!("X-H{i}: v\r\n")).collect::<String>()
+            )
+            .into_bytes(),
+            431,
+        ),
+        // actix buffers at most 128 KiB of request head.
+        (
+            "one 200 KB header",
+            format!(
+                "GET /demo/work/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}X-Big: {}\r\n\r\n",
+                "a".repeat(200 * 1024)
+            )
+            .into_bytes(),
+            431,
+        ),
+        (
+            "NUL in a header value",
+            format!("GET /demo/work/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}X-A: a\0b\r\n\r\n").into_bytes(),
+            400,
+        ),
+        (
+            "bare LF line ends with an obs-fold",
+            format!("GET /demo/work/ HTTP/1.1\nHost: x\n {DEMO_AUTH}\n").into_bytes(),
+            400,
+        ),
+        (
+            "absolute-form request target on another host",
+            format!("GET http://evil.example/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
+            403,
+        ),
+        (
+            "double-encoded dot segments",
+            format!("GET /demo/work/%252e%252e/%252e%252e/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
+            404,
+        ),
+        (
+            "encoded dot segments",
+            format!("GET /demo/%2e%2e/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
+            404,
+        ),
+        (
+            "overlong UTF-8 dots in the path",
+            format!("GET /demo/%c0%ae%c0%ae/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
+            404,
+        ),
+        (
+            "HTTP/1.0 without Host",
+            format!("PROPFIND /alice/ HTTP/1.0\r\n{DEMO_AUTH}Depth: 0\r\n\r\n").into_bytes(),
+            403,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, bytes, want) in probes {
+        let (status, text) = raw_status(&srv, &bytes);
+        if status != want {
+            wrong.push(format!(
+                "{name}: want {want}, got {:?}",
+                text.lines().next()
+            ));
+        }
+        assert!(
+            !text.contains("OUTSIDE-SECRET-7f3a"),
+            "{name}: secret leaked"
+        );
+        fence.check(name, None);
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(!srv.file("demo/work/smuggled.ics").exists());
     alive(&srv);
 }
