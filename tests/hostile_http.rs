@@ -556,3 +556,42 @@ fn malformed_and_oversized_requests_are_refused() {
     assert!(!srv.file("demo/work/smuggled.ics").exists());
     alive(&srv);
 }
+
+#[test]
+fn options_is_200_with_an_empty_body_everywhere() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    for path in [
+        "/",
+        "/demo/",
+        "/demo/work/",
+        "/demo/work/focus-time.ics",
+        "/demo/work/missing.ics",
+        "/nobody/cal/",
+        "/a/b/c/d/e",
+        "/.well-known/caldav",
+        "/%2e%2e/",
+    ] {
+        for creds in [Some(("demo", "demo")), None, Some(("demo", "wrong"))] {
+            let r = srv.request_as(creds, "OPTIONS", path).fetch();
+            r.expect(200);
+            fence.check(&format!("OPTIONS {path}"), Some(&r));
+            assert_eq!(r.header("content-length").as_deref(), Some("0"), "{path}");
+            assert!(r.body.is_empty());
+            let dav = r.header("dav").unwrap_or_default();
+            assert!(dav.contains("calendar-access"), "{path}: DAV {dav:?}");
+            assert!(r.header("allow").unwrap_or_default().contains("REPORT"));
+        }
+    }
+    // Raw, as GNOME Online Accounts sends it: the head says Content-Length: 0.
+    let mut s = connect(&srv);
+    s.write_all(b"OPTIONS /demo/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let (text, _) = read_until_closed(&mut s);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("\r\ncontent-length: 0\r\n"),
+        "{text}"
+    );
+}

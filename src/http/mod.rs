@@ -64,13 +64,15 @@ async fn route(
     payload: web::Payload,
     app: Arc<AppState>,
 ) -> DavResult<Reply> {
+    // OPTIONS answers alike on every path, without login: clients probe
+    // capabilities before they authenticate.
+    if method == "OPTIONS" {
+        return Ok(methods::options::handle());
+    }
     let path = req.path().to_string();
     if path.trim_end_matches('/').ends_with("/.well-known/caldav") {
         return Ok(Reply::empty(StatusCode::MOVED_PERMANENTLY)
             .header(header::LOCATION, crate::dav::href::root_href()));
-    }
-    if method == "OPTIONS" {
-        return Ok(methods::options::handle());
     }
     let user = authenticate(&req, &app).await?;
     let dav_path = DavPath::parse(&path).ok_or(DavError::NotFound)?;
