@@ -595,3 +595,82 @@ fn options_is_200_with_an_empty_body_everywhere() {
         "{text}"
     );
 }
+
+fn set_color(srv: &Server, value: &str) -> Resp {
+    srv.proppatch(
+        "/demo/work/",
+        &format!(
+            "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:I=\"http://apple.com/ns/ical/\"><D:set><D:prop><I:calendar-color>{value}</I:calendar-color></D:prop></D:set></D:propertyupdate>"
+        ),
+    )
+}
+
+#[test]
+fn css_colour_names_are_stored_as_hex() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    for (given, stored) in [
+        ("rebeccapurple", "#663399"),
+        ("Red", "#FF0000"),
+        ("#abc", "#aabbcc"),
+        ("#11AA22CC", "#11AA22"),
+    ] {
+        let r = set_color(&srv, given);
+        let ms = r.multistatus();
+        fence.check(&format!("calendar-color {given}"), Some(&r));
+        assert_eq!(ms.single().status_of(ICAL, "calendar-color"), Some(200));
+        assert_eq!(
+            std::fs::read_to_string(srv.file("demo/work/color"))
+                .unwrap()
+                .trim_end(),
+            stored
+        );
+        let ms = srv.props("/demo/work/", &[(ICAL, "calendar-color")]);
+        assert_eq!(
+            ms.single().ok(ICAL, "calendar-color").text,
+            format!("{stored}FF")
+        );
+    }
+    // MKCALENDAR takes a name too.
+    let r = srv.mkcalendar(
+        "/demo/named/",
+        Some("<C:mkcalendar xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" xmlns:I=\"http://apple.com/ns/ical/\"><D:set><D:prop><I:calendar-color>SteelBlue</I:calendar-color></D:prop></D:set></C:mkcalendar>"),
+    );
+    r.expect(201);
+    fence.check("MKCALENDAR with a colour name", Some(&r));
+    assert_eq!(
+        std::fs::read_to_string(srv.file("demo/named/color"))
+            .unwrap()
+            .trim_end(),
+        "#4682B4"
+    );
+    // Not colours: 409, the file unchanged.
+    let long = "a".repeat(10_000);
+    for bad in [
+        "transparent",
+        "rgb(1,2,3)",
+        "notacolour",
+        "#12345",
+        &long,
+        "red\u{1}",
+    ] {
+        let r = set_color(&srv, bad);
+        let ms = r.multistatus();
+        fence.check("calendar-color that is not a colour", Some(&r));
+        assert_eq!(
+            ms.single().status_of(ICAL, "calendar-color"),
+            Some(409),
+            "{bad:.20}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(srv.file("demo/work/color"))
+                .unwrap()
+                .trim_end(),
+            "#11AA22"
+        );
+    }
+    // A NUL character reference is not XML at all.
+    let r = set_color(&srv, "red&#0;");
+    r.expect(400);
+    fence.check("calendar-color with a NUL character reference", Some(&r));
+}

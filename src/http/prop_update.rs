@@ -6,8 +6,8 @@ use crate::dav::property::{Live, PropName};
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::store::PropChange;
 
-use super::resource::store_color;
 use super::timezone;
+use crate::dav::color::store_color;
 
 /// One requested set or remove, and what it became.
 pub struct Outcome {

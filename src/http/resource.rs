@@ -295,34 +295,4 @@ fn reports(list: &[(&str, &str)]) -> String {
         .collect()
 }
 
-/// vdir colours are `#RRGGBB`; CalDAV clients expect `#RRGGBBAA`.
-pub fn report_color(stored: &str) -> String {
-    if stored.len() == 7 && stored.starts_with('#') {
-        format!("{stored}FF")
-    } else {
-        stored.to_string()
-    }
-}
-
-/// A client's `#RRGGBB` or `#RRGGBBAA` as the vdir file stores it; None if malformed.
-pub fn store_color(client: &str) -> Option<String> {
-    let c = client.trim();
-    let hex = c.strip_prefix('#')?;
-    if !(hex.len() == 6 || hex.len() == 8) || !hex.chars().all(|ch| ch.is_ascii_hexdigit()) {
-        return None;
-    }
-    Some(format!("#{}", &hex[..6]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colours() {
-        assert_eq!(store_color("#11AA22CC").as_deref(), Some("#11AA22"));
-        assert_eq!(store_color("#11aa22").as_deref(), Some("#11aa22"));
-        assert_eq!(store_color("red"), None);
-        assert_eq!(report_color("#11AA22"), "#11AA22FF");
-    }
-}
+use crate::dav::color::report_color;
