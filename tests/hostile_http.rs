@@ -103,6 +103,15 @@ fn deep_and_huge_xml_bodies_are_refused() {
     r.expect(400);
     fence.check("PROPPATCH with 2 MB of text", Some(&r));
 
+    // A dead property with a 100 KB name (names are bounded at 1 KiB).
+    let body = format!(
+        "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop><X:{n} xmlns:X=\"urn:x\">v</X:{n}></D:prop></D:set></D:propertyupdate>",
+        n = "n".repeat(100 * 1024)
+    );
+    let r = srv.proppatch("/demo/work/", &body);
+    r.expect(400);
+    fence.check("PROPPATCH with a 100 KB property name", Some(&r));
+
     // Entity expansion: DOCTYPE entities are never expanded.
     let body = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><D:propfind xmlns:D=\"DAV:\"><D:prop><D:displayname>&b;</D:displayname></D:prop></D:propfind>";
     let r = srv.propfind("/demo/work/", "0", Some(body));

@@ -57,6 +57,8 @@ pub struct Limits {
     pub attributes: usize,
     /// Bytes of text and attribute values in the whole document.
     pub text: usize,
+    /// Bytes of one element's or attribute's local name or namespace.
+    pub name: usize,
 }
 
 impl Limits {
@@ -65,6 +67,7 @@ impl Limits {
         elements: 20_000,
         attributes: 32,
         text: 1024 * 1024,
+        name: 1024,
     };
 }
 
@@ -173,6 +176,8 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     }
                 };
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                budget.name(&ns)?;
+                budget.name(&name)?;
                 let mut el = Element::new(&ns, &name);
                 for attr in start.attributes() {
                     let attr = attr.map_err(malformed)?;
@@ -184,6 +189,7 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     budget.attribute(el.attrs.len() + 1, value.len())?;
                     let local =
                         String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
+                    budget.name(&local)?;
                     el.attrs.push((local, value));
                 }
                 if matches!(event, Event::Empty(_)) {
@@ -266,6 +272,16 @@ impl Budget {
         self.text(len)
     }
 
+    fn name(&self, name: &str) -> Result<(), XmlError> {
+        if name.len() > self.limits.name {
+            return Err(XmlError::TooLarge(format!(
+                "a name or namespace longer than {} bytes",
+                self.limits.name
+            )));
+        }
+        Ok(())
+    }
+
     fn text(&mut self, len: usize) -> Result<(), XmlError> {
         self.text += len;
         if self.text > self.limits.text {
@@ -339,6 +355,16 @@ mod tests {
         assert!(matches!(parse(wide.as_bytes()), Err(XmlError::TooLarge(_))));
         let long = format!("<r xmlns='DAV:'>{}</r>", "x".repeat(limits.text + 1));
         assert!(matches!(parse(long.as_bytes()), Err(XmlError::TooLarge(_))));
+        let named = format!("<{} xmlns='DAV:'/>", "n".repeat(limits.name + 1));
+        assert!(matches!(
+            parse(named.as_bytes()),
+            Err(XmlError::TooLarge(_))
+        ));
+        let spaced = format!("<n xmlns='urn:{}'/>", "n".repeat(limits.name));
+        assert!(matches!(
+            parse(spaced.as_bytes()),
+            Err(XmlError::TooLarge(_))
+        ));
         let tight = Limits {
             depth: 2,
             ..Limits::DEFAULT
