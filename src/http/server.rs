@@ -27,7 +27,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     crate::dav::href::set_base(&config.base_path);
     let store = Store::open(&config.data, config.cache.as_deref())?;
     let auth = match &config.htpasswd {
-        Some(path) => Authenticator::Htpasswd(Htpasswd::load(path.clone()).map_err(|e| {
+        Some(path) => Authenticator::htpasswd(Htpasswd::load(path.clone()).map_err(|e| {
             std::io::Error::new(
                 e.kind(),
                 format!("cannot read htpasswd {}: {e}", path.display()),
