@@ -10,6 +10,18 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:5232";
 /// Largest calendar object accepted (CALDAV:max-resource-size).
 pub const DEFAULT_MAX_RESOURCE_SIZE: u64 = 10 * 1024 * 1024;
 
+/// Whom a principal search (RFC 3744 §9.4) may find besides the searcher.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum PrincipalSearch {
+    /// Only the searching user's own principal: user names stay private.
+    #[default]
+    #[serde(rename = "self")]
+    Own,
+    /// Every user with a home, so clients can look up attendees.
+    #[serde(rename = "all")]
+    All,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -25,6 +37,7 @@ pub struct FileConfig {
     pub watch: Option<bool>,
     /// URL path the server is reached under behind a reverse proxy.
     pub base_path: Option<String>,
+    pub principal_search: Option<PrincipalSearch>,
 }
 
 /// The resolved settings the server runs with.
@@ -40,6 +53,7 @@ pub struct Config {
     pub watch: bool,
     /// `/caldav` style, or empty when served at the root.
     pub base_path: String,
+    pub principal_search: PrincipalSearch,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +92,7 @@ impl FileConfig {
             hook: self.hook.or(file.hook),
             watch: self.watch.or(file.watch),
             base_path: self.base_path.or(file.base_path),
+            principal_search: self.principal_search.or(file.principal_search),
         }
     }
 
@@ -107,6 +122,7 @@ impl FileConfig {
             hook: self.hook,
             watch: self.watch.unwrap_or(true),
             base_path: base_path(self.base_path.as_deref().unwrap_or(""))?,
+            principal_search: self.principal_search.unwrap_or_default(),
         })
     }
 }
@@ -174,6 +190,10 @@ mod tests {
         let cfg = FileConfig::default().or(file).resolve().unwrap();
         assert_eq!(cfg.listen.port(), 1);
         assert!(toml::from_str::<FileConfig>("bogus = 1").is_err());
+        let all: FileConfig = toml::from_str("principal_search = \"all\"").unwrap();
+        assert_eq!(all.principal_search, Some(PrincipalSearch::All));
+        assert_eq!(cfg.principal_search, PrincipalSearch::Own);
+        assert!(toml::from_str::<FileConfig>("principal_search = \"everyone\"").is_err());
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub struct AppState {
     pub auth: super::auth::Authenticator,
     pub max_resource_size: u64,
     pub hook: Option<super::hook::Hook>,
+    pub principal_search: crate::config::PrincipalSearch,
 }
 
 /// One authenticated request, ready for a (blocking) handler.

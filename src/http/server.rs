@@ -61,6 +61,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             .hook
             .clone()
             .map(|cmd| super::hook::Hook::start(cmd, store.root().to_path_buf())),
+        principal_search: config.principal_search,
     });
     let server = HttpServer::new(move || {
         App::new()
