@@ -1,7 +1,7 @@
 //! Server settings: a TOML file (`--config`) with the same keys as the
 //! command-line flags; flags given on the command line win.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -38,6 +38,8 @@ pub struct FileConfig {
     /// URL path the server is reached under behind a reverse proxy.
     pub base_path: Option<String>,
     pub principal_search: Option<PrincipalSearch>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Option<Vec<IpAddr>>,
 }
 
 /// The resolved settings the server runs with.
@@ -54,6 +56,8 @@ pub struct Config {
     /// `/caldav` style, or empty when served at the root.
     pub base_path: String,
     pub principal_search: PrincipalSearch,
+    /// Login backoff counts the client a trusted proxy names, not the proxy.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +97,7 @@ impl FileConfig {
             watch: self.watch.or(file.watch),
             base_path: self.base_path.or(file.base_path),
             principal_search: self.principal_search.or(file.principal_search),
+            trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
         }
     }
 
@@ -123,6 +128,7 @@ impl FileConfig {
             watch: self.watch.unwrap_or(true),
             base_path: base_path(self.base_path.as_deref().unwrap_or(""))?,
             principal_search: self.principal_search.unwrap_or_default(),
+            trusted_proxies: self.trusted_proxies.unwrap_or_default(),
         })
     }
 }
@@ -194,6 +200,9 @@ mod tests {
         assert_eq!(all.principal_search, Some(PrincipalSearch::All));
         assert_eq!(cfg.principal_search, PrincipalSearch::Own);
         assert!(toml::from_str::<FileConfig>("principal_search = \"everyone\"").is_err());
+        let proxies: FileConfig = toml::from_str("trusted_proxies = [\"::1\"]").unwrap();
+        assert_eq!(proxies.trusted_proxies, Some(vec!["::1".parse().unwrap()]));
+        assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"proxy\"]").is_err());
     }
 
     #[test]

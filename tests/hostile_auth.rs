@@ -349,3 +349,57 @@ fn no_auth_user_names_must_be_home_names() {
     assert_eq!(r.status, 403);
     fence.check("dave", Some(&r));
 }
+
+#[test]
+fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let srv = Server::start(Options {
+        config: Some("trusted_proxies = [\"127.0.0.1\"]\n".into()),
+        ..Options::default()
+    });
+    let fence = srv.fence();
+    let guess = |client: &Client, user: &str, forwarded: &str| {
+        let r = client
+            .request(
+                reqwest::Method::from_bytes(b"PROPFIND").unwrap(),
+                srv.url("/"),
+            )
+            .basic_auth(user, Some("guess"))
+            .header("Depth", "0")
+            .header("X-Forwarded-For", forwarded)
+            .fetch();
+        fence.check(user, Some(&r));
+        r.status
+    };
+    // Through the trusted proxy: the forwarded client is throttled…
+    let proxy = client_from(1);
+    for i in 0..5 {
+        assert_eq!(guess(&proxy, &format!("ghost{i}"), "203.0.113.7"), 401);
+    }
+    assert_eq!(guess(&proxy, "ghost-next", "203.0.113.7"), 429);
+    // …a client forging an earlier hop does not escape…
+    assert_eq!(
+        guess(&proxy, "ghost-forged", "198.51.100.1, 203.0.113.7"),
+        429
+    );
+    // …and another client behind the same proxy still logs in.
+    let r = proxy
+        .request(
+            reqwest::Method::from_bytes(b"PROPFIND").unwrap(),
+            srv.url("/alice/"),
+        )
+        .basic_auth("alice", Some("alice"))
+        .header("Depth", "0")
+        .header("X-Forwarded-For", "203.0.113.8")
+        .fetch();
+    assert_eq!(r.status, 207);
+    // From an untrusted peer the header is ignored: new claims each time do not help.
+    let direct = client_from(71);
+    for i in 0..5 {
+        let claimed = format!("192.0.2.{i}");
+        assert_eq!(guess(&direct, &format!("spoof{i}"), &claimed), 401);
+    }
+    assert_eq!(guess(&direct, "spoof-next", "192.0.2.99"), 429);
+    let log = srv.log();
+    assert!(log.contains("from 203.0.113.7"), "{log}");
+    assert!(log.contains("from 127.0.0.71"), "{log}");
+}

@@ -157,11 +157,8 @@ fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Ch
 
 /// The authenticated user name, or 401 (429 while guessing is slowed down).
 async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<String> {
-    let client = req.peer_addr().map(|a| a.ip());
-    Ok(app
-        .auth
-        .authenticate(req.headers().get(header::AUTHORIZATION), client)
-        .await?)
+    let peer = req.peer_addr().map(|a| a.ip());
+    Ok(app.auth.authenticate(req.headers(), peer).await?)
 }
 
 /// Reads the request body up to `limit` bytes.

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header::HeaderValue;
+use actix_web::http::header::{self, HeaderMap};
 use base64::Engine;
 use tokio::sync::Semaphore;
 
@@ -36,6 +36,8 @@ pub struct Checked {
     file: Arc<Htpasswd>,
     backoff: Backoff,
     hashing: Semaphore,
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
+    proxies: Vec<IpAddr>,
 }
 
 /// Why a request is not authenticated.
@@ -65,23 +67,27 @@ impl AuthError {
 }
 
 impl Authenticator {
-    pub fn htpasswd(file: Htpasswd) -> Authenticator {
+    pub fn htpasswd(file: Htpasswd, proxies: Vec<IpAddr>) -> Authenticator {
         // Leave most cores (and the blocking pool) to everything else.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Authenticator::Htpasswd(Box::new(Checked {
             file: Arc::new(file),
             backoff: Backoff::default(),
             hashing: Semaphore::new((cores / 2).max(1)),
+            proxies,
         }))
     }
 
-    /// The user a request's `Authorization` header (if any) authenticates.
+    /// The user a request's `Authorization` header (if any) authenticates;
+    /// `peer` is the address the connection comes from.
     pub async fn authenticate(
         &self,
-        header: Option<&HeaderValue>,
-        client: Option<IpAddr>,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
     ) -> Result<String, AuthError> {
-        let creds = header.and_then(|v| parse_basic(v.as_bytes()));
+        let creds = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| parse_basic(v.as_bytes()));
         match (self, creds) {
             (Authenticator::Open, None) => Ok(ANONYMOUS.to_string()),
             (Authenticator::Open, Some((user, _))) => {
@@ -92,7 +98,10 @@ impl Authenticator {
                 }
             }
             (Authenticator::Htpasswd(_), None) => Err(AuthError::Missing),
-            (Authenticator::Htpasswd(c), Some((user, pass))) => c.check(user, pass, client).await,
+            (Authenticator::Htpasswd(c), Some((user, pass))) => {
+                let client = client_address(peer, &c.proxies, headers);
+                c.check(user, pass, client).await
+            }
         }
     }
 }
@@ -134,6 +143,23 @@ impl Checked {
         }
         Err(AuthError::Rejected)
     }
+}
+
+/// The client a request comes from: the peer, or, when the peer is a
+/// trusted proxy, the last address in `X-Forwarded-For` (the one the proxy
+/// added; earlier ones are the client's own claims).
+fn client_address(peer: Option<IpAddr>, proxies: &[IpAddr], headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = peer?;
+    if !proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()
+        .and_then(|a| a.trim().parse().ok());
+    Some(forwarded.unwrap_or(peer))
 }
 
 /// With `--no-auth` the user name becomes a directory name, so it must be
@@ -181,6 +207,21 @@ mod tests {
             assert!(!open_user_is_valid(bad), "{bad}");
         }
         assert!(!open_user_is_valid(&"u".repeat(256)));
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::HeaderName::from_static("x-forwarded-for"),
+            header::HeaderValue::from_static("1.1.1.1, 203.0.113.7"),
+        );
+        let client = "203.0.113.7".parse().ok();
+        assert_eq!(client_address(Some(proxy), &[proxy], &headers), client);
+        assert_eq!(client_address(Some(proxy), &[], &headers), Some(proxy));
+        let bare = HeaderMap::new();
+        assert_eq!(client_address(Some(proxy), &[proxy], &bare), Some(proxy));
     }
 
     #[test]
