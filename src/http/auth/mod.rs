@@ -49,7 +49,7 @@ pub enum AuthError {
     Rejected,
     #[error("user name {0:?} cannot name a calendar home")]
     InvalidUser(String),
-    #[error("too many failed logins; retry after {0:?}")]
+    #[error("too many failed logins; retry in {} s", whole_seconds(*.0))]
     Throttled(Duration),
     #[error("too many logins being checked at once")]
     Busy,
@@ -59,11 +59,16 @@ impl AuthError {
     /// Seconds for a `Retry-After` header, where the client should retry later.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AuthError::Throttled(d) => Some(d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+            AuthError::Throttled(d) => Some(whole_seconds(*d)),
             AuthError::Busy => Some(1),
             _ => None,
         }
     }
+}
+
+/// A wait in seconds, rounded up: a client retrying then is not refused again.
+fn whole_seconds(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
 impl Authenticator {
@@ -235,5 +240,9 @@ mod tests {
             Some(4)
         );
         assert_eq!(AuthError::Rejected.retry_after(), None);
+        assert_eq!(
+            AuthError::Throttled(Duration::from_millis(200)).to_string(),
+            "too many failed logins; retry in 1 s"
+        );
     }
 }
