@@ -1,7 +1,7 @@
 //! Server settings: a TOML file (`--config`) with the same keys as the
 //! command-line flags; flags given on the command line win.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -11,6 +11,18 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:5232";
 pub const DEFAULT_MAX_RESOURCE_SIZE: u64 = 10 * 1024 * 1024;
 /// Seconds a client has to send a request body once its headers are in.
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
+
+/// Whom a principal search (RFC 3744 §9.4) may find besides the searcher.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum PrincipalSearch {
+    /// Only the searching user's own principal: user names stay private.
+    #[default]
+    #[serde(rename = "self")]
+    Own,
+    /// Every user with a home, so clients can look up attendees.
+    #[serde(rename = "all")]
+    All,
+}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +41,9 @@ pub struct FileConfig {
     pub base_path: Option<String>,
     /// Seconds allowed for reading a request body (slow clients are dropped).
     pub request_timeout: Option<u64>,
+    pub principal_search: Option<PrincipalSearch>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Option<Vec<IpAddr>>,
 }
 
 /// The resolved settings the server runs with.
@@ -46,6 +61,9 @@ pub struct Config {
     pub base_path: String,
     /// Longest time for reading one request body (at least a second).
     pub request_timeout: std::time::Duration,
+    pub principal_search: PrincipalSearch,
+    /// Login backoff counts the client a trusted proxy names, not the proxy.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +103,8 @@ impl FileConfig {
             watch: self.watch.or(file.watch),
             base_path: self.base_path.or(file.base_path),
             request_timeout: self.request_timeout.or(file.request_timeout),
+            principal_search: self.principal_search.or(file.principal_search),
+            trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
         }
     }
 
@@ -119,6 +139,8 @@ impl FileConfig {
                     .unwrap_or(DEFAULT_REQUEST_TIMEOUT)
                     .max(1),
             ),
+            principal_search: self.principal_search.unwrap_or_default(),
+            trusted_proxies: self.trusted_proxies.unwrap_or_default(),
         })
     }
 }
@@ -186,6 +208,13 @@ mod tests {
         let cfg = FileConfig::default().or(file).resolve().unwrap();
         assert_eq!(cfg.listen.port(), 1);
         assert!(toml::from_str::<FileConfig>("bogus = 1").is_err());
+        let all: FileConfig = toml::from_str("principal_search = \"all\"").unwrap();
+        assert_eq!(all.principal_search, Some(PrincipalSearch::All));
+        assert_eq!(cfg.principal_search, PrincipalSearch::Own);
+        assert!(toml::from_str::<FileConfig>("principal_search = \"everyone\"").is_err());
+        let proxies: FileConfig = toml::from_str("trusted_proxies = [\"::1\"]").unwrap();
+        assert_eq!(proxies.trusted_proxies, Some(vec!["::1".parse().unwrap()]));
+        assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"proxy\"]").is_err());
     }
 
     #[test]

@@ -8,6 +8,8 @@ use crate::dav::property::PropName;
 use crate::dav::xml::{escape, CALDAV, DAV};
 use crate::store::StoreError;
 
+use super::auth::AuthError;
+
 /// RFC 4918 / 4791 / 6578 precondition elements sent in a DAV:error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition {
@@ -69,6 +71,8 @@ pub enum DavError {
     BadRequest(String),
     #[error("authentication required")]
     Unauthorized,
+    #[error("{0}")]
+    Auth(#[from] AuthError),
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found")]
@@ -119,6 +123,13 @@ impl ResponseError for DavError {
             },
             DavError::BadRequest(_) => StatusCode::BAD_REQUEST,
             DavError::Unauthorized => StatusCode::UNAUTHORIZED,
+            DavError::Auth(e) => match e {
+                AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => {
+                    StatusCode::UNAUTHORIZED
+                }
+                AuthError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+                AuthError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            },
             DavError::Forbidden(_) => StatusCode::FORBIDDEN,
             DavError::NotFound => StatusCode::NOT_FOUND,
             DavError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -154,11 +165,17 @@ impl ResponseError for DavError {
             _ => None,
         };
         let mut resp = HttpResponse::build(status);
-        if let DavError::Unauthorized = self {
+        if status == StatusCode::UNAUTHORIZED {
             resp.insert_header((
                 header::WWW_AUTHENTICATE,
                 "Basic realm=\"caldir\", charset=\"UTF-8\"",
             ));
+        }
+        if let Some(secs) = match self {
+            DavError::Auth(e) => e.retry_after(),
+            _ => None,
+        } {
+            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         match condition {
             Some(c) => resp

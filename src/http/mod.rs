@@ -25,7 +25,6 @@ use futures_util::StreamExt;
 
 use crate::dav::href::DavPath;
 
-use auth::Authenticator;
 use error::{Condition, DavError, DavResult};
 use request::{AppState, Reply, ReplyBody, Request};
 
@@ -171,33 +170,10 @@ fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Ch
     })
 }
 
-/// The authenticated user name, or 401.
+/// The authenticated user name, or 401 (429 while guessing is slowed down).
 async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<String> {
-    let creds = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(auth::parse_basic);
-    match (&app.auth, creds) {
-        (Authenticator::Open, Some((user, _))) => Ok(user),
-        (Authenticator::Open, None) => Ok("anonymous".to_string()),
-        (Authenticator::Htpasswd(_), None) => Err(DavError::Unauthorized),
-        (Authenticator::Htpasswd(_), Some((user, pass))) => {
-            let app = app.clone();
-            let u = user.clone();
-            let ok = web::block(move || match &app.auth {
-                Authenticator::Htpasswd(h) => h.verify(&u, &pass),
-                Authenticator::Open => true,
-            })
-            .await
-            .map_err(|e| DavError::Internal(e.to_string()))?;
-            if ok {
-                Ok(user)
-            } else {
-                Err(DavError::Unauthorized)
-            }
-        }
-    }
+    let peer = req.peer_addr().map(|a| a.ip());
+    Ok(app.auth.authenticate(req.headers(), peer).await?)
 }
 
 /// Reads the request body up to `limit` bytes.

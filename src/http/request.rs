@@ -23,6 +23,7 @@ pub struct AppState {
     pub hook: Option<super::hook::Hook>,
     /// Longest time a request body may take to arrive.
     pub request_timeout: std::time::Duration,
+    pub principal_search: crate::config::PrincipalSearch,
 }
 
 /// One authenticated request, ready for a (blocking) handler.

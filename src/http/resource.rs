@@ -39,6 +39,7 @@ const ROOT_PROPS: &[Live] = &[
     Live::CurrentUserPrincipal,
     Live::CurrentUserPrivilegeSet,
     Live::PrincipalCollectionSet,
+    Live::SupportedReportSet,
 ];
 const HOME_PROPS: &[Live] = &[
     Live::ResourceType,
@@ -88,6 +89,11 @@ const CALENDAR_REPORTS: [(&str, &str); 4] = [
     ("C", "calendar-query"),
     ("C", "free-busy-query"),
     ("D", "sync-collection"),
+];
+/// Principal search (RFC 3744 §9.4, §9.5), on the principal collection and principals.
+const PRINCIPAL_REPORTS: [(&str, &str); 2] = [
+    ("D", "principal-property-search"),
+    ("D", "principal-search-property-set"),
 ];
 
 impl Resource {
@@ -226,8 +232,7 @@ impl Resource {
             }
             (Live::Owner, Resource::Home { user }) => Some(owner(user)),
             (Live::Owner, Resource::Calendar { cal, .. } | Resource::Object { cal, .. }) => Some(owner(&cal.user)),
-            (Live::SupportedReportSet, Resource::Root) => None,
-            (Live::SupportedReportSet, Resource::Home { .. }) => Some(String::new()),
+            (Live::SupportedReportSet, Resource::Root | Resource::Home { .. }) => Some(reports(&PRINCIPAL_REPORTS)),
             (Live::SupportedReportSet, _) => Some(reports(&CALENDAR_REPORTS)),
             (Live::GetEtag, Resource::Object { meta, .. }) => Some(escape(&format!("\"{}\"", meta.etag)).into_owned()),
             (Live::GetEtag, Resource::Calendar { cal, .. }) => Some(escape(&format!("\"{}\"", cal.ctag()?)).into_owned()),

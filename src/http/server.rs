@@ -30,12 +30,15 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     crate::dav::href::set_base(&config.base_path);
     let store = Store::open(&config.data, config.cache.as_deref())?;
     let auth = match &config.htpasswd {
-        Some(path) => Authenticator::Htpasswd(Htpasswd::load(path.clone()).map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("cannot read htpasswd {}: {e}", path.display()),
-            )
-        })?),
+        Some(path) => Authenticator::htpasswd(
+            Htpasswd::load(path.clone()).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot read htpasswd {}: {e}", path.display()),
+                )
+            })?,
+            config.trusted_proxies.clone(),
+        ),
         None => Authenticator::Open,
     };
     // Watch first, so nothing edited during the startup scan is missed.
@@ -65,6 +68,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             .clone()
             .map(|cmd| super::hook::Hook::start(cmd, store.root().to_path_buf())),
         request_timeout: config.request_timeout,
+        principal_search: config.principal_search,
     });
     let server = HttpServer::new(move || {
         App::new()

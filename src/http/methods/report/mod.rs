@@ -1,8 +1,10 @@
 //! REPORT: calendar-multiget, calendar-query, free-busy-query (RFC 4791) and
-//! sync-collection (RFC 6578), one module each.
+//! sync-collection (RFC 6578), principal search (RFC 3744 §9.4, §9.5), one
+//! module each.
 
 mod freebusy;
 mod multiget;
+mod principal_search;
 mod query;
 mod sync;
 
@@ -23,6 +25,8 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         (DAV, "sync-collection") => sync::handle(rq, body),
         (CALDAV, "calendar-query") => query::handle(rq, body),
         (CALDAV, "free-busy-query") => freebusy::handle(rq, body),
+        (DAV, "principal-property-search") => principal_search::property_search(rq, body),
+        (DAV, "principal-search-property-set") => Ok(principal_search::search_property_set()),
         _ => Err(DavError::condition(
             403,
             Condition::SupportedReport,

@@ -1,0 +1,214 @@
+//! The htpasswd file (bcrypt or argon2 hashes) and password checks against it.
+//!
+//! bcrypt costs tens of milliseconds by design, so a successful check is
+//! remembered (keyed by a SHA-256 of user, password and stored hash) for a
+//! while; a changed htpasswd file is re-read and changes the key. A user
+//! that is not in the file costs as much as a wrong password: the password is
+//! checked against the strongest real entry and the result thrown away, so
+//! timing does not tell which user names exist.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use parking_lot::Mutex;
+use sha2::{Digest, Sha256};
+
+/// How long a verified password is trusted without re-hashing.
+const CACHE_TTL: Duration = Duration::from_secs(300);
+/// How often the htpasswd file's mtime is looked at.
+const RELOAD_CHECK: Duration = Duration::from_secs(2);
+
+pub struct Htpasswd {
+    path: PathBuf,
+    entries: Mutex<Entries>,
+    verified: Mutex<HashMap<[u8; 32], Instant>>,
+}
+
+struct Entries {
+    users: HashMap<String, String>,
+    /// The hash unknown users are checked against (see the module comment).
+    strongest: Option<String>,
+    mtime: Option<SystemTime>,
+    checked: Instant,
+}
+
+impl Entries {
+    fn new(users: HashMap<String, String>, mtime: Option<SystemTime>) -> Entries {
+        let strongest = users
+            .values()
+            .filter_map(|h| work(h).map(|w| (w, h)))
+            .max_by_key(|(w, _)| *w)
+            .map(|(_, h)| h.clone());
+        Entries {
+            users,
+            strongest,
+            mtime,
+            checked: Instant::now(),
+        }
+    }
+}
+
+impl Htpasswd {
+    pub fn load(path: PathBuf) -> std::io::Result<Htpasswd> {
+        let (users, mtime) = read_file(&path)?;
+        Ok(Htpasswd {
+            path,
+            entries: Mutex::new(Entries::new(users, mtime)),
+            verified: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The stored hash for a user (or, for an unknown user, the strongest
+    /// entry's hash and false), re-reading the file when it changed.
+    fn hash_of(&self, user: &str) -> Option<(String, bool)> {
+        let mut e = self.entries.lock();
+        if e.checked.elapsed() > RELOAD_CHECK {
+            e.checked = Instant::now();
+            let mtime = std::fs::metadata(&self.path)
+                .and_then(|m| m.modified())
+                .ok();
+            if mtime != e.mtime {
+                match read_file(&self.path) {
+                    Ok((users, mtime)) => {
+                        tracing::info!("reloaded {}", self.path.display());
+                        *e = Entries::new(users, mtime);
+                    }
+                    Err(err) => tracing::warn!("cannot reload {}: {err}", self.path.display()),
+                }
+            }
+        }
+        match e.users.get(user) {
+            Some(h) => Some((h.clone(), true)),
+            None => e.strongest.clone().map(|h| (h, false)),
+        }
+    }
+
+    fn cache_key(user: &str, password: &str, hash: &str) -> [u8; 32] {
+        Sha256::new()
+            .chain_update(user.as_bytes())
+            .chain_update([0])
+            .chain_update(password.as_bytes())
+            .chain_update([0])
+            .chain_update(hash.as_bytes())
+            .finalize()
+            .into()
+    }
+
+    /// Whether this password was verified for this user recently: cheap, no hashing.
+    pub fn remembered(&self, user: &str, password: &str) -> bool {
+        let Some((hash, true)) = self.hash_of(user) else {
+            return false;
+        };
+        let key = Self::cache_key(user, password, &hash);
+        self.verified
+            .lock()
+            .get(&key)
+            .is_some_and(|at| at.elapsed() < CACHE_TTL)
+    }
+
+    /// Checks a password by hashing; blocking (bcrypt/argon2), so call it off
+    /// the async threads. Unknown users cost one hash too.
+    pub fn verify(&self, user: &str, password: &str) -> bool {
+        let Some((hash, known)) = self.hash_of(user) else {
+            return false;
+        };
+        let ok = check_hash(&hash, password) && known;
+        if ok {
+            let mut cache = self.verified.lock();
+            cache.retain(|_, at| at.elapsed() < CACHE_TTL);
+            cache.insert(Self::cache_key(user, password, &hash), Instant::now());
+        }
+        ok
+    }
+}
+
+fn read_file(path: &PathBuf) -> std::io::Result<(HashMap<String, String>, Option<SystemTime>)> {
+    let text = std::fs::read_to_string(path)?;
+    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let users = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(u, h)| (u.trim().to_string(), h.trim().to_string()))
+        .collect();
+    Ok((users, mtime))
+}
+
+/// A rough, comparable measure of what checking against a hash costs, in
+/// KiB-passes: argon2 memory × iterations; bcrypt 2^cost × 64, which puts
+/// bcrypt cost 12 near argon2 with 64 MiB and 3 passes, as they measure.
+fn work(hash: &str) -> Option<u64> {
+    if hash.starts_with("$2") {
+        let cost: u32 = hash.split('$').nth(2)?.parse().ok()?;
+        Some(2u64.checked_pow(cost)?.saturating_mul(64))
+    } else if hash.starts_with("$argon2") {
+        let parsed = PasswordHash::new(hash).ok()?;
+        let params = argon2::Params::try_from(&parsed).ok()?;
+        Some(u64::from(params.m_cost()) * u64::from(params.t_cost()))
+    } else {
+        None
+    }
+}
+
+fn check_hash(hash: &str, password: &str) -> bool {
+    if hash.starts_with("$2") {
+        bcrypt::verify(password, hash).unwrap_or(false)
+    } else if hash.starts_with("$argon2") {
+        PasswordHash::new(hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    } else {
+        tracing::warn!("unsupported password hash scheme (use bcrypt `htpasswd -B` or argon2)");
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bcrypt_and_argon2() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        let b = bcrypt::hash("pw", 4).unwrap().replacen("$2b$", "$2y$", 1);
+        let salt = argon2::password_hash::SaltString::from_b64("c2FsdHNhbHQ").unwrap();
+        let a = argon2::PasswordHasher::hash_password(&Argon2::default(), b"pw2", &salt)
+            .unwrap()
+            .to_string();
+        std::fs::write(&path, format!("bob:{b}\nann:{a}\n")).unwrap();
+        let h = Htpasswd::load(path).unwrap();
+        assert!(!h.remembered("bob", "pw"));
+        assert!(h.verify("bob", "pw"));
+        assert!(h.remembered("bob", "pw"));
+        assert!(!h.remembered("bob", "wrong"));
+        assert!(!h.verify("bob", "wrong"));
+        assert!(!h.verify("nobody", "pw"));
+        assert!(!h.verify("ann", "wrong"));
+        assert!(h.verify("ann", "pw2"));
+        // An unknown user with the strongest entry's password is still refused.
+        assert!(!h.verify("nobody", "pw2"));
+        assert!(!h.remembered("nobody", "pw2"));
+    }
+
+    #[test]
+    fn strongest_entry_is_the_dummy() {
+        let b10 = "$2y$10$abcdefghijklmnopqrstuu5Yg6Cf5m6iyoNQDkAc/6fAXjHG3oPJW";
+        let b5 = "$2y$05$abcdefghijklmnopqrstuu5Yg6Cf5m6iyoNQDkAc/6fAXjHG3oPJW";
+        let a = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        assert_eq!(work(b10), Some(1024 * 64));
+        assert_eq!(work(a), Some(19456 * 2));
+        assert_eq!(work("plain"), None);
+        let users = [("x", b5), ("y", b10), ("z", a), ("w", "plain")]
+            .into_iter()
+            .map(|(u, h)| (u.to_string(), h.to_string()))
+            .collect();
+        assert_eq!(Entries::new(users, None).strongest.as_deref(), Some(b10));
+    }
+}

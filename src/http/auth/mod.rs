@@ -1,0 +1,248 @@
+//! Who a request comes from: HTTP Basic against an htpasswd file, or, with
+//! `--no-auth`, the Basic user name as given (if it can name a home).
+//!
+//! Guessing is slowed per client address and per user name (`backoff`), and
+//! password hashing runs on a few permits only, so a flood of wrong
+//! passwords cannot take the blocking threads every other request needs.
+
+mod backoff;
+mod htpasswd;
+
+pub use htpasswd::Htpasswd;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderMap};
+use base64::Engine;
+use tokio::sync::Semaphore;
+
+use backoff::Backoff;
+
+/// User name used with `--no-auth` when a request carries no credentials.
+pub const ANONYMOUS: &str = "anonymous";
+/// Longest wait for a hashing permit before the client is told to come back.
+const HASH_QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+pub enum Authenticator {
+    /// Anyone may connect; the Basic user name (if any) is trusted as given.
+    Open,
+    Htpasswd(Box<Checked>),
+}
+
+/// htpasswd authentication with its guessing defences.
+pub struct Checked {
+    file: Arc<Htpasswd>,
+    backoff: Backoff,
+    hashing: Semaphore,
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
+    proxies: Vec<IpAddr>,
+}
+
+/// Why a request is not authenticated.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("authentication required")]
+    Missing,
+    #[error("wrong user name or password")]
+    Rejected,
+    #[error("user name {0:?} cannot name a calendar home")]
+    InvalidUser(String),
+    #[error("too many failed logins; retry in {} s", whole_seconds(*.0))]
+    Throttled(Duration),
+    #[error("too many logins being checked at once")]
+    Busy,
+}
+
+impl AuthError {
+    /// Seconds for a `Retry-After` header, where the client should retry later.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AuthError::Throttled(d) => Some(whole_seconds(*d)),
+            AuthError::Busy => Some(1),
+            _ => None,
+        }
+    }
+}
+
+/// A wait in seconds, rounded up: a client retrying then is not refused again.
+fn whole_seconds(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+impl Authenticator {
+    pub fn htpasswd(file: Htpasswd, proxies: Vec<IpAddr>) -> Authenticator {
+        // Leave most cores (and the blocking pool) to everything else.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Authenticator::Htpasswd(Box::new(Checked {
+            file: Arc::new(file),
+            backoff: Backoff::default(),
+            hashing: Semaphore::new((cores / 2).max(1)),
+            proxies,
+        }))
+    }
+
+    /// The user a request's `Authorization` header (if any) authenticates;
+    /// `peer` is the address the connection comes from.
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Result<String, AuthError> {
+        let creds = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| parse_basic(v.as_bytes()));
+        match (self, creds) {
+            (Authenticator::Open, None) => Ok(ANONYMOUS.to_string()),
+            (Authenticator::Open, Some((user, _))) => {
+                if open_user_is_valid(&user) {
+                    Ok(user)
+                } else {
+                    Err(AuthError::InvalidUser(user))
+                }
+            }
+            (Authenticator::Htpasswd(_), None) => Err(AuthError::Missing),
+            (Authenticator::Htpasswd(c), Some((user, pass))) => {
+                let client = client_address(peer, &c.proxies, headers);
+                c.check(user, pass, client).await
+            }
+        }
+    }
+}
+
+impl Checked {
+    async fn check(
+        &self,
+        user: String,
+        pass: String,
+        client: Option<IpAddr>,
+    ) -> Result<String, AuthError> {
+        // Credentials verified a moment ago pass without hashing, even while
+        // a flood against the same name or from the same network goes on.
+        if self.file.remembered(&user, &pass) {
+            self.backoff.succeeded(client, &user);
+            return Ok(user);
+        }
+        if let Some(left) = self.backoff.blocked(client, &user) {
+            return Err(AuthError::Throttled(left));
+        }
+        let _permit = tokio::time::timeout(HASH_QUEUE_WAIT, self.hashing.acquire())
+            .await
+            .map_err(|_| AuthError::Busy)?
+            .map_err(|_| AuthError::Busy)?;
+        let file = self.file.clone();
+        let (u, p) = (user.clone(), pass);
+        let ok = actix_web::web::block(move || file.verify(&u, &p))
+            .await
+            .map_err(|_| AuthError::Busy)?;
+        if ok {
+            self.backoff.succeeded(client, &user);
+            return Ok(user);
+        }
+        let from = client.map_or_else(|| "unknown address".to_string(), |c| c.to_string());
+        let shown: String = user.chars().take(64).collect();
+        tracing::warn!("failed login for user {shown:?} from {from}");
+        if let Some(block) = self.backoff.failed(client, &user) {
+            tracing::warn!("refusing logins for user {shown:?} and from {from} for {block:?}");
+        }
+        Err(AuthError::Rejected)
+    }
+}
+
+/// The client a request comes from: the peer, or, when the peer is a
+/// trusted proxy, the last address in `X-Forwarded-For` (the one the proxy
+/// added; earlier ones are the client's own claims).
+fn client_address(peer: Option<IpAddr>, proxies: &[IpAddr], headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = peer?;
+    if !proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()
+        .and_then(|a| a.trim().parse().ok());
+    Some(forwarded.unwrap_or(peer))
+}
+
+/// With `--no-auth` the user name becomes a directory name, so it must be
+/// one; `%` is refused too, so no decoding of any depth can make it `..`.
+fn open_user_is_valid(user: &str) -> bool {
+    crate::store::names::check_segment(user).is_ok() && !user.contains('%')
+}
+
+/// User name and password from an `Authorization: Basic` header.
+pub fn parse_basic(header: &[u8]) -> Option<(String, String)> {
+    let header = std::str::from_utf8(header).ok()?;
+    let (scheme, data) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, pass) = text.split_once(':')?;
+    Some((user.to_string(), pass.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_header() {
+        assert_eq!(
+            parse_basic(b"Basic ZGVtbzpkZTpt"),
+            Some(("demo".into(), "de:m".into()))
+        );
+        assert_eq!(parse_basic(b"Bearer x"), None);
+        assert_eq!(parse_basic(b"Basic !!!"), None);
+        assert_eq!(parse_basic(b"Basic \xff"), None);
+    }
+
+    #[test]
+    fn open_user_names() {
+        for good in ["dave", "Zoë", "a.b@example.org"] {
+            assert!(open_user_is_valid(good), "{good}");
+        }
+        for bad in ["", "..", ".x", "%2e%2e", "%252e", "a/b", "a\\b", "x\u{1}"] {
+            assert!(!open_user_is_valid(bad), "{bad}");
+        }
+        assert!(!open_user_is_valid(&"u".repeat(256)));
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::HeaderName::from_static("x-forwarded-for"),
+            header::HeaderValue::from_static("1.1.1.1, 203.0.113.7"),
+        );
+        let client = "203.0.113.7".parse().ok();
+        assert_eq!(client_address(Some(proxy), &[proxy], &headers), client);
+        assert_eq!(client_address(Some(proxy), &[], &headers), Some(proxy));
+        let bare = HeaderMap::new();
+        assert_eq!(client_address(Some(proxy), &[proxy], &bare), Some(proxy));
+    }
+
+    #[test]
+    fn retry_after_rounds_up() {
+        assert_eq!(
+            AuthError::Throttled(Duration::from_millis(1500)).retry_after(),
+            Some(2)
+        );
+        assert_eq!(
+            AuthError::Throttled(Duration::from_secs(4)).retry_after(),
+            Some(4)
+        );
+        assert_eq!(AuthError::Rejected.retry_after(), None);
+        assert_eq!(
+            AuthError::Throttled(Duration::from_millis(200)).to_string(),
+            "too many failed logins; retry in 1 s"
+        );
+    }
+}
