@@ -290,10 +290,14 @@ impl Store {
             .clone()
     }
 
+    /// A calendar's cache file. Named by a hash of the calendar's name, so
+    /// any valid name (up to 255 bytes) has a cache file of fixed length.
     fn cache_path(&self, user: &str, name: &str, kind: &str) -> Option<PathBuf> {
+        use sha2::Digest;
+        let hash = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..16]);
         self.cache
             .as_ref()
-            .map(|c| c.join(user).join(format!("{name}.{kind}")))
+            .map(|c| c.join(user).join(format!("{hash}.{kind}")))
     }
 
     /// Saves changed indexes to the cache; called periodically and on shutdown.
@@ -453,26 +457,54 @@ impl Store {
         Ok(existed)
     }
 
-    /// Removes scratch directories a crash left in users' homes: unfinished
-    /// copies and calendars already replaced.
-    pub fn sweep_leftovers(&self) {
+    /// What a crash can leave behind, for `check` and the start-up sweep:
+    /// scratch directories in homes (unfinished copies, replaced calendars)
+    /// and temp files of interrupted writes in calendars and the cache.
+    pub fn leftovers(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let hidden =
+            |dir: &Path, out: &mut Vec<PathBuf>, want: &dyn Fn(&str, &fs::FileType) -> bool| {
+                for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    if entry.file_type().is_ok_and(|t| want(&name, &t)) {
+                        out.push(entry.path());
+                    }
+                }
+            };
+        let temp = |name: &str, t: &fs::FileType| t.is_file() && names::is_temp_name(name);
         for user in self.user_names().unwrap_or_default() {
             let Ok(home) = self.home_dir(&user) else {
                 continue;
             };
-            let Ok(entries) = fs::read_dir(&home) else {
-                continue;
+            hidden(&home, &mut out, &|name, t| {
+                name.starts_with(SCRATCH_PREFIX)
+                    && !name.starts_with(names::TEMP_PREFIX)
+                    && t.is_dir()
+            });
+            for cal in self.calendar_names(&user).unwrap_or_default() {
+                hidden(&home.join(&cal), &mut out, &temp);
+            }
+            if let Some(cache) = &self.cache {
+                hidden(&cache.join(&user), &mut out, &temp);
+            }
+        }
+        out
+    }
+
+    /// Removes what a crash left behind (`leftovers`). Called at start
+    /// before the server accepts requests: run beside them, it could remove
+    /// the temp file of a write in progress.
+    pub fn sweep_leftovers(&self) {
+        for path in self.leftovers() {
+            tracing::info!("removing leftover {}", path.display());
+            let removed = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
             };
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                if name.to_string_lossy().starts_with(SCRATCH_PREFIX)
-                    && entry.file_type().is_ok_and(|t| t.is_dir())
-                {
-                    tracing::info!("removing leftover {}", entry.path().display());
-                    if let Err(e) = fs::remove_dir_all(entry.path()) {
-                        tracing::warn!("cannot remove {}: {e}", entry.path().display());
-                    }
-                }
+            if let Err(e) = removed {
+                tracing::warn!("cannot remove {}: {e}", path.display());
             }
         }
     }
@@ -586,7 +618,6 @@ impl Store {
     /// edits made while the server was down enter the change logs now, so
     /// tokens issued before the restart answer with exactly those changes.
     pub fn reconcile_all(self: &Arc<Self>) -> Result<usize> {
-        self.sweep_leftovers();
         let mut objects = 0;
         for user in self.user_names()? {
             for name in self.calendar_names(&user).unwrap_or_default() {

@@ -294,6 +294,13 @@ fn copy_calendar_replaces_atomically_and_leftovers_are_swept() {
     // What a crash between the steps would leave is removed at start.
     std::fs::create_dir(d.path().join("u/.caldir-copy.0123456789abcdef")).unwrap();
     std::fs::write(d.path().join("u/.caldir-copy.0123456789abcdef/x.ics"), "x").unwrap();
-    store.reconcile_all().unwrap();
+    std::fs::write(
+        d.path().join("u/other/.caldir-tmp.0123456789abcdef"),
+        "torn",
+    )
+    .unwrap();
+    assert_eq!(store.leftovers().len(), 2);
+    store.sweep_leftovers();
     assert!(!d.path().join("u/.caldir-copy.0123456789abcdef").exists());
+    assert!(store.leftovers().is_empty());
 }

@@ -1,0 +1,145 @@
+//! Hostile and unlucky conditions at the file store (issue 14): names as
+//! long as the file system allows and leftovers of a crash. Every probe asserts its status and that nothing outside demo's
+//! home was read or written (the fence).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+const SYNC: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>TOKEN</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"#;
+
+fn sync(srv: &Server, cal: &str, token: &str) -> Resp {
+    srv.report(cal, "0", &SYNC.replace("TOKEN", token))
+}
+
+#[test]
+fn object_names_up_to_255_bytes_are_writable_longer_ones_refused() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    for (len, status) in [(240, 201), (255, 201), (256, 403)] {
+        let name = format!("{}.ics", "n".repeat(len - 4));
+        let r = srv.put_ics(
+            &format!("/demo/personal/{name}"),
+            &event(&format!("long-{len}"), "long"),
+        );
+        fence.check(&format!("PUT {len}-byte name"), Some(&r));
+        r.expect(status);
+        if status == 201 {
+            let r = srv.get(&format!("/demo/personal/{name}"));
+            fence.check(&format!("GET {len}-byte name"), Some(&r));
+            r.expect(200);
+        }
+    }
+    // 254 characters, 381 bytes: too long in bytes, whatever the characters.
+    let wide = format!("{}.ics", "é".repeat(127));
+    let encoded: String = percent_encode(&wide);
+    let r = srv.put_ics(&format!("/demo/personal/{encoded}"), &event("wide", "w"));
+    fence.check("PUT 258-byte multibyte name", Some(&r));
+    r.expect(403);
+    srv.assert_no_temp_files("demo/personal");
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_249_byte_calendar_keeps_its_sync_token_across_a_restart() {
+    let mut srv = Server::sample();
+    let fence = srv.fence();
+    let cal = "c".repeat(249);
+    let path = format!("/demo/{cal}/");
+    let r = srv.mkcalendar(&path, None);
+    fence.check("MKCALENDAR 249-byte name", Some(&r));
+    r.expect(201);
+    let r = srv.put_ics(&format!("{path}a.ics"), &event("long-cal-a", "a"));
+    fence.check("PUT into 249-byte calendar", Some(&r));
+    r.expect(201);
+    let token = sync(&srv, &path, "").multistatus().sync_token.unwrap();
+    // The index is saved every few seconds: let a save happen (and fail, before).
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    srv.restart();
+    let r = sync(&srv, &path, &token);
+    fence.check("sync after restart", Some(&r));
+    let ms = r.expect(207).multistatus();
+    assert!(ms.responses.is_empty(), "nothing changed: {:?}", ms.hrefs());
+    let r = srv.put_ics(&format!("{path}b.ics"), &event("long-cal-b", "b"));
+    r.expect(201);
+    let ms = sync(&srv, &path, &token).expect(207).multistatus();
+    assert_eq!(ms.hrefs().len(), 1, "only b.ics changed");
+    let log = srv.log();
+    assert!(
+        !log.contains("cannot save index") && !log.contains("cannot write change log"),
+        "cache warnings:\n{log}"
+    );
+}
+
+/// Runs `caldir check` over a data directory with TMPDIR set to `tmp`.
+fn check(data: &Path, tmp: &Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_caldir"))
+        .args(["check", "--data"])
+        .arg(data)
+        .env("TMPDIR", tmp)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[test]
+fn torn_temp_files_are_reported_by_check_and_swept_at_start() {
+    let mut srv = Server::sample();
+    let fence = srv.fence();
+    srv.stop();
+    let personal = srv.file("demo/personal");
+    let torn = [
+        personal.join(".caldir-tmp.0123456789abcdef"),
+        personal.join(".big.ics.00000000deadbeef.tmp"),
+    ];
+    for t in &torn {
+        std::fs::write(t, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEV").unwrap();
+    }
+    // Not ours: a khal temp file and a dot-file are left alone.
+    std::fs::write(personal.join("x.icsAbCdEfGh"), "khal").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (ok, report) = check(&srv.data, tmp.path());
+    assert!(!ok, "check must fail:\n{report}");
+    for needle in [
+        ".caldir-tmp.0123456789abcdef",
+        ".big.ics.00000000deadbeef.tmp",
+    ] {
+        assert!(report.contains(needle), "check misses {needle}:\n{report}");
+    }
+    assert!(!report.contains("x.icsAbCdEfGh"), "{report}");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "check left its scratch directory behind"
+    );
+    assert!(
+        torn.iter().all(|t| t.exists()),
+        "check must not remove anything"
+    );
+    srv.start_again();
+    assert!(
+        torn.iter().all(|t| !t.exists()),
+        "torn temp files survived a start"
+    );
+    assert!(personal.join("x.icsAbCdEfGh").exists());
+    let r = srv.propfind("/demo/personal/", "1", None);
+    fence.check("PROPFIND after sweep", Some(&r));
+    r.expect(207);
+}
