@@ -30,6 +30,12 @@ pub fn problems(data: &Path) -> std::io::Result<Vec<String>> {
             }
         }
     }
+    for path in store.refused_links() {
+        out.push(format!(
+            "{}: symbolic link leads outside the user's home (or is a home); not served",
+            path.display()
+        ));
+    }
     for path in store.leftovers() {
         out.push(format!(
             "{}: leftover of an interrupted write; removed at the next start",

@@ -1,9 +1,11 @@
 //! Hostile and unlucky conditions at the file store (issue 14): names as
-//! long as the file system allows and leftovers of a crash. Every probe asserts its status and that nothing outside demo's
+//! long as the file system allows, symbolic links out of a home, leftovers of
+//! a crash. Every probe asserts its status and that nothing outside demo's
 //! home was read or written (the fence).
 
 mod common;
 
+use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Command;
 
@@ -13,6 +15,16 @@ const SYNC: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:sync-collection x
 
 fn sync(srv: &Server, cal: &str, token: &str) -> Resp {
     srv.report(cal, "0", &SYNC.replace("TOKEN", token))
+}
+
+/// A sample object of demo's personal calendar (file name, bytes).
+fn some_object(srv: &Server) -> (String, Vec<u8>) {
+    let name = ics_names(&srv.file("demo/personal"))
+        .into_iter()
+        .next()
+        .unwrap();
+    let bytes = srv.read(&format!("demo/personal/{name}"));
+    (name, bytes)
 }
 
 #[test]
@@ -85,6 +97,196 @@ fn a_249_byte_calendar_keeps_its_sync_token_across_a_restart() {
     );
 }
 
+#[test]
+fn symlinks_never_lead_out_of_the_home() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let outside = srv.outside();
+    let personal = srv.file("demo/personal");
+    let (own, own_bytes) = some_object(&srv);
+    let alice_file = srv.file("alice/home/choir-rehearsal.ics");
+    symlink(outside.join("secret.ics"), personal.join("out.ics")).unwrap();
+    symlink(&alice_file, personal.join("alice.ics")).unwrap();
+    symlink(outside.join("cal"), srv.file("demo/linked")).unwrap();
+    symlink(srv.file("alice/home"), srv.file("demo/alices")).unwrap();
+    symlink(personal.join(&own), personal.join("mine.ics")).unwrap();
+    symlink(srv.file("demo/work"), srv.file("demo/alias")).unwrap();
+
+    let probes: Vec<(&str, &str, &str, Option<&str>, u16)> = vec![
+        (
+            "GET link to outside file",
+            "GET",
+            "/demo/personal/out.ics",
+            None,
+            404,
+        ),
+        (
+            "GET link to alice's file",
+            "GET",
+            "/demo/personal/alice.ics",
+            None,
+            404,
+        ),
+        (
+            "GET through linked calendar",
+            "GET",
+            "/demo/linked/secret.ics",
+            None,
+            404,
+        ),
+        (
+            "PROPFIND linked calendar",
+            "PROPFIND",
+            "/demo/linked/",
+            None,
+            404,
+        ),
+        (
+            "PROPFIND link into alice's home",
+            "PROPFIND",
+            "/demo/alices/",
+            None,
+            404,
+        ),
+        (
+            "GET through link into alice's home",
+            "GET",
+            "/demo/alices/choir-rehearsal.ics",
+            None,
+            404,
+        ),
+        (
+            "DELETE link to outside file",
+            "DELETE",
+            "/demo/personal/out.ics",
+            None,
+            404,
+        ),
+        (
+            "DELETE through linked calendar",
+            "DELETE",
+            "/demo/linked/secret.ics",
+            None,
+            404,
+        ),
+        (
+            "DELETE linked calendar",
+            "DELETE",
+            "/demo/linked/",
+            None,
+            404,
+        ),
+        (
+            "PUT through linked calendar",
+            "PUT",
+            "/demo/linked/new.ics",
+            Some("linked-new"),
+            409,
+        ),
+        (
+            "PUT over secret through linked calendar",
+            "PUT",
+            "/demo/linked/secret.ics",
+            Some("linked-over"),
+            409,
+        ),
+        (
+            "PUT through link into alice's home",
+            "PUT",
+            "/demo/alices/x.ics",
+            Some("alices-new"),
+            409,
+        ),
+        (
+            "PROPFIND personal lists no foreign link",
+            "PROPFIND",
+            "/demo/personal/",
+            None,
+            207,
+        ),
+        (
+            "PROPFIND home lists no foreign link",
+            "PROPFIND",
+            "/demo/",
+            None,
+            207,
+        ),
+        (
+            "GET link within own home",
+            "GET",
+            "/demo/personal/mine.ics",
+            None,
+            200,
+        ),
+        (
+            "PROPFIND calendar linked within own home",
+            "PROPFIND",
+            "/demo/alias/",
+            None,
+            207,
+        ),
+    ];
+    for (what, method, path, uid, status) in probes {
+        let mut rb = srv.request(method, path).header("Depth", "1");
+        if let Some(uid) = uid {
+            rb = rb
+                .header("Content-Type", "text/calendar")
+                .body(event(uid, "through a link"));
+        }
+        let r = rb.fetch();
+        fence.check(what, Some(&r));
+        assert_eq!(r.status, status, "{what}: {}", r.text());
+        if what.starts_with("PROPFIND") && status == 207 {
+            let text = r.text();
+            for foreign in ["out.ics", "alice.ics", "/demo/linked/", "/demo/alices/"] {
+                assert!(!text.contains(foreign), "{what} lists {foreign}:\n{text}");
+            }
+        }
+        if what == "GET link within own home" {
+            assert_eq!(r.body, own_bytes);
+        }
+    }
+
+    // A calendar-query over the calendar holding the links never reads them.
+    let query = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"/></C:filter></C:calendar-query>"#;
+    let r = srv.report("/demo/personal/", "1", query);
+    fence.check("calendar-query over links", Some(&r));
+    r.expect(207);
+    assert!(!r.text().contains("choir"), "alice's event served");
+    let r = sync(&srv, "/demo/personal/", "");
+    fence.check("sync over links", Some(&r));
+    r.expect(207);
+
+    // Moving an object into the linked calendar must not write outside.
+    let r = srv
+        .request("MOVE", &format!("/demo/personal/{own}"))
+        .header("Destination", srv.url("/demo/linked/moved.ics"))
+        .fetch();
+    fence.check("MOVE into linked calendar", Some(&r));
+    r.expect(409);
+
+    // A copy of the calendar takes the link within the home, not the others.
+    let r = srv
+        .request("COPY", "/demo/personal/")
+        .header("Destination", srv.url("/demo/copied/"))
+        .fetch();
+    fence.check("COPY calendar holding links", Some(&r));
+    r.expect(201);
+    let copied = ics_names(&srv.file("demo/copied"));
+    assert!(
+        copied.contains("mine.ics") && !copied.contains("out.ics") && !copied.contains("alice.ics")
+    );
+
+    // A PUT to the link's name replaces the link, never writes its target.
+    let r = srv.put_ics("/demo/personal/out.ics", &event("replaces-link", "r"));
+    fence.check("PUT over link to outside file", Some(&r));
+    r.expect(201);
+    assert!(!std::fs::symlink_metadata(personal.join("out.ics"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
 /// Runs `caldir check` over a data directory with TMPDIR set to `tmp`.
 fn check(data: &Path, tmp: &Path) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_caldir"))
@@ -114,12 +316,16 @@ fn torn_temp_files_are_reported_by_check_and_swept_at_start() {
     }
     // Not ours: a khal temp file and a dot-file are left alone.
     std::fs::write(personal.join("x.icsAbCdEfGh"), "khal").unwrap();
+    symlink(srv.outside().join("secret.ics"), personal.join("out.ics")).unwrap();
+    symlink(srv.outside().join("cal"), srv.file("demo/linked")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let (ok, report) = check(&srv.data, tmp.path());
     assert!(!ok, "check must fail:\n{report}");
     for needle in [
         ".caldir-tmp.0123456789abcdef",
         ".big.ics.00000000deadbeef.tmp",
+        "out.ics",
+        "demo/linked",
     ] {
         assert!(report.contains(needle), "check misses {needle}:\n{report}");
     }

@@ -7,6 +7,7 @@
 
 mod changelog;
 pub mod collection_props;
+mod confine;
 pub mod durable;
 pub mod etag;
 mod index;
@@ -218,8 +219,12 @@ impl Store {
         Ok(self.root.join(user))
     }
 
+    /// Whether the user's home is a real directory (a home that is a
+    /// symlink is never served, see `confine`).
     pub fn home_exists(&self, user: &str) -> bool {
-        self.home_dir(user).map(|d| d.is_dir()).unwrap_or(false)
+        self.home_dir(user)
+            .map(|d| confine::is_real_dir(&d))
+            .unwrap_or(false)
     }
 
     /// Creates a user's home with one default calendar on first login.
@@ -240,23 +245,36 @@ impl Store {
         Ok(())
     }
 
-    /// Users with a home directory, sorted.
+    /// Users with a home directory (a real one, not a link), sorted.
     pub fn user_names(&self) -> Result<Vec<String>> {
-        subdirectories(&self.root)
+        subdirectories(&self.root, |_, path| confine::is_real_dir(path))
     }
 
-    /// The calendars in a user's home, sorted by name.
+    /// The calendars in a user's home that may be served (`confine`), sorted
+    /// by name; none when the home does not exist yet.
     pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
-        subdirectories(&self.home_dir(user)?)
+        let home = self.home_dir(user)?;
+        if !confine::is_real_dir(&home) {
+            return Ok(Vec::new());
+        }
+        subdirectories(&home, confine::calendar_dir_ok)
+    }
+
+    /// The directory of an existing calendar that may be served and written:
+    /// in a real home, and not a link leaving it (`confine`).
+    fn calendar_dir(&self, user: &str, name: &str) -> Result<PathBuf> {
+        names::check_segment(name)?;
+        let home = self.home_dir(user)?;
+        let dir = home.join(name);
+        if !confine::is_real_dir(&home) || !confine::calendar_dir_ok(&home, &dir) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(dir)
     }
 
     /// A handle on an existing calendar.
     pub fn calendar(self: &Arc<Self>, user: &str, name: &str) -> Result<Calendar> {
-        names::check_segment(name)?;
-        let dir = self.home_dir(user)?.join(name);
-        if !dir.is_dir() {
-            return Err(StoreError::NotFound);
-        }
+        let dir = self.calendar_dir(user, name)?;
         let cell = self.cell(user, name);
         Ok(Calendar(Arc::new(CalendarRef {
             user: user.to_string(),
@@ -360,13 +378,14 @@ impl Store {
 
     /// Deletes a calendar directory with everything in it.
     pub fn delete_calendar(&self, user: &str, name: &str) -> Result<()> {
-        names::check_segment(name)?;
+        let dir = self.calendar_dir(user, name)?;
         let home = self.home_dir(user)?;
-        let dir = home.join(name);
-        if !dir.is_dir() {
-            return Err(StoreError::NotFound);
+        // A link (within the home) is removed itself, never its target's files.
+        if fs::symlink_metadata(&dir)?.file_type().is_symlink() {
+            fs::remove_file(&dir)?;
+        } else {
+            fs::remove_dir_all(&dir)?;
         }
-        fs::remove_dir_all(&dir)?;
         durable::sync_dir(&home)?;
         self.forget(user, name);
         Ok(())
@@ -376,12 +395,10 @@ impl Store {
     pub fn move_calendar(&self, user: &str, from: &str, to: &str, overwrite: bool) -> Result<bool> {
         names::check_segment(from)?;
         names::check_segment(to)?;
+        let src = self.calendar_dir(user, from)?;
         let home = self.home_dir(user)?;
-        let (src, dst) = (home.join(from), home.join(to));
-        if !src.is_dir() {
-            return Err(StoreError::NotFound);
-        }
-        let existed = dst.exists();
+        let dst = home.join(to);
+        let existed = fs::symlink_metadata(&dst).is_ok();
         if existed && !overwrite {
             return Err(StoreError::PreconditionFailed);
         }
@@ -430,10 +447,18 @@ impl Store {
                     } else {
                         collection_props::is_property_file(&name)
                     };
-                    // Following symlinks, as the index does.
-                    if wanted && entry.path().metadata()?.is_file() {
+                    // Following symlinks within the home only, as the index does.
+                    if !wanted {
+                        continue;
+                    }
+                    if let confine::Entry::File { path, .. } =
+                        confine::object_entry(&source.dir, &name)?
+                    {
                         let target = staging.join(&name);
-                        fs::copy(entry.path(), &target)?;
+                        io::copy(
+                            &mut confine::open_resolved(&path)?,
+                            &mut fs::File::create_new(&target)?,
+                        )?;
                         files.push(target);
                     }
                 }
@@ -483,7 +508,9 @@ impl Store {
                     && t.is_dir()
             });
             for cal in self.calendar_names(&user).unwrap_or_default() {
-                hidden(&home.join(&cal), &mut out, &temp);
+                if let Ok(dir) = self.calendar_dir(&user, &cal) {
+                    hidden(&dir, &mut out, &temp);
+                }
             }
             if let Some(cache) = &self.cache {
                 hidden(&cache.join(&user), &mut out, &temp);
@@ -507,6 +534,34 @@ impl Store {
                 tracing::warn!("cannot remove {}: {e}", path.display());
             }
         }
+    }
+
+    /// Calendar directories that are links leaving their home (`confine`):
+    /// never served, reported by `check`.
+    pub fn refused_links(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for user in self.user_names().unwrap_or_default() {
+            let Ok(home) = self.home_dir(&user) else {
+                continue;
+            };
+            for entry in fs::read_dir(&home).into_iter().flatten().flatten() {
+                let path = entry.path();
+                let visible = entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| names::check_segment(n).is_ok());
+                if visible && confine::is_refused_link(&home, &path) {
+                    out.push(path);
+                }
+            }
+        }
+        let root = &self.root;
+        for entry in fs::read_dir(root).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                out.push(entry.path());
+            }
+        }
+        out
     }
 
     /// Drops in-memory state and the change log of a calendar that went away;
@@ -572,7 +627,11 @@ impl Store {
             .get(name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
-        let bytes = fs::read(src.dir.join(name))?;
+        let confine::Entry::File { path, .. } = confine::object_entry(&src.dir, name)? else {
+            return Err(StoreError::NotFound);
+        };
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut confine::open_resolved(&path)?, &mut bytes)?;
         {
             let dst_state: &mut State = match second.as_mut() {
                 Some(s) => s,
@@ -680,15 +739,16 @@ impl Store {
     }
 }
 
-/// Visible subdirectories with valid names (users, calendars), sorted.
-fn subdirectories(dir: &Path) -> Result<Vec<String>> {
+/// Visible subdirectories with valid names (users, calendars) that `keep`
+/// accepts (given `dir` and the entry's path), sorted.
+fn subdirectories(dir: &Path, keep: impl Fn(&Path, &Path) -> bool) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             continue;
         };
-        if names::check_segment(&name).is_ok() && entry.path().is_dir() {
+        if names::check_segment(&name).is_ok() && keep(dir, &entry.path()) {
             out.push(name);
         }
     }
@@ -865,7 +925,10 @@ impl Calendar {
             .get(name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
-        let mut file = fs::File::open(self.dir.join(name))?;
+        let confine::Entry::File { path, .. } = confine::object_entry(&self.dir, name)? else {
+            return Err(StoreError::NotFound);
+        };
+        let mut file = confine::open_resolved(&path)?;
         let stamp = FileStamp::of(&file.metadata()?);
         let mut bytes = Vec::with_capacity(stamp.size as usize);
         io::Read::read_to_end(&mut file, &mut bytes)?;
