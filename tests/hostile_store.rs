@@ -1,13 +1,17 @@
 //! Hostile and unlucky conditions at the file store (issue 14): names as
 //! long as the file system allows, symbolic links out of a home, leftovers of
-//! a crash. Every probe asserts its status and that nothing outside demo's
-//! home was read or written (the fence).
+//! a crash, a read-only or full data directory. Every probe asserts its
+//! status; those on a common test server also check that nothing outside
+//! demo's home was read or written (the fence). The disk-trouble tests run
+//! the server in a user and mount namespace (`unshare -rm`) and are skipped,
+//! with the reason printed, where that is not available.
 
 mod common;
 
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use common::*;
 
@@ -348,4 +352,136 @@ fn torn_temp_files_are_reported_by_check_and_swept_at_start() {
     let r = srv.propfind("/demo/personal/", "1", None);
     fence.check("PROPFIND after sweep", Some(&r));
     r.expect(207);
+}
+
+/// A server confined to a user and mount namespace (`unshare -rm`) in which
+/// `setup` (a shell snippet, `$D` the data directory) has prepared its data
+/// directory; None when the machine cannot do this.
+struct Confined {
+    child: std::process::Child,
+    base: String,
+    client: reqwest::blocking::Client,
+    _tmp: tempfile::TempDir,
+}
+
+impl Confined {
+    fn start(setup: &str) -> Option<Confined> {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let script = format!(
+            "set -e; D='{d}'; {setup}; exec '{bin}' serve --data \"$D\" --listen 127.0.0.1:0 --htpasswd '{h}'",
+            d = data.display(),
+            bin = env!("CARGO_BIN_EXE_caldir"),
+            h = sample_dir().join("htpasswd").display(),
+        );
+        let mut child = Command::new("unshare")
+            .args(["-rm", "sh", "-c", &script])
+            .env("CALDIR_LOG", "caldir=info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(tmp.path().join("log")).unwrap())
+            .spawn()
+            .map_err(|e| println!("skipped: cannot run unshare: {e}"))
+            .ok()?;
+        let stdout = child.stdout.take().unwrap();
+        let mut base = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("listening on ") {
+                base = Some(rest.trim().trim_end_matches('/').to_string());
+                break;
+            }
+        }
+        let Some(base) = base else {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = std::fs::read_to_string(tmp.path().join("log")).unwrap_or_default();
+            println!("skipped: no server in a user+mount namespace here: {log}");
+            return None;
+        };
+        Some(Confined {
+            child,
+            base,
+            client: reqwest::blocking::Client::new(),
+            _tmp: tmp,
+        })
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<String>) -> Resp {
+        let mut rb = self
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", self.base),
+            )
+            .basic_auth("demo", Some("demo"))
+            .header("Depth", "1");
+        if let Some(b) = body {
+            rb = rb.header("Content-Type", "text/calendar").body(b);
+        }
+        rb.fetch()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._tmp.path().join("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Confined {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn read_only_data_directory_serves_reads_and_refuses_writes_with_503() {
+    let sample = sample_dir();
+    // demo's home is removed, so demo is a user whose home does not exist yet.
+    let setup = format!(
+        "cp -r '{}'/. \"$D\"; rm -rf \"$D/demo\" \"$D/htpasswd\"; mount --bind \"$D\" \"$D\"; mount -o remount,bind,ro \"$D\"",
+        sample.display()
+    );
+    let Some(srv) = Confined::start(&setup) else {
+        return;
+    };
+    let r = srv.send("PROPFIND", "/demo/", None);
+    assert_eq!(r.status, 207, "read of a missing home: {}", r.text());
+    let r = srv.send("GET", "/demo/calendar/x.ics", None);
+    assert_eq!(r.status, 404);
+    for i in 0..5 {
+        let r = srv.send("MKCALENDAR", &format!("/demo/c{i}/"), None);
+        assert_eq!(r.status, 503, "write on read-only: {}", r.text());
+        assert!(r.text().contains("read-only"), "{}", r.text());
+        assert!(r.header("retry-after").is_some());
+    }
+    let lines = srv.log().matches("data directory is read-only").count();
+    assert_eq!(
+        lines,
+        1,
+        "one log line, not one per request:\n{}",
+        srv.log()
+    );
+}
+
+#[test]
+fn full_disk_answers_507_and_keeps_the_old_bytes() {
+    let sample = sample_dir();
+    let setup = format!(
+        "mount -t tmpfs -o size=512k tmpfs \"$D\"; cp -r '{}'/. \"$D\"; rm -f \"$D/htpasswd\"",
+        sample.display()
+    );
+    let Some(srv) = Confined::start(&setup) else {
+        return;
+    };
+    let r = srv.send("PROPFIND", "/demo/personal/", None);
+    assert_eq!(r.status, 207);
+    let big = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:big\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T000000Z\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "x".repeat(70).repeat(10_000).as_bytes().chunks(70).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\r\n ")
+    );
+    let r = srv.send("PUT", "/demo/personal/big.ics", Some(big));
+    assert_eq!(r.status, 507, "disk full: {}", r.text());
+    let r = srv.send("GET", "/demo/personal/big.ics", None);
+    assert_eq!(r.status, 404, "nothing half-written is served");
 }

@@ -109,6 +109,11 @@ impl ResponseError for DavError {
                 | StoreError::UnsupportedComponent(_)
                 | StoreError::InvalidSyncToken => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,
+                // Temporary from the client's side: it keeps its change and
+                // retries once the administrator remounts the data directory.
+                StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
+                StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+                StoreError::NameTooLong => StatusCode::FORBIDDEN,
                 StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             DavError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -124,7 +129,10 @@ impl ResponseError for DavError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
+        let disk_trouble = matches!(self, DavError::Store(e) if crate::store::disk::report(e));
+        if disk_trouble {
+            // Logged (throttled) by `disk::report`.
+        } else if status.is_server_error() {
             tracing::error!("{self}");
         } else {
             tracing::debug!("{status}: {self}");
@@ -146,6 +154,9 @@ impl ResponseError for DavError {
             _ => None,
         };
         let mut resp = HttpResponse::build(status);
+        if let DavError::Store(StoreError::ReadOnly) = self {
+            resp.insert_header((header::RETRY_AFTER, "300"));
+        }
         if let DavError::Unauthorized = self {
             resp.insert_header((
                 header::WWW_AUTHENTICATE,
@@ -170,3 +181,46 @@ impl ResponseError for DavError {
 }
 
 pub type DavResult<T> = Result<T, DavError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    fn status_of(kind: ErrorKind) -> StatusCode {
+        DavError::from(StoreError::from(Error::from(kind))).status_code()
+    }
+
+    #[test]
+    fn disk_trouble_has_its_own_statuses() {
+        assert_eq!(
+            status_of(ErrorKind::StorageFull),
+            StatusCode::INSUFFICIENT_STORAGE
+        );
+        assert_eq!(
+            status_of(ErrorKind::QuotaExceeded),
+            StatusCode::INSUFFICIENT_STORAGE
+        );
+        assert_eq!(
+            status_of(ErrorKind::ReadOnlyFilesystem),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(status_of(ErrorKind::InvalidFilename), StatusCode::FORBIDDEN);
+        assert_eq!(status_of(ErrorKind::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status_of(ErrorKind::Other),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        for (errno, status) in [
+            (libc::ENOSPC, StatusCode::INSUFFICIENT_STORAGE),
+            (libc::EDQUOT, StatusCode::INSUFFICIENT_STORAGE),
+            (libc::EROFS, StatusCode::SERVICE_UNAVAILABLE),
+            (libc::ENAMETOOLONG, StatusCode::FORBIDDEN),
+        ] {
+            let e = DavError::from(StoreError::from(Error::from_raw_os_error(errno)));
+            assert_eq!(e.status_code(), status, "errno {errno}");
+        }
+        let resp = DavError::from(StoreError::ReadOnly).error_response();
+        assert!(resp.headers().contains_key(header::RETRY_AFTER));
+    }
+}

@@ -8,6 +8,7 @@
 mod changelog;
 pub mod collection_props;
 mod confine;
+pub mod disk;
 pub mod durable;
 pub mod etag;
 mod index;
@@ -61,16 +62,27 @@ pub enum StoreError {
     MissingParent,
     #[error("unknown or expired sync token")]
     InvalidSyncToken,
+    /// The data directory's file system is mounted read-only.
+    #[error("data directory is read-only")]
+    ReadOnly,
+    /// The disk (or the user's quota) is full; nothing was changed.
+    #[error("no space left for the data directory")]
+    StorageFull,
+    /// The file system refuses a name this long (some allow fewer than 255 bytes).
+    #[error("name too long for the file system")]
+    NameTooLong,
     #[error("I/O error: {0}")]
     Io(io::Error),
 }
 
 impl From<io::Error> for StoreError {
     fn from(e: io::Error) -> Self {
-        if e.kind() == io::ErrorKind::NotFound {
-            StoreError::NotFound
-        } else {
-            StoreError::Io(e)
+        match e.kind() {
+            io::ErrorKind::NotFound => StoreError::NotFound,
+            io::ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly,
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StoreError::StorageFull,
+            io::ErrorKind::InvalidFilename => StoreError::NameTooLong,
+            _ => StoreError::Io(e),
         }
     }
 }
@@ -219,18 +231,26 @@ impl Store {
         Ok(self.root.join(user))
     }
 
-    /// Whether the user's home is a real directory (a home that is a
-    /// symlink is never served, see `confine`).
+    /// Whether the user's home can be shown: a real directory (a home that
+    /// is a symlink is never served, see `confine`), or none yet: a home is
+    /// created on a user's first request, and when the data directory is
+    /// read-only a missing home reads as an empty one.
     pub fn home_exists(&self, user: &str) -> bool {
-        self.home_dir(user)
-            .map(|d| confine::is_real_dir(&d))
-            .unwrap_or(false)
+        let Ok(home) = self.home_dir(user) else {
+            return false;
+        };
+        match fs::symlink_metadata(&home) {
+            Ok(md) => md.is_dir(),
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+        }
     }
 
     /// Creates a user's home with one default calendar on first login.
+    /// On a read-only data directory this fails with `ReadOnly`; the caller
+    /// may still serve reads (the missing home reads as empty).
     pub fn ensure_home(&self, user: &str) -> Result<()> {
         let home = self.home_dir(user)?;
-        if home.is_dir() {
+        if fs::symlink_metadata(&home).is_ok() {
             return Ok(());
         }
         match durable::create_dir(&home) {
