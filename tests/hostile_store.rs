@@ -455,6 +455,9 @@ fn read_only_data_directory_serves_reads_and_refuses_writes_with_503() {
         assert!(r.text().contains("read-only"), "{}", r.text());
         assert!(r.header("retry-after").is_some());
     }
+    // The index cache cannot be saved either; retried every 5 s, not logged each time.
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    assert!(!srv.log().contains("cannot save index"), "{}", srv.log());
     let lines = srv.log().matches("data directory is read-only").count();
     assert_eq!(
         lines,

@@ -3,6 +3,7 @@
 //! same line. The first occurrence is logged at once, then at most one line a
 //! minute with how many were not logged.
 
+use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -61,6 +62,17 @@ pub fn report(e: &StoreError) -> bool {
         tracing::error!("{e}: writes are refused ({skipped} more since the last report)");
     }
     true
+}
+
+/// Like `report`, for an io error met outside a request (saving the cache).
+pub fn report_io(e: &io::Error) -> bool {
+    match e.kind() {
+        io::ErrorKind::ReadOnlyFilesystem => report(&StoreError::ReadOnly),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            report(&StoreError::StorageFull)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

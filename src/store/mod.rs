@@ -362,7 +362,10 @@ impl Store {
                 snapshot::write(&path, &state.index)
             };
             if let Err(e) = written.and_then(|tmp| tmp.commit()) {
-                tracing::warn!("cannot save index {}: {e}", path.display());
+                // Retried every few seconds: disk trouble is logged throttled.
+                if !disk::report_io(&e) {
+                    tracing::warn!("cannot save index {}: {e}", path.display());
+                }
                 cell.state.lock().unsaved = true;
             }
         }
