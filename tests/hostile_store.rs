@@ -483,8 +483,21 @@ fn full_disk_answers_507_and_keeps_the_old_bytes() {
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:big\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T000000Z\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         "x".repeat(70).repeat(10_000).as_bytes().chunks(70).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\r\n ")
     );
-    let r = srv.send("PUT", "/demo/personal/big.ics", Some(big));
+    let r = srv.send("PUT", "/demo/personal/big.ics", Some(big.clone()));
     assert_eq!(r.status, 507, "disk full: {}", r.text());
+    // An overwrite that does not fit keeps the old bytes.
+    let old = std::fs::read(sample.join("demo/personal/birthday-anna.ics")).unwrap();
+    let r = srv.send(
+        "PUT",
+        "/demo/personal/birthday-anna.ics",
+        Some(big.replace(
+            "UID:big",
+            &format!("UID:{}", uid_of(&String::from_utf8_lossy(&old))),
+        )),
+    );
+    assert_eq!(r.status, 507, "disk full on overwrite: {}", r.text());
+    let r = srv.send("GET", "/demo/personal/birthday-anna.ics", None);
+    assert_eq!((r.status, &r.body), (200, &old));
     let r = srv.send("GET", "/demo/personal/big.ics", None);
     assert_eq!(r.status, 404, "nothing half-written is served");
 }
