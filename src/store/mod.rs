@@ -790,6 +790,18 @@ impl Calendar {
         &self.dir
     }
 
+    /// Checks again, just before a write, that the calendar directory is no
+    /// link out of its home: one may have been swapped in by hand since the
+    /// handle was made (the window left is the few syscalls of the write).
+    fn still_confined(&self) -> Result<()> {
+        let home = self.dir.parent().unwrap_or(&self.dir);
+        if confine::calendar_dir_ok(home, &self.dir) {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
     fn uid_conflict(&self, other: &str) -> StoreError {
         StoreError::UidConflict {
             user: self.user.clone(),
@@ -1013,6 +1025,7 @@ impl Calendar {
         bytes: &[u8],
         info: IndexedInfo,
     ) -> Result<Etag> {
+        self.still_confined()?;
         durable::write_file(&self.dir, name, bytes)?;
         let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
         let etag = Etag::of_bytes(bytes);
@@ -1040,6 +1053,7 @@ impl Calendar {
         if !allowed(Some(&current)) {
             return Err(StoreError::PreconditionFailed);
         }
+        self.still_confined()?;
         durable::remove_file(&self.dir, name)?;
         state.index.take_object(name);
         state.record(name);
