@@ -1,4 +1,5 @@
-//! `caldir check`: every file in the data directory the server would skip.
+//! `caldir check`: every file in the data directory the server would skip,
+//! and what a crash left behind (removed at the server's next start).
 
 use std::path::Path;
 
@@ -6,9 +7,10 @@ use crate::store::Store;
 
 /// Returns "path:line: reason" for every problem found.
 pub fn problems(data: &Path) -> std::io::Result<Vec<String>> {
-    // An in-memory cache keeps `check` from writing into the data directory.
-    let scratch = tempfile_dir()?;
-    let store = Store::open(data, Some(&scratch))?;
+    // A private cache (created securely, removed however this returns) keeps
+    // `check` from writing into the data directory.
+    let scratch = tempfile::Builder::new().prefix("caldir-check-").tempdir()?;
+    let store = Store::open(data, Some(scratch.path()))?;
     let mut out = Vec::new();
     for user in store.user_names().map_err(std::io::Error::other)? {
         for cal in store.calendar_names(&user).unwrap_or_default() {
@@ -28,12 +30,17 @@ pub fn problems(data: &Path) -> std::io::Result<Vec<String>> {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    for path in store.refused_links() {
+        out.push(format!(
+            "{}: symbolic link leads outside the user's home (or is a home); not served",
+            path.display()
+        ));
+    }
+    for path in store.leftovers() {
+        out.push(format!(
+            "{}: leftover of an interrupted write; removed at the next start",
+            path.display()
+        ));
+    }
     Ok(out)
-}
-
-fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("caldir-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

@@ -119,6 +119,11 @@ impl ResponseError for DavError {
                 | StoreError::UnsupportedComponent(_)
                 | StoreError::InvalidSyncToken => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,
+                // Temporary from the client's side: it keeps its change and
+                // retries once the administrator remounts the data directory.
+                StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
+                StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+                StoreError::NameTooLong => StatusCode::FORBIDDEN,
                 StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             DavError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -143,7 +148,10 @@ impl ResponseError for DavError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
+        let disk_trouble = matches!(self, DavError::Store(e) if crate::store::disk::report(e));
+        if disk_trouble {
+            // Logged (throttled) by `disk::report`.
+        } else if status.is_server_error() {
             tracing::error!("{self}");
         } else {
             tracing::debug!("{status}: {self}");
@@ -173,6 +181,8 @@ impl ResponseError for DavError {
         }
         if let Some(secs) = match self {
             DavError::Auth(e) => e.retry_after(),
+            // A read-only data directory is an admin's fix, not a retry loop.
+            DavError::Store(StoreError::ReadOnly) => Some(300),
             _ => None,
         } {
             resp.insert_header((header::RETRY_AFTER, secs.to_string()));
@@ -195,3 +205,46 @@ impl ResponseError for DavError {
 }
 
 pub type DavResult<T> = Result<T, DavError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    fn status_of(kind: ErrorKind) -> StatusCode {
+        DavError::from(StoreError::from(Error::from(kind))).status_code()
+    }
+
+    #[test]
+    fn disk_trouble_has_its_own_statuses() {
+        assert_eq!(
+            status_of(ErrorKind::StorageFull),
+            StatusCode::INSUFFICIENT_STORAGE
+        );
+        assert_eq!(
+            status_of(ErrorKind::QuotaExceeded),
+            StatusCode::INSUFFICIENT_STORAGE
+        );
+        assert_eq!(
+            status_of(ErrorKind::ReadOnlyFilesystem),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(status_of(ErrorKind::InvalidFilename), StatusCode::FORBIDDEN);
+        assert_eq!(status_of(ErrorKind::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status_of(ErrorKind::Other),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        for (errno, status) in [
+            (libc::ENOSPC, StatusCode::INSUFFICIENT_STORAGE),
+            (libc::EDQUOT, StatusCode::INSUFFICIENT_STORAGE),
+            (libc::EROFS, StatusCode::SERVICE_UNAVAILABLE),
+            (libc::ENAMETOOLONG, StatusCode::FORBIDDEN),
+        ] {
+            let e = DavError::from(StoreError::from(Error::from_raw_os_error(errno)));
+            assert_eq!(e.status_code(), status, "errno {errno}");
+        }
+        let resp = DavError::from(StoreError::ReadOnly).error_response();
+        assert!(resp.headers().contains_key(header::RETRY_AFTER));
+    }
+}

@@ -100,7 +100,13 @@ async fn route(
     let store = app.store.clone();
     let user = rq.user.clone();
     let reply = web::block(move || {
-        store.ensure_home(&user)?;
+        // A read-only data directory still serves reads to a user whose
+        // home is not there yet: it reads as empty.
+        match store.ensure_home(&user) {
+            Err(crate::store::StoreError::ReadOnly)
+                if matches!(method.as_str(), "GET" | "HEAD" | "PROPFIND" | "REPORT") => {}
+            other => other?,
+        }
         match method.as_str() {
             "PROPFIND" => methods::propfind::handle(rq),
             "PROPPATCH" => methods::proppatch::handle(rq),

@@ -41,6 +41,8 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         ),
         None => Authenticator::Open,
     };
+    // Crash leftovers go before any request can start a write of its own.
+    store.sweep_leftovers();
     // Watch first, so nothing edited during the startup scan is missed.
     let watch = if config.watch {
         crate::store::watcher::start_or_fall_back(&store)

@@ -6,11 +6,20 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use super::names::TEMP_PREFIX;
+
+/// A fresh temp file path in `dir`: fixed length whatever the target's name
+/// (so a 255-byte name still has one), hidden and never a `.ics`, so it is
+/// neither served nor indexed; a crash's leftovers are swept at start.
+fn temp_path(dir: &Path) -> PathBuf {
+    dir.join(format!("{TEMP_PREFIX}{:016x}", rand::random::<u64>()))
+}
 
 /// Atomically replaces `dir/name` with `bytes`, durable on return.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
+    let tmp = temp_path(dir);
     let result = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(bytes)?;
@@ -29,14 +38,14 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
 /// and puts it in place, dropping it uncommitted removes it.
 pub struct TempFile {
     writer: Option<io::BufWriter<File>>,
-    tmp: std::path::PathBuf,
-    dir: std::path::PathBuf,
+    tmp: PathBuf,
+    dir: PathBuf,
     name: String,
 }
 
 impl TempFile {
     pub fn create(dir: &Path, name: &str) -> io::Result<TempFile> {
-        let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
+        let tmp = temp_path(dir);
         let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         Ok(TempFile {
             writer: Some(io::BufWriter::new(file)),

@@ -15,7 +15,7 @@ use crate::ical::{self, ObjectInfo};
 use crate::query::Span;
 
 use super::etag::Etag;
-use super::names;
+use super::{confine, names};
 
 /// The cheap identity of a file version: if none of these moved, neither did the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,15 +199,19 @@ impl Index {
         let path = dir.join(name);
         // Stat before opening: opening a FIFO named like an object would
         // block the scan (and the calendar lock) until a writer came.
-        let read = fs::metadata(&path).and_then(|md| {
-            if !md.is_file() {
-                return Ok(None);
+        let read = confine::object_entry(dir, name).and_then(|entry| match entry {
+            confine::Entry::File { path, .. } => {
+                let mut f = confine::open_resolved(&path)?;
+                let md = f.metadata()?;
+                let mut bytes = Vec::with_capacity(md.len() as usize);
+                io::Read::read_to_end(&mut f, &mut bytes)?;
+                Ok(Some((bytes, FileStamp::of(&md))))
             }
-            let mut f = fs::File::open(&path)?;
-            let md = f.metadata()?;
-            let mut bytes = Vec::with_capacity(md.len() as usize);
-            io::Read::read_to_end(&mut f, &mut bytes)?;
-            Ok(Some((bytes, FileStamp::of(&md))))
+            confine::Entry::Other => Ok(None),
+            confine::Entry::Outside(md) => {
+                self.refuse(&path, name, FileStamp::of(&md));
+                Ok(None)
+            }
         });
         let (bytes, stamp) = match read {
             Ok(Some(r)) => r,
@@ -219,6 +223,25 @@ impl Index {
             }
         };
         self.examine(&path, name, &bytes, Etag::of_bytes(&bytes), stamp)
+    }
+
+    /// Records a link that leaves the home as a problem (logged once per
+    /// version of the link), never as an object.
+    fn refuse(&mut self, path: &Path, name: &str, stamp: FileStamp) -> Observed {
+        if self.problems.get(name).is_none_or(|p| p.stamp != stamp) {
+            tracing::warn!("{}: {}", path.display(), confine::OUTSIDE);
+            self.problems.insert(
+                name.to_string(),
+                Problem {
+                    stamp,
+                    reason: format!(" {}", confine::OUTSIDE),
+                },
+            );
+        }
+        match self.take_object(name) {
+            Some(_) => Observed::Changed,
+            None => Observed::Unchanged,
+        }
     }
 
     /// The metadata of a valid object; an invalid one is logged and recorded
@@ -258,8 +281,9 @@ impl Index {
     /// Looks at one file (it may have appeared, changed or vanished).
     pub fn refresh_file(&mut self, dir: &Path, name: &str) -> Observed {
         let path = dir.join(name);
-        let md = match fs::metadata(&path) {
-            Ok(md) if md.is_file() => md,
+        let (real, md) = match confine::object_entry(dir, name) {
+            Ok(confine::Entry::File { path, md }) => (path, md),
+            Ok(confine::Entry::Outside(md)) => return self.refuse(&path, name, FileStamp::of(&md)),
             _ => {
                 self.problems.remove(name);
                 return match self.take_object(name) {
@@ -274,7 +298,11 @@ impl Index {
         {
             return Observed::Unchanged;
         }
-        let bytes = match fs::read(&path) {
+        let read = confine::open_resolved(&real).and_then(|mut f| {
+            let mut bytes = Vec::with_capacity(md.len() as usize);
+            io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
+        });
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!("{}: cannot read: {e}", path.display());

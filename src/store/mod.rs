@@ -7,6 +7,8 @@
 
 mod changelog;
 pub mod collection_props;
+mod confine;
+pub mod disk;
 pub mod durable;
 pub mod etag;
 mod index;
@@ -60,16 +62,27 @@ pub enum StoreError {
     MissingParent,
     #[error("unknown or expired sync token")]
     InvalidSyncToken,
+    /// The data directory's file system is mounted read-only.
+    #[error("data directory is read-only")]
+    ReadOnly,
+    /// The disk (or the user's quota) is full; nothing was changed.
+    #[error("no space left for the data directory")]
+    StorageFull,
+    /// The file system refuses a name this long (some allow fewer than 255 bytes).
+    #[error("name too long for the file system")]
+    NameTooLong,
     #[error("I/O error: {0}")]
     Io(io::Error),
 }
 
 impl From<io::Error> for StoreError {
     fn from(e: io::Error) -> Self {
-        if e.kind() == io::ErrorKind::NotFound {
-            StoreError::NotFound
-        } else {
-            StoreError::Io(e)
+        match e.kind() {
+            io::ErrorKind::NotFound => StoreError::NotFound,
+            io::ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly,
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StoreError::StorageFull,
+            io::ErrorKind::InvalidFilename => StoreError::NameTooLong,
+            _ => StoreError::Io(e),
         }
     }
 }
@@ -218,14 +231,26 @@ impl Store {
         Ok(self.root.join(user))
     }
 
+    /// Whether the user's home can be shown: a real directory (a home that
+    /// is a symlink is never served, see `confine`), or none yet: a home is
+    /// created on a user's first request, and when the data directory is
+    /// read-only a missing home reads as an empty one.
     pub fn home_exists(&self, user: &str) -> bool {
-        self.home_dir(user).map(|d| d.is_dir()).unwrap_or(false)
+        let Ok(home) = self.home_dir(user) else {
+            return false;
+        };
+        match fs::symlink_metadata(&home) {
+            Ok(md) => md.is_dir(),
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+        }
     }
 
     /// Creates a user's home with one default calendar on first login.
+    /// On a read-only data directory this fails with `ReadOnly`; the caller
+    /// may still serve reads (the missing home reads as empty).
     pub fn ensure_home(&self, user: &str) -> Result<()> {
         let home = self.home_dir(user)?;
-        if home.is_dir() {
+        if fs::symlink_metadata(&home).is_ok() {
             return Ok(());
         }
         match durable::create_dir(&home) {
@@ -240,23 +265,36 @@ impl Store {
         Ok(())
     }
 
-    /// Users with a home directory, sorted.
+    /// Users with a home directory (a real one, not a link), sorted.
     pub fn user_names(&self) -> Result<Vec<String>> {
-        subdirectories(&self.root)
+        subdirectories(&self.root, |_, path| confine::is_real_dir(path))
     }
 
-    /// The calendars in a user's home, sorted by name.
+    /// The calendars in a user's home that may be served (`confine`), sorted
+    /// by name; none when the home does not exist yet.
     pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
-        subdirectories(&self.home_dir(user)?)
+        let home = self.home_dir(user)?;
+        if !confine::is_real_dir(&home) {
+            return Ok(Vec::new());
+        }
+        subdirectories(&home, confine::calendar_dir_ok)
+    }
+
+    /// The directory of an existing calendar that may be served and written:
+    /// in a real home, and not a link leaving it (`confine`).
+    fn calendar_dir(&self, user: &str, name: &str) -> Result<PathBuf> {
+        names::check_segment(name)?;
+        let home = self.home_dir(user)?;
+        let dir = home.join(name);
+        if !confine::is_real_dir(&home) || !confine::calendar_dir_ok(&home, &dir) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(dir)
     }
 
     /// A handle on an existing calendar.
     pub fn calendar(self: &Arc<Self>, user: &str, name: &str) -> Result<Calendar> {
-        names::check_segment(name)?;
-        let dir = self.home_dir(user)?.join(name);
-        if !dir.is_dir() {
-            return Err(StoreError::NotFound);
-        }
+        let dir = self.calendar_dir(user, name)?;
         let cell = self.cell(user, name);
         Ok(Calendar(Arc::new(CalendarRef {
             user: user.to_string(),
@@ -290,10 +328,14 @@ impl Store {
             .clone()
     }
 
+    /// A calendar's cache file. Named by a hash of the calendar's name, so
+    /// any valid name (up to 255 bytes) has a cache file of fixed length.
     fn cache_path(&self, user: &str, name: &str, kind: &str) -> Option<PathBuf> {
+        use sha2::Digest;
+        let hash = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..16]);
         self.cache
             .as_ref()
-            .map(|c| c.join(user).join(format!("{name}.{kind}")))
+            .map(|c| c.join(user).join(format!("{hash}.{kind}")))
     }
 
     /// Saves changed indexes to the cache; called periodically and on shutdown.
@@ -320,7 +362,10 @@ impl Store {
                 snapshot::write(&path, &state.index)
             };
             if let Err(e) = written.and_then(|tmp| tmp.commit()) {
-                tracing::warn!("cannot save index {}: {e}", path.display());
+                // Retried every few seconds: disk trouble is logged throttled.
+                if !disk::report_io(&e) {
+                    tracing::warn!("cannot save index {}: {e}", path.display());
+                }
                 cell.state.lock().unsaved = true;
             }
         }
@@ -356,13 +401,14 @@ impl Store {
 
     /// Deletes a calendar directory with everything in it.
     pub fn delete_calendar(&self, user: &str, name: &str) -> Result<()> {
-        names::check_segment(name)?;
+        let dir = self.calendar_dir(user, name)?;
         let home = self.home_dir(user)?;
-        let dir = home.join(name);
-        if !dir.is_dir() {
-            return Err(StoreError::NotFound);
+        // A link (within the home) is removed itself, never its target's files.
+        if fs::symlink_metadata(&dir)?.file_type().is_symlink() {
+            fs::remove_file(&dir)?;
+        } else {
+            fs::remove_dir_all(&dir)?;
         }
-        fs::remove_dir_all(&dir)?;
         durable::sync_dir(&home)?;
         self.forget(user, name);
         Ok(())
@@ -372,12 +418,10 @@ impl Store {
     pub fn move_calendar(&self, user: &str, from: &str, to: &str, overwrite: bool) -> Result<bool> {
         names::check_segment(from)?;
         names::check_segment(to)?;
+        let src = self.calendar_dir(user, from)?;
         let home = self.home_dir(user)?;
-        let (src, dst) = (home.join(from), home.join(to));
-        if !src.is_dir() {
-            return Err(StoreError::NotFound);
-        }
-        let existed = dst.exists();
+        let dst = home.join(to);
+        let existed = fs::symlink_metadata(&dst).is_ok();
         if existed && !overwrite {
             return Err(StoreError::PreconditionFailed);
         }
@@ -426,10 +470,18 @@ impl Store {
                     } else {
                         collection_props::is_property_file(&name)
                     };
-                    // Following symlinks, as the index does.
-                    if wanted && entry.path().metadata()?.is_file() {
+                    // Following symlinks within the home only, as the index does.
+                    if !wanted {
+                        continue;
+                    }
+                    if let confine::Entry::File { path, .. } =
+                        confine::object_entry(&source.dir, &name)?
+                    {
                         let target = staging.join(&name);
-                        fs::copy(entry.path(), &target)?;
+                        io::copy(
+                            &mut confine::open_resolved(&path)?,
+                            &mut fs::File::create_new(&target)?,
+                        )?;
                         files.push(target);
                     }
                 }
@@ -453,28 +505,86 @@ impl Store {
         Ok(existed)
     }
 
-    /// Removes scratch directories a crash left in users' homes: unfinished
-    /// copies and calendars already replaced.
-    pub fn sweep_leftovers(&self) {
+    /// What a crash can leave behind, for `check` and the start-up sweep:
+    /// scratch directories in homes (unfinished copies, replaced calendars)
+    /// and temp files of interrupted writes in calendars and the cache.
+    pub fn leftovers(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let hidden =
+            |dir: &Path, out: &mut Vec<PathBuf>, want: &dyn Fn(&str, &fs::FileType) -> bool| {
+                for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    if entry.file_type().is_ok_and(|t| want(&name, &t)) {
+                        out.push(entry.path());
+                    }
+                }
+            };
+        let temp = |name: &str, t: &fs::FileType| t.is_file() && names::is_temp_name(name);
         for user in self.user_names().unwrap_or_default() {
             let Ok(home) = self.home_dir(&user) else {
                 continue;
             };
-            let Ok(entries) = fs::read_dir(&home) else {
+            hidden(&home, &mut out, &|name, t| {
+                name.starts_with(SCRATCH_PREFIX)
+                    && !name.starts_with(names::TEMP_PREFIX)
+                    && t.is_dir()
+            });
+            for cal in self.calendar_names(&user).unwrap_or_default() {
+                if let Ok(dir) = self.calendar_dir(&user, &cal) {
+                    hidden(&dir, &mut out, &temp);
+                }
+            }
+            if let Some(cache) = &self.cache {
+                hidden(&cache.join(&user), &mut out, &temp);
+            }
+        }
+        out
+    }
+
+    /// Removes what a crash left behind (`leftovers`). Called at start
+    /// before the server accepts requests: run beside them, it could remove
+    /// the temp file of a write in progress.
+    pub fn sweep_leftovers(&self) {
+        for path in self.leftovers() {
+            tracing::info!("removing leftover {}", path.display());
+            let removed = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            if let Err(e) = removed {
+                tracing::warn!("cannot remove {}: {e}", path.display());
+            }
+        }
+    }
+
+    /// Calendar directories that are links leaving their home (`confine`):
+    /// never served, reported by `check`.
+    pub fn refused_links(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for user in self.user_names().unwrap_or_default() {
+            let Ok(home) = self.home_dir(&user) else {
                 continue;
             };
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                if name.to_string_lossy().starts_with(SCRATCH_PREFIX)
-                    && entry.file_type().is_ok_and(|t| t.is_dir())
-                {
-                    tracing::info!("removing leftover {}", entry.path().display());
-                    if let Err(e) = fs::remove_dir_all(entry.path()) {
-                        tracing::warn!("cannot remove {}: {e}", entry.path().display());
-                    }
+            for entry in fs::read_dir(&home).into_iter().flatten().flatten() {
+                let path = entry.path();
+                let visible = entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| names::check_segment(n).is_ok());
+                if visible && confine::is_refused_link(&home, &path) {
+                    out.push(path);
                 }
             }
         }
+        let root = &self.root;
+        for entry in fs::read_dir(root).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                out.push(entry.path());
+            }
+        }
+        out
     }
 
     /// Drops in-memory state and the change log of a calendar that went away;
@@ -540,7 +650,11 @@ impl Store {
             .get(name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
-        let bytes = fs::read(src.dir.join(name))?;
+        let confine::Entry::File { path, .. } = confine::object_entry(&src.dir, name)? else {
+            return Err(StoreError::NotFound);
+        };
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut confine::open_resolved(&path)?, &mut bytes)?;
         {
             let dst_state: &mut State = match second.as_mut() {
                 Some(s) => s,
@@ -586,7 +700,6 @@ impl Store {
     /// edits made while the server was down enter the change logs now, so
     /// tokens issued before the restart answer with exactly those changes.
     pub fn reconcile_all(self: &Arc<Self>) -> Result<usize> {
-        self.sweep_leftovers();
         let mut objects = 0;
         for user in self.user_names()? {
             for name in self.calendar_names(&user).unwrap_or_default() {
@@ -649,15 +762,16 @@ impl Store {
     }
 }
 
-/// Visible subdirectories with valid names (users, calendars), sorted.
-fn subdirectories(dir: &Path) -> Result<Vec<String>> {
+/// Visible subdirectories with valid names (users, calendars) that `keep`
+/// accepts (given `dir` and the entry's path), sorted.
+fn subdirectories(dir: &Path, keep: impl Fn(&Path, &Path) -> bool) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             continue;
         };
-        if names::check_segment(&name).is_ok() && entry.path().is_dir() {
+        if names::check_segment(&name).is_ok() && keep(dir, &entry.path()) {
             out.push(name);
         }
     }
@@ -674,6 +788,18 @@ impl Drop for Store {
 impl Calendar {
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Checks again, just before a write, that the calendar directory is no
+    /// link out of its home: one may have been swapped in by hand since the
+    /// handle was made (the window left is the few syscalls of the write).
+    fn still_confined(&self) -> Result<()> {
+        let home = self.dir.parent().unwrap_or(&self.dir);
+        if confine::calendar_dir_ok(home, &self.dir) {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     fn uid_conflict(&self, other: &str) -> StoreError {
@@ -834,7 +960,10 @@ impl Calendar {
             .get(name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
-        let mut file = fs::File::open(self.dir.join(name))?;
+        let confine::Entry::File { path, .. } = confine::object_entry(&self.dir, name)? else {
+            return Err(StoreError::NotFound);
+        };
+        let mut file = confine::open_resolved(&path)?;
         let stamp = FileStamp::of(&file.metadata()?);
         let mut bytes = Vec::with_capacity(stamp.size as usize);
         io::Read::read_to_end(&mut file, &mut bytes)?;
@@ -896,6 +1025,7 @@ impl Calendar {
         bytes: &[u8],
         info: IndexedInfo,
     ) -> Result<Etag> {
+        self.still_confined()?;
         durable::write_file(&self.dir, name, bytes)?;
         let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
         let etag = Etag::of_bytes(bytes);
@@ -923,6 +1053,7 @@ impl Calendar {
         if !allowed(Some(&current)) {
             return Err(StoreError::PreconditionFailed);
         }
+        self.still_confined()?;
         durable::remove_file(&self.dir, name)?;
         state.index.take_object(name);
         state.record(name);

@@ -6,6 +6,23 @@
 
 use super::StoreError;
 
+/// Prefix of the durable writer's temp files (`.caldir-tmp.` + 16 hex digits).
+pub const TEMP_PREFIX: &str = ".caldir-tmp.";
+
+/// Whether a file name is a temp file of an interrupted write by caldir: the
+/// current fixed-length form, or the older `.<name>.<16 hex>.tmp` form. Only
+/// caldir writes these names, so at start any of them is a crash's leftover.
+pub fn is_temp_name(name: &str) -> bool {
+    let hex16 = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(token) = name.strip_prefix(TEMP_PREFIX) {
+        return hex16(token);
+    }
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    matches!(inner.rsplit_once('.'), Some((target, token)) if !target.is_empty() && hex16(token))
+}
+
 /// A user, calendar or object name that is safe as one path component.
 pub fn check_segment(name: &str) -> Result<(), StoreError> {
     let bad = name.is_empty()
@@ -56,5 +73,22 @@ mod tests {
         assert!(!is_object_name("color"));
         assert!(!is_object_name(".ics"));
         assert!(check_object_name("x.txt").is_err());
+    }
+
+    #[test]
+    fn temp_names() {
+        assert!(is_temp_name(".caldir-tmp.0123456789abcdef"));
+        assert!(is_temp_name(".a.ics.0123456789abcdef.tmp"));
+        assert!(is_temp_name(".work.log.00000000000000ff.tmp"));
+        for other in [
+            ".caldir-tmp.xyz",
+            ".a.ics.tmp",
+            "a.ics.0123456789abcdef.tmp",
+            "a.icsAbCdEfGh",
+            ".calendar.toml",
+            "..0123456789abcdef.tmp",
+        ] {
+            assert!(!is_temp_name(other), "{other:?}");
+        }
     }
 }

@@ -294,6 +294,28 @@ fn copy_calendar_replaces_atomically_and_leftovers_are_swept() {
     // What a crash between the steps would leave is removed at start.
     std::fs::create_dir(d.path().join("u/.caldir-copy.0123456789abcdef")).unwrap();
     std::fs::write(d.path().join("u/.caldir-copy.0123456789abcdef/x.ics"), "x").unwrap();
-    store.reconcile_all().unwrap();
+    std::fs::write(
+        d.path().join("u/other/.caldir-tmp.0123456789abcdef"),
+        "torn",
+    )
+    .unwrap();
+    assert_eq!(store.leftovers().len(), 2);
+    store.sweep_leftovers();
     assert!(!d.path().join("u/.caldir-copy.0123456789abcdef").exists());
+    assert!(store.leftovers().is_empty());
+}
+
+#[test]
+fn a_calendar_swapped_for_a_link_out_of_the_home_is_not_written_through() {
+    let (_d, store) = store();
+    let outside = tempfile::tempdir().unwrap();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    let dir = cal.dir().to_path_buf();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &dir).unwrap();
+    assert!(matches!(
+        put(&cal, "a.ics", &event("a")),
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }

@@ -160,8 +160,13 @@ fn watch_new(
         return watch_all(watcher, root, cache);
     }
     for dir in std::mem::take(&mut batch.new_dirs) {
-        if !dir.is_dir() {
-            continue; // a file, or gone again
+        // A file, gone again, or a link leaving its parent (never served,
+        // so not watched either: `confine`).
+        if !dir
+            .parent()
+            .is_some_and(|p| super::confine::calendar_dir_ok(p, &dir))
+        {
+            continue;
         }
         let Ok(rel) = dir.strip_prefix(root) else {
             continue;
@@ -235,7 +240,8 @@ fn is_not_found(e: &notify::Error) -> bool {
 }
 
 /// Visible subdirectories of `dir` that can be homes or calendars (names the
-/// store accepts), as (name, path); never the cache. Unreadable means none.
+/// store accepts), as (name, path); never the cache, nor a link leading out
+/// of `dir` (`confine`). Unreadable means none.
 fn visible_subdirs(dir: &Path, cache: Option<&Path>) -> Vec<(String, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -247,7 +253,7 @@ fn visible_subdirs(dir: &Path, cache: Option<&Path>) -> Vec<(String, PathBuf)> {
             let path = entry.path();
             let wanted = super::names::check_segment(&name).is_ok()
                 && !cache.is_some_and(|c| path.starts_with(c))
-                && path.is_dir();
+                && super::confine::calendar_dir_ok(dir, &path);
             wanted.then_some((name, path))
         })
         .collect()
@@ -429,6 +435,23 @@ mod tests {
             [root.join("u/new")].into_iter().collect(),
             "created paths at calendar depth are candidates to watch"
         );
+    }
+
+    #[test]
+    fn links_leaving_their_home_are_not_watched() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path().canonicalize().unwrap();
+        let home = base.join("data/u");
+        std::fs::create_dir_all(home.join("c")).unwrap();
+        std::fs::create_dir_all(base.join("outside")).unwrap();
+        std::os::unix::fs::symlink(base.join("outside"), home.join("out")).unwrap();
+        std::os::unix::fs::symlink(home.join("c"), home.join("alias")).unwrap();
+        let mut names: Vec<String> = visible_subdirs(&home, None)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        names.sort();
+        assert_eq!(names, ["alias", "c"]);
     }
 
     #[test]

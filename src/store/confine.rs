@@ -1,0 +1,162 @@
+//! The symlink rule, in one place.
+//!
+//! A hand-made symbolic link inside the data directory is honoured only while
+//! it stays inside the home it is found in: a link in `demo/` (a calendar
+//! directory or an object file) is followed when its fully resolved target is
+//! within `demo/` itself, and otherwise skipped: not listed, not served, never
+//! written through, logged and reported by `caldir check`. A user's home must
+//! be a real directory (a home that is a link is not served at all), so no
+//! link reaches another user's data or anything outside the data directory.
+//!
+//! Writes never follow a link: an object is replaced by renaming a new file
+//! over the name (which replaces a link, not its target), and files are
+//! opened with `O_NOFOLLOW` on the already resolved path, so a link swapped
+//! in between the check and the open fails instead of being followed.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Why a file or directory found in a home is not used.
+pub const OUTSIDE: &str = "symbolic link leads outside the user's home; skipped";
+
+/// What an object name in a calendar directory refers to.
+pub enum Entry {
+    /// A regular file (perhaps through a link within the home): the path to
+    /// open (no links left in it) and its metadata.
+    File { path: PathBuf, md: fs::Metadata },
+    /// Something else (a directory, FIFO, dangling link): not an object.
+    Other,
+    /// A link whose target is outside the home; the link's own metadata.
+    Outside(fs::Metadata),
+}
+
+/// Looks at `dir/name` where `dir` is a calendar directory directly in a
+/// (real, link-free) home. Only a link costs more than one `lstat`.
+pub fn object_entry(dir: &Path, name: &str) -> io::Result<Entry> {
+    let path = dir.join(name);
+    let own = fs::symlink_metadata(&path)?;
+    let home = dir.parent().unwrap_or(dir);
+    let real = if own.file_type().is_symlink() || !is_real_dir(dir) {
+        match path.canonicalize() {
+            Ok(real) if inside(home, &real) => real,
+            Ok(_) => return Ok(Entry::Outside(own)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Entry::Other),
+            Err(e) => return Err(e),
+        }
+    } else {
+        path
+    };
+    let md = if real == dir.join(name) {
+        own
+    } else {
+        fs::metadata(&real)?
+    };
+    Ok(if md.is_file() {
+        Entry::File { path: real, md }
+    } else {
+        Entry::Other
+    })
+}
+
+/// Opens a path already resolved by `object_entry` for reading, refusing a
+/// link that appeared since.
+pub fn open_resolved(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// Whether `dir` (an entry of `home`) is a directory that may be served as a
+/// calendar: a real directory, or a link resolving to a directory strictly
+/// inside `home`.
+pub fn calendar_dir_ok(home: &Path, dir: &Path) -> bool {
+    match fs::symlink_metadata(dir) {
+        Ok(md) if md.is_dir() => true,
+        Ok(md) if md.file_type().is_symlink() => match dir.canonicalize() {
+            Ok(real) => real != home && inside(home, &real) && real.is_dir(),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether `dir` is a directory and not a link (homes must be).
+pub fn is_real_dir(dir: &Path) -> bool {
+    fs::symlink_metadata(dir).is_ok_and(|md| md.is_dir())
+}
+
+/// Whether `dir` is a link that `calendar_dir_ok` refuses (for `check`).
+pub fn is_refused_link(home: &Path, dir: &Path) -> bool {
+    fs::symlink_metadata(dir).is_ok_and(|md| md.file_type().is_symlink())
+        && !calendar_dir_ok(home, dir)
+}
+
+fn inside(home: &Path, real: &Path) -> bool {
+    real.starts_with(home)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_are_followed_only_within_the_home() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path().canonicalize().unwrap();
+        let home = root.join("u");
+        let cal = home.join("c");
+        fs::create_dir_all(&cal).unwrap();
+        fs::create_dir_all(root.join("v/c")).unwrap();
+        fs::write(root.join("v/c/x.ics"), "x").unwrap();
+        fs::write(home.join("c/own.ics"), "o").unwrap();
+        fs::write(root.join("secret"), "s").unwrap();
+        symlink(root.join("secret"), cal.join("out.ics")).unwrap();
+        symlink(root.join("v/c/x.ics"), cal.join("other.ics")).unwrap();
+        symlink(cal.join("own.ics"), cal.join("same.ics")).unwrap();
+        symlink(cal.join("gone.ics"), cal.join("dangling.ics")).unwrap();
+        assert!(matches!(
+            object_entry(&cal, "own.ics"),
+            Ok(Entry::File { .. })
+        ));
+        assert!(matches!(
+            object_entry(&cal, "same.ics"),
+            Ok(Entry::File { .. })
+        ));
+        assert!(matches!(
+            object_entry(&cal, "out.ics"),
+            Ok(Entry::Outside(_))
+        ));
+        assert!(matches!(
+            object_entry(&cal, "other.ics"),
+            Ok(Entry::Outside(_))
+        ));
+        assert!(matches!(
+            object_entry(&cal, "dangling.ics"),
+            Ok(Entry::Other)
+        ));
+
+        symlink(root.join("v/c"), home.join("theirs")).unwrap();
+        symlink(&cal, home.join("alias")).unwrap();
+        symlink(&home, home.join("self")).unwrap();
+        assert!(calendar_dir_ok(&home, &cal));
+        assert!(calendar_dir_ok(&home, &home.join("alias")));
+        assert!(!calendar_dir_ok(&home, &home.join("theirs")));
+        assert!(!calendar_dir_ok(&home, &home.join("self")));
+        assert!(is_refused_link(&home, &home.join("theirs")));
+        assert!(!is_refused_link(&home, &cal));
+        // Through a link-to-calendar within the home, objects resolve the same.
+        let alias = home.join("alias");
+        assert!(matches!(
+            object_entry(&alias, "own.ics"),
+            Ok(Entry::File { .. })
+        ));
+        assert!(matches!(
+            object_entry(&alias, "out.ics"),
+            Ok(Entry::Outside(_))
+        ));
+    }
+}
