@@ -30,8 +30,10 @@ pub use filter::{
     PropTest, TimeRange,
 };
 pub use freebusy::{free_busy, FreeBusy};
+pub(crate) use object::normalize;
 pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;
 pub use tz::FloatingTz;
+pub(crate) use value::{valid_date_value, valid_period_value};
