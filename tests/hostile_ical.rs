@@ -198,6 +198,84 @@ fn control_characters_duplicates_and_impossible_dates_are_refused() {
 }
 
 #[test]
+fn recurrence_work_is_capped_per_object_and_per_query() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    // 40 masters of one UID with 8 SECONDLY rules each from 1900: 320 rules,
+    // the shape of finding 5 within the per-component RRULE bound.
+    let storm = |uid: &str| {
+        let mut body = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n");
+        for _ in 0..40 {
+            body.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:19000101T000000Z\r\n"
+            ));
+            body.push_str(&"RRULE:FREQ=SECONDLY\r\n".repeat(8));
+            body.push_str("END:VEVENT\r\n");
+        }
+        body + "END:VCALENDAR\r\n"
+    };
+    for i in 0..3 {
+        let r = srv.put_ics(
+            &format!("/demo/work/storm-{i}.ics"),
+            &storm(&format!("storm-{i}")),
+        );
+        r.expect(201);
+        fence.check("storm PUT", Some(&r));
+    }
+    let query = |start: &str, end: &str| {
+        format!(
+            r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="{start}" end="{end}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"#
+        )
+    };
+    let started = Instant::now();
+    let r = srv.report(
+        "/demo/work/",
+        "1",
+        &query("20261130T000000Z", "20261207T000000Z"),
+    );
+    let took = started.elapsed();
+    fence.check("one-week query over storms", Some(&r));
+    let hrefs = r.multistatus().hrefs();
+    // Debug build, loaded machine: generous; the release figure is far lower.
+    assert!(took < Duration::from_secs(10), "query took {took:?}");
+    // Capped objects are answered as matching (a superset, never a miss).
+    for i in 0..3 {
+        assert!(
+            hrefs.contains(&format!("/demo/work/storm-{i}.ics")),
+            "{hrefs:?}"
+        );
+    }
+    // Ordinary recurring events keep their exact answer beside the storms.
+    assert!(
+        hrefs.contains("/demo/work/team-weekly-sync.ics"),
+        "{hrefs:?}"
+    );
+    // Weekly on Mondays: 2030-01-01 is a Tuesday, 2030-01-07 a Monday.
+    let tuesday = srv.report(
+        "/demo/work/",
+        "1",
+        &query("20300101T000000Z", "20300102T000000Z"),
+    );
+    fence.check("query on a Tuesday", Some(&tuesday));
+    let hrefs = tuesday.multistatus().hrefs();
+    assert!(
+        !hrefs.contains("/demo/work/team-weekly-sync.ics"),
+        "{hrefs:?}"
+    );
+    assert!(hrefs.contains("/demo/work/storm-0.ics"), "{hrefs:?}");
+    let monday = srv.report(
+        "/demo/work/",
+        "1",
+        &query("20300107T000000Z", "20300108T000000Z"),
+    );
+    fence.check("query on a Monday", Some(&monday));
+    assert!(monday
+        .multistatus()
+        .hrefs()
+        .contains("/demo/work/team-weekly-sync.ics"));
+}
+
+#[test]
 fn hostile_timezone_texts_are_bounded() {
     let srv = Server::sample();
     let fence = srv.fence();

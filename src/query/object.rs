@@ -38,6 +38,8 @@ pub(crate) struct Object<'a> {
     floating: Zone,
     /// Set once any floating or DATE value was resolved (span widening).
     pub used_floating: std::cell::Cell<bool>,
+    /// Recurrence steps this object may still take (see `budget`).
+    pub steps: std::cell::Cell<u64>,
 }
 
 /// A DATE or DATE-TIME property value resolved to UTC.
@@ -68,6 +70,7 @@ impl<'a> Object<'a> {
             zones,
             floating: Zone::floating(default_tz),
             used_floating: std::cell::Cell::new(false),
+            steps: std::cell::Cell::new(super::budget::OBJECT_STEPS),
         })
     }
 
@@ -86,6 +89,13 @@ impl<'a> Object<'a> {
                 }
             }
         }
+    }
+
+    /// Takes one recurrence step; false when the object has none left.
+    pub(crate) fn step(&self) -> bool {
+        let left = self.steps.get();
+        self.steps.set(left.saturating_sub(1));
+        left > 0
     }
 
     /// Resolves one DATE/DATE-TIME string written with the given TZID.
