@@ -53,6 +53,9 @@ pub(crate) struct When {
 impl<'a> Object<'a> {
     /// Parses normalised text. `None` when it is not iCalendar at all.
     pub(crate) fn parse(text: &'a str, default_tz: Option<&FloatingTz>) -> Option<Object<'a>> {
+        // Stored objects passed this already; every public entry point that
+        // parses (span, matches, render, free-busy) is bounded all the same.
+        crate::ical::prescan(text).ok()?;
         let mut roots = read_components(text).ok()?;
         if roots.is_empty() || !is(roots[0].name.as_str(), "VCALENDAR") {
             return None;

@@ -694,3 +694,24 @@ fn many_exdates_and_overrides_expand_in_linear_time() {
     assert_eq!(all.len(), 10_000);
     assert_eq!(all[1], day(2));
 }
+
+#[test]
+fn unbounded_nesting_never_reaches_the_parser() {
+    let deep = cal(&format!(
+        "BEGIN:VEVENT\nUID:a\nDTSTART:20240110T100000Z\n{}{}END:VEVENT\n",
+        "BEGIN:X-A\n".repeat(100_000),
+        "END:X-A\n".repeat(100_000)
+    ));
+    assert!(!matches(&deep, &tr_filter("VEVENT", "20240101T000000Z", ""), None));
+    let expand = CalendarDataRequest {
+        expand: Some(TimeRange {
+            start: 0,
+            end: 1 << 40,
+        }),
+        ..Default::default()
+    };
+    // Unparsable: returned as stored (never stored, as PUT and scan refuse it).
+    assert_eq!(render_calendar_data(&deep, &expand, None), deep);
+    let mut fb = FreeBusy::new(0, i64::MAX / 4);
+    fb.add(&deep, None);
+}
