@@ -26,6 +26,8 @@ pub fn calendar_timezone(props: &CalendarProps) -> Option<String> {
 
 /// The TZID of the VTIMEZONE inside a calendar-timezone value, if any.
 pub fn tzid_of(text: &str) -> Option<String> {
+    // Bounded before the recursive parser sees it (nesting, counts).
+    crate::ical::prescan(text).ok()?;
     let unfolded = icalendar::parser::unfold(text);
     let cal = icalendar::parser::read_calendar(&unfolded).ok()?;
     let vtz = cal

@@ -1,7 +1,9 @@
 //! Validation of one calendar object resource (RFC 4791 §4.1) and extraction
 //! of the facts the store indexes.
 
-use icalendar::parser::{read_calendar, unfold, Component};
+use icalendar::parser::{read_calendar, Component};
+
+use super::prescan::prescan;
 
 /// What the store keeps about a valid object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,8 +55,10 @@ pub fn component_kind(name: &str) -> Option<&'static str> {
 pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
     let text = std::str::from_utf8(bytes).map_err(|_| IcalError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    check_structure(text)?;
-    let unfolded = unfold(text);
+    // Bounds, pairing and line rules first: the parser below recurses per
+    // nested component and is only linear on CRLF-terminated lines.
+    prescan(text)?;
+    let unfolded = crate::query::normalize(text);
     let cal = read_calendar(&unfolded).map_err(|e| syntax_error(&e))?;
     let roots_ok = cal.properties.iter().any(|p| p.name.as_str() == "VERSION")
         || cal
@@ -122,80 +126,6 @@ fn component_uid(comp: &Component<'_>) -> Option<String> {
     comp.find_prop("UID")
         .map(|p| p.val.as_str().trim().to_string())
         .filter(|u| !u.is_empty())
-}
-
-/// The parser accepts some unbalanced input, so BEGIN/END nesting and the
-/// VCALENDAR envelope are checked on the raw lines, which also gives the user
-/// a line number in the file as it is on disk.
-fn check_structure(text: &str) -> Result<(), IcalError> {
-    let mut stack: Vec<String> = Vec::new();
-    let mut roots = 0;
-    let mut seen_content = false;
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let l = raw.trim_end_matches('\r');
-        if l.is_empty() || l.starts_with(' ') || l.starts_with('\t') {
-            continue;
-        }
-        seen_content = true;
-        let upper = l.to_ascii_uppercase();
-        if let Some(name) = upper.strip_prefix("BEGIN:") {
-            if stack.is_empty() {
-                roots += 1;
-                if name != "VCALENDAR" {
-                    return Err(IcalError::Syntax {
-                        line,
-                        reason: format!("expected BEGIN:VCALENDAR, found BEGIN:{name}"),
-                    });
-                }
-                if roots > 1 {
-                    return Err(IcalError::NotObjectResource(
-                        "more than one VCALENDAR".into(),
-                    ));
-                }
-            }
-            stack.push(name.to_string());
-        } else if let Some(name) = upper.strip_prefix("END:") {
-            match stack.pop() {
-                Some(open) if open == name => {}
-                Some(open) => {
-                    return Err(IcalError::Syntax {
-                        line,
-                        reason: format!("END:{name} closes BEGIN:{open}"),
-                    })
-                }
-                None => {
-                    return Err(IcalError::Syntax {
-                        line,
-                        reason: format!("END:{name} without BEGIN"),
-                    })
-                }
-            }
-        } else if stack.is_empty() {
-            return Err(IcalError::Syntax {
-                line,
-                reason: "content outside BEGIN:VCALENDAR".into(),
-            });
-        } else if !l.contains(':') {
-            return Err(IcalError::Syntax {
-                line,
-                reason: "content line without ':'".into(),
-            });
-        }
-    }
-    if !seen_content {
-        return Err(IcalError::Syntax {
-            line: 1,
-            reason: "empty body".into(),
-        });
-    }
-    if let Some(open) = stack.last() {
-        return Err(IcalError::Syntax {
-            line: text.lines().count(),
-            reason: format!("BEGIN:{open} is never closed"),
-        });
-    }
-    Ok(())
 }
 
 fn syntax_error(message: &str) -> IcalError {

@@ -2,6 +2,7 @@
 
 use icalendar::parser::{Component, Property};
 
+use super::budget::QueryBudget;
 use super::filter::{CompFilter, CompTest, Filter, ParamFilter, PropCond, PropFilter, PropTest};
 use super::object::{is, normalize, Object};
 use super::timerange::{alarm_overlaps, components_overlap, property_overlaps};
@@ -14,18 +15,38 @@ struct Parent<'l, 'c> {
 }
 
 /// True when the object satisfies the filter. Unparsable objects never match.
+/// Recurrence work is capped per object (see [`QueryBudget`]).
 pub fn matches(ics: &str, filter: &Filter, default_tz: Option<&super::tz::FloatingTz>) -> bool {
+    matches_within(ics, filter, default_tz, &QueryBudget::default())
+}
+
+/// [`matches`], with the object's recurrence steps drawn from a budget shared
+/// by every object of one query (unused steps are given back).
+pub fn matches_within(
+    ics: &str,
+    filter: &Filter,
+    default_tz: Option<&super::tz::FloatingTz>,
+    budget: &QueryBudget,
+) -> bool {
     let text = normalize(ics);
     let Some(obj) = Object::parse(&text, default_tz) else {
         return false;
     };
+    let granted = budget.grant();
+    obj.steps.set(granted);
+    let found = evaluate(&obj, filter);
+    budget.refund(obj.steps.get());
+    found
+}
+
+fn evaluate(obj: &Object, filter: &Filter) -> bool {
     match &filter.root.test {
         CompTest::IsNotDefined => false,
         CompTest::Match { props, comps, .. } => {
-            props.iter().all(|p| prop_matches(&obj, &obj.props, p))
+            props.iter().all(|p| prop_matches(obj, &obj.props, p))
                 && comps
                     .iter()
-                    .all(|cf| comp_matches(&obj, &obj.comps, None, cf))
+                    .all(|cf| comp_matches(obj, &obj.comps, None, cf))
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct FreeBusy {
     busy: [Vec<(i64, i64)>; 3],
     /// Merge a list again once it has grown this long since its last merge.
     merge_at: [usize; 3],
+    /// Recurrence work all objects of this free-busy query may take.
+    budget: super::budget::QueryBudget,
 }
 
 /// Unmerged periods a list may hold before it is merged in place.
@@ -46,6 +48,7 @@ impl FreeBusy {
             end,
             busy: Default::default(),
             merge_at: [MERGE_EVERY; 3],
+            budget: Default::default(),
         }
     }
 
@@ -53,7 +56,9 @@ impl FreeBusy {
     pub fn add(&mut self, ics: &str, default_tz: Option<&super::tz::FloatingTz>) {
         let text = normalize(ics);
         if let Some(obj) = Object::parse(&text, default_tz) {
+            obj.steps.set(self.budget.grant());
             collect(&obj, self.start, self.end, &mut self.busy);
+            self.budget.refund(obj.steps.get());
         }
         for (list, at) in self.busy.iter_mut().zip(self.merge_at.iter_mut()) {
             if list.len() >= *at {

@@ -2,6 +2,7 @@
 //! time-ranges, recurrence expansion, calendar-data retrieval options and
 //! free-busy. Pure functions over `.ics` text and parsed XML; no I/O.
 
+mod budget;
 mod caldata;
 mod eval;
 mod filter;
@@ -22,16 +23,19 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use budget::{QueryBudget, OBJECT_STEPS, QUERY_STEPS};
 pub use caldata::{parse_calendar_data, CalendarDataRequest, CompSelect, PropSelect, Selection};
-pub use eval::matches;
+pub use eval::{matches, matches_within};
 pub use filter::time_range_of;
 pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
     PropTest, TimeRange,
 };
 pub use freebusy::{free_busy, FreeBusy};
+pub(crate) use object::normalize;
 pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;
 pub use tz::FloatingTz;
+pub(crate) use value::{valid_date_value, valid_period_value};

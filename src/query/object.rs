@@ -11,19 +11,23 @@ use icalendar::parser::{read_components, Component, Property};
 use super::tz::{iana_for, zones_of, FloatingTz, Zone};
 use super::value::{parse_date_or_datetime, DateValue};
 
-/// Unifies line endings to LF and unfolds continuation lines; the parser is
-/// confused by mixed CRLF/LF input, and hand-edited files do mix them.
+/// Unfolds continuation lines and ends every line with CRLF. The parser is
+/// confused by mixed CRLF/LF input (hand-edited files mix them), and it is
+/// only linear on CRLF: on LF-only text each value scans ahead for a CRLF.
 pub(crate) fn normalize(ics: &str) -> String {
-    let lf = if ics.contains('\r') {
-        ics.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        ics.to_string()
-    };
-    if lf.contains("\n ") || lf.contains("\n\t") {
-        lf.replace("\n ", "").replace("\n\t", "")
-    } else {
-        lf
+    let mut out = String::with_capacity(ics.len() + ics.len() / 16);
+    let mut rest = ics;
+    while let Some(i) = rest.find(['\r', '\n']) {
+        out.push_str(&rest[..i]);
+        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + skip..];
+        match rest.strip_prefix([' ', '\t']) {
+            Some(folded) => rest = folded,
+            None => out.push_str("\r\n"),
+        }
     }
+    out.push_str(rest);
+    out
 }
 
 /// A parsed VCALENDAR plus the zones its TZIDs refer to.
@@ -34,6 +38,8 @@ pub(crate) struct Object<'a> {
     floating: Zone,
     /// Set once any floating or DATE value was resolved (span widening).
     pub used_floating: std::cell::Cell<bool>,
+    /// Recurrence steps this object may still take (see `budget`).
+    pub steps: std::cell::Cell<u64>,
 }
 
 /// A DATE or DATE-TIME property value resolved to UTC.
@@ -47,6 +53,9 @@ pub(crate) struct When {
 impl<'a> Object<'a> {
     /// Parses normalised text. `None` when it is not iCalendar at all.
     pub(crate) fn parse(text: &'a str, default_tz: Option<&FloatingTz>) -> Option<Object<'a>> {
+        // Stored objects passed this already; every public entry point that
+        // parses (span, matches, render, free-busy) is bounded all the same.
+        crate::ical::prescan(text).ok()?;
         let mut roots = read_components(text).ok()?;
         if roots.is_empty() || !is(roots[0].name.as_str(), "VCALENDAR") {
             return None;
@@ -64,6 +73,7 @@ impl<'a> Object<'a> {
             zones,
             floating: Zone::floating(default_tz),
             used_floating: std::cell::Cell::new(false),
+            steps: std::cell::Cell::new(super::budget::OBJECT_STEPS),
         })
     }
 
@@ -82,6 +92,13 @@ impl<'a> Object<'a> {
                 }
             }
         }
+    }
+
+    /// Takes one recurrence step; false when the object has none left.
+    pub(crate) fn step(&self) -> bool {
+        let left = self.steps.get();
+        self.steps.set(left.saturating_sub(1));
+        left > 0
     }
 
     /// Resolves one DATE/DATE-TIME string written with the given TZID.
@@ -155,7 +172,7 @@ mod tests {
         let s = "BEGIN:VCALENDAR\r\nX-A:ab\r\n c\nX-B:d\n\te\nEND:VCALENDAR\r\n";
         assert_eq!(
             normalize(s),
-            "BEGIN:VCALENDAR\nX-A:abc\nX-B:de\nEND:VCALENDAR\n"
+            "BEGIN:VCALENDAR\r\nX-A:abc\r\nX-B:de\r\nEND:VCALENDAR\r\n"
         );
     }
 

@@ -12,10 +12,6 @@ use super::rule::Rule;
 use super::tz::Zone;
 use super::value::{parse_duration_parts, parse_period, PeriodEnd};
 
-/// Hard cap on RRULE iterations per component, against pathological rules
-/// (e.g. FREQ=SECONDLY from decades ago).
-const MAX_STEPS: usize = 200_000;
-
 /// How a component states its length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EndKind {
@@ -157,24 +153,35 @@ fn recurrence_id(obj: &Object, c: &Component) -> Option<RecurrenceId> {
     })
 }
 
-/// Whether an instance starting at `utc` (wall clock `local`) is the one `rid` names.
-fn same_instance(
-    utc: i64,
-    local: NaiveDateTime,
-    date: Option<chrono::NaiveDate>,
-    rid: i64,
-) -> bool {
-    match date {
-        Some(d) => local.date() == d,
-        None => utc == rid,
-    }
-}
-
 /// Result of an expansion: the instances and whether every instance in the
 /// window was produced (false when the step cap was hit or a rule was unreadable).
 pub(crate) struct Expansion {
     pub items: Vec<Occurrence>,
     pub complete: bool,
+    /// The object ran out of recurrence steps (`budget`): instances are missing.
+    pub capped: bool,
+}
+
+/// Instants named by EXDATE or RECURRENCE-ID values: exact instants, or
+/// whole days for DATE values. Hashed so matching stays linear.
+#[derive(Default)]
+struct InstanceSet {
+    instants: std::collections::HashSet<i64>,
+    days: std::collections::HashSet<chrono::NaiveDate>,
+}
+
+impl InstanceSet {
+    fn insert(&mut self, utc: i64, date: Option<chrono::NaiveDate>) {
+        match date {
+            Some(d) => self.days.insert(d),
+            None => self.instants.insert(utc),
+        };
+    }
+
+    /// Whether the instance at `utc` (wall clock `local`) is named.
+    fn contains(&self, utc: i64, local: NaiveDateTime) -> bool {
+        self.instants.contains(&utc) || self.days.contains(&local.date())
+    }
 }
 
 /// Instances of `comps` (all of one component type) overlapping `[lo, hi]`
@@ -188,13 +195,15 @@ pub(crate) fn occurrences(
 ) -> Expansion {
     let mut items = Vec::new();
     let mut complete = true;
+    let mut capped = false;
     // An override of an excluded instance is excluded too (as
     // recurring-ical-events does): EXDATE wins.
-    let master_ex: Vec<(i64, Option<chrono::NaiveDate>)> = comps
-        .iter()
-        .filter(|c| prop(c, "RECURRENCE-ID").is_none())
-        .flat_map(|c| exdates(obj, c))
-        .collect();
+    let mut master_ex = InstanceSet::default();
+    for c in comps.iter().filter(|c| prop(c, "RECURRENCE-ID").is_none()) {
+        for (utc, date) in exdates(obj, c) {
+            master_ex.insert(utc, date);
+        }
+    }
     // Overrides first: they replace master instances.
     let mut overrides: Vec<(usize, RecurrenceId, Timing)> = Vec::new();
     for (i, c) in comps.iter().enumerate() {
@@ -207,9 +216,7 @@ pub(crate) fn occurrences(
         };
         let start = t.start.utc;
         let end = t.end_of(t.start.value.local, start, &t.start.zone);
-        let excluded = master_ex
-            .iter()
-            .any(|(e, d)| same_instance(rid.utc, rid.local, *d, *e));
+        let excluded = master_ex.contains(rid.utc, rid.local);
         if start <= hi && end >= lo && !excluded {
             items.push(Occurrence {
                 start,
@@ -226,6 +233,10 @@ pub(crate) fn occurrences(
     let mut future: Vec<&(usize, RecurrenceId, Timing)> =
         overrides.iter().filter(|o| o.1.future).collect();
     future.sort_by_key(|o| o.1.utc);
+    let mut overridden = InstanceSet::default();
+    for (_, rid, _) in &overrides {
+        overridden.insert(rid.utc, rid.date);
+    }
     let max_shift = future
         .iter()
         .map(|(_, rid, t)| (t.start.utc - rid.utc).abs() + t.max_len())
@@ -247,23 +258,21 @@ pub(crate) fn occurrences(
         let mut starts: Vec<(i64, NaiveDateTime, Option<i64>)> = Vec::new();
         starts.push((t.start.utc, t.start.value.local, None));
         if recurring {
-            complete &= rule_starts(obj, c, &t, wlo, whi, &mut starts);
-            rdate_starts(obj, c, &t, &mut starts);
+            complete &= rule_starts(obj, c, &t, wlo, whi, &mut starts, &mut capped);
+            rdate_starts(obj, c, &t, &mut starts, &mut capped);
             starts.sort_by_key(|s| s.0);
             starts.dedup_by_key(|s| s.0);
             exclude(obj, c, &mut starts);
         }
         for (utc, local, period_end) in starts {
-            if overrides
-                .iter()
-                .any(|(_, r, _)| same_instance(utc, local, r.date, r.utc))
-            {
+            if overridden.contains(utc, local) {
                 continue;
             }
-            let applied = future
-                .iter()
-                .rev()
-                .find(|(_, r, _)| r.utc < utc)
+            // The latest THISANDFUTURE override before this instance.
+            let after = future.partition_point(|(_, r, _)| r.utc < utc);
+            let applied = after
+                .checked_sub(1)
+                .map(|k| future[k])
                 .map(|(j, r, ot)| (*j, ot.start.utc - r.utc, ot));
             let (src, start, end, end_kind) = match applied {
                 Some((j, shift, ot)) => {
@@ -289,11 +298,16 @@ pub(crate) fn occurrences(
         }
     }
     items.sort_by_key(|o| (o.start, o.src));
-    Expansion { items, complete }
+    Expansion {
+        items,
+        complete: complete && !capped,
+        capped,
+    }
 }
 
 /// Adds RRULE instances with a start up to `whi` and an end after `wlo`.
-/// Returns false when a rule could not be fully evaluated.
+/// Returns false when a rule could not be understood; sets `capped` when the
+/// object ran out of recurrence steps.
 fn rule_starts(
     obj: &Object,
     c: &Component,
@@ -301,6 +315,7 @@ fn rule_starts(
     wlo: i64,
     whi: i64,
     out: &mut Vec<(i64, NaiveDateTime, Option<i64>)>,
+    capped: &mut bool,
 ) -> bool {
     let zone = &t.start.zone;
     let mut ok = true;
@@ -324,13 +339,10 @@ fn rule_starts(
             ok = false;
             continue;
         };
-        let _ = obj;
-        let mut steps = 0usize;
         for local in rule.iter() {
-            steps += 1;
-            if steps > MAX_STEPS {
-                ok = false;
-                break;
+            if !obj.step() {
+                *capped = true;
+                return ok;
             }
             let utc = zone.to_utc(local);
             // Wall-clock order can differ from UTC order by a DST shift only.
@@ -354,11 +366,16 @@ fn rdate_starts(
     c: &Component,
     t: &Timing,
     out: &mut Vec<(i64, NaiveDateTime, Option<i64>)>,
+    capped: &mut bool,
 ) {
     let zone = &t.start.zone;
     for p in props(c, "RDATE") {
         let tzid = param(p, "TZID");
         for v in p.val.as_str().split(',') {
+            if !obj.step() {
+                *capped = true;
+                return;
+            }
             if v.contains('/') {
                 let Some((s, e)) = parse_period(v) else {
                     continue;
@@ -384,14 +401,14 @@ fn rdate_starts(
 
 /// Removes instances named by EXDATE (by instant, or by day for DATE values).
 fn exclude(obj: &Object, c: &Component, starts: &mut Vec<(i64, NaiveDateTime, Option<i64>)>) {
-    let ex = exdates(obj, c);
-    if ex.is_empty() {
+    let mut ex = InstanceSet::default();
+    for (utc, date) in exdates(obj, c) {
+        ex.insert(utc, date);
+    }
+    if ex.instants.is_empty() && ex.days.is_empty() {
         return;
     }
-    starts.retain(|(utc, local, _)| {
-        !ex.iter()
-            .any(|(e, date)| same_instance(*utc, *local, *date, *e))
-    });
+    starts.retain(|(utc, local, _)| !ex.contains(*utc, *local));
 }
 
 /// EXDATE values: UTC instant, plus the day for DATE values.

@@ -236,5 +236,11 @@ mod tests {
         let due = cal("BEGIN:VTODO\nUID:t\nDUE:20240110T100000Z\nEND:VTODO\n");
         assert_eq!(span(&due), Span::Bounded(1_704_880_799, 1_704_880_801));
         assert_eq!(span("garbage"), Span::Unknown);
+        let deep = cal(&format!(
+            "BEGIN:VEVENT\nUID:a\nDTSTART:20240110T100000Z\n{}{}END:VEVENT\n",
+            "BEGIN:X-A\n".repeat(100_000),
+            "END:X-A\n".repeat(100_000)
+        ));
+        assert_eq!(span(&deep), Span::Unknown);
     }
 }

@@ -106,6 +106,10 @@ pub(crate) fn components_overlap(
     }
     // The window is widened by a second so zero-length edge cases are seen.
     let exp = occurrences(obj, list, kind, tr.start.saturating_sub(1), tr.end);
+    if exp.capped {
+        // Out of recurrence steps: answer a superset rather than miss one.
+        return vec![true; list.len()];
+    }
     for o in &exp.items {
         if hit[o.src] {
             continue;
@@ -193,11 +197,14 @@ pub(crate) fn alarm_overlaps(
         .saturating_sub(t.offset.max(t.offset + span))
         .saturating_sub(1);
     let hi = tr.end.saturating_sub(t.offset.min(0)).saturating_add(1);
-    occurrences(obj, parents, parent_kind, lo, hi)
-        .items
-        .iter()
-        .filter(|o| o.src == idx)
-        .any(|o| any_repeat_in(if t.from_end { o.end } else { o.start }, &t, tr))
+    let exp = occurrences(obj, parents, parent_kind, lo, hi);
+    // Out of recurrence steps: answer a superset rather than miss one.
+    exp.capped
+        || exp
+            .items
+            .iter()
+            .filter(|o| o.src == idx)
+            .any(|o| any_repeat_in(if t.from_end { o.end } else { o.start }, &t, tr))
 }
 
 /// prop-filter time-range: a DATE/DATE-TIME/PERIOD value overlapping the range.

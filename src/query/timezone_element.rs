@@ -10,6 +10,8 @@ use super::tz::{custom_from_text, find_vtimezone, iana_for, FloatingTz};
 /// X-LIC-LOCATION) names, else the VTIMEZONE itself when its observances can
 /// be evaluated. `None` when the text holds no usable VTIMEZONE.
 pub fn parse_timezone_element(text: &str) -> Option<FloatingTz> {
+    // Bounded before the recursive parser sees it, as stored objects are.
+    crate::ical::prescan(text.trim()).ok()?;
     let text = normalize(text.trim());
     let roots = read_components(&text).ok()?;
     let vtz = roots.iter().find_map(find_vtimezone)?;
@@ -49,5 +51,8 @@ mod tests {
             Some(FloatingTz::Vtimezone(_))
         ));
         assert_eq!(parse_timezone_element("junk"), None);
+        let deep =
+            tz("Europe/Berlin", "").replace("BEGIN:STANDARD\r\n", &"BEGIN:X-A\r\n".repeat(50_000));
+        assert_eq!(parse_timezone_element(&deep), None);
     }
 }

@@ -52,6 +52,16 @@ pub(crate) fn parse_date_or_datetime(s: &str) -> Option<DateValue> {
     })
 }
 
+/// Whether a text is a DATE or DATE-TIME naming a real day and time.
+pub(crate) fn valid_date_value(s: &str) -> bool {
+    parse_date_or_datetime(s).is_some()
+}
+
+/// Whether a text is a PERIOD (start/end or start/duration).
+pub(crate) fn valid_period_value(s: &str) -> bool {
+    parse_period(s).is_some()
+}
+
 /// Parses a DURATION (`[+-]P[nW][nD][T[nH][nM][nS]]`) into a signed delta,
 /// counting a day as 86 400 seconds.
 pub(crate) fn parse_duration(s: &str) -> Option<TimeDelta> {

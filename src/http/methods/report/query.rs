@@ -79,6 +79,8 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             ))
         }
     };
+    // Recurrence work of the whole query is capped (query::QueryBudget).
+    let budget = query::QueryBudget::default();
     Ok(rq.multistatus(None, move |ctx, out| {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -91,7 +93,10 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                 let parts: Vec<_> = batch
                     .chunks(per)
                     .map(|part| {
-                        s.spawn(|| evaluate(&cal, part, &filter, tz.as_ref(), data_req.as_ref()))
+                        s.spawn(|| {
+                            let (f, t, d) = (&filter, tz.as_ref(), data_req.as_ref());
+                            evaluate(&cal, part, f, t, d, &budget)
+                        })
                     })
                     .collect();
                 parts
@@ -156,6 +161,7 @@ fn evaluate(
     filter: &Filter,
     tz: Option<&FloatingTz>,
     data_req: Option<&CalendarDataRequest>,
+    budget: &query::QueryBudget,
 ) -> Vec<Found> {
     let mut out = Vec::new();
     for (name, _) in part {
@@ -163,7 +169,7 @@ fn evaluate(
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        if query::matches(&text, filter, tz) {
+        if query::matches_within(&text, filter, tz, budget) {
             let data = data_req.map(|r| query::render_calendar_data(&text, r, tz));
             out.push((name.clone(), meta, data));
         }
