@@ -164,16 +164,15 @@ fn hand_edited_deep_dead_property_is_skipped() {
     alive(&srv);
 }
 
-/// An event whose DESCRIPTION, folded at 75 octets, makes it about `size` bytes.
+/// An event made about `size` bytes by 72-octet `X-FILL` lines (an unfolded
+/// line stays far below the iCalendar line bound).
 fn large_event(uid: &str, size: usize) -> String {
-    let mut folded = String::from("DESCRIPTION:");
-    for _ in 0..size / 76 {
-        folded.push_str(&"d".repeat(73));
-        folded.push_str("\r\n ");
+    let mut fill = String::new();
+    for i in 0..size / 80 {
+        fill.push_str(&format!("X-FILL:{i:08}{}\r\n", "d".repeat(64)));
     }
-    folded.push('e');
     format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nSUMMARY:big\r\n{folded}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nSUMMARY:big\r\n{fill}END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
 }
 

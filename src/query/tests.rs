@@ -702,7 +702,11 @@ fn unbounded_nesting_never_reaches_the_parser() {
         "BEGIN:X-A\n".repeat(100_000),
         "END:X-A\n".repeat(100_000)
     ));
-    assert!(!matches(&deep, &tr_filter("VEVENT", "20240101T000000Z", ""), None));
+    assert!(!matches(
+        &deep,
+        &tr_filter("VEVENT", "20240101T000000Z", ""),
+        None
+    ));
     let expand = CalendarDataRequest {
         expand: Some(TimeRange {
             start: 0,
