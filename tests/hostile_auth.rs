@@ -314,7 +314,13 @@ fn no_auth_user_names_must_be_home_names() {
         config: None,
     });
     let fence = srv.fence();
-    let before: BTreeSet<String> = srv.dir_names("");
+    // The cache directory appears whenever the server first saves its index.
+    let homes = || -> BTreeSet<String> {
+        let mut names = srv.dir_names("");
+        names.remove(".caldir-cache");
+        names
+    };
+    let before = homes();
     let long = "u".repeat(300);
     let bad = [
         "..",
@@ -340,7 +346,7 @@ fn no_auth_user_names_must_be_home_names() {
         assert_eq!(r.status, 401, "user {user:?}: {}", r.text());
         fence.check(user, Some(&r));
     }
-    assert_eq!(srv.dir_names(""), before, "a home was created");
+    assert_eq!(homes(), before, "a home was created");
     assert!(!srv.data.parent().unwrap().join("x").exists());
     // A proper name still works, and another user's home stays closed.
     let r = probe(&srv, &client_from(3), Some(&basic(b"dave:")), "/dave/");
