@@ -19,13 +19,17 @@ pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<Stri
             let Ok(c) = store.calendar(&user, &cal) else {
                 continue;
             };
-            if let Err(e) = c.props() {
-                out.push(format!(
-                    "{}: {e}",
-                    c.dir()
-                        .join(crate::store::collection_props::SETTINGS_FILE)
-                        .display()
-                ));
+            let settings = c.dir().join(crate::store::collection_props::SETTINGS_FILE);
+            match c.props() {
+                Ok(props) => {
+                    for (key, reason) in props.rejected() {
+                        out.push(format!(
+                            "{}: dead property {key} skipped: {reason}",
+                            settings.display()
+                        ));
+                    }
+                }
+                Err(e) => out.push(format!("{}: {e}", settings.display())),
             }
             for (name, reason) in c.problems().unwrap_or_default() {
                 out.push(format!("{}:{reason}", c.dir().join(name).display()));

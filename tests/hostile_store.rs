@@ -701,3 +701,65 @@ fn fifos_and_sockets_named_like_objects_neither_block_nor_are_served() {
     fence.check("PROPFIND home", Some(&r));
     r.expect(207);
 }
+
+#[test]
+fn a_hand_edited_dead_property_beyond_the_xml_bounds_is_reported_and_logged_once() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let settings = srv.file("demo/personal/.calendar.toml");
+    let mut text = std::fs::read_to_string(&settings).unwrap();
+    // 100 levels: deeper than the 64 a request body may have.
+    let deep = format!(
+        "{}{}",
+        "<deep xmlns=\"urn:x\">".repeat(100),
+        "</deep>".repeat(100)
+    );
+    text.push_str(&format!(
+        "\n[dead]\n\"{{urn:x}}deep\" = '{deep}'\n\"{{urn:x}}fine\" = '<fine xmlns=\"urn:x\">kept</fine>'\n"
+    ));
+    std::fs::write(&settings, &text).unwrap();
+    let named = r#"<D:propfind xmlns:D="DAV:" xmlns:X="urn:x"><D:prop><X:deep/><X:fine/></D:prop></D:propfind>"#;
+    for round in 0..3 {
+        let r = srv.propfind("/demo/personal/", "0", None);
+        fence.check(&format!("allprop PROPFIND {round}"), Some(&r));
+        let text = r.expect(207).text();
+        assert!(!text.contains("<deep"), "served:\n{text}");
+        assert!(
+            text.contains(">kept</fine>"),
+            "the sound one is served:\n{text}"
+        );
+        let r = srv.propfind("/demo/personal/", "0", Some(named));
+        fence.check(&format!("PROPFIND naming it {round}"), Some(&r));
+        let ms = r.multistatus();
+        let cal = ms.single();
+        assert_eq!(cal.status_of("urn:x", "deep"), Some(404), "round {round}");
+        assert_eq!(cal.ok("urn:x", "fine").text, "kept");
+        let r = srv.propfind("/demo/", "1", None);
+        fence.check(&format!("PROPFIND home {round}"), Some(&r));
+        r.expect(207);
+    }
+    let skipped = |log: &str| log.matches("dead property {urn:x}deep skipped").count();
+    assert_eq!(
+        skipped(&srv.log()),
+        1,
+        "once per file version:\n{}",
+        srv.log()
+    );
+
+    let (ok, report) = check_within(&srv.data, &[]);
+    assert!(!ok, "check must fail:\n{report}");
+    assert!(
+        report.contains(".calendar.toml: dead property {urn:x}deep skipped"),
+        "{report}"
+    );
+    assert!(!report.contains("{urn:x}fine"), "{report}");
+
+    // A new version of the file (edited again) is logged again, once.
+    std::fs::write(&settings, text.replace("kept", "edited")).unwrap();
+    for round in 0..2 {
+        let r = srv.propfind("/demo/personal/", "0", None);
+        fence.check(&format!("PROPFIND after edit {round}"), Some(&r));
+        assert!(r.expect(207).text().contains(">edited</fine>"));
+    }
+    assert_eq!(skipped(&srv.log()), 2, "{}", srv.log());
+}

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use toml_edit::{value, Array, DocumentMut, Item, Table};
 
-use super::durable;
+use super::{durable, FileStamp};
 
 pub const DISPLAYNAME_FILE: &str = "displayname";
 pub const DESCRIPTION_FILE: &str = "description";
@@ -40,6 +40,11 @@ pub struct CalendarProps {
     /// `#RRGGBB` as the vdir file holds it.
     pub color: Option<String>,
     settings: DocumentMut,
+    /// Hand-edited dead properties that do not read back as one element
+    /// within the XML bounds: (key, reason). Never served; kept in the file.
+    rejected: Vec<(String, String)>,
+    /// The version of `.calendar.toml` read (None when there is none).
+    version: Option<FileStamp>,
 }
 
 /// One change to a collection property; `None` removes it.
@@ -59,22 +64,45 @@ impl CalendarProps {
     /// Reads the metadata files of a calendar directory. A malformed
     /// `.calendar.toml` is an error so that we never overwrite a hand edit.
     pub fn read(dir: &Path) -> io::Result<CalendarProps> {
-        let settings = match fs::read_to_string(dir.join(SETTINGS_FILE)) {
-            Ok(text) => text.parse::<DocumentMut>().map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{}: {e}", dir.join(SETTINGS_FILE).display()),
-                )
-            })?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => DocumentMut::new(),
+        let (settings, version) = match fs::File::open(dir.join(SETTINGS_FILE)) {
+            Ok(mut file) => {
+                let version = FileStamp::of(&file.metadata()?);
+                let mut text = String::new();
+                io::Read::read_to_string(&mut file, &mut text)?;
+                let doc = text.parse::<DocumentMut>().map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("{}: {e}", dir.join(SETTINGS_FILE).display()),
+                    )
+                })?;
+                (doc, Some(version))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (DocumentMut::new(), None),
             Err(e) => return Err(e),
         };
+        let rejected = rejected_dead(&settings);
         Ok(CalendarProps {
             displayname: read_meta(dir, DISPLAYNAME_FILE)?,
             description: read_meta(dir, DESCRIPTION_FILE)?,
             color: read_meta(dir, COLOR_FILE)?,
             settings,
+            rejected,
+            version,
         })
+    }
+
+    /// Dead properties skipped because they fail the XML bounds: (key, reason).
+    pub fn rejected(&self) -> &[(String, String)] {
+        &self.rejected
+    }
+
+    /// The version of `.calendar.toml` these properties were read from.
+    pub fn version(&self) -> Option<FileStamp> {
+        self.version
+    }
+
+    fn is_rejected(&self, key: &str) -> bool {
+        self.rejected.iter().any(|(k, _)| k == key)
     }
 
     /// supported-calendar-component-set.
@@ -107,6 +135,7 @@ impl CalendarProps {
         match self.settings.get("dead").and_then(Item::as_table) {
             Some(t) => t
                 .iter()
+                .filter(|(k, _)| !self.is_rejected(k))
                 .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
                 .collect(),
             None => Vec::new(),
@@ -114,6 +143,9 @@ impl CalendarProps {
     }
 
     pub fn dead_value(&self, key: &str) -> Option<String> {
+        if self.is_rejected(key) {
+            return None;
+        }
         self.settings
             .get("dead")
             .and_then(|d| d.get(key))
@@ -191,6 +223,22 @@ impl CalendarProps {
     }
 }
 
+/// The stored dead properties that do not parse as one XML element within
+/// the bounds a request body has (a hand edit may hold anything).
+fn rejected_dead(settings: &DocumentMut) -> Vec<(String, String)> {
+    let Some(table) = settings.get("dead").and_then(Item::as_table) else {
+        return Vec::new();
+    };
+    table
+        .iter()
+        .filter_map(|(k, v)| {
+            let xml = v.as_str()?;
+            let e = crate::dav::xml::parse(xml.as_bytes()).err()?;
+            Some((k.to_string(), e.to_string()))
+        })
+        .collect()
+}
+
 /// A vdir metadata file's text, trailing whitespace removed; empty counts as absent.
 fn read_meta(dir: &Path, file: &str) -> io::Result<Option<String>> {
     match fs::read(dir.join(file)) {
@@ -248,6 +296,30 @@ mod tests {
         let p = CalendarProps::read(dir.path()).unwrap();
         assert_eq!(p.color.as_deref(), Some("#abcdef"));
         assert!(p.accepts("VJOURNAL"));
+    }
+
+    #[test]
+    fn dead_properties_outside_the_xml_bounds_are_rejected_not_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = format!(
+            "{}{}",
+            "<a xmlns=\"urn:x\">".repeat(100),
+            "</a>".repeat(100)
+        );
+        let text = format!(
+            "[dead]\n\"{{urn:x}}a\" = '{deep}'\n\"{{urn:x}}ok\" = '<ok xmlns=\"urn:x\"/>'\n"
+        );
+        fs::write(dir.path().join(SETTINGS_FILE), text).unwrap();
+        let p = CalendarProps::read(dir.path()).unwrap();
+        assert_eq!(p.rejected().len(), 1);
+        assert_eq!(p.rejected()[0].0, "{urn:x}a");
+        assert_eq!(p.dead_value("{urn:x}a"), None);
+        assert_eq!(p.dead().len(), 1);
+        assert!(p.version().is_some());
+        // A write of another property keeps the hand edit in the file.
+        CalendarProps::apply(dir.path(), &[PropChange::Order(Some(1))]).unwrap();
+        let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        assert!(text.contains(&deep));
     }
 
     #[test]

@@ -144,6 +144,9 @@ pub struct Store {
 
 struct Cell {
     state: Mutex<State>,
+    /// The `.calendar.toml` version whose skipped dead properties were logged,
+    /// so each hand edit is logged once, not on every request that reads it.
+    settings_logged: Mutex<Option<FileStamp>>,
 }
 
 struct State {
@@ -339,6 +342,7 @@ impl Store {
                         stale: true,
                         unsaved: false,
                     }),
+                    settings_logged: Mutex::new(None),
                 })
             })
             .clone()
@@ -871,8 +875,21 @@ impl Calendar {
         Ok(state)
     }
 
+    /// The calendar's properties; dead properties a hand edit broke are
+    /// left out and logged once per version of `.calendar.toml`.
     pub fn props(&self) -> Result<CalendarProps> {
-        Ok(CalendarProps::read(&self.dir)?)
+        let props = CalendarProps::read(&self.dir)?;
+        if !props.rejected().is_empty() {
+            let mut logged = self.cell.settings_logged.lock();
+            if *logged != props.version() {
+                *logged = props.version();
+                let file = self.dir.join(collection_props::SETTINGS_FILE);
+                for (key, reason) in props.rejected() {
+                    tracing::warn!("{}: dead property {key} skipped: {reason}", file.display());
+                }
+            }
+        }
+        Ok(props)
     }
 
     /// Applies property changes and moves the sync token.
