@@ -19,17 +19,18 @@ pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<Stri
             let Ok(c) = store.calendar(&user, &cal) else {
                 continue;
             };
-            let settings = c.dir().join(crate::store::collection_props::SETTINGS_FILE);
             match c.props() {
                 Ok(props) => {
-                    for (key, reason) in props.rejected() {
-                        out.push(format!(
-                            "{}: dead property {key} skipped: {reason}",
-                            settings.display()
-                        ));
+                    for (file, reason) in props.problems() {
+                        out.push(format!("{}: {reason}", c.dir().join(file).display()));
                     }
                 }
-                Err(e) => out.push(format!("{}: {e}", settings.display())),
+                Err(e) => out.push(format!(
+                    "{}: {e}",
+                    c.dir()
+                        .join(crate::store::collection_props::SETTINGS_FILE)
+                        .display()
+                )),
             }
             for (name, reason) in c.problems().unwrap_or_default() {
                 out.push(format!("{}:{reason}", c.dir().join(name).display()));

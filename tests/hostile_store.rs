@@ -763,3 +763,64 @@ fn a_hand_edited_dead_property_beyond_the_xml_bounds_is_reported_and_logged_once
     }
     assert_eq!(skipped(&srv.log()), 2, "{}", srv.log());
 }
+
+#[test]
+fn property_files_found_on_disk_are_bounded_confined_and_never_block() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let work = srv.file("demo/work");
+    let _ = std::fs::remove_file(work.join("displayname"));
+    symlink(srv.outside().join("secret.ics"), work.join("displayname")).unwrap();
+    let _ = std::fs::remove_file(work.join("color"));
+    mkfifo(&work.join("color"));
+    let _ = std::fs::remove_file(work.join("description"));
+    std::fs::File::create(work.join("description"))
+        .unwrap()
+        .set_len(12_000_000)
+        .unwrap();
+    let named = r#"<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:A="http://apple.com/ns/ical/"><D:prop><D:displayname/><C:calendar-description/><A:calendar-color/></D:prop></D:propfind>"#;
+    for round in 0..3 {
+        let r = srv.propfind("/demo/work/", "0", Some(named));
+        fence.check(&format!("PROPFIND skipped properties {round}"), Some(&r));
+        let ms = r.multistatus();
+        let cal = ms.single();
+        for (ns, name) in [
+            (DAV, "displayname"),
+            (CALDAV, "calendar-description"),
+            (ICAL, "calendar-color"),
+        ] {
+            assert_eq!(cal.status_of(ns, name), Some(404), "{name}: {cal:?}");
+        }
+        let r = srv.propfind("/demo/", "1", None);
+        fence.check(&format!("PROPFIND home {round}"), Some(&r));
+        r.expect(207);
+        let r = srv.report("/demo/work/", "1", QUERY_ALL);
+        fence.check(&format!("calendar-query {round}"), Some(&r));
+        r.expect(207);
+    }
+    let log = srv.log();
+    for needle in [
+        "work/displayname: symbolic link leads outside",
+        "work/description: file is larger than max_resource_size",
+    ] {
+        assert_eq!(log.matches(needle).count(), 1, "{needle} once:\n{log}");
+    }
+    let (ok, report) = check_within(&srv.data, &[]);
+    assert!(!ok, "{report}");
+    assert!(
+        report.contains("work/displayname: symbolic link leads outside"),
+        "{report}"
+    );
+    assert!(
+        report.contains("work/description: file is larger"),
+        "{report}"
+    );
+    // A client's new name replaces the link, never writes its target.
+    let set = r#"<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Work</D:displayname></D:prop></D:set></D:propertyupdate>"#;
+    let r = srv.proppatch("/demo/work/", set);
+    fence.check("PROPPATCH over the link", Some(&r));
+    r.expect(207);
+    let r = srv.propfind("/demo/work/", "0", Some(named));
+    fence.check("PROPFIND after PROPPATCH", Some(&r));
+    assert_eq!(r.multistatus().single().ok(DAV, "displayname").text, "Work");
+}

@@ -144,9 +144,9 @@ pub struct Store {
 
 struct Cell {
     state: Mutex<State>,
-    /// The `.calendar.toml` version whose skipped dead properties were logged,
-    /// so each hand edit is logged once, not on every request that reads it.
-    settings_logged: Mutex<Option<FileStamp>>,
+    /// The property files' versions whose problems were logged, so each
+    /// hand edit is logged once, not on every request that reads it.
+    props_logged: Mutex<Vec<FileStamp>>,
 }
 
 struct State {
@@ -280,7 +280,11 @@ impl Store {
         tracing::info!("created home of {user}");
         let cal = home.join(DEFAULT_CALENDAR);
         durable::create_dir(&cal)?;
-        CalendarProps::apply(&cal, &[PropChange::DisplayName(Some("Calendar".into()))])?;
+        CalendarProps::apply(
+            &cal,
+            &[PropChange::DisplayName(Some("Calendar".into()))],
+            self.max_object_size(),
+        )?;
         Ok(())
     }
 
@@ -342,7 +346,7 @@ impl Store {
                         stale: true,
                         unsaved: false,
                     }),
-                    settings_logged: Mutex::new(None),
+                    props_logged: Mutex::new(Vec::new()),
                 })
             })
             .clone()
@@ -411,7 +415,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        if let Err(e) = CalendarProps::apply(&dir, props) {
+        if let Err(e) = CalendarProps::apply(&dir, props, self.max_object_size()) {
             let _ = fs::remove_dir_all(&dir);
             return Err(e.into());
         }
@@ -696,7 +700,7 @@ impl Store {
                     return Err(dst.uid_conflict(other));
                 }
             }
-            let props = CalendarProps::read(&dst.dir)?;
+            let props = CalendarProps::read(&dst.dir, self.max_object_size())?;
             if !props.accepts(meta.info.component) {
                 return Err(StoreError::UnsupportedComponent(
                     meta.info.component.to_string(),
@@ -875,17 +879,17 @@ impl Calendar {
         Ok(state)
     }
 
-    /// The calendar's properties; dead properties a hand edit broke are
-    /// left out and logged once per version of `.calendar.toml`.
+    /// The calendar's properties; what a hand edit broke (a dead property
+    /// beyond the XML bounds, an over-size `color`...) is left out and
+    /// logged once per version of the property files.
     pub fn props(&self) -> Result<CalendarProps> {
-        let props = CalendarProps::read(&self.dir)?;
-        if !props.rejected().is_empty() {
-            let mut logged = self.cell.settings_logged.lock();
-            if *logged != props.version() {
-                *logged = props.version();
-                let file = self.dir.join(collection_props::SETTINGS_FILE);
-                for (key, reason) in props.rejected() {
-                    tracing::warn!("{}: dead property {key} skipped: {reason}", file.display());
+        let props = CalendarProps::read(&self.dir, self.store.max_object_size())?;
+        if !props.problems().is_empty() {
+            let mut logged = self.cell.props_logged.lock();
+            if logged.as_slice() != props.version() {
+                *logged = props.version().to_vec();
+                for (file, reason) in props.problems() {
+                    tracing::warn!("{}: {reason}", self.dir.join(file).display());
                 }
             }
         }
@@ -895,7 +899,7 @@ impl Calendar {
     /// Applies property changes and moves the sync token.
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
         let mut state = self.locked()?;
-        CalendarProps::apply(&self.dir, changes)?;
+        CalendarProps::apply(&self.dir, changes, self.store.max_object_size())?;
         state.bump();
         Ok(())
     }
