@@ -5,25 +5,32 @@ use std::path::Path;
 
 use crate::store::Store;
 
-/// Returns "path:line: reason" for every problem found.
-pub fn problems(data: &Path) -> std::io::Result<Vec<String>> {
+/// Returns "path:line: reason" for every problem found; object files over
+/// `max_resource_size` bytes are problems (the server skips them unread).
+pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<String>> {
     // A private cache (created securely, removed however this returns) keeps
     // `check` from writing into the data directory.
     let scratch = tempfile::Builder::new().prefix("caldir-check-").tempdir()?;
     let store = Store::open(data, Some(scratch.path()))?;
+    store.set_max_object_size(max_resource_size);
     let mut out = Vec::new();
     for user in store.user_names().map_err(std::io::Error::other)? {
         for cal in store.calendar_names(&user).unwrap_or_default() {
             let Ok(c) = store.calendar(&user, &cal) else {
                 continue;
             };
-            if let Err(e) = c.props() {
-                out.push(format!(
+            match c.props() {
+                Ok(props) => {
+                    for (file, reason) in props.problems() {
+                        out.push(format!("{}: {reason}", c.dir().join(file).display()));
+                    }
+                }
+                Err(e) => out.push(format!(
                     "{}: {e}",
                     c.dir()
                         .join(crate::store::collection_props::SETTINGS_FILE)
                         .display()
-                ));
+                )),
             }
             for (name, reason) in c.problems().unwrap_or_default() {
                 out.push(format!("{}:{reason}", c.dir().join(name).display()));

@@ -26,6 +26,9 @@ pub enum Command {
         /// Data directory to check.
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
+        /// Largest object file, in bytes: the server's max_resource_size (larger files are reported)
+        #[arg(long, value_name = "BYTES", default_value_t = crate::config::DEFAULT_MAX_RESOURCE_SIZE)]
+        max_resource_size: u64,
     },
 }
 

@@ -18,7 +18,10 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { data } => match caldir::check::problems(&data) {
+        Command::Check {
+            data,
+            max_resource_size,
+        } => match caldir::check::problems(&data, max_resource_size) {
             Ok(list) if list.is_empty() => {
                 println!("no problems found");
                 ExitCode::SUCCESS

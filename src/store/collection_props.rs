@@ -5,13 +5,12 @@
 //! hand-editable `.calendar.toml`, edited with toml_edit so that comments and
 //! unknown keys survive our writes.
 
-use std::fs;
 use std::io;
 use std::path::Path;
 
 use toml_edit::{value, Array, DocumentMut, Item, Table};
 
-use super::durable;
+use super::{bounded, confine, durable, FileStamp};
 
 pub const DISPLAYNAME_FILE: &str = "displayname";
 pub const DESCRIPTION_FILE: &str = "description";
@@ -40,6 +39,13 @@ pub struct CalendarProps {
     /// `#RRGGBB` as the vdir file holds it.
     pub color: Option<String>,
     settings: DocumentMut,
+    /// Keys of hand-edited dead properties that do not read back as one
+    /// element within the XML bounds: never served, kept in the file.
+    rejected: Vec<String>,
+    /// (file name, reason) for everything skipped; see `problems`.
+    problems: Vec<(String, String)>,
+    /// Stamps of the property files read.
+    version: Vec<FileStamp>,
 }
 
 /// One change to a collection property; `None` removes it.
@@ -56,25 +62,81 @@ pub enum PropChange {
 }
 
 impl CalendarProps {
-    /// Reads the metadata files of a calendar directory. A malformed
-    /// `.calendar.toml` is an error so that we never overwrite a hand edit.
-    pub fn read(dir: &Path) -> io::Result<CalendarProps> {
-        let settings = match fs::read_to_string(dir.join(SETTINGS_FILE)) {
-            Ok(text) => text.parse::<DocumentMut>().map_err(|e| {
-                io::Error::new(
+    /// Reads the metadata files of a calendar directory, each within `max`
+    /// bytes (`max_resource_size`). A malformed, over-size or outside-linked
+    /// `.calendar.toml` is an error so that we never overwrite a hand edit;
+    /// such a vdir file (`displayname`...) is skipped and listed in `problems`.
+    pub fn read(dir: &Path, max: u64) -> io::Result<CalendarProps> {
+        let mut stamps = Vec::new();
+        let settings = match read_property_file(dir, SETTINGS_FILE, max)? {
+            Found::Absent => DocumentMut::new(),
+            Found::Skipped(reason) => {
+                return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("{}: {e}", dir.join(SETTINGS_FILE).display()),
-                )
-            })?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => DocumentMut::new(),
-            Err(e) => return Err(e),
+                    format!("{}: {reason}", dir.join(SETTINGS_FILE).display()),
+                ))
+            }
+            Found::Bytes(bytes, stamp) => {
+                stamps.push(stamp);
+                String::from_utf8(bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|text| text.parse::<DocumentMut>().map_err(|e| e.to_string()))
+                    .map_err(|e| {
+                        io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("{}: {e}", dir.join(SETTINGS_FILE).display()),
+                        )
+                    })?
+            }
         };
+        let mut rejected = Vec::new();
+        let mut problems = Vec::new();
+        for (key, e) in rejected_dead(&settings) {
+            let reason = format!("dead property {key} skipped: {e}");
+            problems.push((SETTINGS_FILE.to_string(), reason));
+            rejected.push(key);
+        }
+        let mut meta = |file: &str| -> io::Result<Option<String>> {
+            match read_property_file(dir, file, max)? {
+                Found::Absent => Ok(None),
+                Found::Skipped(reason) => {
+                    problems.push((file.to_string(), reason));
+                    Ok(None)
+                }
+                Found::Bytes(bytes, stamp) => {
+                    stamps.push(stamp);
+                    Ok(meta_text(&bytes))
+                }
+            }
+        };
+        let displayname = meta(DISPLAYNAME_FILE)?;
+        let description = meta(DESCRIPTION_FILE)?;
+        let color = meta(COLOR_FILE)?;
         Ok(CalendarProps {
-            displayname: read_meta(dir, DISPLAYNAME_FILE)?,
-            description: read_meta(dir, DESCRIPTION_FILE)?,
-            color: read_meta(dir, COLOR_FILE)?,
+            displayname,
+            description,
+            color,
             settings,
+            rejected,
+            problems,
+            version: stamps,
         })
+    }
+
+    /// What a hand edit broke and is skipped: (file name, reason), e.g. a
+    /// dead property beyond the XML bounds or a `color` file over the bound.
+    pub fn problems(&self) -> &[(String, String)] {
+        &self.problems
+    }
+
+    /// The versions of the property files these properties were read from,
+    /// so a problem can be logged once per version, not once per request.
+    pub fn version(&self) -> &[FileStamp] {
+        &self.version
+    }
+
+    fn is_rejected(&self, key: &str) -> bool {
+        self.rejected.iter().any(|k| k == key)
     }
 
     /// supported-calendar-component-set.
@@ -107,6 +169,7 @@ impl CalendarProps {
         match self.settings.get("dead").and_then(Item::as_table) {
             Some(t) => t
                 .iter()
+                .filter(|(k, _)| !self.is_rejected(k))
                 .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
                 .collect(),
             None => Vec::new(),
@@ -114,6 +177,9 @@ impl CalendarProps {
     }
 
     pub fn dead_value(&self, key: &str) -> Option<String> {
+        if self.is_rejected(key) {
+            return None;
+        }
         self.settings
             .get("dead")
             .and_then(|d| d.get(key))
@@ -122,8 +188,8 @@ impl CalendarProps {
     }
 
     /// Applies changes and writes only the files whose content changed.
-    pub fn apply(dir: &Path, changes: &[PropChange]) -> io::Result<()> {
-        let mut props = CalendarProps::read(dir)?;
+    pub fn apply(dir: &Path, changes: &[PropChange], max: u64) -> io::Result<()> {
+        let mut props = CalendarProps::read(dir, max)?;
         let before = props.settings.to_string();
         let mut files: Vec<(&str, Option<String>)> = Vec::new();
         for change in changes {
@@ -158,7 +224,11 @@ impl CalendarProps {
             }
         }
         for (file, content) in files {
-            let current = read_meta(dir, file)?;
+            let current = match file {
+                DISPLAYNAME_FILE => &props.displayname,
+                DESCRIPTION_FILE => &props.description,
+                _ => &props.color,
+            };
             match content {
                 Some(text) if current.as_deref() != Some(text.as_str()) => {
                     durable::write_file(dir, file, format!("{text}\n").as_bytes())?
@@ -191,22 +261,65 @@ impl CalendarProps {
     }
 }
 
+/// The stored dead properties that do not parse as one XML element within
+/// the bounds a request body has (a hand edit may hold anything).
+fn rejected_dead(settings: &DocumentMut) -> Vec<(String, String)> {
+    let Some(table) = settings.get("dead").and_then(Item::as_table) else {
+        return Vec::new();
+    };
+    table
+        .iter()
+        .filter_map(|(k, v)| {
+            let xml = v.as_str()?;
+            let e = crate::dav::xml::parse(xml.as_bytes()).err()?;
+            Some((k.to_string(), e.to_string()))
+        })
+        .collect()
+}
+
 /// A vdir metadata file's text, trailing whitespace removed; empty counts as absent.
-fn read_meta(dir: &Path, file: &str) -> io::Result<Option<String>> {
-    match fs::read(dir.join(file)) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            let trimmed = text.trim_end();
-            Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+fn meta_text(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let trimmed = text.trim_end();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// A property file as found in a calendar directory.
+enum Found {
+    /// Absent, or not a regular file (a FIFO or directory holds no property).
+    Absent,
+    Bytes(Vec<u8>, FileStamp),
+    /// Not read, with the reason: over the size bound, or a link out of the home.
+    Skipped(String),
+}
+
+/// Reads a property file as object files are read: links followed only
+/// within the home, never opening a FIFO, never more than `max` bytes.
+fn read_property_file(dir: &Path, file: &str, max: u64) -> io::Result<Found> {
+    let entry = match confine::object_entry(dir, file) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Found::Absent),
+        entry => entry?,
+    };
+    let path = match entry {
+        confine::Entry::Other => return Ok(Found::Absent),
+        confine::Entry::Outside(_) => return Ok(Found::Skipped(confine::OUTSIDE.to_string())),
+        confine::Entry::File { path, .. } => path,
+    };
+    let f = confine::open_resolved(&path)?;
+    let stamp = FileStamp::of(&f.metadata()?);
+    match bounded::read_all(f, stamp.size, max) {
+        Ok(bytes) => Ok(Found::Bytes(bytes, stamp)),
+        Err(bounded::ReadError::TooLarge { max }) => Ok(Found::Skipped(
+            bounded::too_large(max).trim_start().to_string(),
+        )),
+        Err(bounded::ReadError::Io(e)) => Err(e),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn round_trip_keeps_unknown_keys_and_comments() {
@@ -224,11 +337,12 @@ mod tests {
                 PropChange::Order(Some(3)),
                 PropChange::Dead("{urn:x}y".into(), Some("<y xmlns=\"urn:x\">1</y>".into())),
             ],
+            u64::MAX,
         )
         .unwrap();
         let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
         assert!(text.contains("# mine") && text.contains("foo = \"bar\""));
-        let p = CalendarProps::read(dir.path()).unwrap();
+        let p = CalendarProps::read(dir.path(), u64::MAX).unwrap();
         assert_eq!(p.displayname.as_deref(), Some("Work"));
         assert_eq!(p.color.as_deref(), Some("#112233"));
         assert_eq!(p.components(), vec!["VTODO"]);
@@ -237,7 +351,7 @@ mod tests {
             p.dead_value("{urn:x}y").as_deref(),
             Some("<y xmlns=\"urn:x\">1</y>")
         );
-        CalendarProps::apply(dir.path(), &[PropChange::DisplayName(None)]).unwrap();
+        CalendarProps::apply(dir.path(), &[PropChange::DisplayName(None)], u64::MAX).unwrap();
         assert!(!dir.path().join(DISPLAYNAME_FILE).exists());
     }
 
@@ -245,15 +359,75 @@ mod tests {
     fn defaults_and_trailing_whitespace() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(COLOR_FILE), "#abcdef \n\n").unwrap();
-        let p = CalendarProps::read(dir.path()).unwrap();
+        let p = CalendarProps::read(dir.path(), u64::MAX).unwrap();
         assert_eq!(p.color.as_deref(), Some("#abcdef"));
         assert!(p.accepts("VJOURNAL"));
+    }
+
+    #[test]
+    fn dead_properties_outside_the_xml_bounds_are_rejected_not_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = format!(
+            "{}{}",
+            "<a xmlns=\"urn:x\">".repeat(100),
+            "</a>".repeat(100)
+        );
+        let text = format!(
+            "[dead]\n\"{{urn:x}}a\" = '{deep}'\n\"{{urn:x}}ok\" = '<ok xmlns=\"urn:x\"/>'\n"
+        );
+        fs::write(dir.path().join(SETTINGS_FILE), text).unwrap();
+        let p = CalendarProps::read(dir.path(), u64::MAX).unwrap();
+        assert_eq!(p.problems().len(), 1);
+        assert_eq!(p.problems()[0].0, SETTINGS_FILE);
+        assert!(p.problems()[0]
+            .1
+            .starts_with("dead property {urn:x}a skipped: "));
+        assert_eq!(p.dead_value("{urn:x}a"), None);
+        assert_eq!(p.dead().len(), 1);
+        assert_eq!(p.version().len(), 1);
+        // A write of another property keeps the hand edit in the file.
+        CalendarProps::apply(dir.path(), &[PropChange::Order(Some(1))], u64::MAX).unwrap();
+        let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        assert!(text.contains(&deep));
+    }
+
+    #[test]
+    fn property_files_are_read_within_the_bound_and_the_home() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path().canonicalize().unwrap();
+        let dir = root.join("u").join("c");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(root.join("secret"), "outside").unwrap();
+        std::os::unix::fs::symlink(root.join("secret"), dir.join(DISPLAYNAME_FILE)).unwrap();
+        fs::write(dir.join(COLOR_FILE), "#abcdef").unwrap();
+        fs::write(dir.join(DESCRIPTION_FILE), "d".repeat(100)).unwrap();
+        let fifo = std::ffi::CString::new(dir.join(SETTINGS_FILE).to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        // The FIFO is no settings file (and is not opened: this would block).
+        let p = CalendarProps::read(&dir, 50).unwrap();
+        assert_eq!(
+            p.displayname, None,
+            "a link out of the home is not followed"
+        );
+        assert_eq!(p.description, None, "over the bound");
+        assert_eq!(p.color.as_deref(), Some("#abcdef"));
+        let files: Vec<&str> = p.problems().iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(files, vec![DISPLAYNAME_FILE, DESCRIPTION_FILE]);
+        assert!(p.problems()[1]
+            .1
+            .contains("larger than max_resource_size (50 bytes)"));
+        // An over-size settings file is an error: never overwritten.
+        fs::remove_file(dir.join(SETTINGS_FILE)).unwrap();
+        fs::write(dir.join(SETTINGS_FILE), format!("# {}\n", "x".repeat(100))).unwrap();
+        assert!(CalendarProps::read(&dir, 50).is_err());
+        assert!(CalendarProps::apply(&dir, &[PropChange::Order(Some(1))], 50).is_err());
+        assert!(CalendarProps::read(&dir, 500).is_ok());
     }
 
     #[test]
     fn malformed_settings_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(SETTINGS_FILE), "components = [").unwrap();
-        assert!(CalendarProps::read(dir.path()).is_err());
+        assert!(CalendarProps::read(dir.path(), u64::MAX).is_err());
     }
 }

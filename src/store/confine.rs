@@ -61,12 +61,20 @@ pub fn object_entry(dir: &Path, name: &str) -> io::Result<Entry> {
 }
 
 /// Opens a path already resolved by `object_entry` for reading, refusing a
-/// link that appeared since.
+/// link that appeared since. `O_NONBLOCK` keeps a FIFO swapped in since the
+/// `lstat` from blocking the open; anything but a regular file is refused.
 pub fn open_resolved(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
 }
 
 /// Whether `dir` (an entry of `home`) is a directory that may be served as a

@@ -15,7 +15,7 @@ use crate::ical::{self, ObjectInfo};
 use crate::query::Span;
 
 use super::etag::Etag;
-use super::{confine, names};
+use super::{bounded, confine, names};
 
 /// The cheap identity of a file version: if none of these moved, neither did the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,16 +122,17 @@ impl Index {
     #[cfg(test)]
     pub fn rescan(&mut self, dir: &Path) -> io::Result<Vec<String>> {
         let mut changed = Vec::new();
-        self.rescan_with(dir, |_, name| changed.push(name))?;
+        self.rescan_with(dir, u64::MAX, |_, name| changed.push(name))?;
         Ok(changed)
     }
 
     /// Like `rescan`, handing each changed name to `changed` as it is found
     /// (with the index, already updated), so a cold scan of 100k files never
-    /// holds the list of all of them.
+    /// holds the list of all of them. Files over `max` bytes are problems.
     pub fn rescan_with(
         &mut self,
         dir: &Path,
+        max: u64,
         mut changed: impl FnMut(&mut Index, String),
     ) -> io::Result<()> {
         // Hashes of the names seen, not the names: at 100k files that is
@@ -151,12 +152,12 @@ impl Index {
             }
             present.insert(name_hash(&name));
             if self.objects.contains_key(&name) || self.problems.contains_key(&name) {
-                if let Observed::Changed = self.refresh_file(dir, &name) {
+                if let Observed::Changed = self.refresh_file(dir, &name, max) {
                     changed(self, name);
                 }
                 continue;
             }
-            if let Some(meta) = self.examine_new(dir, &name) {
+            if let Some(meta) = self.examine_new(dir, &name, max) {
                 fresh.push((name, meta));
                 if fresh.len() >= self.batch_size() {
                     self.add_reported(&mut fresh, &mut changed);
@@ -195,46 +196,80 @@ impl Index {
 
     /// Reads a file the index does not know: its metadata when it is a valid
     /// object, else `None` with the problem recorded.
-    fn examine_new(&mut self, dir: &Path, name: &str) -> Option<ObjectMeta> {
+    fn examine_new(&mut self, dir: &Path, name: &str, max: u64) -> Option<ObjectMeta> {
         let path = dir.join(name);
         // Stat before opening: opening a FIFO named like an object would
         // block the scan (and the calendar lock) until a writer came.
-        let read = confine::object_entry(dir, name).and_then(|entry| match entry {
-            confine::Entry::File { path, .. } => {
-                let mut f = confine::open_resolved(&path)?;
-                let md = f.metadata()?;
-                let mut bytes = Vec::with_capacity(md.len() as usize);
-                io::Read::read_to_end(&mut f, &mut bytes)?;
-                Ok(Some((bytes, FileStamp::of(&md))))
-            }
-            confine::Entry::Other => Ok(None),
-            confine::Entry::Outside(md) => {
-                self.refuse(&path, name, FileStamp::of(&md));
-                Ok(None)
-            }
-        });
-        let (bytes, stamp) = match read {
-            Ok(Some(r)) => r,
+        let (real, md) = match confine::object_entry(dir, name) {
+            Ok(confine::Entry::File { path, md }) => (path, md),
             // A directory (or other non-file) with an object's name is no object.
-            Ok(None) => return None,
+            Ok(confine::Entry::Other) => return None,
+            Ok(confine::Entry::Outside(md)) => {
+                self.reject(
+                    &path,
+                    name,
+                    FileStamp::of(&md),
+                    &format!(" {}", confine::OUTSIDE),
+                );
+                return None;
+            }
             Err(e) => {
                 tracing::warn!("{}: cannot read: {e}", path.display());
                 return None;
             }
         };
+        let stamp = FileStamp::of(&md);
+        let bytes = self.read_bounded(&path, &real, name, stamp, max)?;
         self.examine(&path, name, &bytes, Etag::of_bytes(&bytes), stamp)
     }
 
-    /// Records a link that leaves the home as a problem (logged once per
-    /// version of the link), never as an object.
-    fn refuse(&mut self, path: &Path, name: &str, stamp: FileStamp) -> Observed {
-        if self.problems.get(name).is_none_or(|p| p.stamp != stamp) {
-            tracing::warn!("{}: {}", path.display(), confine::OUTSIDE);
+    /// The bytes of `real` (the resolved `path`) when it holds at most `max`;
+    /// an over-size file is recorded as a problem, a read error logged.
+    fn read_bounded(
+        &mut self,
+        path: &Path,
+        real: &Path,
+        name: &str,
+        stamp: FileStamp,
+        max: u64,
+    ) -> Option<Vec<u8>> {
+        let read = if stamp.size > max {
+            // Not even opened.
+            Err(bounded::ReadError::TooLarge { max })
+        } else {
+            confine::open_resolved(real)
+                .map_err(bounded::ReadError::from)
+                .and_then(|f| bounded::read_all(f, stamp.size, max))
+        };
+        match read {
+            Ok(bytes) => Some(bytes),
+            Err(bounded::ReadError::TooLarge { max }) => {
+                self.reject(path, name, stamp, &bounded::too_large(max));
+                None
+            }
+            Err(bounded::ReadError::Io(e)) => {
+                tracing::warn!("{}: cannot read: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    /// Records a file that is never an object (a link leaving the home, a
+    /// file over the size bound) as a problem, logged once per version of
+    /// the file; `reason` starts with a space, as `check` prints it after
+    /// the path and a colon.
+    pub fn reject(&mut self, path: &Path, name: &str, stamp: FileStamp, reason: &str) -> Observed {
+        if self
+            .problems
+            .get(name)
+            .is_none_or(|p| p.stamp != stamp || p.reason != reason)
+        {
+            tracing::warn!("{}:{reason}", path.display());
             self.problems.insert(
                 name.to_string(),
                 Problem {
                     stamp,
-                    reason: format!(" {}", confine::OUTSIDE),
+                    reason: reason.to_string(),
                 },
             );
         }
@@ -279,11 +314,18 @@ impl Index {
     }
 
     /// Looks at one file (it may have appeared, changed or vanished).
-    pub fn refresh_file(&mut self, dir: &Path, name: &str) -> Observed {
+    pub fn refresh_file(&mut self, dir: &Path, name: &str, max: u64) -> Observed {
         let path = dir.join(name);
         let (real, md) = match confine::object_entry(dir, name) {
             Ok(confine::Entry::File { path, md }) => (path, md),
-            Ok(confine::Entry::Outside(md)) => return self.refuse(&path, name, FileStamp::of(&md)),
+            Ok(confine::Entry::Outside(md)) => {
+                return self.reject(
+                    &path,
+                    name,
+                    FileStamp::of(&md),
+                    &format!(" {}", confine::OUTSIDE),
+                )
+            }
             _ => {
                 self.problems.remove(name);
                 return match self.take_object(name) {
@@ -298,18 +340,13 @@ impl Index {
         {
             return Observed::Unchanged;
         }
-        let read = confine::open_resolved(&real).and_then(|mut f| {
-            let mut bytes = Vec::with_capacity(md.len() as usize);
-            io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
-        });
-        let bytes = match read {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!("{}: cannot read: {e}", path.display());
-                return Observed::Unchanged;
-            }
-        };
-        self.observe_bytes(&path, name, &bytes, stamp)
+        let had_object = self.objects.contains_key(name);
+        match self.read_bounded(&path, &real, name, stamp, max) {
+            Some(bytes) => self.observe_bytes(&path, name, &bytes, stamp),
+            // Over the bound: `reject` took the object out.
+            None if had_object && !self.objects.contains_key(name) => Observed::Changed,
+            None => Observed::Unchanged,
+        }
     }
 
     /// Records the bytes just read (or written) for `name` with their stamp.

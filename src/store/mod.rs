@@ -5,6 +5,7 @@
 //! request is checked and applied atomically, and an in-memory index that
 //! answers listings without touching file contents.
 
+mod bounded;
 mod changelog;
 pub mod collection_props;
 mod confine;
@@ -20,7 +21,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -136,10 +137,16 @@ pub struct Store {
     cells: Mutex<HashMap<(String, String), Arc<Cell>>>,
     /// True while a watcher keeps every index current; otherwise each access rescans.
     watched: AtomicBool,
+    /// Largest object file read from disk (`max_resource_size`); larger ones
+    /// are problems, skipped without being read.
+    max_object_size: AtomicU64,
 }
 
 struct Cell {
     state: Mutex<State>,
+    /// The property files' versions whose problems were logged, so each
+    /// hand edit is logged once, not on every request that reads it.
+    props_logged: Mutex<Vec<FileStamp>>,
 }
 
 struct State {
@@ -205,7 +212,19 @@ impl Store {
             cache: Some(cache),
             cells: Mutex::new(HashMap::new()),
             watched: AtomicBool::new(false),
+            max_object_size: AtomicU64::new(crate::config::DEFAULT_MAX_RESOURCE_SIZE),
         }))
+    }
+
+    /// Sets the largest object file read from disk, the bound a PUT body has
+    /// (`max_resource_size`). Call before the first scan: files already
+    /// looked at are judged again only when they change.
+    pub fn set_max_object_size(&self, max: u64) {
+        self.max_object_size.store(max, Ordering::Relaxed);
+    }
+
+    fn max_object_size(&self) -> u64 {
+        self.max_object_size.load(Ordering::Relaxed)
     }
 
     pub fn root(&self) -> &Path {
@@ -261,7 +280,11 @@ impl Store {
         tracing::info!("created home of {user}");
         let cal = home.join(DEFAULT_CALENDAR);
         durable::create_dir(&cal)?;
-        CalendarProps::apply(&cal, &[PropChange::DisplayName(Some("Calendar".into()))])?;
+        CalendarProps::apply(
+            &cal,
+            &[PropChange::DisplayName(Some("Calendar".into()))],
+            self.max_object_size(),
+        )?;
         Ok(())
     }
 
@@ -323,6 +346,7 @@ impl Store {
                         stale: true,
                         unsaved: false,
                     }),
+                    props_logged: Mutex::new(Vec::new()),
                 })
             })
             .clone()
@@ -391,7 +415,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        if let Err(e) = CalendarProps::apply(&dir, props) {
+        if let Err(e) = CalendarProps::apply(&dir, props, self.max_object_size()) {
             let _ = fs::remove_dir_all(&dir);
             return Err(e.into());
         }
@@ -653,8 +677,14 @@ impl Store {
         let confine::Entry::File { path, .. } = confine::object_entry(&src.dir, name)? else {
             return Err(StoreError::NotFound);
         };
-        let mut bytes = Vec::new();
-        io::Read::read_to_end(&mut confine::open_resolved(&path)?, &mut bytes)?;
+        let file = confine::open_resolved(&path)?;
+        let len = file.metadata()?.len();
+        let bytes = match bounded::read_all(file, len, self.max_object_size()) {
+            Ok(bytes) => bytes,
+            Err(bounded::ReadError::Io(e)) => return Err(e.into()),
+            // Grown past the bound since it was indexed: not an object.
+            Err(bounded::ReadError::TooLarge { .. }) => return Err(StoreError::NotFound),
+        };
         {
             let dst_state: &mut State = match second.as_mut() {
                 Some(s) => s,
@@ -670,7 +700,7 @@ impl Store {
                     return Err(dst.uid_conflict(other));
                 }
             }
-            let props = CalendarProps::read(&dst.dir)?;
+            let props = CalendarProps::read(&dst.dir, self.max_object_size())?;
             if !props.accepts(meta.info.component) {
                 return Err(StoreError::UnsupportedComponent(
                     meta.info.component.to_string(),
@@ -752,7 +782,9 @@ impl Store {
             let dir = self.root.join(user).join(cal);
             let mut changed = Vec::new();
             for file in files {
-                if let index::Observed::Changed = state.index.refresh_file(&dir, file) {
+                if let index::Observed::Changed =
+                    state.index.refresh_file(&dir, file, self.max_object_size())
+                {
                     tracing::info!("{user}/{cal}/{file}: changed on disk");
                     changed.push(file);
                 }
@@ -824,7 +856,7 @@ impl Calendar {
         let State { log, index, .. } = &mut *state;
         let mut pending: Vec<String> = Vec::new();
         let mut count = 0;
-        index.rescan_with(&self.dir, |index, name| {
+        index.rescan_with(&self.dir, self.store.max_object_size(), |index, name| {
             pending.push(name);
             count += 1;
             if pending.len() >= CHUNK {
@@ -847,14 +879,27 @@ impl Calendar {
         Ok(state)
     }
 
+    /// The calendar's properties; what a hand edit broke (a dead property
+    /// beyond the XML bounds, an over-size `color`...) is left out and
+    /// logged once per version of the property files.
     pub fn props(&self) -> Result<CalendarProps> {
-        Ok(CalendarProps::read(&self.dir)?)
+        let props = CalendarProps::read(&self.dir, self.store.max_object_size())?;
+        if !props.problems().is_empty() {
+            let mut logged = self.cell.props_logged.lock();
+            if logged.as_slice() != props.version() {
+                *logged = props.version().to_vec();
+                for (file, reason) in props.problems() {
+                    tracing::warn!("{}: {reason}", self.dir.join(file).display());
+                }
+            }
+        }
+        Ok(props)
     }
 
     /// Applies property changes and moves the sync token.
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
         let mut state = self.locked()?;
-        CalendarProps::apply(&self.dir, changes)?;
+        CalendarProps::apply(&self.dir, changes, self.store.max_object_size())?;
         state.bump();
         Ok(())
     }
@@ -963,10 +1008,27 @@ impl Calendar {
         let confine::Entry::File { path, .. } = confine::object_entry(&self.dir, name)? else {
             return Err(StoreError::NotFound);
         };
-        let mut file = confine::open_resolved(&path)?;
+        let file = confine::open_resolved(&path)?;
         let stamp = FileStamp::of(&file.metadata()?);
-        let mut bytes = Vec::with_capacity(stamp.size as usize);
-        io::Read::read_to_end(&mut file, &mut bytes)?;
+        let max = self.store.max_object_size();
+        let bytes = match bounded::read_all(file, stamp.size, max) {
+            Ok(bytes) => bytes,
+            Err(bounded::ReadError::Io(e)) => return Err(e.into()),
+            Err(bounded::ReadError::TooLarge { max }) => {
+                // Grown past the bound since it was indexed: no longer an
+                // object (never served truncated), and a change for sync.
+                let mut state = self.cell.state.lock();
+                let reason = bounded::too_large(max);
+                if let index::Observed::Changed =
+                    state
+                        .index
+                        .reject(&self.dir.join(name), name, stamp, &reason)
+                {
+                    state.record(name);
+                }
+                return Err(StoreError::NotFound);
+            }
+        };
         if stamp == meta.stamp {
             return Ok((bytes, meta));
         }
@@ -1012,7 +1074,11 @@ impl Calendar {
     /// have written it a moment ago, before the watcher told us, so the file
     /// is looked at again (stat; hashed only if it moved) under the lock.
     fn current_etag(&self, state: &mut State, name: &str) -> Option<String> {
-        if let index::Observed::Changed = state.index.refresh_file(&self.dir, name) {
+        if let index::Observed::Changed =
+            state
+                .index
+                .refresh_file(&self.dir, name, self.store.max_object_size())
+        {
             state.record(name);
         }
         state.index.objects.get(name).map(|m| m.etag.to_string())

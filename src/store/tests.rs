@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::ical;
+use std::io::Write;
 
 fn event(uid: &str) -> String {
     format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
@@ -318,4 +319,41 @@ fn a_calendar_swapped_for_a_link_out_of_the_home_is_not_written_through() {
         Err(StoreError::NotFound)
     ));
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn files_over_the_size_bound_are_problems_never_read_or_served() {
+    let (d, store) = store();
+    let small = event("small");
+    store.set_max_object_size(small.len() as u64 + 10);
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    let dir = d.path().join("u").join(DEFAULT_CALENDAR);
+    fs::write(dir.join("small.ics"), &small).unwrap();
+    let big = fs::File::create(dir.join("big.ics")).unwrap();
+    big.set_len(1 << 30).unwrap();
+    let fifo = std::ffi::CString::new(dir.join("pipe.ics").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let names: Vec<String> = cal.objects().unwrap().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["small.ics"]);
+    let problems = cal.problems().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "big.ics");
+    assert!(problems[0].1.contains("max_resource_size"));
+    assert!(matches!(cal.read("big.ics"), Err(StoreError::NotFound)));
+    assert!(matches!(cal.read("pipe.ics"), Err(StoreError::NotFound)));
+
+    // Grown past the bound after it was indexed (a watcher vouches for the
+    // index, so only the read sees it): a problem, not a truncated read.
+    store.set_watched(true);
+    let token = cal.sync_token().unwrap();
+    fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("small.ics"))
+        .unwrap()
+        .write_all(&[b' '; 20])
+        .unwrap();
+    assert!(matches!(cal.read("small.ics"), Err(StoreError::NotFound)));
+    assert!(cal.meta("small.ics").unwrap().is_none());
+    assert_ne!(cal.sync_token().unwrap(), token, "its removal is a change");
+    assert_eq!(cal.problems().unwrap().len(), 2);
 }

@@ -214,6 +214,11 @@ impl Server {
         }
     }
 
+    /// The server's process id while it runs (for /proc measurements).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The server's stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.tmp.path().join("server.log")).unwrap_or_default()
