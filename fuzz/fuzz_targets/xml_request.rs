@@ -1,18 +1,24 @@
 //! Fuzzes the XML request parser and everything the handlers read from the
-//! parsed tree (property names, filters, calendar-data, time-ranges, time
-//! zones), plus the serialisation used to store dead properties: a stored
-//! property must parse back to the same tree, or later responses break.
+//! parsed tree (propfind and prop requests, property updates, filters,
+//! calendar-data, time-ranges, time zones), plus the serialisation used to
+//! store dead properties: a stored property must parse back to the same
+//! tree under its own key, or later responses break.
 #![no_main]
 
 use caldir::dav::property::PropName;
 use caldir::dav::xml::{parse, Element, CALDAV, DAV};
+use caldir::http::requests::{
+    calendar_data_request, outcomes, prop_names, PropRequest, MAX_PROP_NAMES, MAX_UPDATES,
+};
 use caldir::query::{parse_calendar_data, parse_filter, parse_timezone_element, time_range_of};
+use caldir::store::PropChange;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(root) = parse(data) else {
         return;
     };
+    let _ = PropRequest::from_propfind(Some(&root));
     // Walk with an explicit stack so the harness itself never recurses.
     let mut todo: Vec<&Element> = vec![&root];
     while let Some(el) = todo.pop() {
@@ -26,11 +32,32 @@ fuzz_target!(|data: &[u8]| {
 
 /// What the PROPFIND, PROPPATCH and REPORT handlers ask of one element.
 fn read_like_a_handler(el: &Element) {
-    if el.is(DAV, "prop") {
+    if el.is(DAV, "prop") || el.is(DAV, "include") {
         for c in &el.children {
             let name = PropName::new(&c.ns, &c.name);
             let _ = name.live();
             let _ = name.key();
+        }
+        if let Ok(names) = prop_names(el) {
+            assert!(names.len() <= MAX_PROP_NAMES);
+            let distinct: std::collections::HashSet<_> = names.iter().collect();
+            assert_eq!(distinct.len(), names.len(), "each name is answered once");
+        }
+    }
+    let _ = PropRequest::from_children(el);
+    let _ = calendar_data_request(el);
+    for creating in [false, true] {
+        if let Ok(updates) = outcomes(el, creating) {
+            assert!(updates.len() <= MAX_UPDATES);
+            for change in updates
+                .iter()
+                .filter_map(|o| o.result.as_ref().ok())
+                .flatten()
+            {
+                if let PropChange::Dead(key, Some(xml)) = change {
+                    stored_reads_back(key, xml);
+                }
+            }
         }
     }
     if el.ns != CALDAV {
@@ -57,4 +84,14 @@ fn read_like_a_handler(el: &Element) {
         }
         _ => {}
     }
+}
+
+/// A dead property as stored must parse again as one element under its key.
+fn stored_reads_back(key: &str, xml: &str) {
+    let el = parse(xml.as_bytes()).expect("a stored dead property must parse again");
+    assert_eq!(
+        PropName::new(&el.ns, &el.name).key(),
+        key,
+        "stored as {xml}"
+    );
 }

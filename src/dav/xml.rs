@@ -7,8 +7,10 @@
 //! it (clone, drop, serialisation) can then recurse deeper than the bound.
 
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
+use quick_xml::name::{PrefixDeclaration, ResolveResult};
 use quick_xml::NsReader;
+
+mod chars;
 
 /// The WebDAV namespace.
 pub const DAV: &str = "DAV:";
@@ -125,7 +127,7 @@ impl Element {
             out.push(' ');
             out.push_str(k);
             out.push_str("=\"");
-            out.push_str(&escape(v));
+            out.push_str(&escape_attribute(v));
             out.push('"');
         }
         if self.children.is_empty() && self.text.is_empty() {
@@ -133,7 +135,7 @@ impl Element {
             return;
         }
         out.push('>');
-        out.push_str(&escape(&self.text));
+        out.push_str(&escape_ical(&self.text));
         for c in &self.children {
             c.write_into(out, Some(&self.ns));
         }
@@ -151,6 +153,9 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
 /// Parses a whole document, refusing it as soon as it exceeds `limits`.
 pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
     let text = std::str::from_utf8(body).map_err(malformed)?;
+    // Also covers comments and processing instructions, which are dropped
+    // but would make the document one no other parser accepts.
+    allowed_chars(text)?;
     let mut reader = NsReader::from_str(text);
     reader.config_mut().trim_text(false);
     reader.config_mut().check_end_names = true;
@@ -166,7 +171,7 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 }
                 budget.element(stack.len() + 1)?;
                 let ns = match ns {
-                    ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
+                    ResolveResult::Bound(n) => namespace(n.as_ref())?,
                     ResolveResult::Unbound => String::new(),
                     ResolveResult::Unknown(p) => {
                         return Err(malformed(format!(
@@ -175,21 +180,38 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                         )))
                     }
                 };
-                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                if RESERVED_NAMESPACES.contains(&ns.as_str()) {
+                    return Err(malformed(format!("element in the reserved namespace {ns}")));
+                }
+                let name = qname_local(start.name().as_ref())?;
                 budget.name(&ns)?;
                 budget.name(&name)?;
                 let mut el = Element::new(&ns, &name);
                 for attr in start.attributes() {
                     let attr = attr.map_err(malformed)?;
-                    let key = attr.key.as_ref();
-                    if key.starts_with(b"xmlns") {
-                        continue;
+                    match attr.key.as_namespace_binding() {
+                        Some(PrefixDeclaration::Default) => {
+                            namespace(&attr.value)?;
+                            continue;
+                        }
+                        Some(PrefixDeclaration::Named(prefix)) => {
+                            ncname(prefix)?;
+                            namespace(&attr.value)?;
+                            continue;
+                        }
+                        None => {}
                     }
                     let value = attr.unescape_value().map_err(malformed)?.into_owned();
+                    allowed_chars(&value)?;
                     budget.attribute(el.attrs.len() + 1, value.len())?;
-                    let local =
-                        String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
+                    let local = qname_local(attr.key.as_ref())?;
                     budget.name(&local)?;
+                    // Prefixes are dropped when the element is written back,
+                    // so two attributes may not share a local name, nor may
+                    // one turn into a namespace declaration.
+                    if local == "xmlns" || el.attr(&local).is_some() {
+                        return Err(malformed(format!("attribute {local} would be ambiguous")));
+                    }
                     el.attrs.push((local, value));
                 }
                 if matches!(event, Event::Empty(_)) {
@@ -204,6 +226,7 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
             }
             Event::Text(t) => {
                 let s = t.unescape().map_err(malformed)?;
+                allowed_chars(&s)?;
                 match stack.last_mut() {
                     Some(top) => {
                         budget.text(s.len())?;
@@ -214,10 +237,13 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 }
             }
             Event::CData(c) => {
-                if let Some(top) = stack.last_mut() {
-                    budget.text(c.len())?;
-                    top.text.push_str(&String::from_utf8_lossy(&c));
-                }
+                let s = std::str::from_utf8(&c).map_err(malformed)?;
+                allowed_chars(s)?;
+                let top = stack
+                    .last_mut()
+                    .ok_or_else(|| malformed("CDATA outside the root element"))?;
+                budget.text(s.len())?;
+                top.text.push_str(s);
             }
             Event::Eof => break,
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
@@ -227,6 +253,55 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
         return Err(malformed("unclosed element"));
     }
     root.ok_or_else(|| malformed("empty document"))
+}
+
+/// Namespaces no element may be in: the default namespace this module writes
+/// may not be declared as either (Namespaces in XML 1.0 §3).
+const RESERVED_NAMESPACES: [&str; 2] = [
+    "http://www.w3.org/XML/1998/namespace",
+    "http://www.w3.org/2000/xmlns/",
+];
+
+/// The local part of a (possibly prefixed) element or attribute name; both
+/// parts must be NCNames, or the name cannot be written back as it was read.
+fn qname_local(qname: &[u8]) -> Result<String, XmlError> {
+    let (prefix, local) = match qname.iter().position(|&b| b == b':') {
+        Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
+        None => (None, qname),
+    };
+    if let Some(prefix) = prefix {
+        ncname(prefix)?;
+    }
+    ncname(local)
+}
+
+fn ncname(name: &[u8]) -> Result<String, XmlError> {
+    match std::str::from_utf8(name) {
+        Ok(s) if chars::is_ncname(s) => Ok(s.to_string()),
+        _ => Err(malformed(format!(
+            "{:?} is not an XML name",
+            String::from_utf8_lossy(name)
+        ))),
+    }
+}
+
+/// A namespace declaration's value, unescaped as an attribute value is.
+fn namespace(raw: &[u8]) -> Result<String, XmlError> {
+    let raw = std::str::from_utf8(raw).map_err(malformed)?;
+    let ns = quick_xml::escape::unescape(raw).map_err(malformed)?;
+    allowed_chars(&ns)?;
+    Ok(ns.into_owned())
+}
+
+/// Refuses characters XML 1.0 forbids (they would be echoed back unescapable).
+fn allowed_chars(s: &str) -> Result<(), XmlError> {
+    match chars::forbidden_char(s) {
+        Some(c) => Err(malformed(format!(
+            "character U+{:04X} is not allowed in XML",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// What a document has used of its [`Limits`] so far.
@@ -307,6 +382,15 @@ pub fn escape_ical(s: &str) -> String {
     escape(s).replace('\r', "&#13;")
 }
 
+/// Escapes an attribute value, keeping TAB, LF and CR as character
+/// references so that attribute-value normalisation cannot turn them into spaces.
+fn escape_attribute(s: &str) -> String {
+    escape(s)
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+}
+
 /// Escapes text for element content and attribute values.
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     quick_xml::escape::escape(s)
@@ -370,6 +454,57 @@ mod tests {
             ..Limits::DEFAULT
         };
         assert!(parse_within(nested(3).as_bytes(), tight).is_err());
+    }
+
+    #[test]
+    fn refuses_names_that_cannot_be_written_back() {
+        for bad in [
+            &b"<a><></></a>"[..],
+            b"<d:a xmlns:d=\"DAV:\"><d:b:c/></d:a>",
+            b"<a xmlns:c=\"u\"><c:!x/></a>",
+            b"<a nam:=\"D\"/>",
+            b"<a xmlns:!p=\"u\"/>",
+            b"<a xmlns:x=\"u\" xmlns:y=\"v\" x:k=\"1\" y:k=\"2\"/>",
+            b"<a xmlns:x=\"u\" x:xmlns=\"v\"/>",
+            b"<xml:a/>",
+            b"<a xmlns=\"http://www.w3.org/XML/1998/namespace\"/>",
+        ] {
+            let got = parse(bad);
+            assert!(
+                matches!(got, Err(XmlError::Malformed(_))),
+                "{}: {got:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_characters_xml_forbids() {
+        for bad in [
+            &b"<a>x\0y</a>"[..],
+            b"<a>&#1;</a>",
+            b"<a k=\"&#x1F;\"/>",
+            b"<a xmlns=\"u&#2;\"/>",
+            b"<a><![CDATA[\x07]]></a>",
+            b"<a><!-- \x01 --></a>",
+            "<a>\u{FFFF}</a>".as_bytes(),
+        ] {
+            let got = parse(bad);
+            assert!(
+                matches!(got, Err(XmlError::Malformed(_))),
+                "{}: {got:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert_eq!(parse(b"<a>\t&#13;\n</a>").unwrap().text, "\t\r\n");
+    }
+
+    #[test]
+    fn unescapes_namespaces_once() {
+        let root = parse(br#"<a xmlns="x&amp;y"><b k="&#10;"/></a>"#).unwrap();
+        assert_eq!(root.ns, "x&y");
+        assert_eq!(root.to_xml(), r#"<a xmlns="x&amp;y"><b k="&#10;"/></a>"#);
+        assert_eq!(parse(root.to_xml().as_bytes()).unwrap(), root);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod hook;
 mod methods;
 mod prop_update;
 pub mod request;
+pub mod requests;
 mod resource;
 mod server;
 mod timezone;

@@ -162,7 +162,10 @@ impl Resource {
                     let name = key.strip_prefix('{').and_then(|k| k.split_once('}'));
                     name.is_none_or(|(ns, n)| PropName::new(ns, n).live().is_none())
                 })
-                .filter(|(key, xml)| self.readable_dead(key, xml))
+                .filter_map(|(key, xml)| {
+                    let xml = self.readable_dead(&key, &xml)?;
+                    Some((key, xml))
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -179,21 +182,24 @@ impl Resource {
             let key = name.key();
             return Ok(props
                 .dead_value(&key)
-                .filter(|xml| self.readable_dead(&key, xml))
+                .and_then(|xml| self.readable_dead(&key, &xml))
                 .map(PropXml::Raw));
         }
         Ok(None)
     }
 
     /// `.calendar.toml` may be hand-edited: a stored dead property goes out
-    /// only if it reads back as one well-formed element within the XML bounds.
-    fn readable_dead(&self, key: &str, xml: &str) -> bool {
+    /// only if it reads back as one element, within the XML bounds, named as
+    /// its key; it goes out as re-serialised, so what is sent is well-formed.
+    fn readable_dead(&self, key: &str, xml: &str) -> Option<String> {
+        let skipped = |why: &dyn std::fmt::Display| {
+            tracing::warn!("{}: dead property {key} skipped: {why}", self.href());
+            None
+        };
         match crate::dav::xml::parse(xml.as_bytes()) {
-            Ok(_) => true,
-            Err(e) => {
-                tracing::warn!("{}: dead property {key} skipped: {e}", self.href());
-                false
-            }
+            Ok(el) if PropName::new(&el.ns, &el.name).key() == key => Some(el.to_xml()),
+            Ok(el) => skipped(&format_args!("its element is {{{}}}{}", el.ns, el.name)),
+            Err(e) => skipped(&e),
         }
     }
 

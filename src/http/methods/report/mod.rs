@@ -5,7 +5,7 @@
 mod freebusy;
 mod multiget;
 mod principal_search;
-mod query;
+pub(crate) mod query;
 mod sync;
 
 use crate::dav::multistatus::{PropXml, ResponseBuilder};
