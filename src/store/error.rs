@@ -1,0 +1,58 @@
+//! Store errors: what a store operation can fail with, in terms of files and
+//! names, never HTTP. Each variant that needs its own status is its own
+//! variant here; `http/error.rs` alone decides the status.
+//!
+//! Locking and durability: none; this module only classifies `io::Error`s
+//! (read-only file system, full disk, over-long name) so callers need not.
+
+use std::io;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    AlreadyExists,
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("invalid name {0:?}")]
+    InvalidName(String),
+    /// The object of the same calendar that already has the UID.
+    #[error("UID already used by {user}/{calendar}/{name}")]
+    UidConflict {
+        user: String,
+        calendar: String,
+        name: String,
+    },
+    #[error("component {0} not supported by this calendar")]
+    UnsupportedComponent(String),
+    #[error("the parent collection does not exist")]
+    MissingParent,
+    #[error("unknown or expired sync token")]
+    InvalidSyncToken,
+    /// The data directory's file system is mounted read-only.
+    #[error("data directory is read-only")]
+    ReadOnly,
+    /// The disk (or the user's quota) is full; nothing was changed.
+    #[error("no space left for the data directory")]
+    StorageFull,
+    /// The file system refuses a name this long (some allow fewer than 255 bytes).
+    #[error("name too long for the file system")]
+    NameTooLong,
+    #[error("I/O error: {0}")]
+    Io(io::Error),
+}
+
+impl From<io::Error> for StoreError {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::NotFound => StoreError::NotFound,
+            io::ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly,
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StoreError::StorageFull,
+            io::ErrorKind::InvalidFilename => StoreError::NameTooLong,
+            _ => StoreError::Io(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;

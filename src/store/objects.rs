@@ -1,0 +1,348 @@
+//! Calendar objects: listing and paging from the index, reading, PUT and
+//! DELETE under a condition, and COPY/MOVE of one object between calendars.
+//!
+//! Locking: every write runs under its calendar's lock, so a condition on the
+//! current ETag is checked and applied atomically; a transfer locks both
+//! calendars in a fixed (path) order. File contents are read outside the
+//! lock; listings copy the index a page at a time. Durability: a write is a
+//! hidden temp file, fsync, rename, fsync of the directory (`durable`), and
+//! only then is the index updated and the change logged.
+
+use std::fs;
+use std::sync::Arc;
+
+use super::registry::{Calendar, State};
+use super::{
+    bounded, confine, durable, index, names, CalendarProps, Etag, FileStamp, IndexedInfo,
+    ObjectMeta, Result, Store, StoreError,
+};
+use crate::ical::ObjectInfo;
+
+/// The result of a successful PUT.
+#[derive(Debug, Clone)]
+pub struct PutOutcome {
+    pub created: bool,
+    pub etag: Etag,
+}
+
+impl Store {
+    /// Moves or copies an object between (or within) calendars of the store.
+    /// Returns whether the destination was newly created.
+    pub fn transfer_object(
+        &self,
+        src: &Calendar,
+        name: &str,
+        dst: &Calendar,
+        dst_name: &str,
+        overwrite: bool,
+        keep_source: bool,
+    ) -> Result<bool> {
+        names::check_object_name(dst_name)?;
+        if src.dir == dst.dir && name == dst_name {
+            return Err(StoreError::PreconditionFailed);
+        }
+        let same = Arc::ptr_eq(&src.cell, &dst.cell);
+        // Lock in a fixed order so two opposite moves cannot deadlock.
+        let (mut first, mut second) = if same {
+            (src.cell.state.lock(), None)
+        } else if src.dir < dst.dir {
+            let a = src.cell.state.lock();
+            let b = dst.cell.state.lock();
+            (a, Some(b))
+        } else {
+            let b = dst.cell.state.lock();
+            let a = src.cell.state.lock();
+            (a, Some(b))
+        };
+        src.refresh(&mut first)?;
+        if let Some(s) = second.as_mut() {
+            dst.refresh(s)?;
+        }
+        let meta = first
+            .index
+            .objects
+            .get(name)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        let confine::Entry::File { path, .. } = confine::object_entry(&src.dir, name)? else {
+            return Err(StoreError::NotFound);
+        };
+        let file = confine::open_resolved(&path)?;
+        let len = file.metadata()?.len();
+        let bytes = match bounded::read_all(file, len, self.max_object_size()) {
+            Ok(bytes) => bytes,
+            Err(bounded::ReadError::Io(e)) => return Err(e.into()),
+            // Grown past the bound since it was indexed: not an object.
+            Err(bounded::ReadError::TooLarge { .. }) => return Err(StoreError::NotFound),
+        };
+        {
+            let dst_state: &mut State = match second.as_mut() {
+                Some(s) => s,
+                None => &mut first,
+            };
+            let exists = dst.current_etag(dst_state, dst_name).is_some();
+            if exists && !overwrite {
+                return Err(StoreError::PreconditionFailed);
+            }
+            let except = if keep_source || !same { dst_name } else { name };
+            if let Some(other) = dst_state.index.find_uid(meta.info.uid_hash, dst_name) {
+                if other != except {
+                    return Err(dst.uid_conflict(other));
+                }
+            }
+            let props = CalendarProps::read(&dst.dir, self.max_object_size())?;
+            if !props.accepts(meta.info.component) {
+                return Err(StoreError::UnsupportedComponent(
+                    meta.info.component.to_string(),
+                ));
+            }
+        }
+        let created;
+        {
+            let dst_state: &mut State = match second.as_mut() {
+                Some(s) => s,
+                None => &mut first,
+            };
+            created = !dst_state.index.objects.contains_key(dst_name);
+            dst.write_locked(dst_state, dst_name, &bytes, meta.info)?;
+        }
+        if !keep_source {
+            durable::remove_file(&src.dir, name)?;
+            first.index.take_object(name);
+            first.record(name);
+        }
+        Ok(created)
+    }
+}
+
+impl Calendar {
+    pub(super) fn uid_conflict(&self, other: &str) -> StoreError {
+        StoreError::UidConflict {
+            user: self.user.clone(),
+            calendar: self.name.clone(),
+            name: other.to_string(),
+        }
+    }
+
+    /// All valid objects, sorted by name.
+    pub fn objects(&self) -> Result<Vec<(String, ObjectMeta)>> {
+        let state = self.locked()?;
+        Ok(state
+            .index
+            .objects
+            .iter()
+            .map(|(n, m)| (n.clone(), m.clone()))
+            .collect())
+    }
+
+    /// Calls `f` for every valid object whose metadata passes `keep`, in name
+    /// order. The index is copied a page at a time (the lock is not held while
+    /// `f` runs), so a 100k-object listing never holds a copy of the index.
+    pub fn each_object(
+        &self,
+        keep: impl Fn(&ObjectMeta) -> bool,
+        mut f: impl FnMut(String, ObjectMeta),
+    ) -> Result<()> {
+        use std::ops::Bound;
+        const PAGE: usize = 512;
+        let mut after: Option<String> = None;
+        loop {
+            let (page, done) = {
+                let state = self.locked()?;
+                let start = match &after {
+                    Some(a) => Bound::Excluded(a.as_str()),
+                    None => Bound::Unbounded,
+                };
+                let mut page = Vec::new();
+                let mut last = None;
+                let mut done = true;
+                for (scanned, (name, meta)) in state
+                    .index
+                    .objects
+                    .range::<str, _>((start, Bound::Unbounded))
+                    .enumerate()
+                {
+                    last = Some(name);
+                    if keep(meta) {
+                        page.push((name.clone(), meta.clone()));
+                    }
+                    if page.len() >= PAGE || scanned + 1 >= PAGE * 8 {
+                        done = false;
+                        break;
+                    }
+                }
+                after = last.cloned();
+                (page, done)
+            };
+            for (name, meta) in page {
+                f(name, meta);
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The valid objects whose metadata passes `keep` (e.g. a time window
+    /// against the indexed span), sorted by name.
+    pub fn objects_where(
+        &self,
+        keep: impl Fn(&ObjectMeta) -> bool,
+    ) -> Result<Vec<(String, ObjectMeta)>> {
+        let state = self.locked()?;
+        Ok(state
+            .index
+            .objects
+            .iter()
+            .filter(|(_, m)| keep(m))
+            .map(|(n, m)| (n.clone(), m.clone()))
+            .collect())
+    }
+
+    /// Files that are not valid calendar objects: (name, "line: reason").
+    pub fn problems(&self) -> Result<Vec<(String, String)>> {
+        let state = self.locked()?;
+        Ok(state
+            .index
+            .problems
+            .iter()
+            .map(|(n, p)| (n.clone(), p.reason.clone()))
+            .collect())
+    }
+
+    pub fn meta(&self, name: &str) -> Result<Option<ObjectMeta>> {
+        Ok(self.locked()?.index.objects.get(name).cloned())
+    }
+
+    /// The bytes of an object with metadata that matches exactly those bytes.
+    /// The file is read outside the calendar lock, so readers run in parallel.
+    pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
+        names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
+        let meta = self
+            .locked()?
+            .index
+            .objects
+            .get(name)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        let confine::Entry::File { path, .. } = confine::object_entry(&self.dir, name)? else {
+            return Err(StoreError::NotFound);
+        };
+        let file = confine::open_resolved(&path)?;
+        let stamp = FileStamp::of(&file.metadata()?);
+        let max = self.store.max_object_size();
+        let bytes = match bounded::read_all(file, stamp.size, max) {
+            Ok(bytes) => bytes,
+            Err(bounded::ReadError::Io(e)) => return Err(e.into()),
+            Err(bounded::ReadError::TooLarge { max }) => {
+                // Grown past the bound since it was indexed: no longer an
+                // object (never served truncated), and a change for sync.
+                let mut state = self.cell.state.lock();
+                let reason = bounded::too_large(max);
+                if let index::Observed::Changed =
+                    state
+                        .index
+                        .reject(&self.dir.join(name), name, stamp, &reason)
+                {
+                    state.record(name);
+                }
+                return Err(StoreError::NotFound);
+            }
+        };
+        if stamp == meta.stamp {
+            return Ok((bytes, meta));
+        }
+        // Edited behind our back since the last scan: learn the new version now.
+        let mut state = self.cell.state.lock();
+        let path = self.dir.join(name);
+        if let index::Observed::Changed = state.index.observe_bytes(&path, name, &bytes, stamp) {
+            state.record(name);
+        }
+        let meta = state
+            .index
+            .objects
+            .get(name)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        Ok((bytes, meta))
+    }
+
+    /// Stores an object. `allowed` sees the current ETag (None when absent)
+    /// under the calendar lock and decides whether the write may proceed.
+    pub fn put(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        info: ObjectInfo,
+        allowed: impl FnOnce(Option<&str>) -> bool,
+    ) -> Result<PutOutcome> {
+        names::check_object_name(name)?;
+        let mut state = self.locked()?;
+        let current = self.current_etag(&mut state, name);
+        if !allowed(current.as_deref()) {
+            return Err(StoreError::PreconditionFailed);
+        }
+        if let Some(other) = state.index.find_uid(index::uid_hash(&info.uid), name) {
+            return Err(self.uid_conflict(other));
+        }
+        let created = current.is_none();
+        let etag = self.write_locked(&mut state, name, bytes, (&info).into())?;
+        Ok(PutOutcome { created, etag })
+    }
+
+    /// The ETag of `name` as it is on disk now (None when absent). A tool may
+    /// have written it a moment ago, before the watcher told us, so the file
+    /// is looked at again (stat; hashed only if it moved) under the lock.
+    pub(super) fn current_etag(&self, state: &mut State, name: &str) -> Option<String> {
+        if let index::Observed::Changed =
+            state
+                .index
+                .refresh_file(&self.dir, name, self.store.max_object_size())
+        {
+            state.record(name);
+        }
+        state.index.objects.get(name).map(|m| m.etag.to_string())
+    }
+
+    pub(super) fn write_locked(
+        &self,
+        state: &mut State,
+        name: &str,
+        bytes: &[u8],
+        info: IndexedInfo,
+    ) -> Result<Etag> {
+        self.still_confined()?;
+        durable::write_file(&self.dir, name, bytes)?;
+        let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
+        let etag = Etag::of_bytes(bytes);
+        state.index.problems.remove(name);
+        state.index.put_object(
+            name.to_string(),
+            ObjectMeta {
+                etag,
+                stamp,
+                info,
+                seq: 0,
+            },
+        );
+        state.record(name);
+        Ok(etag)
+    }
+
+    /// Deletes an object if `allowed` accepts its current ETag.
+    pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
+        names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
+        let mut state = self.locked()?;
+        let Some(current) = self.current_etag(&mut state, name) else {
+            return Err(StoreError::NotFound);
+        };
+        if !allowed(Some(&current)) {
+            return Err(StoreError::PreconditionFailed);
+        }
+        self.still_confined()?;
+        durable::remove_file(&self.dir, name)?;
+        state.index.take_object(name);
+        state.record(name);
+        Ok(())
+    }
+}

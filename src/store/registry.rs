@@ -1,0 +1,307 @@
+//! The calendar registry: one in-memory `Cell` (index, change log, lock) per
+//! calendar, handles on calendars, the names of users and calendars, and the
+//! flush of changed indexes to the cache.
+//!
+//! Locking: `Store::cells` is held only to find or insert a cell, never while
+//! a calendar lock is taken or a file is read. Each calendar's `State` lock
+//! serialises its writers; `locked()` rescans first when no watcher vouches
+//! for the index. Durability: the cache is derived state; `flush` writes an
+//! index under the calendar lock and fsyncs and renames it outside, and a
+//! lost cache costs only sync tokens (`forget` drops one on purpose).
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::changelog::ChangeLog;
+use super::index::{FileStamp, Index};
+use super::{confine, disk, names, snapshot, Result, Store, StoreError};
+
+pub(super) struct Cell {
+    pub(super) state: Mutex<State>,
+    /// The property files' versions whose problems were logged, so each
+    /// hand edit is logged once, not on every request that reads it.
+    pub(super) props_logged: Mutex<Vec<FileStamp>>,
+}
+
+pub(super) struct State {
+    pub(super) index: Index,
+    pub(super) log: ChangeLog,
+    /// The index must be brought in line with the directory before use.
+    pub(super) stale: bool,
+    /// The index changed since it was last saved to the cache.
+    pub(super) unsaved: bool,
+}
+
+impl State {
+    /// Notes a change of the collection itself (its properties).
+    pub(super) fn bump(&mut self) {
+        self.log.bump(&self.index);
+    }
+
+    /// Notes a change of one object: a new sync token, an index to save.
+    pub(super) fn record(&mut self, name: &str) {
+        self.record_all(&[name]);
+    }
+
+    /// Notes changes of several objects with one log append.
+    pub(super) fn record_all<S: AsRef<str>>(&mut self, names: &[S]) {
+        if names.is_empty() {
+            return;
+        }
+        self.log.record(names, &mut self.index);
+        self.unsaved = true;
+    }
+}
+
+/// A handle on one calendar collection; cloning it is one reference count,
+/// so every member of a large listing can carry it.
+#[derive(Clone)]
+pub struct Calendar(Arc<CalendarRef>);
+
+pub struct CalendarRef {
+    pub user: String,
+    pub name: String,
+    pub(super) dir: PathBuf,
+    pub(super) cell: Arc<Cell>,
+    pub(super) store: Arc<Store>,
+}
+
+impl std::ops::Deref for Calendar {
+    type Target = CalendarRef;
+    fn deref(&self) -> &CalendarRef {
+        &self.0
+    }
+}
+
+impl Store {
+    pub fn home_dir(&self, user: &str) -> Result<PathBuf> {
+        names::check_segment(user)?;
+        Ok(self.root.join(user))
+    }
+
+    /// Whether the user's home can be shown: a real directory (a home that
+    /// is a symlink is never served, see `confine`), or none yet: a home is
+    /// created on a user's first request, and when the data directory is
+    /// read-only a missing home reads as an empty one.
+    pub fn home_exists(&self, user: &str) -> bool {
+        let Ok(home) = self.home_dir(user) else {
+            return false;
+        };
+        match fs::symlink_metadata(&home) {
+            Ok(md) => md.is_dir(),
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+        }
+    }
+
+    /// Users with a home directory (a real one, not a link), sorted.
+    pub fn user_names(&self) -> Result<Vec<String>> {
+        subdirectories(&self.root, |_, path| confine::is_real_dir(path))
+    }
+
+    /// The calendars in a user's home that may be served (`confine`), sorted
+    /// by name; none when the home does not exist yet.
+    pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
+        let home = self.home_dir(user)?;
+        if !confine::is_real_dir(&home) {
+            return Ok(Vec::new());
+        }
+        subdirectories(&home, confine::calendar_dir_ok)
+    }
+
+    /// The directory of an existing calendar that may be served and written:
+    /// in a real home, and not a link leaving it (`confine`).
+    pub(super) fn calendar_dir(&self, user: &str, name: &str) -> Result<PathBuf> {
+        names::check_segment(name)?;
+        let home = self.home_dir(user)?;
+        let dir = home.join(name);
+        if !confine::is_real_dir(&home) || !confine::calendar_dir_ok(&home, &dir) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(dir)
+    }
+
+    /// A handle on an existing calendar.
+    pub fn calendar(self: &Arc<Self>, user: &str, name: &str) -> Result<Calendar> {
+        let dir = self.calendar_dir(user, name)?;
+        let cell = self.cell(user, name);
+        Ok(Calendar(Arc::new(CalendarRef {
+            user: user.to_string(),
+            name: name.to_string(),
+            dir,
+            cell,
+            store: self.clone(),
+        })))
+    }
+
+    pub(super) fn cell(&self, user: &str, name: &str) -> Arc<Cell> {
+        let key = (user.to_string(), name.to_string());
+        let mut cells = self.cells.lock();
+        cells
+            .entry(key)
+            .or_insert_with(|| {
+                let mut index = self
+                    .cache_path(user, name, "index")
+                    .map(|p| snapshot::load(&p))
+                    .unwrap_or_default();
+                let log = ChangeLog::open(self.cache_path(user, name, "log"), &mut index);
+                Arc::new(Cell {
+                    state: Mutex::new(State {
+                        index,
+                        log,
+                        stale: true,
+                        unsaved: false,
+                    }),
+                    props_logged: Mutex::new(Vec::new()),
+                })
+            })
+            .clone()
+    }
+
+    /// A calendar's cache file. Named by a hash of the calendar's name, so
+    /// any valid name (up to 255 bytes) has a cache file of fixed length.
+    pub(super) fn cache_path(&self, user: &str, name: &str, kind: &str) -> Option<PathBuf> {
+        use sha2::Digest;
+        let hash = hex::encode(&sha2::Sha256::digest(name.as_bytes())[..16]);
+        self.cache
+            .as_ref()
+            .map(|c| c.join(user).join(format!("{hash}.{kind}")))
+    }
+
+    /// Saves changed indexes to the cache; called periodically and on shutdown.
+    pub fn flush(&self) {
+        let cells: Vec<((String, String), Arc<Cell>)> = self
+            .cells
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for ((user, name), cell) in cells {
+            let Some(path) = self.cache_path(&user, &name, "index") else {
+                continue;
+            };
+            // Written (to the page cache) under the lock, line by line;
+            // fsynced and renamed outside it, so writers of a large calendar
+            // wait only for the copy and no whole-index text is built.
+            let written = {
+                let mut state = cell.state.lock();
+                if !state.unsaved {
+                    continue;
+                }
+                state.unsaved = false;
+                snapshot::write(&path, &state.index)
+            };
+            if let Err(e) = written.and_then(|tmp| tmp.commit()) {
+                // Retried every few seconds: disk trouble is logged throttled.
+                if !disk::report_io(&e) {
+                    tracing::warn!("cannot save index {}: {e}", path.display());
+                }
+                cell.state.lock().unsaved = true;
+            }
+        }
+    }
+
+    /// Drops in-memory state and the change log of a calendar that went away;
+    /// a later calendar of the same name starts with a fresh log id.
+    pub(super) fn forget(&self, user: &str, name: &str) {
+        let cell = self
+            .cells
+            .lock()
+            .remove(&(user.to_string(), name.to_string()));
+        match cell {
+            Some(cell) => {
+                let mut state = cell.state.lock();
+                state.stale = true;
+                let log = std::mem::replace(&mut state.log, ChangeLog::in_memory());
+                log.discard();
+            }
+            None => {
+                if let Some(path) = self.cache_path(user, name, "log") {
+                    let _ = fs::remove_file(path);
+                }
+            }
+        }
+        if let Some(path) = self.cache_path(user, name, "index") {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// Visible subdirectories with valid names (users, calendars) that `keep`
+/// accepts (given `dir` and the entry's path), sorted.
+pub(super) fn subdirectories(
+    dir: &Path,
+    keep: impl Fn(&Path, &Path) -> bool,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if names::check_segment(&name).is_ok() && keep(dir, &entry.path()) {
+            out.push(name);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+impl Calendar {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Checks again, just before a write, that the calendar directory is no
+    /// link out of its home: one may have been swapped in by hand since the
+    /// handle was made (the window left is the few syscalls of the write).
+    pub(super) fn still_confined(&self) -> Result<()> {
+        let home = self.dir.parent().unwrap_or(&self.dir);
+        if confine::calendar_dir_ok(home, &self.dir) {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Rescans when no watcher vouches for the index.
+    pub(super) fn refresh(&self, state: &mut State) -> Result<()> {
+        if !state.stale && self.store.watched.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if !self.dir.is_dir() {
+            return Err(StoreError::NotFound);
+        }
+        // Recorded in chunks: one log append per 1,024 changes, and never a
+        // list of every file of a large calendar in memory.
+        const CHUNK: usize = 1024;
+        let State { log, index, .. } = &mut *state;
+        let mut pending: Vec<String> = Vec::new();
+        let mut count = 0;
+        index.rescan_with(&self.dir, self.store.max_object_size(), |index, name| {
+            pending.push(name);
+            count += 1;
+            if pending.len() >= CHUNK {
+                log.record(&pending, index);
+                pending.clear();
+            }
+        })?;
+        log.record(&pending, index);
+        if count > 0 {
+            log.compact(index);
+            state.unsaved = true;
+        }
+        state.stale = false;
+        Ok(())
+    }
+
+    pub(super) fn locked(&self) -> Result<parking_lot::MutexGuard<'_, State>> {
+        let mut state = self.cell.state.lock();
+        self.refresh(&mut state)?;
+        Ok(state)
+    }
+}
