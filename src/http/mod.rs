@@ -116,8 +116,8 @@ async fn route(
             "DELETE" => methods::delete::handle(rq),
             "MKCALENDAR" => methods::mkcol::handle(rq, true),
             "MKCOL" => methods::mkcol::handle(rq, false),
-            "COPY" => methods::copy_move::handle(rq, true),
-            "MOVE" => methods::copy_move::handle(rq, false),
+            "COPY" => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
+            "MOVE" => methods::copy_move::handle(rq, crate::store::Transfer::Move),
             "REPORT" => methods::report::handle(rq),
             _ => Err(DavError::MethodNotAllowed),
         }

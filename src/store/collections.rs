@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use super::registry::Calendar;
 use super::{
-    collection_props, confine, durable, names, CalendarProps, PropChange, Result, Store,
-    StoreError, DEFAULT_CALENDAR,
+    collection_props, confine, durable, names, CalendarProps, Members, Overwrite, PropChange,
+    Result, Store, StoreError, DEFAULT_CALENDAR,
 };
 
 /// A hidden directory name in a home for a calendar being built or replaced.
@@ -115,14 +115,20 @@ impl Store {
     }
 
     /// Renames a calendar within a user's home. Returns whether `to` existed.
-    pub fn move_calendar(&self, user: &str, from: &str, to: &str, overwrite: bool) -> Result<bool> {
+    pub fn move_calendar(
+        &self,
+        user: &str,
+        from: &str,
+        to: &str,
+        overwrite: Overwrite,
+    ) -> Result<bool> {
         names::check_segment(from)?;
         names::check_segment(to)?;
         let src = self.calendar_dir(user, from)?;
         let home = self.home_dir(user)?;
         let dst = home.join(to);
         let existed = fs::symlink_metadata(&dst).is_ok();
-        if existed && !overwrite {
+        if existed && overwrite == Overwrite::Refuse {
             return Err(StoreError::PreconditionFailed);
         }
         put_dir_in_place(&home, &src, to, existed)?;
@@ -132,7 +138,7 @@ impl Store {
     }
 
     /// Copies a calendar (COPY, RFC 4918 §9.8): its property files and, with
-    /// `members`, its objects (Depth 0 copies properties only). The copy is
+    /// `Members::Included`, its objects (Depth 0 copies properties only). The copy is
     /// built in a hidden directory and renamed into place, so it appears
     /// whole or not at all. Returns whether the destination existed.
     pub fn copy_calendar(
@@ -140,8 +146,8 @@ impl Store {
         user: &str,
         from: &str,
         to: &str,
-        overwrite: bool,
-        members: bool,
+        overwrite: Overwrite,
+        members: Members,
     ) -> Result<bool> {
         names::check_segment(from)?;
         names::check_segment(to)?;
@@ -149,7 +155,7 @@ impl Store {
         let home = self.home_dir(user)?;
         let dst = home.join(to);
         let existed = dst.exists();
-        if existed && !overwrite {
+        if existed && overwrite == Overwrite::Refuse {
             return Err(StoreError::PreconditionFailed);
         }
         let staging = scratch_dir(&home, "copy");
@@ -166,7 +172,7 @@ impl Store {
                         continue;
                     };
                     let wanted = if names::is_object_name(&name) {
-                        members
+                        members == Members::Included
                     } else {
                         collection_props::is_property_file(&name)
                     };

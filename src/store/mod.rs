@@ -22,6 +22,7 @@ pub mod etag;
 mod index;
 pub mod names;
 mod objects;
+mod options;
 mod reconcile;
 mod registry;
 mod snapshot;
@@ -42,6 +43,7 @@ pub use error::{Result, StoreError};
 pub use etag::Etag;
 pub use index::{FileStamp, IndexedInfo, ObjectMeta};
 pub use objects::PutOutcome;
+pub use options::{Members, Overwrite, Transfer};
 pub use registry::{Calendar, CalendarRef};
 pub use sync::{SyncChange, SyncResult};
 

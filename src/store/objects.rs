@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::registry::{Calendar, State};
 use super::{
     bounded, confine, durable, index, names, CalendarProps, Etag, FileStamp, IndexedInfo,
-    ObjectMeta, Result, Store, StoreError,
+    ObjectMeta, Overwrite, Result, Store, StoreError, Transfer,
 };
 use crate::ical::ObjectInfo;
 
@@ -34,8 +34,8 @@ impl Store {
         name: &str,
         dst: &Calendar,
         dst_name: &str,
-        overwrite: bool,
-        keep_source: bool,
+        overwrite: Overwrite,
+        transfer: Transfer,
     ) -> Result<bool> {
         names::check_object_name(dst_name)?;
         if src.dir == dst.dir && name == dst_name {
@@ -81,10 +81,14 @@ impl Store {
                 None => &mut first,
             };
             let exists = dst.current_etag(dst_state, dst_name).is_some();
-            if exists && !overwrite {
+            if exists && overwrite == Overwrite::Refuse {
                 return Err(StoreError::PreconditionFailed);
             }
-            let except = if keep_source || !same { dst_name } else { name };
+            let except = if transfer == Transfer::Copy || !same {
+                dst_name
+            } else {
+                name
+            };
             if let Some(other) = dst_state.index.find_uid(meta.info.uid_hash, dst_name) {
                 if other != except {
                     return Err(dst.uid_conflict(other));
@@ -106,7 +110,7 @@ impl Store {
             created = !dst_state.index.objects.contains_key(dst_name);
             dst.write_locked(dst_state, dst_name, &bytes, meta.info)?;
         }
-        if !keep_source {
+        if transfer == Transfer::Move {
             durable::remove_file(&src.dir, name)?;
             first.index.take_object(name);
             first.record(name);

@@ -127,24 +127,24 @@ fn move_and_copy_between_calendars() {
     let b = store.create_calendar("u", "other", &[]).unwrap();
     put(&a, "x.ics", &event("x")).unwrap();
     assert!(store
-        .transfer_object(&a, "x.ics", &b, "y.ics", false, true)
+        .transfer_object(&a, "x.ics", &b, "y.ics", Overwrite::Refuse, Transfer::Copy)
         .unwrap());
     // A second copy into the same calendar under another name would duplicate the UID.
     assert!(matches!(
-        store.transfer_object(&a, "x.ics", &b, "z.ics", false, true),
+        store.transfer_object(&a, "x.ics", &b, "z.ics", Overwrite::Refuse, Transfer::Copy),
         Err(StoreError::UidConflict { .. })
     ));
     assert!(matches!(
-        store.transfer_object(&a, "x.ics", &b, "y.ics", false, false),
+        store.transfer_object(&a, "x.ics", &b, "y.ics", Overwrite::Refuse, Transfer::Move),
         Err(StoreError::PreconditionFailed)
     ));
     assert!(!store
-        .transfer_object(&a, "x.ics", &b, "y.ics", true, false)
+        .transfer_object(&a, "x.ics", &b, "y.ics", Overwrite::Replace, Transfer::Move)
         .unwrap());
     assert!(a.objects().unwrap().is_empty());
     // Rename within one calendar.
     assert!(store
-        .transfer_object(&b, "y.ics", &b, "w.ics", false, false)
+        .transfer_object(&b, "y.ics", &b, "w.ics", Overwrite::Refuse, Transfer::Move)
         .unwrap());
     assert_eq!(
         b.objects()
@@ -170,7 +170,9 @@ fn calendars_create_move_delete() {
         store.create_calendar("nobody", "c1", &[]),
         Err(StoreError::MissingParent)
     ));
-    assert!(!store.move_calendar("u", "c1", "c2", false).unwrap());
+    assert!(!store
+        .move_calendar("u", "c1", "c2", Overwrite::Refuse)
+        .unwrap());
     assert_eq!(
         store
             .calendar("u", "c2")
@@ -268,11 +270,23 @@ fn copy_calendar_replaces_atomically_and_leftovers_are_swept() {
     let other = store.calendar("u", "other").unwrap();
     put(&other, "b.ics", &event("b")).unwrap();
     assert!(matches!(
-        store.copy_calendar("u", DEFAULT_CALENDAR, "other", false, true),
+        store.copy_calendar(
+            "u",
+            DEFAULT_CALENDAR,
+            "other",
+            Overwrite::Refuse,
+            Members::Included
+        ),
         Err(StoreError::PreconditionFailed)
     ));
     assert!(store
-        .copy_calendar("u", DEFAULT_CALENDAR, "other", true, true)
+        .copy_calendar(
+            "u",
+            DEFAULT_CALENDAR,
+            "other",
+            Overwrite::Replace,
+            Members::Included
+        )
         .unwrap());
     let mut names: Vec<String> = std::fs::read_dir(d.path().join("u"))
         .unwrap()

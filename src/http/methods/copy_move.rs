@@ -6,8 +6,9 @@ use actix_web::http::{header, StatusCode};
 use crate::dav::href::{self, DavPath};
 use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request};
+use crate::store::{Members, Overwrite, Transfer};
 
-pub fn handle(rq: Request, keep_source: bool) -> DavResult<Reply> {
+pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     let dest = rq
         .header("destination")
         .ok_or_else(|| DavError::BadRequest("missing Destination".into()))?;
@@ -31,8 +32,8 @@ pub fn handle(rq: Request, keep_source: bool) -> DavResult<Reply> {
         ));
     }
     let overwrite = match rq.header("overwrite").map(str::trim) {
-        None | Some("T") | Some("t") => true,
-        Some("F") | Some("f") => false,
+        None | Some("T") | Some("t") => Overwrite::Replace,
+        Some("F") | Some("f") => Overwrite::Refuse,
         Some(o) => return Err(DavError::BadRequest(format!("bad Overwrite {o:?}"))),
     };
     let created = match (&rq.path, &dest) {
@@ -54,10 +55,10 @@ pub fn handle(rq: Request, keep_source: bool) -> DavResult<Reply> {
                 .calendar(user, to_cal)
                 .map_err(|_| DavError::Conflict("destination calendar does not exist".into()))?;
             rq.store()
-                .transfer_object(&src, name, &dst, to_name, overwrite, keep_source)?
+                .transfer_object(&src, name, &dst, to_name, overwrite, transfer)?
         }
         (DavPath::Calendar { user, calendar }, DavPath::Calendar { calendar: to, .. })
-            if !keep_source =>
+            if transfer == Transfer::Move =>
         {
             if calendar == to {
                 return Err(DavError::Forbidden(
@@ -75,8 +76,8 @@ pub fn handle(rq: Request, keep_source: bool) -> DavResult<Reply> {
             // RFC 4918 §9.8.3: infinity (the default) copies the members
             // too, 0 only the collection and its properties.
             let members = match rq.header("depth").map(str::trim) {
-                None | Some("infinity") | Some("Infinity") => true,
-                Some("0") => false,
+                None | Some("infinity") | Some("Infinity") => Members::Included,
+                Some("0") => Members::Excluded,
                 Some(d) => {
                     return Err(DavError::BadRequest(format!(
                         "COPY of a collection takes Depth 0 or infinity, not {d:?}"
