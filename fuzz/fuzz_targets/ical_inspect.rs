@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
             "UID {:?}",
             info.uid
         );
-        assert_eq!(component_kind(info.component), Some(info.component));
+        assert_eq!(component_kind(info.component.as_str()), Some(info.component));
         if let Span::Bounded(lo, hi) = info.span {
             assert!(lo <= hi, "indexed span {lo}..{hi} is inverted");
         }

@@ -244,7 +244,7 @@ impl Resource {
             (Live::GetEtag, Resource::Calendar { cal, .. }) => Some(escape(&format!("\"{}\"", cal.ctag()?)).into_owned()),
             (Live::GetContentType, Resource::Object { meta, .. }) => Some(format!(
                 "text/calendar; charset=utf-8; component={}",
-                meta.info.component.to_ascii_lowercase()
+                meta.info.component.as_str().to_ascii_lowercase()
             )),
             (Live::GetContentLength, Resource::Object { meta, .. }) => Some(meta.stamp.size.to_string()),
             (Live::GetLastModified, Resource::Object { meta, .. }) => Some(httpdate::fmt_http_date(meta.stamp.mtime())),

@@ -4,13 +4,13 @@
 use icalendar::parser::{read_calendar, Component};
 
 use super::prescan::prescan;
+use super::ComponentKind;
 
 /// What the store keeps about a valid object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectInfo {
     pub uid: String,
-    /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
-    pub component: &'static str,
+    pub component: ComponentKind,
     /// Where its instances fall in time, for the time-range index.
     pub span: crate::query::Span,
 }
@@ -41,14 +41,9 @@ impl IcalError {
     }
 }
 
-const OBJECT_KINDS: [&str; 4] = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"];
-
-/// The static name of an object component kind (case-insensitive lookup).
-pub fn component_kind(name: &str) -> Option<&'static str> {
-    OBJECT_KINDS
-        .iter()
-        .copied()
-        .find(|k| k.eq_ignore_ascii_case(name))
+/// The object component kind a name stands for (case-insensitive lookup).
+pub fn component_kind(name: &str) -> Option<ComponentKind> {
+    ComponentKind::parse(name)
 }
 
 /// Checks a body and returns its UID and component kind.
@@ -74,7 +69,7 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
         ));
     }
     let mut uid: Option<String> = None;
-    let mut kind: Option<&'static str> = None;
+    let mut kind: Option<ComponentKind> = None;
     for comp in cal
         .components
         .iter()
@@ -147,7 +142,10 @@ mod tests {
     #[test]
     fn accepts_event_and_lf_without_prodid() {
         let info = inspect(EVENT.as_bytes()).unwrap();
-        assert_eq!((info.uid.as_str(), info.component), ("a@b", "VEVENT"));
+        assert_eq!(
+            (info.uid.as_str(), info.component),
+            ("a@b", ComponentKind::Event)
+        );
         assert!(matches!(info.span, crate::query::Span::Bounded(..)));
         let lf = EVENT
             .replace("\r\n", "\n")

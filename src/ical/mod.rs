@@ -2,11 +2,13 @@
 //! (UID, component kind) and whether a body is a valid calendar object resource.
 
 mod inspect;
+mod kind;
 mod prescan;
 mod vtimezone;
 mod webcal;
 
 pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
+pub use kind::ComponentKind;
 pub use prescan::{
     prescan, MAX_COMPONENTS, MAX_DEPTH, MAX_LINE, MAX_PARAMS, MAX_PROPERTIES, MAX_RRULES,
 };

@@ -308,7 +308,7 @@ mod tests {
             },
             info: IndexedInfo {
                 uid_hash: 0,
-                component: "VEVENT",
+                component: crate::ical::ComponentKind::Event,
                 span: crate::query::Span::Unknown,
             },
             seq: 0,

@@ -151,8 +151,8 @@ impl CalendarProps {
         }
     }
 
-    pub fn accepts(&self, component: &str) -> bool {
-        self.components().iter().any(|c| c == component)
+    pub fn accepts(&self, component: crate::ical::ComponentKind) -> bool {
+        self.components().iter().any(|c| c == component.as_str())
     }
 
     /// The default time zone as an IANA name.
@@ -361,7 +361,7 @@ mod tests {
         fs::write(dir.path().join(COLOR_FILE), "#abcdef \n\n").unwrap();
         let p = CalendarProps::read(dir.path(), u64::MAX).unwrap();
         assert_eq!(p.color.as_deref(), Some("#abcdef"));
-        assert!(p.accepts("VJOURNAL"));
+        assert!(p.accepts(crate::ical::ComponentKind::Journal));
     }
 
     #[test]

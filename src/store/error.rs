@@ -25,7 +25,7 @@ pub enum StoreError {
         name: String,
     },
     #[error("component {0} not supported by this calendar")]
-    UnsupportedComponent(String),
+    UnsupportedComponent(crate::ical::ComponentKind),
     #[error("the parent collection does not exist")]
     MissingParent,
     #[error("unknown or expired sync token")]

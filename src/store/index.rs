@@ -65,7 +65,7 @@ pub struct ObjectMeta {
 pub struct IndexedInfo {
     pub uid_hash: u64,
     /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
-    pub component: &'static str,
+    pub component: crate::ical::ComponentKind,
     pub span: Span,
 }
 
@@ -483,7 +483,7 @@ mod tests {
             },
             info: IndexedInfo {
                 uid_hash: uid_hash(uid),
-                component: "VEVENT",
+                component: crate::ical::ComponentKind::Event,
                 span: Span::Unknown,
             },
             seq: 0,

@@ -96,9 +96,7 @@ impl Store {
             }
             let props = CalendarProps::read(&dst.dir, self.max_object_size())?;
             if !props.accepts(meta.info.component) {
-                return Err(StoreError::UnsupportedComponent(
-                    meta.info.component.to_string(),
-                ));
+                return Err(StoreError::UnsupportedComponent(meta.info.component));
             }
         }
         let created;

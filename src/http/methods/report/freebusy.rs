@@ -7,6 +7,7 @@ use crate::dav::xml::{Element, CALDAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::request::{Reply, Request, ICALENDAR};
 use crate::http::resource::Resource;
+use crate::ical::ComponentKind;
 use crate::query;
 
 use super::query::{filter_error, query_timezone};
@@ -29,8 +30,10 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let mut busy = query::FreeBusy::new(range.start, range.end);
     cal.each_object(
         |m| {
-            matches!(m.info.component, "VEVENT" | "VFREEBUSY")
-                && m.info.span.overlaps(range.start, range.end)
+            matches!(
+                m.info.component,
+                ComponentKind::Event | ComponentKind::FreeBusy
+            ) && m.info.span.overlaps(range.start, range.end)
         },
         |name, _| {
             if let Ok((bytes, _)) = cal.read(&name) {
