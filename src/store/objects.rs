@@ -99,6 +99,10 @@ impl Store {
                 return Err(StoreError::UnsupportedComponent(meta.info.component));
             }
         }
+        // A MOVE of a plain file is one rename, so a crash leaves the object
+        // under exactly one of its names; a copy and a delete could leave it
+        // under both, two files with one UID. A link is copied as its target.
+        let renamed = transfer == Transfer::Move && path == src.dir.join(name);
         let created;
         {
             let dst_state: &mut State = match second.as_mut() {
@@ -106,10 +110,19 @@ impl Store {
                 None => &mut first,
             };
             created = !dst_state.index.objects.contains_key(dst_name);
-            dst.write_locked(dst_state, dst_name, &bytes, meta.info)?;
+            if renamed {
+                src.still_confined()?;
+                dst.still_confined()?;
+                durable::rename(&path, &dst.dir.join(dst_name))?;
+                dst.adopt_locked(dst_state, dst_name, Etag::of_bytes(&bytes), meta.info)?;
+            } else {
+                dst.write_locked(dst_state, dst_name, &bytes, meta.info)?;
+            }
         }
         if transfer == Transfer::Move {
-            durable::remove_file(&src.dir, name)?;
+            if !renamed {
+                durable::remove_file(&src.dir, name)?;
+            }
             first.index.take_object(name);
             first.record(name);
         }
@@ -315,8 +328,20 @@ impl Calendar {
     ) -> Result<Etag> {
         self.still_confined()?;
         durable::write_file(&self.dir, name, bytes)?;
-        let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
         let etag = Etag::of_bytes(bytes);
+        self.adopt_locked(state, name, etag, info)?;
+        Ok(etag)
+    }
+
+    /// Indexes and logs an object file just placed at `name` durably.
+    fn adopt_locked(
+        &self,
+        state: &mut State,
+        name: &str,
+        etag: Etag,
+        info: IndexedInfo,
+    ) -> Result<()> {
+        let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
         state.index.problems.remove(name);
         state.index.put_object(
             name.to_string(),
@@ -328,7 +353,7 @@ impl Calendar {
             },
         );
         state.record(name);
-        Ok(etag)
+        Ok(())
     }
 
     /// Deletes an object if `allowed` accepts its current ETag.

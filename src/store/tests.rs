@@ -156,6 +156,31 @@ fn move_and_copy_between_calendars() {
     );
 }
 
+/// A MOVE is one rename (the destination is the source's inode), so a crash
+/// can never leave the object under both names with one UID.
+#[test]
+fn move_is_one_rename_within_and_across_calendars() {
+    use std::os::unix::fs::MetadataExt;
+    let (_dir, store) = store();
+    let a = store.create_calendar("u", "one", &[]).unwrap();
+    let b = store.create_calendar("u", "two", &[]).unwrap();
+    put(&a, "x.ics", &event("x")).unwrap();
+    let inode = |cal: &Calendar, name: &str| fs::metadata(cal.dir().join(name)).unwrap().ino();
+    let before = inode(&a, "x.ics");
+    store
+        .transfer_object(&a, "x.ics", &a, "y.ics", Overwrite::Refuse, Transfer::Move)
+        .unwrap();
+    assert_eq!(inode(&a, "y.ics"), before);
+    store
+        .transfer_object(&a, "y.ics", &b, "z.ics", Overwrite::Refuse, Transfer::Move)
+        .unwrap();
+    assert_eq!(inode(&b, "z.ics"), before);
+    assert!(!a.dir().join("y.ics").exists());
+    assert!(a.objects().unwrap().is_empty());
+    let names: Vec<String> = b.objects().unwrap().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["z.ics".to_string()]);
+}
+
 #[test]
 fn calendars_create_move_delete() {
     let (_d, store) = store();
