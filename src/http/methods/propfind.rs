@@ -130,7 +130,6 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         Some(d) => d,
         None => {
             return Err(DavError::condition(
-                403,
                 Condition::PropfindFiniteDepth,
                 "Depth: infinity is not supported",
             ))

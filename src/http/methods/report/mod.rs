@@ -28,7 +28,6 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         (DAV, "principal-property-search") => principal_search::property_search(rq, body),
         (DAV, "principal-search-property-set") => Ok(principal_search::search_property_set()),
         _ => Err(DavError::condition(
-            403,
             Condition::SupportedReport,
             format!("unsupported report {}", body.name),
         )),

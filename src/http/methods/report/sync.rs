@@ -18,7 +18,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         Resource::Calendar { cal, .. } => cal,
         _ => {
             return Err(DavError::condition(
-                403,
                 Condition::SupportedReport,
                 "sync-collection works on calendars",
             ))
@@ -31,7 +30,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     if let Some(level) = body.child(DAV, "sync-level") {
         if level.text.trim() != "1" {
             return Err(DavError::condition(
-                403,
                 Condition::SupportedReport,
                 "only sync-level 1 is supported",
             ));
