@@ -94,6 +94,25 @@ impl Condition {
     }
 }
 
+/// Why one property of a PROPPATCH, MKCALENDAR or MKCOL body is refused;
+/// its status goes into that property's propstat, not the response line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropRefusal {
+    /// Not settable on this resource (RFC 4918 §9.2.1: 403).
+    Protected,
+    /// A value the property cannot hold (RFC 4918 §9.2.1: 409).
+    BadValue,
+}
+
+impl PropRefusal {
+    pub fn status(self) -> StatusCode {
+        match self {
+            PropRefusal::Protected => StatusCode::FORBIDDEN,
+            PropRefusal::BadValue => StatusCode::CONFLICT,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DavError {
     #[error("{0}")]
@@ -392,6 +411,12 @@ mod tests {
             let text = e.to_string();
             assert_eq!(DavError::from(e).status_code().as_u16(), status, "{text}");
         }
+    }
+
+    #[test]
+    fn property_refusals_have_rfc_4918_statuses() {
+        assert_eq!(PropRefusal::Protected.status(), StatusCode::FORBIDDEN);
+        assert_eq!(PropRefusal::BadValue.status(), StatusCode::CONFLICT);
     }
 
     #[test]
