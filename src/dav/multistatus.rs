@@ -3,6 +3,8 @@
 //! Responses are produced one `<D:response>` at a time so large collections
 //! can be streamed; well-known namespaces get fixed prefixes declared once.
 
+use actix_web::http::StatusCode;
+
 use super::property::PropName;
 use super::xml::{escape, CALDAV, CS, DAV, ICAL};
 
@@ -61,11 +63,11 @@ pub enum PropXml {
 /// Collects the propstats of one `<D:response>`.
 #[derive(Default)]
 pub struct ResponseBuilder {
-    groups: Vec<(u16, Vec<String>)>,
+    groups: Vec<(StatusCode, Vec<String>)>,
 }
 
 impl ResponseBuilder {
-    pub fn add(&mut self, status: u16, prop: PropXml) {
+    pub fn add(&mut self, status: StatusCode, prop: PropXml) {
         let xml = match prop {
             PropXml::Value(name, inner) => element(&name, &inner),
             PropXml::Raw(x) => x,
@@ -77,7 +79,7 @@ impl ResponseBuilder {
     }
 
     /// Adds an empty property element with a status (404, 403, 424...).
-    pub fn add_name(&mut self, status: u16, name: &PropName) {
+    pub fn add_name(&mut self, status: StatusCode, name: &PropName) {
         self.add(status, PropXml::Value(name.clone(), String::new()));
     }
 
@@ -102,7 +104,7 @@ impl ResponseBuilder {
 }
 
 /// A response that carries only a status (e.g. 404 for a removed member).
-pub fn status_response(href: &str, status: u16, out: &mut String) {
+pub fn status_response(href: &str, status: StatusCode, out: &mut String) {
     out.push_str("<D:response><D:href>");
     out.push_str(&escape(href));
     out.push_str("</D:href><D:status>");
@@ -110,12 +112,9 @@ pub fn status_response(href: &str, status: u16, out: &mut String) {
     out.push_str("</D:status></D:response>");
 }
 
-pub fn status_line(status: u16) -> String {
-    let reason = actix_web::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
-    format!("HTTP/1.1 {status} {reason}")
+pub fn status_line(status: StatusCode) -> String {
+    let reason = status.canonical_reason().unwrap_or("");
+    format!("HTTP/1.1 {} {reason}", status.as_u16())
 }
 
 /// A DAV:error body naming a precondition or postcondition (RFC 4918 §16).
@@ -136,16 +135,19 @@ mod tests {
         let mut out = begin();
         let mut r = ResponseBuilder::default();
         r.add(
-            200,
+            StatusCode::OK,
             PropXml::Value(
                 PropName::new(DAV, "displayname"),
                 escape("a<b").into_owned(),
             ),
         );
-        r.add_name(404, &PropName::new("urn:x", "odd"));
-        r.add(200, PropXml::Raw("<z xmlns=\"urn:z\">1</z>".into()));
+        r.add_name(StatusCode::NOT_FOUND, &PropName::new("urn:x", "odd"));
+        r.add(
+            StatusCode::OK,
+            PropXml::Raw("<z xmlns=\"urn:z\">1</z>".into()),
+        );
         r.write("/u/c/", &mut out);
-        status_response("/u/c/gone.ics", 404, &mut out);
+        status_response("/u/c/gone.ics", StatusCode::NOT_FOUND, &mut out);
         out.push_str(&end(Some("tok")));
         let doc = xml::parse(out.as_bytes()).unwrap();
         assert!(doc.is(DAV, "multistatus"));

@@ -78,14 +78,13 @@ async fn route(
     let dav_path = DavPath::parse(&path).ok_or(DavError::NotFound)?;
     if !methods::propfind::visible_to(&dav_path, &user) {
         return Err(DavError::condition(
-            403,
             Condition::NeedPrivileges,
             "not your calendar home",
         ));
     }
     let body = tokio::time::timeout(
         app.request_timeout,
-        read_body(payload, app.max_resource_size + 64 * 1024),
+        read_body(payload, app.max_resource_size + 64 * 1024, method == "PUT"),
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
@@ -183,17 +182,18 @@ async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<Strin
     Ok(app.auth.authenticate(req.headers(), peer).await?)
 }
 
-/// Reads the request body up to `limit` bytes.
-async fn read_body(mut payload: web::Payload, limit: u64) -> DavResult<bytes::Bytes> {
+/// Reads the request body up to `limit` bytes. Beyond it, a PUT fails the
+/// max-resource-size precondition (RFC 4791 §5.3.2.1); other methods get 413.
+async fn read_body(mut payload: web::Payload, limit: u64, put: bool) -> DavResult<bytes::Bytes> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| DavError::BadRequest(e.to_string()))?;
         if (buf.len() + chunk.len()) as u64 > limit {
-            return Err(DavError::condition(
-                413,
-                Condition::MaxResourceSize,
-                "request body too large",
-            ));
+            return Err(if put {
+                DavError::condition(Condition::MaxResourceSize, "request body too large")
+            } else {
+                DavError::BodyTooLarge
+            });
         }
         buf.extend_from_slice(&chunk);
     }

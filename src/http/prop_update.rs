@@ -1,18 +1,21 @@
 //! Turning property elements from PROPPATCH, MKCALENDAR and extended MKCOL
 //! into store changes, with the per-property status RFC 4918 reports.
 
+use actix_web::http::StatusCode;
+
 use crate::dav::multistatus::ResponseBuilder;
 use crate::dav::property::{Live, PropName};
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::store::PropChange;
 
+use super::error::PropRefusal;
 use super::timezone;
 use crate::dav::color::store_color;
 
 /// One requested set or remove, and what it became.
 pub struct Outcome {
     pub name: PropName,
-    pub result: Result<Vec<PropChange>, u16>,
+    pub result: Result<Vec<PropChange>, PropRefusal>,
 }
 
 /// Interprets one property element. `creating` allows properties that can
@@ -35,14 +38,14 @@ pub fn change_for(el: &Element, remove: bool, creating: bool) -> Outcome {
             None => Ok(vec![PropChange::Color(None)]),
             Some(t) => store_color(&t)
                 .map(|c| vec![PropChange::Color(Some(c))])
-                .ok_or(409),
+                .ok_or(PropRefusal::BadValue),
         },
         Some(Live::CalendarOrder) => match text() {
             None => Ok(vec![PropChange::Order(None)]),
             Some(t) => t
                 .parse::<i64>()
                 .map(|o| vec![PropChange::Order(Some(o))])
-                .map_err(|_| 409),
+                .map_err(|_| PropRefusal::BadValue),
         },
         Some(Live::CalendarTimezone) => match text() {
             None => Ok(vec![
@@ -59,14 +62,14 @@ pub fn change_for(el: &Element, remove: bool, creating: bool) -> Outcome {
                     PropChange::Timezone(None),
                     PropChange::Dead(timezone::text_key(), Some(el.to_xml())),
                 ]),
-                None => Err(409),
+                None => Err(PropRefusal::BadValue),
             },
         },
         Some(Live::ResourceType) if creating => {
             if el.child(CALDAV, "calendar").is_some() && el.child(DAV, "collection").is_some() {
                 Ok(Vec::new())
             } else {
-                Err(403)
+                Err(PropRefusal::Protected)
             }
         }
         Some(Live::SupportedCalendarComponentSet) if creating && !remove => {
@@ -77,12 +80,12 @@ pub fn change_for(el: &Element, remove: bool, creating: bool) -> Outcome {
                 .collect();
             let known = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"];
             if comps.is_empty() || comps.iter().any(|c| !known.contains(&c.as_str())) {
-                Err(403)
+                Err(PropRefusal::Protected)
             } else {
                 Ok(vec![PropChange::Components(Some(comps))])
             }
         }
-        Some(_) => Err(403),
+        Some(_) => Err(PropRefusal::Protected),
     };
     Outcome { name, result }
 }
@@ -134,9 +137,9 @@ pub fn report(outcomes: &[Outcome], succeeded: bool) -> ResponseBuilder {
     let mut b = ResponseBuilder::default();
     for o in outcomes {
         let status = match (&o.result, succeeded) {
-            (_, true) => 200,
-            (Err(s), false) => *s,
-            (Ok(_), false) => 424,
+            (_, true) => StatusCode::OK,
+            (Err(refusal), false) => refusal.status(),
+            (Ok(_), false) => StatusCode::FAILED_DEPENDENCY,
         };
         b.add_name(status, &o.name);
     }

@@ -55,4 +55,15 @@ impl From<io::Error> for StoreError {
     }
 }
 
+impl StoreError {
+    /// For a lookup of the collection a request writes into: its absence
+    /// is a missing parent (RFC 4918 §9.7.1, §9.8.5: 409), not a 404.
+    pub fn missing_parent(self) -> Self {
+        match self {
+            StoreError::NotFound => StoreError::MissingParent,
+            e => e,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use crate::dav::href::{self, DavPath};
 use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request};
-use crate::store::{Members, Overwrite, Transfer};
+use crate::store::{Members, Overwrite, StoreError, Transfer};
 
 pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     let dest = rq
@@ -27,9 +27,7 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     let dest = DavPath::parse(href::path_of(dest))
         .ok_or_else(|| DavError::BadRequest("bad Destination".into()))?;
     if dest.user() != Some(rq.user.as_str()) {
-        return Err(DavError::Forbidden(
-            "the destination is outside your home".into(),
-        ));
+        return Err(DavError::DestinationOutsideHome);
     }
     let overwrite = match rq.header("overwrite").map(str::trim) {
         None | Some("T") | Some("t") => Overwrite::Replace,
@@ -50,10 +48,12 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
             },
         ) => {
             let src = rq.store().calendar(user, calendar)?;
+            // A missing destination calendar is a missing parent (409);
+            // any other failure keeps its own status.
             let dst = rq
                 .store()
                 .calendar(user, to_cal)
-                .map_err(|_| DavError::Conflict("destination calendar does not exist".into()))?;
+                .map_err(StoreError::missing_parent)?;
             rq.store()
                 .transfer_object(&src, name, &dst, to_name, overwrite, transfer)?
         }
@@ -61,17 +61,13 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
             if transfer == Transfer::Move =>
         {
             if calendar == to {
-                return Err(DavError::Forbidden(
-                    "source and destination are the same".into(),
-                ));
+                return Err(DavError::SameSourceAndDestination);
             }
             !rq.store().move_calendar(user, calendar, to, overwrite)?
         }
         (DavPath::Calendar { user, calendar }, DavPath::Calendar { calendar: to, .. }) => {
             if calendar == to {
-                return Err(DavError::Forbidden(
-                    "source and destination are the same".into(),
-                ));
+                return Err(DavError::SameSourceAndDestination);
             }
             // RFC 4918 §9.8.3: infinity (the default) copies the members
             // too, 0 only the collection and its properties.
@@ -87,11 +83,7 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
             !rq.store()
                 .copy_calendar(user, calendar, to, overwrite, members)?
         }
-        _ => {
-            return Err(DavError::Forbidden(
-                "source and destination kinds differ".into(),
-            ))
-        }
+        _ => return Err(DavError::KindMismatch),
     };
     let status = if created {
         StatusCode::CREATED

@@ -25,9 +25,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             }
             rq.store().delete_calendar(user, calendar)?;
         }
-        DavPath::Root | DavPath::Home { .. } => {
-            return Err(DavError::Forbidden("cannot delete this collection".into()))
-        }
+        DavPath::Root | DavPath::Home { .. } => return Err(DavError::ProtectedCollection),
     }
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

@@ -14,12 +14,11 @@ pub fn handle(rq: Request, mkcalendar: bool) -> DavResult<Reply> {
     let DavPath::Calendar { user, calendar } = &rq.path else {
         return Err(match (&rq.path, mkcalendar) {
             (_, true) => DavError::condition(
-                403,
                 Condition::CalendarCollectionLocationOk,
                 "calendars live directly in a user's home",
             ),
             (DavPath::Root | DavPath::Home { .. }, false) => DavError::MethodNotAllowed,
-            _ => DavError::Forbidden("collections can only be made in a user's home".into()),
+            _ => DavError::CollectionOutsideHome,
         });
     };
     let body = rq.xml()?;
@@ -36,13 +35,10 @@ pub fn handle(rq: Request, mkcalendar: bool) -> DavResult<Reply> {
         Some(_) => return Err(DavError::BadRequest(format!("expected {root_name} body"))),
     };
     if !mkcalendar && !declares_calendar(body.as_ref()) && body.is_some() {
-        return Err(DavError::Forbidden(
-            "only calendar collections can be created here".into(),
-        ));
+        return Err(DavError::NotACalendarCollection);
     }
     if rq.store().calendar(user, calendar).is_ok() {
         return Err(DavError::condition(
-            405,
             Condition::ResourceMustBeNull,
             "the collection exists",
         ));

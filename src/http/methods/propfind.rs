@@ -7,6 +7,7 @@ use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Resource};
+use actix_web::http::StatusCode;
 
 /// What a PROPFIND (or REPORT) asks for.
 #[derive(Debug, Clone)]
@@ -82,11 +83,11 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
             for live in res.live_props() {
                 let name = live.prop_name();
                 if let Ok(Some(x)) = res.prop(&name, ctx) {
-                    b.add(200, x);
+                    b.add(StatusCode::OK, x);
                 }
             }
             for (_, xml) in res.dead_props() {
-                b.add(200, PropXml::Raw(xml));
+                b.add(StatusCode::OK, PropXml::Raw(xml));
             }
             include
                 .iter()
@@ -98,12 +99,12 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
             for live in res.live_props() {
                 let name = live.prop_name();
                 if matches!(res.prop(&name, ctx), Ok(Some(_))) {
-                    b.add_name(200, &name);
+                    b.add_name(StatusCode::OK, &name);
                 }
             }
             for (key, _) in res.dead_props() {
                 if let Some((ns, name)) = key.strip_prefix('{').and_then(|k| k.split_once('}')) {
-                    b.add_name(200, &PropName::new(ns, name));
+                    b.add_name(StatusCode::OK, &PropName::new(ns, name));
                 }
             }
         }
@@ -114,11 +115,11 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
 /// Adds one named property with its value (200), or 404 where undefined.
 pub fn add_prop(b: &mut ResponseBuilder, res: &Resource, name: &PropName, ctx: &Ctx) {
     match res.prop(name, ctx) {
-        Ok(Some(x)) => b.add(200, x),
-        Ok(None) => b.add_name(404, name),
+        Ok(Some(x)) => b.add(StatusCode::OK, x),
+        Ok(None) => b.add_name(StatusCode::NOT_FOUND, name),
         Err(e) => {
             tracing::warn!("{}: property {}: {e}", res.href(), name.key());
-            b.add_name(500, name)
+            b.add_name(StatusCode::INTERNAL_SERVER_ERROR, name)
         }
     }
 }
@@ -130,7 +131,6 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         Some(d) => d,
         None => {
             return Err(DavError::condition(
-                403,
                 Condition::PropfindFiniteDepth,
                 "Depth: infinity is not supported",
             ))

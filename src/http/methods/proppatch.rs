@@ -1,7 +1,7 @@
 //! PROPPATCH (RFC 4918 §9.2): all or nothing on a calendar's properties.
 
 use crate::dav::xml::DAV;
-use crate::http::error::{DavError, DavResult};
+use crate::http::error::{DavError, DavResult, PropRefusal};
 use crate::http::prop_update::{all_changes, outcomes, report};
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
@@ -26,7 +26,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         // Only calendars hold writable properties.
         _ => {
             for o in &mut results {
-                o.result = Err(403);
+                o.result = Err(PropRefusal::Protected);
             }
             false
         }

@@ -23,7 +23,6 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         let mime = ct.split(';').next().unwrap_or("").trim();
         if !mime.eq_ignore_ascii_case("text/calendar") {
             return Err(DavError::condition(
-                415,
                 Condition::SupportedCalendarData,
                 format!("content type {mime} is not text/calendar"),
             ));
@@ -31,26 +30,24 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     }
     if rq.body.len() as u64 > rq.app.max_resource_size {
         return Err(DavError::condition(
-            403,
             Condition::MaxResourceSize,
             "object too large",
         ));
     }
-    let cal = rq.store().calendar(user, calendar).map_err(|e| match e {
-        StoreError::NotFound => DavError::Conflict("the calendar does not exist".into()),
-        e => e.into(),
-    })?;
+    let cal = rq
+        .store()
+        .calendar(user, calendar)
+        .map_err(StoreError::missing_parent)?;
     let info = ical::inspect(&rq.body).map_err(|e| {
         let cond = if e.is_syntax() {
             Condition::ValidCalendarData
         } else {
             Condition::ValidCalendarObjectResource
         };
-        DavError::condition(403, cond, e.to_string())
+        DavError::condition(cond, e.to_string())
     })?;
     if !cal.props()?.accepts(info.component) {
         return Err(DavError::condition(
-            403,
             Condition::SupportedCalendarComponent,
             format!("{} not accepted here", info.component),
         ));

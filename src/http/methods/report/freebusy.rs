@@ -16,7 +16,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let target = Resource::load(rq.store(), &rq.path)?;
     let Resource::Calendar { cal, .. } = &target else {
         return Err(DavError::condition(
-            403,
             Condition::SupportedReport,
             "free-busy-query works on calendars",
         ));

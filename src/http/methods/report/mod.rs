@@ -2,6 +2,7 @@
 //! sync-collection (RFC 6578), principal search (RFC 3744 §9.4, §9.5), one
 //! module each.
 
+use actix_web::http::StatusCode;
 mod freebusy;
 mod multiget;
 mod principal_search;
@@ -28,7 +29,6 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         (DAV, "principal-property-search") => principal_search::property_search(rq, body),
         (DAV, "principal-search-property-set") => Ok(principal_search::search_property_set()),
         _ => Err(DavError::condition(
-            403,
             Condition::SupportedReport,
             format!("unsupported report {}", body.name),
         )),
@@ -52,8 +52,11 @@ pub fn write_object(
     for name in names {
         if name.live() == Some(Live::CalendarData) {
             match data {
-                Some(text) => b.add(200, PropXml::Value(name.clone(), escape_ical(text))),
-                None => b.add_name(404, name),
+                Some(text) => b.add(
+                    StatusCode::OK,
+                    PropXml::Value(name.clone(), escape_ical(text)),
+                ),
+                None => b.add_name(StatusCode::NOT_FOUND, name),
             }
             continue;
         }

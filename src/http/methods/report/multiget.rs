@@ -8,6 +8,7 @@ use crate::http::error::{DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
+use actix_web::http::StatusCode;
 
 use super::query::{calendar_data_request, query_timezone};
 use super::write_object;
@@ -61,7 +62,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                     });
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
-                None => multistatus::status_response(h, 404, out.buffer()),
+                None => multistatus::status_response(h, StatusCode::NOT_FOUND, out.buffer()),
             }
         }
     }))

@@ -188,7 +188,7 @@ fn write_principal(res: &Resource, names: &[PropName], ctx: &Ctx, out: &mut Stri
         if own || public {
             propfind::add_prop(&mut b, res, name, ctx);
         } else {
-            b.add_name(404, name);
+            b.add_name(StatusCode::NOT_FOUND, name);
         }
     }
     b.write(&res.href(), out);

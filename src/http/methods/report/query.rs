@@ -14,9 +14,9 @@ use super::write_object;
 
 pub fn filter_error(e: FilterError) -> DavError {
     match e {
-        FilterError::InvalidFilter(m) => DavError::condition(403, Condition::ValidFilter, m),
+        FilterError::InvalidFilter(m) => DavError::condition(Condition::ValidFilter, m),
         FilterError::UnsupportedCollation(m) => {
-            DavError::condition(403, Condition::SupportedCollation, m)
+            DavError::condition(Condition::SupportedCollation, m)
         }
     }
 }
@@ -56,7 +56,7 @@ pub fn query_timezone(body: &Element, res: &Resource) -> Option<FloatingTz> {
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let target = Resource::load(rq.store(), &rq.path)?;
     let filter_el = body.child(CALDAV, "filter").ok_or_else(|| {
-        DavError::condition(403, Condition::ValidFilter, "calendar-query without filter")
+        DavError::condition(Condition::ValidFilter, "calendar-query without filter")
     })?;
     if element_count(filter_el) > MAX_FILTER_ELEMENTS {
         return Err(filter_error(FilterError::InvalidFilter(format!(
@@ -73,7 +73,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         Resource::Object { cal, name, meta } => (cal, Some((name, meta))),
         _ => {
             return Err(DavError::condition(
-                403,
                 Condition::SupportedReport,
                 "calendar-query works on calendars",
             ))

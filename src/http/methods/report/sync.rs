@@ -9,6 +9,7 @@ use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request, Responses};
 use crate::http::resource::{Ctx, Resource};
 use crate::store::{Calendar, ObjectMeta, SyncChange};
+use actix_web::http::StatusCode;
 
 use super::query::calendar_data_request;
 use super::write_object;
@@ -18,7 +19,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         Resource::Calendar { cal, .. } => cal,
         _ => {
             return Err(DavError::condition(
-                403,
                 Condition::SupportedReport,
                 "sync-collection works on calendars",
             ))
@@ -31,7 +31,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     if let Some(level) = body.child(DAV, "sync-level") {
         if level.text.trim() != "1" {
             return Err(DavError::condition(
-                403,
                 Condition::SupportedReport,
                 "only sync-level 1 is supported",
             ));
@@ -76,13 +75,17 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                 }
                 SyncChange::Removed(name) => multistatus::status_response(
                     &object_href(&cal.user, &cal.name, &name),
-                    404,
+                    StatusCode::NOT_FOUND,
                     out.buffer(),
                 ),
             }
         }
         if result.truncated {
-            multistatus::status_response(&calendar_href(&cal.user, &cal.name), 507, out.buffer());
+            multistatus::status_response(
+                &calendar_href(&cal.user, &cal.name),
+                StatusCode::INSUFFICIENT_STORAGE,
+                out.buffer(),
+            );
         }
     }))
 }
@@ -104,7 +107,7 @@ fn write_member(
             Err(_) => {
                 multistatus::status_response(
                     &object_href(&cal.user, &cal.name, &name),
-                    404,
+                    StatusCode::NOT_FOUND,
                     out.buffer(),
                 );
                 return;
