@@ -132,17 +132,16 @@ fn nesting_and_count_bounds_refuse_puts_and_the_server_stays_up() {
 }
 
 #[test]
-fn large_valid_objects_are_parsed_in_linear_time() {
+fn large_valid_objects_are_accepted_whole() {
     let srv = Server::sample();
     let fence = srv.fence();
-    // Just under the property bound, LF-only (the parser's slow case before).
+    // Just under the property bound, LF-only: the parser's quadratic case
+    // before (77 s in a debug build), which the harness's 30 s request
+    // timeout would now fail; speed itself is measured, not asserted.
     let body = with_inner("big", &"X-P:1\r\n".repeat(49_000)).replace("\r\n", "\n");
-    let start = Instant::now();
     let r = srv.put_ics("/demo/work/big.ics", &body);
     r.expect(201);
-    let took = start.elapsed();
     fence.check("49k properties, LF", Some(&r));
-    assert!(took < Duration::from_secs(5), "PUT took {took:?}");
     let r = srv.get("/demo/work/big.ics");
     r.expect(200);
     assert_eq!(r.body, body.as_bytes());
