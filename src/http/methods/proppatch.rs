@@ -1,5 +1,7 @@
 //! PROPPATCH (RFC 4918 §9.2): all or nothing on a calendar's properties.
 
+use actix_web::http::StatusCode;
+
 use crate::dav::xml::DAV;
 use crate::http::error::{DavError, DavResult};
 use crate::http::prop_update::{all_changes, outcomes, report};
@@ -26,7 +28,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         // Only calendars hold writable properties.
         _ => {
             for o in &mut results {
-                o.result = Err(403);
+                o.result = Err(StatusCode::FORBIDDEN);
             }
             false
         }
