@@ -25,7 +25,7 @@ declare! { ALL;
         ns: DAV,
         name: "current-user-principal",
         kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |_, ctx| Ok(Some(user_href(ctx.user))),
         write: Write::Protected,
     };
@@ -33,7 +33,7 @@ declare! { ALL;
         ns: DAV,
         name: "current-user-privilege-set",
         kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(Some(match res {
                 Resource::Root => privileges(&["read", "read-current-user-privilege-set"]),
@@ -55,15 +55,15 @@ declare! { ALL;
         ns: DAV,
         name: "principal-URL",
         kinds: &[Kind::Home],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| Ok(home_user(res).map(user_href)),
         write: Write::Protected,
     };
     PRINCIPAL_COLLECTION_SET = LiveProp {
         ns: DAV,
         name: "principal-collection-set",
-        kinds: &[Kind::Root, Kind::Home, Kind::Calendar],
-        allprop: true,
+        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
+        unlisted: &[Kind::Object],
         get: |_, _| Ok(Some(format!("<D:href>{}</D:href>", escape(&href::root_href())))),
         write: Write::Protected,
     };
@@ -71,7 +71,7 @@ declare! { ALL;
         ns: DAV,
         name: "owner",
         kinds: &[Kind::Home, Kind::Calendar, Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Home { user } => Some(user_href(user)),
@@ -87,8 +87,8 @@ declare! { ALL;
     SUPPORTED_REPORT_SET = LiveProp {
         ns: DAV,
         name: "supported-report-set",
-        kinds: &[Kind::Root, Kind::Home, Kind::Calendar],
-        allprop: true,
+        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
+        unlisted: &[Kind::Object],
         get: |res, _| {
             Ok(Some(match res {
                 Resource::Root | Resource::Home { .. } => reports(&PRINCIPAL_REPORTS),

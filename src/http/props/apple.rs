@@ -15,7 +15,7 @@ declare! { ALL;
         ns: ICAL,
         name: "calendar-color",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { props, .. } => {
@@ -35,7 +35,7 @@ declare! { ALL;
         ns: ICAL,
         name: "calendar-order",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { props, .. } => props.order().map(|o| o.to_string()),
@@ -54,7 +54,7 @@ declare! { ALL;
         ns: CS,
         name: "getctag",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { cal, .. } => Some(escape(&cal.ctag()?).into_owned()),

@@ -18,7 +18,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "calendar-home-set",
         kinds: &[Kind::Home],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| Ok(home_user(res).map(user_href)),
         write: Write::Protected,
     };
@@ -27,7 +27,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "calendar-user-address-set",
         kinds: &[Kind::Home],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| Ok(home_user(res).map(user_href)),
         write: Write::Protected,
     };
@@ -35,7 +35,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "calendar-description",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { props, .. } => {
@@ -50,7 +50,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "calendar-timezone",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { props, .. } => {
@@ -65,7 +65,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "supported-calendar-component-set",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { props, .. } => Some(
@@ -84,7 +84,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "supported-calendar-data",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |_, _| {
             Ok(Some(
                 "<C:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>".into(),
@@ -96,7 +96,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "supported-collation-set",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |_, _| {
             Ok(Some(
                 "<C:supported-collation>i;ascii-casemap</C:supported-collation><C:supported-collation>i;octet</C:supported-collation>"
@@ -109,7 +109,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "max-resource-size",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |_, ctx| Ok(Some(ctx.max_resource_size.to_string())),
         write: Write::Protected,
     };
@@ -118,7 +118,7 @@ declare! { ALL;
         ns: CALDAV,
         name: "calendar-data",
         kinds: &[Kind::Object],
-        allprop: false,
+        unlisted: &[Kind::Object],
         get: |res, _| {
             Ok(match res {
                 Resource::Object { cal, name, .. } => {

@@ -42,9 +42,10 @@ pub struct LiveProp {
     pub name: &'static str,
     /// The resource kinds that have it.
     pub kinds: &'static [Kind],
-    /// Whether allprop and propname report it; false for what RFC 4791
-    /// keeps out of allprop (calendar-data is the object itself).
-    pub allprop: bool,
+    /// Kinds on which it is answered when asked for by name but not reported
+    /// by allprop and propname: calendar-data (RFC 4791 keeps it out of
+    /// allprop), and what objects have always answered without listing it.
+    pub unlisted: &'static [Kind],
     pub get: Getter,
     pub write: Write,
 }
@@ -108,7 +109,7 @@ pub fn find(name: &PropName) -> Option<&'static LiveProp> {
 
 /// The live properties allprop and propname report on a resource of `kind`.
 pub fn listed_on(kind: Kind) -> impl Iterator<Item = &'static LiveProp> {
-    all().filter(move |p| p.allprop && p.kinds.contains(&kind))
+    all().filter(move |p| p.kinds.contains(&kind) && !p.unlisted.contains(&kind))
 }
 
 /// An element's trimmed text for a set; None for a remove or an empty value.

@@ -13,7 +13,7 @@ declare! { ALL;
         ns: DAV,
         name: "resourcetype",
         kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(Some(match res {
                 Resource::Root => "<D:collection/>".into(),
@@ -28,7 +28,7 @@ declare! { ALL;
         ns: DAV,
         name: "displayname",
         kinds: &[Kind::Home, Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Home { user } => Some(escape(user).into_owned()),
@@ -46,7 +46,7 @@ declare! { ALL;
         ns: DAV,
         name: "getetag",
         kinds: &[Kind::Calendar, Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             let tag = match res {
                 Resource::Object { meta, .. } => meta.etag.to_string(),
@@ -61,7 +61,7 @@ declare! { ALL;
         ns: DAV,
         name: "getcontenttype",
         kinds: &[Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Object { meta, .. } => Some(format!(
@@ -77,7 +77,7 @@ declare! { ALL;
         ns: DAV,
         name: "getcontentlength",
         kinds: &[Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Object { meta, .. } => Some(meta.stamp.size.to_string()),
@@ -90,7 +90,7 @@ declare! { ALL;
         ns: DAV,
         name: "getlastmodified",
         kinds: &[Kind::Object],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Object { meta, .. } => Some(httpdate::fmt_http_date(meta.stamp.mtime())),
@@ -104,7 +104,7 @@ declare! { ALL;
         ns: DAV,
         name: "sync-token",
         kinds: &[Kind::Calendar],
-        allprop: true,
+        unlisted: &[],
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { cal, .. } => Some(escape(&cal.sync_token()?).into_owned()),
