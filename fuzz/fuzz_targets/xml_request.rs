@@ -35,7 +35,6 @@ fn read_like_a_handler(el: &Element) {
     if el.is(DAV, "prop") || el.is(DAV, "include") {
         for c in &el.children {
             let name = PropName::new(&c.ns, &c.name);
-            let _ = name.live();
             let _ = name.key();
         }
         if let Ok(names) = prop_names(el) {

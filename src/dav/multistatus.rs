@@ -36,16 +36,22 @@ pub fn end(sync_token: Option<&str>) -> String {
     }
 }
 
-/// `<name>inner</name>` with the right prefix or a local xmlns declaration.
-/// `inner` is already XML.
-pub fn element(name: &PropName, inner: &str) -> String {
-    let (open, close) = match prefix(&name.ns) {
+/// The opening and closing tag names of `name`: its fixed prefix, or a local
+/// xmlns declaration on the opening tag.
+fn tags(name: &PropName) -> (String, String) {
+    match prefix(&name.ns) {
         Some(p) => (format!("{p}:{}", name.name), format!("{p}:{}", name.name)),
         None => (
             format!("{} xmlns=\"{}\"", name.name, escape(&name.ns)),
             name.name.clone(),
         ),
-    };
+    }
+}
+
+/// `<name>inner</name>` with the right prefix or a local xmlns declaration.
+/// `inner` is already XML.
+pub fn element(name: &PropName, inner: &str) -> String {
+    let (open, close) = tags(name);
     if inner.is_empty() {
         format!("<{open}/>")
     } else {
@@ -87,6 +93,12 @@ impl ResponseBuilder {
         out.push_str("<D:response><D:href>");
         out.push_str(&escape(href));
         out.push_str("</D:href>");
+        self.write_propstats(out);
+        out.push_str("</D:response>");
+    }
+
+    /// The propstats alone, for a response or any other root element.
+    fn write_propstats(&self, out: &mut String) {
         for (status, props) in &self.groups {
             out.push_str("<D:propstat><D:prop>");
             for p in props {
@@ -99,7 +111,16 @@ impl ResponseBuilder {
         if self.groups.is_empty() {
             out.push_str("<D:propstat><D:prop/><D:status>HTTP/1.1 200 OK</D:status></D:propstat>");
         }
-        out.push_str("</D:response>");
+    }
+
+    /// A whole document whose root element holds only these propstats, such
+    /// as `DAV:mkcol-response` (RFC 5689 §5.2) or `CALDAV:mkcalendar-response`.
+    pub fn document(&self, root: &PropName) -> String {
+        let (open, close) = tags(root);
+        let mut out = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<{open} {NAMESPACES}>");
+        self.write_propstats(&mut out);
+        out.push_str(&format!("</{close}>\n"));
+        out
     }
 }
 
@@ -160,5 +181,26 @@ mod tests {
             "HTTP/1.1 404 Not Found"
         );
         assert!(ps[1].child(DAV, "prop").unwrap().children[0].is("urn:x", "odd"));
+    }
+
+    #[test]
+    fn propstats_go_under_any_root() {
+        let mut r = ResponseBuilder::default();
+        r.add_name(StatusCode::FORBIDDEN, &PropName::new(DAV, "getetag"));
+        r.add_name(StatusCode::FAILED_DEPENDENCY, &PropName::new(DAV, "displayname"));
+        for root in [
+            PropName::new(CALDAV, "mkcalendar-response"),
+            PropName::new("urn:x", "odd-response"),
+        ] {
+            let doc = xml::parse(r.document(&root).as_bytes()).unwrap();
+            assert!(doc.is(&root.ns, &root.name));
+            let ps: Vec<_> = doc.children_named(DAV, "propstat").collect();
+            assert_eq!(ps.len(), 2);
+            assert_eq!(doc.children.len(), 2);
+            assert_eq!(
+                ps[0].child(DAV, "status").unwrap().text,
+                "HTTP/1.1 403 Forbidden"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 mod hook;
 mod methods;
 mod prop_update;
+mod props;
 pub mod request;
 pub mod requests;
 mod resource;

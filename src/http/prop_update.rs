@@ -4,13 +4,12 @@
 use actix_web::http::StatusCode;
 
 use crate::dav::multistatus::ResponseBuilder;
-use crate::dav::property::{Live, PropName};
-use crate::dav::xml::{Element, CALDAV, DAV};
+use crate::dav::property::PropName;
+use crate::dav::xml::{Element, DAV};
 use crate::store::PropChange;
 
 use super::error::PropRefusal;
-use super::timezone;
-use crate::dav::color::store_color;
+use super::props;
 
 /// One requested set or remove, and what it became.
 pub struct Outcome {
@@ -18,74 +17,21 @@ pub struct Outcome {
     pub result: Result<Vec<PropChange>, PropRefusal>,
 }
 
-/// Interprets one property element. `creating` allows properties that can
-/// only be given when the calendar is made (resourcetype, component set).
+/// Interprets one property element: a dead property is stored as sent; a
+/// live one goes through its declared setter, and is 403 where it has none.
+/// `creating` allows the setters of properties that can only be given when
+/// the calendar is made (resourcetype, component set).
 pub fn change_for(el: &Element, remove: bool, creating: bool) -> Outcome {
     let name = PropName::new(&el.ns, &el.name);
-    let text = || {
-        (!remove)
-            .then(|| el.text.trim().to_string())
-            .filter(|t| !t.is_empty())
-    };
-    let result = match name.live() {
+    let result = match props::find(&name) {
         None => Ok(vec![PropChange::Dead(
             name.key(),
             (!remove).then(|| el.to_xml()),
         )]),
-        Some(Live::DisplayName) => Ok(vec![PropChange::DisplayName(text())]),
-        Some(Live::CalendarDescription) => Ok(vec![PropChange::Description(text())]),
-        Some(Live::CalendarColor) => match text() {
-            None => Ok(vec![PropChange::Color(None)]),
-            Some(t) => store_color(&t)
-                .map(|c| vec![PropChange::Color(Some(c))])
-                .ok_or(PropRefusal::BadValue),
+        Some(live) => match live.setter(creating) {
+            Some(set) => set(el, remove),
+            None => Err(PropRefusal::Protected),
         },
-        Some(Live::CalendarOrder) => match text() {
-            None => Ok(vec![PropChange::Order(None)]),
-            Some(t) => t
-                .parse::<i64>()
-                .map(|o| vec![PropChange::Order(Some(o))])
-                .map_err(|_| PropRefusal::BadValue),
-        },
-        Some(Live::CalendarTimezone) => match text() {
-            None => Ok(vec![
-                PropChange::Timezone(None),
-                PropChange::Dead(timezone::text_key(), None),
-            ]),
-            Some(t) => match timezone::tzid_of(&t) {
-                Some(id) if id.parse::<chrono_tz::Tz>().is_ok() => Ok(vec![
-                    PropChange::Timezone(Some(id)),
-                    PropChange::Dead(timezone::text_key(), None),
-                ]),
-                // A zone we cannot name is kept verbatim for clients to read back.
-                Some(_) => Ok(vec![
-                    PropChange::Timezone(None),
-                    PropChange::Dead(timezone::text_key(), Some(el.to_xml())),
-                ]),
-                None => Err(PropRefusal::BadValue),
-            },
-        },
-        Some(Live::ResourceType) if creating => {
-            if el.child(CALDAV, "calendar").is_some() && el.child(DAV, "collection").is_some() {
-                Ok(Vec::new())
-            } else {
-                Err(PropRefusal::Protected)
-            }
-        }
-        Some(Live::SupportedCalendarComponentSet) if creating && !remove => {
-            let comps: Vec<String> = el
-                .children_named(CALDAV, "comp")
-                .filter_map(|c| c.attr("name"))
-                .map(|n| n.to_ascii_uppercase())
-                .collect();
-            let known = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"];
-            if comps.is_empty() || comps.iter().any(|c| !known.contains(&c.as_str())) {
-                Err(PropRefusal::Protected)
-            } else {
-                Ok(vec![PropChange::Components(Some(comps))])
-            }
-        }
-        Some(_) => Err(PropRefusal::Protected),
     };
     Outcome { name, result }
 }

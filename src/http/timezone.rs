@@ -1,12 +1,12 @@
 //! CALDAV:calendar-timezone: stored as an IANA name in `.calendar.toml`
 //! (`timezone`); a client's zone without an IANA name is kept verbatim.
 
-use crate::dav::property::Live;
+use crate::http::props::caldav::CALENDAR_TIMEZONE;
 use crate::store::CalendarProps;
 
 /// The dead-property key under which a client's full VTIMEZONE text is kept.
 pub fn text_key() -> String {
-    Live::CalendarTimezone.prop_name().key()
+    CALENDAR_TIMEZONE.prop_name().key()
 }
 
 /// The property value: a VCALENDAR with the VTIMEZONE of the configured

@@ -4,7 +4,7 @@
 use actix_web::http::{header, StatusCode};
 
 use crate::dav::href::DavPath;
-use crate::dav::multistatus::ResponseBuilder;
+use crate::dav::property::PropName;
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::prop_update::{all_changes, outcomes, report};
@@ -44,21 +44,12 @@ pub fn handle(rq: Request, mkcalendar: bool) -> DavResult<Reply> {
         ));
     }
     let Some(changes) = all_changes(&results) else {
-        let response_name = if mkcalendar {
-            "C:mkcalendar-response"
+        let root = if mkcalendar {
+            PropName::new(CALDAV, "mkcalendar-response")
         } else {
-            "D:mkcol-response"
+            PropName::new(DAV, "mkcol-response")
         };
-        let builder: ResponseBuilder = report(&results, false);
-        let mut inner = String::new();
-        builder.write("", &mut inner);
-        // Reuse the response's propstats inside the method-specific root.
-        let start = inner.find("<D:propstat>").unwrap_or(0);
-        let end = inner.rfind("</D:response>").unwrap_or(inner.len());
-        let xml = format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<{response_name} xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" xmlns:CS=\"http://calendarserver.org/ns/\" xmlns:ICAL=\"http://apple.com/ns/ical/\">{}</{response_name}>\n",
-            &inner[start..end]
-        );
+        let xml = report(&results, false).document(&root);
         return Ok(Reply::full(StatusCode::FORBIDDEN, XML, xml));
     };
     rq.store().create_calendar(user, calendar, &changes)?;

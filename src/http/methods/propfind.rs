@@ -5,6 +5,7 @@ use crate::dav::multistatus::{PropXml, ResponseBuilder};
 use crate::dav::property::PropName;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::props;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Resource};
 use actix_web::http::StatusCode;
@@ -80,7 +81,7 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
     match req {
         PropRequest::Props(names) => names.iter().for_each(|n| add_prop(&mut b, res, n, ctx)),
         PropRequest::All(include) => {
-            for live in res.live_props() {
+            for live in props::listed_on(res.kind()) {
                 let name = live.prop_name();
                 if let Ok(Some(x)) = res.prop(&name, ctx) {
                     b.add(StatusCode::OK, x);
@@ -91,12 +92,14 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
             }
             include
                 .iter()
-                .filter(|n| n.live().is_some_and(|l| !res.live_props().contains(&l)))
+                .filter(|n| {
+                    props::find(n).is_some_and(|l| !props::listed_on(res.kind()).any(|m| m == l))
+                })
                 .for_each(|n| add_prop(&mut b, res, n, ctx));
         }
         PropRequest::Names => {
             // Only what the resource has: propname lists what a prop request would find.
-            for live in res.live_props() {
+            for live in props::listed_on(res.kind()) {
                 let name = live.prop_name();
                 if matches!(res.prop(&name, ctx), Ok(Some(_))) {
                     b.add_name(StatusCode::OK, &name);

@@ -10,10 +10,10 @@ pub(crate) mod query;
 mod sync;
 
 use crate::dav::multistatus::{PropXml, ResponseBuilder};
-use crate::dav::property::Live;
 use crate::dav::xml::{escape_ical, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::{self, PropRequest};
+use crate::http::props::caldav::CALENDAR_DATA;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Resource};
 
@@ -50,7 +50,7 @@ pub fn write_object(
     };
     let mut b = ResponseBuilder::default();
     for name in names {
-        if name.live() == Some(Live::CalendarData) {
+        if CALENDAR_DATA.is(name) {
             match data {
                 Some(text) => b.add(
                     StatusCode::OK,

@@ -13,26 +13,30 @@ use actix_web::http::StatusCode;
 use crate::config::PrincipalSearch;
 use crate::dav::href::DavPath;
 use crate::dav::multistatus::ResponseBuilder;
-use crate::dav::property::{Live, PropName};
+use crate::dav::property::PropName;
 use crate::dav::xml::{escape, Element, CALDAV, DAV};
 use crate::http::error::{DavError, DavResult};
 use crate::http::methods::propfind;
+use crate::http::props::acl::{PRINCIPAL_COLLECTION_SET, PRINCIPAL_URL};
+use crate::http::props::caldav::{CALENDAR_HOME_SET, CALENDAR_USER_ADDRESS_SET};
+use crate::http::props::webdav::{DISPLAYNAME, RESOURCETYPE};
+use crate::http::props::{self, LiveProp};
 use crate::http::request::{Reply, Request, XML};
 use crate::http::resource::{Ctx, Resource};
 
 /// Properties a search may match on; what `principal-search-property-set` lists.
-const SEARCHABLE: [(Live, &str); 2] = [
-    (Live::DisplayName, "Name"),
-    (Live::CalendarUserAddressSet, "Calendar user address"),
+const SEARCHABLE: [(&LiveProp, &str); 2] = [
+    (&DISPLAYNAME, "Name"),
+    (&CALENDAR_USER_ADDRESS_SET, "Calendar user address"),
 ];
 /// Properties of another user's principal that a search may reveal.
-const PUBLIC: [Live; 6] = [
-    Live::ResourceType,
-    Live::DisplayName,
-    Live::PrincipalUrl,
-    Live::CalendarHomeSet,
-    Live::CalendarUserAddressSet,
-    Live::PrincipalCollectionSet,
+const PUBLIC: [&LiveProp; 6] = [
+    &RESOURCETYPE,
+    &DISPLAYNAME,
+    &PRINCIPAL_URL,
+    &CALENDAR_HOME_SET,
+    &CALENDAR_USER_ADDRESS_SET,
+    &PRINCIPAL_COLLECTION_SET,
 ];
 /// Bounds on what one search may ask.
 const MAX_CONDITIONS: usize = 16;
@@ -41,7 +45,7 @@ const MAX_PROPS: usize = 64;
 
 /// One `DAV:property-search`: any of `props` contains `text` (case-insensitive).
 struct Condition {
-    props: Vec<Live>,
+    props: Vec<&'static LiveProp>,
     text: String,
 }
 
@@ -94,7 +98,7 @@ pub fn search_property_set() -> Reply {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:principal-search-property-set xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">",
     );
     for (live, description) in SEARCHABLE {
-        let (ns, name) = live.name();
+        let (ns, name) = (live.ns, live.name);
         let prefix = if ns == CALDAV { "C" } else { "D" };
         body.push_str(&format!(
             "<D:principal-search-property><D:prop><{prefix}:{name}/></D:prop><D:description xml:lang=\"en\">{}</D:description></D:principal-search-property>",
@@ -144,7 +148,7 @@ fn condition(el: &Element) -> DavResult<Condition> {
         .transpose()?
         .unwrap_or_default()
         .iter()
-        .filter_map(PropName::live)
+        .filter_map(props::find)
         .filter(|l| SEARCHABLE.iter().any(|(s, _)| s == l))
         .collect();
     Ok(Condition {
@@ -171,9 +175,10 @@ fn candidates(rq: &Request, whole_set: bool) -> DavResult<Vec<String>> {
 /// The text a property of a user's principal is matched against.
 fn matches(c: &Condition, user: &str) -> bool {
     c.props.iter().any(|p| {
-        let value = match p {
-            Live::DisplayName => user.to_string(),
-            _ => crate::dav::href::home_href(user),
+        let value = if **p == DISPLAYNAME {
+            user.to_string()
+        } else {
+            crate::dav::href::home_href(user)
         };
         value.to_lowercase().contains(&c.text)
     })
@@ -184,7 +189,7 @@ fn write_principal(res: &Resource, names: &[PropName], ctx: &Ctx, out: &mut Stri
     let own = matches!(res, Resource::Home { user } if user == ctx.user);
     let mut b = ResponseBuilder::default();
     for name in names {
-        let public = name.live().is_some_and(|l| PUBLIC.contains(&l));
+        let public = props::find(name).is_some_and(|l| PUBLIC.contains(&l));
         if own || public {
             propfind::add_prop(&mut b, res, name, ctx);
         } else {
@@ -201,13 +206,13 @@ mod tests {
     #[test]
     fn matching_is_case_insensitive_substring() {
         let c = Condition {
-            props: vec![Live::DisplayName],
+            props: vec![&DISPLAYNAME],
             text: "em".into(),
         };
         assert!(matches(&c, "Demo"));
         assert!(!matches(&c, "alice"));
         let any = Condition {
-            props: vec![Live::DisplayName],
+            props: vec![&DISPLAYNAME],
             text: String::new(),
         };
         assert!(matches(&any, "alice"));

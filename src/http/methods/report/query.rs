@@ -1,10 +1,11 @@
 //! calendar-query (RFC 4791 §7.8): the index's time spans pick candidates,
 //! then each candidate file is read and the full filter decides.
 
-use crate::dav::property::{Live, PropName};
+use crate::dav::property::PropName;
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
+use crate::http::props::caldav::CALENDAR_DATA;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 use crate::query::{self, CalendarDataRequest, Filter, FilterError, FloatingTz};
@@ -26,7 +27,7 @@ pub fn calendar_data_request(body: &Element) -> DavResult<Option<CalendarDataReq
     let el = body.child(DAV, "prop").and_then(|p| {
         p.children
             .iter()
-            .find(|c| PropName::new(&c.ns, &c.name).live() == Some(Live::CalendarData))
+            .find(|c| CALENDAR_DATA.is(&PropName::new(&c.ns, &c.name)))
     });
     match el {
         Some(el) => query::parse_calendar_data(el)

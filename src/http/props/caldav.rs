@@ -1,0 +1,169 @@
+//! The RFC 4791 (CalDAV) properties of principals, calendars and objects.
+
+use crate::http::error::PropRefusal;
+
+use crate::dav::xml::{escape, escape_ical, Element, CALDAV};
+use crate::http::resource::{Kind, Resource};
+use crate::http::timezone;
+use crate::store::PropChange;
+
+use super::acl::{home_user, user_href};
+use super::{declare, text, LiveProp, Write};
+
+/// The components a calendar may be limited to at creation.
+const COMPONENTS: [&str; 4] = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"];
+
+declare! { ALL;
+    CALENDAR_HOME_SET = LiveProp {
+        ns: CALDAV,
+        name: "calendar-home-set",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, _| Ok(home_user(res).map(user_href)),
+        write: Write::Protected,
+    };
+    /// RFC 6638 §2.4.1.
+    CALENDAR_USER_ADDRESS_SET = LiveProp {
+        ns: CALDAV,
+        name: "calendar-user-address-set",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, _| Ok(home_user(res).map(user_href)),
+        write: Write::Protected,
+    };
+    CALENDAR_DESCRIPTION = LiveProp {
+        ns: CALDAV,
+        name: "calendar-description",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Calendar { props, .. } => {
+                    props.description.as_deref().map(|d| escape(d).into_owned())
+                }
+                _ => None,
+            })
+        },
+        write: Write::Always(|el, remove| Ok(vec![PropChange::Description(text(el, remove))])),
+    };
+    CALENDAR_TIMEZONE = LiveProp {
+        ns: CALDAV,
+        name: "calendar-timezone",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Calendar { props, .. } => {
+                    timezone::calendar_timezone(props).map(|t| escape_ical(&t))
+                }
+                _ => None,
+            })
+        },
+        write: Write::Always(set_timezone),
+    };
+    SUPPORTED_CALENDAR_COMPONENT_SET = LiveProp {
+        ns: CALDAV,
+        name: "supported-calendar-component-set",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Calendar { props, .. } => Some(
+                    props
+                        .components()
+                        .iter()
+                        .map(|c| format!("<C:comp name=\"{}\"/>", escape(c)))
+                        .collect(),
+                ),
+                _ => None,
+            })
+        },
+        write: Write::OnCreate(set_components),
+    };
+    SUPPORTED_CALENDAR_DATA = LiveProp {
+        ns: CALDAV,
+        name: "supported-calendar-data",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |_, _| {
+            Ok(Some(
+                "<C:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>".into(),
+            ))
+        },
+        write: Write::Protected,
+    };
+    SUPPORTED_COLLATION_SET = LiveProp {
+        ns: CALDAV,
+        name: "supported-collation-set",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |_, _| {
+            Ok(Some(
+                "<C:supported-collation>i;ascii-casemap</C:supported-collation><C:supported-collation>i;octet</C:supported-collation>"
+                    .into(),
+            ))
+        },
+        write: Write::Protected,
+    };
+    MAX_RESOURCE_SIZE = LiveProp {
+        ns: CALDAV,
+        name: "max-resource-size",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |_, ctx| Ok(Some(ctx.max_resource_size.to_string())),
+        write: Write::Protected,
+    };
+    /// The object itself (RFC 4791 §9.6): asked for by name, never by allprop.
+    CALENDAR_DATA = LiveProp {
+        ns: CALDAV,
+        name: "calendar-data",
+        kinds: &[Kind::Object],
+        unlisted: &[Kind::Object],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Object { cal, name, .. } => {
+                    let (bytes, _) = cal.read(name)?;
+                    Some(escape_ical(&String::from_utf8_lossy(&bytes)))
+                }
+                _ => None,
+            })
+        },
+        write: Write::Protected,
+    };
+}
+
+/// An IANA zone is stored by name; a zone we cannot name is kept verbatim
+/// for clients to read back.
+fn set_timezone(el: &Element, remove: bool) -> Result<Vec<PropChange>, PropRefusal> {
+    let Some(t) = text(el, remove) else {
+        return Ok(vec![
+            PropChange::Timezone(None),
+            PropChange::Dead(timezone::text_key(), None),
+        ]);
+    };
+    match timezone::tzid_of(&t) {
+        Some(id) if id.parse::<chrono_tz::Tz>().is_ok() => Ok(vec![
+            PropChange::Timezone(Some(id)),
+            PropChange::Dead(timezone::text_key(), None),
+        ]),
+        Some(_) => Ok(vec![
+            PropChange::Timezone(None),
+            PropChange::Dead(timezone::text_key(), Some(el.to_xml())),
+        ]),
+        None => Err(PropRefusal::BadValue),
+    }
+}
+
+/// A calendar may be limited to known components when it is made.
+fn set_components(el: &Element, remove: bool) -> Result<Vec<PropChange>, PropRefusal> {
+    let comps: Vec<String> = el
+        .children_named(CALDAV, "comp")
+        .filter_map(|c| c.attr("name"))
+        .map(|n| n.to_ascii_uppercase())
+        .collect();
+    if remove || comps.is_empty() || comps.iter().any(|c| !COMPONENTS.contains(&c.as_str())) {
+        Err(PropRefusal::Protected)
+    } else {
+        Ok(vec![PropChange::Components(Some(comps))])
+    }
+}

@@ -1,0 +1,125 @@
+//! The RFC 4918 properties (and RFC 6578's sync-token) that caldir computes.
+
+use crate::http::error::PropRefusal;
+
+use crate::dav::xml::{escape, Element, CALDAV, DAV};
+use crate::http::resource::{Kind, Resource};
+use crate::store::PropChange;
+
+use super::{declare, text, LiveProp, Write};
+
+declare! { ALL;
+    RESOURCETYPE = LiveProp {
+        ns: DAV,
+        name: "resourcetype",
+        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(Some(match res {
+                Resource::Root => "<D:collection/>".into(),
+                Resource::Home { .. } => "<D:collection/><D:principal/>".into(),
+                Resource::Calendar { .. } => "<D:collection/><C:calendar/>".into(),
+                Resource::Object { .. } => String::new(),
+            }))
+        },
+        write: Write::OnCreate(set_resourcetype),
+    };
+    DISPLAYNAME = LiveProp {
+        ns: DAV,
+        name: "displayname",
+        kinds: &[Kind::Home, Kind::Calendar],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Home { user } => Some(escape(user).into_owned()),
+                // Absent when the vdir has no displayname file: inventing one from the
+                // directory name would make vdirsyncer's metasync see a conflict.
+                Resource::Calendar { props, .. } => {
+                    props.displayname.as_deref().map(|d| escape(d).into_owned())
+                }
+                _ => None,
+            })
+        },
+        write: Write::Always(|el, remove| Ok(vec![PropChange::DisplayName(text(el, remove))])),
+    };
+    GETETAG = LiveProp {
+        ns: DAV,
+        name: "getetag",
+        kinds: &[Kind::Calendar, Kind::Object],
+        unlisted: &[],
+        get: |res, _| {
+            let tag = match res {
+                Resource::Object { meta, .. } => meta.etag.to_string(),
+                Resource::Calendar { cal, .. } => cal.ctag()?,
+                _ => return Ok(None),
+            };
+            Ok(Some(escape(&format!("\"{tag}\"")).into_owned()))
+        },
+        write: Write::Protected,
+    };
+    GETCONTENTTYPE = LiveProp {
+        ns: DAV,
+        name: "getcontenttype",
+        kinds: &[Kind::Object],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Object { meta, .. } => Some(format!(
+                    "text/calendar; charset=utf-8; component={}",
+                    meta.info.component.as_str().to_ascii_lowercase()
+                )),
+                _ => None,
+            })
+        },
+        write: Write::Protected,
+    };
+    GETCONTENTLENGTH = LiveProp {
+        ns: DAV,
+        name: "getcontentlength",
+        kinds: &[Kind::Object],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Object { meta, .. } => Some(meta.stamp.size.to_string()),
+                _ => None,
+            })
+        },
+        write: Write::Protected,
+    };
+    GETLASTMODIFIED = LiveProp {
+        ns: DAV,
+        name: "getlastmodified",
+        kinds: &[Kind::Object],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Object { meta, .. } => Some(httpdate::fmt_http_date(meta.stamp.mtime())),
+                _ => None,
+            })
+        },
+        write: Write::Protected,
+    };
+    /// RFC 6578 §4.
+    SYNC_TOKEN = LiveProp {
+        ns: DAV,
+        name: "sync-token",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Calendar { cal, .. } => Some(escape(&cal.sync_token()?).into_owned()),
+                _ => None,
+            })
+        },
+        write: Write::Protected,
+    };
+}
+
+/// MKCALENDAR and extended MKCOL may only ask for a calendar collection.
+fn set_resourcetype(el: &Element, _remove: bool) -> Result<Vec<PropChange>, PropRefusal> {
+    if el.child(CALDAV, "calendar").is_some() && el.child(DAV, "collection").is_some() {
+        Ok(Vec::new())
+    } else {
+        Err(PropRefusal::Protected)
+    }
+}
