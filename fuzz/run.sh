@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs every caldir fuzz target for N seconds (default 900) and prints, per
+# Runs every davdir fuzz target for N seconds (default 900) and prints, per
 # target, the executions, executions per second and the findings (crash,
 # OOM, timeout inputs saved under fuzz/artifacts/<target>/).
 #

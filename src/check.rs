@@ -1,4 +1,4 @@
-//! `caldir check`: every file in the data directory the server would skip,
+//! `davdir check`: every file in the data directory the server would skip,
 //! and what a crash left behind (removed at the server's next start).
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use crate::store::Store;
 pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<String>> {
     // A private cache (created securely, removed however this returns) keeps
     // `check` from writing into the data directory.
-    let scratch = tempfile::Builder::new().prefix("caldir-check-").tempdir()?;
+    let scratch = tempfile::Builder::new().prefix("davdir-check-").tempdir()?;
     let store = Store::open(data, Some(scratch.path()))?;
     store.set_max_object_size(max_resource_size);
     let mut out = Vec::new();

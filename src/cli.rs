@@ -1,4 +1,4 @@
-//! The command line: `caldir serve` and `caldir check`.
+//! The command line: `davdir serve` and `davdir check`.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use crate::config::FileConfig;
 
 #[derive(Parser, Debug)]
 #[command(
-    name = "caldir",
+    name = "davdir",
     version,
     about = "A CalDAV server whose storage is plain .ics files in vdir directories"
 )]
@@ -34,7 +34,7 @@ pub enum Command {
 
 #[derive(Args, Debug, Default)]
 pub struct ServeArgs {
-    /// Data directory: <DIR>/<user>/<calendar>/<object>.ics [default: ~/.local/share/caldir]
+    /// Data directory: <DIR>/<user>/<calendar>/<object>.ics [default: ~/.local/share/davdir]
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Address and port to listen on; port 0 picks a free one [default: 127.0.0.1:5232]
@@ -46,7 +46,7 @@ pub struct ServeArgs {
     /// Run without authentication (allowed on loopback addresses only)
     #[arg(long)]
     pub no_auth: bool,
-    /// Cache directory for sync tokens and the index [default: <DIR>/.caldir-cache]
+    /// Cache directory for sync tokens and the index [default: <DIR>/.davdir-cache]
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// URL path the server is reached under behind a reverse proxy, e.g. /caldav (hrefs carry it; requests may come with or without it)

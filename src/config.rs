@@ -168,14 +168,14 @@ fn base_path(text: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// `$XDG_DATA_HOME/caldir` or `~/.local/share/caldir`, else `./caldir-data`.
+/// `$XDG_DATA_HOME/davdir` or `~/.local/share/davdir`, else `./davdir-data`.
 pub fn default_data_dir() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
-        return PathBuf::from(x).join("caldir");
+        return PathBuf::from(x).join("davdir");
     }
     match std::env::var_os("HOME") {
-        Some(h) => PathBuf::from(h).join(".local/share/caldir"),
-        None => PathBuf::from("caldir-data"),
+        Some(h) => PathBuf::from(h).join(".local/share/davdir"),
+        None => PathBuf::from("davdir-data"),
     }
 }
 

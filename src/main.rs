@@ -3,15 +3,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use caldir::cli::{Cli, Command};
-use caldir::config::FileConfig;
+use davdir::cli::{Cli, Command};
+use davdir::config::FileConfig;
 
 fn main() -> ExitCode {
-    caldir::memory::limit_arenas();
+    davdir::memory::limit_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CALDIR_LOG")
-                .unwrap_or_else(|_| "caldir=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("DAVDIR_LOG")
+                .unwrap_or_else(|_| "davdir=info".into()),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Command::Check {
             data,
             max_resource_size,
-        } => match caldir::check::problems(&data, max_resource_size) {
+        } => match davdir::check::problems(&data, max_resource_size) {
             Ok(list) if list.is_empty() => {
                 println!("no problems found");
                 ExitCode::SUCCESS
@@ -33,7 +33,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
             Err(e) => {
-                eprintln!("caldir check: {e}");
+                eprintln!("davdir check: {e}");
                 ExitCode::from(2)
             }
         },
@@ -55,13 +55,13 @@ fn main() -> ExitCode {
 }
 
 fn fail(msg: &str) -> ExitCode {
-    eprintln!("caldir: {msg}");
+    eprintln!("davdir: {msg}");
     ExitCode::from(2)
 }
 
-fn serve(config: caldir::config::Config) -> ExitCode {
+fn serve(config: davdir::config::Config) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
-        let running = caldir::http::run(&config)?;
+        let running = davdir::http::run(&config)?;
         tracing::info!(
             "serving {} on http://{}/",
             config.data.display(),

@@ -131,7 +131,7 @@ fn multiget_does_not_leak_other_users_objects() {
         "alice's data returned to demo: {alice:#?}"
     );
     assert!(
-        !r.text().contains("choir-rehearsal@caldir.example"),
+        !r.text().contains("choir-rehearsal@davdir.example"),
         "{}",
         r.text()
     );
@@ -216,7 +216,7 @@ fn well_known_caldav_redirects() {
 fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let err = dir.path().join("stderr");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_caldir"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_davdir"))
         .args(args)
         .arg("--data")
         .arg(dir.path().join("data"))
@@ -233,7 +233,7 @@ fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("caldir {args:?} kept running instead of refusing to start");
+            panic!("davdir {args:?} kept running instead of refusing to start");
         }
         std::thread::sleep(Duration::from_millis(50));
     };

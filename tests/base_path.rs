@@ -89,7 +89,7 @@ fn multiget_move_and_sync_use_prefixed_hrefs() {
 #[test]
 fn an_invalid_base_path_stops_the_server_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_caldir"))
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
         .args([
             "serve",
             "--no-auth",

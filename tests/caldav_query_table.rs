@@ -124,7 +124,7 @@ fn has_condition(xml: &str, name: &str) -> bool {
 fn object(uid: &str, components: &str) -> String {
     let own_stamp = components.contains("DTSTAMP");
     let mut out =
-        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//query table//EN\r\n");
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davdir//query table//EN\r\n");
     for line in components.lines().map(str::trim).filter(|l| !l.is_empty()) {
         out.push_str(line);
         out.push_str("\r\n");
@@ -237,7 +237,7 @@ fn calendars_of(tables: &[&Table]) -> Vec<(String, String)> {
 /// PUTs every row and runs every probe; returns one line per mismatch.
 fn run_table(server: &Server, table: &Table) -> Vec<String> {
     for row in table.rows {
-        let uid = format!("{}-{}@caldir-test", table.name, row.name);
+        let uid = format!("{}-{}@davdir-test", table.name, row.name);
         let body = object(&uid, row.comp);
         put(
             server,
@@ -1559,7 +1559,7 @@ macro_rules! vtz_new_york {
 
 const QUERY_TZ_BERLIN: &str = "BEGIN:VCALENDAR
                                VERSION:2.0
-                               PRODID:-//caldir//query table//EN
+                               PRODID:-//davdir//query table//EN
                                BEGIN:VTIMEZONE
                                TZID:Europe/Berlin
                                BEGIN:DAYLIGHT
@@ -1581,7 +1581,7 @@ const QUERY_TZ_BERLIN: &str = "BEGIN:VCALENDAR
 
 const QUERY_TZ_KIRITIMATI: &str = "BEGIN:VCALENDAR
                                    VERSION:2.0
-                                   PRODID:-//caldir//query table//EN
+                                   PRODID:-//davdir//query table//EN
                                    BEGIN:VTIMEZONE
                                    TZID:Pacific/Kiritimati
                                    BEGIN:STANDARD
@@ -1597,9 +1597,9 @@ const QUERY_TZ_KIRITIMATI: &str = "BEGIN:VCALENDAR
 /// -03:30) says what it means.
 const QUERY_TZ_CUSTOM: &str = "BEGIN:VCALENDAR
                                VERSION:2.0
-                               PRODID:-//caldir//query table//EN
+                               PRODID:-//davdir//query table//EN
                                BEGIN:VTIMEZONE
-                               TZID:Caldir Test Minus0330
+                               TZID:Davdir Test Minus0330
                                BEGIN:STANDARD
                                TZOFFSETFROM:-0330
                                TZOFFSETTO:-0330
@@ -1724,7 +1724,7 @@ const TZ_CALENDAR: Table = Table {
             name: "tzid-custom",
             rfc: "TZID of the object's own VTIMEZONE with no IANA name (fixed +03:30): 10:00 = 06:30Z",
             comp: "BEGIN:VTIMEZONE
-                   TZID:Caldir Test Plus0330
+                   TZID:Davdir Test Plus0330
                    BEGIN:STANDARD
                    TZOFFSETFROM:+0330
                    TZOFFSETTO:+0330
@@ -1733,8 +1733,8 @@ const TZ_CALENDAR: Table = Table {
                    END:STANDARD
                    END:VTIMEZONE
                    BEGIN:VEVENT
-                   DTSTART;TZID=Caldir Test Plus0330:20270115T100000
-                   DTEND;TZID=Caldir Test Plus0330:20270115T110000
+                   DTSTART;TZID=Davdir Test Plus0330:20270115T100000
+                   DTEND;TZID=Davdir Test Plus0330:20270115T110000
                    END:VEVENT",
             probes: &[
                 p("20270115T063000Z", "20270115T063001Z", true, "start = DTSTART"),
@@ -1814,7 +1814,7 @@ const TZ_OBJECT: Table = Table {
             name: "custom-dst-rules",
             rfc: "TZID of the object's own non-IANA VTIMEZONE with DST rules (US eastern): 2027-07-15 10:00 EDT = 14:00Z",
             comp: "BEGIN:VTIMEZONE
-                   TZID:Caldir Test Eastern
+                   TZID:Davdir Test Eastern
                    BEGIN:DAYLIGHT
                    TZOFFSETFROM:-0500
                    TZOFFSETTO:-0400
@@ -1831,8 +1831,8 @@ const TZ_OBJECT: Table = Table {
                    END:STANDARD
                    END:VTIMEZONE
                    BEGIN:VEVENT
-                   DTSTART;TZID=Caldir Test Eastern:20270715T100000
-                   DTEND;TZID=Caldir Test Eastern:20270715T110000
+                   DTSTART;TZID=Davdir Test Eastern:20270715T100000
+                   DTEND;TZID=Davdir Test Eastern:20270715T110000
                    RRULE:FREQ=MONTHLY;COUNT=6
                    END:VEVENT",
             probes: &[
@@ -2036,7 +2036,7 @@ fn property_rule() {
     ]);
 }
 
-/// Known caldir bug: a time-range in a prop-filter DTEND (DUE) does not match
+/// Known davdir bug: a time-range in a prop-filter DTEND (DUE) does not match
 /// an event (to-do) that has DURATION instead, although §9.9 says the test
 /// should operate on the effective DTSTART+DURATION.
 #[test]
@@ -2056,7 +2056,7 @@ fn floating_times_and_time_zones() {
     ]);
 }
 
-/// Known caldir bug: the CALDAV:timezone's VTIMEZONE is only looked up by
+/// Known davdir bug: the CALDAV:timezone's VTIMEZONE is only looked up by
 /// TZID / X-LIC-LOCATION among IANA and Windows names; a definition under
 /// any other TZID is ignored and floating times fall back to UTC (or the
 /// calendar's zone). RFC 4791 §9.8: the element's VTIMEZONE is the zone.
@@ -2073,7 +2073,7 @@ fn calendar_timezone_set_by_proppatch() {
     put(
         &server,
         "/u/tz-patch/floating.ics",
-        &object("tz-patch-floating@caldir-test", FLOATING_WINTER),
+        &object("tz-patch-floating@davdir-test", FLOATING_WINTER),
     );
     let filter = |s: &str, e: &str| {
         format!(
@@ -2093,7 +2093,7 @@ fn calendar_timezone_set_by_proppatch() {
     );
     let tokyo = "BEGIN:VCALENDAR
                  VERSION:2.0
-                 PRODID:-//caldir//query table//EN
+                 PRODID:-//davdir//query table//EN
                  BEGIN:VTIMEZONE
                  TZID:Asia/Tokyo
                  BEGIN:STANDARD
@@ -2154,7 +2154,7 @@ fn invalid_filters_are_refused() {
     put(
         &server,
         "/u/errors/e.ics",
-        &object("errors-e@caldir-test", PROP_EVENT),
+        &object("errors-e@davdir-test", PROP_EVENT),
     );
     let q = |filter: String| query_body(&filter, None);
     let collation = |inner: &str| {
@@ -2198,14 +2198,14 @@ fn invalid_filters_are_refused() {
         (
             "unknown collation in a prop-filter text-match (§7.5.1 / §9.7.5)",
             q(collation(
-                r#"<C:prop-filter name="SUMMARY"><C:text-match collation="x-caldir;no-such-collation">a</C:text-match></C:prop-filter>"#,
+                r#"<C:prop-filter name="SUMMARY"><C:text-match collation="x-davdir;no-such-collation">a</C:text-match></C:prop-filter>"#,
             )),
             "supported-collation",
         ),
         (
             "unknown collation in a param-filter text-match (§7.5.1 / §9.7.5)",
             q(collation(
-                r#"<C:prop-filter name="ATTENDEE"><C:param-filter name="PARTSTAT"><C:text-match collation="x-caldir;no-such-collation">a</C:text-match></C:param-filter></C:prop-filter>"#,
+                r#"<C:prop-filter name="ATTENDEE"><C:param-filter name="PARTSTAT"><C:text-match collation="x-davdir;no-such-collation">a</C:text-match></C:param-filter></C:prop-filter>"#,
             )),
             "supported-collation",
         ),
@@ -2233,7 +2233,7 @@ fn invalid_filters_are_refused() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Known caldir bug: a floating (non-UTC) DATE-TIME in a time-range bound is
+/// Known davdir bug: a floating (non-UTC) DATE-TIME in a time-range bound is
 /// accepted and read as UTC; §9.9 says both attributes MUST be "date with UTC
 /// time", so the filter is not valid (CALDAV:valid-filter, §7.8).
 #[test]
@@ -2242,7 +2242,7 @@ fn time_range_bounds_must_be_utc() {
     put(
         &server,
         "/u/errors/e.ics",
-        &object("errors-e@caldir-test", PROP_EVENT),
+        &object("errors-e@davdir-test", PROP_EVENT),
     );
     let mut failures = Vec::new();
     for attrs in [
@@ -2335,7 +2335,7 @@ fn text_match_and_definedness_filters() {
         put(
             &server,
             &format!("/u/text/{name}.ics"),
-            &object(&format!("text-{name}@caldir-test"), comp),
+            &object(&format!("text-{name}@davdir-test"), comp),
         );
     }
     let cases: Vec<(&str, String, &[&str])> = vec![

@@ -1,5 +1,5 @@
 //! Conditional requests (RFC 9110 §13, RFC 4791 §5.3.4): If-Match and
-//! If-None-Match on GET, PUT and DELETE, against caldir's strong ETags.
+//! If-None-Match on GET, PUT and DELETE, against davdir's strong ETags.
 
 mod common;
 

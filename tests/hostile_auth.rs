@@ -317,7 +317,7 @@ fn no_auth_user_names_must_be_home_names() {
     // The cache directory appears whenever the server first saves its index.
     let homes = || -> BTreeSet<String> {
         let mut names = srv.dir_names("");
-        names.remove(".caldir-cache");
+        names.remove(".davdir-cache");
         names
     };
     let before = homes();

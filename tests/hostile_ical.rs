@@ -43,9 +43,9 @@ fn refused(srv: &Server, fence: &Fence, what: &str, path: &str, body: &str) {
     srv.get("/demo/work/focus-time.ics").expect(200);
 }
 
-/// Runs `caldir check` over a data directory: (exit code, stdout).
+/// Runs `davdir check` over a data directory: (exit code, stdout).
 fn check(data: &std::path::Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_caldir"))
+    let out = Command::new(env!("CARGO_BIN_EXE_davdir"))
         .arg("check")
         .arg("--data")
         .arg(data)
@@ -353,7 +353,7 @@ fn hostile_files_dropped_by_hand_are_skipped_and_reported() {
     assert!(!r.body.contains(&0), "NUL in a response");
     assert!(r.multistatus().hrefs().contains("/demo/work/marker.ics"));
     fence.check("query after drops", Some(&r));
-    // `caldir check` names every file with its reason and fails.
+    // `davdir check` names every file with its reason and fails.
     let (code, out) = check(&srv.data);
     assert_eq!(code, 1, "{out}");
     for (name, _, reason) in &drops {

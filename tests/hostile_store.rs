@@ -291,9 +291,9 @@ fn symlinks_never_lead_out_of_the_home() {
         .is_symlink());
 }
 
-/// Runs `caldir check` over a data directory with TMPDIR set to `tmp`.
+/// Runs `davdir check` over a data directory with TMPDIR set to `tmp`.
 fn check(data: &Path, tmp: &Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_caldir"))
+    let out = Command::new(env!("CARGO_BIN_EXE_davdir"))
         .args(["check", "--data"])
         .arg(data)
         .env("TMPDIR", tmp)
@@ -312,7 +312,7 @@ fn torn_temp_files_are_reported_by_check_and_swept_at_start() {
     srv.stop();
     let personal = srv.file("demo/personal");
     let torn = [
-        personal.join(".caldir-tmp.0123456789abcdef"),
+        personal.join(".davdir-tmp.0123456789abcdef"),
         personal.join(".big.ics.00000000deadbeef.tmp"),
     ];
     for t in &torn {
@@ -326,7 +326,7 @@ fn torn_temp_files_are_reported_by_check_and_swept_at_start() {
     let (ok, report) = check(&srv.data, tmp.path());
     assert!(!ok, "check must fail:\n{report}");
     for needle in [
-        ".caldir-tmp.0123456789abcdef",
+        ".davdir-tmp.0123456789abcdef",
         ".big.ics.00000000deadbeef.tmp",
         "out.ics",
         "demo/linked",
@@ -372,12 +372,12 @@ impl Confined {
         let script = format!(
             "set -e; D='{d}'; {setup}; exec '{bin}' serve --data \"$D\" --listen 127.0.0.1:0 --htpasswd '{h}'",
             d = data.display(),
-            bin = env!("CARGO_BIN_EXE_caldir"),
+            bin = env!("CARGO_BIN_EXE_davdir"),
             h = sample_dir().join("htpasswd").display(),
         );
         let mut child = Command::new("unshare")
             .args(["-rm", "sh", "-c", &script])
-            .env("CALDIR_LOG", "caldir=info")
+            .env("DAVDIR_LOG", "davdir=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(tmp.path().join("log")).unwrap())
@@ -509,10 +509,10 @@ fn peak_rss_kib(srv: &Server) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `caldir check` (with extra arguments) that must finish within 20 s.
+/// `davdir check` (with extra arguments) that must finish within 20 s.
 fn check_within(data: &Path, args: &[&str]) -> (bool, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_caldir"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_davdir"))
         .args(["check", "--data"])
         .arg(data)
         .args(args)
@@ -525,7 +525,7 @@ fn check_within(data: &Path, args: &[&str]) -> (bool, String) {
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > std::time::Duration::from_secs(20) {
             let _ = child.kill();
-            panic!("caldir check blocked");
+            panic!("davdir check blocked");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

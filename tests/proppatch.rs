@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 
-const NS_DECL: &str = r#"xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:ICAL="http://apple.com/ns/ical/" xmlns:X="urn:example:caldir""#;
+const NS_DECL: &str = r#"xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:ICAL="http://apple.com/ns/ical/" xmlns:X="urn:example:davdir""#;
 
 fn set(props: &str) -> String {
     format!(
@@ -169,16 +169,16 @@ fn dead_property_is_persisted_and_survives_a_restart() {
         &srv,
         "/demo/work/",
         &set("<X:flavour>vanilla &amp; cherry</X:flavour>"),
-        &[("urn:example:caldir", "flavour")],
+        &[("urn:example:davdir", "flavour")],
     );
     let toml = read_opt(&srv, "demo/work/.calendar.toml").unwrap();
     assert!(toml.contains("[dead]"), "{toml}");
-    assert!(toml.contains("{urn:example:caldir}flavour"), "{toml}");
+    assert!(toml.contains("{urn:example:davdir}flavour"), "{toml}");
 
     let check = |srv: &Server| {
-        let ms = srv.props("/demo/work/", &[("urn:example:caldir", "flavour")]);
+        let ms = srv.props("/demo/work/", &[("urn:example:davdir", "flavour")]);
         assert_eq!(
-            ms.single().ok("urn:example:caldir", "flavour").text,
+            ms.single().ok("urn:example:davdir", "flavour").text,
             "vanilla & cherry"
         );
     };
@@ -192,7 +192,7 @@ fn dead_property_is_persisted_and_survives_a_restart() {
         )
         .multistatus();
     assert_eq!(
-        all.single().ok("urn:example:caldir", "flavour").text,
+        all.single().ok("urn:example:davdir", "flavour").text,
         "vanilla & cherry"
     );
 
@@ -203,13 +203,13 @@ fn dead_property_is_persisted_and_survives_a_restart() {
         &srv,
         "/demo/work/",
         &remove("<X:flavour/>"),
-        &[("urn:example:caldir", "flavour")],
+        &[("urn:example:davdir", "flavour")],
     );
     let toml = read_opt(&srv, "demo/work/.calendar.toml").unwrap();
     assert!(!toml.contains("flavour"), "{toml}");
-    let ms = srv.props("/demo/work/", &[("urn:example:caldir", "flavour")]);
+    let ms = srv.props("/demo/work/", &[("urn:example:davdir", "flavour")]);
     assert_eq!(
-        ms.single().status_of("urn:example:caldir", "flavour"),
+        ms.single().status_of("urn:example:davdir", "flavour"),
         Some(404)
     );
 }
@@ -258,7 +258,7 @@ fn protected_property_fails_the_whole_request() {
             (CALDAV, "calendar-description"),
             (ICAL, "calendar-color"),
             (ICAL, "calendar-order"),
-            ("urn:example:caldir", "flavour"),
+            ("urn:example:davdir", "flavour"),
         ] {
             assert_eq!(
                 r.status_of(ns, name),

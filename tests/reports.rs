@@ -135,7 +135,7 @@ fn bogus_sync_token_is_403_valid_sync_token() {
     let srv = Server::sample();
     for token in [
         "not-a-token",
-        "http://caldir.invalid/sync/0123456789abcdef-3",
+        "http://davdir.invalid/sync/0123456789abcdef-3",
         "http://example.com/other-server/1",
     ] {
         let r = srv.report("/demo/work/", "0", &sync_body(token, None));

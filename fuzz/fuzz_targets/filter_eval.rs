@@ -6,9 +6,9 @@
 //! Input: filter XML, one 0xFF byte (never valid UTF-8), then the object.
 #![no_main]
 
-use caldir::dav::xml::{parse, Element, CALDAV};
-use caldir::ical::inspect;
-use caldir::query::{
+use davdir::dav::xml::{parse, Element, CALDAV};
+use davdir::ical::inspect;
+use davdir::query::{
     free_busy, matches, parse_calendar_data, parse_filter, render_calendar_data, span,
 };
 use libfuzzer_sys::fuzz_target;

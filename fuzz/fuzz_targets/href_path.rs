@@ -7,8 +7,8 @@
 
 use std::path::{Component, Path};
 
-use caldir::dav::href::{path_of, set_base, DavPath};
-use caldir::store::names::{check_object_name, check_segment};
+use davdir::dav::href::{path_of, set_base, DavPath};
+use davdir::store::names::{check_object_name, check_segment};
 use libfuzzer_sys::fuzz_target;
 
 /// Exercise the reverse-proxy prefix handling as well.

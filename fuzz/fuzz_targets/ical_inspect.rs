@@ -3,8 +3,8 @@
 //! keeps for it (`query::span`).
 #![no_main]
 
-use caldir::ical::{component_kind, inspect};
-use caldir::query::{span, Span};
+use davdir::ical::{component_kind, inspect};
+use davdir::query::{span, Span};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

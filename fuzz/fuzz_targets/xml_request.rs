@@ -5,13 +5,13 @@
 //! tree under its own key, or later responses break.
 #![no_main]
 
-use caldir::dav::property::PropName;
-use caldir::dav::xml::{parse, Element, CALDAV, DAV};
-use caldir::http::requests::{
+use davdir::dav::property::PropName;
+use davdir::dav::xml::{parse, Element, CALDAV, DAV};
+use davdir::http::requests::{
     calendar_data_request, outcomes, prop_names, PropRequest, MAX_PROP_NAMES, MAX_UPDATES,
 };
-use caldir::query::{parse_calendar_data, parse_filter, parse_timezone_element, time_range_of};
-use caldir::store::PropChange;
+use davdir::query::{parse_calendar_data, parse_filter, parse_timezone_element, time_range_of};
+use davdir::store::PropChange;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -187,7 +187,10 @@ mod tests {
     fn propstats_go_under_any_root() {
         let mut r = ResponseBuilder::default();
         r.add_name(StatusCode::FORBIDDEN, &PropName::new(DAV, "getetag"));
-        r.add_name(StatusCode::FAILED_DEPENDENCY, &PropName::new(DAV, "displayname"));
+        r.add_name(
+            StatusCode::FAILED_DEPENDENCY,
+            &PropName::new(DAV, "displayname"),
+        );
         for root in [
             PropName::new(CALDAV, "mkcalendar-response"),
             PropName::new("urn:x", "odd-response"),

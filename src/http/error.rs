@@ -257,7 +257,7 @@ impl ResponseError for DavError {
         if status == StatusCode::UNAUTHORIZED {
             resp.insert_header((
                 header::WWW_AUTHENTICATE,
-                "Basic realm=\"caldir\", charset=\"UTF-8\"",
+                "Basic realm=\"davdir\", charset=\"UTF-8\"",
             ));
         }
         if let Some(secs) = match self {

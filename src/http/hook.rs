@@ -1,8 +1,8 @@
 //! The optional `hook` command, run after each change the server makes so
 //! that e.g. `git add -A && git commit` keeps the data directory versioned.
 //! Runs one at a time on its own thread, in the data directory, with the
-//! change in CALDIR_USER, CALDIR_CALENDAR, CALDIR_PATHS (newline-separated
-//! paths relative to the data directory) and CALDIR_METHOD. Commits land in
+//! change in DAVDIR_USER, DAVDIR_COLLECTION, DAVDIR_PATHS (newline-separated
+//! paths relative to the data directory) and DAVDIR_METHOD. Commits land in
 //! `.git`, a hidden directory the watcher ignores, so they never loop back.
 
 use std::path::PathBuf;
@@ -26,17 +26,17 @@ impl Hook {
     pub fn start(command: String, data: PathBuf) -> Hook {
         let (tx, rx) = channel::<Change>();
         std::thread::Builder::new()
-            .name("caldir-hook".into())
+            .name("davdir-hook".into())
             .spawn(move || {
                 for change in rx {
                     let result = Command::new("sh")
                         .arg("-c")
                         .arg(&command)
                         .current_dir(&data)
-                        .env("CALDIR_METHOD", &change.method)
-                        .env("CALDIR_USER", &change.user)
-                        .env("CALDIR_CALENDAR", &change.calendar)
-                        .env("CALDIR_PATHS", change.paths.join("\n"))
+                        .env("DAVDIR_METHOD", &change.method)
+                        .env("DAVDIR_USER", &change.user)
+                        .env("DAVDIR_COLLECTION", &change.calendar)
+                        .env("DAVDIR_PATHS", change.paths.join("\n"))
                         .output();
                     match result {
                         Ok(out) if out.status.success() => {}

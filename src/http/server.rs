@@ -52,7 +52,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     };
     let reconciling = store.clone();
     std::thread::Builder::new()
-        .name("caldir-reconcile".into())
+        .name("davdir-reconcile".into())
         .spawn(move || {
             let started = std::time::Instant::now();
             let result = reconciling.reconcile_all();

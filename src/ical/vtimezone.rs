@@ -80,7 +80,7 @@ fn nth_weekday(year: i32, month: u32, weekday: Weekday, n: i32) -> Option<NaiveD
 pub fn vcalendar_for(tz: Tz) -> String {
     let name = tz.name();
     let mut out = format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//caldir//EN\r\nBEGIN:VTIMEZONE\r\nTZID:{name}\r\nX-LIC-LOCATION:{name}\r\n"
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davdir//davdir//EN\r\nBEGIN:VTIMEZONE\r\nTZID:{name}\r\nX-LIC-LOCATION:{name}\r\n"
     );
     let changes = transitions(tz, RULE_YEAR);
     if changes.is_empty() {

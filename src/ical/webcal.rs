@@ -13,7 +13,7 @@ pub struct CalendarMerger {
 impl CalendarMerger {
     /// Writes the VCALENDAR header (with the calendar's name) to `out`.
     pub fn start(name: &str, out: &mut String) -> CalendarMerger {
-        out.push_str("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//caldir//EN\r\n");
+        out.push_str("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davdir//davdir//EN\r\n");
         out.push_str(&format!(
             "X-WR-CALNAME:{}\r\n",
             name.replace(['\r', '\n'], " ")

@@ -73,7 +73,7 @@ impl FreeBusy {
         let mut out = String::new();
         write::line(&mut out, "BEGIN:VCALENDAR");
         write::line(&mut out, "VERSION:2.0");
-        write::line(&mut out, "PRODID:-//caldir//caldir//EN");
+        write::line(&mut out, "PRODID:-//davdir//davdir//EN");
         write::line(&mut out, "BEGIN:VFREEBUSY");
         let now = chrono::Utc::now().timestamp();
         write::raw(&mut out, "DTSTAMP", "", &format_utc(now));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use super::durable::TempFile;
 use super::index::Index;
 
-const TOKEN_PREFIX: &str = "http://caldir.invalid/sync/";
+const TOKEN_PREFIX: &str = "http://davdir.invalid/sync/";
 /// Removed names beyond this many are forgotten on compaction; tokens from
 /// before the oldest forgotten removal are then rejected (valid-sync-token).
 const KEEP_DELETED: usize = 10_000;
@@ -81,7 +81,7 @@ impl ChangeLog {
         let mut lines = BufReader::new(file).lines();
         let header = lines.next().transpose()?.unwrap_or_default();
         let mut parts = header.split(' ');
-        let (Some("caldir-log"), Some(id), Some(floor)) =
+        let (Some("davdir-log"), Some(id), Some(floor)) =
             (parts.next(), parts.next(), parts.next())
         else {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "bad header"));
@@ -259,7 +259,7 @@ impl ChangeLog {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("log");
             let mut tmp = TempFile::create(dir, name)?;
             let w = tmp.writer();
-            writeln!(w, "caldir-log {} {}", self.id, self.floor)?;
+            writeln!(w, "davdir-log {} {}", self.id, self.floor)?;
             let mut lines = 0;
             let mut top = self.floor;
             let present = index
@@ -341,7 +341,7 @@ mod tests {
         assert!(names(&log, &log.token(), &idx).is_empty());
         assert_eq!(log.token_at(log.seq_of("a.ics", &idx)), log.token());
         assert!(log
-            .changed_since("http://caldir.invalid/sync/other-1", &idx)
+            .changed_since("http://davdir.invalid/sync/other-1", &idx)
             .is_none());
         assert!(log.changed_since("garbage", &idx).is_none());
         let ahead = format!("{}{}-{}", TOKEN_PREFIX, log.id, log.seq + 5);

@@ -23,10 +23,10 @@ use super::{
 /// Fixed length, so any valid calendar name can be a destination; such
 /// directories left by a crash are removed at start (`sweep_leftovers`).
 fn scratch_dir(home: &Path, kind: &str) -> PathBuf {
-    home.join(format!(".caldir-{kind}.{:016x}", rand::random::<u64>()))
+    home.join(format!(".davdir-{kind}.{:016x}", rand::random::<u64>()))
 }
 
-const SCRATCH_PREFIX: &str = ".caldir-";
+const SCRATCH_PREFIX: &str = ".davdir-";
 
 /// Renames directory `from` to `home/to`. A directory already there is
 /// swapped out atomically (RENAME_EXCHANGE) and deleted afterwards, so the

@@ -4,7 +4,7 @@
 //! it stays inside the home it is found in: a link in `demo/` (a calendar
 //! directory or an object file) is followed when its fully resolved target is
 //! within `demo/` itself, and otherwise skipped: not listed, not served, never
-//! written through, logged and reported by `caldir check`. A user's home must
+//! written through, logged and reported by `davdir check`. A user's home must
 //! be a real directory (a home that is a link is not served at all), so no
 //! link reaches another user's data or anything outside the data directory.
 //!

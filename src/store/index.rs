@@ -434,7 +434,7 @@ impl Index {
     }
 }
 
-/// `line: reason` as `caldir check` and the log print it.
+/// `line: reason` as `davdir check` and the log print it.
 pub fn describe(e: &ical::IcalError) -> String {
     match e {
         ical::IcalError::Syntax { line, reason } => format!("{line}: {reason}"),

@@ -52,7 +52,7 @@ use registry::Cell;
 /// Name of the calendar created in a new user's home.
 pub const DEFAULT_CALENDAR: &str = "calendar";
 /// Cache directory name under the data root when none is configured.
-pub const DEFAULT_CACHE_DIR: &str = ".caldir-cache";
+pub const DEFAULT_CACHE_DIR: &str = ".davdir-cache";
 pub struct Store {
     root: PathBuf,
     cache: Option<PathBuf>,
@@ -65,7 +65,7 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens a store on `root`; `cache` defaults to `<root>/.caldir-cache`.
+    /// Opens a store on `root`; `cache` defaults to `<root>/.davdir-cache`.
     pub fn open(root: &Path, cache: Option<&Path>) -> io::Result<Arc<Store>> {
         fs::create_dir_all(root)?;
         let root = root.canonicalize()?;

@@ -6,12 +6,12 @@
 
 use super::StoreError;
 
-/// Prefix of the durable writer's temp files (`.caldir-tmp.` + 16 hex digits).
-pub const TEMP_PREFIX: &str = ".caldir-tmp.";
+/// Prefix of the durable writer's temp files (`.davdir-tmp.` + 16 hex digits).
+pub const TEMP_PREFIX: &str = ".davdir-tmp.";
 
-/// Whether a file name is a temp file of an interrupted write by caldir: the
+/// Whether a file name is a temp file of an interrupted write by davdir: the
 /// current fixed-length form, or the older `.<name>.<16 hex>.tmp` form. Only
-/// caldir writes these names, so at start any of them is a crash's leftover.
+/// davdir writes these names, so at start any of them is a crash's leftover.
 pub fn is_temp_name(name: &str) -> bool {
     let hex16 = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
     if let Some(token) = name.strip_prefix(TEMP_PREFIX) {
@@ -77,11 +77,11 @@ mod tests {
 
     #[test]
     fn temp_names() {
-        assert!(is_temp_name(".caldir-tmp.0123456789abcdef"));
+        assert!(is_temp_name(".davdir-tmp.0123456789abcdef"));
         assert!(is_temp_name(".a.ics.0123456789abcdef.tmp"));
         assert!(is_temp_name(".work.log.00000000000000ff.tmp"));
         for other in [
-            ".caldir-tmp.xyz",
+            ".davdir-tmp.xyz",
             ".a.ics.tmp",
             "a.ics.0123456789abcdef.tmp",
             "a.icsAbCdEfGh",

@@ -15,7 +15,7 @@ use super::index::{FileStamp, Index, IndexedInfo, ObjectMeta};
 
 /// Bumped when what counts as a valid object changes, so files indexed by an
 /// older, more lenient version are examined again.
-const HEADER: &str = "caldir-index 4";
+const HEADER: &str = "davdir-index 4";
 
 /// Writes the index (valid objects only; problems are re-read at start) to
 /// a temp file beside `path`; the caller commits it outside the calendar lock.

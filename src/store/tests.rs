@@ -332,16 +332,16 @@ fn copy_calendar_replaces_atomically_and_leftovers_are_swept() {
         .collect();
     assert_eq!(listed, ["a.ics"]);
     // What a crash between the steps would leave is removed at start.
-    std::fs::create_dir(d.path().join("u/.caldir-copy.0123456789abcdef")).unwrap();
-    std::fs::write(d.path().join("u/.caldir-copy.0123456789abcdef/x.ics"), "x").unwrap();
+    std::fs::create_dir(d.path().join("u/.davdir-copy.0123456789abcdef")).unwrap();
+    std::fs::write(d.path().join("u/.davdir-copy.0123456789abcdef/x.ics"), "x").unwrap();
     std::fs::write(
-        d.path().join("u/other/.caldir-tmp.0123456789abcdef"),
+        d.path().join("u/other/.davdir-tmp.0123456789abcdef"),
         "torn",
     )
     .unwrap();
     assert_eq!(store.leftovers().len(), 2);
     store.sweep_leftovers();
-    assert!(!d.path().join("u/.caldir-copy.0123456789abcdef").exists());
+    assert!(!d.path().join("u/.davdir-copy.0123456789abcdef").exists());
     assert!(store.leftovers().is_empty());
 }
 

@@ -81,7 +81,7 @@ pub fn spawn(store: Arc<Store>) -> notify::Result<WatchHandle> {
     let weak = Arc::downgrade(&watcher);
     store.set_watched(true);
     std::thread::Builder::new()
-        .name("caldir-watch".into())
+        .name("davdir-watch".into())
         .spawn(move || run(store, rx, weak))
         .map_err(|e| notify::Error::generic(&e.to_string()))?;
     Ok(WatchHandle { _watcher: watcher })
@@ -387,7 +387,7 @@ mod tests {
     #[test]
     fn classifies_paths() {
         let root = Path::new("/data");
-        let cache = root.join(".caldir-cache");
+        let cache = root.join(".davdir-cache");
         let mut b = Batch::default();
         classify(
             root,

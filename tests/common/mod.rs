@@ -1,4 +1,4 @@
-//! Shared harness for the integration tests: starts the real `caldir` binary
+//! Shared harness for the integration tests: starts the real `davdir` binary
 //! on 127.0.0.1:0 over a temporary data directory, speaks HTTP to it with
 //! reqwest, and reads multistatus / DAV:error bodies with quick-xml.
 //!
@@ -132,7 +132,7 @@ impl Server {
             args.push("--no-auth".into());
         }
         if let Some(text) = &self.options.config {
-            let path = self.tmp.path().join("caldir.toml");
+            let path = self.tmp.path().join("davdir.toml");
             std::fs::write(&path, text).unwrap();
             args.push("--config".into());
             args.push(path.display().to_string());
@@ -154,14 +154,14 @@ impl Server {
             .append(true)
             .open(self.tmp.path().join("server.log"))
             .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_caldir"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_davdir"))
             .args(self.args())
-            .env("CALDIR_LOG", "caldir=info")
+            .env("DAVDIR_LOG", "davdir=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()
-            .expect("start caldir");
+            .expect("start davdir");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -184,7 +184,7 @@ impl Server {
                     let _ = child.kill();
                     let _ = child.wait();
                     panic!(
-                        "caldir did not print its listening line within {STARTUP:?}; log:\n{}",
+                        "davdir did not print its listening line within {STARTUP:?}; log:\n{}",
                         self.log()
                     );
                 }
@@ -510,7 +510,7 @@ impl Fetch for RequestBuilder {
     }
 }
 
-/// SHA-256 of some bytes as lowercase hex (caldir's ETag without quotes).
+/// SHA-256 of some bytes as lowercase hex (davdir's ETag without quotes).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -537,7 +537,7 @@ pub fn wait_until(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
 /// A one-event calendar object with CRLF line endings.
 pub fn event(uid: &str, summary: &str) -> String {
     format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//integration tests//EN\r\n\
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davdir//integration tests//EN\r\n\
          BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T120000Z\r\n\
          DTSTART:20270115T090000Z\r\nDTEND:20270115T100000Z\r\nSUMMARY:{summary}\r\n\
          END:VEVENT\r\nEND:VCALENDAR\r\n"
@@ -547,7 +547,7 @@ pub fn event(uid: &str, summary: &str) -> String {
 /// A one-to-do calendar object with CRLF line endings.
 pub fn todo(uid: &str, summary: &str) -> String {
     format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//integration tests//EN\r\n\
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davdir//integration tests//EN\r\n\
          BEGIN:VTODO\r\nUID:{uid}\r\nDTSTAMP:20261101T120000Z\r\n\
          DUE:20270120T170000Z\r\nSUMMARY:{summary}\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
     )
@@ -586,7 +586,7 @@ pub fn propfind_body(props: &[(&str, &str)]) -> String {
 
 /// Response bodies are read with the crate's own XML tree parser (the
 /// server's response writer is separate code, so the tests stay independent).
-pub use caldir::dav::xml::Element;
+pub use davdir::dav::xml::Element;
 
 /// Test conveniences on parsed elements.
 pub trait ElementExt {
@@ -614,12 +614,12 @@ impl ElementExt for Element {
 /// Parses a whole document into its root element (namespace-aware). Answers
 /// may carry whole calendars, so only their depth is bounded as requests are.
 pub fn parse_xml(text: &str) -> Result<Element, String> {
-    let limits = caldir::dav::xml::Limits {
+    let limits = davdir::dav::xml::Limits {
         elements: usize::MAX,
         text: usize::MAX,
-        ..caldir::dav::xml::Limits::DEFAULT
+        ..davdir::dav::xml::Limits::DEFAULT
     };
-    caldir::dav::xml::parse_within(text.as_bytes(), limits).map_err(|e| e.to_string())
+    davdir::dav::xml::parse_within(text.as_bytes(), limits).map_err(|e| e.to_string())
 }
 
 /// The numeric status of `HTTP/1.1 404 Not Found`.

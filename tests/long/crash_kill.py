@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash safety at scale: concurrent writers, SIGKILL at random moments.
 
-Starts caldir on a temp data directory, runs writer threads doing PUT (new and
+Starts davdir on a temp data directory, runs writer threads doing PUT (new and
 overwrite, 200 B to ~1 MB), DELETE and MOVE, and reader threads doing GET,
 kills the server with SIGKILL at random moments and restarts it. After every
 restart it checks that
@@ -12,7 +12,7 @@ restart it checks that
     name, or 404);
   * no temp file or other crash leftover stays in the data tree after the
     startup scan;
-  * `caldir check` reports no problem.
+  * `davdir check` reports no problem.
 
 Each writer owns its own object names, so its acknowledged operations are
 totally ordered and the expected state of every name is exact.
@@ -67,7 +67,7 @@ def make_body(rng):
 
 
 class Server:
-    """One caldir process; restarted after each kill on a fresh port."""
+    """One davdir process; restarted after each kill on a fresh port."""
 
     def __init__(self, binary, data, logdir):
         self.binary, self.data, self.logdir = binary, data, logdir
@@ -303,7 +303,7 @@ def leftovers(data):
     for root, dirs, files in os.walk(data):
         rel = os.path.relpath(root, data)
         if rel == ".":
-            dirs[:] = [d for d in dirs if d not in (".caldir-cache", ".git")]
+            dirs[:] = [d for d in dirs if d not in (".davdir-cache", ".git")]
         for n in dirs + files:
             if n.startswith(".") and n != ".calendar.toml":
                 found.append(os.path.join(rel, n))
@@ -346,7 +346,7 @@ def verify(server, data, binary, ledger, stats):
             stats.fail(f"leftover after restart: {n}")
     chk = subprocess.run([binary, "check", "--data", data], capture_output=True, text=True)
     if chk.returncode != 0:
-        stats.fail(f"caldir check exited {chk.returncode}: {(chk.stdout + chk.stderr).strip()[:500]}")
+        stats.fail(f"davdir check exited {chk.returncode}: {(chk.stdout + chk.stderr).strip()[:500]}")
     return checked
 
 
@@ -355,7 +355,7 @@ def main():
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--writers", type=int, default=16)
     ap.add_argument("--readers", type=int, default=2)
-    ap.add_argument("--binary", default="target/release/caldir")
+    ap.add_argument("--binary", default="target/release/davdir")
     ap.add_argument("--min-up", type=float, default=0.5, help="shortest time between kills (s)")
     ap.add_argument("--max-up", type=float, default=4.0, help="longest time between kills (s)")
     ap.add_argument("--seed", type=int, default=None)
@@ -364,7 +364,7 @@ def main():
     binary = os.path.abspath(args.binary)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
-    tmp = tempfile.mkdtemp(prefix="caldir-crash-")
+    tmp = tempfile.mkdtemp(prefix="davdir-crash-")
     data = os.path.join(tmp, "data")
     for cal in CALENDARS:
         os.makedirs(os.path.join(data, USER, cal))

@@ -2,7 +2,7 @@
 """Load: many clients with a mixed CalDAV workload on loopback.
 
 Copies data-sample, adds a calendar `demo/load` of generated events, starts
-caldir and runs client threads (one keep-alive connection each) doing GET,
+davdir and runs client threads (one keep-alive connection each) doing GET,
 PUT, PROPFIND Depth 1, calendar-query REPORT and sync-collection REPORT for
 a fixed time. Afterwards every acknowledged PUT is read back and compared
 byte for byte. Prints every status per request kind, throughput and p50/p99
@@ -196,12 +196,12 @@ def main():
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--clients", type=int, default=64)
     ap.add_argument("--events", type=int, default=1000)
-    ap.add_argument("--binary", default="target/release/caldir")
+    ap.add_argument("--binary", default="target/release/davdir")
     ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
-    tmp = tempfile.mkdtemp(prefix="caldir-load-")
+    tmp = tempfile.mkdtemp(prefix="davdir-load-")
     data, names = setup(tmp, args.events, rng)
     proc, port = start_server(os.path.abspath(args.binary), data, tmp)
     results = Results()

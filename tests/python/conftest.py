@@ -1,12 +1,12 @@
 """Fixtures that run a real CalDAV server for the client test suite.
 
-By default the server under test is caldir (``target/debug/caldir`` in the repository,
-or the path in ``CALDIR_BIN``).  For developing the suite itself it can be pointed at
-Radicale instead with ``CALDIR_TEST_SERVER=radicale`` (binary from ``RADICALE_BIN``,
-default ``/work/scratch/radvenv/bin/radicale``); assertions that depend on caldir's
+By default the server under test is davdir (``target/debug/davdir`` in the repository,
+or the path in ``DAVDIR_BIN``).  For developing the suite itself it can be pointed at
+Radicale instead with ``DAVDIR_TEST_SERVER=radicale`` (binary from ``RADICALE_BIN``,
+default ``/work/scratch/radvenv/bin/radicale``); assertions that depend on davdir's
 own on-disk format or contract are skipped there.
 
-Every wait is bounded: the server must print its URL within ``CALDIR_START_TIMEOUT``
+Every wait is bounded: the server must print its URL within ``DAVDIR_START_TIMEOUT``
 seconds (default 20), each HTTP request has a timeout, and shutdown after SIGTERM is
 bounded too.
 """
@@ -29,11 +29,11 @@ import pytest
 
 from support import REPO_ROOT, REQUEST_TIMEOUT, SAMPLE_DATA, SERVER_KIND
 
-START_TIMEOUT = float(os.environ.get("CALDIR_START_TIMEOUT", "20"))
+START_TIMEOUT = float(os.environ.get("DAVDIR_START_TIMEOUT", "20"))
 STOP_TIMEOUT = 10.0
 
 
-CALDIR_LISTEN_RE = re.compile(r"^listening on (http://127\.0\.0\.1:(\d+)/)$")
+DAVDIR_LISTEN_RE = re.compile(r"^listening on (http://127\.0\.0\.1:(\d+)/)$")
 RADICALE_LISTEN_RE = re.compile(r"Listening on '?127\.0\.0\.1:(\d+)'?")
 
 # Users of the default fixture (empty data directory).
@@ -42,8 +42,8 @@ DEFAULT_USERS = {"alice": "alice-secret", "bob": "bob-secret"}
 SAMPLE_USERS = {"demo": "demo", "alice": "alice-secret", "bob": "bob-secret"}
 
 
-def caldir_bin() -> Path:
-    return Path(os.environ.get("CALDIR_BIN", REPO_ROOT / "target" / "debug" / "caldir"))
+def davdir_bin() -> Path:
+    return Path(os.environ.get("DAVDIR_BIN", REPO_ROOT / "target" / "debug" / "davdir"))
 
 
 def radicale_bin() -> Path:
@@ -166,7 +166,7 @@ def copy_sample_data(dest_root: Path, kind: str) -> None:
     """Copy data-sample's calendars (not its htpasswd) into the server's data directory."""
     if not SAMPLE_DATA.is_dir():
         pytest.fail(f"sample data directory {SAMPLE_DATA} is missing")
-    if kind == "caldir":
+    if kind == "davdir":
         for entry in SAMPLE_DATA.iterdir():
             if entry.is_dir():
                 shutil.copytree(entry, dest_root / entry.name)
@@ -210,10 +210,10 @@ def start_server(
     stdout_path = workdir / "server.stdout"
     stderr_path = workdir / "server.stderr"
 
-    if SERVER_KIND == "caldir":
-        binary = caldir_bin()
+    if SERVER_KIND == "davdir":
+        binary = davdir_bin()
         if not binary.is_file():
-            pytest.fail(f"caldir binary {binary} not found: run `cargo build` (or set CALDIR_BIN)")
+            pytest.fail(f"davdir binary {binary} not found: run `cargo build` (or set DAVDIR_BIN)")
         cmd = [str(binary), "serve", "--data", str(data_dir), "--listen", "127.0.0.1:0"]
         cmd += ["--htpasswd", str(htpasswd)] if auth else ["--no-auth"]
         cmd += extra_args or []
@@ -246,14 +246,14 @@ def start_server(
     server = Server(SERVER_KIND, data_dir, "", users, proc, stdout_path, stderr_path, cmd)
     deadline = time.monotonic() + START_TIMEOUT
     while True:
-        if SERVER_KIND == "caldir":
+        if SERVER_KIND == "davdir":
             lines = stdout_path.read_text(errors="replace").splitlines()
             if lines:
-                m = CALDIR_LISTEN_RE.match(lines[0])
+                m = DAVDIR_LISTEN_RE.match(lines[0])
                 if not m:
                     server.stop()
                     pytest.fail(
-                        "first stdout line of caldir is not `listening on http://127.0.0.1:PORT/`: "
+                        "first stdout line of davdir is not `listening on http://127.0.0.1:PORT/`: "
                         f"{lines[0]!r}\n{server.logs()}"
                     )
                 server.base_url = m.group(1)

@@ -10,12 +10,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-SERVER_KIND = os.environ.get("CALDIR_TEST_SERVER", "caldir").strip().lower()
-if SERVER_KIND not in ("caldir", "radicale"):
-    raise RuntimeError(f"CALDIR_TEST_SERVER must be 'caldir' or 'radicale', not {SERVER_KIND!r}")
+SERVER_KIND = os.environ.get("DAVDIR_TEST_SERVER", "davdir").strip().lower()
+if SERVER_KIND not in ("davdir", "radicale"):
+    raise RuntimeError(f"DAVDIR_TEST_SERVER must be 'davdir' or 'radicale', not {SERVER_KIND!r}")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DATA = Path(os.environ.get("CALDIR_SAMPLE_DATA", REPO_ROOT / "data-sample"))
+SAMPLE_DATA = Path(os.environ.get("DAVDIR_SAMPLE_DATA", REPO_ROOT / "data-sample"))
 
 # Seconds for any single HTTP request made by a test.
 REQUEST_TIMEOUT = 15
@@ -25,9 +25,9 @@ CALDAV = "urn:ietf:params:xml:ns:caldav"
 NS = {"d": DAV, "c": CALDAV}
 
 
-def caldir_only(reason: str):
-    """Skip marker for checks of caldir's own contract that Radicale does not share."""
-    return pytest.mark.skipif(SERVER_KIND != "caldir", reason=f"caldir contract: {reason}")
+def davdir_only(reason: str):
+    """Skip marker for checks of davdir's own contract that Radicale does not share."""
+    return pytest.mark.skipif(SERVER_KIND != "davdir", reason=f"davdir contract: {reason}")
 
 
 def new_uid(prefix: str = "test") -> str:
@@ -39,7 +39,7 @@ def event_ics(uid: str, summary: str, start: str = "20270115T090000Z",
     return (
         "BEGIN:VCALENDAR\r\n"
         "VERSION:2.0\r\n"
-        "PRODID:-//caldir tests//python//EN\r\n"
+        "PRODID:-//davdir tests//python//EN\r\n"
         "BEGIN:VEVENT\r\n"
         f"UID:{uid}\r\n"
         "DTSTAMP:20261101T120000Z\r\n"
@@ -55,7 +55,7 @@ def todo_ics(uid: str, summary: str, due: str = "20270120T170000Z") -> str:
     return (
         "BEGIN:VCALENDAR\r\n"
         "VERSION:2.0\r\n"
-        "PRODID:-//caldir tests//python//EN\r\n"
+        "PRODID:-//davdir tests//python//EN\r\n"
         "BEGIN:VTODO\r\n"
         f"UID:{uid}\r\n"
         "DTSTAMP:20261101T120000Z\r\n"

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 from caldav.lib import error
 
-from support import (SAMPLE_DATA, caldir_only, event_ics, ics_files, new_uid, todo_ics, uids_in_text,
+from support import (SAMPLE_DATA, davdir_only, event_ics, ics_files, new_uid, todo_ics, uids_in_text,
                      url_path)
 
 
@@ -34,7 +34,7 @@ def principal(server):
 
 @pytest.fixture
 def calendar(principal):
-    """alice's calendar to work in: her first one (caldir creates a default), else a new one."""
+    """alice's calendar to work in: her first one (davdir creates a default), else a new one."""
     calendars = principal.get_calendars()
     if calendars:
         return calendars[0]
@@ -52,7 +52,7 @@ def test_principal_discovered_from_server_root(server, start):
     assert url_path(principal.calendar_home_set.url) == "/alice/"
 
 
-@caldir_only("first login creates the home and a default calendar")
+@davdir_only("first login creates the home and a default calendar")
 def test_first_login_creates_home_and_default_calendar(server):
     assert not (server.root_dir / "alice").exists()
     calendars = server.client("alice").principal().get_calendars()
@@ -106,7 +106,7 @@ def test_sample_object_fetched_by_url(sample_server, kind):
     want = icalendar.Calendar.from_ical(src.read_text()).walk("VEVENT")[0]
     assert summary_of(ev) == str(want["SUMMARY"])
     assert ev.id == str(want["UID"])
-    if kind == "caldir":  # served as stored
+    if kind == "davdir":  # served as stored
         assert ev.raw_data == src.read_bytes()
 
 
@@ -122,7 +122,7 @@ def test_make_calendar_with_display_name(server, principal, kind):
     assert listed["/alice/projects/"].get_display_name() == name
     directory = server.calendar_dir("alice", "projects")
     assert directory.is_dir()
-    if kind == "caldir":
+    if kind == "davdir":
         assert (directory / "displayname").read_text(encoding="utf-8").rstrip() == name
 
 
@@ -136,7 +136,7 @@ def test_delete_calendar_removes_directory(server, principal):
     assert "/alice/doomed/" not in listed
 
 
-@caldir_only("a directory made by hand is a calendar, a copied .ics file an object")
+@davdir_only("a directory made by hand is a calendar, a copied .ics file an object")
 def test_hand_made_calendar_directory_is_served(server, principal):
     directory = server.calendar_dir("alice", "handmade")
     directory.mkdir(parents=True)

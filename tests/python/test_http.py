@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from support import (CALDAV, DAV, REQUEST_TIMEOUT, caldir_only, event_ics, found_prop,
+from support import (CALDAV, DAV, REQUEST_TIMEOUT, davdir_only, event_ics, found_prop,
                      multistatus, new_uid, propfind, url_path)
 
 CUP_BODY = (
@@ -127,7 +127,7 @@ def test_put_get_roundtrip_and_strong_etag(server, calendar_url):
         assert r.headers["ETag"] == etag
 
 
-@caldir_only("stores the PUT bytes verbatim as DATA/U/C/NAME.ics")
+@davdir_only("stores the PUT bytes verbatim as DATA/U/C/NAME.ics")
 def test_put_bytes_stored_verbatim_on_disk(server, calendar_url):
     s = server.session("alice")
     uid = new_uid()
@@ -146,7 +146,7 @@ def test_put_bytes_stored_verbatim_on_disk(server, calendar_url):
     assert g.content == data
 
 
-@caldir_only("a hand edit of the .ics file is served at once with a new ETag")
+@davdir_only("a hand edit of the .ics file is served at once with a new ETag")
 def test_hand_edit_is_served_with_new_etag(server, calendar_url):
     s = server.session("alice")
     uid = new_uid()

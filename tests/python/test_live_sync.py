@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import CALDIR_LISTEN_RE, START_TIMEOUT, caldir_bin, write_htpasswd
+from conftest import DAVDIR_LISTEN_RE, START_TIMEOUT, davdir_bin, write_htpasswd
 from support import NS, REQUEST_TIMEOUT, SERVER_KIND, event_ics, new_uid
 
-pytestmark = pytest.mark.skipif(SERVER_KIND != "caldir", reason="caldir's on-disk contract")
+pytestmark = pytest.mark.skipif(SERVER_KIND != "davdir", reason="davdir's on-disk contract")
 
 USER, PASSWORD = "sam", "sam-secret"
 POLL_LIMIT = 5.0
 
 
-class Caldir:
-    """One caldir process over a data directory, restartable."""
+class Davdir:
+    """One davdir process over a data directory, restartable."""
 
     def __init__(self, workdir: Path, extra: list[str] | None = None):
         self.workdir = workdir
@@ -42,7 +42,7 @@ class Caldir:
         self.runs += 1
         out = self.workdir / f"stdout.{self.runs}"
         err = self.workdir / f"stderr.{self.runs}"
-        cmd = [str(caldir_bin()), "serve", "--data", str(self.data), "--listen", "127.0.0.1:0",
+        cmd = [str(davdir_bin()), "serve", "--data", str(self.data), "--listen", "127.0.0.1:0",
                "--htpasswd", str(self.htpasswd), *self.extra]
         with open(out, "wb") as o, open(err, "wb") as e:
             self.proc = subprocess.Popen(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
@@ -50,13 +50,13 @@ class Caldir:
         while time.monotonic() < deadline:
             lines = out.read_text().splitlines()
             if lines:
-                m = CALDIR_LISTEN_RE.match(lines[0])
+                m = DAVDIR_LISTEN_RE.match(lines[0])
                 assert m, lines[0]
                 self.base = m.group(1)
                 return self
             assert self.proc.poll() is None, err.read_text()
             time.sleep(0.05)
-        pytest.fail("caldir did not start")
+        pytest.fail("davdir did not start")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -76,11 +76,11 @@ class Caldir:
 
 
 @pytest.fixture
-def caldir(tmp_path):
-    servers: list[Caldir] = []
+def davdir(tmp_path):
+    servers: list[Davdir] = []
 
-    def make(extra=None, workdir=None) -> Caldir:
-        c = Caldir(workdir or tmp_path / f"srv{len(servers)}", extra)
+    def make(extra=None, workdir=None) -> Davdir:
+        c = Davdir(workdir or tmp_path / f"srv{len(servers)}", extra)
         servers.append(c)
         return c
 
@@ -128,7 +128,7 @@ def write_like_an_editor(path: Path, text: str):
     os.replace(tmp, path)
 
 
-def make_calendar(c: Caldir, cal: str = "cal", events: int = 0) -> Path:
+def make_calendar(c: Davdir, cal: str = "cal", events: int = 0) -> Path:
     d = c.cal_dir(cal)
     d.mkdir(parents=True, exist_ok=True)
     for i in range(events):
@@ -136,8 +136,8 @@ def make_calendar(c: Caldir, cal: str = "cal", events: int = 0) -> Path:
     return d
 
 
-def test_editor_saves_adds_renames_and_deletes(caldir):
-    c = caldir()
+def test_editor_saves_adds_renames_and_deletes(davdir):
+    c = davdir()
     d = make_calendar(c, events=3)
     c.start()
     s, url = c.session(), c.cal_url("cal")
@@ -164,8 +164,8 @@ def test_editor_saves_adds_renames_and_deletes(caldir):
     print(f"disk-to-sync latencies: {[round(x * 1000) for x in latencies]} ms")
 
 
-def test_touch_without_new_bytes_is_not_a_change(caldir):
-    c = caldir()
+def test_touch_without_new_bytes_is_not_a_change(davdir):
+    c = davdir()
     d = make_calendar(c, events=1)
     c.start()
     s, url = c.session(), c.cal_url("cal")
@@ -184,8 +184,8 @@ def git(cwd: Path, *args: str) -> str:
                           env=env, timeout=60).stdout
 
 
-def test_git_pull_into_served_directory(caldir, tmp_path):
-    c = caldir()
+def test_git_pull_into_served_directory(davdir, tmp_path):
+    c = davdir()
     d = make_calendar(c, events=4)
     git(c.data, "init", "-q", "-b", "main")
     git(c.data, "add", "-A")
@@ -209,8 +209,8 @@ def test_git_pull_into_served_directory(caldir, tmp_path):
     assert "changed on the laptop" in (d / "e0.ics").read_text()
 
 
-def test_git_checkout_of_a_thousand_files(caldir):
-    c = caldir()
+def test_git_checkout_of_a_thousand_files(davdir):
+    c = davdir()
     d = make_calendar(c)
     git(c.data, "init", "-q", "-b", "main")
     (d / "keep.ics").write_text(event_ics("keep", "keep"))
@@ -235,8 +235,8 @@ def test_git_checkout_of_a_thousand_files(caldir):
     wait_for(s, url, token, removed=want)
 
 
-def test_token_from_before_a_restart_sees_offline_edits(caldir):
-    c = caldir()
+def test_token_from_before_a_restart_sees_offline_edits(davdir):
+    c = davdir()
     d = make_calendar(c, events=3)
     c.start()
     s, url = c.session(), c.cal_url("cal")
@@ -253,14 +253,14 @@ def test_token_from_before_a_restart_sees_offline_edits(caldir):
     assert removed == {"e1.ics"}
 
 
-def test_deleted_cache_costs_only_tokens(caldir):
-    c = caldir()
+def test_deleted_cache_costs_only_tokens(davdir):
+    c = davdir()
     make_calendar(c, events=2)
     c.start()
     s = c.session()
     token, _, _ = sync(s, c.cal_url("cal"))
     c.stop()
-    cache = c.data / ".caldir-cache"
+    cache = c.data / ".davdir-cache"
     assert cache.is_dir()
     shutil.rmtree(cache)
     c.start()
@@ -272,8 +272,8 @@ def test_deleted_cache_costs_only_tokens(caldir):
     assert names == {"e0.ics", "e1.ics"}
 
 
-def test_calendar_directories_copied_in_and_removed(caldir, tmp_path):
-    c = caldir()
+def test_calendar_directories_copied_in_and_removed(davdir, tmp_path):
+    c = davdir()
     make_calendar(c, events=1)
     c.start()
     s = c.session()
@@ -291,8 +291,8 @@ def test_calendar_directories_copied_in_and_removed(caldir, tmp_path):
     assert r.status_code == 404
 
 
-def test_malformed_hand_edit_is_skipped_and_checked(caldir):
-    c = caldir()
+def test_malformed_hand_edit_is_skipped_and_checked(davdir):
+    c = davdir()
     d = make_calendar(c, events=2)
     c.start()
     s, url = c.session(), c.cal_url("cal")
@@ -306,28 +306,28 @@ def test_malformed_hand_edit_is_skipped_and_checked(caldir):
     assert s.get(url + "broken.ics", timeout=REQUEST_TIMEOUT).status_code == 404
     err = (c.workdir / f"stderr.{c.runs}").read_text()
     assert "broken.ics" in err
-    out = subprocess.run([str(caldir_bin()), "check", "--data", str(c.data)], capture_output=True,
+    out = subprocess.run([str(davdir_bin()), "check", "--data", str(c.data)], capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 1
     assert re.search(r"broken\.ics:\d+: ", out.stdout), out.stdout
     (d / "broken.ics").unlink()
-    clean = subprocess.run([str(caldir_bin()), "check", "--data", str(c.data)], capture_output=True,
+    clean = subprocess.run([str(davdir_bin()), "check", "--data", str(c.data)], capture_output=True,
                            text=True, timeout=60)
     assert clean.returncode == 0, clean.stdout
 
 
-def test_hook_commits_to_git_without_looping_back(caldir, tmp_path):
+def test_hook_commits_to_git_without_looping_back(davdir, tmp_path):
     workdir = tmp_path / "hooked"
     workdir.mkdir()
-    config = workdir / "caldir.toml"
+    config = workdir / "davdir.toml"
     config.write_text(
-        'hook = "git add -A && git commit -qm \\"caldir: $CALDIR_METHOD $CALDIR_USER/$CALDIR_CALENDAR\\""\n')
-    c = caldir(extra=["--config", str(config)], workdir=workdir)
+        'hook = "git add -A && git commit -qm \\"davdir: $DAVDIR_METHOD $DAVDIR_USER/$DAVDIR_COLLECTION\\""\n')
+    c = davdir(extra=["--config", str(config)], workdir=workdir)
     make_calendar(c, events=1)
-    (c.data / ".gitignore").write_text(".caldir-cache/\n")
+    (c.data / ".gitignore").write_text(".davdir-cache/\n")
     git(c.data, "init", "-q", "-b", "main")
-    git(c.data, "config", "user.email", "caldir@example.org")
-    git(c.data, "config", "user.name", "caldir")
+    git(c.data, "config", "user.email", "davdir@example.org")
+    git(c.data, "config", "user.name", "davdir")
     git(c.data, "add", "-A")
     git(c.data, "commit", "-qm", "initial")
     c.start()
@@ -339,10 +339,10 @@ def test_hook_commits_to_git_without_looping_back(caldir, tmp_path):
     deadline = time.monotonic() + POLL_LIMIT
     while time.monotonic() < deadline:
         log = git(c.data, "log", "--format=%s")
-        if "caldir: PUT" in log:
+        if "davdir: PUT" in log:
             break
         time.sleep(0.05)
-    assert f"caldir: PUT {USER}/cal" in git(c.data, "log", "--format=%s")
+    assert f"davdir: PUT {USER}/cal" in git(c.data, "log", "--format=%s")
     assert git(c.data, "status", "--porcelain") == ""
     token, _, _ = sync(s, url)
     time.sleep(0.5)

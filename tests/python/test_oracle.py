@@ -1,6 +1,6 @@
 """An independent oracle for calendar-query over HTTP (RFC 4791 sections 7.8, 9.6.5, 9.9).
 
-A fixed-seed generator (override with ``CALDIR_ORACLE_SEED``; ``CALDIR_ORACLE_COUNT``
+A fixed-seed generator (override with ``DAVDIR_ORACLE_SEED``; ``DAVDIR_ORACLE_COUNT``
 sets the number of objects) writes a few hundred recurring events and to-dos: every
 FREQ, INTERVAL, BYDAY with and without ordinals, BYMONTHDAY, BYMONTH, BYSETPOS, COUNT,
 UNTIL or neither, EXDATEs on real instances (and a few on none), RDATEs, moved
@@ -46,7 +46,7 @@ unexplained difference between the library and the RFC model fails the test:
   the zoneinfo zone the VTIMEZONE was built from.
 
 Where the RFCs leave the answer open the test states the convention it expects (the
-library's, which caldir shares) instead of dropping the case: a DTSTART that is not
+library's, which davdir shares) instead of dropping the case: a DTSTART that is not
 an instance of its RRULE is an extra first instance and COUNT counts the rule's own
 instances (RFC 5545 section 3.8.5.3 calls such a set undefined); an override of an
 instance named by an EXDATE is excluded with it. DTEND/DUE equal to DTSTART is not
@@ -79,9 +79,9 @@ from recurring_ical_events.util import time_span_contains_event
 
 from support import CALDAV, NS, REQUEST_TIMEOUT, url_path
 
-SEED = int(os.environ.get("CALDIR_ORACLE_SEED", "4791"))
-COUNT = int(os.environ.get("CALDIR_ORACLE_COUNT", "340"))
-VERBOSE = os.environ.get("CALDIR_ORACLE_VERBOSE", "") not in ("", "0")
+SEED = int(os.environ.get("DAVDIR_ORACLE_SEED", "4791"))
+COUNT = int(os.environ.get("DAVDIR_ORACLE_COUNT", "340"))
+VERBOSE = os.environ.get("DAVDIR_ORACLE_VERBOSE", "") not in ("", "0")
 
 UTC = dt.timezone.utc
 ICS = {"Content-Type": "text/calendar; charset=utf-8"}
@@ -477,7 +477,7 @@ def generate_one(rng: random.Random, i: int) -> Generated:
 
 
 def wrap(kind: str, comps: list[list[str]], tzids: set[str]) -> str:
-    out = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//caldir//oracle test//EN"]
+    out = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//davdir//oracle test//EN"]
     text = "\r\n".join(out) + "\r\n"
     for tzid in sorted(tzids):
         text += vtimezone(tzid)
@@ -854,7 +854,7 @@ def query_xml(w: Window, prop: str, comp: str | None, time_range: bool) -> str:
     tr = (f'<C:time-range start="{w.start:%Y%m%dT%H%M%SZ}" end="{w.end:%Y%m%dT%H%M%SZ}"/>'
           if time_range else "")
     inner = f'<C:comp-filter name="{comp}">{tr}</C:comp-filter>' if comp else ""
-    tzcal = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldir//oracle test//EN\r\n"
+    tzcal = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davdir//oracle test//EN\r\n"
              + vtimezone(w.tzid) + "END:VCALENDAR\r\n")
     return ('<?xml version="1.0" encoding="utf-8"?>'
             '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'

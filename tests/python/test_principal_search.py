@@ -4,7 +4,7 @@ Thunderbird and Evolution do to look up attendees."""
 
 from __future__ import annotations
 
-from support import caldir_only, url_path
+from support import davdir_only, url_path
 
 
 def test_user_finds_own_principal_by_name(server):
@@ -18,7 +18,7 @@ def test_user_finds_own_principal_by_name(server):
     assert client.search_principals(name="nobody-by-this-name") == []
 
 
-@caldir_only("principal_search defaults to the searcher's own principal")
+@davdir_only("principal_search defaults to the searcher's own principal")
 def test_other_users_are_not_found_by_default(server):
     server.client("bob").principal().get_calendars()  # bob has a home now
     found = server.client("alice").search_principals(name="bob")
@@ -27,9 +27,9 @@ def test_other_users_are_not_found_by_default(server):
     assert [url_path(p.url) for p in everyone] == ["/alice/"]
 
 
-@caldir_only("the principal_search config key")
+@davdir_only("the principal_search config key")
 def test_all_users_are_found_when_configured(server_factory, tmp_path):
-    config = tmp_path / "caldir.toml"
+    config = tmp_path / "davdir.toml"
     config.write_text('principal_search = "all"\n')
     srv = server_factory(extra_args=["--config", str(config)])
     srv.client("bob").principal().get_calendars()

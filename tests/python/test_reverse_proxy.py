@@ -1,8 +1,8 @@
-"""caldir behind a reverse proxy that serves it under a URL prefix.
+"""davdir behind a reverse proxy that serves it under a URL prefix.
 
 The proxy here does what a typical nginx ``location /caldav/ { proxy_pass
 http://127.0.0.1:5232/; }`` does: it strips ``/caldav`` from the request path
-and forwards everything else (methods, headers, bodies) unchanged. caldir runs
+and forwards everything else (methods, headers, bodies) unchanged. davdir runs
 with ``--base-path /caldav`` and must hand out hrefs that work through the
 proxy, so the python caldav client, given only the proxied URL, can discover
 the principal and use every calendar.
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from support import caldir_only, event_ics, new_uid, todo_ics
+from support import davdir_only, event_ics, new_uid, todo_ics
 
 PREFIX = "/caldav"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
@@ -36,7 +36,7 @@ def start_prefix_proxy(upstream: str):
             if path == PREFIX or path.startswith(PREFIX + "/"):
                 path = path[len(PREFIX):] or "/"
             elif not path.startswith("/.well-known/"):
-                # Like a proxy with only `location /caldav/`: nothing else reaches caldir.
+                # Like a proxy with only `location /caldav/`: nothing else reaches davdir.
                 seen.append(f"{self.command} {self.path} -> 404")
                 self.send_error(404)
                 return
@@ -80,7 +80,7 @@ def proxied(server_factory):
     proxy.server_close()
 
 
-@caldir_only("--base-path for a reverse proxy under a URL prefix")
+@davdir_only("--base-path for a reverse proxy under a URL prefix")
 def test_caldav_client_works_through_a_prefix_stripping_proxy(proxied):
     srv, url, seen = proxied
     client = srv.client("demo", url=url)
@@ -113,7 +113,7 @@ def test_caldav_client_works_through_a_prefix_stripping_proxy(proxied):
     assert not [line for line in seen if line.endswith("-> 404")], seen
 
 
-@caldir_only("--base-path for a reverse proxy under a URL prefix")
+@davdir_only("--base-path for a reverse proxy under a URL prefix")
 def test_sync_token_through_the_proxy_sees_a_hand_edit(proxied):
     srv, url, _ = proxied
     work = srv.client("demo", url=url).principal().calendar(cal_id="work")
@@ -132,7 +132,7 @@ def test_sync_token_through_the_proxy_sees_a_hand_edit(proxied):
         time.sleep(0.05)
 
 
-@caldir_only("--base-path for a reverse proxy under a URL prefix")
+@davdir_only("--base-path for a reverse proxy under a URL prefix")
 def test_well_known_through_the_proxy_leads_to_the_prefix(proxied):
     srv, url, _ = proxied
     root = url[: -len(PREFIX) - 1]

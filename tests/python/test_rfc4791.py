@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from support import (CALDAV, DAV, REQUEST_TIMEOUT, caldir_only, event_ics, found_prop,
+from support import (CALDAV, DAV, REQUEST_TIMEOUT, davdir_only, event_ics, found_prop,
                      ics_files, multistatus, new_uid, propfind, todo_ics, url_path)
 
 ICS = {"Content-Type": "text/calendar; charset=utf-8"}
@@ -122,7 +122,7 @@ def test_delete_preconditions(server, cal):
     assert r.status_code == 404, f"DELETE of a missing object: {r.status_code}"
 
 
-@caldir_only("hidden files are not calendar objects")
+@davdir_only("hidden files are not calendar objects")
 def test_hidden_and_non_ics_files_are_not_served(server, cal):
     s, url, directory = cal
     (directory / ".hidden.ics").write_text(event_ics(new_uid(), "hidden"))
@@ -134,7 +134,7 @@ def test_hidden_and_non_ics_files_are_not_served(server, cal):
     assert s.get(url + ".hidden.ics", timeout=REQUEST_TIMEOUT).status_code == 404
 
 
-@caldir_only("supported-calendar-component-set comes from .calendar.toml")
+@davdir_only("supported-calendar-component-set comes from .calendar.toml")
 def test_component_set_from_calendar_toml(sample_server):
     s = sample_server.session("demo")
     body = ('<?xml version="1.0" encoding="utf-8"?>'

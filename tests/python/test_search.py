@@ -99,10 +99,10 @@ def test_caldav_search_expands_recurrences(sample_server):
         (SAMPLE_DATA / "demo" / "work" / "team-weekly-sync.ics").read_text())
     want_team = sorted(c.decoded("DTSTART").astimezone(UTC)
                        for c in recurring_ical_events.of(src).between(start, end))
-    got_team = [t for uid, t in got if uid == "team-weekly-sync@caldir.example"]
+    got_team = [t for uid, t in got if uid == "team-weekly-sync@davdir.example"]
     assert got_team == want_team, "team-weekly-sync occurrences (with the moved 7 Dec instance)"
     assert dt.datetime(2026, 12, 7, 10, 0, tzinfo=UTC) in got_team  # the override, 11:00 Berlin
-    assert {uid for uid, _ in got} >= {"focus-time@caldir.example", "nyc-office-sync@caldir.example"}
+    assert {uid for uid, _ in got} >= {"focus-time@davdir.example", "nyc-office-sync@davdir.example"}
     assert all(url_path(o.url).startswith("/demo/work/") for o in found)
 
 

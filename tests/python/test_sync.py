@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 import pytest
 from caldav.elements import dav, ical
 
-from support import (REQUEST_TIMEOUT, caldir_only, event_ics, new_uid, url_path)
+from support import (REQUEST_TIMEOUT, davdir_only, event_ics, new_uid, url_path)
 
 
 @pytest.fixture
@@ -22,13 +22,13 @@ def test_proppatch_displayname_and_color(server, calendar, kind):
     props = fresh.get_properties([dav.DisplayName(), ical.CalendarColor()])
     assert props[dav.DisplayName.tag] == "Renamed ☂"
     assert props[ical.CalendarColor.tag].upper() in ("#FF8800", "#FF8800FF")
-    if kind == "caldir":
+    if kind == "davdir":
         directory = server.calendar_dir("alice", "sync")
         assert (directory / "displayname").read_text(encoding="utf-8").rstrip() == "Renamed ☂"
         assert (directory / "color").read_text().rstrip().upper() == "#FF8800"
 
 
-@caldir_only("#RRGGBBAA colours are stored as #RRGGBB and reported as #RRGGBBFF")
+@davdir_only("#RRGGBBAA colours are stored as #RRGGBB and reported as #RRGGBBFF")
 def test_color_alpha_is_dropped(server, calendar):
     calendar.set_properties([ical.CalendarColor("#11223344")])
     assert (server.calendar_dir("alice", "sync") / "color").read_text().rstrip().upper() == "#112233"
@@ -76,7 +76,7 @@ def test_unknown_sync_token_is_rejected(server, calendar):
     assert "valid-sync-token" in r.text, r.text[:500]
 
 
-@caldir_only("hand edits of the files are changes like any other")
+@davdir_only("hand edits of the files are changes like any other")
 def test_hand_edits_show_up_in_sync(server, calendar):
     a = new_uid("a")
     ev_a = calendar.add_event(event_ics(a, "A"))

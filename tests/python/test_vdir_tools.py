@@ -19,8 +19,8 @@ from types import SimpleNamespace
 import icalendar
 import pytest
 
-from conftest import caldir_bin
-from support import caldir_only, event_ics, ics_files, new_uid, todo_ics
+from conftest import davdir_bin
+from support import davdir_only, event_ics, ics_files, new_uid, todo_ics
 from vdir_support import (
     APPLE_ICAL,
     VISIBLE_WITHIN,
@@ -91,10 +91,10 @@ def test_khal_lists_event_saved_by_caldav_client(sample_server, tmp_path):
               "--format", "{uid}|{start-time}|{title}|{calendar}")
     assert f"{uid}|09:00|Dentist (from CalDAV)|personal" in out.splitlines(), out
     # and khal sees data-sample's own events in the same window
-    assert "team-weekly-sync@caldir.example" not in out  # not a Monday
+    assert "team-weekly-sync@davdir.example" not in out  # not a Monday
     out = run(tmp_path, tool("khal"), "-c", str(conf), "list", "2026-12-07", "2026-12-08",
               "--format", "{uid}|{start-time}")
-    assert "team-weekly-sync@caldir.example|11:00" in out.splitlines(), out
+    assert "team-weekly-sync@davdir.example|11:00" in out.splitlines(), out
 
 
 def test_caldav_client_sees_event_created_by_khal(sample_server, tmp_path):
@@ -195,11 +195,11 @@ password = "demo"
     # local addition goes up, server deletion comes down
     new = new_uid("vds")
     (local / f"{new}.ics").write_text(event_ics(new, "Added offline"))
-    gone = cal.get_event_by_uid("birthday-anna@caldir.example")
+    gone = cal.get_event_by_uid("birthday-anna@davdir.example")
     gone.delete()
     run(tmp_path, vds, "-c", str(conf), "sync")
     assert str(cal.get_event_by_uid(new).get_icalendar_component()["SUMMARY"]) == "Added offline"
-    assert "birthday-anna@caldir.example" not in local_uids()
+    assert "birthday-anna@davdir.example" not in local_uids()
     assert new in local_uids()
 
 
@@ -209,7 +209,7 @@ password = "demo"
 # of a change made by a tool polls the server for at most VISIBLE_WITHIN seconds and records
 # the latency it saw (`-s` prints it; it is also a junit property).
 
-vdir_contract = caldir_only("calendar directories are vdirs")
+vdir_contract = davdir_only("calendar directories are vdirs")
 
 
 @pytest.fixture
@@ -915,7 +915,7 @@ def test_todoman_lists_edits_completes_and_deletes_objects_put_over_caldav(cal, 
 
 
 @vdir_contract
-def test_nothing_caldir_writes_confuses_the_vdir_tools(server, tools):
+def test_nothing_davdir_writes_confuses_the_vdir_tools(server, tools):
     """Every kind of write the server makes, then: calendar directories hold only one-item
     .ics files and vdir metadata, the home only calendar directories, and khal, todoman and
     vdirsyncer read them all without complaint."""
@@ -1024,8 +1024,8 @@ BROKEN_EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hand//written//EN\r
 CHECK_LINE = re.compile(r"^(?P<path>/.+?):(?P<line>\d+): (?P<reason>.+)$")
 
 
-def caldir_check(data: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(caldir_bin()), "check", "--data", str(data)], capture_output=True,
+def davdir_check(data: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(davdir_bin()), "check", "--data", str(data)], capture_output=True,
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
@@ -1047,22 +1047,22 @@ def test_lenient_files_are_served_byte_identical(cal, tools, record_property):
     tools.write_khal_config({"cal": cal.dir})
     titles = {line.split("|")[3] for line in tools.khal_list()}
     assert titles == {"LF line endings", "No PRODID"}, titles
-    proc = caldir_check(cal.server.data_dir)
+    proc = davdir_check(cal.server.data_dir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @vdir_contract
-def test_caldir_check_reports_broken_file_with_line(cal):
+def test_davdir_check_reports_broken_file_with_line(cal):
     data = cal.server.data_dir
     put_ics(cal.s, cal.url + "fine.ics", vevent("fine@example.com", "Fine"), create=True)
     (cal.dir / "lf.ics").write_bytes(LF_EVENT.encode())
     poll(lambda: get_object(cal, "lf.ics").status_code == 200, what="lf.ics served")
-    clean = caldir_check(data)
+    clean = davdir_check(data)
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
     broken = cal.dir / "broken.ics"
     broken.write_bytes(BROKEN_EVENT.encode())
-    proc = caldir_check(data)
+    proc = davdir_check(data)
     assert proc.returncode != 0, proc.stdout + proc.stderr
     reports = [line for line in proc.stdout.splitlines() if line.strip()]
     assert len(reports) == 1, proc.stdout
@@ -1075,6 +1075,6 @@ def test_caldir_check_reports_broken_file_with_line(cal):
     assert get_object(cal, "lf.ics").content == LF_EVENT.encode()
 
     broken.unlink()
-    again = caldir_check(data)
+    again = davdir_check(data)
     assert again.returncode == 0, again.stdout + again.stderr
 

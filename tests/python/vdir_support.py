@@ -284,7 +284,7 @@ def object_files(directory: Path) -> dict[str, bytes]:
 
 
 def stray_entries(directory: Path) -> list[str]:
-    """Entries of a calendar directory that are neither objects nor vdir/caldir metadata."""
+    """Entries of a calendar directory that are neither objects nor vdir/davdir metadata."""
     return sorted(p.name for p in directory.iterdir()
                   if not (p.is_file() and (p.name in CALENDAR_METADATA_FILES
                                            or (p.name.endswith(".ics") and not p.name.startswith(".")))))

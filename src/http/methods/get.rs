@@ -71,7 +71,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         Resource::Root | Resource::Home { .. } => Ok(Reply::full(
             StatusCode::OK,
             "text/plain; charset=utf-8",
-            "caldir CalDAV server. Point a CalDAV client at this URL.\n",
+            "davdir CalDAV server. Point a CalDAV client at this URL.\n",
         )),
     }
 }

@@ -1,4 +1,4 @@
-//! The RFC 4918 properties (and RFC 6578's sync-token) that caldir computes.
+//! The RFC 4918 properties (and RFC 6578's sync-token) that davdir computes.
 
 use crate::http::error::PropRefusal;
 
