@@ -44,6 +44,20 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     };
     // Crash leftovers go before any request can start a write of its own.
     store.sweep_leftovers();
+    // A pre-rename cache in the default place is derived state nobody reads.
+    if config.cache.is_none() {
+        match crate::store::legacy_cache::remove(store.root()) {
+            Ok(true) => tracing::info!(
+                "removed the old cache {}",
+                crate::store::legacy_cache::LEGACY_CACHE_DIR
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(
+                "cannot remove the old cache {}: {e}",
+                crate::store::legacy_cache::LEGACY_CACHE_DIR
+            ),
+        }
+    }
     // Watch first, so nothing edited during the startup scan is missed.
     let watch = if config.watch {
         crate::store::watcher::start_or_fall_back(&store)

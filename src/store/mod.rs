@@ -20,6 +20,7 @@ pub mod durable;
 mod error;
 pub mod etag;
 mod index;
+pub mod legacy_cache;
 pub mod names;
 mod objects;
 mod options;
