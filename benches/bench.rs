@@ -1409,7 +1409,8 @@ fn report(runs: &[Run], opts: &Opts) -> String {
     md
 }
 
-/// The targets from the issue tracker, checked against davdir's figures.
+/// The targets from the issue tracker (issues 3 and 4; see docs/benchmarks.md),
+/// checked against davdir's figures.
 fn targets(runs: &[Run]) -> String {
     let mut md = String::from("\n#### Targets\n\n");
     let med = |run: &Run, key: &str| match run.ours.vals.get(key) {

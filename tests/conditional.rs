@@ -169,7 +169,7 @@ fn delete_calendar_with_stale_if_match_is_412() {
     assert!(srv.file("demo/personal").is_dir());
 }
 
-/// DESIGN.md "Writes": the If-Match check and the write are atomic, so of
+/// docs/DESIGN.md "Writes": the If-Match check and the write are atomic, so of
 /// several writers holding the same ETag exactly one succeeds.
 #[test]
 fn concurrent_if_match_puts_let_exactly_one_win() {

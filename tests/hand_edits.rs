@@ -1,4 +1,4 @@
-//! Hand edits of the data directory (DESIGN.md): files copied into a calendar
+//! Hand edits of the data directory (docs/DESIGN.md): files copied into a calendar
 //! directory are served, malformed ones skipped, hidden and non-`.ics` files
 //! never listed, and a `mkdir` at calendar depth is a calendar.
 

@@ -1,5 +1,5 @@
 //! GET, HEAD, PUT and DELETE of calendar object resources and calendars
-//! (RFC 4791 §5.3.2 preconditions, DESIGN.md: bytes stored as sent, ETag =
+//! (RFC 4791 §5.3.2 preconditions, docs/DESIGN.md: bytes stored as sent, ETag =
 //! SHA-256 of the file).
 
 mod common;

@@ -1,5 +1,5 @@
 //! URL paths ⇄ resources. Principal and calendar home of a user are the same
-//! collection `/<user>/` (DESIGN.md); calendars and objects sit below it.
+//! collection `/<user>/` (docs/DESIGN.md); calendars and objects sit below it.
 
 use std::sync::OnceLock;
 

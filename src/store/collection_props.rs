@@ -1,4 +1,4 @@
-//! Collection properties of a calendar directory (DESIGN.md "Collection properties").
+//! Collection properties of a calendar directory (docs/DESIGN.md "Collection properties").
 //!
 //! `displayname`, `description` and `color` are vdir metadata files so that
 //! khal/todoman/vdirsyncer share them; everything else lives in the

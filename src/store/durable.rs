@@ -1,4 +1,4 @@
-//! Durable, atomic file replacement (DESIGN.md "Writes").
+//! Durable, atomic file replacement (docs/DESIGN.md "Writes").
 //!
 //! A write goes to a hidden temp file in the same directory, is fsynced, renamed
 //! over the target and the directory is fsynced, so a crash leaves either the

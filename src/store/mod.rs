@@ -1,5 +1,5 @@
 //! The file store: users' homes, calendars as directories, one `.ics` per object
-//! (DESIGN.md). It knows nothing of HTTP or XML, so it is tested on its own.
+//! (docs/DESIGN.md). It knows nothing of HTTP or XML, so it is tested on its own.
 //!
 //! Each calendar has one lock that serialises its writers, so a conditional
 //! request is checked and applied atomically, and an in-memory index that

@@ -30,7 +30,7 @@ VISIBLE_WITHIN = 5.0
 
 APPLE_ICAL = "http://apple.com/ns/ical/"
 
-# The only entries a calendar directory may hold besides objects (DESIGN.md "Layout").
+# The only entries a calendar directory may hold besides objects (docs/DESIGN.md "Layout").
 CALENDAR_METADATA_FILES = {"displayname", "color", "description", ".calendar.toml"}
 
 
