@@ -9,6 +9,7 @@
 //! only then is the index updated and the change logged.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::registry::{Calendar, State};
@@ -64,12 +65,8 @@ impl Store {
             .get(name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
-        let confine::Entry::File { path, .. } = confine::object_entry(&src.dir, name)? else {
-            return Err(StoreError::NotFound);
-        };
-        let file = confine::open_resolved(&path)?;
-        let len = file.metadata()?.len();
-        let bytes = match bounded::read_all(file, len, self.max_object_size()) {
+        let (path, file, stamp) = open_object(&src.dir, name)?;
+        let bytes = match bounded::read_all(file, stamp.size, self.max_object_size()) {
             Ok(bytes) => bytes,
             Err(bounded::ReadError::Io(e)) => return Err(e.into()),
             // Grown past the bound since it was indexed: not an object.
@@ -240,11 +237,7 @@ impl Calendar {
             .get(name)
             .cloned()
             .ok_or(StoreError::NotFound)?;
-        let confine::Entry::File { path, .. } = confine::object_entry(&self.dir, name)? else {
-            return Err(StoreError::NotFound);
-        };
-        let file = confine::open_resolved(&path)?;
-        let stamp = FileStamp::of(&file.metadata()?);
+        let (_, file, stamp) = open_object(&self.dir, name)?;
         let max = self.store.max_object_size();
         let bytes = match bounded::read_all(file, stamp.size, max) {
             Ok(bytes) => bytes,
@@ -372,4 +365,16 @@ impl Calendar {
         state.record(name);
         Ok(())
     }
+}
+
+/// Opens an object file under the symlink rule (`confine`): its resolved
+/// path, the open file and its stamp; NotFound where the name is not a
+/// regular file the rule lets us read.
+fn open_object(dir: &Path, name: &str) -> Result<(PathBuf, fs::File, FileStamp)> {
+    let confine::Entry::File { path, .. } = confine::object_entry(dir, name)? else {
+        return Err(StoreError::NotFound);
+    };
+    let file = confine::open_resolved(&path)?;
+    let stamp = FileStamp::of(&file.metadata()?);
+    Ok((path, file, stamp))
 }
