@@ -97,22 +97,20 @@ impl Resource {
         }
     }
 
-    /// Dead properties as (`{ns}name`, element XML).
+    /// Dead properties as (`{ns}name`, element XML); the store has left out
+    /// any a hand edit broke.
     pub fn dead_props(&self) -> Vec<(String, String)> {
         match self {
             // Keys that name live properties (the stored calendar-timezone
             // text) are reported through the live property.
             Resource::Calendar { props, .. } => props
                 .dead()
-                .into_iter()
+                .iter()
                 .filter(|(key, _)| {
                     let name = key.strip_prefix('{').and_then(|k| k.split_once('}'));
                     name.is_none_or(|(ns, n)| props::find(&PropName::new(ns, n)).is_none())
                 })
-                .filter_map(|(key, xml)| {
-                    let xml = self.readable_dead(&key, &xml)?;
-                    Some((key, xml))
-                })
+                .cloned()
                 .collect(),
             _ => Vec::new(),
         }
@@ -126,28 +124,11 @@ impl Resource {
                 .map(|v| PropXml::Value(name.clone(), v)));
         }
         if let Resource::Calendar { props, .. } = self {
-            let key = name.key();
             return Ok(props
-                .dead_value(&key)
-                .and_then(|xml| self.readable_dead(&key, &xml))
-                .map(PropXml::Raw));
+                .dead_value(&name.key())
+                .map(|xml| PropXml::Raw(xml.to_string())));
         }
         Ok(None)
-    }
-
-    /// `.calendar.toml` may be hand-edited: a stored dead property goes out
-    /// only if it reads back as one element, within the XML bounds, named as
-    /// its key; it goes out as re-serialised, so what is sent is well-formed.
-    fn readable_dead(&self, key: &str, xml: &str) -> Option<String> {
-        let skipped = |why: &dyn std::fmt::Display| {
-            tracing::warn!("{}: dead property {key} skipped: {why}", self.href());
-            None
-        };
-        match crate::dav::xml::parse(xml.as_bytes()) {
-            Ok(el) if PropName::new(&el.ns, &el.name).key() == key => Some(el.to_xml()),
-            Ok(el) => skipped(&format_args!("its element is {{{}}}{}", el.ns, el.name)),
-            Err(e) => skipped(&e),
-        }
     }
 }
 

@@ -8,6 +8,7 @@
 use std::io;
 use std::path::Path;
 
+use crate::dav::property::PropName;
 use toml_edit::{value, Array, DocumentMut, Item, Table};
 
 use super::{bounded, confine, durable, FileStamp};
@@ -39,9 +40,11 @@ pub struct CalendarProps {
     /// `#RRGGBB` as the vdir file holds it.
     pub color: Option<String>,
     settings: DocumentMut,
-    /// Keys of hand-edited dead properties that do not read back as one
-    /// element within the XML bounds: never served, kept in the file.
-    rejected: Vec<String>,
+    /// The sound dead properties as they go out: (`{namespace}name`, the
+    /// element re-serialised, so it is well-formed wherever it is embedded).
+    /// Hand-edited ones that do not read back as one element within the XML
+    /// bounds, named as their key, are left out (and kept in the file).
+    dead: Vec<(String, String)>,
     /// (file name, reason) for everything skipped; see `problems`.
     problems: Vec<(String, String)>,
     /// Stamps of the property files read.
@@ -89,12 +92,16 @@ impl CalendarProps {
                     })?
             }
         };
-        let mut rejected = Vec::new();
+        let mut dead = Vec::new();
         let mut problems = Vec::new();
-        for (key, e) in rejected_dead(&settings) {
-            let reason = format!("dead property {key} skipped: {e}");
-            problems.push((SETTINGS_FILE.to_string(), reason));
-            rejected.push(key);
+        for (key, found) in read_dead(&settings) {
+            match found {
+                Ok(xml) => dead.push((key, xml)),
+                Err(e) => {
+                    let reason = format!("dead property {key} skipped: {e}");
+                    problems.push((SETTINGS_FILE.to_string(), reason));
+                }
+            }
         }
         let mut meta = |file: &str| -> io::Result<Option<String>> {
             match read_property_file(dir, file, max)? {
@@ -117,7 +124,7 @@ impl CalendarProps {
             description,
             color,
             settings,
-            rejected,
+            dead,
             problems,
             version: stamps,
         })
@@ -133,10 +140,6 @@ impl CalendarProps {
     /// so a problem can be logged once per version, not once per request.
     pub fn version(&self) -> &[FileStamp] {
         &self.version
-    }
-
-    fn is_rejected(&self, key: &str) -> bool {
-        self.rejected.iter().any(|k| k == key)
     }
 
     /// supported-calendar-component-set.
@@ -164,27 +167,16 @@ impl CalendarProps {
         self.settings.get("order").and_then(Item::as_integer)
     }
 
-    /// Dead properties: (`{namespace}name`, element XML).
-    pub fn dead(&self) -> Vec<(String, String)> {
-        match self.settings.get("dead").and_then(Item::as_table) {
-            Some(t) => t
-                .iter()
-                .filter(|(k, _)| !self.is_rejected(k))
-                .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
-                .collect(),
-            None => Vec::new(),
-        }
+    /// Dead properties: (`{namespace}name`, element XML), sound ones only.
+    pub fn dead(&self) -> &[(String, String)] {
+        &self.dead
     }
 
-    pub fn dead_value(&self, key: &str) -> Option<String> {
-        if self.is_rejected(key) {
-            return None;
-        }
-        self.settings
-            .get("dead")
-            .and_then(|d| d.get(key))
-            .and_then(Item::as_str)
-            .map(str::to_string)
+    pub fn dead_value(&self, key: &str) -> Option<&str> {
+        self.dead
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, xml)| xml.as_str())
     }
 
     /// Applies changes and writes only the files whose content changed.
@@ -261,18 +253,28 @@ impl CalendarProps {
     }
 }
 
-/// The stored dead properties that do not parse as one XML element within
-/// the bounds a request body has (a hand edit may hold anything).
-fn rejected_dead(settings: &DocumentMut) -> Vec<(String, String)> {
+/// Each stored dead property, read back once: its element re-serialised,
+/// or why it is skipped. A hand edit may hold anything, so it must parse as
+/// one element within the bounds a request body has and be named as its key.
+fn read_dead(settings: &DocumentMut) -> Vec<(String, Result<String, String>)> {
     let Some(table) = settings.get("dead").and_then(Item::as_table) else {
         return Vec::new();
     };
     table
         .iter()
         .filter_map(|(k, v)| {
-            let xml = v.as_str()?;
-            let e = crate::dav::xml::parse(xml.as_bytes()).err()?;
-            Some((k.to_string(), e.to_string()))
+            let found = match crate::dav::xml::parse(v.as_str()?.as_bytes()) {
+                Ok(el) => {
+                    let named = PropName::new(&el.ns, &el.name).key();
+                    if named == k {
+                        Ok(el.to_xml())
+                    } else {
+                        Err(format!("its element is {named}"))
+                    }
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            Some((k.to_string(), found))
         })
         .collect()
 }
@@ -347,10 +349,7 @@ mod tests {
         assert_eq!(p.color.as_deref(), Some("#112233"));
         assert_eq!(p.components(), vec!["VTODO"]);
         assert_eq!(p.order(), Some(3));
-        assert_eq!(
-            p.dead_value("{urn:x}y").as_deref(),
-            Some("<y xmlns=\"urn:x\">1</y>")
-        );
+        assert_eq!(p.dead_value("{urn:x}y"), Some("<y xmlns=\"urn:x\">1</y>"));
         CalendarProps::apply(dir.path(), &[PropChange::DisplayName(None)], u64::MAX).unwrap();
         assert!(!dir.path().join(DISPLAYNAME_FILE).exists());
     }
