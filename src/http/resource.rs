@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::dav::href::{self, DavPath};
 use crate::dav::multistatus::PropXml;
 use crate::dav::property::PropName;
-use crate::store::{Calendar, CalendarProps, ObjectMeta, Store, StoreError};
+use crate::store::{Collection, CollectionProps, ObjectMeta, Store, StoreError};
 
 use super::error::{DavError, DavResult};
 use super::props;
@@ -18,11 +18,11 @@ pub enum Resource {
         user: String,
     },
     Calendar {
-        cal: Calendar,
-        props: Box<CalendarProps>,
+        cal: Collection,
+        props: Box<CollectionProps>,
     },
     Object {
-        cal: Calendar,
+        cal: Collection,
         name: String,
         meta: ObjectMeta,
     },
@@ -74,7 +74,7 @@ impl Resource {
         })
     }
 
-    pub fn calendar(cal: Calendar) -> DavResult<Resource> {
+    pub fn calendar(cal: Collection) -> DavResult<Resource> {
         let props = Box::new(cal.props()?);
         Ok(Resource::Calendar { cal, props })
     }

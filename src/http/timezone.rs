@@ -2,7 +2,7 @@
 //! (`timezone`); a client's zone without an IANA name is kept verbatim.
 
 use crate::http::props::caldav::CALENDAR_TIMEZONE;
-use crate::store::CalendarProps;
+use crate::store::CollectionProps;
 
 /// The dead-property key under which a client's full VTIMEZONE text is kept.
 pub fn text_key() -> String {
@@ -11,7 +11,7 @@ pub fn text_key() -> String {
 
 /// The property value: a VCALENDAR with the VTIMEZONE of the configured
 /// IANA zone, else the text of a zone a client set that has no IANA name.
-pub fn calendar_timezone(props: &CalendarProps) -> Option<String> {
+pub fn calendar_timezone(props: &CollectionProps) -> Option<String> {
     if let Some(tz) = props
         .timezone()
         .and_then(|t| t.parse::<chrono_tz::Tz>().ok())

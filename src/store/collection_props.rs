@@ -34,7 +34,7 @@ pub const DEFAULT_COMPONENTS: [&str; 3] = ["VEVENT", "VTODO", "VJOURNAL"];
 
 /// A snapshot of one calendar's collection properties as found on disk.
 #[derive(Debug, Clone, Default)]
-pub struct CalendarProps {
+pub struct CollectionProps {
     pub displayname: Option<String>,
     pub description: Option<String>,
     /// `#RRGGBB` as the vdir file holds it.
@@ -64,12 +64,12 @@ pub enum PropChange {
     Dead(String, Option<String>),
 }
 
-impl CalendarProps {
+impl CollectionProps {
     /// Reads the metadata files of a calendar directory, each within `max`
     /// bytes (`max_resource_size`). A malformed, over-size or outside-linked
     /// `.calendar.toml` is an error so that we never overwrite a hand edit;
     /// such a vdir file (`displayname`...) is skipped and listed in `problems`.
-    pub fn read(dir: &Path, max: u64) -> io::Result<CalendarProps> {
+    pub fn read(dir: &Path, max: u64) -> io::Result<CollectionProps> {
         let mut stamps = Vec::new();
         let settings = match read_property_file(dir, SETTINGS_FILE, max)? {
             Found::Absent => DocumentMut::new(),
@@ -119,7 +119,7 @@ impl CalendarProps {
         let displayname = meta(DISPLAYNAME_FILE)?;
         let description = meta(DESCRIPTION_FILE)?;
         let color = meta(COLOR_FILE)?;
-        Ok(CalendarProps {
+        Ok(CollectionProps {
             displayname,
             description,
             color,
@@ -181,7 +181,7 @@ impl CalendarProps {
 
     /// Applies changes and writes only the files whose content changed.
     pub fn apply(dir: &Path, changes: &[PropChange], max: u64) -> io::Result<()> {
-        let mut props = CalendarProps::read(dir, max)?;
+        let mut props = CollectionProps::read(dir, max)?;
         let before = props.settings.to_string();
         let mut files: Vec<(&str, Option<String>)> = Vec::new();
         for change in changes {
@@ -331,7 +331,7 @@ mod tests {
             "# mine\nfoo = \"bar\"\ncomponents = [\"VTODO\"]\n",
         )
         .unwrap();
-        CalendarProps::apply(
+        CollectionProps::apply(
             dir.path(),
             &[
                 PropChange::DisplayName(Some("Work".into())),
@@ -344,13 +344,13 @@ mod tests {
         .unwrap();
         let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
         assert!(text.contains("# mine") && text.contains("foo = \"bar\""));
-        let p = CalendarProps::read(dir.path(), u64::MAX).unwrap();
+        let p = CollectionProps::read(dir.path(), u64::MAX).unwrap();
         assert_eq!(p.displayname.as_deref(), Some("Work"));
         assert_eq!(p.color.as_deref(), Some("#112233"));
         assert_eq!(p.components(), vec!["VTODO"]);
         assert_eq!(p.order(), Some(3));
         assert_eq!(p.dead_value("{urn:x}y"), Some("<y xmlns=\"urn:x\">1</y>"));
-        CalendarProps::apply(dir.path(), &[PropChange::DisplayName(None)], u64::MAX).unwrap();
+        CollectionProps::apply(dir.path(), &[PropChange::DisplayName(None)], u64::MAX).unwrap();
         assert!(!dir.path().join(DISPLAYNAME_FILE).exists());
     }
 
@@ -358,7 +358,7 @@ mod tests {
     fn defaults_and_trailing_whitespace() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(COLOR_FILE), "#abcdef \n\n").unwrap();
-        let p = CalendarProps::read(dir.path(), u64::MAX).unwrap();
+        let p = CollectionProps::read(dir.path(), u64::MAX).unwrap();
         assert_eq!(p.color.as_deref(), Some("#abcdef"));
         assert!(p.accepts(crate::ical::ComponentKind::Journal));
     }
@@ -375,7 +375,7 @@ mod tests {
             "[dead]\n\"{{urn:x}}a\" = '{deep}'\n\"{{urn:x}}ok\" = '<ok xmlns=\"urn:x\"/>'\n"
         );
         fs::write(dir.path().join(SETTINGS_FILE), text).unwrap();
-        let p = CalendarProps::read(dir.path(), u64::MAX).unwrap();
+        let p = CollectionProps::read(dir.path(), u64::MAX).unwrap();
         assert_eq!(p.problems().len(), 1);
         assert_eq!(p.problems()[0].0, SETTINGS_FILE);
         assert!(p.problems()[0]
@@ -385,7 +385,7 @@ mod tests {
         assert_eq!(p.dead().len(), 1);
         assert_eq!(p.version().len(), 1);
         // A write of another property keeps the hand edit in the file.
-        CalendarProps::apply(dir.path(), &[PropChange::Order(Some(1))], u64::MAX).unwrap();
+        CollectionProps::apply(dir.path(), &[PropChange::Order(Some(1))], u64::MAX).unwrap();
         let text = fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
         assert!(text.contains(&deep));
     }
@@ -403,7 +403,7 @@ mod tests {
         let fifo = std::ffi::CString::new(dir.join(SETTINGS_FILE).to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
         // The FIFO is no settings file (and is not opened: this would block).
-        let p = CalendarProps::read(&dir, 50).unwrap();
+        let p = CollectionProps::read(&dir, 50).unwrap();
         assert_eq!(
             p.displayname, None,
             "a link out of the home is not followed"
@@ -418,15 +418,15 @@ mod tests {
         // An over-size settings file is an error: never overwritten.
         fs::remove_file(dir.join(SETTINGS_FILE)).unwrap();
         fs::write(dir.join(SETTINGS_FILE), format!("# {}\n", "x".repeat(100))).unwrap();
-        assert!(CalendarProps::read(&dir, 50).is_err());
-        assert!(CalendarProps::apply(&dir, &[PropChange::Order(Some(1))], 50).is_err());
-        assert!(CalendarProps::read(&dir, 500).is_ok());
+        assert!(CollectionProps::read(&dir, 50).is_err());
+        assert!(CollectionProps::apply(&dir, &[PropChange::Order(Some(1))], 50).is_err());
+        assert!(CollectionProps::read(&dir, 500).is_ok());
     }
 
     #[test]
     fn malformed_settings_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(SETTINGS_FILE), "components = [").unwrap();
-        assert!(CalendarProps::read(dir.path(), u64::MAX).is_err());
+        assert!(CollectionProps::read(dir.path(), u64::MAX).is_err());
     }
 }

@@ -13,9 +13,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::registry::Calendar;
+use super::registry::Collection;
 use super::{
-    collection_props, confine, durable, names, CalendarProps, Members, Overwrite, PropChange,
+    collection_props, confine, durable, names, CollectionProps, Members, Overwrite, PropChange,
     Result, Store, StoreError, DEFAULT_CALENDAR,
 };
 
@@ -63,9 +63,9 @@ impl Store {
         tracing::info!("created home of {user}");
         let cal = home.join(DEFAULT_CALENDAR);
         durable::create_dir(&cal)?;
-        CalendarProps::apply(
+        CollectionProps::apply(
             &cal,
-            &[PropChange::DisplayName(Some("Calendar".into()))],
+            &[PropChange::DisplayName(Some("Collection".into()))],
             self.max_object_size(),
         )?;
         Ok(())
@@ -77,7 +77,7 @@ impl Store {
         user: &str,
         name: &str,
         props: &[PropChange],
-    ) -> Result<Calendar> {
+    ) -> Result<Collection> {
         names::check_segment(name)?;
         let home = self.home_dir(user)?;
         if !home.is_dir() {
@@ -91,7 +91,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        if let Err(e) = CalendarProps::apply(&dir, props, self.max_object_size()) {
+        if let Err(e) = CollectionProps::apply(&dir, props, self.max_object_size()) {
             let _ = fs::remove_dir_all(&dir);
             return Err(e.into());
         }
@@ -265,7 +265,7 @@ impl Store {
         }
     }
 
-    /// Calendar directories that are links leaving their home (`confine`):
+    /// Collection directories that are links leaving their home (`confine`):
     /// never served, reported by `check`.
     pub fn refused_links(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
@@ -294,12 +294,12 @@ impl Store {
     }
 }
 
-impl Calendar {
+impl Collection {
     /// The calendar's properties; what a hand edit broke (a dead property
     /// beyond the XML bounds, an over-size `color`...) is left out and
     /// logged once per version of the property files.
-    pub fn props(&self) -> Result<CalendarProps> {
-        let props = CalendarProps::read(&self.dir, self.store.max_object_size())?;
+    pub fn props(&self) -> Result<CollectionProps> {
+        let props = CollectionProps::read(&self.dir, self.store.max_object_size())?;
         if !props.problems().is_empty() {
             let mut logged = self.cell.props_logged.lock();
             if logged.as_slice() != props.version() {
@@ -315,7 +315,7 @@ impl Calendar {
     /// Applies property changes and moves the sync token.
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
         let mut state = self.locked()?;
-        CalendarProps::apply(&self.dir, changes, self.store.max_object_size())?;
+        CollectionProps::apply(&self.dir, changes, self.store.max_object_size())?;
         state.bump();
         Ok(())
     }

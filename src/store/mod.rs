@@ -39,13 +39,13 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-pub use collection_props::{CalendarProps, PropChange};
+pub use collection_props::{CollectionProps, PropChange};
 pub use error::{Result, StoreError};
 pub use etag::Etag;
 pub use index::{FileStamp, IndexedInfo, ObjectMeta};
 pub use objects::PutOutcome;
 pub use options::{Members, Overwrite, Transfer};
-pub use registry::{Calendar, CalendarRef};
+pub use registry::{Collection, CollectionRef};
 pub use sync::{SyncChange, SyncResult};
 
 use registry::Cell;

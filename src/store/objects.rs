@@ -1,4 +1,4 @@
-//! Calendar objects: listing and paging from the index, reading, PUT and
+//! Objects of a collection: listing and paging from the index, reading, PUT and
 //! DELETE under a condition, and COPY/MOVE of one object between calendars.
 //!
 //! Locking: every write runs under its calendar's lock, so a condition on the
@@ -12,9 +12,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::registry::{Calendar, State};
+use super::registry::{Collection, State};
 use super::{
-    bounded, confine, durable, index, names, CalendarProps, Etag, FileStamp, IndexedInfo,
+    bounded, confine, durable, index, names, CollectionProps, Etag, FileStamp, IndexedInfo,
     ObjectMeta, Overwrite, Result, Store, StoreError, Transfer,
 };
 use crate::ical::ObjectInfo;
@@ -31,9 +31,9 @@ impl Store {
     /// Returns whether the destination was newly created.
     pub fn transfer_object(
         &self,
-        src: &Calendar,
+        src: &Collection,
         name: &str,
-        dst: &Calendar,
+        dst: &Collection,
         dst_name: &str,
         overwrite: Overwrite,
         transfer: Transfer,
@@ -91,7 +91,7 @@ impl Store {
                     return Err(dst.uid_conflict(other));
                 }
             }
-            let props = CalendarProps::read(&dst.dir, self.max_object_size())?;
+            let props = CollectionProps::read(&dst.dir, self.max_object_size())?;
             if !props.accepts(meta.info.component) {
                 return Err(StoreError::UnsupportedComponent(meta.info.component));
             }
@@ -127,7 +127,7 @@ impl Store {
     }
 }
 
-impl Calendar {
+impl Collection {
     pub(super) fn uid_conflict(&self, other: &str) -> StoreError {
         StoreError::UidConflict {
             user: self.user.clone(),

@@ -61,9 +61,9 @@ impl State {
 /// A handle on one calendar collection; cloning it is one reference count,
 /// so every member of a large listing can carry it.
 #[derive(Clone)]
-pub struct Calendar(Arc<CalendarRef>);
+pub struct Collection(Arc<CollectionRef>);
 
-pub struct CalendarRef {
+pub struct CollectionRef {
     pub user: String,
     pub name: String,
     pub(super) dir: PathBuf,
@@ -71,9 +71,9 @@ pub struct CalendarRef {
     pub(super) store: Arc<Store>,
 }
 
-impl std::ops::Deref for Calendar {
-    type Target = CalendarRef;
-    fn deref(&self) -> &CalendarRef {
+impl std::ops::Deref for Collection {
+    type Target = CollectionRef;
+    fn deref(&self) -> &CollectionRef {
         &self.0
     }
 }
@@ -126,10 +126,10 @@ impl Store {
     }
 
     /// A handle on an existing calendar.
-    pub fn calendar(self: &Arc<Self>, user: &str, name: &str) -> Result<Calendar> {
+    pub fn calendar(self: &Arc<Self>, user: &str, name: &str) -> Result<Collection> {
         let dir = self.calendar_dir(user, name)?;
         let cell = self.cell(user, name);
-        Ok(Calendar(Arc::new(CalendarRef {
+        Ok(Collection(Arc::new(CollectionRef {
             user: user.to_string(),
             name: name.to_string(),
             dir,
@@ -251,7 +251,7 @@ pub(super) fn subdirectories(
     Ok(out)
 }
 
-impl Calendar {
+impl Collection {
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -6,7 +6,7 @@
 //! synced by the writers (`State::record`); this module only reads it.
 
 use super::index::ObjectMeta;
-use super::registry::Calendar;
+use super::registry::Collection;
 use super::{Result, StoreError};
 
 /// One member of a sync-collection answer.
@@ -16,7 +16,7 @@ pub enum SyncChange {
     Removed(String),
 }
 
-impl Calendar {
+impl Collection {
     pub fn sync_token(&self) -> Result<String> {
         Ok(self.locked()?.log.token())
     }

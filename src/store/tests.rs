@@ -8,7 +8,7 @@ fn event(uid: &str) -> String {
     format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 }
 
-fn put(cal: &Calendar, name: &str, body: &str) -> Result<PutOutcome> {
+fn put(cal: &Collection, name: &str, body: &str) -> Result<PutOutcome> {
     cal.put(
         name,
         body.as_bytes(),
@@ -31,7 +31,7 @@ fn home_gets_default_calendar() {
     let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
     assert_eq!(
         cal.props().unwrap().displayname.as_deref(),
-        Some("Calendar")
+        Some("Collection")
     );
 }
 
@@ -165,7 +165,7 @@ fn move_is_one_rename_within_and_across_calendars() {
     let a = store.create_calendar("u", "one", &[]).unwrap();
     let b = store.create_calendar("u", "two", &[]).unwrap();
     put(&a, "x.ics", &event("x")).unwrap();
-    let inode = |cal: &Calendar, name: &str| fs::metadata(cal.dir().join(name)).unwrap().ino();
+    let inode = |cal: &Collection, name: &str| fs::metadata(cal.dir().join(name)).unwrap().ino();
     let before = inode(&a, "x.ics");
     store
         .transfer_object(&a, "x.ics", &a, "y.ics", Overwrite::Refuse, Transfer::Move)

@@ -374,7 +374,7 @@ mod tests {
     use super::*;
     use notify::event::{AccessKind, CreateKind};
 
-    use super::super::{Calendar, SyncChange, DEFAULT_CALENDAR};
+    use super::super::{Collection, SyncChange, DEFAULT_CALENDAR};
 
     fn ev(paths: &[&Path]) -> notify::Result<Event> {
         let mut e = Event::new(EventKind::Create(CreateKind::File));
@@ -487,7 +487,7 @@ mod tests {
     }
 
     /// Polls until `name` shows in the changes of `cal` since `token`.
-    fn wait_for_change(cal: &Calendar, token: &str, name: &str) -> bool {
+    fn wait_for_change(cal: &Collection, token: &str, name: &str) -> bool {
         let until = Instant::now() + Duration::from_secs(5);
         while Instant::now() < until {
             let changes = cal.changes_since(token, None).unwrap().changes;

@@ -9,7 +9,7 @@ use crate::http::props::caldav::CALENDAR_DATA;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 use crate::query::{self, CalendarDataRequest, Filter, FilterError, FloatingTz};
-use crate::store::{Calendar, ObjectMeta};
+use crate::store::{Collection, ObjectMeta};
 
 use super::write_object;
 
@@ -156,7 +156,7 @@ const MIN_PER_THREAD: usize = 8;
 type Found = (String, ObjectMeta, Option<String>);
 
 fn evaluate(
-    cal: &Calendar,
+    cal: &Collection,
     part: &[(String, ObjectMeta)],
     filter: &Filter,
     tz: Option<&FloatingTz>,

@@ -8,7 +8,7 @@ use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request, Responses};
 use crate::http::resource::{Ctx, Resource};
-use crate::store::{Calendar, ObjectMeta, SyncChange};
+use crate::store::{Collection, ObjectMeta, SyncChange};
 use actix_web::http::StatusCode;
 
 use super::query::calendar_data_request;
@@ -93,7 +93,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
 /// One present member: its properties, with calendar-data when asked; a 404
 /// when it vanished between the listing and the read.
 fn write_member(
-    cal: &Calendar,
+    cal: &Collection,
     name: String,
     meta: ObjectMeta,
     data: bool,
