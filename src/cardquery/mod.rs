@@ -1,0 +1,21 @@
+//! addressbook-query semantics of RFC 6352 (CardDAV): the CARDDAV:filter
+//! tree, text-match collations, evaluation against one vCard, and the
+//! CARDDAV:limit element. Pure functions over vCard text and parsed XML; no
+//! I/O, so the REPORT handlers only glue them to the store.
+
+mod error;
+mod eval;
+mod filter;
+mod text_match;
+mod value;
+
+pub use error::CardQueryError;
+pub use eval::{matches, matches_card};
+pub use filter::{
+    parse_filter, parse_limit, Filter, ParamCond, ParamFilter, PropCond, PropFilter, Test,
+    MAX_FILTER_ELEMENTS, MAX_NRESULTS,
+};
+pub use text_match::{Collation, MatchType, TextMatch};
+
+/// The CardDAV namespace (RFC 6352 §14.1).
+pub const CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
