@@ -1,14 +1,17 @@
 //! addressbook-query semantics of RFC 6352 (CardDAV): the CARDDAV:filter
-//! tree, text-match collations, evaluation against one vCard, and the
-//! CARDDAV:limit element. Pure functions over vCard text and parsed XML; no
+//! tree, text-match collations, evaluation against one vCard, the
+//! CARDDAV:limit element, and CARDDAV:address-data (partial retrieval and
+//! 3.0/4.0 conversion). Pure functions over vCard text and parsed XML; no
 //! I/O, so the REPORT handlers only glue them to the store.
 
+mod address_data;
 mod error;
 mod eval;
 mod filter;
 mod text_match;
 mod value;
 
+pub use address_data::{parse_address_data, render, AddressData, CardVersion, PropSelect};
 pub use error::CardQueryError;
 pub use eval::{matches, matches_card};
 pub use filter::{
