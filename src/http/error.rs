@@ -1,8 +1,9 @@
 //! Every error a request can end in, and its one mapping to an HTTP response.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::HttpResponse;
 
+use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::error_body;
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, CALDAV, DAV};
@@ -19,8 +20,9 @@ pub enum Condition {
     ValidCalendarObjectResource,
     SupportedCalendarComponent,
     SupportedCalendarData,
-    /// Carries the href of the resource that already has the UID.
-    NoUidConflict(String),
+    /// Carries the path of the resource that already has the UID; the
+    /// response renders its href under the server's base.
+    NoUidConflict(DavPath),
     MaxResourceSize,
     PropfindFiniteDepth,
     ValidSyncToken,
@@ -86,9 +88,11 @@ impl Condition {
         PropName::new(ns, name)
     }
 
-    fn inner(&self) -> String {
+    fn inner(&self, base: &Base) -> String {
         match self {
-            Condition::NoUidConflict(href) => format!("<D:href>{}</D:href>", escape(href)),
+            Condition::NoUidConflict(path) => {
+                format!("<D:href>{}</D:href>", escape(&base.href(path)))
+            }
             _ => String::new(),
         }
     }
@@ -181,9 +185,11 @@ impl DavError {
                 user,
                 calendar,
                 name,
-            }) => Some(Condition::NoUidConflict(crate::dav::href::object_href(
-                user, calendar, name,
-            ))),
+            }) => Some(Condition::NoUidConflict(DavPath::Object {
+                user: user.clone(),
+                calendar: calendar.clone(),
+                name: name.clone(),
+            })),
             DavError::Store(StoreError::UnsupportedComponent(_)) => {
                 Some(Condition::SupportedCalendarComponent)
             }
@@ -194,8 +200,9 @@ impl DavError {
     }
 }
 
-impl ResponseError for DavError {
-    fn status_code(&self) -> StatusCode {
+impl DavError {
+    /// The one status this error is answered with.
+    pub fn status_code(&self) -> StatusCode {
         if let Some(condition) = self.precondition() {
             return condition.status();
         }
@@ -242,7 +249,8 @@ impl ResponseError for DavError {
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
+    /// The response, with any href in its body rendered under `base`.
+    pub fn response(&self, base: &Base) -> HttpResponse {
         let status = self.status_code();
         let disk_trouble = matches!(self, DavError::Store(e) if crate::store::disk::report(e));
         if disk_trouble {
@@ -271,7 +279,7 @@ impl ResponseError for DavError {
         match condition {
             Some(c) => resp
                 .content_type("application/xml; charset=utf-8")
-                .body(error_body(&c.name(), &c.inner())),
+                .body(error_body(&c.name(), &c.inner(base))),
             None => {
                 let text = match self {
                     DavError::Store(StoreError::Io(_)) | DavError::Internal(_) => {
@@ -326,7 +334,7 @@ mod tests {
                 "supported-calendar-data",
             ),
             (
-                Condition::NoUidConflict("/u/c/x.ics".into()),
+                Condition::NoUidConflict(DavPath::Root),
                 403,
                 CALDAV,
                 "no-uid-conflict",
@@ -378,7 +386,7 @@ mod tests {
             assert_eq!(condition.name(), PropName::new(ns, name), "{condition:?}");
             let err = DavError::condition(condition.clone(), "detail");
             assert_eq!(err.status_code().as_u16(), status, "{condition:?}");
-            let body = err.error_response().into_body().try_into_bytes();
+            let body = err.response(&Base::default()).into_body().try_into_bytes();
             let text = String::from_utf8(body.expect("a full body").to_vec()).unwrap();
             assert!(text.contains(&format!(":{name}")), "{condition:?}: {text}");
         }
@@ -451,7 +459,7 @@ mod tests {
             let e = DavError::from(StoreError::from(Error::from_raw_os_error(errno)));
             assert_eq!(e.status_code(), status, "errno {errno}");
         }
-        let resp = DavError::from(StoreError::ReadOnly).error_response();
+        let resp = DavError::from(StoreError::ReadOnly).response(&Base::default());
         assert!(resp.headers().contains_key(header::RETRY_AFTER));
     }
 }

@@ -37,11 +37,12 @@ pub async fn dispatch(
     app: web::Data<AppState>,
 ) -> HttpResponse {
     let method = req.method().as_str().to_ascii_uppercase();
-    let result = route(&method, req.clone(), payload, app.into_inner()).await;
+    let app = app.into_inner();
+    let result = route(&method, req.clone(), payload, app.clone()).await;
     let mut resp = match result {
         Ok(reply) => send(reply).await,
         Err(e) => {
-            let mut resp = actix_web::ResponseError::error_response(&e);
+            let mut resp = e.response(&app.base);
             if let DavError::RequestTimeout = e {
                 // The rest of the body may still come: never read it.
                 resp.head_mut()
@@ -72,11 +73,12 @@ async fn route(
     }
     let path = req.path().to_string();
     if path.trim_end_matches('/').ends_with("/.well-known/caldav") {
-        return Ok(Reply::empty(StatusCode::MOVED_PERMANENTLY)
-            .header(header::LOCATION, crate::dav::href::root_href()));
+        return Ok(
+            Reply::empty(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, app.base.root())
+        );
     }
     let user = authenticate(&req, &app).await?;
-    let dav_path = DavPath::parse(&path).ok_or(DavError::NotFound)?;
+    let dav_path = app.base.parse(&path).ok_or(DavError::NotFound)?;
     if !methods::propfind::visible_to(&dav_path, &user) {
         return Err(DavError::condition(
             Condition::NeedPrivileges,
@@ -89,7 +91,7 @@ async fn route(
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
-    let change = change_of(method, &dav_path, &req);
+    let change = change_of(method, &dav_path, &req, &app.base);
     let rq = Request {
         app: app.clone(),
         headers: req.headers().clone(),
@@ -138,7 +140,12 @@ async fn route(
 }
 
 /// For methods that change files: what the hook is told about.
-fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Change> {
+fn change_of(
+    method: &str,
+    path: &DavPath,
+    req: &HttpRequest,
+    base: &crate::dav::href::Base,
+) -> Option<hook::Change> {
     if !matches!(
         method,
         "PUT" | "DELETE" | "MKCALENDAR" | "MKCOL" | "COPY" | "MOVE" | "PROPPATCH"
@@ -159,7 +166,7 @@ fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Ch
         .headers()
         .get("destination")
         .and_then(|v| v.to_str().ok())
-        .and_then(|d| DavPath::parse(crate::dav::href::path_of(d)))
+        .and_then(|d| base.parse(crate::dav::href::path_of(d)))
     {
         paths.extend(rel(&dest));
     }

@@ -6,7 +6,7 @@ use actix_web::http::header::{HeaderMap, HeaderName};
 use actix_web::http::StatusCode;
 use bytes::Bytes;
 
-use crate::dav::href::DavPath;
+use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{self, Element};
 use crate::store::Store;
@@ -24,6 +24,8 @@ pub struct AppState {
     /// Longest time a request body may take to arrive.
     pub request_timeout: std::time::Duration,
     pub principal_search: crate::config::PrincipalSearch,
+    /// The prefix of every href this server writes and reads.
+    pub base: Base,
 }
 
 /// One authenticated request, ready for a (blocking) handler.
@@ -44,7 +46,13 @@ impl Request {
         Ctx {
             user: &self.user,
             max_resource_size: self.app.max_resource_size,
+            base: &self.app.base,
         }
+    }
+
+    /// Where hrefs are rendered and parsed for this server.
+    pub fn base(&self) -> &Base {
+        &self.app.base
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -70,10 +78,12 @@ impl Request {
     ) -> Reply {
         let user = self.user.clone();
         let max_resource_size = self.app.max_resource_size;
+        let base = self.app.base.clone();
         Reply::multistatus(move |sink| {
             let ctx = Ctx {
                 user: &user,
                 max_resource_size,
+                base: &base,
             };
             let mut responses = Responses {
                 out: multistatus::begin(),

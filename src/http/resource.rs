@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::dav::href::{self, DavPath};
+use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::PropXml;
 use crate::dav::property::PropName;
 use crate::store::{Collection, CollectionProps, ObjectMeta, Store, StoreError};
@@ -32,6 +32,8 @@ pub enum Resource {
 pub struct Ctx<'a> {
     pub user: &'a str,
     pub max_resource_size: u64,
+    /// Prefix of the hrefs property values carry.
+    pub base: &'a Base,
 }
 
 /// What sort of resource a path names; live properties declare the kinds
@@ -79,12 +81,12 @@ impl Resource {
         Ok(Resource::Calendar { cal, props })
     }
 
-    pub fn href(&self) -> String {
+    pub fn href(&self, base: &Base) -> String {
         match self {
-            Resource::Root => href::root_href(),
-            Resource::Home { user } => href::home_href(user),
-            Resource::Calendar { cal, .. } => href::calendar_href(&cal.user, &cal.name),
-            Resource::Object { cal, name, .. } => href::object_href(&cal.user, &cal.name, name),
+            Resource::Root => base.root(),
+            Resource::Home { user } => base.home(user),
+            Resource::Calendar { cal, .. } => base.calendar(&cal.user, &cal.name),
+            Resource::Object { cal, name, .. } => base.object(&cal.user, &cal.name, name),
         }
     }
 

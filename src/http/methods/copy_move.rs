@@ -24,7 +24,9 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     if !on_this_server(dest, &hosts) {
         return Err(DavError::BadGateway(dest.to_string()));
     }
-    let dest = DavPath::parse(href::path_of(dest))
+    let dest = rq
+        .base()
+        .parse(href::path_of(dest))
         .ok_or_else(|| DavError::BadRequest("bad Destination".into()))?;
     if dest.user() != Some(rq.user.as_str()) {
         return Err(DavError::DestinationOutsideHome);
@@ -92,7 +94,7 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     };
     let mut reply = Reply::empty(status);
     if created {
-        reply = reply.header(header::LOCATION, dest.href());
+        reply = reply.header(header::LOCATION, rq.base().href(&dest));
     }
     Ok(reply)
 }

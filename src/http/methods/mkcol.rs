@@ -53,7 +53,7 @@ pub fn handle(rq: Request, mkcalendar: bool) -> DavResult<Reply> {
         return Ok(Reply::full(StatusCode::FORBIDDEN, XML, xml));
     };
     rq.store().create_calendar(user, calendar, &changes)?;
-    Ok(Reply::empty(StatusCode::CREATED).header(header::LOCATION, rq.path.href()))
+    Ok(Reply::empty(StatusCode::CREATED).header(header::LOCATION, rq.base().href(&rq.path)))
 }
 
 /// An extended MKCOL must ask for a calendar resourcetype.

@@ -112,7 +112,7 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
             }
         }
     }
-    b.write(&res.href(), out);
+    b.write(&res.href(ctx.base), out);
 }
 
 /// Adds one named property with its value (200), or 404 where undefined.
@@ -121,7 +121,7 @@ pub fn add_prop(b: &mut ResponseBuilder, res: &Resource, name: &PropName, ctx: &
         Ok(Some(x)) => b.add(StatusCode::OK, x),
         Ok(None) => b.add_name(StatusCode::NOT_FOUND, name),
         Err(e) => {
-            tracing::warn!("{}: property {}: {e}", res.href(), name.key());
+            tracing::warn!("{}: property {}: {e}", res.href(ctx.base), name.key());
             b.add_name(StatusCode::INTERNAL_SERVER_ERROR, name)
         }
     }

@@ -31,7 +31,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             false
         }
     };
-    let href = target.href();
+    let href = target.href(rq.base());
     let builder = report(&results, succeeded);
     Ok(rq.multistatus(None, move |_, out| builder.write(&href, out.buffer())))
 }

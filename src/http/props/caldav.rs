@@ -19,7 +19,7 @@ declare! { ALL;
         name: "calendar-home-set",
         kinds: &[Kind::Home],
         unlisted: &[],
-        get: |res, _| Ok(home_user(res).map(user_href)),
+        get: |res, ctx| Ok(home_user(res).map(|u| user_href(ctx, u))),
         write: Write::Protected,
     };
     /// RFC 6638 §2.4.1.
@@ -28,7 +28,7 @@ declare! { ALL;
         name: "calendar-user-address-set",
         kinds: &[Kind::Home],
         unlisted: &[],
-        get: |res, _| Ok(home_user(res).map(user_href)),
+        get: |res, ctx| Ok(home_user(res).map(|u| user_href(ctx, u))),
         write: Write::Protected,
     };
     CALENDAR_DESCRIPTION = LiveProp {

@@ -62,5 +62,5 @@ pub fn write_object(
         }
         propfind::add_prop(&mut b, res, name, ctx);
     }
-    b.write(&res.href(), out);
+    b.write(&res.href(ctx.base), out);
 }
