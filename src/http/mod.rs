@@ -6,6 +6,7 @@ mod body;
 mod conditional;
 pub mod error;
 mod hook;
+pub mod method;
 mod methods;
 mod prop_update;
 mod props;
@@ -28,6 +29,7 @@ use futures_util::StreamExt;
 use crate::dav::href::DavPath;
 
 use error::{Condition, DavError, DavResult};
+use method::DavMethod;
 use request::{AppState, Reply, ReplyBody, Request};
 
 /// Entry point for every request.
@@ -36,9 +38,9 @@ pub async fn dispatch(
     payload: web::Payload,
     app: web::Data<AppState>,
 ) -> HttpResponse {
-    let method = req.method().as_str().to_ascii_uppercase();
+    let method = DavMethod::parse(req.method().as_str());
     let app = app.into_inner();
-    let result = route(&method, req.clone(), payload, app.clone()).await;
+    let result = route(method, req.clone(), payload, app.clone()).await;
     let mut resp = match result {
         Ok(reply) => send(reply).await,
         Err(e) => {
@@ -56,19 +58,23 @@ pub async fn dispatch(
         HeaderName::from_static("dav"),
         HeaderValue::from_static(methods::options::DAV_CLASSES),
     );
-    tracing::info!("{method} {} -> {}", req.path(), resp.status().as_u16());
+    let name = method.map_or_else(
+        || req.method().as_str().to_ascii_uppercase(),
+        |m| m.as_str().into(),
+    );
+    tracing::info!("{name} {} -> {}", req.path(), resp.status().as_u16());
     resp
 }
 
 async fn route(
-    method: &str,
+    method: Option<DavMethod>,
     req: HttpRequest,
     payload: web::Payload,
     app: Arc<AppState>,
 ) -> DavResult<Reply> {
     // OPTIONS answers alike on every path, without login: clients probe
     // capabilities before they authenticate.
-    if method == "OPTIONS" {
+    if method == Some(DavMethod::Options) {
         return Ok(methods::options::handle());
     }
     let path = req.path().to_string();
@@ -87,7 +93,11 @@ async fn route(
     }
     let body = tokio::time::timeout(
         app.request_timeout,
-        read_body(payload, app.max_resource_size + 64 * 1024, method == "PUT"),
+        read_body(
+            payload,
+            app.max_resource_size + 64 * 1024,
+            method == Some(DavMethod::Put),
+        ),
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
@@ -99,37 +109,39 @@ async fn route(
         path: dav_path,
         body,
     };
-    let method = method.to_string();
     let store = app.store.clone();
     let user = rq.user.clone();
     let reply = web::block(move || {
         // A read-only data directory still serves reads to a user whose
         // home is not there yet: it reads as empty.
         match store.ensure_home(&user) {
-            Err(crate::store::StoreError::ReadOnly)
-                if matches!(method.as_str(), "GET" | "HEAD" | "PROPFIND" | "REPORT") => {}
+            Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
-        match method.as_str() {
-            "PROPFIND" => methods::propfind::handle(rq),
-            "PROPPATCH" => methods::proppatch::handle(rq),
-            "GET" | "HEAD" => methods::get::handle(rq),
-            "PUT" => methods::put::handle(rq),
-            "DELETE" => methods::delete::handle(rq),
-            "MKCALENDAR" => methods::mkcol::handle(rq, true),
-            "MKCOL" => methods::mkcol::handle(rq, false),
-            "COPY" => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
-            "MOVE" => methods::copy_move::handle(rq, crate::store::Transfer::Move),
-            "REPORT" => methods::report::handle(rq),
-            _ => Err(DavError::MethodNotAllowed),
+        let Some(method) = method else {
+            return Err(DavError::MethodNotAllowed);
+        };
+        match method {
+            DavMethod::Propfind => methods::propfind::handle(rq),
+            DavMethod::Proppatch => methods::proppatch::handle(rq),
+            DavMethod::Get | DavMethod::Head => methods::get::handle(rq),
+            DavMethod::Put => methods::put::handle(rq),
+            DavMethod::Delete => methods::delete::handle(rq),
+            DavMethod::Mkcalendar => methods::mkcol::handle(rq, true),
+            DavMethod::Mkcol => methods::mkcol::handle(rq, false),
+            DavMethod::Copy => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
+            DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
+            DavMethod::Report => methods::report::handle(rq),
+            // OPTIONS was answered above, before login.
+            DavMethod::Options | DavMethod::Post => Err(DavError::MethodNotAllowed),
         }
     })
     .await
     .map_err(|e| DavError::Internal(e.to_string()))??;
     if let (Some(hook), Some(change)) = (&app.hook, change) {
         // A PROPPATCH answers 207 whether or not it applied; others 2xx on success.
-        let applied = match change.method.as_str() {
-            "PROPPATCH" => reply.status == StatusCode::MULTI_STATUS,
+        let applied = match change.method {
+            DavMethod::Proppatch => reply.status == StatusCode::MULTI_STATUS,
             _ => reply.status.is_success(),
         };
         if applied {
@@ -141,17 +153,12 @@ async fn route(
 
 /// For methods that change files: what the hook is told about.
 fn change_of(
-    method: &str,
+    method: Option<DavMethod>,
     path: &DavPath,
     req: &HttpRequest,
     base: &crate::dav::href::Base,
 ) -> Option<hook::Change> {
-    if !matches!(
-        method,
-        "PUT" | "DELETE" | "MKCALENDAR" | "MKCOL" | "COPY" | "MOVE" | "PROPPATCH"
-    ) {
-        return None;
-    }
+    let method = method.filter(|m| m.is_write())?;
     let rel = |p: &DavPath| match p {
         DavPath::Object {
             user,
@@ -177,7 +184,7 @@ fn change_of(
         _ => return None,
     };
     Some(hook::Change {
-        method: method.to_string(),
+        method,
         user,
         calendar,
         paths,
