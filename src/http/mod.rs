@@ -127,8 +127,12 @@ async fn route(
             DavMethod::Get | DavMethod::Head => methods::get::handle(rq),
             DavMethod::Put => methods::put::handle(rq),
             DavMethod::Delete => methods::delete::handle(rq),
-            DavMethod::Mkcalendar => methods::mkcol::handle(rq, true),
-            DavMethod::Mkcol => methods::mkcol::handle(rq, false),
+            DavMethod::Mkcalendar => {
+                methods::mkcol::handle(rq, methods::mkcol::MkcolKind::Mkcalendar)
+            }
+            DavMethod::Mkcol => {
+                methods::mkcol::handle(rq, methods::mkcol::MkcolKind::ExtendedMkcol)
+            }
             DavMethod::Copy => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
             DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
             DavMethod::Report => methods::report::handle(rq),
