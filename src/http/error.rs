@@ -121,16 +121,62 @@ impl PropRefusal {
 pub enum DavError {
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A body that is not XML, or XML beyond the parser's bounds.
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadXml(#[from] crate::dav::xml::XmlError),
+    /// The connection failed while the body was being read.
+    #[error("bad request: {0}")]
+    BodyRead(#[from] actix_web::error::PayloadError),
+    /// A Depth header other than 0, 1 or infinity.
+    #[error("bad request: invalid Depth {0:?}")]
+    BadDepth(String),
+    /// COPY of a collection with Depth 1 (RFC 4918 §9.8.3).
+    #[error("bad request: COPY of a collection takes Depth 0 or infinity, not {0:?}")]
+    BadCopyDepth(String),
+    #[error("bad request: missing Destination")]
+    MissingDestination,
+    /// A Destination whose path names no resource this server could hold.
+    #[error("bad request: bad Destination")]
+    BadDestination,
+    /// An Overwrite header other than T or F.
+    #[error("bad request: bad Overwrite {0:?}")]
+    BadOverwrite(String),
+    /// A method that needs a body got none; names the method.
+    #[error("bad request: {0} needs a body")]
+    MissingBody(&'static str),
+    /// A body whose root element is not the method's; names the expected one.
+    #[error("bad request: expected {0}")]
+    UnexpectedRoot(String),
+    /// A body without an element the request needs; says which.
+    #[error("bad request: {0}")]
+    IncompleteBody(&'static str),
+    /// More of something in one body than the server answers.
+    #[error("bad request: more than {limit} {what}")]
+    OverLimit { what: &'static str, limit: usize },
+    #[error("bad request: {0}")]
+    TooManyUpdates(#[from] super::prop_update::TooManyUpdates),
+    #[error("bad request: calendar-multiget names more than {0} resources")]
+    TooManyHrefs(usize),
+    #[error("bad request: match text too long")]
+    MatchTooLong,
+    /// A sync-collection limit whose nresults is not a number.
+    #[error("bad request: bad nresults")]
+    BadNresults,
     #[error("authentication required")]
     Unauthorized,
     #[error("{0}")]
     Auth(#[from] AuthError),
     #[error("not found")]
     NotFound,
+    /// A method no handler serves (unknown, or POST).
     #[error("method not allowed here")]
-    MethodNotAllowed,
+    UnservedMethod,
+    /// PUT to a path that is not an object inside a calendar.
+    #[error("method not allowed here")]
+    PutOutsideCalendar,
+    /// MKCOL on the root or a home, which always exist.
+    #[error("method not allowed here")]
+    MkcolOnExisting,
     /// COPY/MOVE to a Destination in another user's home.
     #[error("forbidden: the destination is outside your home")]
     DestinationOutsideHome,
@@ -224,7 +270,21 @@ impl DavError {
                 StoreError::NameTooLong => StatusCode::FORBIDDEN,
                 StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            DavError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            DavError::BadXml(_)
+            | DavError::BodyRead(_)
+            | DavError::BadDepth(_)
+            | DavError::BadCopyDepth(_)
+            | DavError::MissingDestination
+            | DavError::BadDestination
+            | DavError::BadOverwrite(_)
+            | DavError::MissingBody(_)
+            | DavError::UnexpectedRoot(_)
+            | DavError::IncompleteBody(_)
+            | DavError::OverLimit { .. }
+            | DavError::TooManyUpdates(_)
+            | DavError::TooManyHrefs(_)
+            | DavError::MatchTooLong
+            | DavError::BadNresults => StatusCode::BAD_REQUEST,
             DavError::Unauthorized => StatusCode::UNAUTHORIZED,
             DavError::Auth(e) => match e {
                 AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => {
@@ -240,7 +300,9 @@ impl DavError {
             | DavError::NotACalendarCollection
             | DavError::ProtectedCollection => StatusCode::FORBIDDEN,
             DavError::NotFound => StatusCode::NOT_FOUND,
-            DavError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            DavError::UnservedMethod | DavError::PutOutsideCalendar | DavError::MkcolOnExisting => {
+                StatusCode::METHOD_NOT_ALLOWED
+            }
             DavError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             DavError::Condition { condition, .. } => condition.status(),
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -421,6 +483,71 @@ mod tests {
         ] {
             let text = e.to_string();
             assert_eq!(DavError::from(e).status_code().as_u16(), status, "{text}");
+        }
+    }
+
+    /// Each cause of a 400/405 has its own variant; the status and the
+    /// plain-text body are those the catch-all variants answered with.
+    #[test]
+    fn request_faults_keep_their_status_and_text() {
+        let table = [
+            (
+                DavError::BadDepth("2".into()),
+                400,
+                "bad request: invalid Depth \"2\"",
+            ),
+            (
+                DavError::BadCopyDepth("1".into()),
+                400,
+                "bad request: COPY of a collection takes Depth 0 or infinity, not \"1\"",
+            ),
+            (
+                DavError::MissingDestination,
+                400,
+                "bad request: missing Destination",
+            ),
+            (
+                DavError::BadDestination,
+                400,
+                "bad request: bad Destination",
+            ),
+            (
+                DavError::BadOverwrite("x".into()),
+                400,
+                "bad request: bad Overwrite \"x\"",
+            ),
+            (
+                DavError::MissingBody("REPORT"),
+                400,
+                "bad request: REPORT needs a body",
+            ),
+            (
+                DavError::UnexpectedRoot("DAV:propfind".into()),
+                400,
+                "bad request: expected DAV:propfind",
+            ),
+            (
+                DavError::OverLimit {
+                    what: "properties",
+                    limit: 3,
+                },
+                400,
+                "bad request: more than 3 properties",
+            ),
+            (
+                DavError::TooManyHrefs(9),
+                400,
+                "bad request: calendar-multiget names more than 9 resources",
+            ),
+            (DavError::BadNresults, 400, "bad request: bad nresults"),
+            (DavError::UnservedMethod, 405, "method not allowed here"),
+            (DavError::PutOutsideCalendar, 405, "method not allowed here"),
+            (DavError::MkcolOnExisting, 405, "method not allowed here"),
+        ];
+        for (err, status, text) in table {
+            assert_eq!(err.status_code().as_u16(), status, "{err:?}");
+            let body = err.response(&Base::default()).into_body().try_into_bytes();
+            assert_eq!(body.expect("a full body"), format!("{text}\n"), "{err:?}");
         }
     }
 

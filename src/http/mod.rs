@@ -119,7 +119,7 @@ async fn route(
             other => other?,
         }
         let Some(method) = method else {
-            return Err(DavError::MethodNotAllowed);
+            return Err(DavError::UnservedMethod);
         };
         match method {
             DavMethod::Propfind => methods::propfind::handle(rq),
@@ -137,7 +137,7 @@ async fn route(
             DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
             DavMethod::Report => methods::report::handle(rq),
             // OPTIONS was answered above, before login.
-            DavMethod::Options | DavMethod::Post => Err(DavError::MethodNotAllowed),
+            DavMethod::Options | DavMethod::Post => Err(DavError::UnservedMethod),
         }
     })
     .await
@@ -206,7 +206,7 @@ async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<Strin
 async fn read_body(mut payload: web::Payload, limit: u64, put: bool) -> DavResult<bytes::Bytes> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| DavError::BadRequest(e.to_string()))?;
+        let chunk = chunk?;
         if (buf.len() + chunk.len()) as u64 > limit {
             return Err(if put {
                 DavError::condition(Condition::MaxResourceSize, "request body too large")

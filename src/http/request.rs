@@ -64,9 +64,7 @@ impl Request {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        xml::parse(&self.body)
-            .map(Some)
-            .map_err(|e| DavError::BadRequest(e.to_string()))
+        Ok(Some(xml::parse(&self.body)?))
     }
 
     /// A 207 Multi-Status whose responses `write` produces on a blocking
@@ -104,7 +102,7 @@ impl Request {
             Some("1") => Ok(Some(1)),
             Some(d) if d.eq_ignore_ascii_case("infinity") => Ok(None),
             None => Ok(None),
-            Some(other) => Err(DavError::BadRequest(format!("invalid Depth {other:?}"))),
+            Some(other) => Err(DavError::BadDepth(other.to_string())),
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::store::{Members, Overwrite, StoreError, Transfer};
 pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     let dest = rq
         .header("destination")
-        .ok_or_else(|| DavError::BadRequest("missing Destination".into()))?;
+        .ok_or(DavError::MissingDestination)?;
     // Behind a proxy that rewrites Host, the client's host is in X-Forwarded-Host.
     let forwarded = rq
         .header("x-forwarded-host")
@@ -27,14 +27,14 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     let dest = rq
         .base()
         .parse(href::path_of(dest))
-        .ok_or_else(|| DavError::BadRequest("bad Destination".into()))?;
+        .ok_or(DavError::BadDestination)?;
     if dest.user() != Some(rq.user.as_str()) {
         return Err(DavError::DestinationOutsideHome);
     }
     let overwrite = match rq.header("overwrite").map(str::trim) {
         None | Some("T") | Some("t") => Overwrite::Replace,
         Some("F") | Some("f") => Overwrite::Refuse,
-        Some(o) => return Err(DavError::BadRequest(format!("bad Overwrite {o:?}"))),
+        Some(o) => return Err(DavError::BadOverwrite(o.to_string())),
     };
     let created = match (&rq.path, &dest) {
         (
@@ -76,11 +76,7 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
             let members = match rq.header("depth").map(str::trim) {
                 None | Some("infinity") | Some("Infinity") => Members::Included,
                 Some("0") => Members::Excluded,
-                Some(d) => {
-                    return Err(DavError::BadRequest(format!(
-                        "COPY of a collection takes Depth 0 or infinity, not {d:?}"
-                    )))
-                }
+                Some(d) => return Err(DavError::BadCopyDepth(d.to_string())),
             };
             !rq.store()
                 .copy_calendar(user, calendar, to, overwrite, members)?

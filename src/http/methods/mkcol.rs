@@ -53,7 +53,7 @@ pub fn handle(rq: Request, kind: MkcolKind) -> DavResult<Reply> {
                 "calendars live directly in a user's home",
             ),
             (DavPath::Root | DavPath::Home { .. }, MkcolKind::ExtendedMkcol) => {
-                DavError::MethodNotAllowed
+                DavError::MkcolOnExisting
             }
             _ => DavError::CollectionOutsideHome,
         });
@@ -62,10 +62,8 @@ pub fn handle(rq: Request, kind: MkcolKind) -> DavResult<Reply> {
     let (root_ns, root_name) = kind.body_root();
     let results = match &body {
         None => Vec::new(),
-        Some(root) if root.is(root_ns, root_name) => {
-            outcomes(root, true).map_err(|e| DavError::BadRequest(e.to_string()))?
-        }
-        Some(_) => return Err(DavError::BadRequest(format!("expected {root_name} body"))),
+        Some(root) if root.is(root_ns, root_name) => outcomes(root, true)?,
+        Some(_) => return Err(DavError::UnexpectedRoot(format!("{root_name} body"))),
     };
     let wanted = match kind {
         MkcolKind::Mkcalendar => CollectionType::Calendar,

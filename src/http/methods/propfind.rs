@@ -26,11 +26,11 @@ impl PropRequest {
             return Ok(PropRequest::All(Vec::new()));
         };
         if !root.is(DAV, "propfind") {
-            return Err(DavError::BadRequest("expected DAV:propfind".into()));
+            return Err(DavError::UnexpectedRoot("DAV:propfind".into()));
         }
-        Self::from_children(root)?.ok_or_else(|| {
-            DavError::BadRequest("propfind without prop, allprop or propname".into())
-        })
+        Self::from_children(root)?.ok_or(DavError::IncompleteBody(
+            "propfind without prop, allprop or propname",
+        ))
     }
 
     /// Finds prop / allprop / propname among an element's children.
@@ -65,9 +65,10 @@ pub fn prop_names(prop: &Element) -> DavResult<Vec<PropName>> {
         let name = PropName::new(&c.ns, &c.name);
         if seen.insert(name.clone()) {
             if names.len() == MAX_PROP_NAMES {
-                return Err(DavError::BadRequest(format!(
-                    "more than {MAX_PROP_NAMES} distinct properties requested"
-                )));
+                return Err(DavError::OverLimit {
+                    what: "distinct properties requested",
+                    limit: MAX_PROP_NAMES,
+                });
             }
             names.push(name);
         }

@@ -7,14 +7,12 @@ use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 
 pub fn handle(rq: Request) -> DavResult<Reply> {
-    let body = rq
-        .xml()?
-        .ok_or_else(|| DavError::BadRequest("PROPPATCH needs a body".into()))?;
+    let body = rq.xml()?.ok_or(DavError::MissingBody("PROPPATCH"))?;
     if !body.is(DAV, "propertyupdate") {
-        return Err(DavError::BadRequest("expected DAV:propertyupdate".into()));
+        return Err(DavError::UnexpectedRoot("DAV:propertyupdate".into()));
     }
     let target = Resource::load(rq.store(), &rq.path)?;
-    let mut results = outcomes(&body, false).map_err(|e| DavError::BadRequest(e.to_string()))?;
+    let mut results = outcomes(&body, false)?;
     let succeeded = match &target {
         Resource::Calendar { cal, .. } => match all_changes(&results) {
             Some(changes) => {

@@ -21,9 +21,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let tz = query_timezone(&body, &target);
     let hrefs = distinct_hrefs(&body, rq.base())?;
     if hrefs.is_empty() {
-        return Err(DavError::BadRequest(
-            "calendar-multiget without href".into(),
-        ));
+        return Err(DavError::IncompleteBody("calendar-multiget without href"));
     }
     let store = rq.store().clone();
     let user = rq.user.clone();
@@ -81,9 +79,7 @@ fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<String>> {
             .unwrap_or_else(|| text.to_string());
         if seen.insert(key) {
             if hrefs.len() == MAX_HREFS {
-                return Err(DavError::BadRequest(format!(
-                    "calendar-multiget names more than {MAX_HREFS} resources"
-                )));
+                return Err(DavError::TooManyHrefs(MAX_HREFS));
             }
             hrefs.push(text.to_string());
         }

@@ -55,9 +55,10 @@ pub fn property_search(rq: Request, body: Element) -> DavResult<Reply> {
         .map(condition)
         .collect::<DavResult<Vec<_>>>()?;
     if conditions.len() > MAX_CONDITIONS {
-        return Err(DavError::BadRequest(format!(
-            "more than {MAX_CONDITIONS} property-search elements"
-        )));
+        return Err(DavError::OverLimit {
+            what: "property-search elements",
+            limit: MAX_CONDITIONS,
+        });
     }
     let any_of = body.attr("test") == Some("anyof");
     // A name asked twice is answered once.
@@ -67,9 +68,10 @@ pub fn property_search(rq: Request, body: Element) -> DavResult<Reply> {
         .filter(|n| seen.insert(n.clone()))
         .collect();
     if names.len() > MAX_PROPS {
-        return Err(DavError::BadRequest(format!(
-            "more than {MAX_PROPS} properties"
-        )));
+        return Err(DavError::OverLimit {
+            what: "properties",
+            limit: MAX_PROPS,
+        });
     }
     let whole_set = body
         .child(DAV, "apply-to-principal-collection-set")
@@ -138,7 +140,7 @@ fn condition(el: &Element) -> DavResult<Condition> {
         .map(|m| m.text.trim().to_string())
         .unwrap_or_default();
     if text.len() > MAX_MATCH_LEN {
-        return Err(DavError::BadRequest("match text too long".into()));
+        return Err(DavError::MatchTooLong);
     }
     // A property nobody can search on matches nothing (no error: clients
     // send what they like, and an empty answer is graceful).

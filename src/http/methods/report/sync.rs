@@ -43,7 +43,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             n.text
                 .trim()
                 .parse::<usize>()
-                .map_err(|_| DavError::BadRequest("bad nresults".into()))?,
+                .map_err(|_| DavError::BadNresults)?,
         ),
         None => None,
     };
