@@ -153,8 +153,6 @@ pub enum DavError {
     /// More of something in one body than the server answers.
     #[error("bad request: more than {limit} {what}")]
     OverLimit { what: &'static str, limit: usize },
-    #[error("bad request: {0}")]
-    TooManyUpdates(#[from] super::prop_update::TooManyUpdates),
     #[error("bad request: calendar-multiget names more than {0} resources")]
     TooManyHrefs(usize),
     #[error("bad request: match text too long")]
@@ -281,7 +279,6 @@ impl DavError {
             | DavError::UnexpectedRoot(_)
             | DavError::IncompleteBody(_)
             | DavError::OverLimit { .. }
-            | DavError::TooManyUpdates(_)
             | DavError::TooManyHrefs(_)
             | DavError::MatchTooLong
             | DavError::BadNresults => StatusCode::BAD_REQUEST,

@@ -14,7 +14,6 @@ pub mod request;
 pub mod requests;
 mod resource;
 mod server;
-mod timezone;
 
 pub use server::{run, Running};
 

@@ -1,16 +1,14 @@
 //! One model for every resource kind, so PROPFIND, PROPPATCH, REPORT and the
-//! other methods are written once: a resource knows its href, its kind
-//! (which decides its live properties, see `props`) and its dead properties.
+//! other methods are written once: a resource knows its href and its kind
+//! (which decides its live properties). The property declarations build on
+//! this model (`props`), never the other way round.
 
 use std::sync::Arc;
 
 use crate::dav::href::{Base, DavPath};
-use crate::dav::multistatus::PropXml;
-use crate::dav::property::PropName;
 use crate::store::{Collection, CollectionProps, ObjectMeta, Store, StoreError};
 
 use super::error::{DavError, DavResult};
-use super::props;
 
 pub enum Resource {
     Root,
@@ -97,40 +95,6 @@ impl Resource {
             Resource::Calendar { .. } => Kind::Calendar,
             Resource::Object { .. } => Kind::Object,
         }
-    }
-
-    /// Dead properties as (`{ns}name`, element XML); the store has left out
-    /// any a hand edit broke.
-    pub fn dead_props(&self) -> Vec<(String, String)> {
-        match self {
-            // Keys that name live properties (the stored calendar-timezone
-            // text) are reported through the live property.
-            Resource::Calendar { props, .. } => props
-                .dead()
-                .iter()
-                .filter(|(key, _)| {
-                    let name = key.strip_prefix('{').and_then(|k| k.split_once('}'));
-                    name.is_none_or(|(ns, n)| props::find(&PropName::new(ns, n)).is_none())
-                })
-                .cloned()
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// A property by name: live value, stored dead value, or None (404).
-    pub fn prop(&self, name: &PropName, ctx: &Ctx) -> DavResult<Option<PropXml>> {
-        if let Some(live) = props::find(name) {
-            return Ok(live
-                .value(self, ctx)?
-                .map(|v| PropXml::Value(name.clone(), v)));
-        }
-        if let Resource::Calendar { props, .. } = self {
-            return Ok(props
-                .dead_value(&name.key())
-                .map(|xml| PropXml::Raw(xml.to_string())));
-        }
-        Ok(None)
     }
 }
 

@@ -84,11 +84,11 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
         PropRequest::All(include) => {
             for live in props::listed_on(res.kind()) {
                 let name = live.prop_name();
-                if let Ok(Some(x)) = res.prop(&name, ctx) {
+                if let Ok(Some(x)) = props::value(res, &name, ctx) {
                     b.add(StatusCode::OK, x);
                 }
             }
-            for (_, xml) in res.dead_props() {
+            for (_, xml) in props::dead(res) {
                 b.add(StatusCode::OK, PropXml::Raw(xml));
             }
             include
@@ -102,11 +102,11 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
             // Only what the resource has: propname lists what a prop request would find.
             for live in props::listed_on(res.kind()) {
                 let name = live.prop_name();
-                if matches!(res.prop(&name, ctx), Ok(Some(_))) {
+                if matches!(props::value(res, &name, ctx), Ok(Some(_))) {
                     b.add_name(StatusCode::OK, &name);
                 }
             }
-            for (key, _) in res.dead_props() {
+            for (key, _) in props::dead(res) {
                 if let Some((ns, name)) = key.strip_prefix('{').and_then(|k| k.split_once('}')) {
                     b.add_name(StatusCode::OK, &PropName::new(ns, name));
                 }
@@ -118,7 +118,7 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
 
 /// Adds one named property with its value (200), or 404 where undefined.
 pub fn add_prop(b: &mut ResponseBuilder, res: &Resource, name: &PropName, ctx: &Ctx) {
-    match res.prop(name, ctx) {
+    match props::value(res, name, ctx) {
         Ok(Some(x)) => b.add(StatusCode::OK, x),
         Ok(None) => b.add_name(StatusCode::NOT_FOUND, name),
         Err(e) => {
