@@ -83,7 +83,7 @@ async fn route(
         );
     }
     let user = authenticate(&req, &app).await?;
-    let dav_path = app.base.parse(&path).ok_or(DavError::NotFound)?;
+    let dav_path = app.base.parse(&path).ok_or(DavError::UnmappedPath)?;
     if !methods::propfind::visible_to(&dav_path, &user) {
         return Err(DavError::condition(
             Condition::NeedPrivileges,

@@ -51,7 +51,7 @@ impl Resource {
             DavPath::Root => Resource::Root,
             DavPath::Home { user } => {
                 if !store.home_exists(user) {
-                    return Err(DavError::NotFound);
+                    return Err(DavError::MissingHome);
                 }
                 Resource::Home { user: user.clone() }
             }
@@ -64,7 +64,7 @@ impl Resource {
                 name,
             } => {
                 let cal = store.calendar(user, calendar).map_err(not_found)?;
-                let meta = cal.meta(name)?.ok_or(DavError::NotFound)?;
+                let meta = cal.meta(name)?.ok_or(DavError::MissingObject)?;
                 Resource::Object {
                     cal,
                     name: name.clone(),
@@ -100,7 +100,7 @@ impl Resource {
 
 fn not_found(e: StoreError) -> DavError {
     match e {
-        StoreError::InvalidName(_) => DavError::NotFound,
+        StoreError::InvalidName(_) => DavError::MissingObject,
         e => e.into(),
     }
 }
