@@ -105,3 +105,24 @@ fn an_invalid_base_path_stops_the_server_at_start() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("base path"));
 }
+
+/// Two servers with different prefixes side by side: each error body's href
+/// (no-uid-conflict, built where the error is answered) carries its own.
+#[test]
+fn two_servers_render_their_own_base_in_error_hrefs() {
+    let servers = ["/caldav", "/dav/v2"].map(|base| {
+        let srv = Server::start(Options {
+            config: Some(format!("base_path = \"{base}\"\n")),
+            ..Options::default()
+        });
+        (base, srv)
+    });
+    for (base, srv) in &servers {
+        srv.put_ics("/demo/work/first.ics", &event("shared-uid", "First"))
+            .expect(201);
+        let r = srv.put_ics("/demo/work/second.ics", &event("shared-uid", "Second"));
+        r.expect(403);
+        let cond = r.expect_condition(CALDAV, "no-uid-conflict");
+        assert_eq!(cond.hrefs(), vec![format!("{base}/demo/work/first.ics")]);
+    }
+}

@@ -1,8 +1,6 @@
 //! URL paths ⇄ resources. Principal and calendar home of a user are the same
 //! collection `/<user>/` (docs/DESIGN.md); calendars and objects sit below it.
 
-use std::sync::OnceLock;
-
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// What a request path names.
@@ -47,32 +45,78 @@ pub fn encode(segment: &str) -> String {
 }
 
 /// The URL path the server is reachable under behind a reverse proxy
-/// (`base_path`, e.g. `/caldav`; empty at the root). Set once at start.
-static BASE: OnceLock<String> = OnceLock::new();
+/// (`base_path`, e.g. `/caldav`; empty at the root). A value held in the app
+/// state and handed to whatever builds or parses an href, so nothing depends
+/// on process-wide state and two servers in one process may differ.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Base(String);
 
-/// Sets the base path for every href; the first call wins.
-pub fn set_base(base: &str) {
-    let _ = BASE.set(base.to_string());
-}
+impl Base {
+    /// `path` as normalised by the configuration: empty, or `/seg[/seg…]`
+    /// without a trailing slash.
+    pub fn new(path: impl Into<String>) -> Base {
+        Base(path.into())
+    }
 
-fn base() -> &'static str {
-    BASE.get().map(String::as_str).unwrap_or("")
-}
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 
-/// The path below the base: a proxy may forward requests with the base or
-/// strip it, and clients send hrefs and Destinations with it.
-fn below_base(path: &str) -> &str {
-    match path.strip_prefix(base()) {
-        Some(rest) if !base().is_empty() && (rest.is_empty() || rest.starts_with('/')) => rest,
-        _ => path,
+    /// The path below the base: a proxy may forward requests with the base
+    /// or strip it, and clients send hrefs and Destinations with it.
+    fn below<'p>(&self, path: &'p str) -> &'p str {
+        match path.strip_prefix(self.0.as_str()) {
+            Some(rest) if !self.0.is_empty() && (rest.is_empty() || rest.starts_with('/')) => rest,
+            _ => path,
+        }
+    }
+
+    /// Parses a (percent-encoded) request path or href path; `None` for
+    /// anything deeper than an object or with undecodable segments.
+    pub fn parse(&self, path: &str) -> Option<DavPath> {
+        DavPath::parse_below(self.below(path.split(['?', '#']).next().unwrap_or("")))
+    }
+
+    /// The canonical href of `path` (collections end in `/`).
+    pub fn href(&self, path: &DavPath) -> String {
+        match path {
+            DavPath::Root => self.root(),
+            DavPath::Home { user } => self.home(user),
+            DavPath::Calendar { user, calendar } => self.calendar(user, calendar),
+            DavPath::Object {
+                user,
+                calendar,
+                name,
+            } => self.object(user, calendar, name),
+        }
+    }
+
+    pub fn root(&self) -> String {
+        format!("{}/", self.0)
+    }
+
+    pub fn home(&self, user: &str) -> String {
+        format!("{}/{}/", self.0, encode(user))
+    }
+
+    pub fn calendar(&self, user: &str, calendar: &str) -> String {
+        format!("{}/{}/{}/", self.0, encode(user), encode(calendar))
+    }
+
+    pub fn object(&self, user: &str, calendar: &str, name: &str) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.0,
+            encode(user),
+            encode(calendar),
+            encode(name)
+        )
     }
 }
 
 impl DavPath {
-    /// Parses a (percent-encoded) request path; `None` for anything deeper
-    /// than an object or with undecodable segments.
-    pub fn parse(path: &str) -> Option<DavPath> {
-        let path = below_base(path.split(['?', '#']).next().unwrap_or(""));
+    /// Parses a path already stripped of the base and of query/fragment.
+    fn parse_below(path: &str) -> Option<DavPath> {
         let mut segs = Vec::new();
         for raw in path.split('/').filter(|s| !s.is_empty()) {
             let seg = percent_decode_str(raw).decode_utf8().ok()?.into_owned();
@@ -104,42 +148,6 @@ impl DavPath {
             | DavPath::Object { user, .. } => Some(user),
         }
     }
-
-    /// The canonical href (collections end in `/`).
-    pub fn href(&self) -> String {
-        match self {
-            DavPath::Root => root_href(),
-            DavPath::Home { user } => home_href(user),
-            DavPath::Calendar { user, calendar } => calendar_href(user, calendar),
-            DavPath::Object {
-                user,
-                calendar,
-                name,
-            } => object_href(user, calendar, name),
-        }
-    }
-}
-
-pub fn root_href() -> String {
-    format!("{}/", base())
-}
-
-pub fn home_href(user: &str) -> String {
-    format!("{}/{}/", base(), encode(user))
-}
-
-pub fn calendar_href(user: &str, calendar: &str) -> String {
-    format!("{}/{}/{}/", base(), encode(user), encode(calendar))
-}
-
-pub fn object_href(user: &str, calendar: &str, name: &str) -> String {
-    format!(
-        "{}/{}/{}/{}",
-        base(),
-        encode(user),
-        encode(calendar),
-        encode(name)
-    )
 }
 
 /// The path part of a Destination header or an href, which may be absolute URLs.
@@ -159,12 +167,10 @@ mod tests {
 
     #[test]
     fn parse_and_round_trip() {
-        assert_eq!(DavPath::parse("/"), Some(DavPath::Root));
-        assert_eq!(
-            DavPath::parse("/u/"),
-            Some(DavPath::Home { user: "u".into() })
-        );
-        let p = DavPath::parse("/u/my%20cal/a%40b.ics").unwrap();
+        let root = Base::default();
+        assert_eq!(root.parse("/"), Some(DavPath::Root));
+        assert_eq!(root.parse("/u/"), Some(DavPath::Home { user: "u".into() }));
+        let p = root.parse("/u/my%20cal/a%40b.ics").unwrap();
         assert_eq!(
             p,
             DavPath::Object {
@@ -173,10 +179,44 @@ mod tests {
                 name: "a@b.ics".into()
             }
         );
-        assert_eq!(p.href(), "/u/my%20cal/a@b.ics");
-        assert_eq!(DavPath::parse("/a/b/c/d"), None);
-        assert_eq!(DavPath::parse("/a/../b"), None);
+        assert_eq!(root.href(&p), "/u/my%20cal/a@b.ics");
+        assert_eq!(root.parse("/a/b/c/d"), None);
+        assert_eq!(root.parse("/a/../b"), None);
         assert_eq!(encode("x y/ü?#%"), "x%20y%2F%C3%BC%3F%23%25");
+    }
+
+    /// Two bases side by side: each renders its own prefix and parses hrefs
+    /// with or without it, with no state shared between them.
+    #[test]
+    fn two_bases_in_one_process() {
+        let (a, b) = (Base::new("/caldav"), Base::new("/dav/v2"));
+        let p = DavPath::Calendar {
+            user: "u".into(),
+            calendar: "c".into(),
+        };
+        assert_eq!(a.href(&p), "/caldav/u/c/");
+        assert_eq!(b.href(&p), "/dav/v2/u/c/");
+        assert_eq!(a.object("u", "c", "x y.ics"), "/caldav/u/c/x%20y.ics");
+        assert_eq!(b.root(), "/dav/v2/");
+        assert_eq!(Base::default().home("u"), "/u/");
+        assert_eq!(a.parse("/caldav/u/c/"), Some(p.clone()));
+        assert_eq!(a.parse("/u/c/"), Some(p.clone()));
+        assert_eq!(b.parse("/dav/v2/u/c/"), Some(p.clone()));
+        // Not this server's base: its segments are the path.
+        assert_eq!(
+            b.parse("/caldav/u/"),
+            Some(DavPath::Calendar {
+                user: "caldav".into(),
+                calendar: "u".into()
+            })
+        );
+        // A prefix of a segment is not the base.
+        assert_eq!(
+            a.parse("/caldavx/"),
+            Some(DavPath::Home {
+                user: "caldavx".into()
+            })
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Every error a request can end in, and its one mapping to an HTTP response.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::HttpResponse;
 
+use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::error_body;
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, CALDAV, DAV};
@@ -19,8 +20,9 @@ pub enum Condition {
     ValidCalendarObjectResource,
     SupportedCalendarComponent,
     SupportedCalendarData,
-    /// Carries the href of the resource that already has the UID.
-    NoUidConflict(String),
+    /// Carries the path of the resource that already has the UID; the
+    /// response renders its href under the server's base.
+    NoUidConflict(DavPath),
     MaxResourceSize,
     PropfindFiniteDepth,
     ValidSyncToken,
@@ -86,9 +88,11 @@ impl Condition {
         PropName::new(ns, name)
     }
 
-    fn inner(&self) -> String {
+    fn inner(&self, base: &Base) -> String {
         match self {
-            Condition::NoUidConflict(href) => format!("<D:href>{}</D:href>", escape(href)),
+            Condition::NoUidConflict(path) => {
+                format!("<D:href>{}</D:href>", escape(&base.href(path)))
+            }
             _ => String::new(),
         }
     }
@@ -117,16 +121,68 @@ impl PropRefusal {
 pub enum DavError {
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A body that is not XML, or XML beyond the parser's bounds.
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadXml(#[from] crate::dav::xml::XmlError),
+    /// The connection failed while the body was being read.
+    #[error("bad request: {0}")]
+    BodyRead(#[from] actix_web::error::PayloadError),
+    /// A Depth header other than 0, 1 or infinity.
+    #[error("bad request: invalid Depth {0:?}")]
+    BadDepth(String),
+    /// COPY of a collection with Depth 1 (RFC 4918 §9.8.3).
+    #[error("bad request: COPY of a collection takes Depth 0 or infinity, not {0:?}")]
+    BadCopyDepth(String),
+    #[error("bad request: missing Destination")]
+    MissingDestination,
+    /// A Destination whose path names no resource this server could hold.
+    #[error("bad request: bad Destination")]
+    BadDestination,
+    /// An Overwrite header other than T or F.
+    #[error("bad request: bad Overwrite {0:?}")]
+    BadOverwrite(String),
+    /// A method that needs a body got none; names the method.
+    #[error("bad request: {0} needs a body")]
+    MissingBody(&'static str),
+    /// A body whose root element is not the method's; names the expected one.
+    #[error("bad request: expected {0}")]
+    UnexpectedRoot(String),
+    /// A body without an element the request needs; says which.
+    #[error("bad request: {0}")]
+    IncompleteBody(&'static str),
+    /// More of something in one body than the server answers.
+    #[error("bad request: more than {limit} {what}")]
+    OverLimit { what: &'static str, limit: usize },
+    #[error("bad request: calendar-multiget names more than {0} resources")]
+    TooManyHrefs(usize),
+    #[error("bad request: match text too long")]
+    MatchTooLong,
+    /// A sync-collection limit whose nresults is not a number.
+    #[error("bad request: bad nresults")]
+    BadNresults,
     #[error("authentication required")]
     Unauthorized,
     #[error("{0}")]
     Auth(#[from] AuthError),
+    /// A request path that names no resource the server could hold
+    /// (deeper than an object, or undecodable).
     #[error("not found")]
-    NotFound,
+    UnmappedPath,
+    /// A user's home that does not exist.
+    #[error("not found")]
+    MissingHome,
+    /// An object (or the calendar it would be in) that does not exist.
+    #[error("not found")]
+    MissingObject,
+    /// A method no handler serves (unknown, or POST).
     #[error("method not allowed here")]
-    MethodNotAllowed,
+    UnservedMethod,
+    /// PUT to a path that is not an object inside a calendar.
+    #[error("method not allowed here")]
+    PutOutsideCalendar,
+    /// MKCOL on the root or a home, which always exist.
+    #[error("method not allowed here")]
+    MkcolOnExisting,
     /// COPY/MOVE to a Destination in another user's home.
     #[error("forbidden: the destination is outside your home")]
     DestinationOutsideHome,
@@ -181,9 +237,11 @@ impl DavError {
                 user,
                 calendar,
                 name,
-            }) => Some(Condition::NoUidConflict(crate::dav::href::object_href(
-                user, calendar, name,
-            ))),
+            }) => Some(Condition::NoUidConflict(DavPath::Object {
+                user: user.clone(),
+                calendar: calendar.clone(),
+                name: name.clone(),
+            })),
             DavError::Store(StoreError::UnsupportedComponent(_)) => {
                 Some(Condition::SupportedCalendarComponent)
             }
@@ -194,8 +252,9 @@ impl DavError {
     }
 }
 
-impl ResponseError for DavError {
-    fn status_code(&self) -> StatusCode {
+impl DavError {
+    /// The one status this error is answered with.
+    pub fn status_code(&self) -> StatusCode {
         if let Some(condition) = self.precondition() {
             return condition.status();
         }
@@ -217,7 +276,20 @@ impl ResponseError for DavError {
                 StoreError::NameTooLong => StatusCode::FORBIDDEN,
                 StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            DavError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            DavError::BadXml(_)
+            | DavError::BodyRead(_)
+            | DavError::BadDepth(_)
+            | DavError::BadCopyDepth(_)
+            | DavError::MissingDestination
+            | DavError::BadDestination
+            | DavError::BadOverwrite(_)
+            | DavError::MissingBody(_)
+            | DavError::UnexpectedRoot(_)
+            | DavError::IncompleteBody(_)
+            | DavError::OverLimit { .. }
+            | DavError::TooManyHrefs(_)
+            | DavError::MatchTooLong
+            | DavError::BadNresults => StatusCode::BAD_REQUEST,
             DavError::Unauthorized => StatusCode::UNAUTHORIZED,
             DavError::Auth(e) => match e {
                 AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => {
@@ -232,8 +304,12 @@ impl ResponseError for DavError {
             | DavError::CollectionOutsideHome
             | DavError::NotACalendarCollection
             | DavError::ProtectedCollection => StatusCode::FORBIDDEN,
-            DavError::NotFound => StatusCode::NOT_FOUND,
-            DavError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            DavError::UnmappedPath | DavError::MissingHome | DavError::MissingObject => {
+                StatusCode::NOT_FOUND
+            }
+            DavError::UnservedMethod | DavError::PutOutsideCalendar | DavError::MkcolOnExisting => {
+                StatusCode::METHOD_NOT_ALLOWED
+            }
             DavError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             DavError::Condition { condition, .. } => condition.status(),
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -242,7 +318,8 @@ impl ResponseError for DavError {
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
+    /// The response, with any href in its body rendered under `base`.
+    pub fn response(&self, base: &Base) -> HttpResponse {
         let status = self.status_code();
         let disk_trouble = matches!(self, DavError::Store(e) if crate::store::disk::report(e));
         if disk_trouble {
@@ -271,7 +348,7 @@ impl ResponseError for DavError {
         match condition {
             Some(c) => resp
                 .content_type("application/xml; charset=utf-8")
-                .body(error_body(&c.name(), &c.inner())),
+                .body(error_body(&c.name(), &c.inner(base))),
             None => {
                 let text = match self {
                     DavError::Store(StoreError::Io(_)) | DavError::Internal(_) => {
@@ -288,170 +365,4 @@ impl ResponseError for DavError {
 pub type DavResult<T> = Result<T, DavError>;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use actix_web::body::MessageBody;
-    use std::io::{Error, ErrorKind};
-
-    fn status_of(kind: ErrorKind) -> StatusCode {
-        DavError::from(StoreError::from(Error::from(kind))).status_code()
-    }
-
-    /// Every precondition, its one status and its element (namespace, name).
-    #[test]
-    fn each_condition_has_one_status_and_element() {
-        let table = [
-            (
-                Condition::ValidCalendarData,
-                403,
-                CALDAV,
-                "valid-calendar-data",
-            ),
-            (
-                Condition::ValidCalendarObjectResource,
-                403,
-                CALDAV,
-                "valid-calendar-object-resource",
-            ),
-            (
-                Condition::SupportedCalendarComponent,
-                403,
-                CALDAV,
-                "supported-calendar-component",
-            ),
-            (
-                Condition::SupportedCalendarData,
-                415,
-                CALDAV,
-                "supported-calendar-data",
-            ),
-            (
-                Condition::NoUidConflict("/u/c/x.ics".into()),
-                403,
-                CALDAV,
-                "no-uid-conflict",
-            ),
-            (Condition::MaxResourceSize, 403, CALDAV, "max-resource-size"),
-            (
-                Condition::PropfindFiniteDepth,
-                403,
-                DAV,
-                "propfind-finite-depth",
-            ),
-            (Condition::ValidSyncToken, 403, DAV, "valid-sync-token"),
-            (Condition::ValidFilter, 403, CALDAV, "valid-filter"),
-            (
-                Condition::SupportedCollation,
-                403,
-                CALDAV,
-                "supported-collation",
-            ),
-            (Condition::SupportedReport, 403, DAV, "supported-report"),
-            (
-                Condition::ResourceMustBeNull,
-                405,
-                DAV,
-                "resource-must-be-null",
-            ),
-            (
-                Condition::CalendarCollectionLocationOk,
-                403,
-                CALDAV,
-                "calendar-collection-location-ok",
-            ),
-            (
-                Condition::CannotModifyProtectedProperty,
-                403,
-                DAV,
-                "cannot-modify-protected-property",
-            ),
-            (Condition::NeedPrivileges, 403, DAV, "need-privileges"),
-            (
-                Condition::NumberOfMatchesWithinLimits,
-                507,
-                DAV,
-                "number-of-matches-within-limits",
-            ),
-        ];
-        for (condition, status, ns, name) in table {
-            assert_eq!(condition.status().as_u16(), status, "{condition:?}");
-            assert_eq!(condition.name(), PropName::new(ns, name), "{condition:?}");
-            let err = DavError::condition(condition.clone(), "detail");
-            assert_eq!(err.status_code().as_u16(), status, "{condition:?}");
-            let body = err.error_response().into_body().try_into_bytes();
-            let text = String::from_utf8(body.expect("a full body").to_vec()).unwrap();
-            assert!(text.contains(&format!(":{name}")), "{condition:?}: {text}");
-        }
-    }
-
-    /// Store errors that are RFC preconditions answer with that
-    /// precondition's status; the rest have their own.
-    #[test]
-    fn store_errors_have_one_status_each() {
-        let uid = StoreError::UidConflict {
-            user: "u".into(),
-            calendar: "c".into(),
-            name: "x.ics".into(),
-        };
-        for (e, status) in [
-            (StoreError::NotFound, 404),
-            (StoreError::AlreadyExists, 405),
-            (StoreError::PreconditionFailed, 412),
-            (StoreError::InvalidName("..".into()), 403),
-            (uid, 403),
-            (
-                StoreError::UnsupportedComponent(crate::ical::ComponentKind::Todo),
-                403,
-            ),
-            (StoreError::MissingParent, 409),
-            (StoreError::InvalidSyncToken, 403),
-            (StoreError::NotFound.missing_parent(), 409),
-            (
-                StoreError::Io(Error::from(ErrorKind::Other)).missing_parent(),
-                500,
-            ),
-        ] {
-            let text = e.to_string();
-            assert_eq!(DavError::from(e).status_code().as_u16(), status, "{text}");
-        }
-    }
-
-    #[test]
-    fn property_refusals_have_rfc_4918_statuses() {
-        assert_eq!(PropRefusal::Protected.status(), StatusCode::FORBIDDEN);
-        assert_eq!(PropRefusal::BadValue.status(), StatusCode::CONFLICT);
-    }
-
-    #[test]
-    fn disk_trouble_has_its_own_statuses() {
-        assert_eq!(
-            status_of(ErrorKind::StorageFull),
-            StatusCode::INSUFFICIENT_STORAGE
-        );
-        assert_eq!(
-            status_of(ErrorKind::QuotaExceeded),
-            StatusCode::INSUFFICIENT_STORAGE
-        );
-        assert_eq!(
-            status_of(ErrorKind::ReadOnlyFilesystem),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
-        assert_eq!(status_of(ErrorKind::InvalidFilename), StatusCode::FORBIDDEN);
-        assert_eq!(status_of(ErrorKind::NotFound), StatusCode::NOT_FOUND);
-        assert_eq!(
-            status_of(ErrorKind::Other),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
-        for (errno, status) in [
-            (libc::ENOSPC, StatusCode::INSUFFICIENT_STORAGE),
-            (libc::EDQUOT, StatusCode::INSUFFICIENT_STORAGE),
-            (libc::EROFS, StatusCode::SERVICE_UNAVAILABLE),
-            (libc::ENAMETOOLONG, StatusCode::FORBIDDEN),
-        ] {
-            let e = DavError::from(StoreError::from(Error::from_raw_os_error(errno)));
-            assert_eq!(e.status_code(), status, "errno {errno}");
-        }
-        let resp = DavError::from(StoreError::ReadOnly).error_response();
-        assert!(resp.headers().contains_key(header::RETRY_AFTER));
-    }
-}
+mod tests;

@@ -12,7 +12,7 @@ use std::sync::mpsc::{channel, Sender};
 use parking_lot::Mutex;
 
 pub struct Change {
-    pub method: String,
+    pub method: super::method::DavMethod,
     pub user: String,
     pub calendar: String,
     pub paths: Vec<String>,
@@ -33,7 +33,7 @@ impl Hook {
                         .arg("-c")
                         .arg(&command)
                         .current_dir(&data)
-                        .env("DAVDIR_METHOD", &change.method)
+                        .env("DAVDIR_METHOD", change.method.as_str())
                         .env("DAVDIR_USER", &change.user)
                         .env("DAVDIR_COLLECTION", &change.calendar)
                         .env("DAVDIR_PATHS", change.paths.join("\n"))

@@ -6,6 +6,7 @@ mod body;
 mod conditional;
 pub mod error;
 mod hook;
+pub mod method;
 mod methods;
 mod prop_update;
 mod props;
@@ -13,7 +14,6 @@ pub mod request;
 pub mod requests;
 mod resource;
 mod server;
-mod timezone;
 
 pub use server::{run, Running};
 
@@ -28,6 +28,7 @@ use futures_util::StreamExt;
 use crate::dav::href::DavPath;
 
 use error::{Condition, DavError, DavResult};
+use method::DavMethod;
 use request::{AppState, Reply, ReplyBody, Request};
 
 /// Entry point for every request.
@@ -36,12 +37,13 @@ pub async fn dispatch(
     payload: web::Payload,
     app: web::Data<AppState>,
 ) -> HttpResponse {
-    let method = req.method().as_str().to_ascii_uppercase();
-    let result = route(&method, req.clone(), payload, app.into_inner()).await;
+    let method = DavMethod::parse(req.method().as_str());
+    let app = app.into_inner();
+    let result = route(method, req.clone(), payload, app.clone()).await;
     let mut resp = match result {
         Ok(reply) => send(reply).await,
         Err(e) => {
-            let mut resp = actix_web::ResponseError::error_response(&e);
+            let mut resp = e.response(&app.base);
             if let DavError::RequestTimeout = e {
                 // The rest of the body may still come: never read it.
                 resp.head_mut()
@@ -55,28 +57,33 @@ pub async fn dispatch(
         HeaderName::from_static("dav"),
         HeaderValue::from_static(methods::options::DAV_CLASSES),
     );
-    tracing::info!("{method} {} -> {}", req.path(), resp.status().as_u16());
+    let name = method.map_or_else(
+        || req.method().as_str().to_ascii_uppercase(),
+        |m| m.as_str().into(),
+    );
+    tracing::info!("{name} {} -> {}", req.path(), resp.status().as_u16());
     resp
 }
 
 async fn route(
-    method: &str,
+    method: Option<DavMethod>,
     req: HttpRequest,
     payload: web::Payload,
     app: Arc<AppState>,
 ) -> DavResult<Reply> {
     // OPTIONS answers alike on every path, without login: clients probe
     // capabilities before they authenticate.
-    if method == "OPTIONS" {
+    if method == Some(DavMethod::Options) {
         return Ok(methods::options::handle());
     }
     let path = req.path().to_string();
     if path.trim_end_matches('/').ends_with("/.well-known/caldav") {
-        return Ok(Reply::empty(StatusCode::MOVED_PERMANENTLY)
-            .header(header::LOCATION, crate::dav::href::root_href()));
+        return Ok(
+            Reply::empty(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, app.base.root())
+        );
     }
     let user = authenticate(&req, &app).await?;
-    let dav_path = DavPath::parse(&path).ok_or(DavError::NotFound)?;
+    let dav_path = app.base.parse(&path).ok_or(DavError::UnmappedPath)?;
     if !methods::propfind::visible_to(&dav_path, &user) {
         return Err(DavError::condition(
             Condition::NeedPrivileges,
@@ -85,11 +92,15 @@ async fn route(
     }
     let body = tokio::time::timeout(
         app.request_timeout,
-        read_body(payload, app.max_resource_size + 64 * 1024, method == "PUT"),
+        read_body(
+            payload,
+            app.max_resource_size + 64 * 1024,
+            method == Some(DavMethod::Put),
+        ),
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
-    let change = change_of(method, &dav_path, &req);
+    let change = change_of(method, &dav_path, &req, &app.base);
     let rq = Request {
         app: app.clone(),
         headers: req.headers().clone(),
@@ -97,37 +108,43 @@ async fn route(
         path: dav_path,
         body,
     };
-    let method = method.to_string();
     let store = app.store.clone();
     let user = rq.user.clone();
     let reply = web::block(move || {
         // A read-only data directory still serves reads to a user whose
         // home is not there yet: it reads as empty.
         match store.ensure_home(&user) {
-            Err(crate::store::StoreError::ReadOnly)
-                if matches!(method.as_str(), "GET" | "HEAD" | "PROPFIND" | "REPORT") => {}
+            Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
-        match method.as_str() {
-            "PROPFIND" => methods::propfind::handle(rq),
-            "PROPPATCH" => methods::proppatch::handle(rq),
-            "GET" | "HEAD" => methods::get::handle(rq),
-            "PUT" => methods::put::handle(rq),
-            "DELETE" => methods::delete::handle(rq),
-            "MKCALENDAR" => methods::mkcol::handle(rq, true),
-            "MKCOL" => methods::mkcol::handle(rq, false),
-            "COPY" => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
-            "MOVE" => methods::copy_move::handle(rq, crate::store::Transfer::Move),
-            "REPORT" => methods::report::handle(rq),
-            _ => Err(DavError::MethodNotAllowed),
+        let Some(method) = method else {
+            return Err(DavError::UnservedMethod);
+        };
+        match method {
+            DavMethod::Propfind => methods::propfind::handle(rq),
+            DavMethod::Proppatch => methods::proppatch::handle(rq),
+            DavMethod::Get | DavMethod::Head => methods::get::handle(rq),
+            DavMethod::Put => methods::put::handle(rq),
+            DavMethod::Delete => methods::delete::handle(rq),
+            DavMethod::Mkcalendar => {
+                methods::mkcol::handle(rq, methods::mkcol::MkcolKind::Mkcalendar)
+            }
+            DavMethod::Mkcol => {
+                methods::mkcol::handle(rq, methods::mkcol::MkcolKind::ExtendedMkcol)
+            }
+            DavMethod::Copy => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
+            DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
+            DavMethod::Report => methods::report::handle(rq),
+            // OPTIONS was answered above, before login.
+            DavMethod::Options | DavMethod::Post => Err(DavError::UnservedMethod),
         }
     })
     .await
     .map_err(|e| DavError::Internal(e.to_string()))??;
     if let (Some(hook), Some(change)) = (&app.hook, change) {
         // A PROPPATCH answers 207 whether or not it applied; others 2xx on success.
-        let applied = match change.method.as_str() {
-            "PROPPATCH" => reply.status == StatusCode::MULTI_STATUS,
+        let applied = match change.method {
+            DavMethod::Proppatch => reply.status == StatusCode::MULTI_STATUS,
             _ => reply.status.is_success(),
         };
         if applied {
@@ -138,13 +155,13 @@ async fn route(
 }
 
 /// For methods that change files: what the hook is told about.
-fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Change> {
-    if !matches!(
-        method,
-        "PUT" | "DELETE" | "MKCALENDAR" | "MKCOL" | "COPY" | "MOVE" | "PROPPATCH"
-    ) {
-        return None;
-    }
+fn change_of(
+    method: Option<DavMethod>,
+    path: &DavPath,
+    req: &HttpRequest,
+    base: &crate::dav::href::Base,
+) -> Option<hook::Change> {
+    let method = method.filter(|m| m.is_write())?;
     let rel = |p: &DavPath| match p {
         DavPath::Object {
             user,
@@ -159,7 +176,7 @@ fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Ch
         .headers()
         .get("destination")
         .and_then(|v| v.to_str().ok())
-        .and_then(|d| DavPath::parse(crate::dav::href::path_of(d)))
+        .and_then(|d| base.parse(crate::dav::href::path_of(d)))
     {
         paths.extend(rel(&dest));
     }
@@ -170,7 +187,7 @@ fn change_of(method: &str, path: &DavPath, req: &HttpRequest) -> Option<hook::Ch
         _ => return None,
     };
     Some(hook::Change {
-        method: method.to_string(),
+        method,
         user,
         calendar,
         paths,
@@ -188,7 +205,7 @@ async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<Strin
 async fn read_body(mut payload: web::Payload, limit: u64, put: bool) -> DavResult<bytes::Bytes> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| DavError::BadRequest(e.to_string()))?;
+        let chunk = chunk?;
         if (buf.len() + chunk.len()) as u64 > limit {
             return Err(if put {
                 DavError::condition(Condition::MaxResourceSize, "request body too large")

@@ -8,7 +8,7 @@ use crate::dav::property::PropName;
 use crate::dav::xml::{Element, DAV};
 use crate::store::PropChange;
 
-use super::error::PropRefusal;
+use super::error::{DavError, DavResult, PropRefusal};
 use super::props;
 
 /// One requested set or remove, and what it became.
@@ -39,14 +39,9 @@ pub fn change_for(el: &Element, remove: bool, creating: bool) -> Outcome {
 /// Most properties one PROPPATCH, MKCALENDAR or MKCOL may set or remove.
 pub const MAX_UPDATES: usize = 256;
 
-/// Why a property update is refused as a whole.
-#[derive(Debug, thiserror::Error)]
-#[error("more than {MAX_UPDATES} property changes in one request")]
-pub struct TooManyUpdates;
-
 /// Reads the set/remove instructions of a propertyupdate (or the set of a
 /// mkcol/mkcalendar body), in document order.
-pub fn outcomes(parent: &Element, creating: bool) -> Result<Vec<Outcome>, TooManyUpdates> {
+pub fn outcomes(parent: &Element, creating: bool) -> DavResult<Vec<Outcome>> {
     let mut out = Vec::new();
     for op in &parent.children {
         let remove = if op.is(DAV, "set") {
@@ -59,7 +54,10 @@ pub fn outcomes(parent: &Element, creating: bool) -> Result<Vec<Outcome>, TooMan
         for prop in op.children_named(DAV, "prop") {
             for el in &prop.children {
                 if out.len() == MAX_UPDATES {
-                    return Err(TooManyUpdates);
+                    return Err(DavError::OverLimit {
+                        what: "property changes in one request",
+                        limit: MAX_UPDATES,
+                    });
                 }
                 out.push(change_for(el, remove, creating));
             }

@@ -6,7 +6,7 @@ use actix_web::http::header::{HeaderMap, HeaderName};
 use actix_web::http::StatusCode;
 use bytes::Bytes;
 
-use crate::dav::href::DavPath;
+use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{self, Element};
 use crate::store::Store;
@@ -24,6 +24,8 @@ pub struct AppState {
     /// Longest time a request body may take to arrive.
     pub request_timeout: std::time::Duration,
     pub principal_search: crate::config::PrincipalSearch,
+    /// The prefix of every href this server writes and reads.
+    pub base: Base,
 }
 
 /// One authenticated request, ready for a (blocking) handler.
@@ -44,7 +46,13 @@ impl Request {
         Ctx {
             user: &self.user,
             max_resource_size: self.app.max_resource_size,
+            base: &self.app.base,
         }
+    }
+
+    /// Where hrefs are rendered and parsed for this server.
+    pub fn base(&self) -> &Base {
+        &self.app.base
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -56,9 +64,7 @@ impl Request {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        xml::parse(&self.body)
-            .map(Some)
-            .map_err(|e| DavError::BadRequest(e.to_string()))
+        Ok(Some(xml::parse(&self.body)?))
     }
 
     /// A 207 Multi-Status whose responses `write` produces on a blocking
@@ -70,10 +76,12 @@ impl Request {
     ) -> Reply {
         let user = self.user.clone();
         let max_resource_size = self.app.max_resource_size;
+        let base = self.app.base.clone();
         Reply::multistatus(move |sink| {
             let ctx = Ctx {
                 user: &user,
                 max_resource_size,
+                base: &base,
             };
             let mut responses = Responses {
                 out: multistatus::begin(),
@@ -94,7 +102,7 @@ impl Request {
             Some("1") => Ok(Some(1)),
             Some(d) if d.eq_ignore_ascii_case("infinity") => Ok(None),
             None => Ok(None),
-            Some(other) => Err(DavError::BadRequest(format!("invalid Depth {other:?}"))),
+            Some(other) => Err(DavError::BadDepth(other.to_string())),
         }
     }
 }

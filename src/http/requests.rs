@@ -4,4 +4,4 @@
 
 pub use super::methods::propfind::{prop_names, PropRequest, MAX_PROP_NAMES};
 pub use super::methods::report::query::calendar_data_request;
-pub use super::prop_update::{change_for, outcomes, Outcome, TooManyUpdates, MAX_UPDATES};
+pub use super::prop_update::{change_for, outcomes, Outcome, MAX_UPDATES};

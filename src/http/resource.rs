@@ -1,16 +1,14 @@
 //! One model for every resource kind, so PROPFIND, PROPPATCH, REPORT and the
-//! other methods are written once: a resource knows its href, its kind
-//! (which decides its live properties, see `props`) and its dead properties.
+//! other methods are written once: a resource knows its href and its kind
+//! (which decides its live properties). The property declarations build on
+//! this model (`props`), never the other way round.
 
 use std::sync::Arc;
 
-use crate::dav::href::{self, DavPath};
-use crate::dav::multistatus::PropXml;
-use crate::dav::property::PropName;
+use crate::dav::href::{Base, DavPath};
 use crate::store::{Collection, CollectionProps, ObjectMeta, Store, StoreError};
 
 use super::error::{DavError, DavResult};
-use super::props;
 
 pub enum Resource {
     Root,
@@ -32,6 +30,8 @@ pub enum Resource {
 pub struct Ctx<'a> {
     pub user: &'a str,
     pub max_resource_size: u64,
+    /// Prefix of the hrefs property values carry.
+    pub base: &'a Base,
 }
 
 /// What sort of resource a path names; live properties declare the kinds
@@ -51,7 +51,7 @@ impl Resource {
             DavPath::Root => Resource::Root,
             DavPath::Home { user } => {
                 if !store.home_exists(user) {
-                    return Err(DavError::NotFound);
+                    return Err(DavError::MissingHome);
                 }
                 Resource::Home { user: user.clone() }
             }
@@ -64,7 +64,7 @@ impl Resource {
                 name,
             } => {
                 let cal = store.calendar(user, calendar).map_err(not_found)?;
-                let meta = cal.meta(name)?.ok_or(DavError::NotFound)?;
+                let meta = cal.meta(name)?.ok_or(DavError::MissingObject)?;
                 Resource::Object {
                     cal,
                     name: name.clone(),
@@ -79,12 +79,12 @@ impl Resource {
         Ok(Resource::Calendar { cal, props })
     }
 
-    pub fn href(&self) -> String {
+    pub fn href(&self, base: &Base) -> String {
         match self {
-            Resource::Root => href::root_href(),
-            Resource::Home { user } => href::home_href(user),
-            Resource::Calendar { cal, .. } => href::calendar_href(&cal.user, &cal.name),
-            Resource::Object { cal, name, .. } => href::object_href(&cal.user, &cal.name, name),
+            Resource::Root => base.root(),
+            Resource::Home { user } => base.home(user),
+            Resource::Calendar { cal, .. } => base.calendar(&cal.user, &cal.name),
+            Resource::Object { cal, name, .. } => base.object(&cal.user, &cal.name, name),
         }
     }
 
@@ -96,45 +96,11 @@ impl Resource {
             Resource::Object { .. } => Kind::Object,
         }
     }
-
-    /// Dead properties as (`{ns}name`, element XML); the store has left out
-    /// any a hand edit broke.
-    pub fn dead_props(&self) -> Vec<(String, String)> {
-        match self {
-            // Keys that name live properties (the stored calendar-timezone
-            // text) are reported through the live property.
-            Resource::Calendar { props, .. } => props
-                .dead()
-                .iter()
-                .filter(|(key, _)| {
-                    let name = key.strip_prefix('{').and_then(|k| k.split_once('}'));
-                    name.is_none_or(|(ns, n)| props::find(&PropName::new(ns, n)).is_none())
-                })
-                .cloned()
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// A property by name: live value, stored dead value, or None (404).
-    pub fn prop(&self, name: &PropName, ctx: &Ctx) -> DavResult<Option<PropXml>> {
-        if let Some(live) = props::find(name) {
-            return Ok(live
-                .value(self, ctx)?
-                .map(|v| PropXml::Value(name.clone(), v)));
-        }
-        if let Resource::Calendar { props, .. } = self {
-            return Ok(props
-                .dead_value(&name.key())
-                .map(|xml| PropXml::Raw(xml.to_string())));
-        }
-        Ok(None)
-    }
 }
 
 fn not_found(e: StoreError) -> DavError {
     match e {
-        StoreError::InvalidName(_) => DavError::NotFound,
+        StoreError::InvalidName(_) => DavError::MissingObject,
         e => e.into(),
     }
 }

@@ -27,7 +27,6 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Binds the listener and prepares the server; `.server.await` runs it.
 pub fn run(config: &Config) -> std::io::Result<Running> {
-    crate::dav::href::set_base(&config.base_path);
     let store = Store::open(&config.data, config.cache.as_deref())?;
     store.set_max_object_size(config.max_resource_size);
     let auth = match &config.htpasswd {
@@ -86,6 +85,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             .map(|cmd| super::hook::Hook::start(cmd, store.root().to_path_buf())),
         request_timeout: config.request_timeout,
         principal_search: config.principal_search,
+        base: crate::dav::href::Base::new(config.base_path.clone()),
     });
     let server = HttpServer::new(move || {
         App::new()

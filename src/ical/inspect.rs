@@ -3,8 +3,8 @@
 
 use icalendar::parser::{read_calendar, Component};
 
-use super::prescan::prescan;
 use super::ComponentKind;
+use crate::query::{prescan, PrescanError};
 
 /// What the store keeps about a valid object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,15 @@ pub enum IcalError {
     /// → CALDAV:valid-calendar-object-resource
     #[error("{0}")]
     NotObjectResource(String),
+}
+
+impl From<PrescanError> for IcalError {
+    fn from(e: PrescanError) -> Self {
+        match e {
+            PrescanError::Syntax { line, reason } => IcalError::Syntax { line, reason },
+            PrescanError::NotObjectResource(m) => IcalError::NotObjectResource(m),
+        }
+    }
 }
 
 impl IcalError {

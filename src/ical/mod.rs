@@ -3,14 +3,15 @@
 
 mod inspect;
 mod kind;
-mod prescan;
 mod vtimezone;
 mod webcal;
 
-pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
-pub use kind::ComponentKind;
-pub use prescan::{
+/// The bounds every iCalendar text passes first; defined with the query
+/// parsers below this module, which need them too.
+pub use crate::query::{
     prescan, MAX_COMPONENTS, MAX_DEPTH, MAX_LINE, MAX_PARAMS, MAX_PROPERTIES, MAX_RRULES,
 };
+pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
+pub use kind::ComponentKind;
 pub use vtimezone::vcalendar_for;
 pub use webcal::CalendarMerger;

@@ -8,6 +8,7 @@ mod eval;
 mod filter;
 mod freebusy;
 mod object;
+mod prescan;
 mod recur;
 mod render;
 mod rule;
@@ -33,6 +34,10 @@ pub use filter::{
 };
 pub use freebusy::{free_busy, FreeBusy};
 pub(crate) use object::normalize;
+pub use prescan::{
+    prescan, PrescanError, MAX_COMPONENTS, MAX_DEPTH, MAX_LINE, MAX_PARAMS, MAX_PROPERTIES,
+    MAX_RRULES,
+};
 pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};

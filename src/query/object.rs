@@ -55,7 +55,7 @@ impl<'a> Object<'a> {
     pub(crate) fn parse(text: &'a str, default_tz: Option<&FloatingTz>) -> Option<Object<'a>> {
         // Stored objects passed this already; every public entry point that
         // parses (span, matches, render, free-busy) is bounded all the same.
-        crate::ical::prescan(text).ok()?;
+        super::prescan(text).ok()?;
         let mut roots = read_components(text).ok()?;
         if roots.is_empty() || !is(roots[0].name.as_str(), "VCALENDAR") {
             return None;

@@ -11,7 +11,7 @@ use super::tz::{custom_from_text, find_vtimezone, iana_for, FloatingTz};
 /// be evaluated. `None` when the text holds no usable VTIMEZONE.
 pub fn parse_timezone_element(text: &str) -> Option<FloatingTz> {
     // Bounded before the recursive parser sees it, as stored objects are.
-    crate::ical::prescan(text.trim()).ok()?;
+    super::prescan(text.trim()).ok()?;
     let text = normalize(text.trim());
     let roots = read_components(&text).ok()?;
     let vtz = roots.iter().find_map(find_vtimezone)?;

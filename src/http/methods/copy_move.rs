@@ -11,7 +11,7 @@ use crate::store::{Members, Overwrite, StoreError, Transfer};
 pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     let dest = rq
         .header("destination")
-        .ok_or_else(|| DavError::BadRequest("missing Destination".into()))?;
+        .ok_or(DavError::MissingDestination)?;
     // Behind a proxy that rewrites Host, the client's host is in X-Forwarded-Host.
     let forwarded = rq
         .header("x-forwarded-host")
@@ -24,15 +24,17 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     if !on_this_server(dest, &hosts) {
         return Err(DavError::BadGateway(dest.to_string()));
     }
-    let dest = DavPath::parse(href::path_of(dest))
-        .ok_or_else(|| DavError::BadRequest("bad Destination".into()))?;
+    let dest = rq
+        .base()
+        .parse(href::path_of(dest))
+        .ok_or(DavError::BadDestination)?;
     if dest.user() != Some(rq.user.as_str()) {
         return Err(DavError::DestinationOutsideHome);
     }
     let overwrite = match rq.header("overwrite").map(str::trim) {
         None | Some("T") | Some("t") => Overwrite::Replace,
         Some("F") | Some("f") => Overwrite::Refuse,
-        Some(o) => return Err(DavError::BadRequest(format!("bad Overwrite {o:?}"))),
+        Some(o) => return Err(DavError::BadOverwrite(o.to_string())),
     };
     let created = match (&rq.path, &dest) {
         (
@@ -74,11 +76,7 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
             let members = match rq.header("depth").map(str::trim) {
                 None | Some("infinity") | Some("Infinity") => Members::Included,
                 Some("0") => Members::Excluded,
-                Some(d) => {
-                    return Err(DavError::BadRequest(format!(
-                        "COPY of a collection takes Depth 0 or infinity, not {d:?}"
-                    )))
-                }
+                Some(d) => return Err(DavError::BadCopyDepth(d.to_string())),
             };
             !rq.store()
                 .copy_calendar(user, calendar, to, overwrite, members)?
@@ -92,7 +90,7 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     };
     let mut reply = Reply::empty(status);
     if created {
-        reply = reply.header(header::LOCATION, dest.href());
+        reply = reply.header(header::LOCATION, rq.base().href(&dest));
     }
     Ok(reply)
 }

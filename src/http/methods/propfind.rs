@@ -26,11 +26,11 @@ impl PropRequest {
             return Ok(PropRequest::All(Vec::new()));
         };
         if !root.is(DAV, "propfind") {
-            return Err(DavError::BadRequest("expected DAV:propfind".into()));
+            return Err(DavError::UnexpectedRoot("DAV:propfind".into()));
         }
-        Self::from_children(root)?.ok_or_else(|| {
-            DavError::BadRequest("propfind without prop, allprop or propname".into())
-        })
+        Self::from_children(root)?.ok_or(DavError::IncompleteBody(
+            "propfind without prop, allprop or propname",
+        ))
     }
 
     /// Finds prop / allprop / propname among an element's children.
@@ -65,9 +65,10 @@ pub fn prop_names(prop: &Element) -> DavResult<Vec<PropName>> {
         let name = PropName::new(&c.ns, &c.name);
         if seen.insert(name.clone()) {
             if names.len() == MAX_PROP_NAMES {
-                return Err(DavError::BadRequest(format!(
-                    "more than {MAX_PROP_NAMES} distinct properties requested"
-                )));
+                return Err(DavError::OverLimit {
+                    what: "distinct properties requested",
+                    limit: MAX_PROP_NAMES,
+                });
             }
             names.push(name);
         }
@@ -83,11 +84,11 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
         PropRequest::All(include) => {
             for live in props::listed_on(res.kind()) {
                 let name = live.prop_name();
-                if let Ok(Some(x)) = res.prop(&name, ctx) {
+                if let Ok(Some(x)) = props::value(res, &name, ctx) {
                     b.add(StatusCode::OK, x);
                 }
             }
-            for (_, xml) in res.dead_props() {
+            for (_, xml) in props::dead(res) {
                 b.add(StatusCode::OK, PropXml::Raw(xml));
             }
             include
@@ -101,27 +102,27 @@ pub fn write_response(res: &Resource, req: &PropRequest, ctx: &Ctx, out: &mut St
             // Only what the resource has: propname lists what a prop request would find.
             for live in props::listed_on(res.kind()) {
                 let name = live.prop_name();
-                if matches!(res.prop(&name, ctx), Ok(Some(_))) {
+                if matches!(props::value(res, &name, ctx), Ok(Some(_))) {
                     b.add_name(StatusCode::OK, &name);
                 }
             }
-            for (key, _) in res.dead_props() {
+            for (key, _) in props::dead(res) {
                 if let Some((ns, name)) = key.strip_prefix('{').and_then(|k| k.split_once('}')) {
                     b.add_name(StatusCode::OK, &PropName::new(ns, name));
                 }
             }
         }
     }
-    b.write(&res.href(), out);
+    b.write(&res.href(ctx.base), out);
 }
 
 /// Adds one named property with its value (200), or 404 where undefined.
 pub fn add_prop(b: &mut ResponseBuilder, res: &Resource, name: &PropName, ctx: &Ctx) {
-    match res.prop(name, ctx) {
+    match props::value(res, name, ctx) {
         Ok(Some(x)) => b.add(StatusCode::OK, x),
         Ok(None) => b.add_name(StatusCode::NOT_FOUND, name),
         Err(e) => {
-            tracing::warn!("{}: property {}: {e}", res.href(), name.key());
+            tracing::warn!("{}: property {}: {e}", res.href(ctx.base), name.key());
             b.add_name(StatusCode::INTERNAL_SERVER_ERROR, name)
         }
     }

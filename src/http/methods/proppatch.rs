@@ -7,14 +7,12 @@ use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 
 pub fn handle(rq: Request) -> DavResult<Reply> {
-    let body = rq
-        .xml()?
-        .ok_or_else(|| DavError::BadRequest("PROPPATCH needs a body".into()))?;
+    let body = rq.xml()?.ok_or(DavError::MissingBody("PROPPATCH"))?;
     if !body.is(DAV, "propertyupdate") {
-        return Err(DavError::BadRequest("expected DAV:propertyupdate".into()));
+        return Err(DavError::UnexpectedRoot("DAV:propertyupdate".into()));
     }
     let target = Resource::load(rq.store(), &rq.path)?;
-    let mut results = outcomes(&body, false).map_err(|e| DavError::BadRequest(e.to_string()))?;
+    let mut results = outcomes(&body, false)?;
     let succeeded = match &target {
         Resource::Calendar { cal, .. } => match all_changes(&results) {
             Some(changes) => {
@@ -31,7 +29,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             false
         }
     };
-    let href = target.href();
+    let href = target.href(rq.base());
     let builder = report(&results, succeeded);
     Ok(rq.multistatus(None, move |_, out| builder.write(&href, out.buffer())))
 }

@@ -17,7 +17,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         name,
     } = &rq.path
     else {
-        return Err(DavError::MethodNotAllowed);
+        return Err(DavError::PutOutsideCalendar);
     };
     if let Some(ct) = rq.header("content-type") {
         let mime = ct.split(';').next().unwrap_or("").trim();

@@ -2,9 +2,8 @@
 //! properties: who is asking, who owns what, what they may do, which reports
 //! a resource answers.
 
-use crate::dav::href;
 use crate::dav::xml::{escape, DAV};
-use crate::http::resource::{Kind, Resource};
+use crate::http::resource::{Ctx, Kind, Resource};
 
 use super::{declare, LiveProp, Write};
 
@@ -26,7 +25,7 @@ declare! { ALL;
         name: "current-user-principal",
         kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
         unlisted: &[],
-        get: |_, ctx| Ok(Some(user_href(ctx.user))),
+        get: |_, ctx| Ok(Some(user_href(ctx, ctx.user))),
         write: Write::Protected,
     };
     CURRENT_USER_PRIVILEGE_SET = LiveProp {
@@ -56,7 +55,7 @@ declare! { ALL;
         name: "principal-URL",
         kinds: &[Kind::Home],
         unlisted: &[],
-        get: |res, _| Ok(home_user(res).map(user_href)),
+        get: |res, ctx| Ok(home_user(res).map(|u| user_href(ctx, u))),
         write: Write::Protected,
     };
     PRINCIPAL_COLLECTION_SET = LiveProp {
@@ -64,7 +63,7 @@ declare! { ALL;
         name: "principal-collection-set",
         kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
         unlisted: &[Kind::Object],
-        get: |_, _| Ok(Some(format!("<D:href>{}</D:href>", escape(&href::root_href())))),
+        get: |_, ctx| Ok(Some(format!("<D:href>{}</D:href>", escape(&ctx.base.root())))),
         write: Write::Protected,
     };
     OWNER = LiveProp {
@@ -72,11 +71,11 @@ declare! { ALL;
         name: "owner",
         kinds: &[Kind::Home, Kind::Calendar, Kind::Object],
         unlisted: &[],
-        get: |res, _| {
+        get: |res, ctx| {
             Ok(match res {
-                Resource::Home { user } => Some(user_href(user)),
+                Resource::Home { user } => Some(user_href(ctx, user)),
                 Resource::Calendar { cal, .. } | Resource::Object { cal, .. } => {
-                    Some(user_href(&cal.user))
+                    Some(user_href(ctx, &cal.user))
                 }
                 Resource::Root => None,
             })
@@ -108,8 +107,8 @@ pub(super) fn home_user(res: &Resource) -> Option<&str> {
 }
 
 /// A user's principal URL as a DAV:href.
-pub(super) fn user_href(user: &str) -> String {
-    format!("<D:href>{}</D:href>", escape(&href::home_href(user)))
+pub(super) fn user_href(ctx: &Ctx, user: &str) -> String {
+    format!("<D:href>{}</D:href>", escape(&ctx.base.home(user)))
 }
 
 fn privileges(names: &[&str]) -> String {

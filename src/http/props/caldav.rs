@@ -4,8 +4,7 @@ use crate::http::error::PropRefusal;
 
 use crate::dav::xml::{escape, escape_ical, Element, CALDAV};
 use crate::http::resource::{Kind, Resource};
-use crate::http::timezone;
-use crate::store::PropChange;
+use crate::store::{CollectionProps, PropChange};
 
 use super::acl::{home_user, user_href};
 use super::{declare, text, LiveProp, Write};
@@ -19,7 +18,7 @@ declare! { ALL;
         name: "calendar-home-set",
         kinds: &[Kind::Home],
         unlisted: &[],
-        get: |res, _| Ok(home_user(res).map(user_href)),
+        get: |res, ctx| Ok(home_user(res).map(|u| user_href(ctx, u))),
         write: Write::Protected,
     };
     /// RFC 6638 §2.4.1.
@@ -28,7 +27,7 @@ declare! { ALL;
         name: "calendar-user-address-set",
         kinds: &[Kind::Home],
         unlisted: &[],
-        get: |res, _| Ok(home_user(res).map(user_href)),
+        get: |res, ctx| Ok(home_user(res).map(|u| user_href(ctx, u))),
         write: Write::Protected,
     };
     CALENDAR_DESCRIPTION = LiveProp {
@@ -54,7 +53,7 @@ declare! { ALL;
         get: |res, _| {
             Ok(match res {
                 Resource::Calendar { props, .. } => {
-                    timezone::calendar_timezone(props).map(|t| escape_ical(&t))
+                    calendar_timezone(props).map(|t| escape_ical(&t))
                 }
                 _ => None,
             })
@@ -138,17 +137,17 @@ fn set_timezone(el: &Element, remove: bool) -> Result<Vec<PropChange>, PropRefus
     let Some(t) = text(el, remove) else {
         return Ok(vec![
             PropChange::Timezone(None),
-            PropChange::Dead(timezone::text_key(), None),
+            PropChange::Dead(text_key(), None),
         ]);
     };
-    match timezone::tzid_of(&t) {
+    match tzid_of(&t) {
         Some(id) if id.parse::<chrono_tz::Tz>().is_ok() => Ok(vec![
             PropChange::Timezone(Some(id)),
-            PropChange::Dead(timezone::text_key(), None),
+            PropChange::Dead(text_key(), None),
         ]),
         Some(_) => Ok(vec![
             PropChange::Timezone(None),
-            PropChange::Dead(timezone::text_key(), Some(el.to_xml())),
+            PropChange::Dead(text_key(), Some(el.to_xml())),
         ]),
         None => Err(PropRefusal::BadValue),
     }
@@ -166,4 +165,40 @@ fn set_components(el: &Element, remove: bool) -> Result<Vec<PropChange>, PropRef
     } else {
         Ok(vec![PropChange::Components(Some(comps))])
     }
+}
+
+// CALDAV:calendar-timezone is stored as an IANA name in `.calendar.toml`
+// (`timezone`); a client's zone without an IANA name is kept verbatim.
+
+/// The dead-property key under which a client's full VTIMEZONE text is kept.
+fn text_key() -> String {
+    CALENDAR_TIMEZONE.prop_name().key()
+}
+
+/// The property value: a VCALENDAR with the VTIMEZONE of the configured
+/// IANA zone, else the text of a zone a client set that has no IANA name.
+fn calendar_timezone(props: &CollectionProps) -> Option<String> {
+    if let Some(tz) = props
+        .timezone()
+        .and_then(|t| t.parse::<chrono_tz::Tz>().ok())
+    {
+        return Some(crate::ical::vcalendar_for(tz));
+    }
+    let stored = props.dead_value(&text_key())?;
+    crate::dav::xml::parse(stored.as_bytes())
+        .ok()
+        .map(|el| el.text)
+}
+
+/// The TZID of the VTIMEZONE inside a calendar-timezone value, if any.
+fn tzid_of(text: &str) -> Option<String> {
+    // Bounded before the recursive parser sees it (nesting, counts).
+    crate::ical::prescan(text).ok()?;
+    let unfolded = icalendar::parser::unfold(text);
+    let cal = icalendar::parser::read_calendar(&unfolded).ok()?;
+    let vtz = cal
+        .components
+        .iter()
+        .find(|c| c.name.as_str() == "VTIMEZONE")?;
+    Some(vtz.find_prop("TZID")?.val.as_str().to_string())
 }

@@ -11,6 +11,7 @@ pub mod webdav;
 
 use crate::http::error::PropRefusal;
 
+use crate::dav::multistatus::PropXml;
 use crate::dav::property::PropName;
 use crate::dav::xml::Element;
 use crate::store::PropChange;
@@ -110,6 +111,40 @@ pub fn find(name: &PropName) -> Option<&'static LiveProp> {
 /// The live properties allprop and propname report on a resource of `kind`.
 pub fn listed_on(kind: Kind) -> impl Iterator<Item = &'static LiveProp> {
     all().filter(move |p| p.kinds.contains(&kind) && !p.unlisted.contains(&kind))
+}
+
+/// Dead properties of `res` as (`{ns}name`, element XML); the store has left
+/// out any a hand edit broke.
+pub fn dead(res: &Resource) -> Vec<(String, String)> {
+    match res {
+        // Keys that name live properties (the stored calendar-timezone
+        // text) are reported through the live property.
+        Resource::Calendar { props, .. } => props
+            .dead()
+            .iter()
+            .filter(|(key, _)| {
+                let name = key.strip_prefix('{').and_then(|k| k.split_once('}'));
+                name.is_none_or(|(ns, n)| find(&PropName::new(ns, n)).is_none())
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A property of `res` by name: live value, stored dead value, or None (404).
+pub fn value(res: &Resource, name: &PropName, ctx: &Ctx) -> DavResult<Option<PropXml>> {
+    if let Some(live) = find(name) {
+        return Ok(live
+            .value(res, ctx)?
+            .map(|v| PropXml::Value(name.clone(), v)));
+    }
+    if let Resource::Calendar { props, .. } = res {
+        return Ok(props
+            .dead_value(&name.key())
+            .map(|xml| PropXml::Raw(xml.to_string())));
+    }
+    Ok(None)
 }
 
 /// An element's trimmed text for a set; None for a remove or an empty value.

@@ -22,7 +22,9 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     };
     let range = body
         .child(CALDAV, "time-range")
-        .ok_or_else(|| DavError::BadRequest("free-busy-query needs a time-range".into()))?;
+        .ok_or(DavError::IncompleteBody(
+            "free-busy-query needs a time-range",
+        ))?;
     let range = query::time_range_of(range).map_err(filter_error)?;
     let tz = query_timezone(&body, &target);
     // One file at a time: only the merged busy periods are kept.

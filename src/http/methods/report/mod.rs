@@ -18,9 +18,7 @@ use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Resource};
 
 pub fn handle(rq: Request) -> DavResult<Reply> {
-    let body = rq
-        .xml()?
-        .ok_or_else(|| DavError::BadRequest("REPORT needs a body".into()))?;
+    let body = rq.xml()?.ok_or(DavError::MissingBody("REPORT"))?;
     match (body.ns.as_str(), body.name.as_str()) {
         (CALDAV, "calendar-multiget") => multiget::handle(rq, body),
         (DAV, "sync-collection") => sync::handle(rq, body),
@@ -62,5 +60,5 @@ pub fn write_object(
         }
         propfind::add_prop(&mut b, res, name, ctx);
     }
-    b.write(&res.href(), out);
+    b.write(&res.href(ctx.base), out);
 }

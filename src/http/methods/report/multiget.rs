@@ -1,7 +1,7 @@
 //! calendar-multiget (RFC 4791 §7.9): named objects, each with its properties
 //! or a 404.
 
-use crate::dav::href::{self, DavPath};
+use crate::dav::href::{self, Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{DavError, DavResult};
@@ -19,25 +19,21 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let target = Resource::load(rq.store(), &rq.path)?;
     let data_req = calendar_data_request(&body)?;
     let tz = query_timezone(&body, &target);
-    let hrefs = distinct_hrefs(&body)?;
+    let hrefs = distinct_hrefs(&body, rq.base())?;
     if hrefs.is_empty() {
-        return Err(DavError::BadRequest(
-            "calendar-multiget without href".into(),
-        ));
+        return Err(DavError::IncompleteBody("calendar-multiget without href"));
     }
     let store = rq.store().clone();
     let user = rq.user.clone();
     Ok(rq.multistatus(None, move |ctx, out| {
         for h in &hrefs {
-            let path = DavPath::parse(href::path_of(h));
+            let path = ctx.base.parse(href::path_of(h));
             let found = match &path {
-                Some(
-                    p @ DavPath::Object {
-                        user: owner,
-                        calendar,
-                        name,
-                    },
-                ) if *owner == user => store.calendar(owner, calendar).ok().and_then(|cal| {
+                Some(DavPath::Object {
+                    user: owner,
+                    calendar,
+                    name,
+                }) if *owner == user => store.calendar(owner, calendar).ok().and_then(|cal| {
                     let (bytes, meta) = cal.read(name).ok()?;
                     Some((
                         Resource::Object {
@@ -46,13 +42,12 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                             meta,
                         },
                         bytes,
-                        p.href(),
                     ))
                 }),
                 _ => None,
             };
             match found {
-                Some((res, bytes, _)) => {
+                Some((res, bytes)) => {
                     let text = data_req.as_ref().map(|r| {
                         crate::query::render_calendar_data(
                             &String::from_utf8_lossy(&bytes),
@@ -73,19 +68,18 @@ pub const MAX_HREFS: usize = 10_000;
 
 /// The hrefs, each resource once (spellings that name the same path count
 /// once), so an answer never holds an object's data twice.
-fn distinct_hrefs(body: &Element) -> DavResult<Vec<String>> {
+fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<String>> {
     let mut seen = std::collections::HashSet::new();
     let mut hrefs = Vec::new();
     for h in body.children_named(DAV, "href") {
         let text = h.text.trim();
-        let key = DavPath::parse(href::path_of(text))
-            .map(|p| p.href())
+        let key = base
+            .parse(href::path_of(text))
+            .map(|p| base.href(&p))
             .unwrap_or_else(|| text.to_string());
         if seen.insert(key) {
             if hrefs.len() == MAX_HREFS {
-                return Err(DavError::BadRequest(format!(
-                    "calendar-multiget names more than {MAX_HREFS} resources"
-                )));
+                return Err(DavError::TooManyHrefs(MAX_HREFS));
             }
             hrefs.push(text.to_string());
         }

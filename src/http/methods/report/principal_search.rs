@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use actix_web::http::StatusCode;
 
 use crate::config::PrincipalSearch;
-use crate::dav::href::DavPath;
+use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::ResponseBuilder;
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, Element, CALDAV, DAV};
@@ -55,9 +55,10 @@ pub fn property_search(rq: Request, body: Element) -> DavResult<Reply> {
         .map(condition)
         .collect::<DavResult<Vec<_>>>()?;
     if conditions.len() > MAX_CONDITIONS {
-        return Err(DavError::BadRequest(format!(
-            "more than {MAX_CONDITIONS} property-search elements"
-        )));
+        return Err(DavError::OverLimit {
+            what: "property-search elements",
+            limit: MAX_CONDITIONS,
+        });
     }
     let any_of = body.attr("test") == Some("anyof");
     // A name asked twice is answered once.
@@ -67,9 +68,10 @@ pub fn property_search(rq: Request, body: Element) -> DavResult<Reply> {
         .filter(|n| seen.insert(n.clone()))
         .collect();
     if names.len() > MAX_PROPS {
-        return Err(DavError::BadRequest(format!(
-            "more than {MAX_PROPS} properties"
-        )));
+        return Err(DavError::OverLimit {
+            what: "properties",
+            limit: MAX_PROPS,
+        });
     }
     let whole_set = body
         .child(DAV, "apply-to-principal-collection-set")
@@ -77,7 +79,7 @@ pub fn property_search(rq: Request, body: Element) -> DavResult<Reply> {
     let found: Vec<String> = candidates(&rq, whole_set)?
         .into_iter()
         .filter(|user| {
-            let mut hits = conditions.iter().map(|c| matches(c, user));
+            let mut hits = conditions.iter().map(|c| matches(c, user, rq.base()));
             if any_of {
                 conditions.is_empty() || hits.any(|h| h)
             } else {
@@ -138,7 +140,7 @@ fn condition(el: &Element) -> DavResult<Condition> {
         .map(|m| m.text.trim().to_string())
         .unwrap_or_default();
     if text.len() > MAX_MATCH_LEN {
-        return Err(DavError::BadRequest("match text too long".into()));
+        return Err(DavError::MatchTooLong);
     }
     // A property nobody can search on matches nothing (no error: clients
     // send what they like, and an empty answer is graceful).
@@ -173,12 +175,12 @@ fn candidates(rq: &Request, whole_set: bool) -> DavResult<Vec<String>> {
 }
 
 /// The text a property of a user's principal is matched against.
-fn matches(c: &Condition, user: &str) -> bool {
+fn matches(c: &Condition, user: &str, base: &Base) -> bool {
     c.props.iter().any(|p| {
         let value = if **p == DISPLAYNAME {
             user.to_string()
         } else {
-            crate::dav::href::home_href(user)
+            base.home(user)
         };
         value.to_lowercase().contains(&c.text)
     })
@@ -196,7 +198,7 @@ fn write_principal(res: &Resource, names: &[PropName], ctx: &Ctx, out: &mut Stri
             b.add_name(StatusCode::NOT_FOUND, name);
         }
     }
-    b.write(&res.href(), out);
+    b.write(&res.href(ctx.base), out);
 }
 
 #[cfg(test)]
@@ -209,17 +211,17 @@ mod tests {
             props: vec![&DISPLAYNAME],
             text: "em".into(),
         };
-        assert!(matches(&c, "Demo"));
-        assert!(!matches(&c, "alice"));
+        assert!(matches(&c, "Demo", &Base::default()));
+        assert!(!matches(&c, "alice", &Base::default()));
         let any = Condition {
             props: vec![&DISPLAYNAME],
             text: String::new(),
         };
-        assert!(matches(&any, "alice"));
+        assert!(matches(&any, "alice", &Base::default()));
         let none = Condition {
             props: vec![],
             text: String::new(),
         };
-        assert!(!matches(&none, "alice"));
+        assert!(!matches(&none, "alice", &Base::default()));
     }
 }

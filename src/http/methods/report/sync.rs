@@ -1,7 +1,6 @@
 //! sync-collection (RFC 6578): what changed since a token, from the
 //! calendar's change log, with DAV:limit truncation answered by a 507.
 
-use crate::dav::href::{calendar_href, object_href};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
@@ -44,7 +43,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             n.text
                 .trim()
                 .parse::<usize>()
-                .map_err(|_| DavError::BadRequest("bad nresults".into()))?,
+                .map_err(|_| DavError::BadNresults)?,
         ),
         None => None,
     };
@@ -74,7 +73,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                     write_member(&cal, name, meta, data, &props, ctx, out)
                 }
                 SyncChange::Removed(name) => multistatus::status_response(
-                    &object_href(&cal.user, &cal.name, &name),
+                    &ctx.base.object(&cal.user, &cal.name, &name),
                     StatusCode::NOT_FOUND,
                     out.buffer(),
                 ),
@@ -82,7 +81,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         }
         if result.truncated {
             multistatus::status_response(
-                &calendar_href(&cal.user, &cal.name),
+                &ctx.base.calendar(&cal.user, &cal.name),
                 StatusCode::INSUFFICIENT_STORAGE,
                 out.buffer(),
             );
@@ -106,7 +105,7 @@ fn write_member(
             Ok((bytes, _)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
             Err(_) => {
                 multistatus::status_response(
-                    &object_href(&cal.user, &cal.name, &name),
+                    &ctx.base.object(&cal.user, &cal.name, &name),
                     StatusCode::NOT_FOUND,
                     out.buffer(),
                 );

@@ -5,9 +5,19 @@
 //! and calendar-timezone values) is bounded here first. It also rejects what
 //! the parser would accept but must never be stored or served: control
 //! characters, BEGIN/END that do not pair up, a second UID or DTSTART in one
-//! component, and date values that name no real day or time.
+//! component, and date values that name no real day or time. It lives here,
+//! below `ical`, because the query parsers need it and it needs only the
+//! date-value rules of this module.
 
-use super::IcalError;
+/// Why a text fails the pre-scan; `ical` reports it as its `IcalError`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrescanError {
+    #[error("line {line}: {reason}")]
+    Syntax { line: usize, reason: String },
+    /// Well-formed, but not one calendar object resource.
+    #[error("{0}")]
+    NotObjectResource(String),
+}
 
 /// Deepest component nesting (VCALENDAR counts as 1; real objects need 3:
 /// VCALENDAR > VEVENT > VALARM, or VCALENDAR > VTIMEZONE > STANDARD).
@@ -49,14 +59,14 @@ struct Frame {
 
 /// Checks the bounds, the BEGIN/END pairing, the VCALENDAR envelope and the
 /// line-level validity rules, in one pass with memory bounded by one line.
-pub fn prescan(text: &str) -> Result<(), IcalError> {
+pub fn prescan(text: &str) -> Result<(), PrescanError> {
     let mut stack: Vec<Frame> = Vec::new();
     let (mut roots, mut components, mut properties) = (0usize, 0usize, 0usize);
     let mut last_line = 0;
     for (line, l) in LogicalLines::new(text) {
         let l = l?;
         last_line = line;
-        let err = |reason: String| IcalError::Syntax { line, reason };
+        let err = |reason: String| PrescanError::Syntax { line, reason };
         let upper_head = |s: &str| s.get(..6).map(str::to_ascii_uppercase);
         if upper_head(&l).as_deref() == Some("BEGIN:") {
             let name = l[6..].to_ascii_uppercase();
@@ -66,7 +76,7 @@ pub fn prescan(text: &str) -> Result<(), IcalError> {
                     return Err(err(format!("expected BEGIN:VCALENDAR, found BEGIN:{name}")));
                 }
                 if roots > 1 {
-                    return Err(IcalError::NotObjectResource(
+                    return Err(PrescanError::NotObjectResource(
                         "more than one VCALENDAR".into(),
                     ));
                 }
@@ -105,13 +115,13 @@ pub fn prescan(text: &str) -> Result<(), IcalError> {
         }
     }
     if last_line == 0 {
-        return Err(IcalError::Syntax {
+        return Err(PrescanError::Syntax {
             line: 1,
             reason: "empty body".into(),
         });
     }
     if let Some(open) = stack.last() {
-        return Err(IcalError::Syntax {
+        return Err(PrescanError::Syntax {
             line: last_line,
             reason: format!("BEGIN:{} is never closed", open.name),
         });
@@ -180,7 +190,7 @@ fn property_rules(frame: &mut Frame, p: &Prop<'_>) -> Result<(), String> {
         ))
     };
     if ONE_DATE.contains(&p.name.as_str()) {
-        if crate::query::valid_date_value(p.value) {
+        if super::valid_date_value(p.value) {
             return Ok(());
         }
         return bad(p.value);
@@ -188,8 +198,8 @@ fn property_rules(frame: &mut Frame, p: &Prop<'_>) -> Result<(), String> {
     if p.name == "EXDATE" || p.name == "RDATE" {
         let period_ok = p.name == "RDATE" && p.params.to_ascii_uppercase().contains("VALUE=PERIOD");
         for v in p.value.split(',') {
-            let ok = crate::query::valid_date_value(v)
-                || (period_ok || v.contains('/')) && crate::query::valid_period_value(v);
+            let ok = super::valid_date_value(v)
+                || (period_ok || v.contains('/')) && super::valid_period_value(v);
             if !ok {
                 return bad(v);
             }
@@ -229,9 +239,9 @@ impl<'t> LogicalLines<'t> {
 }
 
 /// Rejects C0 controls other than HTAB, and DEL (RFC 5545 §3.1, §3.3.11).
-fn check_controls(s: &str, line: usize) -> Result<(), IcalError> {
+fn check_controls(s: &str, line: usize) -> Result<(), PrescanError> {
     match s.bytes().find(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
-        Some(b) => Err(IcalError::Syntax {
+        Some(b) => Err(PrescanError::Syntax {
             line,
             reason: format!("control character U+{b:04X} in a content line"),
         }),
@@ -240,7 +250,7 @@ fn check_controls(s: &str, line: usize) -> Result<(), IcalError> {
 }
 
 impl Iterator for LogicalLines<'_> {
-    type Item = (usize, Result<String, IcalError>);
+    type Item = (usize, Result<String, PrescanError>);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -270,7 +280,7 @@ impl Iterator for LogicalLines<'_> {
                 }
             }
             if out.len() > MAX_LINE {
-                let e = IcalError::Syntax {
+                let e = PrescanError::Syntax {
                     line,
                     reason: format!("content line longer than {MAX_LINE} bytes"),
                 };
@@ -291,7 +301,7 @@ mod tests {
 
     fn reason(text: &str) -> String {
         match prescan(text) {
-            Err(IcalError::Syntax { reason, .. }) => reason,
+            Err(PrescanError::Syntax { reason, .. }) => reason,
             other => panic!("expected a syntax error, got {other:?}"),
         }
     }
@@ -335,7 +345,7 @@ mod tests {
     fn rejects_controls_duplicates_and_impossible_dates() {
         assert_eq!(
             prescan(&wrap("SUMMARY:a\0b\r\n")),
-            Err(IcalError::Syntax {
+            Err(PrescanError::Syntax {
                 line: 6,
                 reason: "control character U+0000 in a content line".into()
             })
@@ -359,7 +369,7 @@ mod tests {
     fn structure_errors_keep_their_line() {
         assert_eq!(
             prescan("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VTODO\r\n"),
-            Err(IcalError::Syntax {
+            Err(PrescanError::Syntax {
                 line: 3,
                 reason: "END:VTODO closes BEGIN:VEVENT".into()
             })
