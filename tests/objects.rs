@@ -77,14 +77,25 @@ fn get_of_a_large_calendar_streams_every_object_once() {
         );
         std::fs::write(dir.join(format!("big-{i:04}.ics")), body).unwrap();
     }
-    let r = srv.get("/demo/big/");
-    r.expect(200);
+    // Files written by hand reach the index through the watcher's batches:
+    // wait (bounded) until all of them are in, then check the export.
+    let count_in =
+        |text: &str, needle: &str| text.lines().filter(|l| l.trim_end() == needle).count();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let (r, text) = loop {
+        let r = srv.get("/demo/big/");
+        r.expect(200);
+        let text = r.text();
+        if count_in(&text, "BEGIN:VEVENT") >= n || std::time::Instant::now() > deadline {
+            break (r, text);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
     assert!(
         r.header("content-length").is_none(),
         "expected a streamed body"
     );
-    let text = r.text();
-    let count = |needle: &str| text.lines().filter(|l| l.trim_end() == needle).count();
+    let count = |needle: &str| count_in(&text, needle);
     assert_eq!(count("BEGIN:VCALENDAR"), 1);
     assert_eq!(count("BEGIN:VEVENT"), n);
     assert_eq!(count("BEGIN:VTIMEZONE"), 1);
