@@ -10,12 +10,14 @@ use crate::store::{Collection, CollectionProps, ObjectMeta, Store, StoreError};
 
 use super::error::{DavError, DavResult};
 
+/// What a path names. A calendar and an address book are both a
+/// `Collection` (the store handle knows which); their members are `Object`s.
 pub enum Resource {
     Root,
     Home {
         user: String,
     },
-    Calendar {
+    Collection {
         cal: Collection,
         props: Box<CollectionProps>,
     },
@@ -76,14 +78,14 @@ impl Resource {
 
     pub fn calendar(cal: Collection) -> DavResult<Resource> {
         let props = Box::new(cal.props()?);
-        Ok(Resource::Calendar { cal, props })
+        Ok(Resource::Collection { cal, props })
     }
 
     pub fn href(&self, base: &Base) -> String {
         match self {
             Resource::Root => base.root(),
             Resource::Home { user } => base.home(user),
-            Resource::Calendar { cal, .. } => base.calendar(&cal.user, &cal.name),
+            Resource::Collection { cal, .. } => base.calendar(&cal.user, &cal.name),
             Resource::Object { cal, name, .. } => base.object(&cal.user, &cal.name, name),
         }
     }
@@ -92,7 +94,7 @@ impl Resource {
         match self {
             Resource::Root => Kind::Root,
             Resource::Home { .. } => Kind::Home,
-            Resource::Calendar { .. } => Kind::Calendar,
+            Resource::Collection { .. } => Kind::Calendar,
             Resource::Object { .. } => Kind::Object,
         }
     }

@@ -33,7 +33,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                 httpdate::fmt_http_date(meta.stamp.mtime()),
             ))
         }
-        Resource::Calendar { cal, props } => {
+        Resource::Collection { cal, props } => {
             let ctag = format!("\"{}\"", cal.ctag()?);
             if cond.not_modified(ctag.trim_matches('"')) {
                 return Ok(Reply::empty(StatusCode::NOT_MODIFIED).header(header::ETAG, ctag));

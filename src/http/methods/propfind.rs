@@ -165,7 +165,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                 }
             }
             // Objects are paged in the producer below, not collected here.
-            Resource::Calendar { .. } => {}
+            Resource::Collection { .. } => {}
             Resource::Object { .. } => {}
         }
     }
@@ -173,7 +173,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         for res in std::iter::once(&target).chain(members.iter()) {
             write_response(res, &props, ctx, out.buffer());
         }
-        if let (1, Resource::Calendar { cal, .. }) = (depth, &target) {
+        if let (1, Resource::Collection { cal, .. }) = (depth, &target) {
             let listed = cal.each_object(
                 |_| true,
                 |name, meta| {

@@ -14,7 +14,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     let target = Resource::load(rq.store(), &rq.path)?;
     let mut results = outcomes(&body, false)?;
     let succeeded = match &target {
-        Resource::Calendar { cal, .. } => match all_changes(&results) {
+        Resource::Collection { cal, .. } => match all_changes(&results) {
             Some(changes) => {
                 cal.set_props(&changes)?;
                 true

@@ -74,7 +74,7 @@ declare! { ALL;
         get: |res, ctx| {
             Ok(match res {
                 Resource::Home { user } => Some(user_href(ctx, user)),
-                Resource::Calendar { cal, .. } | Resource::Object { cal, .. } => {
+                Resource::Collection { cal, .. } | Resource::Object { cal, .. } => {
                     Some(user_href(ctx, &cal.user))
                 }
                 Resource::Root => None,

@@ -18,7 +18,7 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Calendar { props, .. } => {
+                Resource::Collection { props, .. } => {
                     props.color.as_deref().map(|c| escape(&report_color(c)).into_owned())
                 }
                 _ => None,
@@ -38,7 +38,7 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Calendar { props, .. } => props.order().map(|o| o.to_string()),
+                Resource::Collection { props, .. } => props.order().map(|o| o.to_string()),
                 _ => None,
             })
         },
@@ -57,7 +57,7 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Calendar { cal, .. } => Some(escape(&cal.ctag()?).into_owned()),
+                Resource::Collection { cal, .. } => Some(escape(&cal.ctag()?).into_owned()),
                 _ => None,
             })
         },

@@ -37,7 +37,7 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Calendar { props, .. } => {
+                Resource::Collection { props, .. } => {
                     props.description.as_deref().map(|d| escape(d).into_owned())
                 }
                 _ => None,
@@ -52,7 +52,7 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Calendar { props, .. } => {
+                Resource::Collection { props, .. } => {
                     calendar_timezone(props).map(|t| escape_ical(&t))
                 }
                 _ => None,
@@ -67,7 +67,7 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Calendar { props, .. } => Some(
+                Resource::Collection { props, .. } => Some(
                     props
                         .components()
                         .iter()

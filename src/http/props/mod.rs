@@ -119,7 +119,7 @@ pub fn dead(res: &Resource) -> Vec<(String, String)> {
     match res {
         // Keys that name live properties (the stored calendar-timezone
         // text) are reported through the live property.
-        Resource::Calendar { props, .. } => props
+        Resource::Collection { props, .. } => props
             .dead()
             .iter()
             .filter(|(key, _)| {
@@ -139,7 +139,7 @@ pub fn value(res: &Resource, name: &PropName, ctx: &Ctx) -> DavResult<Option<Pro
             .value(res, ctx)?
             .map(|v| PropXml::Value(name.clone(), v)));
     }
-    if let Resource::Calendar { props, .. } = res {
+    if let Resource::Collection { props, .. } = res {
         return Ok(props
             .dead_value(&name.key())
             .map(|xml| PropXml::Raw(xml.to_string())));

@@ -18,7 +18,7 @@ declare! { ALL;
             Ok(Some(match res {
                 Resource::Root => "<D:collection/>".into(),
                 Resource::Home { .. } => "<D:collection/><D:principal/>".into(),
-                Resource::Calendar { .. } => "<D:collection/><C:calendar/>".into(),
+                Resource::Collection { .. } => "<D:collection/><C:calendar/>".into(),
                 Resource::Object { .. } => String::new(),
             }))
         },
@@ -34,7 +34,7 @@ declare! { ALL;
                 Resource::Home { user } => Some(escape(user).into_owned()),
                 // Absent when the vdir has no displayname file: inventing one from the
                 // directory name would make vdirsyncer's metasync see a conflict.
-                Resource::Calendar { props, .. } => {
+                Resource::Collection { props, .. } => {
                     props.displayname.as_deref().map(|d| escape(d).into_owned())
                 }
                 _ => None,
@@ -50,7 +50,7 @@ declare! { ALL;
         get: |res, _| {
             let tag = match res {
                 Resource::Object { meta, .. } => meta.etag.to_string(),
-                Resource::Calendar { cal, .. } => cal.ctag()?,
+                Resource::Collection { cal, .. } => cal.ctag()?,
                 _ => return Ok(None),
             };
             Ok(Some(escape(&format!("\"{tag}\"")).into_owned()))
@@ -107,7 +107,7 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Calendar { cal, .. } => Some(escape(&cal.sync_token()?).into_owned()),
+                Resource::Collection { cal, .. } => Some(escape(&cal.sync_token()?).into_owned()),
                 _ => None,
             })
         },

@@ -14,7 +14,7 @@ use super::query::{filter_error, query_timezone};
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let target = Resource::load(rq.store(), &rq.path)?;
-    let Resource::Calendar { cal, .. } = &target else {
+    let Resource::Collection { cal, .. } = &target else {
         return Err(DavError::condition(
             Condition::SupportedReport,
             "free-busy-query works on calendars",

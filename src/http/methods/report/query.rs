@@ -47,7 +47,7 @@ pub fn query_timezone(body: &Element, res: &Resource) -> Option<FloatingTz> {
         return Some(tz);
     }
     let props = match res {
-        Resource::Calendar { props, .. } => Some(props.as_ref().clone()),
+        Resource::Collection { props, .. } => Some(props.as_ref().clone()),
         Resource::Object { cal, .. } => cal.props().ok(),
         _ => None,
     }?;
@@ -70,7 +70,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let tz = query_timezone(&body, &target);
     let window = filter.time_window();
     let (cal, single) = match target {
-        Resource::Calendar { cal, .. } => (cal, None),
+        Resource::Collection { cal, .. } => (cal, None),
         Resource::Object { cal, name, meta } => (cal, Some((name, meta))),
         _ => {
             return Err(DavError::condition(

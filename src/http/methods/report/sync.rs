@@ -15,7 +15,7 @@ use super::write_object;
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let cal = match Resource::load(rq.store(), &rq.path)? {
-        Resource::Calendar { cal, .. } => cal,
+        Resource::Collection { cal, .. } => cal,
         _ => {
             return Err(DavError::condition(
                 Condition::SupportedReport,
