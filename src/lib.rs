@@ -13,3 +13,4 @@ pub mod ical;
 pub mod memory;
 pub mod query;
 pub mod store;
+pub mod vcard;

@@ -12,5 +12,6 @@ pub use kind::ComponentKind;
 pub use prescan::{
     prescan, MAX_COMPONENTS, MAX_DEPTH, MAX_LINE, MAX_PARAMS, MAX_PROPERTIES, MAX_RRULES,
 };
+pub(crate) use prescan::{split as split_content_line, LogicalLines};
 pub use vtimezone::vcalendar_for;
 pub use webcal::CalendarMerger;
