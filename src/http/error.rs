@@ -207,6 +207,7 @@ impl ResponseError for DavError {
                 // Never reached: their precondition decides, above.
                 StoreError::UidConflict { .. }
                 | StoreError::UnsupportedComponent(_)
+                | StoreError::WrongKind { .. }
                 | StoreError::InvalidSyncToken
                 | StoreError::AlreadyExists => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,
