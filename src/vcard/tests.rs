@@ -118,3 +118,34 @@ fn bounds_lines_properties_and_parameters() {
     assert!(syntax_reason(&params).contains("parameters"));
     inspect(with(&format!("NOTE{}:v\r\n", ";A=b".repeat(MAX_PARAMS))).as_bytes()).unwrap();
 }
+
+#[test]
+fn sample_address_book_cards_are_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-sample/demo/contacts");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "vcf") {
+            let info = inspect(&std::fs::read(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            found.push((
+                info.full_name.unwrap(),
+                info.version,
+                info.bday,
+                info.anniversary,
+            ));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let zoe = found.iter().find(|c| c.0 == "Zoë Ångström").unwrap();
+    assert_eq!(
+        (zoe.1, zoe.2.as_deref(), zoe.3.as_deref()),
+        (VcardVersion::V4, Some("--0704"), Some("20100612"))
+    );
+    let bdays: Vec<_> = found.iter().filter_map(|c| c.2.as_deref()).collect();
+    assert!(
+        bdays.contains(&"1985-04-12") && bdays.contains(&"19850412"),
+        "{bdays:?}"
+    );
+    assert_eq!(found.len(), 5);
+}
