@@ -284,7 +284,10 @@ impl Store {
                     && !name.starts_with(names::TEMP_PREFIX)
                     && t.is_dir()
             });
-            for (cal, _) in self.collection_names(&user).unwrap_or_default() {
+            // By directory, not by kind: finding kinds would load every
+            // collection's cache before the sweep runs.
+            let cols = super::registry::subdirectories(&home, confine::calendar_dir_ok);
+            for cal in cols.unwrap_or_default() {
                 if let Ok(dir) = self.calendar_dir(&user, &cal) {
                     hidden(&dir, &mut out, &temp);
                 }

@@ -60,27 +60,42 @@ impl CollectionKind {
     /// at the objects only when there is none. Reads the directory until its
     /// first `.ics` at most.
     pub fn of_dir(dir: &Path) -> io::Result<CollectionKind> {
+        Ok(Self::detect(dir, None)?.0)
+    }
+
+    /// `of_dir`, also returning the `.ics` file that made a directory without
+    /// markers a calendar (its witness). Given that witness from an earlier
+    /// call, a directory where it still exists needs no listing: a listing
+    /// of a large calendar costs far more than three `stat`s.
+    pub(super) fn detect(
+        dir: &Path,
+        witness: Option<&str>,
+    ) -> io::Result<(CollectionKind, Option<String>)> {
         let has = |f: &str| fs::symlink_metadata(dir.join(f)).is_ok();
         if has(CALENDAR_MARKER) {
-            return Ok(CollectionKind::Calendar);
+            return Ok((CollectionKind::Calendar, None));
         }
         if has(ADDRESSBOOK_MARKER) {
-            return Ok(CollectionKind::AddressBook);
+            return Ok((CollectionKind::AddressBook, None));
+        }
+        if let Some(w) = witness.filter(|w| has(w)) {
+            return Ok((CollectionKind::Calendar, Some(w.to_string())));
         }
         let mut cards = false;
         for entry in fs::read_dir(dir)? {
             let name = entry?.file_name();
             let Some(name) = name.to_str() else { continue };
             if CollectionKind::Calendar.is_object_name(name) {
-                return Ok(CollectionKind::Calendar);
+                return Ok((CollectionKind::Calendar, Some(name.to_string())));
             }
             cards |= CollectionKind::AddressBook.is_object_name(name);
         }
-        Ok(if cards {
+        let kind = if cards {
             CollectionKind::AddressBook
         } else {
             CollectionKind::Calendar
-        })
+        };
+        Ok((kind, None))
     }
 
     /// What makes `dir` (of kind `self`) ambiguous, for `check`: both
@@ -202,6 +217,31 @@ mod tests {
         assert!(CollectionKind::Calendar.conflicts(dir)[0]
             .1
             .contains("both"));
+    }
+
+    #[test]
+    fn a_witness_spares_the_listing_only_while_it_exists() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path();
+        fs::write(dir.join("a.ics"), "").unwrap();
+        let (kind, witness) = CollectionKind::detect(dir, None).unwrap();
+        assert_eq!(
+            (kind, witness.as_deref()),
+            (CollectionKind::Calendar, Some("a.ics"))
+        );
+        fs::remove_file(dir.join("a.ics")).unwrap();
+        fs::write(dir.join("b.vcf"), "").unwrap();
+        assert_eq!(
+            CollectionKind::detect(dir, Some("a.ics")).unwrap(),
+            (CollectionKind::AddressBook, None)
+        );
+        fs::write(dir.join(ADDRESSBOOK_MARKER), "").unwrap();
+        fs::write(dir.join("c.ics"), "").unwrap();
+        assert_eq!(
+            CollectionKind::detect(dir, Some("c.ics")).unwrap().0,
+            CollectionKind::AddressBook,
+            "a marker outranks the witness"
+        );
     }
 
     #[test]

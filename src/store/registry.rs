@@ -30,7 +30,19 @@ pub(super) struct Cell {
     /// The kind last found and the directory version (mtime, inode) it was
     /// found for: the kind depends only on which entries exist, so an
     /// unchanged directory keeps it without a listing.
-    pub(super) kind: Mutex<Option<(i64, u64, CollectionKind)>>,
+    pub(super) kind: Mutex<Option<KindSeen>>,
+}
+
+/// A collection's kind as last found (see `Store::kind_of`).
+pub(super) struct KindSeen {
+    mtime_ns: i64,
+    ino: u64,
+    /// Whether the directory had not changed for a while when looked at, so
+    /// its mtime can vouch for the kind.
+    settled: bool,
+    kind: CollectionKind,
+    /// The `.ics` file that made a directory without markers a calendar.
+    witness: Option<String>,
 }
 
 pub(super) struct State {
@@ -177,25 +189,37 @@ impl Store {
 
     /// The kind of collection directory `dir` (`CollectionKind::of_dir`),
     /// remembered per directory version. A directory changed in the last
-    /// two seconds is looked at every time: its mtime may not yet show a
-    /// change made within the same clock tick.
+    /// two seconds is looked at again each time (its mtime may not yet show
+    /// a change made within the same clock tick), cheaply when a witness
+    /// `.ics` is known.
     fn kind_of(&self, user: &str, name: &str, dir: &Path) -> Result<CollectionKind> {
         use std::os::unix::fs::MetadataExt;
         let md = fs::metadata(dir)?;
         let mtime = md.mtime().saturating_mul(1_000_000_000) + md.mtime_nsec();
         let cell = self.cell(user, name);
-        if let Some((m, ino, kind)) = *cell.kind.lock() {
-            if m == mtime && ino == md.ino() {
-                return Ok(kind);
+        let witness = {
+            let seen = cell.kind.lock();
+            match &*seen {
+                Some(s) if s.settled && s.mtime_ns == mtime && s.ino == md.ino() => {
+                    return Ok(s.kind)
+                }
+                Some(s) => s.witness.clone(),
+                None => None,
             }
-        }
-        let kind = CollectionKind::of_dir(dir)?;
+        };
+        let (kind, witness) = CollectionKind::detect(dir, witness.as_deref())?;
         let settled = md
             .modified()
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age.as_secs() >= 2);
-        *cell.kind.lock() = settled.then_some((mtime, md.ino(), kind));
+        *cell.kind.lock() = Some(KindSeen {
+            mtime_ns: mtime,
+            ino: md.ino(),
+            settled,
+            kind,
+            witness,
+        });
         Ok(kind)
     }
 

@@ -81,6 +81,13 @@ fn a_directory_of_vcf_files_is_an_address_book() {
     assert_eq!(cal.kind(), CollectionKind::Calendar);
     assert_eq!(names(&cal), vec!["e.ics"]);
     assert!(cal.problems().unwrap().is_empty());
+    // Emptied of its .ics by hand, it is an address book again at once.
+    fs::remove_file(dir.join("e.ics")).unwrap();
+    assert_eq!(
+        store.collection("u", "khard").unwrap().kind(),
+        CollectionKind::AddressBook
+    );
+    fs::write(dir.join("e.ics"), event("e")).unwrap();
     // The marker decides again, and the ignored .ics is reported.
     fs::write(dir.join(ADDRESSBOOK_MARKER), "").unwrap();
     let ab = store.collection("u", "khard").unwrap();
