@@ -15,10 +15,13 @@ pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<Stri
     store.set_max_object_size(max_resource_size);
     let mut out = Vec::new();
     for user in store.user_names().map_err(std::io::Error::other)? {
-        for cal in store.calendar_names(&user).unwrap_or_default() {
-            let Ok(c) = store.calendar(&user, &cal) else {
+        for (cal, _) in store.collection_names(&user).unwrap_or_default() {
+            let Ok(c) = store.collection(&user, &cal) else {
                 continue;
             };
+            for (file, reason) in c.kind().conflicts(c.dir()) {
+                out.push(format!("{}: {reason}", c.dir().join(file).display()));
+            }
             match c.props() {
                 Ok(props) => {
                     for (file, reason) in props.problems() {
@@ -27,9 +30,7 @@ pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<Stri
                 }
                 Err(e) => out.push(format!(
                     "{}: {e}",
-                    c.dir()
-                        .join(crate::store::collection_props::SETTINGS_FILE)
-                        .display()
+                    c.dir().join(c.kind().marker()).display()
                 )),
             }
             for (name, reason) in c.problems().unwrap_or_default() {

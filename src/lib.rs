@@ -15,3 +15,4 @@ pub mod ical;
 pub mod memory;
 pub mod query;
 pub mod store;
+pub mod vcard;

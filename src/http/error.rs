@@ -266,6 +266,7 @@ impl DavError {
                 // Never reached: their precondition decides, above.
                 StoreError::UidConflict { .. }
                 | StoreError::UnsupportedComponent(_)
+                | StoreError::WrongKind { .. }
                 | StoreError::InvalidSyncToken
                 | StoreError::AlreadyExists => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,

@@ -11,6 +11,7 @@ mod webcal;
 pub use crate::query::{
     prescan, MAX_COMPONENTS, MAX_DEPTH, MAX_LINE, MAX_PARAMS, MAX_PROPERTIES, MAX_RRULES,
 };
+pub(crate) use crate::query::{split_content_line, LogicalLines};
 pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
 pub use kind::ComponentKind;
 pub use vtimezone::vcalendar_for;

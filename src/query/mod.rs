@@ -38,6 +38,8 @@ pub use prescan::{
     prescan, PrescanError, MAX_COMPONENTS, MAX_DEPTH, MAX_LINE, MAX_PARAMS, MAX_PROPERTIES,
     MAX_RRULES,
 };
+/// The content-line reader, shared with vCard validation (same line syntax).
+pub(crate) use prescan::{split as split_content_line, LogicalLines};
 pub use render::render_calendar_data;
 pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};

@@ -129,15 +129,16 @@ pub fn prescan(text: &str) -> Result<(), PrescanError> {
     Ok(())
 }
 
-/// A content line cut into name, parameter count, parameter text and value.
-struct Prop<'l> {
-    name: String,
-    params: &'l str,
-    value: &'l str,
+/// A content line cut into name, parameter text and value (shared with the
+/// vCard prescan, which has the same line grammar).
+pub(crate) struct Prop<'l> {
+    pub(crate) name: String,
+    pub(crate) params: &'l str,
+    pub(crate) value: &'l str,
 }
 
 /// Splits `NAME;P=V;P="x:y":value`, honouring quoted parameter values.
-fn split(l: &str) -> Result<Prop<'_>, String> {
+pub(crate) fn split(l: &str) -> Result<Prop<'_>, String> {
     let mut quoted = false;
     let mut count = 0usize;
     let mut name_end = None;
@@ -210,13 +211,13 @@ fn property_rules(frame: &mut Frame, p: &Prop<'_>) -> Result<(), String> {
 
 /// Unfolded content lines with the number of the physical line each starts
 /// on; yields an error for a control character or an over-long line.
-struct LogicalLines<'t> {
+pub(crate) struct LogicalLines<'t> {
     rest: &'t str,
     next_line: usize,
 }
 
 impl<'t> LogicalLines<'t> {
-    fn new(text: &'t str) -> Self {
+    pub(crate) fn new(text: &'t str) -> Self {
         LogicalLines {
             rest: text,
             next_line: 1,

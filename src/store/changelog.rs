@@ -306,7 +306,7 @@ mod tests {
                 mtime_ns: 0,
                 ino: 0,
             },
-            info: IndexedInfo {
+            info: IndexedInfo::Calendar {
                 uid_hash: 0,
                 component: crate::ical::ComponentKind::Event,
                 span: crate::query::Span::Unknown,

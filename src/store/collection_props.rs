@@ -11,20 +11,23 @@ use std::path::Path;
 use crate::dav::property::PropName;
 use toml_edit::{value, Array, DocumentMut, Item, Table};
 
-use super::{bounded, confine, durable, FileStamp};
+use super::{bounded, confine, durable, CollectionKind, FileStamp};
 
 pub const DISPLAYNAME_FILE: &str = "displayname";
 pub const DESCRIPTION_FILE: &str = "description";
 pub const COLOR_FILE: &str = "color";
-pub const SETTINGS_FILE: &str = ".calendar.toml";
+/// The settings file of a calendar (`CollectionKind::marker` names both).
+pub const SETTINGS_FILE: &str = super::kind::CALENDAR_MARKER;
 
-/// Whether a file in a calendar directory holds the calendar's properties.
+/// Whether a file in a collection directory holds the collection's
+/// properties (either kind's settings file).
 pub fn is_property_file(name: &str) -> bool {
     [
         DISPLAYNAME_FILE,
         DESCRIPTION_FILE,
         COLOR_FILE,
         SETTINGS_FILE,
+        super::kind::ADDRESSBOOK_MARKER,
     ]
     .contains(&name)
 }
@@ -70,13 +73,20 @@ impl CollectionProps {
     /// `.calendar.toml` is an error so that we never overwrite a hand edit;
     /// such a vdir file (`displayname`...) is skipped and listed in `problems`.
     pub fn read(dir: &Path, max: u64) -> io::Result<CollectionProps> {
+        Self::read_as(dir, CollectionKind::Calendar, max)
+    }
+
+    /// `read` for a collection of `kind`, whose settings live in its marker
+    /// file (`.calendar.toml` or `.addressbook.toml`).
+    pub fn read_as(dir: &Path, kind: CollectionKind, max: u64) -> io::Result<CollectionProps> {
+        let settings_file = kind.marker();
         let mut stamps = Vec::new();
-        let settings = match read_property_file(dir, SETTINGS_FILE, max)? {
+        let settings = match read_property_file(dir, settings_file, max)? {
             Found::Absent => DocumentMut::new(),
             Found::Skipped(reason) => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("{}: {reason}", dir.join(SETTINGS_FILE).display()),
+                    format!("{}: {reason}", dir.join(settings_file).display()),
                 ))
             }
             Found::Bytes(bytes, stamp) => {
@@ -87,7 +97,7 @@ impl CollectionProps {
                     .map_err(|e| {
                         io::Error::new(
                             io::ErrorKind::InvalidData,
-                            format!("{}: {e}", dir.join(SETTINGS_FILE).display()),
+                            format!("{}: {e}", dir.join(settings_file).display()),
                         )
                     })?
             }
@@ -99,7 +109,7 @@ impl CollectionProps {
                 Ok(xml) => dead.push((key, xml)),
                 Err(e) => {
                     let reason = format!("dead property {key} skipped: {e}");
-                    problems.push((SETTINGS_FILE.to_string(), reason));
+                    problems.push((settings_file.to_string(), reason));
                 }
             }
         }
@@ -181,7 +191,17 @@ impl CollectionProps {
 
     /// Applies changes and writes only the files whose content changed.
     pub fn apply(dir: &Path, changes: &[PropChange], max: u64) -> io::Result<()> {
-        let mut props = CollectionProps::read(dir, max)?;
+        Self::apply_as(dir, CollectionKind::Calendar, changes, max)
+    }
+
+    /// `apply` for a collection of `kind` (see `read_as`).
+    pub fn apply_as(
+        dir: &Path,
+        kind: CollectionKind,
+        changes: &[PropChange],
+        max: u64,
+    ) -> io::Result<()> {
+        let mut props = CollectionProps::read_as(dir, kind, max)?;
         let before = props.settings.to_string();
         let mut files: Vec<(&str, Option<String>)> = Vec::new();
         for change in changes {
@@ -236,7 +256,7 @@ impl CollectionProps {
         }
         let after = props.settings.to_string();
         if after != before {
-            durable::write_file(dir, SETTINGS_FILE, after.as_bytes())?;
+            durable::write_file(dir, kind.marker(), after.as_bytes())?;
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! Collection lifecycle: homes and calendars created, deleted, moved and
-//! copied, their properties read and set, and the sweep of what a crash left.
+//! Collection lifecycle: homes, calendars and address books created,
+//! deleted, moved and copied, their properties read and set, and the sweep of what a crash left.
 //!
 //! Locking: a COPY holds the source calendar's lock only while its bytes are
 //! copied; moves and deletes work on directories and then `forget` the
@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use super::registry::Collection;
 use super::{
-    collection_props, confine, durable, names, CollectionProps, Members, Overwrite, PropChange,
-    Result, Store, StoreError, DEFAULT_CALENDAR,
+    collection_props, confine, durable, names, CollectionKind, CollectionProps, Members, Overwrite,
+    PropChange, Result, Store, StoreError, DEFAULT_CALENDAR,
 };
 
 /// A hidden directory name in a home for a calendar being built or replaced.
@@ -78,6 +78,29 @@ impl Store {
         name: &str,
         props: &[PropChange],
     ) -> Result<Collection> {
+        self.create_collection(CollectionKind::Calendar, user, name, props)
+    }
+
+    /// Creates an address book (extended MKCOL) with initial properties;
+    /// its `.addressbook.toml` marks it even while it holds no contact.
+    pub fn create_addressbook(
+        self: &Arc<Self>,
+        user: &str,
+        name: &str,
+        props: &[PropChange],
+    ) -> Result<Collection> {
+        self.create_collection(CollectionKind::AddressBook, user, name, props)
+    }
+
+    /// Creates a collection of `kind` with initial properties. An address
+    /// book always gets its marker file; a calendar needs none.
+    pub fn create_collection(
+        self: &Arc<Self>,
+        kind: CollectionKind,
+        user: &str,
+        name: &str,
+        props: &[PropChange],
+    ) -> Result<Collection> {
         names::check_segment(name)?;
         let home = self.home_dir(user)?;
         if !home.is_dir() {
@@ -91,12 +114,21 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        if let Err(e) = CollectionProps::apply(&dir, props, self.max_object_size()) {
+        let made =
+            CollectionProps::apply_as(&dir, kind, props, self.max_object_size()).and_then(|()| {
+                match kind {
+                    CollectionKind::AddressBook if !dir.join(kind.marker()).exists() => {
+                        durable::write_file(&dir, kind.marker(), b"")
+                    }
+                    _ => Ok(()),
+                }
+            });
+        if let Err(e) = made {
             let _ = fs::remove_dir_all(&dir);
             return Err(e.into());
         }
         self.forget(user, name);
-        self.calendar(user, name)
+        self.collection(user, name)
     }
 
     /// Deletes a calendar directory with everything in it.
@@ -131,6 +163,7 @@ impl Store {
         if existed && overwrite == Overwrite::Refuse {
             return Err(StoreError::PreconditionFailed);
         }
+        self.same_kind_or_absent(&src, &dst)?;
         put_dir_in_place(&home, &src, to, existed)?;
         self.forget(user, from);
         self.forget(user, to);
@@ -151,13 +184,14 @@ impl Store {
     ) -> Result<bool> {
         names::check_segment(from)?;
         names::check_segment(to)?;
-        let source = self.calendar(user, from)?;
+        let source = self.collection(user, from)?;
         let home = self.home_dir(user)?;
         let dst = home.join(to);
         let existed = dst.exists();
         if existed && overwrite == Overwrite::Refuse {
             return Err(StoreError::PreconditionFailed);
         }
+        self.same_kind_or_absent(&source.dir, &dst)?;
         let staging = scratch_dir(&home, "copy");
         let copied = (|| -> Result<()> {
             fs::create_dir(&staging)?;
@@ -171,7 +205,7 @@ impl Store {
                     let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                         continue;
                     };
-                    let wanted = if names::is_object_name(&name) {
+                    let wanted = if source.kind.is_object_name(&name) {
                         members == Members::Included
                     } else {
                         collection_props::is_property_file(&name)
@@ -211,6 +245,20 @@ impl Store {
         Ok(existed)
     }
 
+    /// A collection replaced by a MOVE or COPY must be of the source's kind:
+    /// a calendar never silently overwrites an address book, nor the reverse.
+    fn same_kind_or_absent(&self, src: &Path, dst: &Path) -> Result<()> {
+        if !dst.is_dir() {
+            return Ok(());
+        }
+        let (found, expected) = (CollectionKind::of_dir(src)?, CollectionKind::of_dir(dst)?);
+        if found == expected {
+            Ok(())
+        } else {
+            Err(StoreError::WrongKind { expected, found })
+        }
+    }
+
     /// What a crash can leave behind, for `check` and the start-up sweep:
     /// scratch directories in homes (unfinished copies, replaced calendars)
     /// and temp files of interrupted writes in calendars and the cache.
@@ -236,7 +284,10 @@ impl Store {
                     && !name.starts_with(names::TEMP_PREFIX)
                     && t.is_dir()
             });
-            for cal in self.calendar_names(&user).unwrap_or_default() {
+            // By directory, not by kind: finding kinds would load every
+            // collection's cache before the sweep runs.
+            let cols = super::registry::subdirectories(&home, confine::calendar_dir_ok);
+            for cal in cols.unwrap_or_default() {
                 if let Ok(dir) = self.calendar_dir(&user, &cal) {
                     hidden(&dir, &mut out, &temp);
                 }
@@ -299,7 +350,7 @@ impl Collection {
     /// beyond the XML bounds, an over-size `color`...) is left out and
     /// logged once per version of the property files.
     pub fn props(&self) -> Result<CollectionProps> {
-        let props = CollectionProps::read(&self.dir, self.store.max_object_size())?;
+        let props = CollectionProps::read_as(&self.dir, self.kind, self.store.max_object_size())?;
         if !props.problems().is_empty() {
             let mut logged = self.cell.props_logged.lock();
             if logged.as_slice() != props.version() {
@@ -315,7 +366,7 @@ impl Collection {
     /// Applies property changes and moves the sync token.
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
         let mut state = self.locked()?;
-        CollectionProps::apply(&self.dir, changes, self.store.max_object_size())?;
+        CollectionProps::apply_as(&self.dir, self.kind, changes, self.store.max_object_size())?;
         state.bump();
         Ok(())
     }

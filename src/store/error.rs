@@ -26,6 +26,13 @@ pub enum StoreError {
     },
     #[error("component {0} not supported by this calendar")]
     UnsupportedComponent(crate::ical::ComponentKind),
+    /// An object of one collection kind written into the other kind (a
+    /// vCard into a calendar; a COPY/MOVE between the two kinds).
+    #[error("{} object cannot go into {}", found.describe(), expected.describe())]
+    WrongKind {
+        expected: super::CollectionKind,
+        found: super::CollectionKind,
+    },
     #[error("the parent collection does not exist")]
     MissingParent,
     #[error("unknown or expired sync token")]

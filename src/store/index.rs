@@ -11,11 +11,12 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::ical::{self, ObjectInfo};
+use crate::ical;
 use crate::query::Span;
 
 use super::etag::Etag;
-use super::{bounded, confine, names};
+use super::kind::{CollectionKind, ObjectInfo};
+use super::{bounded, confine};
 
 /// The cheap identity of a file version: if none of these moved, neither did the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,23 +59,77 @@ pub struct ObjectMeta {
     pub seq: u64,
 }
 
-/// What the index keeps of an object's iCalendar facts. The UID is kept as
+/// What the index keeps of an object, by collection kind. The UID is kept as
 /// a hash only: conflict checks need equality, and 100k UID strings cost
 /// megabytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IndexedInfo {
-    pub uid_hash: u64,
-    /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
-    pub component: crate::ical::ComponentKind,
-    pub span: Span,
+pub enum IndexedInfo {
+    Calendar {
+        uid_hash: u64,
+        /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
+        component: crate::ical::ComponentKind,
+        span: Span,
+    },
+    /// A contact: time ranges and components have no meaning.
+    Contact { uid_hash: u64 },
+}
+
+impl IndexedInfo {
+    pub fn uid_hash(&self) -> u64 {
+        match self {
+            IndexedInfo::Calendar { uid_hash, .. } | IndexedInfo::Contact { uid_hash } => *uid_hash,
+        }
+    }
+
+    /// The component of a calendar object; `None` for a contact.
+    pub fn component(&self) -> Option<crate::ical::ComponentKind> {
+        match self {
+            IndexedInfo::Calendar { component, .. } => Some(*component),
+            IndexedInfo::Contact { .. } => None,
+        }
+    }
+
+    /// Where a calendar object's instances fall; a contact has none
+    /// (`Span::Unknown`), so no time-range filter ever excludes it wrongly.
+    pub fn span(&self) -> Span {
+        match self {
+            IndexedInfo::Calendar { span, .. } => *span,
+            IndexedInfo::Contact { .. } => Span::Unknown,
+        }
+    }
+
+    /// The kind of collection this object lives in.
+    pub fn kind(&self) -> CollectionKind {
+        match self {
+            IndexedInfo::Calendar { .. } => CollectionKind::Calendar,
+            IndexedInfo::Contact { .. } => CollectionKind::AddressBook,
+        }
+    }
+}
+
+impl From<&ical::ObjectInfo> for IndexedInfo {
+    fn from(info: &ical::ObjectInfo) -> Self {
+        IndexedInfo::Calendar {
+            uid_hash: uid_hash(&info.uid),
+            component: info.component,
+            span: info.span,
+        }
+    }
+}
+
+impl From<&crate::vcard::CardInfo> for IndexedInfo {
+    fn from(info: &crate::vcard::CardInfo) -> Self {
+        IndexedInfo::Contact {
+            uid_hash: uid_hash(&info.uid),
+        }
+    }
 }
 
 impl From<&ObjectInfo> for IndexedInfo {
     fn from(info: &ObjectInfo) -> Self {
-        IndexedInfo {
-            uid_hash: uid_hash(&info.uid),
-            component: info.component,
-            span: info.span,
+        match info {
+            ObjectInfo::Calendar(i) => i.into(),
+            ObjectInfo::Contact(c) => c.into(),
         }
     }
 }
@@ -108,6 +163,9 @@ pub struct Index {
     /// a lookup, and only a hit (a real or hash conflict) scans the objects.
     /// Counting hashes instead of mapping UIDs to names keeps memory small.
     uid_hashes: HashMap<u64, u32>,
+    /// Which files are objects and how they are validated; a change of the
+    /// collection's kind empties the index through a rescan.
+    pub kind: CollectionKind,
 }
 
 /// The outcome of looking at one file on disk.
@@ -147,7 +205,7 @@ impl Index {
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                 continue;
             };
-            if !names::is_object_name(&name) {
+            if !self.kind.is_object_name(&name) {
                 continue;
             }
             present.insert(name_hash(&name));
@@ -289,25 +347,28 @@ impl Index {
         etag: Etag,
         stamp: FileStamp,
     ) -> Option<ObjectMeta> {
-        match ical::inspect(bytes) {
+        let inspected = match self.kind {
+            CollectionKind::Calendar => ical::inspect(bytes)
+                .map(|i| IndexedInfo::from(&i))
+                .map_err(|e| describe(&e)),
+            CollectionKind::AddressBook => crate::vcard::inspect(bytes)
+                .map(|c| IndexedInfo::from(&c))
+                .map_err(|e| describe_card(&e)),
+        };
+        match inspected {
             Ok(info) => {
                 self.problems.remove(name);
                 Some(ObjectMeta {
                     etag,
                     stamp,
-                    info: (&info).into(),
+                    info,
                     seq: 0,
                 })
             }
-            Err(e) => {
-                tracing::warn!("{}:{}", path.display(), describe(&e));
-                self.problems.insert(
-                    name.to_string(),
-                    Problem {
-                        stamp,
-                        reason: describe(&e),
-                    },
-                );
+            Err(reason) => {
+                tracing::warn!("{}:{reason}", path.display());
+                self.problems
+                    .insert(name.to_string(), Problem { stamp, reason });
                 None
             }
         }
@@ -315,6 +376,10 @@ impl Index {
 
     /// Looks at one file (it may have appeared, changed or vanished).
     pub fn refresh_file(&mut self, dir: &Path, name: &str, max: u64) -> Observed {
+        if !self.kind.is_object_name(name) {
+            // A file of the other kind: never an object here.
+            return Observed::Unchanged;
+        }
         let path = dir.join(name);
         let (real, md) = match confine::object_entry(dir, name) {
             Ok(confine::Entry::File { path, md }) => (path, md),
@@ -390,8 +455,8 @@ impl Index {
     pub fn add_objects(&mut self, batch: &mut Vec<(String, ObjectMeta)>) {
         let mut more: BTreeMap<String, ObjectMeta> = batch.drain(..).collect();
         for (name, meta) in &more {
-            *self.uid_hashes.entry(meta.info.uid_hash).or_insert(0) += 1;
-            if let Some(old) = self.objects.get(name).map(|o| o.info.uid_hash) {
+            *self.uid_hashes.entry(meta.info.uid_hash()).or_insert(0) += 1;
+            if let Some(old) = self.objects.get(name).map(|o| o.info.uid_hash()) {
                 self.forget_uid(old);
             }
         }
@@ -399,10 +464,10 @@ impl Index {
     }
 
     pub fn put_object(&mut self, name: String, meta: ObjectMeta) -> Option<ObjectMeta> {
-        *self.uid_hashes.entry(meta.info.uid_hash).or_insert(0) += 1;
+        *self.uid_hashes.entry(meta.info.uid_hash()).or_insert(0) += 1;
         let old = self.objects.insert(name, meta);
         if let Some(o) = &old {
-            self.forget_uid(o.info.uid_hash);
+            self.forget_uid(o.info.uid_hash());
         }
         old
     }
@@ -410,7 +475,7 @@ impl Index {
     pub fn take_object(&mut self, name: &str) -> Option<ObjectMeta> {
         let old = self.objects.remove(name);
         if let Some(o) = &old {
-            self.forget_uid(o.info.uid_hash);
+            self.forget_uid(o.info.uid_hash());
         }
         old
     }
@@ -429,7 +494,7 @@ impl Index {
         self.uid_hashes.get(&uid_hash)?;
         self.objects
             .iter()
-            .find(|(n, m)| m.info.uid_hash == uid_hash && n.as_str() != except)
+            .find(|(n, m)| m.info.uid_hash() == uid_hash && n.as_str() != except)
             .map(|(n, _)| n.as_str())
     }
 }
@@ -438,6 +503,14 @@ impl Index {
 pub fn describe(e: &ical::IcalError) -> String {
     match e {
         ical::IcalError::Syntax { line, reason } => format!("{line}: {reason}"),
+        other => format!("1: {other}"),
+    }
+}
+
+/// `line: reason` for an invalid vCard, as `describe` for iCalendar.
+pub fn describe_card(e: &crate::vcard::VcardError) -> String {
+    match e {
+        crate::vcard::VcardError::Syntax { line, reason } => format!("{line}: {reason}"),
         other => format!("1: {other}"),
     }
 }
@@ -466,7 +539,7 @@ mod tests {
         assert!(idx.rescan(d).unwrap().is_empty());
         fs::write(d.join("a.ics"), EV.replace("u1", "u2")).unwrap();
         assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
-        assert_eq!(idx.objects["a.ics"].info.uid_hash, uid_hash("u2"));
+        assert_eq!(idx.objects["a.ics"].info.uid_hash(), uid_hash("u2"));
         fs::remove_file(d.join("a.ics")).unwrap();
         assert_eq!(idx.rescan(d).unwrap(), vec!["a.ics"]);
         assert!(idx.objects.is_empty());
@@ -481,7 +554,7 @@ mod tests {
                 mtime_ns: 0,
                 ino: 0,
             },
-            info: IndexedInfo {
+            info: IndexedInfo::Calendar {
                 uid_hash: uid_hash(uid),
                 component: crate::ical::ComponentKind::Event,
                 span: Span::Unknown,

@@ -1,5 +1,5 @@
-//! The file store: users' homes, calendars as directories, one `.ics` per object
-//! (docs/DESIGN.md). It knows nothing of HTTP or XML, so it is tested on its own.
+//! The file store: users' homes, calendars and address books as directories,
+//! one `.ics` or `.vcf` per object (docs/DESIGN.md). It knows nothing of HTTP or XML, so it is tested on its own.
 //!
 //! Each calendar has one lock that serialises its writers, so a conditional
 //! request is checked and applied atomically, and an in-memory index that
@@ -20,6 +20,7 @@ pub mod durable;
 mod error;
 pub mod etag;
 mod index;
+mod kind;
 pub mod legacy_cache;
 pub mod names;
 mod objects;
@@ -43,6 +44,7 @@ pub use collection_props::{CollectionProps, PropChange};
 pub use error::{Result, StoreError};
 pub use etag::Etag;
 pub use index::{FileStamp, IndexedInfo, ObjectMeta};
+pub use kind::{CollectionKind, ObjectInfo, ADDRESSBOOK_MARKER, CALENDAR_MARKER};
 pub use objects::PutOutcome;
 pub use options::{Members, Overwrite, Transfer};
 pub use registry::{Collection, CollectionRef};
@@ -120,3 +122,5 @@ impl Drop for Store {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_addressbook;

@@ -12,12 +12,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::kind::{CollectionKind, ObjectInfo, ADDRESSBOOK_MARKER};
 use super::registry::{Collection, State};
 use super::{
     bounded, confine, durable, index, names, CollectionProps, Etag, FileStamp, IndexedInfo,
     ObjectMeta, Overwrite, Result, Store, StoreError, Transfer,
 };
-use crate::ical::ObjectInfo;
 
 /// The result of a successful PUT.
 #[derive(Debug, Clone)]
@@ -38,7 +38,13 @@ impl Store {
         overwrite: Overwrite,
         transfer: Transfer,
     ) -> Result<bool> {
-        names::check_object_name(dst_name)?;
+        if src.kind != dst.kind {
+            return Err(StoreError::WrongKind {
+                expected: dst.kind,
+                found: src.kind,
+            });
+        }
+        dst.check_name(dst_name)?;
         if src.dir == dst.dir && name == dst_name {
             return Err(StoreError::PreconditionFailed);
         }
@@ -86,14 +92,16 @@ impl Store {
             } else {
                 name
             };
-            if let Some(other) = dst_state.index.find_uid(meta.info.uid_hash, dst_name) {
+            if let Some(other) = dst_state.index.find_uid(meta.info.uid_hash(), dst_name) {
                 if other != except {
                     return Err(dst.uid_conflict(other));
                 }
             }
-            let props = CollectionProps::read(&dst.dir, self.max_object_size())?;
-            if !props.accepts(meta.info.component) {
-                return Err(StoreError::UnsupportedComponent(meta.info.component));
+            if let Some(component) = meta.info.component() {
+                let props = CollectionProps::read(&dst.dir, self.max_object_size())?;
+                if !props.accepts(component) {
+                    return Err(StoreError::UnsupportedComponent(component));
+                }
             }
         }
         // A MOVE of a plain file is one rename, so a crash leaves the object
@@ -117,6 +125,9 @@ impl Store {
             }
         }
         if transfer == Transfer::Move {
+            if !same {
+                src.keep_kind(&first)?;
+            }
             if !renamed {
                 durable::remove_file(&src.dir, name)?;
             }
@@ -128,6 +139,30 @@ impl Store {
 }
 
 impl Collection {
+    /// An object name must be a valid segment with this kind's extension.
+    fn check_name(&self, name: &str) -> Result<()> {
+        names::check_segment(name)?;
+        if self.kind.is_object_name(name) {
+            Ok(())
+        } else {
+            Err(StoreError::InvalidName(name.to_string()))
+        }
+    }
+
+    /// Before an object leaves: an address book known only by its `.vcf`
+    /// files gets its marker (durably) when the last one is about to go,
+    /// so it does not turn into a calendar by itself (docs/DESIGN.md).
+    fn keep_kind(&self, state: &State) -> Result<()> {
+        let last = state.index.objects.len() + state.index.problems.len() <= 1;
+        if self.kind == CollectionKind::AddressBook
+            && last
+            && fs::symlink_metadata(self.dir.join(ADDRESSBOOK_MARKER)).is_err()
+        {
+            durable::write_file(&self.dir, ADDRESSBOOK_MARKER, b"")?;
+        }
+        Ok(())
+    }
+
     pub(super) fn uid_conflict(&self, other: &str) -> StoreError {
         StoreError::UidConflict {
             user: self.user.clone(),
@@ -229,7 +264,7 @@ impl Collection {
     /// The bytes of an object with metadata that matches exactly those bytes.
     /// The file is read outside the calendar lock, so readers run in parallel.
     pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
-        names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
+        self.check_name(name).map_err(|_| StoreError::NotFound)?;
         let meta = self
             .locked()?
             .index
@@ -281,16 +316,23 @@ impl Collection {
         &self,
         name: &str,
         bytes: &[u8],
-        info: ObjectInfo,
+        info: impl Into<ObjectInfo>,
         allowed: impl FnOnce(Option<&str>) -> bool,
     ) -> Result<PutOutcome> {
-        names::check_object_name(name)?;
+        let info: ObjectInfo = info.into();
+        if info.kind() != self.kind {
+            return Err(StoreError::WrongKind {
+                expected: self.kind,
+                found: info.kind(),
+            });
+        }
+        self.check_name(name)?;
         let mut state = self.locked()?;
         let current = self.current_etag(&mut state, name);
         if !allowed(current.as_deref()) {
             return Err(StoreError::PreconditionFailed);
         }
-        if let Some(other) = state.index.find_uid(index::uid_hash(&info.uid), name) {
+        if let Some(other) = state.index.find_uid(index::uid_hash(info.uid()), name) {
             return Err(self.uid_conflict(other));
         }
         let created = current.is_none();
@@ -351,7 +393,7 @@ impl Collection {
 
     /// Deletes an object if `allowed` accepts its current ETag.
     pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
-        names::check_object_name(name).map_err(|_| StoreError::NotFound)?;
+        self.check_name(name).map_err(|_| StoreError::NotFound)?;
         let mut state = self.locked()?;
         let Some(current) = self.current_etag(&mut state, name) else {
             return Err(StoreError::NotFound);
@@ -360,6 +402,7 @@ impl Collection {
             return Err(StoreError::PreconditionFailed);
         }
         self.still_confined()?;
+        self.keep_kind(&state)?;
         durable::remove_file(&self.dir, name)?;
         state.index.take_object(name);
         state.record(name);

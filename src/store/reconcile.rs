@@ -18,9 +18,9 @@ impl Store {
     pub fn reconcile_all(self: &Arc<Self>) -> Result<usize> {
         let mut objects = 0;
         for user in self.user_names()? {
-            for name in self.calendar_names(&user).unwrap_or_default() {
+            for (name, _) in self.collection_names(&user).unwrap_or_default() {
                 match self
-                    .calendar(&user, &name)
+                    .collection(&user, &name)
                     .and_then(|c| c.objects_where(|_| false).map(|_| c))
                 {
                     Ok(cal) => objects += cal.cell.state.lock().index.objects.len(),

@@ -1,6 +1,6 @@
-//! The calendar registry: one in-memory `Cell` (index, change log, lock) per
-//! calendar, handles on calendars, the names of users and calendars, and the
-//! flush of changed indexes to the cache.
+//! The collection registry: one in-memory `Cell` (index, change log, lock,
+//! kind) per calendar or address book, handles on collections, the names of
+//! users and collections, and the flush of changed indexes to the cache.
 //!
 //! Locking: `Store::cells` is held only to find or insert a cell, never while
 //! a calendar lock is taken or a file is read. Each calendar's `State` lock
@@ -19,6 +19,7 @@ use parking_lot::Mutex;
 
 use super::changelog::ChangeLog;
 use super::index::{FileStamp, Index};
+use super::kind::CollectionKind;
 use super::{confine, disk, names, snapshot, Result, Store, StoreError};
 
 pub(super) struct Cell {
@@ -26,6 +27,22 @@ pub(super) struct Cell {
     /// The property files' versions whose problems were logged, so each
     /// hand edit is logged once, not on every request that reads it.
     pub(super) props_logged: Mutex<Vec<FileStamp>>,
+    /// The kind last found and the directory version (mtime, inode) it was
+    /// found for: the kind depends only on which entries exist, so an
+    /// unchanged directory keeps it without a listing.
+    pub(super) kind: Mutex<Option<KindSeen>>,
+}
+
+/// A collection's kind as last found (see `Store::kind_of`).
+pub(super) struct KindSeen {
+    mtime_ns: i64,
+    ino: u64,
+    /// Whether the directory had not changed for a while when looked at, so
+    /// its mtime can vouch for the kind.
+    settled: bool,
+    kind: CollectionKind,
+    /// The `.ics` file that made a directory without markers a calendar.
+    witness: Option<String>,
 }
 
 pub(super) struct State {
@@ -66,6 +83,7 @@ pub struct Collection(Arc<CollectionRef>);
 pub struct CollectionRef {
     pub user: String,
     pub name: String,
+    pub(super) kind: CollectionKind,
     pub(super) dir: PathBuf,
     pub(super) cell: Arc<Cell>,
     pub(super) store: Arc<Store>,
@@ -104,13 +122,32 @@ impl Store {
     }
 
     /// The calendars in a user's home that may be served (`confine`), sorted
-    /// by name; none when the home does not exist yet.
+    /// by name; none when the home does not exist yet. Address books are
+    /// left out (`collection_names` lists both).
     pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
+        Ok(self
+            .collection_names(user)?
+            .into_iter()
+            .filter(|(_, kind)| *kind == CollectionKind::Calendar)
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    /// Every collection in a user's home that may be served, with its kind,
+    /// sorted by name; none when the home does not exist yet.
+    pub fn collection_names(&self, user: &str) -> Result<Vec<(String, CollectionKind)>> {
         let home = self.home_dir(user)?;
         if !confine::is_real_dir(&home) {
             return Ok(Vec::new());
         }
-        subdirectories(&home, confine::calendar_dir_ok)
+        let names = subdirectories(&home, confine::calendar_dir_ok)?;
+        Ok(names
+            .into_iter()
+            .filter_map(|name| {
+                let kind = self.kind_of(user, &name, &home.join(&name)).ok()?;
+                Some((name, kind))
+            })
+            .collect())
     }
 
     /// The directory of an existing calendar that may be served and written:
@@ -125,17 +162,65 @@ impl Store {
         Ok(dir)
     }
 
-    /// A handle on an existing calendar.
+    /// A handle on an existing calendar; `NotFound` for an address book, so
+    /// code that serves calendars never serves one.
     pub fn calendar(self: &Arc<Self>, user: &str, name: &str) -> Result<Collection> {
+        let c = self.collection(user, name)?;
+        match c.kind {
+            CollectionKind::Calendar => Ok(c),
+            CollectionKind::AddressBook => Err(StoreError::NotFound),
+        }
+    }
+
+    /// A handle on an existing collection of either kind.
+    pub fn collection(self: &Arc<Self>, user: &str, name: &str) -> Result<Collection> {
         let dir = self.calendar_dir(user, name)?;
+        let kind = self.kind_of(user, name, &dir)?;
         let cell = self.cell(user, name);
         Ok(Collection(Arc::new(CollectionRef {
             user: user.to_string(),
             name: name.to_string(),
+            kind,
             dir,
             cell,
             store: self.clone(),
         })))
+    }
+
+    /// The kind of collection directory `dir` (`CollectionKind::of_dir`),
+    /// remembered per directory version. A directory changed in the last
+    /// two seconds is looked at again each time (its mtime may not yet show
+    /// a change made within the same clock tick), cheaply when a witness
+    /// `.ics` is known.
+    fn kind_of(&self, user: &str, name: &str, dir: &Path) -> Result<CollectionKind> {
+        use std::os::unix::fs::MetadataExt;
+        let md = fs::metadata(dir)?;
+        let mtime = md.mtime().saturating_mul(1_000_000_000) + md.mtime_nsec();
+        let cell = self.cell(user, name);
+        let witness = {
+            let seen = cell.kind.lock();
+            match &*seen {
+                Some(s) if s.settled && s.mtime_ns == mtime && s.ino == md.ino() => {
+                    return Ok(s.kind)
+                }
+                Some(s) => s.witness.clone(),
+                None => None,
+            }
+        };
+        let (kind, witness) = CollectionKind::detect(dir, witness.as_deref())?;
+        let settled = md
+            .modified()
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() >= 2);
+        *cell.kind.lock() = Some(KindSeen {
+            mtime_ns: mtime,
+            ino: md.ino(),
+            settled,
+            kind,
+            witness,
+        });
+        Ok(kind)
     }
 
     pub(super) fn cell(&self, user: &str, name: &str) -> Arc<Cell> {
@@ -157,6 +242,7 @@ impl Store {
                         unsaved: false,
                     }),
                     props_logged: Mutex::new(Vec::new()),
+                    kind: Mutex::new(None),
                 })
             })
             .clone()
@@ -256,6 +342,12 @@ impl Collection {
         &self.dir
     }
 
+    /// Whether this is a calendar or an address book, as found when the
+    /// handle was made.
+    pub fn kind(&self) -> CollectionKind {
+        self.kind
+    }
+
     /// Checks again, just before a write, that the calendar directory is no
     /// link out of its home: one may have been swapped in by hand since the
     /// handle was made (the window left is the few syscalls of the write).
@@ -270,6 +362,12 @@ impl Collection {
 
     /// Rescans when no watcher vouches for the index.
     pub(super) fn refresh(&self, state: &mut State) -> Result<()> {
+        if state.index.kind != self.kind {
+            // The directory changed kind (a marker added by hand): the
+            // objects of the old kind leave the index, the new ones enter.
+            state.index.kind = self.kind;
+            state.stale = true;
+        }
         if !state.stale && self.store.watched.load(Ordering::SeqCst) {
             return Ok(());
         }

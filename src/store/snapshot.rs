@@ -12,10 +12,14 @@ use crate::query::Span;
 use super::durable::TempFile;
 use super::etag::Etag;
 use super::index::{FileStamp, Index, IndexedInfo, ObjectMeta};
+use super::kind::CollectionKind;
 
 /// Bumped when what counts as a valid object changes, so files indexed by an
-/// older, more lenient version are examined again.
-const HEADER: &str = "davdir-index 4";
+/// older, more lenient version are examined again (5: the collection kind
+/// follows on the second line, and contacts are indexed).
+const HEADER: &str = "davdir-index 5";
+/// The component column of a contact's line.
+const CONTACT: &str = "VCARD";
 
 /// Writes the index (valid objects only; problems are re-read at start) to
 /// a temp file beside `path`; the caller commits it outside the calendar lock.
@@ -29,17 +33,22 @@ pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
     let mut tmp = TempFile::create(dir, name)?;
     let w = tmp.writer();
     writeln!(w, "{HEADER}")?;
+    writeln!(w, "{}", index.kind)?;
     for (name, m) in &index.objects {
+        let (component, span) = match &m.info {
+            IndexedInfo::Calendar {
+                component, span, ..
+            } => (component.as_str(), span_text(span)),
+            IndexedInfo::Contact { .. } => (CONTACT, "-".into()),
+        };
         writeln!(
             w,
-            "{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{:016x}",
+            "{name}\t{}\t{}\t{}\t{}\t{component}\t{span}\t{:016x}",
             m.stamp.size,
             m.stamp.mtime_ns,
             m.stamp.ino,
             m.etag,
-            m.info.component,
-            span_text(&m.info.span),
-            m.info.uid_hash
+            m.info.uid_hash()
         )?;
     }
     Ok(tmp)
@@ -69,6 +78,7 @@ fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
     let [name, size, mtime, ino, etag, component, span, uid_hash] = f[..] else {
         return None;
     };
+    let uid_hash = u64::from_str_radix(uid_hash, 16).ok()?;
     Some((
         name.to_string(),
         ObjectMeta {
@@ -78,10 +88,13 @@ fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
                 mtime_ns: mtime.parse().ok()?,
                 ino: ino.parse().ok()?,
             },
-            info: IndexedInfo {
-                uid_hash: u64::from_str_radix(uid_hash, 16).ok()?,
-                component: crate::ical::component_kind(component)?,
-                span: parse_span(span)?,
+            info: match component {
+                CONTACT => IndexedInfo::Contact { uid_hash },
+                _ => IndexedInfo::Calendar {
+                    uid_hash,
+                    component: crate::ical::component_kind(component)?,
+                    span: parse_span(span)?,
+                },
             },
             // Filled in from the change log when it is loaded.
             seq: 0,
@@ -100,6 +113,11 @@ pub fn load(path: &Path) -> Index {
     if lines.next().as_deref() != Some(HEADER) {
         return index;
     }
+    index.kind = match lines.next().as_deref() {
+        Some("calendar") => CollectionKind::Calendar,
+        Some("addressbook") => CollectionKind::AddressBook,
+        _ => return index,
+    };
     // In sorted batches: see `Index::add_objects`.
     let mut batch = Vec::new();
     for line in lines {

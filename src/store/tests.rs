@@ -262,7 +262,7 @@ fn each_object_pages_through_everything_in_order() {
         .map(|i| index::uid_hash(&format!("u{i}")))
         .collect();
     let mut some = Vec::new();
-    cal.each_object(|m| wanted.contains(&m.info.uid_hash), |n, _| some.push(n))
+    cal.each_object(|m| wanted.contains(&m.info.uid_hash()), |n, _| some.push(n))
         .unwrap();
     assert_eq!(some.len(), 13);
     assert_eq!(some.last().map(String::as_str), Some("01299.ics"));

@@ -319,7 +319,7 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
                     batch.new_dirs.insert(path.clone());
                 }
             }
-            [user, cal, file] if file.ends_with(".ics") => {
+            [user, cal, file] if file.ends_with(".ics") || file.ends_with(".vcf") => {
                 batch
                     .files
                     .insert((user.to_string(), cal.to_string(), file.to_string()));
@@ -333,19 +333,12 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
 }
 
 fn is_settings(part: &str) -> bool {
-    part == super::collection_props::SETTINGS_FILE
+    part == super::kind::CALENDAR_MARKER || part == super::kind::ADDRESSBOOK_MARKER
 }
 
 /// Files whose change is a change of collection properties.
 fn is_metadata(name: &str) -> bool {
-    use super::collection_props::{COLOR_FILE, DESCRIPTION_FILE, DISPLAYNAME_FILE, SETTINGS_FILE};
-    [
-        DISPLAYNAME_FILE,
-        DESCRIPTION_FILE,
-        COLOR_FILE,
-        SETTINGS_FILE,
-    ]
-    .contains(&name)
+    super::collection_props::is_property_file(name)
 }
 
 /// Starts the watcher, logging instead of failing when the OS refuses

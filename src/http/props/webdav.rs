@@ -64,10 +64,12 @@ declare! { ALL;
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
-                Resource::Object { meta, .. } => Some(format!(
-                    "text/calendar; charset=utf-8; component={}",
-                    meta.info.component.as_str().to_ascii_lowercase()
-                )),
+                Resource::Object { meta, .. } => meta.info.component().map(|c| {
+                    format!(
+                        "text/calendar; charset=utf-8; component={}",
+                        c.as_str().to_ascii_lowercase()
+                    )
+                }),
                 _ => None,
             })
         },

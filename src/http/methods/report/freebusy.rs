@@ -32,9 +32,9 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     cal.each_object(
         |m| {
             matches!(
-                m.info.component,
-                ComponentKind::Event | ComponentKind::FreeBusy
-            ) && m.info.span.overlaps(range.start, range.end)
+                m.info.component(),
+                Some(ComponentKind::Event | ComponentKind::FreeBusy)
+            ) && m.info.span().overlaps(range.start, range.end)
         },
         |name, _| {
             if let Ok((bytes, _)) = cal.read(&name) {

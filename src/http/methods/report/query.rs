@@ -120,7 +120,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             // Candidates come from the index's time spans, a page at a time.
             None => {
                 let listed = cal.each_object(
-                    |m| window.is_none_or(|(s, e)| m.info.span.overlaps(s, e)),
+                    |m| window.is_none_or(|(s, e)| m.info.span().overlaps(s, e)),
                     |name, meta| {
                         batch.push((name, meta));
                         if batch.len() >= BATCH {
