@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::dav::href::{Base, DavPath};
-use crate::store::{Collection, CollectionProps, ObjectMeta, Store, StoreError};
+use crate::store::{Collection, CollectionKind, CollectionProps, ObjectMeta, Store, StoreError};
 
 use super::error::{DavError, DavResult};
 
@@ -43,7 +43,11 @@ pub enum Kind {
     Root,
     Home,
     Calendar,
+    /// A calendar object resource (`.ics`).
     Object,
+    AddressBook,
+    /// An address object resource (`.vcf`).
+    Contact,
 }
 
 impl Resource {
@@ -94,8 +98,14 @@ impl Resource {
         match self {
             Resource::Root => Kind::Root,
             Resource::Home { .. } => Kind::Home,
-            Resource::Collection { .. } => Kind::Calendar,
-            Resource::Object { .. } => Kind::Object,
+            Resource::Collection { cal, .. } => match cal.kind() {
+                CollectionKind::Calendar => Kind::Calendar,
+                CollectionKind::AddressBook => Kind::AddressBook,
+            },
+            Resource::Object { cal, .. } => match cal.kind() {
+                CollectionKind::Calendar => Kind::Object,
+                CollectionKind::AddressBook => Kind::Contact,
+            },
         }
     }
 }
