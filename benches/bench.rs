@@ -827,6 +827,10 @@ const METRICS: &[(&str, &str)] = &[
     ),
     ("get_rate", "GET throughput"),
     ("put_rate", "PUT throughput"),
+    ("put_rate1", "durable PUT/s, 1 client (median of rounds)"),
+    ("put_rate8", "durable PUT/s, 8 clients (median of rounds)"),
+    ("export", "GET of the whole calendar (webcal export)"),
+    ("export_rate", "webcal export, objects/s"),
     ("cold", "cold start, no cache (to first PROPFIND Depth 1)"),
     ("warm", "warm start, cache kept"),
     ("rss", "peak RSS (VmHWM) after the queries"),
@@ -1090,6 +1094,40 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     note(server, n, &format!("PUT: {rate:.1}/s ({done} requests)"));
     out.vals.insert("put_rate", Val::Rate(rate, done));
 
+    // Durable PUT rate with 1 and with 8 clients, on objects not yet edited.
+    let mut offset = 100 + plan.puts;
+    for (key, clients) in [("put_rate1", 1), ("put_rate8", 8)] {
+        let v = put_rounds(&url, &dir, ds, plan, clients, &mut offset)?;
+        note(
+            server,
+            n,
+            &format!("PUT, {clients} clients: {}", cell(Some(&v))),
+        );
+        out.vals.insert(key, v);
+    }
+
+    // The whole calendar as one VCALENDAR (webcal subscription).
+    let (s, k) = repeat(&plan, || {
+        let (t, r) = timed(|| send(&c, "GET", &url, None, None, ICS))?;
+        expect(&r, &[200], "GET of the calendar")?;
+        if !r.body.ends_with("END:VCALENDAR\r\n") {
+            return Err("calendar export does not end with END:VCALENDAR".into());
+        }
+        Ok((t, r.body.matches("\nUID:").count()))
+    })?;
+    let rate = k as f64 / (s.median / 1000.0);
+    note(
+        server,
+        n,
+        &format!(
+            "export: median {:.0} ms, {k} UIDs, {rate:.0} objects/s",
+            s.median
+        ),
+    );
+    out.vals.insert("export", Val::Ms(s));
+    out.vals.insert("export_rate", Val::Rate(rate, k));
+    out.sizes.insert("export", k);
+
     record_rss(server, n, &mut out, "rss_end");
 
     // Restarts: without the cache, then with it.
@@ -1212,6 +1250,52 @@ fn disk_latency(
         )));
     }
     Ok(Val::Ms(stat(times)))
+}
+
+/// Rounds of `plan.puts` durable PUTs (edits of distinct existing objects)
+/// from `clients` clients; the median rate. `offset` moves past the objects
+/// used, so no round edits an object twice.
+fn put_rounds(
+    url: &str,
+    dir: &Path,
+    ds: &DataSet,
+    plan: Plan,
+    clients: usize,
+    offset: &mut usize,
+) -> Res<Val> {
+    const ROUNDS: usize = 5;
+    let mut rates = Vec::new();
+    let mut done = 0;
+    for _ in 0..ROUNDS {
+        let bodies: Vec<(String, String)> = ds
+            .singles
+            .iter()
+            .rev()
+            .skip(*offset)
+            .take(plan.puts)
+            .map(|&i| {
+                let name = object_name(i);
+                let text = fs::read_to_string(dir.join(&name)).unwrap_or_default();
+                (name, edited(&text, "rate"))
+            })
+            .collect();
+        if bodies.len() < plan.puts {
+            break; // too few objects left for a full round
+        }
+        *offset += bodies.len();
+        let bodies = Arc::new(bodies);
+        let (rate, k) = throughput(url, bodies.len(), clients, plan.cap, move |_, k| {
+            let (name, body) = &bodies[k];
+            ("PUT", name.clone(), Some(body.clone()))
+        })?;
+        rates.push(rate);
+        done += k;
+    }
+    if rates.is_empty() {
+        return Ok(Val::Na("n/a (too few objects)".into()));
+    }
+    rates.sort_by(f64::total_cmp);
+    Ok(Val::Rate(rates[rates.len() / 2], done))
 }
 
 /// `total` requests from `threads` clients; `make(thread, k)` gives request k.
@@ -1458,7 +1542,21 @@ fn targets(runs: &[Run]) -> String {
                 _ => {}
             }
         }
+        if let Some(Val::Rate(r, _)) = run.ours.vals.get("put_rate8") {
+            if run.n == 10_000 {
+                line(
+                    *r >= 1000.0,
+                    format!("durable PUT/s with 8 clients at {n} >= 1,000: {r:.0}"),
+                );
+            }
+        }
         if run.n == 100_000 {
+            if let Some(s) = med(run, "export") {
+                line(
+                    s.median < 2000.0,
+                    format!("webcal export at 100k < 2 s: {} ms", fmt_ms(s.median)),
+                );
+            }
             if let Some(Val::Mb(mb)) = run.ours.vals.get("rss") {
                 line(*mb < 40.0, format!("RSS at 100k < 40 MB: {mb:.1} MB"));
             }

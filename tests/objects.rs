@@ -408,3 +408,99 @@ fn concurrent_puts_of_one_uid_store_exactly_one() {
         .count();
     assert_eq!(stored, 1);
 }
+
+/// A zone with its two observances, as clients send it.
+fn zone(tzid: &str, std_off: &str, dst_off: &str) -> String {
+    format!(
+        "BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\n\
+         BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:{dst_off}\r\nTZOFFSETTO:{std_off}\r\n\
+         RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n\
+         BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nTZOFFSETFROM:{std_off}\r\nTZOFFSETTO:{dst_off}\r\n\
+         RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+    )
+}
+
+#[test]
+fn get_calendar_with_two_zones_parses_and_has_every_uid_once() {
+    let srv = Server::sample();
+    // Built aside and renamed into place, so the calendar appears whole.
+    let dir = srv.file("demo/.zones-building");
+    std::fs::create_dir(&dir).unwrap();
+    let zones = [
+        ("Europe/Berlin", zone("Europe/Berlin", "+0100", "+0200")),
+        (
+            "America/New_York",
+            zone("America/New_York", "-0500", "-0400"),
+        ),
+    ];
+    let n = 500;
+    for i in 0..n {
+        let (tzid, vtimezone) = &zones[i % 2];
+        // Some objects carry a long, folded DESCRIPTION and one a VALARM:
+        // nested components and continuation lines pass through whole.
+        let description =
+            format!("DESCRIPTION:{}\r\n", "x".repeat(60)) + &format!(" folded tail {i}\r\n");
+        let alarm = if i.is_multiple_of(7) {
+            "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:soon\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\n"
+        } else {
+            ""
+        };
+        let body = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{vtimezone}\
+             BEGIN:VEVENT\r\nUID:zone-{i:03}\r\nDTSTAMP:20261101T120000Z\r\n\
+             DTSTART;TZID={tzid}:20270115T090000\r\nSUMMARY:Zoned {i}\r\n{description}{alarm}\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        std::fs::write(dir.join(format!("zone-{i:03}.ics")), body).unwrap();
+    }
+    std::fs::rename(&dir, srv.file("demo/zones")).unwrap();
+    let mut r = srv.get("/demo/zones/");
+    for _ in 0..100 {
+        if r.status == 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        r = srv.get("/demo/zones/");
+    }
+    r.expect(200);
+    let text = r.text();
+    let unfolded = icalendar::parser::unfold(&text);
+    let top = icalendar::parser::read_calendar(&unfolded).expect("a valid VCALENDAR");
+    let begins = text.lines().filter(|l| *l == "BEGIN:VCALENDAR").count();
+    assert_eq!(begins, 1, "one VCALENDAR");
+    assert!(top.properties.iter().any(|p| p.name == "VERSION"));
+    let mut tzids = Vec::new();
+    let mut uids = std::collections::BTreeMap::new();
+    for c in &top.components {
+        let prop = |name: &str| {
+            c.properties
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.val.to_string())
+        };
+        match c.name.as_str() {
+            "VTIMEZONE" => {
+                assert_eq!(c.components.len(), 2, "observances kept");
+                tzids.push(prop("TZID").unwrap());
+            }
+            "VEVENT" => {
+                let uid = prop("UID").unwrap();
+                let i: usize = uid["zone-".len()..].parse().unwrap();
+                assert!(prop("DESCRIPTION")
+                    .unwrap()
+                    .ends_with(&format!("folded tail {i}")));
+                assert_eq!(
+                    c.components.len(),
+                    usize::from(i.is_multiple_of(7)),
+                    "{uid}"
+                );
+                *uids.entry(uid).or_insert(0) += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    tzids.sort();
+    assert_eq!(tzids, ["America/New_York", "Europe/Berlin"]);
+    assert_eq!(uids.len(), n);
+    assert!(uids.values().all(|&k| k == 1), "a UID repeated");
+}

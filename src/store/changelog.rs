@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::commit::{GroupCommit, Pending};
 use super::durable::TempFile;
 use super::index::Index;
 
@@ -31,6 +33,8 @@ pub struct ChangeLog {
     removed: HashMap<String, u64>,
     file: Option<PathBuf>,
     lines_in_file: usize,
+    /// Shares the log's (and the directory's) fsync among writers.
+    commit: Arc<GroupCommit>,
 }
 
 impl ChangeLog {
@@ -47,6 +51,7 @@ impl ChangeLog {
             removed: HashMap::new(),
             file,
             lines_in_file: 0,
+            commit: GroupCommit::new(),
         }
     }
 
@@ -143,8 +148,39 @@ impl ChangeLog {
     }
 
     /// Records changes (creation, edit or removal) of objects, with one
-    /// append. The index must already show their new state.
+    /// synced append. The index must already show their new state.
     pub fn record<S: AsRef<str>>(&mut self, names: &[S], index: &mut Index) {
+        let lines = self.number(names, index);
+        self.append(&lines, names.len(), index, true);
+    }
+
+    /// Like `record`, but the append is left to the group sync: the change
+    /// made in `dir` and its log line are durable once the returned
+    /// `Pending` is waited for (outside the collection lock; `commit.rs`).
+    pub fn record_deferred<S: AsRef<str>>(
+        &mut self,
+        names: &[S],
+        index: &mut Index,
+        dir: &Path,
+    ) -> Pending {
+        let lines = self.number(names, index);
+        self.append(&lines, names.len(), index, false);
+        self.commit.issue(dir, self.file.as_deref())
+    }
+
+    /// What a reader must wait for before answering from the state it saw
+    /// under the lock: None when no change is waiting for its sync.
+    pub fn pending(&self) -> Option<Pending> {
+        self.commit.pending()
+    }
+
+    /// Gives `names` their change numbers; the log lines to append.
+    fn number<S: AsRef<str>>(&mut self, names: &[S], index: &mut Index) -> String {
+        if self.commit.take_log_doubt() {
+            // A group sync of this log failed: its tail may not be on disk,
+            // so its numbers could be given out again after a power loss.
+            self.restart(index);
+        }
         let mut lines = String::new();
         for name in names {
             self.seq += 1;
@@ -157,14 +193,14 @@ impl ChangeLog {
             }
             lines.push_str(&format!("{}\t{name}\n", self.seq));
         }
-        self.append(&lines, names.len(), index);
+        lines
     }
 
     /// Records a change of the collection itself (its properties).
     pub fn bump(&mut self, index: &Index) {
         self.seq += 1;
         let line = format!("{}\t\n", self.seq);
-        self.append(&line, 1, index);
+        self.append(&line, 1, index, true);
     }
 
     /// The change number of an object's latest change (0 if unknown).
@@ -215,7 +251,9 @@ impl ChangeLog {
         index.objects.len() + self.removed.len()
     }
 
-    fn append(&mut self, lines: &str, count: usize, index: &Index) {
+    /// Appends `lines`, synced when `sync` (else the caller's group sync
+    /// does it before the change is acknowledged).
+    fn append(&mut self, lines: &str, count: usize, index: &Index, sync: bool) {
         let Some(path) = &self.file else { return };
         if lines.is_empty() {
             return;
@@ -227,7 +265,10 @@ impl ChangeLog {
             .open(path)
             .and_then(|mut f| {
                 f.write_all(lines.as_bytes())?;
-                f.sync_data()
+                if sync {
+                    f.sync_data()?;
+                }
+                Ok(())
             });
         match result {
             Ok(()) => self.lines_in_file += count,
@@ -239,14 +280,19 @@ impl ChangeLog {
                     "cannot append to change log {}: {e}; starting a new log",
                     path.display()
                 );
-                self.id = format!("{:016x}", rand::random::<u64>());
-                self.rewrite(index);
+                self.restart(index);
                 return;
             }
         }
         if self.lines_in_file > 2 * self.entries(index) + 1024 {
             self.rewrite(index);
         }
+    }
+
+    /// A new log id (every earlier token becomes unknown), written durably.
+    fn restart(&mut self, index: &Index) {
+        self.id = format!("{:016x}", rand::random::<u64>());
+        self.rewrite(index);
     }
 
     /// Writes the whole log anew, streamed: header with the floor, then the

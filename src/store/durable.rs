@@ -19,19 +19,51 @@ fn temp_path(dir: &Path) -> PathBuf {
 
 /// Atomically replaces `dir/name` with `bytes`, durable on return.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    let tmp = temp_path(dir);
-    let result = (|| {
+    Prepared::write(dir, bytes)?.place(name)?;
+    sync_dir(dir)
+}
+
+/// File contents written and synced under a hidden temp name, ready to be
+/// renamed into place. Written before the collection lock is taken, so
+/// writers of one collection sync their files in parallel; dropped unplaced
+/// (a failed condition), it is removed.
+#[derive(Debug)]
+pub struct Prepared {
+    tmp: Option<PathBuf>,
+    dir: PathBuf,
+}
+
+impl Prepared {
+    pub fn write(dir: &Path, bytes: &[u8]) -> io::Result<Prepared> {
+        let tmp = temp_path(dir);
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let prepared = Prepared {
+            tmp: Some(tmp),
+            dir: dir.to_path_buf(),
+        };
         f.write_all(bytes)?;
         f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, dir.join(name))?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        Ok(prepared)
     }
-    result
+
+    /// Renames the file over `name` in its directory. The rename is durable
+    /// only once the directory is synced (`sync_dir` or the group commit).
+    pub fn place(mut self, name: &str) -> io::Result<()> {
+        let tmp = self.tmp.take().expect("placed once");
+        let result = fs::rename(&tmp, self.dir.join(name));
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        if let Some(tmp) = &self.tmp {
+            let _ = fs::remove_file(tmp);
+        }
+    }
 }
 
 /// A replacement for `dir/name` being written; `commit` makes it durable
@@ -156,6 +188,24 @@ mod tests {
         assert_eq!(names, vec![std::ffi::OsString::from("a.ics")]);
         remove_file(dir.path(), "a.ics").unwrap();
         assert!(!dir.path().join("a.ics").exists());
+    }
+
+    #[test]
+    fn prepared_is_placed_or_vanishes() {
+        let dir = tempfile::tempdir().unwrap();
+        Prepared::write(dir.path(), b"kept")
+            .unwrap()
+            .place("a")
+            .unwrap();
+        drop(Prepared::write(dir.path(), b"dropped").unwrap());
+        assert_eq!(fs::read(dir.path().join("a")).unwrap(), b"kept");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A failed rename (over a non-empty directory) leaves no temp.
+        fs::create_dir(dir.path().join("d")).unwrap();
+        fs::write(dir.path().join("d/x"), "x").unwrap();
+        let p = Prepared::write(dir.path(), b"no").unwrap();
+        assert!(p.place("d").is_err());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod bounded;
 mod changelog;
 pub mod collection_props;
 mod collections;
+mod commit;
 mod confine;
 pub mod disk;
 pub mod durable;

@@ -6,13 +6,16 @@
 //! calendars in a fixed (path) order. File contents are read outside the
 //! lock; listings copy the index a page at a time. Durability: a write is a
 //! hidden temp file, fsync, rename, fsync of the directory (`durable`), and
-//! only then is the index updated and the change logged.
+//! only then is the index updated and the change logged. PUT and DELETE
+//! share the directory and log fsyncs with concurrent writers (`commit`):
+//! they wait for them, and readers for what they saw, outside the lock.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::kind::{CollectionKind, ObjectInfo, ADDRESSBOOK_MARKER};
+use super::commit::Pending;
 use super::registry::{Collection, State};
 use super::{
     bounded, confine, durable, index, names, CollectionProps, Etag, FileStamp, IndexedInfo,
@@ -173,13 +176,18 @@ impl Collection {
 
     /// All valid objects, sorted by name.
     pub fn objects(&self) -> Result<Vec<(String, ObjectMeta)>> {
-        let state = self.locked()?;
-        Ok(state
-            .index
-            .objects
-            .iter()
-            .map(|(n, m)| (n.clone(), m.clone()))
-            .collect())
+        let (all, pending) = {
+            let state = self.locked()?;
+            let all: Vec<_> = state
+                .index
+                .objects
+                .iter()
+                .map(|(n, m)| (n.clone(), m.clone()))
+                .collect();
+            (all, state.log.pending())
+        };
+        settle(pending)?;
+        Ok(all)
     }
 
     /// Calls `f` for every valid object whose metadata passes `keep`, in name
@@ -194,7 +202,7 @@ impl Collection {
         const PAGE: usize = 512;
         let mut after: Option<String> = None;
         loop {
-            let (page, done) = {
+            let (page, done, pending) = {
                 let state = self.locked()?;
                 let start = match &after {
                     Some(a) => Bound::Excluded(a.as_str()),
@@ -219,8 +227,9 @@ impl Collection {
                     }
                 }
                 after = last.cloned();
-                (page, done)
+                (page, done, state.log.pending())
             };
+            settle(pending)?;
             for (name, meta) in page {
                 f(name, meta);
             }
@@ -236,14 +245,19 @@ impl Collection {
         &self,
         keep: impl Fn(&ObjectMeta) -> bool,
     ) -> Result<Vec<(String, ObjectMeta)>> {
-        let state = self.locked()?;
-        Ok(state
-            .index
-            .objects
-            .iter()
-            .filter(|(_, m)| keep(m))
-            .map(|(n, m)| (n.clone(), m.clone()))
-            .collect())
+        let (hits, pending) = {
+            let state = self.locked()?;
+            let hits: Vec<_> = state
+                .index
+                .objects
+                .iter()
+                .filter(|(_, m)| keep(m))
+                .map(|(n, m)| (n.clone(), m.clone()))
+                .collect();
+            (hits, state.log.pending())
+        };
+        settle(pending)?;
+        Ok(hits)
     }
 
     /// Files that are not valid calendar objects: (name, "line: reason").
@@ -258,20 +272,24 @@ impl Collection {
     }
 
     pub fn meta(&self, name: &str) -> Result<Option<ObjectMeta>> {
-        Ok(self.locked()?.index.objects.get(name).cloned())
+        let (meta, pending) = {
+            let state = self.locked()?;
+            (state.index.objects.get(name).cloned(), state.log.pending())
+        };
+        settle(pending)?;
+        Ok(meta)
     }
 
     /// The bytes of an object with metadata that matches exactly those bytes.
     /// The file is read outside the calendar lock, so readers run in parallel.
     pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
         self.check_name(name).map_err(|_| StoreError::NotFound)?;
-        let meta = self
-            .locked()?
-            .index
-            .objects
-            .get(name)
-            .cloned()
-            .ok_or(StoreError::NotFound)?;
+        let (meta, pending) = {
+            let state = self.locked()?;
+            (state.index.objects.get(name).cloned(), state.log.pending())
+        };
+        settle(pending)?;
+        let meta = meta.ok_or(StoreError::NotFound)?;
         let (_, file, stamp) = open_object(&self.dir, name)?;
         let max = self.store.max_object_size();
         let bytes = match bounded::read_all(file, stamp.size, max) {
@@ -296,18 +314,17 @@ impl Collection {
             return Ok((bytes, meta));
         }
         // Edited behind our back since the last scan: learn the new version now.
-        let mut state = self.cell.state.lock();
-        let path = self.dir.join(name);
-        if let index::Observed::Changed = state.index.observe_bytes(&path, name, &bytes, stamp) {
-            state.record(name);
-        }
-        let meta = state
-            .index
-            .objects
-            .get(name)
-            .cloned()
-            .ok_or(StoreError::NotFound)?;
-        Ok((bytes, meta))
+        let (meta, pending) = {
+            let mut state = self.cell.state.lock();
+            let path = self.dir.join(name);
+            if let index::Observed::Changed = state.index.observe_bytes(&path, name, &bytes, stamp)
+            {
+                state.record(name);
+            }
+            (state.index.objects.get(name).cloned(), state.log.pending())
+        };
+        settle(pending)?;
+        Ok((bytes, meta.ok_or(StoreError::NotFound)?))
     }
 
     /// Stores an object. `allowed` sees the current ETag (None when absent)
@@ -327,17 +344,37 @@ impl Collection {
             });
         }
         self.check_name(name)?;
-        let mut state = self.locked()?;
-        let current = self.current_etag(&mut state, name);
-        if !allowed(current.as_deref()) {
-            return Err(StoreError::PreconditionFailed);
-        }
-        if let Some(other) = state.index.find_uid(index::uid_hash(info.uid()), name) {
-            return Err(self.uid_conflict(other));
-        }
-        let created = current.is_none();
-        let etag = self.write_locked(&mut state, name, bytes, (&info).into())?;
-        Ok(PutOutcome { created, etag })
+        // Written and synced before the lock, so that concurrent writers of
+        // the calendar sync their files in parallel; dropped on refusal.
+        self.still_confined()?;
+        let prepared = durable::Prepared::write(&self.dir, bytes).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => StoreError::NotFound,
+            _ => e.into(),
+        })?;
+        let (outcome, pending) = {
+            let mut state = self.locked()?;
+            let current = self.current_etag(&mut state, name);
+            if !allowed(current.as_deref()) {
+                return Err(StoreError::PreconditionFailed);
+            }
+            if let Some(other) = state.index.find_uid(index::uid_hash(info.uid()), name) {
+                return Err(self.uid_conflict(other));
+            }
+            let created = current.is_none();
+            self.still_confined()?;
+            prepared.place(name)?;
+            let etag = Etag::of_bytes(bytes);
+            self.index_locked(&mut state, name, etag, (&info).into())?;
+            let state = &mut *state;
+            let pending = state
+                .log
+                .record_deferred(&[name], &mut state.index, &self.dir);
+            state.unsaved = true;
+            (PutOutcome { created, etag }, pending)
+        };
+        // Acknowledged only once the rename and the log line are on disk.
+        pending.wait()?;
+        Ok(outcome)
     }
 
     /// The ETag of `name` as it is on disk now (None when absent). A tool may
@@ -376,6 +413,19 @@ impl Collection {
         etag: Etag,
         info: IndexedInfo,
     ) -> Result<()> {
+        self.index_locked(state, name, etag, info)?;
+        state.record(name);
+        Ok(())
+    }
+
+    /// Indexes an object file just placed at `name` (not yet logged).
+    fn index_locked(
+        &self,
+        state: &mut State,
+        name: &str,
+        etag: Etag,
+        info: IndexedInfo,
+    ) -> Result<()> {
         let stamp = FileStamp::of(&fs::metadata(self.dir.join(name))?);
         state.index.problems.remove(name);
         state.index.put_object(
@@ -387,27 +437,44 @@ impl Collection {
                 seq: 0,
             },
         );
-        state.record(name);
         Ok(())
     }
 
     /// Deletes an object if `allowed` accepts its current ETag.
     pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
         self.check_name(name).map_err(|_| StoreError::NotFound)?;
-        let mut state = self.locked()?;
-        let Some(current) = self.current_etag(&mut state, name) else {
-            return Err(StoreError::NotFound);
+        let pending = {
+            let mut state = self.locked()?;
+            let Some(current) = self.current_etag(&mut state, name) else {
+                return Err(StoreError::NotFound);
+            };
+            if !allowed(Some(&current)) {
+                return Err(StoreError::PreconditionFailed);
+            }
+            self.still_confined()?;
+            self.keep_kind(&state)?;
+            // Durable once the group commit has synced the directory.
+            fs::remove_file(self.dir.join(name))?;
+            state.index.take_object(name);
+            let state = &mut *state;
+            let pending = state
+                .log
+                .record_deferred(&[name], &mut state.index, &self.dir);
+            state.unsaved = true;
+            pending
         };
-        if !allowed(Some(&current)) {
-            return Err(StoreError::PreconditionFailed);
-        }
-        self.still_confined()?;
-        self.keep_kind(&state)?;
-        durable::remove_file(&self.dir, name)?;
-        state.index.take_object(name);
-        state.record(name);
+        pending.wait()?;
         Ok(())
     }
+}
+
+/// Waits until what a reader saw under the lock is durable (`commit`), so
+/// that no answer shows a write that a power loss could still undo.
+pub(super) fn settle(pending: Option<Pending>) -> Result<()> {
+    if let Some(p) = pending {
+        p.wait()?;
+    }
+    Ok(())
 }
 
 /// Opens an object file under the symlink rule (`confine`): its resolved

@@ -3,9 +3,11 @@
 //!
 //! Locking: answers are built under the calendar lock, so a token covers
 //! exactly the changes returned. Durability: the change log is appended and
-//! synced by the writers (`State::record`); this module only reads it.
+//! synced by the writers (`State::record`, or their group commit, which an
+//! answer waits for: `commit.rs`); this module only reads it.
 
 use super::index::ObjectMeta;
+use super::objects::settle;
 use super::registry::Collection;
 use super::{Result, StoreError};
 
@@ -18,11 +20,21 @@ pub enum SyncChange {
 
 impl Collection {
     pub fn sync_token(&self) -> Result<String> {
-        Ok(self.locked()?.log.token())
+        let (token, pending) = {
+            let state = self.locked()?;
+            (state.log.token(), state.log.pending())
+        };
+        settle(pending)?;
+        Ok(token)
     }
 
     pub fn ctag(&self) -> Result<String> {
-        Ok(self.locked()?.log.ctag())
+        let (ctag, pending) = {
+            let state = self.locked()?;
+            (state.log.ctag(), state.log.pending())
+        };
+        settle(pending)?;
+        Ok(ctag)
     }
 
     /// Changes since `token` (every object when it is empty), at most about
@@ -72,6 +84,9 @@ impl Collection {
                 None => SyncChange::Removed(n),
             })
             .collect();
+        let pending = state.log.pending();
+        drop(state);
+        settle(pending)?;
         Ok(SyncResult {
             token: result_token,
             changes,

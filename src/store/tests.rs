@@ -121,6 +121,56 @@ fn tokens_survive_a_new_store_on_the_same_cache() {
 }
 
 #[test]
+fn concurrent_writers_share_commits_and_every_change_is_logged() {
+    let (d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    let start = cal.sync_token().unwrap();
+    let writers: Vec<_> = (0..8)
+        .map(|t| {
+            let cal = cal.clone();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    let name = format!("{t}-{i}.ics");
+                    put(&cal, &name, &event(&name)).unwrap();
+                    if i % 5 == 0 {
+                        cal.delete(&name, |_| true).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let token = cal.sync_token().unwrap();
+    drop(cal);
+    drop(store);
+    // What the log kept on disk answers for every write and removal.
+    let again = Store::open(d.path(), None).unwrap();
+    let cal = again.calendar("u", DEFAULT_CALENDAR).unwrap();
+    assert_eq!(cal.sync_token().unwrap(), token);
+    let changes = cal.changes_since(&start, None).unwrap().changes;
+    assert_eq!(changes.len(), 200);
+    let removed = changes
+        .iter()
+        .filter(|c| matches!(c, SyncChange::Removed(_)))
+        .count();
+    assert_eq!(removed, 40);
+    assert_eq!(cal.objects().unwrap().len(), 160);
+    let hidden = std::fs::read_dir(d.path().join("u").join(DEFAULT_CALENDAR))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
+        .count();
+    assert_eq!(hidden, 0, "temp files left behind");
+}
+
+#[test]
 fn move_and_copy_between_calendars() {
     let (_d, store) = store();
     let a = store.calendar("u", DEFAULT_CALENDAR).unwrap();

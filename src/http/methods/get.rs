@@ -8,6 +8,19 @@ use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request, ICALENDAR};
 use crate::http::resource::Resource;
 use crate::ical::CalendarMerger;
+use crate::store::Collection;
+
+/// Output is handed to the sink in chunks of about this size.
+const CHUNK: usize = 64 * 1024;
+/// Objects read together for a collection GET: at most this many, and a
+/// batch stops growing at this many bytes (sizes as indexed), so memory stays
+/// flat whatever the calendar's size.
+const BATCH: usize = 256;
+const BATCH_BYTES: u64 = 4 * 1024 * 1024;
+/// Threads reading one batch: with the page cache cold, many reads in flight
+/// let the disk serve them in parallel (the export was bound by one read at
+/// a time); with it warm they cost little.
+const READERS: usize = 4;
 
 /// GET and HEAD alike: actix drops the body of a HEAD response and keeps
 /// its Content-Length, as RFC 9110 §9.3.2 asks.
@@ -42,24 +55,40 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                 .displayname
                 .clone()
                 .unwrap_or_else(|| cal.name.clone());
-            // Streamed one object at a time: a 100k-object calendar is never
-            // held in memory, only the chunk being sent.
+            // Streamed a batch at a time: a 100k-object calendar is never
+            // held in memory, only one batch of bodies and the chunk being sent.
             let reply = Reply::stream(StatusCode::OK, ICALENDAR, move |sink| {
-                let mut out = String::new();
+                let mut out = String::with_capacity(2 * CHUNK);
                 let mut merger = CalendarMerger::start(&title, &mut out);
+                let mut batch = Vec::new();
+                let mut batch_bytes = 0;
+                let mut flush = |batch: &mut Vec<String>, out: &mut String| {
+                    for (name, body) in batch.iter().zip(read_batch(&cal, batch)) {
+                        match body {
+                            Ok(bytes) => {
+                                merger.add(&String::from_utf8_lossy(&bytes), out);
+                                if out.len() >= CHUNK {
+                                    sink.push(out);
+                                    out.clear();
+                                }
+                            }
+                            Err(e) => tracing::warn!("{}/{name}: {e}", cal.dir().display()),
+                        }
+                    }
+                    batch.clear();
+                };
                 let listed = cal.each_object(
                     |_| true,
-                    |name, _| match cal.read(&name) {
-                        Ok((bytes, _)) => {
-                            merger.add(&String::from_utf8_lossy(&bytes), &mut out);
-                            if out.len() >= 16 * 1024 {
-                                sink.push(&out);
-                                out.clear();
-                            }
+                    |name, meta| {
+                        batch_bytes += meta.stamp.size;
+                        batch.push(name);
+                        if batch.len() >= BATCH || batch_bytes >= BATCH_BYTES {
+                            flush(&mut batch, &mut out);
+                            batch_bytes = 0;
                         }
-                        Err(e) => tracing::warn!("{}/{name}: {e}", cal.dir().display()),
                     },
                 );
+                flush(&mut batch, &mut out);
                 if let Err(e) = listed {
                     tracing::warn!("listing {}: {e}", cal.dir().display());
                 }
@@ -74,4 +103,40 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             "davdir CalDAV server. Point a CalDAV client at this URL.\n",
         )),
     }
+}
+
+/// The bodies of `names`, in order, read by `READERS` threads.
+fn read_batch(cal: &Collection, names: &[String]) -> Vec<crate::store::Result<Vec<u8>>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<crate::store::Result<Vec<u8>>>> = Vec::new();
+    slots.resize_with(names.len(), || None);
+    let threads = READERS.min(names.len());
+    let parts: Vec<Vec<(usize, crate::store::Result<Vec<u8>>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut got = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(name) = names.get(i) else {
+                            return got;
+                        };
+                        got.push((i, cal.read(name).map(|(bytes, _)| bytes)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    for (i, body) in parts.into_iter().flatten() {
+        slots[i] = Some(body);
+    }
+    slots
+        .into_iter()
+        .map(|s| s.unwrap_or(Err(crate::store::StoreError::NotFound)))
+        .collect()
 }
