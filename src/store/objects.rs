@@ -38,6 +38,8 @@ impl Store {
         overwrite: Overwrite,
         transfer: Transfer,
     ) -> Result<bool> {
+        src.refuse_if_derived()?;
+        dst.refuse_if_derived()?;
         if src.kind != dst.kind {
             return Err(StoreError::WrongKind {
                 expected: dst.kind,
@@ -264,6 +266,9 @@ impl Collection {
     /// The bytes of an object with metadata that matches exactly those bytes.
     /// The file is read outside the calendar lock, so readers run in parallel.
     pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
+        if self.derived {
+            return self.read_derived(name);
+        }
         self.check_name(name).map_err(|_| StoreError::NotFound)?;
         let meta = self
             .locked()?
@@ -319,6 +324,7 @@ impl Collection {
         info: impl Into<ObjectInfo>,
         allowed: impl FnOnce(Option<&str>) -> bool,
     ) -> Result<PutOutcome> {
+        self.refuse_if_derived()?;
         let info: ObjectInfo = info.into();
         if info.kind() != self.kind {
             return Err(StoreError::WrongKind {
@@ -393,6 +399,7 @@ impl Collection {
 
     /// Deletes an object if `allowed` accepts its current ETag.
     pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
+        self.refuse_if_derived()?;
         self.check_name(name).map_err(|_| StoreError::NotFound)?;
         let mut state = self.locked()?;
         let Some(current) = self.current_etag(&mut state, name) else {
