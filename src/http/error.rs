@@ -247,6 +247,7 @@ impl DavError {
             }
             DavError::Store(StoreError::InvalidSyncToken) => Some(Condition::ValidSyncToken),
             DavError::Store(StoreError::AlreadyExists) => Some(Condition::ResourceMustBeNull),
+            DavError::Store(StoreError::Derived(_)) => Some(Condition::NeedPrivileges),
             _ => None,
         }
     }
@@ -268,7 +269,8 @@ impl DavError {
                 | StoreError::UnsupportedComponent(_)
                 | StoreError::WrongKind { .. }
                 | StoreError::InvalidSyncToken
-                | StoreError::AlreadyExists => StatusCode::FORBIDDEN,
+                | StoreError::AlreadyExists
+                | StoreError::Derived(_) => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,
                 // Temporary from the client's side: it keeps its change and
                 // retries once the administrator remounts the data directory.

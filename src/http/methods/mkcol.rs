@@ -73,6 +73,8 @@ pub fn handle(rq: Request, kind: MkcolKind) -> DavResult<Reply> {
         CollectionType::Calendar => {}
         CollectionType::Unsupported => return Err(DavError::NotACalendarCollection),
     }
+    // A derived collection's name is refused as a name, not as taken.
+    rq.store().refuse_derived(calendar)?;
     if rq.store().calendar(user, calendar).is_ok() {
         return Err(DavError::condition(
             Condition::ResourceMustBeNull,

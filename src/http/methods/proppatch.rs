@@ -12,6 +12,9 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         return Err(DavError::UnexpectedRoot("DAV:propertyupdate".into()));
     }
     let target = Resource::load(rq.store(), &rq.path)?;
+    if let Resource::Collection { cal, .. } | Resource::Object { cal, .. } = &target {
+        cal.refuse_if_derived()?;
+    }
     let mut results = outcomes(&body, false)?;
     let succeeded = match &target {
         Resource::Collection { cal, .. } => match all_changes(&results) {

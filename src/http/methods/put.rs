@@ -38,6 +38,8 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         .store()
         .calendar(user, calendar)
         .map_err(StoreError::missing_parent)?;
+    // Before validating: no body is welcome in a derived calendar.
+    cal.refuse_if_derived()?;
     let info = ical::inspect(&rq.body).map_err(|e| {
         let cond = if e.is_syntax() {
             Condition::ValidCalendarData

@@ -36,6 +36,11 @@ declare! { ALL;
         get: |res, _| {
             Ok(Some(match res {
                 Resource::Root => privileges(&["read", "read-current-user-privilege-set"]),
+                Resource::Collection { cal, .. } | Resource::Object { cal, .. }
+                    if cal.is_derived() =>
+                {
+                    privileges(&["read", "read-current-user-privilege-set"])
+                }
                 _ => privileges(&[
                     "read",
                     "write",
