@@ -7,6 +7,7 @@ mod freebusy;
 mod multiget;
 mod principal_search;
 pub(crate) mod query;
+mod scan;
 mod sync;
 
 use crate::dav::multistatus::{PropXml, ResponseBuilder};
