@@ -1,7 +1,7 @@
-//! CardDAV REPORTs over raw HTTP on ten hand-written contacts:
-//! addressbook-multiget (RFC 6352 §8.7) with version conversion,
-//! sync-collection (RFC 6578) on an address book, and reports refused on
-//! the other kind of collection.
+//! CardDAV REPORTs over raw HTTP: addressbook-query (RFC 6352 §8.6) with a
+//! table of filters over ten hand-written contacts, addressbook-multiget
+//! (§8.7) with version conversion and partial retrieval, sync-collection
+//! (RFC 6578) on an address book, and reports refused on the other kind.
 
 mod common;
 
@@ -73,6 +73,215 @@ fn hrefs(ms: &Multistatus) -> BTreeSet<String> {
 
 fn expected(stems: &[&str]) -> BTreeSet<String> {
     stems.iter().map(|s| href(s)).collect()
+}
+
+fn text(name: &str, attrs: &str, value: &str) -> String {
+    format!(
+        r#"<C:prop-filter name="{name}"><C:text-match {attrs}>{value}</C:text-match></C:prop-filter>"#
+    )
+}
+
+#[test]
+fn addressbook_query_filters_match_the_expected_contacts() {
+    let srv = server();
+    let all: Vec<&str> = CONTACTS.iter().map(|c| c.0).collect();
+    let table: Vec<(&str, String, String, Vec<&str>)> = vec![
+        ("empty filter lists all", "".into(), "".into(), all.clone()),
+        ("contains, default collation", "".into(), text("FN", "", "smith"), vec!["bob"]),
+        ("unicode-casemap folds non-ASCII", "".into(), text("FN", "", "MÜLLER"), vec!["alice"]),
+        ("unicode-casemap on Cyrillic", "".into(), text("FN", r#"collation="i;unicode-casemap""#, "ДМИТРИЙ"), vec!["dmitri"]),
+        ("unicode-casemap on a NOTE", "".into(), text("NOTE", "", "äpfel"), vec!["heinz"]),
+        ("ascii-casemap folds ASCII", "".into(), text("FN", r#"collation="i;ascii-casemap""#, "SMITH"), vec!["bob"]),
+        ("ascii-casemap leaves Ü alone", "".into(), text("FN", r#"collation="i;ascii-casemap""#, "MÜLLER"), vec![]),
+        ("octet is case-sensitive", "".into(), text("FN", r#"collation="i;octet""#, "smith"), vec![]),
+        ("octet exact case", "".into(), text("FN", r#"collation="i;octet""#, "Smith"), vec!["bob"]),
+        ("equals", "".into(), text("FN", r#"match-type="equals""#, "eve"), vec!["eve"]),
+        ("equals is whole value", "".into(), text("FN", r#"match-type="equals""#, "grace"), vec![]),
+        ("starts-with", "".into(), text("FN", r#"match-type="starts-with""#, "gr"), vec!["grace"]),
+        ("ends-with", "".into(), text("FN", r#"match-type="ends-with""#, "HOPPER"), vec!["grace"]),
+        ("ends-with on EMAIL, caseless", "".into(), text("EMAIL", r#"match-type="ends-with""#, "example.com"), vec!["alice", "carol", "frank", "ivan"]),
+        ("negate-condition needs the property", "".into(), text("EMAIL", r#"negate-condition="yes""#, "example"), vec!["grace"]),
+        ("structured N component", "".into(), text("N", r#"match-type="equals""#, "strasse"), vec!["frank"]),
+        ("multi-valued NICKNAME", "".into(), text("NICKNAME", r#"match-type="equals""#, "bobby"), vec!["bob"]),
+        ("multi-valued CATEGORIES", "".into(), text("CATEGORIES", r#"match-type="equals""#, "FRIENDS"), vec!["zoe"]),
+        ("ORG", "".into(), text("ORG", "", "acme"), vec!["carol"]),
+        ("non-ASCII starts-with", "".into(), text("FN", r#"match-type="starts-with""#, "zoë"), vec!["zoe"]),
+        ("is-not-defined", "".into(), r#"<C:prop-filter name="EMAIL"><C:is-not-defined/></C:prop-filter>"#.into(), vec!["eve", "heinz", "zoe"]),
+        ("defined", "".into(), r#"<C:prop-filter name="TEL"/>"#.into(), vec!["alice", "eve"]),
+        ("group-qualified name", "".into(), r#"<C:prop-filter name="item1.EMAIL"/>"#.into(), vec!["frank"]),
+        ("other group does not match", "".into(), r#"<C:prop-filter name="item2.EMAIL"/>"#.into(), vec![]),
+        (
+            "param-filter text-match on multi-valued TYPE",
+            "".into(),
+            r#"<C:prop-filter name="EMAIL"><C:param-filter name="TYPE"><C:text-match match-type="equals">work</C:text-match></C:param-filter></C:prop-filter>"#.into(),
+            vec!["alice", "grace"],
+        ),
+        (
+            "param-filter is-not-defined",
+            "".into(),
+            r#"<C:prop-filter name="EMAIL"><C:param-filter name="TYPE"><C:is-not-defined/></C:param-filter></C:prop-filter>"#.into(),
+            vec!["carol", "dmitri", "frank", "ivan"],
+        ),
+        (
+            "anyof at filter level (the default)",
+            "".into(),
+            format!("{}{}", text("FN", "", "bob"), r#"<C:prop-filter name="TEL"/>"#),
+            vec!["alice", "bob", "eve"],
+        ),
+        (
+            "allof at filter level",
+            r#"test="allof""#.into(),
+            r#"<C:prop-filter name="EMAIL"/><C:prop-filter name="TEL"/>"#.into(),
+            vec!["alice"],
+        ),
+        (
+            "allof at prop-filter level",
+            "".into(),
+            r#"<C:prop-filter name="EMAIL" test="allof"><C:text-match>frank</C:text-match><C:text-match match-type="ends-with">.com</C:text-match></C:prop-filter>"#.into(),
+            vec!["frank"],
+        ),
+        (
+            "allof at prop-filter level, one test fails",
+            "".into(),
+            r#"<C:prop-filter name="EMAIL" test="allof"><C:text-match>alice</C:text-match><C:text-match match-type="ends-with">.org</C:text-match></C:prop-filter>"#.into(),
+            vec![],
+        ),
+        (
+            "anyof at prop-filter level",
+            "".into(),
+            r#"<C:prop-filter name="FN" test="anyof"><C:text-match>zoë</C:text-match><C:text-match>heinz</C:text-match></C:prop-filter>"#.into(),
+            vec!["heinz", "zoe"],
+        ),
+    ];
+    for (what, attrs, filter, want) in table {
+        let ms = srv.report(BOOK, "1", &query(&attrs, &filter)).multistatus();
+        assert_eq!(hrefs(&ms), expected(&want), "{what}");
+        // Nothing to convert: each card comes back as its file's bytes.
+        for r in &ms.responses {
+            let stem = r.href.trim_start_matches(BOOK).trim_end_matches(".vcf");
+            let file = srv.read(&format!("demo/book/{stem}.vcf"));
+            assert_eq!(r.ok(CARD, "address-data").text.as_bytes(), file, "{what}");
+        }
+    }
+}
+
+#[test]
+fn addressbook_query_on_one_contact_and_with_a_partial_4_0_answer() {
+    let srv = server();
+    // On a contact's URL only that contact is tested.
+    let alice = href("alice");
+    let ms = srv
+        .report(&alice, "0", &query("", &text("FN", "", "alice")))
+        .multistatus();
+    assert_eq!(hrefs(&ms), expected(&["alice"]));
+    let ms = srv
+        .report(&alice, "0", &query("", &text("FN", "", "bob")))
+        .multistatus();
+    assert!(ms.responses.is_empty(), "{:#?}", ms.responses);
+    // Partial retrieval in 4.0 of a 3.0 card: only what was named.
+    let data = r#"<C:address-data content-type="text/vcard" version="4.0"><C:prop name="EMAIL"/><C:prop name="UID"/></C:address-data>"#;
+    let ms = srv
+        .report(
+            BOOK,
+            "1",
+            &query_with("", &text("FN", "", "müller"), data, ""),
+        )
+        .multistatus();
+    let card = ms.get(&alice).ok(CARD, "address-data").text.clone();
+    assert!(card.contains("VERSION:4.0"), "{card}");
+    assert!(
+        card.contains("alice@example.com") && card.contains("UID:alice-uid"),
+        "{card}"
+    );
+    assert!(!card.contains("FN:") && !card.contains("TEL"), "{card}");
+}
+
+#[test]
+fn addressbook_query_limit_truncates_with_507_for_the_request_uri() {
+    let srv = server();
+    let limit = |n: usize| format!("<C:limit><C:nresults>{n}</C:nresults></C:limit>");
+    let body = query_with("", "", "<C:address-data/>", &limit(3));
+    let r = srv.report(BOOK, "1", &body);
+    let ms = r.multistatus();
+    let cards: Vec<_> = ms.responses.iter().filter(|r| r.href != BOOK).collect();
+    assert_eq!(cards.len(), 3, "{:#?}", ms.responses);
+    let book = ms.get(BOOK);
+    assert_eq!(book.status, Some(507));
+    let root = parse_xml(&r.text()).unwrap();
+    let error = root
+        .children_named(DAV, "response")
+        .find(|r| r.child(DAV, "href").is_some_and(|h| h.text.trim() == BOOK))
+        .and_then(|r| r.child(DAV, "error"))
+        .expect("the 507 response carries a DAV:error");
+    assert!(error
+        .child(DAV, "number-of-matches-within-limits")
+        .is_some());
+    // Exactly as many matches as the limit: nothing was cut.
+    let body = query_with("", "", "", &limit(CONTACTS.len()));
+    let ms = srv.report(BOOK, "1", &body).multistatus();
+    assert_eq!(
+        hrefs(&ms),
+        expected(&CONTACTS.iter().map(|c| c.0).collect::<Vec<_>>())
+    );
+    // The limit counts matches, not candidates: six names hold an "o".
+    let body = query_with("", &text("FN", "", "o"), "", &limit(2));
+    let ms = srv.report(BOOK, "1", &body).multistatus();
+    assert!(ms.responses.iter().any(|r| r.status == Some(507)));
+    assert_eq!(ms.responses.len(), 3);
+}
+
+#[test]
+fn addressbook_query_refusals_name_their_precondition() {
+    let srv = server();
+    let cases = [
+        (
+            query("", &text("FN", r#"collation="i;klingon""#, "x")),
+            CARD,
+            "supported-collation",
+        ),
+        (
+            query("", &text("FN", r#"match-type="regex""#, "x")),
+            CARD,
+            "supported-filter",
+        ),
+        (
+            query(
+                "",
+                r#"<C:prop-filter name="FN"><C:time-range/></C:prop-filter>"#,
+            ),
+            CARD,
+            "supported-filter",
+        ),
+        (
+            query_with("", "", r#"<C:address-data version="2.1"/>"#, ""),
+            CARD,
+            "supported-address-data",
+        ),
+        (
+            query_with(
+                "",
+                "",
+                r#"<C:address-data content-type="text/calendar"/>"#,
+                "",
+            ),
+            CARD,
+            "supported-address-data",
+        ),
+    ];
+    for (body, ns, name) in cases {
+        let r = srv.report(BOOK, "1", &body);
+        r.expect(403);
+        r.expect_condition(ns, name);
+    }
+    // Malformed input is a plain 400: no filter, a bad test, nresults 0.
+    let no_filter = format!(
+        r#"<C:addressbook-query xmlns:D="DAV:" xmlns:C="{CARD}"><D:prop><D:getetag/></D:prop></C:addressbook-query>"#
+    );
+    srv.report(BOOK, "1", &no_filter).expect(400);
+    srv.report(BOOK, "1", &query(r#"test="some""#, ""))
+        .expect(400);
+    let zero = query_with("", "", "", "<C:limit><C:nresults>0</C:nresults></C:limit>");
+    srv.report(BOOK, "1", &zero).expect(400);
 }
 
 fn multiget(data: &str, hrefs: &[&str]) -> String {

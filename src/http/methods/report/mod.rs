@@ -1,10 +1,11 @@
 //! REPORT: calendar-multiget, calendar-query, free-busy-query (RFC 4791),
-//! addressbook-multiget (RFC 6352), sync-collection
+//! addressbook-multiget and addressbook-query (RFC 6352), sync-collection
 //! (RFC 6578), principal search (RFC 3744 §9.4, §9.5), one module each. A
 //! report of one kind of collection on the other is refused here, once.
 
 use actix_web::http::StatusCode;
 mod card_multiget;
+mod card_query;
 mod freebusy;
 mod multiget;
 mod principal_search;
@@ -33,7 +34,9 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         (CALDAV, "calendar-multiget" | "calendar-query" | "free-busy-query") => {
             Some(CollectionKind::Calendar)
         }
-        (CARDDAV, "addressbook-multiget") => Some(CollectionKind::AddressBook),
+        (CARDDAV, "addressbook-multiget" | "addressbook-query") => {
+            Some(CollectionKind::AddressBook)
+        }
         _ => None,
     };
     // Root and homes are left to the handlers (multiget may name objects).
@@ -47,6 +50,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     }
     match report {
         (CARDDAV, "addressbook-multiget") => card_multiget::handle(rq, body),
+        (CARDDAV, "addressbook-query") => card_query::handle(rq, body),
         (CALDAV, "calendar-multiget") => multiget::handle(rq, body),
         (DAV, "sync-collection") => sync::handle(rq, body),
         (CALDAV, "calendar-query") => query::handle(rq, body),
