@@ -3,6 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 
+use crate::cardquery::{CardQueryError, CARDDAV};
 use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::error_body;
 use crate::dav::property::PropName;
@@ -34,6 +35,14 @@ pub enum Condition {
     CannotModifyProtectedProperty,
     NeedPrivileges,
     NumberOfMatchesWithinLimits,
+    /// RFC 6352 §8.6: a filter element or test this server does not support.
+    SupportedFilter,
+    /// RFC 6352 §8.6, CARDDAV:supported-collation (CalDAV has its own).
+    CardSupportedCollation,
+    /// RFC 6352 §8.6, §8.7: address-data other than text/vcard 3.0 or 4.0.
+    SupportedAddressData,
+    /// RFC 6352 §8.7: a stored vCard that cannot be converted as asked.
+    SupportedAddressDataConversion,
 }
 
 impl Condition {
@@ -62,7 +71,11 @@ impl Condition {
             | Condition::SupportedReport
             | Condition::CalendarCollectionLocationOk
             | Condition::CannotModifyProtectedProperty
-            | Condition::NeedPrivileges => StatusCode::FORBIDDEN,
+            | Condition::NeedPrivileges
+            | Condition::SupportedFilter
+            | Condition::CardSupportedCollation
+            | Condition::SupportedAddressData
+            | Condition::SupportedAddressDataConversion => StatusCode::FORBIDDEN,
         }
     }
 
@@ -84,6 +97,12 @@ impl Condition {
             Condition::CannotModifyProtectedProperty => (DAV, "cannot-modify-protected-property"),
             Condition::NeedPrivileges => (DAV, "need-privileges"),
             Condition::NumberOfMatchesWithinLimits => (DAV, "number-of-matches-within-limits"),
+            Condition::SupportedFilter => (CARDDAV, "supported-filter"),
+            Condition::CardSupportedCollation => (CARDDAV, "supported-collation"),
+            Condition::SupportedAddressData => (CARDDAV, "supported-address-data"),
+            Condition::SupportedAddressDataConversion => {
+                (CARDDAV, "supported-address-data-conversion")
+            }
         };
         PropName::new(ns, name)
     }
@@ -157,6 +176,10 @@ pub enum DavError {
     TooManyHrefs(usize),
     #[error("bad request: match text too long")]
     MatchTooLong,
+    /// An addressbook-query filter, limit or address-data refused (RFC 6352);
+    /// all but a malformed one name their precondition.
+    #[error("{0}")]
+    CardQuery(#[from] CardQueryError),
     /// A sync-collection limit whose nresults is not a number.
     #[error("bad request: bad nresults")]
     BadNresults,
@@ -248,6 +271,13 @@ impl DavError {
             DavError::Store(StoreError::InvalidSyncToken) => Some(Condition::ValidSyncToken),
             DavError::Store(StoreError::AlreadyExists) => Some(Condition::ResourceMustBeNull),
             DavError::Store(StoreError::Derived(_)) => Some(Condition::NeedPrivileges),
+            DavError::CardQuery(e) => match e {
+                CardQueryError::SupportedFilter(_) => Some(Condition::SupportedFilter),
+                CardQueryError::SupportedCollation(_) => Some(Condition::CardSupportedCollation),
+                CardQueryError::SupportedAddressData(_) => Some(Condition::SupportedAddressData),
+                CardQueryError::Conversion(_) => Some(Condition::SupportedAddressDataConversion),
+                CardQueryError::Malformed(_) => None,
+            },
             _ => None,
         }
     }
@@ -292,7 +322,8 @@ impl DavError {
             | DavError::OverLimit { .. }
             | DavError::TooManyHrefs(_)
             | DavError::MatchTooLong
-            | DavError::BadNresults => StatusCode::BAD_REQUEST,
+            | DavError::BadNresults
+            | DavError::CardQuery(_) => StatusCode::BAD_REQUEST,
             DavError::Unauthorized => StatusCode::UNAUTHORIZED,
             DavError::Auth(e) => match e {
                 AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => {
