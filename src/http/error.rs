@@ -3,6 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 
+use crate::cardquery::CARDDAV;
 use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::error_body;
 use crate::dav::property::PropName;
@@ -34,6 +35,16 @@ pub enum Condition {
     CannotModifyProtectedProperty,
     NeedPrivileges,
     NumberOfMatchesWithinLimits,
+    /// RFC 6352 §6.3.2.1: a body that is not one valid vCard with a UID.
+    ValidAddressData,
+    /// RFC 6352 §6.3.2.1: not text/vcard, or a vCard version other than 3.0/4.0.
+    SupportedAddressData,
+    /// RFC 6352 §6.3.2.1: the contact that already has the UID, by path.
+    AddressUidConflict(DavPath),
+    /// RFC 6352 §6.3.2.1: a vCard larger than the address book accepts.
+    AddressMaxResourceSize,
+    /// RFC 5689 §3.3: an extended MKCOL asking for a type this server does not make.
+    ValidResourcetype,
 }
 
 impl Condition {
@@ -62,7 +73,13 @@ impl Condition {
             | Condition::SupportedReport
             | Condition::CalendarCollectionLocationOk
             | Condition::CannotModifyProtectedProperty
-            | Condition::NeedPrivileges => StatusCode::FORBIDDEN,
+            | Condition::NeedPrivileges
+            // RFC 6352 §6.3.2.1 and RFC 5689 §3.3 name no other status.
+            | Condition::ValidAddressData
+            | Condition::SupportedAddressData
+            | Condition::AddressUidConflict(_)
+            | Condition::AddressMaxResourceSize
+            | Condition::ValidResourcetype => StatusCode::FORBIDDEN,
         }
     }
 
@@ -84,13 +101,18 @@ impl Condition {
             Condition::CannotModifyProtectedProperty => (DAV, "cannot-modify-protected-property"),
             Condition::NeedPrivileges => (DAV, "need-privileges"),
             Condition::NumberOfMatchesWithinLimits => (DAV, "number-of-matches-within-limits"),
+            Condition::ValidAddressData => (CARDDAV, "valid-address-data"),
+            Condition::SupportedAddressData => (CARDDAV, "supported-address-data"),
+            Condition::AddressUidConflict(_) => (CARDDAV, "no-uid-conflict"),
+            Condition::AddressMaxResourceSize => (CARDDAV, "max-resource-size"),
+            Condition::ValidResourcetype => (DAV, "valid-resourcetype"),
         };
         PropName::new(ns, name)
     }
 
     fn inner(&self, base: &Base) -> String {
         match self {
-            Condition::NoUidConflict(path) => {
+            Condition::NoUidConflict(path) | Condition::AddressUidConflict(path) => {
                 format!("<D:href>{}</D:href>", escape(&base.href(path)))
             }
             _ => String::new(),
@@ -195,9 +217,6 @@ pub enum DavError {
     /// A collection made anywhere but directly in a user's home.
     #[error("forbidden: collections can only be made in a user's home")]
     CollectionOutsideHome,
-    /// An extended MKCOL (RFC 5689) whose resourcetype is not a calendar.
-    #[error("forbidden: only calendar collections can be created here")]
-    NotACalendarCollection,
     /// DELETE of the root or of a user's home.
     #[error("forbidden: cannot delete this collection")]
     ProtectedCollection,
@@ -225,6 +244,26 @@ impl DavError {
         DavError::Condition {
             condition,
             detail: detail.into(),
+        }
+    }
+
+    /// The same error as met in an address book: a UID conflict is CardDAV's
+    /// `no-uid-conflict` there (the store's error does not know the kind).
+    pub fn in_address_book(self) -> Self {
+        match self {
+            DavError::Store(StoreError::UidConflict {
+                user,
+                calendar,
+                name,
+            }) => DavError::condition(
+                Condition::AddressUidConflict(DavPath::Object {
+                    user,
+                    calendar,
+                    name,
+                }),
+                "UID already used in this address book",
+            ),
+            e => e,
         }
     }
 
@@ -303,7 +342,6 @@ impl DavError {
             | DavError::SameSourceAndDestination
             | DavError::KindMismatch
             | DavError::CollectionOutsideHome
-            | DavError::NotACalendarCollection
             | DavError::ProtectedCollection => StatusCode::FORBIDDEN,
             DavError::UnmappedPath | DavError::MissingHome | DavError::MissingObject => {
                 StatusCode::NOT_FOUND

@@ -77,7 +77,9 @@ async fn route(
         return Ok(methods::options::handle());
     }
     let path = req.path().to_string();
-    if path.trim_end_matches('/').ends_with("/.well-known/caldav") {
+    // RFC 6764 §5: both services share the root as their context path.
+    let well_known = path.trim_end_matches('/');
+    if well_known.ends_with("/.well-known/caldav") || well_known.ends_with("/.well-known/carddav") {
         return Ok(
             Reply::empty(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, app.base.root())
         );
