@@ -10,6 +10,12 @@ use common::*;
 const CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
 const BOOK: &str = "/demo/contacts/";
 const ANNA: &str = "/demo/contacts/anna-schmidt.vcf";
+/// The UID of data-sample's anna-schmidt.vcf.
+const ANNA_UID: &str = "3F2E1A40-5B6C-4D7E-8F90-A1B2C3D4E5F6";
+
+fn card(version: &str, uid: &str, name: &str) -> String {
+    format!("BEGIN:VCARD\r\nVERSION:{version}\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\nEND:VCARD\r\n")
+}
 
 /// A vdir metadata file's text (written with a final newline).
 fn vdir(srv: &Server, rel: &str) -> String {
@@ -17,6 +23,13 @@ fn vdir(srv: &Server, rel: &str) -> String {
         .unwrap()
         .trim_end()
         .to_string()
+}
+
+fn put_vcf(srv: &Server, path: &str, body: &str) -> Resp {
+    srv.request("PUT", path)
+        .header("Content-Type", "text/vcard; charset=utf-8")
+        .body(body.to_string())
+        .fetch()
 }
 
 fn mkcol(srv: &Server, path: &str, prop_xml: &str) -> Resp {
@@ -365,4 +378,211 @@ fn contacts_move_between_address_books_but_not_into_calendars() {
         .fetch();
     assert_eq!(r.status, 403, "{}", r.text());
     assert!(srv.file("demo/contacts/anna-schmidt.vcf").is_file());
+}
+
+// ---------------------------------------------------------------- contacts
+
+#[test]
+fn a_contact_is_stored_byte_exact_and_read_back_as_text_vcard() {
+    let srv = Server::sample();
+    // No final line break, lower-case property names: still kept as sent.
+    let body = "BEGIN:VCARD\r\nversion:4.0\r\nUID:kept-1\r\nFN:Jörg Weiß\r\nEND:VCARD";
+    let r = put_vcf(&srv, "/demo/contacts/kept.vcf", body);
+    r.expect(201);
+    let etag = r.etag().unwrap();
+    assert_eq!(etag, sha256_hex(body.as_bytes()));
+    assert_eq!(srv.read("demo/contacts/kept.vcf"), body.as_bytes());
+    let got = srv.get("/demo/contacts/kept.vcf");
+    got.expect(200);
+    assert_eq!(got.body, body.as_bytes());
+    assert_eq!(
+        got.header("content-type").as_deref(),
+        Some("text/vcard; charset=utf-8")
+    );
+    assert_eq!(got.etag().as_deref(), Some(etag.as_str()));
+    let head = srv.request("HEAD", "/demo/contacts/kept.vcf").fetch();
+    head.expect(200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), Some(body.len().to_string()));
+
+    srv.delete("/demo/contacts/kept.vcf").expect(204);
+    srv.get("/demo/contacts/kept.vcf").expect(404);
+    assert!(!srv.file("demo/contacts/kept.vcf").exists());
+}
+
+#[test]
+fn puts_of_contacts_are_conditional() {
+    let srv = Server::sample();
+    let path = "/demo/contacts/cond.vcf";
+    let first = card("3.0", "cond-1", "First");
+    let etag = put_vcf(&srv, path, &first).expect(201).etag().unwrap();
+    let again = srv
+        .request("PUT", path)
+        .header("Content-Type", "text/vcard")
+        .header("If-None-Match", "*")
+        .body(card("3.0", "cond-1", "Again"))
+        .fetch();
+    again.expect(412);
+    let stale = "\"0000000000000000000000000000000000000000000000000000000000000000\"";
+    for (method, body) in [
+        ("PUT", card("3.0", "cond-1", "Stale")),
+        ("DELETE", String::new()),
+    ] {
+        srv.request(method, path)
+            .header("Content-Type", "text/vcard")
+            .header("If-Match", stale)
+            .body(body)
+            .fetch()
+            .expect(412);
+    }
+    assert_eq!(srv.read("demo/contacts/cond.vcf"), first.as_bytes());
+    srv.request("PUT", path)
+        .header("Content-Type", "text/vcard")
+        .header("If-Match", format!("\"{etag}\""))
+        .body(card("3.0", "cond-1", "Second"))
+        .fetch()
+        .expect(204);
+    assert!(String::from_utf8(srv.read("demo/contacts/cond.vcf"))
+        .unwrap()
+        .contains("FN:Second"));
+}
+
+#[test]
+fn each_put_precondition_of_an_address_book_has_its_element() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let cases: [(&str, &str, String, &str, &str); 7] = [
+        // (content type, path, body, namespace, condition)
+        (
+            "text/vcard",
+            "/demo/contacts/bad.vcf",
+            "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:No UID\r\nEND:VCARD\r\n".into(),
+            CARDDAV,
+            "valid-address-data",
+        ),
+        (
+            "text/vcard",
+            "/demo/contacts/bad.vcf",
+            "not a vcard at all".into(),
+            CARDDAV,
+            "valid-address-data",
+        ),
+        (
+            "text/vcard",
+            "/demo/contacts/bad.vcf",
+            event("ev-in-book", "Event"),
+            CARDDAV,
+            "valid-address-data",
+        ),
+        (
+            "text/vcard",
+            "/demo/contacts/bad.vcf",
+            card("2.1", "old-1", "Old"),
+            CARDDAV,
+            "supported-address-data",
+        ),
+        (
+            "text/calendar",
+            "/demo/contacts/bad.vcf",
+            card("4.0", "ct-1", "Typed"),
+            CARDDAV,
+            "supported-address-data",
+        ),
+        (
+            "text/calendar",
+            "/demo/contacts/bad.ics",
+            event("ics-in-book", "Event"),
+            CARDDAV,
+            "supported-address-data",
+        ),
+        (
+            "text/vcard",
+            "/demo/work/bad.vcf",
+            card("4.0", "vcf-in-cal", "Card"),
+            CALDAV,
+            "supported-calendar-data",
+        ),
+    ];
+    for (ct, path, body, ns, cond) in cases {
+        let r = srv
+            .request("PUT", path)
+            .header("Content-Type", ct)
+            .body(body)
+            .fetch();
+        assert!(
+            r.status == 403 || r.status == 415,
+            "{path} {cond}: {}",
+            r.status
+        );
+        r.expect_condition(ns, cond);
+        srv.get(path).expect(404);
+    }
+    // The same UID under another name.
+    let r = put_vcf(
+        &srv,
+        "/demo/contacts/twin.vcf",
+        &card("3.0", ANNA_UID, "Twin"),
+    );
+    r.expect(403);
+    assert_eq!(
+        r.expect_condition(CARDDAV, "no-uid-conflict").hrefs(),
+        [ANNA]
+    );
+    assert!(!srv.file("demo/contacts/twin.vcf").exists());
+    // Into an address book that does not exist: 409.
+    put_vcf(&srv, "/demo/nobook/x.vcf", &card("4.0", "nb", "N")).expect(409);
+    fence.check("PUT preconditions", None);
+}
+
+#[test]
+fn an_oversized_contact_fails_carddav_max_resource_size() {
+    let srv = Server::start(Options {
+        config: Some("max_resource_size = 2000\n".into()),
+        ..Options::default()
+    });
+    let ms = srv.props(BOOK, &[(CARDDAV, "max-resource-size")]);
+    assert_eq!(ms.single().ok(CARDDAV, "max-resource-size").text, "2000");
+    let note = format!("NOTE:{}\r\n", "x".repeat(3000));
+    let big = card("4.0", "big-1", "Big").replace("END:VCARD", &format!("{note}END:VCARD"));
+    // Just above the bound, and far above it (refused while it is read).
+    let huge = big.replace(&note, &format!("NOTE:{}\r\n", "x".repeat(200_000)));
+    for body in [big, huge] {
+        let r = put_vcf(&srv, "/demo/contacts/big.vcf", &body);
+        r.expect(403);
+        r.expect_condition(CARDDAV, "max-resource-size");
+    }
+    assert!(!srv.file("demo/contacts/big.vcf").exists());
+}
+
+#[test]
+fn get_of_an_address_book_exports_every_card() {
+    let srv = Server::sample();
+    let r = srv.get(BOOK);
+    r.expect(200);
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/vcard; charset=utf-8")
+    );
+    let text = r.text();
+    let files: Vec<String> = srv
+        .dir_names("demo/contacts")
+        .into_iter()
+        .filter(|n| n.ends_with(".vcf"))
+        .collect();
+    assert_eq!(files.len(), 5);
+    for name in &files {
+        let card = String::from_utf8(srv.read(&format!("demo/contacts/{name}"))).unwrap();
+        assert!(
+            text.contains(card.trim_end()),
+            "{name} missing from the export"
+        );
+    }
+    assert_eq!(text.matches("BEGIN:VCARD").count(), files.len());
+    assert_eq!(text.matches("END:VCARD").count(), files.len());
+    // Conditional on the collection's tag, as the calendar export is.
+    let tag = r.header("etag").unwrap();
+    srv.request("GET", BOOK)
+        .header("If-None-Match", tag)
+        .fetch()
+        .expect(304);
 }
