@@ -93,6 +93,7 @@ fn propfind_depth1_lists_the_members() {
         set(&[
             "/demo/",
             "/demo/birthdays/",
+            "/demo/contacts/",
             "/demo/personal/",
             "/demo/work/"
         ])

@@ -39,10 +39,19 @@ pub enum Condition {
     SupportedFilter,
     /// RFC 6352 §8.6, CARDDAV:supported-collation (CalDAV has its own).
     CardSupportedCollation,
-    /// RFC 6352 §8.6, §8.7: address-data other than text/vcard 3.0 or 4.0.
+    /// RFC 6352 §6.3.2.1, §8.6, §8.7: a body or address-data other than
+    /// text/vcard 3.0 or 4.0.
     SupportedAddressData,
     /// RFC 6352 §8.7: a stored vCard that cannot be converted as asked.
     SupportedAddressDataConversion,
+    /// RFC 6352 §6.3.2.1: a body that is not one valid vCard with a UID.
+    ValidAddressData,
+    /// RFC 6352 §6.3.2.1: the contact that already has the UID, by path.
+    AddressUidConflict(DavPath),
+    /// RFC 6352 §6.3.2.1: a vCard larger than the address book accepts.
+    AddressMaxResourceSize,
+    /// RFC 5689 §3.3: an extended MKCOL asking for a type this server does not make.
+    ValidResourcetype,
 }
 
 impl Condition {
@@ -75,7 +84,12 @@ impl Condition {
             | Condition::SupportedFilter
             | Condition::CardSupportedCollation
             | Condition::SupportedAddressData
-            | Condition::SupportedAddressDataConversion => StatusCode::FORBIDDEN,
+            | Condition::SupportedAddressDataConversion
+            // RFC 6352 §6.3.2.1 and RFC 5689 §3.3 name no other status.
+            | Condition::ValidAddressData
+            | Condition::AddressUidConflict(_)
+            | Condition::AddressMaxResourceSize
+            | Condition::ValidResourcetype => StatusCode::FORBIDDEN,
         }
     }
 
@@ -103,13 +117,17 @@ impl Condition {
             Condition::SupportedAddressDataConversion => {
                 (CARDDAV, "supported-address-data-conversion")
             }
+            Condition::ValidAddressData => (CARDDAV, "valid-address-data"),
+            Condition::AddressUidConflict(_) => (CARDDAV, "no-uid-conflict"),
+            Condition::AddressMaxResourceSize => (CARDDAV, "max-resource-size"),
+            Condition::ValidResourcetype => (DAV, "valid-resourcetype"),
         };
         PropName::new(ns, name)
     }
 
     fn inner(&self, base: &Base) -> String {
         match self {
-            Condition::NoUidConflict(path) => {
+            Condition::NoUidConflict(path) | Condition::AddressUidConflict(path) => {
                 format!("<D:href>{}</D:href>", escape(&base.href(path)))
             }
             _ => String::new(),
@@ -218,9 +236,6 @@ pub enum DavError {
     /// A collection made anywhere but directly in a user's home.
     #[error("forbidden: collections can only be made in a user's home")]
     CollectionOutsideHome,
-    /// An extended MKCOL (RFC 5689) whose resourcetype is not a calendar.
-    #[error("forbidden: only calendar collections can be created here")]
-    NotACalendarCollection,
     /// DELETE of the root or of a user's home.
     #[error("forbidden: cannot delete this collection")]
     ProtectedCollection,
@@ -248,6 +263,26 @@ impl DavError {
         DavError::Condition {
             condition,
             detail: detail.into(),
+        }
+    }
+
+    /// The same error as met in an address book: a UID conflict is CardDAV's
+    /// `no-uid-conflict` there (the store's error does not know the kind).
+    pub fn in_address_book(self) -> Self {
+        match self {
+            DavError::Store(StoreError::UidConflict {
+                user,
+                calendar,
+                name,
+            }) => DavError::condition(
+                Condition::AddressUidConflict(DavPath::Object {
+                    user,
+                    calendar,
+                    name,
+                }),
+                "UID already used in this address book",
+            ),
+            e => e,
         }
     }
 
@@ -336,7 +371,6 @@ impl DavError {
             | DavError::SameSourceAndDestination
             | DavError::KindMismatch
             | DavError::CollectionOutsideHome
-            | DavError::NotACalendarCollection
             | DavError::ProtectedCollection => StatusCode::FORBIDDEN,
             DavError::UnmappedPath | DavError::MissingHome | DavError::MissingObject => {
                 StatusCode::NOT_FOUND
