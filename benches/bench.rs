@@ -10,7 +10,11 @@
 //!     [--peer rustical=/work/scratch/rustical/src/target/release/rustical]
 //!     [--davdir target/release/davdir] [--tmp DIR] [--out results.md]
 //! cargo bench --bench bench -- --sizes 100000 --generate DATA_DIR   # data only
+//! cargo bench --bench bench -- --sizes 100000 --contacts 10000 [--only-contacts] [--peer ..]
 //! ```
+//!
+//! `--contacts N` adds an address book of N contacts, served by davdir next
+//! to the largest calendar and benchmarked in its own table (`contacts/`).
 //!
 //! Cargo builds `target/release/davdir` (the bench profile inherits release)
 //! before running this; `--davdir` points at another binary. Everything runs
@@ -37,6 +41,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use reqwest::blocking::Client;
 use reqwest::Method;
 
+mod contacts;
 #[path = "bench/figures.rs"]
 mod figures;
 #[path = "peers/rustical.rs"]
@@ -65,13 +70,19 @@ struct Opts {
     out: Option<PathBuf>,
     /// Only write the data set (largest size) into this data dir and exit.
     generate: Option<PathBuf>,
+    /// Contacts in the address book of the CardDAV phases (0: none).
+    contacts: usize,
+    /// Skip the calendar phases (the calendars are still generated and served).
+    only_contacts: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench bench -- [--sizes 1000,10000] [--quick] \
          [--peer radicale=BIN] [--peer rustical=BIN] [--peer-max N] [--davdir BIN] [--tmp DIR] [--out FILE] \
-         [--generate DATA_DIR (write the largest data set there and exit)]"
+         [--generate DATA_DIR (write the largest data set there and exit)] \
+         [--contacts N (an address book of N contacts, at the largest size)] \
+         [--only-contacts (skip the calendar phases)]"
     );
     std::process::exit(2)
 }
@@ -86,6 +97,8 @@ fn parse_opts() -> Opts {
         tmp: None,
         out: None,
         generate: None,
+        contacts: 0,
+        only_contacts: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -120,6 +133,8 @@ fn parse_opts() -> Opts {
             "--tmp" => o.tmp = Some(PathBuf::from(val())),
             "--out" => o.out = Some(PathBuf::from(val())),
             "--generate" => o.generate = Some(PathBuf::from(val())),
+            "--contacts" => o.contacts = val().parse().unwrap_or_else(|_| usage()),
+            "--only-contacts" => o.only_contacts = true,
             "-h" | "--help" => usage(),
             _ if a.starts_with("--") => {
                 eprintln!("unknown option {a}");
@@ -1407,6 +1422,18 @@ fn throughput(
     cap: Duration,
     make: impl Fn(usize, usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
 ) -> Res<(f64, usize)> {
+    throughput_as(url, total, threads, cap, ICS, make)
+}
+
+/// [`throughput`] with bodies of media type `ctype`.
+fn throughput_as(
+    url: &str,
+    total: usize,
+    threads: usize,
+    cap: Duration,
+    ctype: &'static str,
+    make: impl Fn(usize, usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
+) -> Res<(f64, usize)> {
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let make = Arc::new(make);
@@ -1429,7 +1456,7 @@ fn throughput(
                         &format!("{url}{name}"),
                         None,
                         body.as_deref(),
-                        ICS,
+                        ctype,
                     )?;
                     expect(&r, &[200, 201, 204], method)?;
                     done.fetch_add(1, Ordering::SeqCst);
@@ -1753,6 +1780,7 @@ fn main() {
         tmp.path().display()
     );
     let mut runs = Vec::new();
+    let mut contact_run = None;
     for &n in &opts.sizes {
         let root = tmp.path().join(format!("n{n}"));
         let data = root.join("davdir");
@@ -1769,6 +1797,11 @@ fn main() {
             "generated {n} objects in {:.1} s",
             t.elapsed().as_secs_f64()
         );
+        if opts.only_contacts {
+            contacts::at_largest(&opts, &root, &data, n, &mut contact_run);
+            let _ = fs::remove_dir_all(&root);
+            continue;
+        }
         let mut ours = Server {
             flavor: Flavor::Davdir,
             bin: opts.davdir.clone(),
@@ -1824,6 +1857,7 @@ fn main() {
             set_password("");
             peers.push((name, Some(result)));
         }
+        contacts::at_largest(&opts, &root, &data, n, &mut contact_run);
         let _ = fs::remove_dir_all(&root);
         runs.push(Run {
             n,
@@ -1832,7 +1866,14 @@ fn main() {
             peers,
         });
     }
-    let md = report(&runs, &opts);
+    let mut md = if runs.is_empty() {
+        String::new()
+    } else {
+        report(&runs, &opts)
+    };
+    if let Some(run) = &contact_run {
+        md.push_str(&contacts::contact_report(run));
+    }
     println!("{md}");
     if let Some(path) = &opts.out {
         if let Err(e) = fs::write(path, &md) {

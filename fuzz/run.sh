@@ -15,7 +15,7 @@ set -eu
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-900}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-"xml_request ical_inspect filter_eval href_path"}
+TARGETS=${*:-"xml_request ical_inspect filter_eval href_path vcard_inspect"}
 # The library has almost no unsafe code on these paths; without ASan the
 # targets run several times faster. Debug assertions stay on (-a), so
 # integer overflow is a finding.
