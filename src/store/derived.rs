@@ -91,18 +91,23 @@ impl Store {
         }
     }
 
-    /// The derived collections of a home (none when it is no real directory).
-    pub(super) fn derived_names(&self, user: &str) -> Vec<String> {
+    /// The derived collections of a home, given whether it holds an address
+    /// book: a user without contacts gets no (empty) birthday calendar, so
+    /// calendar-only users see only the calendars they made.
+    pub(super) fn derived_names(&self, user: &str, has_address_book: bool) -> Vec<String> {
         let on = self.is_derived_name(BIRTHDAYS);
         match self.home_dir(user) {
-            Ok(home) if on && confine::is_real_dir(&home) => vec![BIRTHDAYS.to_string()],
+            Ok(home) if on && has_address_book && confine::is_real_dir(&home) => {
+                vec![BIRTHDAYS.to_string()]
+            }
             _ => Vec::new(),
         }
     }
 
     /// A handle on a user's birthday calendar; its cell lives only in memory.
     pub(super) fn derived_collection(self: &Arc<Self>, user: &str) -> Result<Collection> {
-        if self.derived_names(user).is_empty() {
+        let listed = self.collection_names(user)?;
+        if !listed.iter().any(|(name, _)| name == BIRTHDAYS) {
             return Err(StoreError::NotFound);
         }
         let cell = self

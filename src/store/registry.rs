@@ -154,7 +154,8 @@ impl Store {
                 Some((name, kind))
             })
             .collect();
-        let derived = self.derived_names(user);
+        let has_book = out.iter().any(|(_, k)| *k == CollectionKind::AddressBook);
+        let derived = self.derived_names(user, has_book);
         if !derived.is_empty() {
             out.extend(derived.into_iter().map(|n| (n, CollectionKind::Calendar)));
             out.sort_by(|a, b| a.0.cmp(&b.0));
