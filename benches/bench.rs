@@ -1,12 +1,13 @@
 //! davdir benchmark: generates calendars of N objects as real `.ics` files,
 //! runs the release server on them over loopback HTTP and measures the
-//! requests CalDAV clients make, optionally against a peer server (Radicale)
-//! on the same data in the same run. Prints a Markdown table (stdout;
+//! requests CalDAV clients make, optionally against peer servers (Radicale,
+//! RustiCal) on the same data in the same run. Prints a Markdown table (stdout;
 //! progress on stderr).
 //!
 //! ```sh
 //! cargo bench --bench bench -- [--sizes 1000,10000,100000] [--quick]
 //!     [--peer radicale=/work/scratch/radvenv/bin/radicale] [--peer-max 10000]
+//!     [--peer rustical=/work/scratch/rustical/src/target/release/rustical]
 //!     [--davdir target/release/davdir] [--tmp DIR] [--out results.md]
 //! cargo bench --bench bench -- --sizes 100000 --generate DATA_DIR   # data only
 //! ```
@@ -29,12 +30,17 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use reqwest::blocking::Client;
 use reqwest::Method;
+
+#[path = "bench/figures.rs"]
+mod figures;
+#[path = "peers/rustical.rs"]
+mod rustical;
 
 type Res<T> = Result<T, String>;
 
@@ -50,7 +56,8 @@ const MONTH: (&str, &str) = ("20260301T000000Z", "20260401T000000Z");
 
 struct Opts {
     sizes: Vec<usize>,
-    peer: Option<PathBuf>,
+    /// Peer servers, each run after davdir on the same data.
+    peers: Vec<(Flavor, PathBuf)>,
     peer_max: usize,
     quick: bool,
     davdir: PathBuf,
@@ -63,7 +70,7 @@ struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench bench -- [--sizes 1000,10000] [--quick] \
-         [--peer radicale=BIN] [--peer-max N] [--davdir BIN] [--tmp DIR] [--out FILE] \
+         [--peer radicale=BIN] [--peer rustical=BIN] [--peer-max N] [--davdir BIN] [--tmp DIR] [--out FILE] \
          [--generate DATA_DIR (write the largest data set there and exit)]"
     );
     std::process::exit(2)
@@ -72,7 +79,7 @@ fn usage() -> ! {
 fn parse_opts() -> Opts {
     let mut o = Opts {
         sizes: Vec::new(),
-        peer: None,
+        peers: Vec::new(),
         peer_max: 10_000,
         quick: false,
         davdir: PathBuf::from(env!("CARGO_BIN_EXE_davdir")),
@@ -100,9 +107,10 @@ fn parse_opts() -> Opts {
             "--peer" => {
                 let v = val();
                 match v.split_once('=') {
-                    Some(("radicale", bin)) => o.peer = Some(PathBuf::from(bin)),
+                    Some(("radicale", bin)) => o.peers.push((Flavor::Radicale, PathBuf::from(bin))),
+                    Some(("rustical", bin)) => o.peers.push((Flavor::Rustical, PathBuf::from(bin))),
                     _ => {
-                        eprintln!("only --peer radicale=BIN is supported");
+                        eprintln!("--peer takes radicale=BIN or rustical=BIN");
                         usage()
                     }
                 }
@@ -402,12 +410,24 @@ fn generate(dir: &Path, n: usize) -> Res<DataSet> {
 enum Flavor {
     Davdir,
     Radicale,
+    /// Stores in SQLite: loaded over HTTP, has no files the bench can touch.
+    Rustical,
+}
+
+/// The password sent with every request: empty means "bench" (davdir and
+/// Radicale run without auth); RustiCal's app token while it is measured.
+/// Global so that `send` and the client threads keep their signatures.
+static PASSWORD: RwLock<String> = RwLock::new(String::new());
+
+fn set_password(p: &str) {
+    *PASSWORD.write().unwrap() = p.to_string();
 }
 
 struct Server {
     flavor: Flavor,
     bin: PathBuf,
-    /// davdir: the data dir; Radicale: the storage folder (holds collection-root).
+    /// davdir: the data dir; Radicale: the storage folder (holds
+    /// collection-root); RustiCal: the dir of its config and SQLite file.
     root: PathBuf,
     log: PathBuf,
     child: Option<Child>,
@@ -420,18 +440,43 @@ impl Server {
         match self.flavor {
             Flavor::Davdir => "davdir",
             Flavor::Radicale => "Radicale",
+            Flavor::Rustical => "RustiCal",
         }
     }
 
-    fn cal_dir(&self) -> PathBuf {
+    /// The calendar's directory (file-backed servers; RustiCal has none).
+    fn cal_dir(&self) -> Option<PathBuf> {
         match self.flavor {
-            Flavor::Davdir => self.root.join(USER).join(CAL),
-            Flavor::Radicale => self.root.join("collection-root").join(USER).join(CAL),
+            Flavor::Davdir => Some(self.root.join(USER).join(CAL)),
+            Flavor::Radicale => Some(self.root.join("collection-root").join(USER).join(CAL)),
+            Flavor::Rustical => None,
+        }
+    }
+
+    /// Whether the bench can write into the calendar's directory itself.
+    fn file_backed(&self) -> bool {
+        self.cal_dir().is_some()
+    }
+
+    /// The calendar's URL path (each server lays out its URLs its own way).
+    fn cal_path(&self) -> String {
+        match self.flavor {
+            Flavor::Davdir | Flavor::Radicale => format!("/{USER}/{CAL}/"),
+            Flavor::Rustical => rustical::cal_path(),
         }
     }
 
     fn cal_url(&self) -> String {
-        format!("{}/{USER}/{CAL}/", self.base)
+        format!("{}{}", self.base, self.cal_path())
+    }
+
+    /// The current text of object `idx`: read from disk for file-backed
+    /// servers (earlier phases may have edited it), else as generated.
+    fn object_source(&self, idx: usize) -> Res<String> {
+        match self.cal_dir() {
+            None => Ok(object_text(idx).2),
+            Some(dir) => fs::read_to_string(dir.join(object_name(idx))).map_err(|e| e.to_string()),
+        }
     }
 
     fn pid(&self) -> u32 {
@@ -498,6 +543,30 @@ impl Server {
                     .args(["--reporting-max-expand-occurrence", "10000000"])
                     .args(["--reporting-max-freebusy-occurrence", "10000000"])
                     .args(["--server-hosts", &format!("127.0.0.1:{port}")])
+                    // Its default of 8 parallel connections would reset the
+                    // 64-connection GET figure's clients.
+                    .args([
+                        "--server-max-connections",
+                        &figures::GET_CONNECTIONS.to_string(),
+                    ])
+                    .stdin(Stdio::null())
+                    .stdout(self.log_file()?)
+                    .stderr(self.log_file()?)
+                    .spawn()
+                    .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
+                self.base = format!("http://127.0.0.1:{port}");
+                self.child = Some(child);
+            }
+            Flavor::Rustical => {
+                let port = TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .map_err(|e| e.to_string())?
+                    .port();
+                let config = rustical::write_config(&self.root, port)?;
+                let child = Command::new(&self.bin)
+                    .arg("--config-file")
+                    .arg(config)
+                    .arg("serve")
                     .stdin(Stdio::null())
                     .stdout(self.log_file()?)
                     .stderr(self.log_file()?)
@@ -541,6 +610,7 @@ impl Server {
                 let _ = fs::remove_dir_all(self.root.join(".davdir-cache"));
             }
             Flavor::Radicale => remove_named_dirs(&self.root, ".Radicale.cache"),
+            Flavor::Rustical => {} // no cache beside its database
         }
     }
 
@@ -604,7 +674,13 @@ fn send(
     ctype: &str,
 ) -> Res<Reply> {
     let m = Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-    let mut rb = c.request(m, url).basic_auth(USER, Some("bench"));
+    let password = PASSWORD.read().unwrap().clone();
+    let password = if password.is_empty() {
+        "bench"
+    } else {
+        &password
+    };
+    let mut rb = c.request(m, url).basic_auth(USER, Some(password));
     if let Some(d) = depth {
         rb = rb.header("Depth", d);
     }
@@ -932,16 +1008,33 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     let start_limit = Duration::from_secs(600);
 
     // First start on fresh data: no cache exists, so it counts as a cold start.
+    // RustiCal starts empty and is loaded over HTTP first (not a start time).
     let t0 = Instant::now();
     server.start()?;
-    let first = wait_ready(server, &c, n, t0, start_limit)?;
-    let mut cold = vec![first];
+    let mut cold = Vec::new();
+    if server.file_backed() {
+        let first = wait_ready(server, &c, n, t0, start_limit)?;
+        cold.push(first);
+        note(
+            server,
+            n,
+            &format!("up in {first:.0} ms at {}", server.base),
+        );
+    } else {
+        let pid = server.pid();
+        let alive = move || fs::metadata(format!("/proc/{pid}")).is_ok();
+        let loaded = rustical::load(&c, &server.base, ds, alive)
+            .map_err(|e| format!("{e}\n{}", server.log_tail()))?;
+        note(
+            server,
+            n,
+            &format!(
+                "loaded {n} objects over HTTP in {loaded:.0} ms at {}",
+                server.base
+            ),
+        );
+    }
     let url = server.cal_url();
-    note(
-        server,
-        n,
-        &format!("up in {first:.0} ms at {}", server.base),
-    );
 
     // Queries. The first request probes whether the server answers it at all
     // (a refusal is reported as n/a) and counts as the first warm-up.
@@ -1019,7 +1112,6 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     record_rss(server, n, &mut out, "rss");
 
     // sync-collection after one change made over HTTP.
-    let dir = server.cal_dir();
     let mut token = sync_token(&c, &url)?;
     let mut round = 0usize;
     let mut put_times = Vec::new();
@@ -1027,7 +1119,7 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
         round += 1;
         let idx = ds.singles[round % ds.singles.len()];
         let name = object_name(idx);
-        let text = fs::read_to_string(dir.join(&name)).map_err(|e| e.to_string())?;
+        let text = server.object_source(idx)?;
         let body = edited(&text, &format!("sync{round}"));
         let (pt, r) = timed(|| send(&c, "PUT", &format!("{url}{name}"), None, Some(&body), ICS))?;
         expect(&r, &[201, 204], "PUT")?;
@@ -1055,6 +1147,10 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     // A file written on disk by another program → visible in sync-collection,
     // with a client polling every 5 ms, then one polling every 50 ms.
     for (key, poll, first) in [("latency", 5, 0), ("latency50", 50, 100)] {
+        let Some(dir) = server.cal_dir() else {
+            out.vals.insert(key, Val::Na("n/a (no files)".into()));
+            continue;
+        };
         let v = disk_latency(&c, &url, &dir, ds, &mut token, plan, poll, first)?;
         note(
             server,
@@ -1080,9 +1176,8 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
             .skip(100)
             .take(plan.puts)
             .map(|&i| {
-                let name = object_name(i);
-                let text = fs::read_to_string(dir.join(&name)).unwrap_or_default();
-                (name, edited(&text, "put"))
+                let text = server.object_source(i).unwrap_or_default();
+                (object_name(i), edited(&text, "put"))
             })
             .collect(),
     );
@@ -1095,8 +1190,13 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     out.vals.insert("put_rate", Val::Rate(rate, done));
 
     // Durable PUT rate with 1 and with 8 clients, on objects not yet edited.
+    // (Servers without files get the same figure from `figures::run`.)
     let mut offset = 100 + plan.puts;
-    for (key, clients) in [("put_rate1", 1), ("put_rate8", 8)] {
+    let rounds = match server.cal_dir() {
+        Some(dir) => vec![("put_rate1", 1, dir.clone()), ("put_rate8", 8, dir)],
+        None => Vec::new(),
+    };
+    for (key, clients, dir) in rounds {
         let v = put_rounds(&url, &dir, ds, plan, clients, &mut offset)?;
         note(
             server,
@@ -1128,12 +1228,14 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     out.vals.insert("export_rate", Val::Rate(rate, k));
     out.sizes.insert("export", k);
 
+    figures::run(server, &c, ds, plan, &mut out)?;
+
     record_rss(server, n, &mut out, "rss_end");
 
     // Restarts: without the cache, then with it.
     let phase = Instant::now();
     for _ in 1..plan.starts {
-        if phase.elapsed() > plan.cap * 2 {
+        if phase.elapsed() > plan.cap * 2 || !server.file_backed() {
             break;
         }
         server.stop();
@@ -1153,16 +1255,14 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
         warm.push(wait_ready(server, &c, n, t0, start_limit)?);
     }
     server.stop();
-    let (cs, ws) = (stat(cold), stat(warm));
-    note(
-        server,
-        n,
-        &format!(
-            "cold start {:.0} ms, warm start {:.0} ms",
-            cs.median, ws.median
-        ),
-    );
-    out.vals.insert("cold", Val::Ms(cs));
+    let ws = stat(warm);
+    note(server, n, &format!("warm start {:.0} ms", ws.median));
+    let cold = if cold.is_empty() {
+        Val::Na("n/a (loaded over HTTP)".into())
+    } else {
+        Val::Ms(stat(cold))
+    };
+    out.vals.insert("cold", cold);
     out.vals.insert("warm", Val::Ms(ws));
     Ok(out)
 }
@@ -1396,12 +1496,12 @@ struct Run {
     n: usize,
     ds: DataSet,
     ours: Outcome,
-    peer: Option<Result<Outcome, String>>,
+    /// Each peer asked for, by name: its outcome, or None when skipped.
+    peers: Vec<(&'static str, Option<Result<Outcome, String>>)>,
 }
 
 fn report(runs: &[Run], opts: &Opts) -> String {
     let mut md = String::new();
-    let peer_name = "Radicale";
     for run in runs {
         let ds = &run.ds;
         writeln!(
@@ -1414,79 +1514,89 @@ fn report(runs: &[Run], opts: &Opts) -> String {
             ds.berlin
         )
         .unwrap();
-        let peer = match &run.peer {
-            Some(Ok(p)) => Some(p),
-            _ => None,
-        };
-        if peer.is_some() {
-            writeln!(md, "| | davdir median | davdir p90 / max | {peer_name} median | {peer_name} p90 / max | {peer_name} ÷ davdir |").unwrap();
-            writeln!(md, "|---|---:|---:|---:|---:|---:|").unwrap();
-        } else {
-            writeln!(md, "| | davdir median | davdir p90 / max |").unwrap();
-            writeln!(md, "|---|---:|---:|").unwrap();
+        let peers: Vec<(&str, &Outcome)> = run
+            .peers
+            .iter()
+            .filter_map(|(name, r)| match r {
+                Some(Ok(p)) => Some((*name, p)),
+                _ => None,
+            })
+            .collect();
+        let mut head = String::from("| | davdir median | davdir p90 / max |");
+        let mut rule = String::from("|---|---:|---:|");
+        for (name, _) in &peers {
+            write!(
+                head,
+                " {name} median | {name} p90 / max | davdir ÷ {name} |"
+            )
+            .unwrap();
+            rule.push_str("---:|---:|---:|");
         }
-        for (key, label) in METRICS {
+        writeln!(md, "{head}\n{rule}").unwrap();
+        for (key, label) in METRICS.iter().chain(figures::METRICS) {
             let a = run.ours.vals.get(key);
             let mut line = format!("| {label} | {} | {} |", cell(a), spread(a));
-            if let Some(p) = peer {
+            for (_, p) in &peers {
                 let b = p.vals.get(key);
                 write!(line, " {} | {} | {} |", cell(b), spread(b), advantage(a, b)).unwrap();
             }
             writeln!(md, "{line}").unwrap();
         }
-        let mut sizes = format!(
-            "\nResult sizes (davdir{}): ",
-            if peer.is_some() { " / Radicale" } else { "" }
-        );
+        let names: String = peers.iter().map(|(name, _)| format!(" / {name}")).collect();
+        let mut sizes = format!("\nResult sizes (davdir{names}): ");
         for (key, what) in [
             ("week", "week query responses"),
             ("expand", "expanded VEVENTs"),
             ("freebusy", "busy periods"),
             ("propfind", "PROPFIND responses"),
+            ("multiget", "multiget responses"),
+            ("sync0", "initial sync responses"),
         ] {
-            let a = run
-                .ours
-                .sizes
-                .get(key)
-                .map(|v| v.to_string())
-                .unwrap_or("—".into());
-            write!(sizes, "{what} {a}").unwrap();
-            if let Some(p) = peer {
-                let b = p
-                    .sizes
+            let size = |o: &Outcome| {
+                o.sizes
                     .get(key)
                     .map(|v| v.to_string())
-                    .unwrap_or("—".into());
-                write!(sizes, " / {b}").unwrap();
+                    .unwrap_or("—".into())
+            };
+            write!(sizes, "{what} {}", size(&run.ours)).unwrap();
+            for (_, p) in &peers {
+                write!(sizes, " / {}", size(p)).unwrap();
             }
             sizes.push_str("; ");
         }
         writeln!(md, "{}", sizes.trim_end_matches("; ")).unwrap();
-        if let Some(Err(e)) = &run.peer {
-            writeln!(md, "\n{peer_name} failed: {e}").unwrap();
+        for (name, r) in &run.peers {
+            if let Some(Err(e)) = r {
+                writeln!(md, "\n{name} failed: {e}").unwrap();
+            }
         }
     }
+    let (ours, peer) = (
+        Plan::for_server(false, opts.quick),
+        Plan::for_server(true, opts.quick),
+    );
     writeln!(
         md,
         "\nMedians over {} runs ({} warm-up) for davdir{}; throughput with {} concurrent \
-         clients ({} GETs, {} PUTs); \"÷\" is how many times better davdir is (peer time ÷ \
-         davdir time, davdir rate ÷ peer rate, peer RSS ÷ davdir RSS). Start times include \
-         process start; \"cold\" means no server cache (the OS page cache is warm).",
-        Plan::for_server(false, opts.quick).runs,
-        Plan::for_server(false, opts.quick).warmup,
-        if opts.peer.is_some() {
-            format!(
-                ", {} runs ({} warm-up) for Radicale, each phase capped at {} s",
-                Plan::for_server(true, opts.quick).runs,
-                Plan::for_server(true, opts.quick).warmup,
-                Plan::for_server(true, opts.quick).cap.as_secs()
-            )
-        } else {
+         clients ({} GETs, {} PUTs) unless the row says otherwise; \"÷\" is how many times \
+         better davdir is (peer time ÷ davdir time, davdir rate ÷ peer rate, peer RSS ÷ davdir \
+         RSS). Start times include process start; \"cold\" means no server cache (the OS page \
+         cache is warm).",
+        ours.runs,
+        ours.warmup,
+        if opts.peers.is_empty() {
             String::new()
+        } else {
+            format!(
+                ", {} runs ({} warm-up) for each peer, each phase capped at {} s",
+                peer.runs,
+                peer.warmup,
+                peer.cap.as_secs()
+            )
         },
-        Plan::for_server(false, opts.quick).threads,
-        Plan::for_server(false, opts.quick).gets,
-        Plan::for_server(false, opts.quick).puts,
+        ours.threads,
+        ours.gets,
+        ours.puts,
     )
     .unwrap();
     md.push_str(&targets(runs));
@@ -1579,6 +1689,29 @@ fn targets(runs: &[Run]) -> String {
 
 // ---------------------------------------------------------------- main
 
+/// Prepares a peer's store for `n` objects (the same objects, generated
+/// afresh, since davdir's run edited some) and measures it.
+fn run_peer(server: &mut Server, n: usize, ds: &DataSet, quick: bool) -> Res<Outcome> {
+    match server.flavor {
+        Flavor::Davdir => return Err("davdir is not a peer".into()),
+        Flavor::Radicale => {
+            let cal = server.cal_dir().expect("Radicale keeps files");
+            generate(&cal, n)?;
+            let _ = fs::remove_file(cal.join("displayname"));
+            fs::write(
+                cal.join(".Radicale.props"),
+                r#"{"tag": "VCALENDAR", "D:displayname": "Benchmark"}"#,
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        Flavor::Rustical => {
+            let config = rustical::write_config(&server.root, 0)?;
+            set_password(&rustical::create_user(&server.bin, &config)?);
+        }
+    }
+    run_server(server, ds, Plan::for_server(true, quick))
+}
+
 fn main() {
     let opts = parse_opts();
     if !opts.davdir.is_file() {
@@ -1588,7 +1721,7 @@ fn main() {
         );
         std::process::exit(2);
     }
-    if let Some(p) = &opts.peer {
+    for (_, p) in &opts.peers {
         if !p.is_file() {
             eprintln!("peer binary {} not found", p.display());
             std::process::exit(2);
@@ -1658,53 +1791,45 @@ fn main() {
             }
         };
         drop(ours);
-        let peer = match &opts.peer {
-            Some(bin) if n <= opts.peer_max => {
-                let store = root.join("radicale");
-                let cal = store.join("collection-root").join(USER).join(CAL);
-                // The same objects, generated afresh (davdir's run edited some).
-                let result = generate(&cal, n).and_then(|_| {
-                    let _ = fs::remove_file(cal.join("displayname"));
-                    fs::write(
-                        cal.join(".Radicale.props"),
-                        r#"{"tag": "VCALENDAR", "D:displayname": "Benchmark"}"#,
-                    )
-                    .map_err(|e| e.to_string())?;
-                    let mut server = Server {
-                        flavor: Flavor::Radicale,
-                        bin: bin.clone(),
-                        root: store.clone(),
-                        log: root.join("radicale.log"),
-                        child: None,
-                        _stdout: None,
-                        base: String::new(),
-                    };
-                    let r = run_server(&mut server, &ds, Plan::for_server(true, opts.quick));
-                    if let Err(e) = &r {
-                        eprintln!(
-                            "Radicale at {n} failed: {e}\n--- log tail ---\n{}",
-                            server.log_tail()
-                        );
-                    }
-                    r
-                });
-                Some(result)
-            }
-            Some(_) => {
+        let mut peers = Vec::new();
+        for (flavor, bin) in &opts.peers {
+            let mut server = Server {
+                flavor: *flavor,
+                bin: bin.clone(),
+                root: root.join("peer"),
+                log: root.join("peer.log"),
+                child: None,
+                _stdout: None,
+                base: String::new(),
+            };
+            let name = server.name();
+            if n > opts.peer_max {
                 eprintln!(
-                    "skipping Radicale at {n} objects (--peer-max {})",
+                    "skipping {name} at {n} objects (--peer-max {})",
                     opts.peer_max
                 );
-                None
+                peers.push((name, None));
+                continue;
             }
-            None => None,
-        };
+            let _ = fs::remove_dir_all(&server.root);
+            let _ = fs::remove_file(&server.log);
+            let result = run_peer(&mut server, n, &ds, opts.quick);
+            if let Err(e) = &result {
+                eprintln!(
+                    "{name} at {n} failed: {e}\n--- log tail ---\n{}",
+                    server.log_tail()
+                );
+            }
+            drop(server);
+            set_password("");
+            peers.push((name, Some(result)));
+        }
         let _ = fs::remove_dir_all(&root);
         runs.push(Run {
             n,
             ds,
             ours: ours_out,
-            peer,
+            peers,
         });
     }
     let md = report(&runs, &opts);

@@ -38,6 +38,15 @@ pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<Stri
             }
         }
     }
+    for user in store.user_names().map_err(std::io::Error::other)? {
+        let dir = data.join(&user).join(crate::store::BIRTHDAYS);
+        if dir.is_dir() {
+            out.push(format!(
+                "{}: the name is reserved for the birthday calendar; not served unless birthday_calendar = false",
+                dir.display()
+            ));
+        }
+    }
     for path in store.refused_links() {
         out.push(format!(
             "{}: symbolic link leads outside the user's home (or is a home); not served",

@@ -44,6 +44,8 @@ pub struct FileConfig {
     pub principal_search: Option<PrincipalSearch>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Option<Vec<IpAddr>>,
+    /// Serve the derived, read-only calendar `/<user>/birthdays/`.
+    pub birthday_calendar: Option<bool>,
 }
 
 /// The resolved settings the server runs with.
@@ -64,6 +66,9 @@ pub struct Config {
     pub principal_search: PrincipalSearch,
     /// Login backoff counts the client a trusted proxy names, not the proxy.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Each home has the read-only birthday calendar made from its contacts,
+    /// and its name is reserved; off, `birthdays` is an ordinary name.
+    pub birthday_calendar: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +110,7 @@ impl FileConfig {
             request_timeout: self.request_timeout.or(file.request_timeout),
             principal_search: self.principal_search.or(file.principal_search),
             trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
+            birthday_calendar: self.birthday_calendar.or(file.birthday_calendar),
         }
     }
 
@@ -141,6 +147,7 @@ impl FileConfig {
             ),
             principal_search: self.principal_search.unwrap_or_default(),
             trusted_proxies: self.trusted_proxies.unwrap_or_default(),
+            birthday_calendar: self.birthday_calendar.unwrap_or(true),
         })
     }
 }
@@ -215,6 +222,23 @@ mod tests {
         let proxies: FileConfig = toml::from_str("trusted_proxies = [\"::1\"]").unwrap();
         assert_eq!(proxies.trusted_proxies, Some(vec!["::1".parse().unwrap()]));
         assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"proxy\"]").is_err());
+        assert!(cfg.birthday_calendar);
+        let off: FileConfig = toml::from_str("birthday_calendar = false").unwrap();
+        assert!(
+            !FileConfig::default()
+                .or(off)
+                .or(file_auth())
+                .resolve()
+                .unwrap()
+                .birthday_calendar
+        );
+    }
+
+    fn file_auth() -> FileConfig {
+        FileConfig {
+            no_auth: Some(true),
+            ..FileConfig::default()
+        }
     }
 
     #[test]

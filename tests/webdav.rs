@@ -90,7 +90,13 @@ fn propfind_depth1_lists_the_members() {
     assert_eq!(srv.members("/"), set(&["/", "/demo/"]));
     assert_eq!(
         srv.members("/demo/"),
-        set(&["/demo/", "/demo/personal/", "/demo/work/"])
+        set(&[
+            "/demo/",
+            "/demo/birthdays/",
+            "/demo/contacts/",
+            "/demo/personal/",
+            "/demo/work/"
+        ])
     );
     let mut want: std::collections::BTreeSet<String> = ics_names(&sample_dir().join("demo/work"))
         .into_iter()

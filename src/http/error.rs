@@ -3,6 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 
+use crate::cardquery::{CardQueryError, CARDDAV};
 use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::error_body;
 use crate::dav::property::PropName;
@@ -34,6 +35,23 @@ pub enum Condition {
     CannotModifyProtectedProperty,
     NeedPrivileges,
     NumberOfMatchesWithinLimits,
+    /// RFC 6352 §8.6: a filter element or test this server does not support.
+    SupportedFilter,
+    /// RFC 6352 §8.6, CARDDAV:supported-collation (CalDAV has its own).
+    CardSupportedCollation,
+    /// RFC 6352 §6.3.2.1, §8.6, §8.7: a body or address-data other than
+    /// text/vcard 3.0 or 4.0.
+    SupportedAddressData,
+    /// RFC 6352 §8.7: a stored vCard that cannot be converted as asked.
+    SupportedAddressDataConversion,
+    /// RFC 6352 §6.3.2.1: a body that is not one valid vCard with a UID.
+    ValidAddressData,
+    /// RFC 6352 §6.3.2.1: the contact that already has the UID, by path.
+    AddressUidConflict(DavPath),
+    /// RFC 6352 §6.3.2.1: a vCard larger than the address book accepts.
+    AddressMaxResourceSize,
+    /// RFC 5689 §3.3: an extended MKCOL asking for a type this server does not make.
+    ValidResourcetype,
 }
 
 impl Condition {
@@ -62,7 +80,16 @@ impl Condition {
             | Condition::SupportedReport
             | Condition::CalendarCollectionLocationOk
             | Condition::CannotModifyProtectedProperty
-            | Condition::NeedPrivileges => StatusCode::FORBIDDEN,
+            | Condition::NeedPrivileges
+            | Condition::SupportedFilter
+            | Condition::CardSupportedCollation
+            | Condition::SupportedAddressData
+            | Condition::SupportedAddressDataConversion
+            // RFC 6352 §6.3.2.1 and RFC 5689 §3.3 name no other status.
+            | Condition::ValidAddressData
+            | Condition::AddressUidConflict(_)
+            | Condition::AddressMaxResourceSize
+            | Condition::ValidResourcetype => StatusCode::FORBIDDEN,
         }
     }
 
@@ -84,13 +111,23 @@ impl Condition {
             Condition::CannotModifyProtectedProperty => (DAV, "cannot-modify-protected-property"),
             Condition::NeedPrivileges => (DAV, "need-privileges"),
             Condition::NumberOfMatchesWithinLimits => (DAV, "number-of-matches-within-limits"),
+            Condition::SupportedFilter => (CARDDAV, "supported-filter"),
+            Condition::CardSupportedCollation => (CARDDAV, "supported-collation"),
+            Condition::SupportedAddressData => (CARDDAV, "supported-address-data"),
+            Condition::SupportedAddressDataConversion => {
+                (CARDDAV, "supported-address-data-conversion")
+            }
+            Condition::ValidAddressData => (CARDDAV, "valid-address-data"),
+            Condition::AddressUidConflict(_) => (CARDDAV, "no-uid-conflict"),
+            Condition::AddressMaxResourceSize => (CARDDAV, "max-resource-size"),
+            Condition::ValidResourcetype => (DAV, "valid-resourcetype"),
         };
         PropName::new(ns, name)
     }
 
     fn inner(&self, base: &Base) -> String {
         match self {
-            Condition::NoUidConflict(path) => {
+            Condition::NoUidConflict(path) | Condition::AddressUidConflict(path) => {
                 format!("<D:href>{}</D:href>", escape(&base.href(path)))
             }
             _ => String::new(),
@@ -157,6 +194,10 @@ pub enum DavError {
     TooManyHrefs(usize),
     #[error("bad request: match text too long")]
     MatchTooLong,
+    /// An addressbook-query filter, limit or address-data refused (RFC 6352);
+    /// all but a malformed one name their precondition.
+    #[error("{0}")]
+    CardQuery(#[from] CardQueryError),
     /// A sync-collection limit whose nresults is not a number.
     #[error("bad request: bad nresults")]
     BadNresults,
@@ -195,9 +236,6 @@ pub enum DavError {
     /// A collection made anywhere but directly in a user's home.
     #[error("forbidden: collections can only be made in a user's home")]
     CollectionOutsideHome,
-    /// An extended MKCOL (RFC 5689) whose resourcetype is not a calendar.
-    #[error("forbidden: only calendar collections can be created here")]
-    NotACalendarCollection,
     /// DELETE of the root or of a user's home.
     #[error("forbidden: cannot delete this collection")]
     ProtectedCollection,
@@ -228,6 +266,26 @@ impl DavError {
         }
     }
 
+    /// The same error as met in an address book: a UID conflict is CardDAV's
+    /// `no-uid-conflict` there (the store's error does not know the kind).
+    pub fn in_address_book(self) -> Self {
+        match self {
+            DavError::Store(StoreError::UidConflict {
+                user,
+                calendar,
+                name,
+            }) => DavError::condition(
+                Condition::AddressUidConflict(DavPath::Object {
+                    user,
+                    calendar,
+                    name,
+                }),
+                "UID already used in this address book",
+            ),
+            e => e,
+        }
+    }
+
     /// The precondition this error reports in a DAV:error body, if any;
     /// store errors that are RFC preconditions get theirs here.
     fn precondition(&self) -> Option<Condition> {
@@ -247,6 +305,14 @@ impl DavError {
             }
             DavError::Store(StoreError::InvalidSyncToken) => Some(Condition::ValidSyncToken),
             DavError::Store(StoreError::AlreadyExists) => Some(Condition::ResourceMustBeNull),
+            DavError::Store(StoreError::Derived(_)) => Some(Condition::NeedPrivileges),
+            DavError::CardQuery(e) => match e {
+                CardQueryError::SupportedFilter(_) => Some(Condition::SupportedFilter),
+                CardQueryError::SupportedCollation(_) => Some(Condition::CardSupportedCollation),
+                CardQueryError::SupportedAddressData(_) => Some(Condition::SupportedAddressData),
+                CardQueryError::Conversion(_) => Some(Condition::SupportedAddressDataConversion),
+                CardQueryError::Malformed(_) => None,
+            },
             _ => None,
         }
     }
@@ -268,7 +334,8 @@ impl DavError {
                 | StoreError::UnsupportedComponent(_)
                 | StoreError::WrongKind { .. }
                 | StoreError::InvalidSyncToken
-                | StoreError::AlreadyExists => StatusCode::FORBIDDEN,
+                | StoreError::AlreadyExists
+                | StoreError::Derived(_) => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,
                 // Temporary from the client's side: it keeps its change and
                 // retries once the administrator remounts the data directory.
@@ -290,7 +357,8 @@ impl DavError {
             | DavError::OverLimit { .. }
             | DavError::TooManyHrefs(_)
             | DavError::MatchTooLong
-            | DavError::BadNresults => StatusCode::BAD_REQUEST,
+            | DavError::BadNresults
+            | DavError::CardQuery(_) => StatusCode::BAD_REQUEST,
             DavError::Unauthorized => StatusCode::UNAUTHORIZED,
             DavError::Auth(e) => match e {
                 AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => {
@@ -303,7 +371,6 @@ impl DavError {
             | DavError::SameSourceAndDestination
             | DavError::KindMismatch
             | DavError::CollectionOutsideHome
-            | DavError::NotACalendarCollection
             | DavError::ProtectedCollection => StatusCode::FORBIDDEN,
             DavError::UnmappedPath | DavError::MissingHome | DavError::MissingObject => {
                 StatusCode::NOT_FOUND

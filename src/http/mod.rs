@@ -77,7 +77,9 @@ async fn route(
         return Ok(methods::options::handle());
     }
     let path = req.path().to_string();
-    if path.trim_end_matches('/').ends_with("/.well-known/caldav") {
+    // RFC 6764 §5: both services share the root as their context path.
+    let well_known = path.trim_end_matches('/');
+    if well_known.ends_with("/.well-known/caldav") || well_known.ends_with("/.well-known/carddav") {
         return Ok(
             Reply::empty(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, app.base.root())
         );
@@ -95,7 +97,7 @@ async fn route(
         read_body(
             payload,
             app.max_resource_size + 64 * 1024,
-            method == Some(DavMethod::Put),
+            (method == Some(DavMethod::Put)).then(|| too_large(&dav_path)),
         ),
     )
     .await
@@ -200,17 +202,37 @@ async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<Strin
     Ok(app.auth.authenticate(req.headers(), peer).await?)
 }
 
-/// Reads the request body up to `limit` bytes. Beyond it, a PUT fails the
-/// max-resource-size precondition (RFC 4791 §5.3.2.1); other methods get 413.
-async fn read_body(mut payload: web::Payload, limit: u64, put: bool) -> DavResult<bytes::Bytes> {
+/// The max-resource-size precondition of a PUT to `path`, told apart by the
+/// name alone (no store lookup on the async thread): only `.vcf` names can
+/// go into an address book (RFC 6352 §6.3.2.1), others into a calendar.
+fn too_large(path: &DavPath) -> Condition {
+    match path {
+        DavPath::Object { name, .. }
+            if name.rsplit_once('.').is_some_and(|(_, ext)| {
+                ext == crate::store::CollectionKind::AddressBook.extension()
+            }) =>
+        {
+            Condition::AddressMaxResourceSize
+        }
+        _ => Condition::MaxResourceSize,
+    }
+}
+
+/// Reads the request body up to `limit` bytes. Beyond it, a PUT fails its
+/// max-resource-size precondition (`put`, RFC 4791 §5.3.2.1, RFC 6352
+/// §6.3.2.1); other methods get 413.
+async fn read_body(
+    mut payload: web::Payload,
+    limit: u64,
+    put: Option<Condition>,
+) -> DavResult<bytes::Bytes> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if (buf.len() + chunk.len()) as u64 > limit {
-            return Err(if put {
-                DavError::condition(Condition::MaxResourceSize, "request body too large")
-            } else {
-                DavError::BodyTooLarge
+            return Err(match put {
+                Some(condition) => DavError::condition(condition, "request body too large"),
+                None => DavError::BodyTooLarge,
             });
         }
         buf.extend_from_slice(&chunk);

@@ -10,6 +10,7 @@ use crate::store::PropChange;
 
 use super::error::{DavError, DavResult, PropRefusal};
 use super::props;
+use super::resource::Kind;
 
 /// One requested set or remove, and what it became.
 pub struct Outcome {
@@ -64,6 +65,18 @@ pub fn outcomes(parent: &Element, creating: bool) -> DavResult<Vec<Outcome>> {
         }
     }
     Ok(out)
+}
+
+/// Refuses (403) the live properties of another kind than `kind` (a
+/// calendar's on an address book): stored as dead they would be shadowed by
+/// the live declaration and never read back.
+pub fn for_kind(mut outcomes: Vec<Outcome>, kind: Kind) -> Vec<Outcome> {
+    for o in &mut outcomes {
+        if props::find(&o.name).is_some_and(|live| !live.kinds.contains(&kind)) {
+            o.result = Err(PropRefusal::Protected);
+        }
+    }
+    outcomes
 }
 
 /// All changes when every property succeeded, else None.

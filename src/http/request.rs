@@ -147,6 +147,7 @@ pub enum ReplyBody {
 
 pub const XML: &str = "application/xml; charset=utf-8";
 pub const ICALENDAR: &str = "text/calendar; charset=utf-8";
+pub const VCARD: &str = "text/vcard; charset=utf-8";
 
 impl Reply {
     pub fn empty(status: StatusCode) -> Reply {

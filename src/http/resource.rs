@@ -62,14 +62,14 @@ impl Resource {
                 Resource::Home { user: user.clone() }
             }
             DavPath::Calendar { user, calendar } => {
-                Resource::calendar(store.calendar(user, calendar)?)?
+                Resource::calendar(store.collection(user, calendar)?)?
             }
             DavPath::Object {
                 user,
                 calendar,
                 name,
             } => {
-                let cal = store.calendar(user, calendar).map_err(not_found)?;
+                let cal = store.collection(user, calendar).map_err(not_found)?;
                 let meta = cal.meta(name)?.ok_or(DavError::MissingObject)?;
                 Resource::Object {
                     cal,

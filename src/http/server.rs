@@ -29,6 +29,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 pub fn run(config: &Config) -> std::io::Result<Running> {
     let store = Store::open(&config.data, config.cache.as_deref())?;
     store.set_max_object_size(config.max_resource_size);
+    store.set_birthday_calendar(config.birthday_calendar);
     let auth = match &config.htpasswd {
         Some(path) => Authenticator::htpasswd(
             Htpasswd::load(path.clone()).map_err(|e| {

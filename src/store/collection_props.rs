@@ -152,6 +152,19 @@ impl CollectionProps {
         &self.version
     }
 
+    /// The properties of a collection that has no directory (a derived
+    /// one): a name and the components it holds, nothing else.
+    pub fn derived(displayname: &str, components: &[&str]) -> CollectionProps {
+        let mut settings = DocumentMut::new();
+        settings["components"] =
+            toml_edit::value(components.iter().copied().collect::<toml_edit::Array>());
+        CollectionProps {
+            displayname: Some(displayname.to_string()),
+            settings,
+            ..CollectionProps::default()
+        }
+    }
+
     /// supported-calendar-component-set.
     pub fn components(&self) -> Vec<String> {
         match self.settings.get("components").and_then(Item::as_array) {

@@ -101,6 +101,7 @@ impl Store {
         name: &str,
         props: &[PropChange],
     ) -> Result<Collection> {
+        self.refuse_derived(name)?;
         names::check_segment(name)?;
         let home = self.home_dir(user)?;
         if !home.is_dir() {
@@ -133,6 +134,7 @@ impl Store {
 
     /// Deletes a calendar directory with everything in it.
     pub fn delete_calendar(&self, user: &str, name: &str) -> Result<()> {
+        self.refuse_derived(name)?;
         let dir = self.calendar_dir(user, name)?;
         let home = self.home_dir(user)?;
         // A link (within the home) is removed itself, never its target's files.
@@ -154,6 +156,8 @@ impl Store {
         to: &str,
         overwrite: Overwrite,
     ) -> Result<bool> {
+        self.refuse_derived(from)?;
+        self.refuse_derived(to)?;
         names::check_segment(from)?;
         names::check_segment(to)?;
         let src = self.calendar_dir(user, from)?;
@@ -182,6 +186,8 @@ impl Store {
         overwrite: Overwrite,
         members: Members,
     ) -> Result<bool> {
+        self.refuse_derived(from)?;
+        self.refuse_derived(to)?;
         names::check_segment(from)?;
         names::check_segment(to)?;
         let source = self.collection(user, from)?;
@@ -350,6 +356,9 @@ impl Collection {
     /// beyond the XML bounds, an over-size `color`...) is left out and
     /// logged once per version of the property files.
     pub fn props(&self) -> Result<CollectionProps> {
+        if self.derived {
+            return Ok(self.derived_props());
+        }
         let props = CollectionProps::read_as(&self.dir, self.kind, self.store.max_object_size())?;
         if !props.problems().is_empty() {
             let mut logged = self.cell.props_logged.lock();
@@ -365,6 +374,7 @@ impl Collection {
 
     /// Applies property changes and moves the sync token.
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
+        self.refuse_if_derived()?;
         let mut state = self.locked()?;
         CollectionProps::apply_as(&self.dir, self.kind, changes, self.store.max_object_size())?;
         state.bump();

@@ -35,6 +35,10 @@ pub enum StoreError {
     },
     #[error("the parent collection does not exist")]
     MissingParent,
+    /// A write to a collection derived from other data (the birthday
+    /// calendar), or of a directory under its reserved name.
+    #[error("{0} is derived from other data and read-only")]
+    Derived(String),
     #[error("unknown or expired sync token")]
     InvalidSyncToken,
     /// The data directory's file system is mounted read-only.

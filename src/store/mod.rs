@@ -16,6 +16,7 @@ pub mod collection_props;
 mod collections;
 mod commit;
 mod confine;
+mod derived;
 pub mod disk;
 pub mod durable;
 mod error;
@@ -42,6 +43,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 pub use collection_props::{CollectionProps, PropChange};
+pub use derived::BIRTHDAYS;
 pub use error::{Result, StoreError};
 pub use etag::Etag;
 pub use index::{FileStamp, IndexedInfo, ObjectMeta};
@@ -66,6 +68,12 @@ pub struct Store {
     /// Largest object file read from disk (`max_resource_size`); larger ones
     /// are problems, skipped without being read.
     max_object_size: AtomicU64,
+    /// Whether each home serves the derived birthday calendar (`derived`);
+    /// off until the server's config turns it on, so a store opened by
+    /// `check` or a test lists only directories.
+    birthdays: AtomicBool,
+    /// The cells of derived collections by user: in memory only, never flushed.
+    derived: Mutex<HashMap<String, Arc<Cell>>>,
 }
 
 impl Store {
@@ -82,6 +90,8 @@ impl Store {
             cells: Mutex::new(HashMap::new()),
             watched: AtomicBool::new(false),
             max_object_size: AtomicU64::new(crate::config::DEFAULT_MAX_RESOURCE_SIZE),
+            birthdays: AtomicBool::new(false),
+            derived: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -125,3 +135,5 @@ impl Drop for Store {
 mod tests;
 #[cfg(test)]
 mod tests_addressbook;
+#[cfg(test)]
+mod tests_derived;

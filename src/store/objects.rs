@@ -41,6 +41,8 @@ impl Store {
         overwrite: Overwrite,
         transfer: Transfer,
     ) -> Result<bool> {
+        src.refuse_if_derived()?;
+        dst.refuse_if_derived()?;
         if src.kind != dst.kind {
             return Err(StoreError::WrongKind {
                 expected: dst.kind,
@@ -283,6 +285,9 @@ impl Collection {
     /// The bytes of an object with metadata that matches exactly those bytes.
     /// The file is read outside the calendar lock, so readers run in parallel.
     pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
+        if self.derived {
+            return self.read_derived(name);
+        }
         self.check_name(name).map_err(|_| StoreError::NotFound)?;
         let (meta, pending) = {
             let state = self.locked()?;
@@ -336,6 +341,7 @@ impl Collection {
         info: impl Into<ObjectInfo>,
         allowed: impl FnOnce(Option<&str>) -> bool,
     ) -> Result<PutOutcome> {
+        self.refuse_if_derived()?;
         let info: ObjectInfo = info.into();
         if info.kind() != self.kind {
             return Err(StoreError::WrongKind {
@@ -442,6 +448,7 @@ impl Collection {
 
     /// Deletes an object if `allowed` accepts its current ETag.
     pub fn delete(&self, name: &str, allowed: impl FnOnce(Option<&str>) -> bool) -> Result<()> {
+        self.refuse_if_derived()?;
         self.check_name(name).map_err(|_| StoreError::NotFound)?;
         let pending = {
             let mut state = self.locked()?;

@@ -52,6 +52,8 @@ pub(super) struct State {
     pub(super) stale: bool,
     /// The index changed since it was last saved to the cache.
     pub(super) unsaved: bool,
+    /// What a derived collection was built from (`derived`); None for a directory.
+    pub(super) derived: Option<Box<super::derived::Derived>>,
 }
 
 impl State {
@@ -78,7 +80,7 @@ impl State {
 /// A handle on one calendar collection; cloning it is one reference count,
 /// so every member of a large listing can carry it.
 #[derive(Clone)]
-pub struct Collection(Arc<CollectionRef>);
+pub struct Collection(pub(super) Arc<CollectionRef>);
 
 pub struct CollectionRef {
     pub user: String,
@@ -87,6 +89,8 @@ pub struct CollectionRef {
     pub(super) dir: PathBuf,
     pub(super) cell: Arc<Cell>,
     pub(super) store: Arc<Store>,
+    /// Made from other data in memory, read-only (`derived`).
+    pub(super) derived: bool,
 }
 
 impl std::ops::Deref for Collection {
@@ -141,13 +145,21 @@ impl Store {
             return Ok(Vec::new());
         }
         let names = subdirectories(&home, confine::calendar_dir_ok)?;
-        Ok(names
+        // A directory under a derived collection's name is not served.
+        let mut out: Vec<(String, CollectionKind)> = names
             .into_iter()
+            .filter(|name| !self.is_derived_name(name))
             .filter_map(|name| {
                 let kind = self.kind_of(user, &name, &home.join(&name)).ok()?;
                 Some((name, kind))
             })
-            .collect())
+            .collect();
+        let derived = self.derived_names(user);
+        if !derived.is_empty() {
+            out.extend(derived.into_iter().map(|n| (n, CollectionKind::Calendar)));
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        Ok(out)
     }
 
     /// The directory of an existing calendar that may be served and written:
@@ -174,6 +186,9 @@ impl Store {
 
     /// A handle on an existing collection of either kind.
     pub fn collection(self: &Arc<Self>, user: &str, name: &str) -> Result<Collection> {
+        if self.is_derived_name(name) {
+            return self.derived_collection(user);
+        }
         let dir = self.calendar_dir(user, name)?;
         let kind = self.kind_of(user, name, &dir)?;
         let cell = self.cell(user, name);
@@ -184,6 +199,7 @@ impl Store {
             dir,
             cell,
             store: self.clone(),
+            derived: false,
         })))
     }
 
@@ -240,6 +256,7 @@ impl Store {
                         log,
                         stale: true,
                         unsaved: false,
+                        derived: None,
                     }),
                     props_logged: Mutex::new(Vec::new()),
                     kind: Mutex::new(None),
@@ -362,6 +379,9 @@ impl Collection {
 
     /// Rescans when no watcher vouches for the index.
     pub(super) fn refresh(&self, state: &mut State) -> Result<()> {
+        if self.derived {
+            return self.refresh_derived(state);
+        }
         if state.index.kind != self.kind {
             // The directory changed kind (a marker added by hand): the
             // objects of the old kind leave the index, the new ones enter.

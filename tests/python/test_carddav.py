@@ -123,7 +123,8 @@ class Khard:
     def run(self, *args: str, input: str | None = None) -> str:
         env = dict(os.environ, HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"),
                    LC_ALL="C.UTF-8", LANG="C.UTF-8", TZ="Europe/Berlin")
-        p = subprocess.run([tool("khard"), *args], input=input, env=env, text=True,
+        # stdin is always given, so a prompt can never wait on the test's terminal
+        p = subprocess.run([tool("khard"), *args], input=input or "", env=env, text=True,
                            capture_output=True, timeout=TOOL_TIMEOUT)
         self.exited = time.monotonic()
         assert p.returncode == 0, f"khard {args}: {p.returncode}\n{p.stdout}\n{p.stderr}"
@@ -162,7 +163,7 @@ def test_khard_on_the_server_directory_and_carddav_see_each_other(server, tmp_pa
             return r
         return None
 
-    res = poll(appeared, VISIBLE_WITHIN, "khard's new contact over CardDAV")
+    res, _ = poll(appeared, VISIBLE_WITHIN, "khard's new contact over CardDAV")
     got = dav(s, "GET", book_url + name)
     assert got.status_code == 200 and got.content == (book_dir / name).read_bytes()
     assert got.headers["Content-Type"].startswith("text/vcard")
@@ -173,9 +174,10 @@ def test_khard_on_the_server_directory_and_carddav_see_each_other(server, tmp_pa
     yaml = "\n".join("Nickname: Jojo" if line.startswith("Nickname:") else line
                      for line in yaml.splitlines()) + "\n"
     (tmp_path / "edit.yaml").write_text(yaml)
-    khard.run("edit", "-i", str(tmp_path / "edit.yaml"), f"uid:{uid}")
+    # khard shows the change and asks before writing it
+    khard.run("edit", "-i", str(tmp_path / "edit.yaml"), f"uid:{uid}", input="yes\n")
     token = res.token
-    res = poll(lambda: (lambda r: r if name in r.changed else None)(
+    res, _ = poll(lambda: (lambda r: r if name in r.changed else None)(
         sync_collection(s, book_url, token)), VISIBLE_WITHIN, "khard's edit over CardDAV")
     assert "NICKNAME:Jojo" in dav(s, "GET", book_url + name).text
 

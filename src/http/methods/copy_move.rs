@@ -1,12 +1,13 @@
-//! COPY and MOVE (RFC 4918 §9.8, §9.9) of objects between a user's calendars,
-//! and of whole calendars within a home (MOVE renames the directory).
+//! COPY and MOVE (RFC 4918 §9.8, §9.9) of objects between a user's
+//! collections of one kind, and of whole calendars and address books within
+//! a home (MOVE renames the directory).
 
 use actix_web::http::{header, StatusCode};
 
 use crate::dav::href::{self, DavPath};
 use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request};
-use crate::store::{Members, Overwrite, StoreError, Transfer};
+use crate::store::{CollectionKind, Members, Overwrite, StoreError, Transfer};
 
 pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
     let dest = rq
@@ -49,15 +50,22 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
                 ..
             },
         ) => {
-            let src = rq.store().calendar(user, calendar)?;
-            // A missing destination calendar is a missing parent (409);
+            let src = rq.store().collection(user, calendar)?;
+            // A missing destination collection is a missing parent (409);
             // any other failure keeps its own status.
             let dst = rq
                 .store()
-                .calendar(user, to_cal)
+                .collection(user, to_cal)
                 .map_err(StoreError::missing_parent)?;
-            rq.store()
-                .transfer_object(&src, name, &dst, to_name, overwrite, transfer)?
+            let moved = rq
+                .store()
+                .transfer_object(&src, name, &dst, to_name, overwrite, transfer);
+            match dst.kind() {
+                CollectionKind::AddressBook => {
+                    moved.map_err(|e| DavError::from(e).in_address_book())?
+                }
+                CollectionKind::Calendar => moved?,
+            }
         }
         (DavPath::Calendar { user, calendar }, DavPath::Calendar { calendar: to, .. })
             if transfer == Transfer::Move =>

@@ -1,4 +1,4 @@
-//! DELETE of an object (conditional) or of a whole calendar.
+//! DELETE of an object (conditional) or of a whole calendar or address book.
 
 use actix_web::http::StatusCode;
 
@@ -15,11 +15,11 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             calendar,
             name,
         } => {
-            let cal = rq.store().calendar(user, calendar)?;
+            let cal = rq.store().collection(user, calendar)?;
             cal.delete(name, |current| cond.allows_write(current))?;
         }
         DavPath::Calendar { user, calendar } => {
-            let cal = rq.store().calendar(user, calendar)?;
+            let cal = rq.store().collection(user, calendar)?;
             if !cond.allows_write(Some(&cal.ctag()?)) {
                 return Err(crate::store::StoreError::PreconditionFailed.into());
             }

@@ -1,14 +1,15 @@
-//! GET and HEAD: an object's bytes as stored, or a whole calendar merged
-//! into one VCALENDAR (webcal subscription).
+//! GET and HEAD: an object's bytes as stored, a whole calendar merged into
+//! one VCALENDAR (webcal subscription), or a whole address book as its
+//! vCards one after the other (a text/vcard export, RFC 6350 §3.1).
 
 use actix_web::http::{header, StatusCode};
 
 use crate::http::conditional::Conditions;
 use crate::http::error::{DavError, DavResult};
-use crate::http::request::{Reply, Request, ICALENDAR};
+use crate::http::request::{Reply, Request, ICALENDAR, VCARD};
 use crate::http::resource::Resource;
 use crate::ical::CalendarMerger;
-use crate::store::Collection;
+use crate::store::{Collection, CollectionKind};
 
 /// Output is handed to the sink in chunks of about this size.
 const CHUNK: usize = 64 * 1024;
@@ -36,10 +37,14 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                     crate::store::StoreError::PreconditionFailed,
                 ));
             }
+            let content_type = match cal.kind() {
+                CollectionKind::Calendar => ICALENDAR,
+                CollectionKind::AddressBook => VCARD,
+            };
             let reply = if cond.not_modified(&hex) {
                 Reply::empty(StatusCode::NOT_MODIFIED)
             } else {
-                Reply::full(StatusCode::OK, ICALENDAR, bytes)
+                Reply::full(StatusCode::OK, content_type, bytes)
             };
             Ok(reply.header(header::ETAG, etag).header(
                 header::LAST_MODIFIED,
@@ -50,6 +55,9 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             let ctag = format!("\"{}\"", cal.ctag()?);
             if cond.not_modified(ctag.trim_matches('"')) {
                 return Ok(Reply::empty(StatusCode::NOT_MODIFIED).header(header::ETAG, ctag));
+            }
+            if cal.kind() == CollectionKind::AddressBook {
+                return Ok(export_address_book(cal).header(header::ETAG, ctag));
             }
             let title = props
                 .displayname
@@ -139,4 +147,33 @@ fn read_batch(cal: &Collection, names: &[String]) -> Vec<crate::store::Result<Ve
         .into_iter()
         .map(|s| s.unwrap_or(Err(crate::store::StoreError::NotFound)))
         .collect()
+}
+
+/// Every contact of an address book, its bytes as stored, one after the
+/// other; streamed like the calendar export, so it is never held whole.
+fn export_address_book(book: Collection) -> Reply {
+    Reply::stream(StatusCode::OK, VCARD, move |sink| {
+        let mut out = String::new();
+        let listed = book.each_object(
+            |_| true,
+            |name, _| match book.read(&name) {
+                Ok((bytes, _)) => {
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                    // A card without a final line break would run into the next.
+                    if !out.ends_with('\n') {
+                        out.push_str("\r\n");
+                    }
+                    if out.len() >= 16 * 1024 {
+                        sink.push(&out);
+                        out.clear();
+                    }
+                }
+                Err(e) => tracing::warn!("{}/{name}: {e}", book.dir().display()),
+            },
+        );
+        if let Err(e) = listed {
+            tracing::warn!("listing {}: {e}", book.dir().display());
+        }
+        sink.push(&out);
+    })
 }

@@ -4,7 +4,8 @@ use actix_web::http::{header, StatusCode};
 
 use crate::http::request::Reply;
 
-pub const DAV_CLASSES: &str = "1, 3, calendar-access, extended-mkcol";
+/// `addressbook`: RFC 6352 §6.1.
+pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol";
 pub const ALLOW: &str =
     "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT";
 

@@ -152,15 +152,15 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                 }
             }
             Resource::Home { user } => {
-                for name in rq.store().calendar_names(user)? {
+                for (name, _) in rq.store().collection_names(user)? {
                     match rq
                         .store()
-                        .calendar(user, &name)
+                        .collection(user, &name)
                         .map_err(DavError::from)
                         .and_then(Resource::calendar)
                     {
                         Ok(r) => members.push(r),
-                        Err(e) => tracing::warn!("skipping calendar {user}/{name}: {e}"),
+                        Err(e) => tracing::warn!("skipping collection {user}/{name}: {e}"),
                     }
                 }
             }

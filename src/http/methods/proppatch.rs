@@ -1,8 +1,9 @@
-//! PROPPATCH (RFC 4918 §9.2): all or nothing on a calendar's properties.
+//! PROPPATCH (RFC 4918 §9.2): all or nothing on the properties of a calendar
+//! or an address book.
 
 use crate::dav::xml::DAV;
 use crate::http::error::{DavError, DavResult, PropRefusal};
-use crate::http::prop_update::{all_changes, outcomes, report};
+use crate::http::prop_update::{all_changes, for_kind, outcomes, report};
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 
@@ -12,7 +13,10 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         return Err(DavError::UnexpectedRoot("DAV:propertyupdate".into()));
     }
     let target = Resource::load(rq.store(), &rq.path)?;
-    let mut results = outcomes(&body, false)?;
+    if let Resource::Collection { cal, .. } | Resource::Object { cal, .. } = &target {
+        cal.refuse_if_derived()?;
+    }
+    let mut results = for_kind(outcomes(&body, false)?, target.kind());
     let succeeded = match &target {
         Resource::Collection { cal, .. } => match all_changes(&results) {
             Some(changes) => {
@@ -21,7 +25,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             }
             None => false,
         },
-        // Only calendars hold writable properties.
+        // Only collections hold writable properties.
         _ => {
             for o in &mut results {
                 o.result = Err(PropRefusal::Protected);

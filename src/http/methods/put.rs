@@ -1,5 +1,6 @@
-//! PUT of a calendar object resource (RFC 4791 §5.3.2): validated, stored as
-//! sent, durable before the 201/204.
+//! PUT of a calendar object resource (RFC 4791 §5.3.2) or an address object
+//! resource (RFC 6352 §6.3.2): validated for the collection's kind, stored
+//! as sent, durable before the 201/204.
 
 use actix_web::http::{header, StatusCode};
 
@@ -7,8 +8,12 @@ use crate::dav::href::DavPath;
 use crate::http::conditional::Conditions;
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::request::{Reply, Request};
-use crate::ical;
-use crate::store::StoreError;
+use crate::store::{Collection, CollectionKind, PutOutcome, StoreError};
+use crate::{ical, vcard};
+
+/// Media types a vCard body may be sent as: text/vcard (RFC 6350 §10.1),
+/// and text/x-vcard, the name older clients still send for the same type.
+const VCARD_TYPES: [&str; 2] = ["text/vcard", "text/x-vcard"];
 
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let DavPath::Object {
@@ -19,14 +24,46 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     else {
         return Err(DavError::PutOutsideCalendar);
     };
-    if let Some(ct) = rq.header("content-type") {
-        let mime = ct.split(';').next().unwrap_or("").trim();
+    let coll = rq
+        .store()
+        .collection(user, calendar)
+        .map_err(StoreError::missing_parent)?;
+    // Before validating: no body is welcome in a derived calendar.
+    coll.refuse_if_derived()?;
+    let outcome = match coll.kind() {
+        CollectionKind::Calendar => put_event(&rq, &coll, name)?,
+        CollectionKind::AddressBook => put_contact(&rq, &coll, name)?,
+    };
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::NO_CONTENT
+    };
+    Ok(Reply::empty(status).header(header::ETAG, format!("\"{}\"", outcome.etag)))
+}
+
+/// The media type of the body without parameters, if one was sent.
+fn media_type(rq: &Request) -> Option<&str> {
+    rq.header("content-type")
+        .map(|ct| ct.split(';').next().unwrap_or("").trim())
+}
+
+/// Whether `name` has the extension of `kind`'s objects; the rest of the
+/// name (length, characters) is the store's to judge.
+fn has_extension(kind: CollectionKind, name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| ext == kind.extension())
+}
+
+fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome> {
+    let refuse = |detail: String| DavError::condition(Condition::SupportedCalendarData, detail);
+    if let Some(mime) = media_type(rq) {
         if !mime.eq_ignore_ascii_case("text/calendar") {
-            return Err(DavError::condition(
-                Condition::SupportedCalendarData,
-                format!("content type {mime} is not text/calendar"),
-            ));
+            return Err(refuse(format!("content type {mime} is not text/calendar")));
         }
+    }
+    if !has_extension(CollectionKind::Calendar, name) {
+        return Err(refuse(format!("{name} is not a .ics name")));
     }
     if rq.body.len() as u64 > rq.app.max_resource_size {
         return Err(DavError::condition(
@@ -34,10 +71,6 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             "object too large",
         ));
     }
-    let cal = rq
-        .store()
-        .calendar(user, calendar)
-        .map_err(StoreError::missing_parent)?;
     let info = ical::inspect(&rq.body).map_err(|e| {
         let cond = if e.is_syntax() {
             Condition::ValidCalendarData
@@ -53,11 +86,34 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         ));
     }
     let cond = Conditions::from_headers(&rq.headers);
-    let outcome = cal.put(name, &rq.body, info, |current| cond.allows_write(current))?;
-    let status = if outcome.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::NO_CONTENT
-    };
-    Ok(Reply::empty(status).header(header::ETAG, format!("\"{}\"", outcome.etag)))
+    Ok(cal.put(name, &rq.body, info, |current| cond.allows_write(current))?)
+}
+
+fn put_contact(rq: &Request, book: &Collection, name: &str) -> DavResult<PutOutcome> {
+    let refuse = |detail: String| DavError::condition(Condition::SupportedAddressData, detail);
+    if let Some(mime) = media_type(rq) {
+        if !VCARD_TYPES.iter().any(|t| mime.eq_ignore_ascii_case(t)) {
+            return Err(refuse(format!("content type {mime} is not text/vcard")));
+        }
+    }
+    if !has_extension(CollectionKind::AddressBook, name) {
+        return Err(refuse(format!("{name} is not a .vcf name")));
+    }
+    if rq.body.len() as u64 > rq.app.max_resource_size {
+        return Err(DavError::condition(
+            Condition::AddressMaxResourceSize,
+            "contact too large",
+        ));
+    }
+    let info = vcard::inspect(&rq.body).map_err(|e| {
+        let cond = if e.is_unsupported_version() {
+            Condition::SupportedAddressData
+        } else {
+            Condition::ValidAddressData
+        };
+        DavError::condition(cond, e.to_string())
+    })?;
+    let cond = Conditions::from_headers(&rq.headers);
+    book.put(name, &rq.body, info, |current| cond.allows_write(current))
+        .map_err(|e| DavError::from(e).in_address_book())
 }

@@ -2,28 +2,44 @@
 //! properties: who is asking, who owns what, what they may do, which reports
 //! a resource answers.
 
-use crate::dav::xml::{escape, DAV};
+use crate::cardquery::CARDDAV;
+use crate::dav::multistatus::element;
+use crate::dav::property::PropName;
+use crate::dav::xml::{escape, CALDAV, DAV};
 use crate::http::resource::{Ctx, Kind, Resource};
 
 use super::{declare, LiveProp, Write};
 
+/// RFC 6352 §8 and RFC 6578 on address books.
+const ADDRESSBOOK_REPORTS: [(&str, &str); 3] = [
+    (CARDDAV, "addressbook-multiget"),
+    (CARDDAV, "addressbook-query"),
+    (DAV, "sync-collection"),
+];
 const CALENDAR_REPORTS: [(&str, &str); 4] = [
-    ("C", "calendar-multiget"),
-    ("C", "calendar-query"),
-    ("C", "free-busy-query"),
-    ("D", "sync-collection"),
+    (CALDAV, "calendar-multiget"),
+    (CALDAV, "calendar-query"),
+    (CALDAV, "free-busy-query"),
+    (DAV, "sync-collection"),
 ];
 /// Principal search (RFC 3744 §9.4, §9.5), on the principal collection and principals.
 const PRINCIPAL_REPORTS: [(&str, &str); 2] = [
-    ("D", "principal-property-search"),
-    ("D", "principal-search-property-set"),
+    (DAV, "principal-property-search"),
+    (DAV, "principal-search-property-set"),
 ];
 
 declare! { ALL;
     CURRENT_USER_PRINCIPAL = LiveProp {
         ns: DAV,
         name: "current-user-principal",
-        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
+        kinds: &[
+            Kind::Root,
+            Kind::Home,
+            Kind::Calendar,
+            Kind::Object,
+            Kind::AddressBook,
+            Kind::Contact,
+        ],
         unlisted: &[],
         get: |_, ctx| Ok(Some(user_href(ctx, ctx.user))),
         write: Write::Protected,
@@ -31,11 +47,23 @@ declare! { ALL;
     CURRENT_USER_PRIVILEGE_SET = LiveProp {
         ns: DAV,
         name: "current-user-privilege-set",
-        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
+        kinds: &[
+            Kind::Root,
+            Kind::Home,
+            Kind::Calendar,
+            Kind::Object,
+            Kind::AddressBook,
+            Kind::Contact,
+        ],
         unlisted: &[],
         get: |res, _| {
             Ok(Some(match res {
                 Resource::Root => privileges(&["read", "read-current-user-privilege-set"]),
+                Resource::Collection { cal, .. } | Resource::Object { cal, .. }
+                    if cal.is_derived() =>
+                {
+                    privileges(&["read", "read-current-user-privilege-set"])
+                }
                 _ => privileges(&[
                     "read",
                     "write",
@@ -61,15 +89,28 @@ declare! { ALL;
     PRINCIPAL_COLLECTION_SET = LiveProp {
         ns: DAV,
         name: "principal-collection-set",
-        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
-        unlisted: &[Kind::Object],
+        kinds: &[
+            Kind::Root,
+            Kind::Home,
+            Kind::Calendar,
+            Kind::Object,
+            Kind::AddressBook,
+            Kind::Contact,
+        ],
+        unlisted: &[Kind::Object, Kind::Contact],
         get: |_, ctx| Ok(Some(format!("<D:href>{}</D:href>", escape(&ctx.base.root())))),
         write: Write::Protected,
     };
     OWNER = LiveProp {
         ns: DAV,
         name: "owner",
-        kinds: &[Kind::Home, Kind::Calendar, Kind::Object],
+        kinds: &[
+            Kind::Home,
+            Kind::Calendar,
+            Kind::Object,
+            Kind::AddressBook,
+            Kind::Contact,
+        ],
         unlisted: &[],
         get: |res, ctx| {
             Ok(match res {
@@ -86,12 +127,20 @@ declare! { ALL;
     SUPPORTED_REPORT_SET = LiveProp {
         ns: DAV,
         name: "supported-report-set",
-        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
-        unlisted: &[Kind::Object],
+        kinds: &[
+            Kind::Root,
+            Kind::Home,
+            Kind::Calendar,
+            Kind::Object,
+            Kind::AddressBook,
+            Kind::Contact,
+        ],
+        unlisted: &[Kind::Object, Kind::Contact],
         get: |res, _| {
-            Ok(Some(match res {
-                Resource::Root | Resource::Home { .. } => reports(&PRINCIPAL_REPORTS),
-                _ => reports(&CALENDAR_REPORTS),
+            Ok(Some(match res.kind() {
+                Kind::Root | Kind::Home => reports(&PRINCIPAL_REPORTS),
+                Kind::AddressBook | Kind::Contact => reports(&ADDRESSBOOK_REPORTS),
+                Kind::Calendar | Kind::Object => reports(&CALENDAR_REPORTS),
             }))
         },
         write: Write::Protected,
@@ -118,10 +167,13 @@ fn privileges(names: &[&str]) -> String {
         .collect()
 }
 
+/// Report names by namespace: `element` gives each its prefix, or a local
+/// declaration where the namespace has none (CardDAV).
 fn reports(list: &[(&str, &str)]) -> String {
     list.iter()
-        .map(|(p, r)| {
-            format!("<D:supported-report><D:report><{p}:{r}/></D:report></D:supported-report>")
+        .map(|(ns, r)| {
+            let report = element(&PropName::new(ns, r), "");
+            format!("<D:supported-report><D:report>{report}</D:report></D:supported-report>")
         })
         .collect()
 }

@@ -14,7 +14,8 @@ declare! { ALL;
     CALENDAR_COLOR = LiveProp {
         ns: ICAL,
         name: "calendar-color",
-        kinds: &[Kind::Calendar],
+        // The vdir `color` of an address book too, which clients read here.
+        kinds: &[Kind::Calendar, Kind::AddressBook],
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
@@ -53,7 +54,7 @@ declare! { ALL;
     GETCTAG = LiveProp {
         ns: CS,
         name: "getctag",
-        kinds: &[Kind::Calendar],
+        kinds: &[Kind::Calendar, Kind::AddressBook],
         unlisted: &[],
         get: |res, _| {
             Ok(match res {

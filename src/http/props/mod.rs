@@ -7,6 +7,7 @@
 pub mod acl;
 pub mod apple;
 pub mod caldav;
+pub mod carddav;
 pub mod webdav;
 
 use crate::http::error::PropRefusal;
@@ -97,7 +98,7 @@ macro_rules! declare {
 use declare;
 
 /// Every group, in the order allprop reports them.
-const GROUPS: &[&[&LiveProp]] = &[webdav::ALL, acl::ALL, caldav::ALL, apple::ALL];
+const GROUPS: &[&[&LiveProp]] = &[webdav::ALL, acl::ALL, caldav::ALL, carddav::ALL, apple::ALL];
 
 fn all() -> impl Iterator<Item = &'static LiveProp> {
     GROUPS.iter().flat_map(|g| g.iter().copied())

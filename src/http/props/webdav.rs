@@ -2,7 +2,9 @@
 
 use crate::http::error::PropRefusal;
 
+use crate::cardquery::CARDDAV;
 use crate::dav::xml::{escape, Element, CALDAV, DAV};
+use crate::http::request::VCARD;
 use crate::http::resource::{Kind, Resource};
 use crate::store::PropChange;
 
@@ -12,14 +14,24 @@ declare! { ALL;
     RESOURCETYPE = LiveProp {
         ns: DAV,
         name: "resourcetype",
-        kinds: &[Kind::Root, Kind::Home, Kind::Calendar, Kind::Object],
+        kinds: &[
+            Kind::Root,
+            Kind::Home,
+            Kind::Calendar,
+            Kind::Object,
+            Kind::AddressBook,
+            Kind::Contact,
+        ],
         unlisted: &[],
         get: |res, _| {
-            Ok(Some(match res {
-                Resource::Root => "<D:collection/>".into(),
-                Resource::Home { .. } => "<D:collection/><D:principal/>".into(),
-                Resource::Collection { .. } => "<D:collection/><C:calendar/>".into(),
-                Resource::Object { .. } => String::new(),
+            Ok(Some(match res.kind() {
+                Kind::Root => "<D:collection/>".into(),
+                Kind::Home => "<D:collection/><D:principal/>".into(),
+                Kind::Calendar => "<D:collection/><C:calendar/>".into(),
+                Kind::AddressBook => {
+                    format!("<D:collection/><addressbook xmlns=\"{CARDDAV}\"/>")
+                }
+                Kind::Object | Kind::Contact => String::new(),
             }))
         },
         write: Write::OnCreate(set_resourcetype),
@@ -27,7 +39,7 @@ declare! { ALL;
     DISPLAYNAME = LiveProp {
         ns: DAV,
         name: "displayname",
-        kinds: &[Kind::Home, Kind::Calendar],
+        kinds: &[Kind::Home, Kind::Calendar, Kind::AddressBook],
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
@@ -45,7 +57,7 @@ declare! { ALL;
     GETETAG = LiveProp {
         ns: DAV,
         name: "getetag",
-        kinds: &[Kind::Calendar, Kind::Object],
+        kinds: &[Kind::Calendar, Kind::Object, Kind::AddressBook, Kind::Contact],
         unlisted: &[],
         get: |res, _| {
             let tag = match res {
@@ -60,9 +72,12 @@ declare! { ALL;
     GETCONTENTTYPE = LiveProp {
         ns: DAV,
         name: "getcontenttype",
-        kinds: &[Kind::Object],
+        kinds: &[Kind::Object, Kind::Contact],
         unlisted: &[],
         get: |res, _| {
+            if res.kind() == Kind::Contact {
+                return Ok(Some(VCARD.into()));
+            }
             Ok(match res {
                 Resource::Object { meta, .. } => meta.info.component().map(|c| {
                     format!(
@@ -78,7 +93,7 @@ declare! { ALL;
     GETCONTENTLENGTH = LiveProp {
         ns: DAV,
         name: "getcontentlength",
-        kinds: &[Kind::Object],
+        kinds: &[Kind::Object, Kind::Contact],
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
@@ -91,7 +106,7 @@ declare! { ALL;
     GETLASTMODIFIED = LiveProp {
         ns: DAV,
         name: "getlastmodified",
-        kinds: &[Kind::Object],
+        kinds: &[Kind::Object, Kind::Contact],
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
@@ -105,7 +120,7 @@ declare! { ALL;
     SYNC_TOKEN = LiveProp {
         ns: DAV,
         name: "sync-token",
-        kinds: &[Kind::Calendar],
+        kinds: &[Kind::Calendar, Kind::AddressBook],
         unlisted: &[],
         get: |res, _| {
             Ok(match res {
@@ -117,9 +132,12 @@ declare! { ALL;
     };
 }
 
-/// MKCALENDAR and extended MKCOL may only ask for a calendar collection.
+/// MKCALENDAR and extended MKCOL may only ask for a calendar or an address
+/// book collection; `methods::mkcol` decides which one is made.
 fn set_resourcetype(el: &Element, _remove: bool) -> Result<Vec<PropChange>, PropRefusal> {
-    if el.child(CALDAV, "calendar").is_some() && el.child(DAV, "collection").is_some() {
+    let typed =
+        el.child(CALDAV, "calendar").is_some() || el.child(CARDDAV, "addressbook").is_some();
+    if typed && el.child(DAV, "collection").is_some() {
         Ok(Vec::new())
     } else {
         Err(PropRefusal::Protected)

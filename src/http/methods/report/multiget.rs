@@ -1,6 +1,8 @@
 //! calendar-multiget (RFC 4791 §7.9): named objects, each with its properties
 //! or a 404.
 
+use std::sync::Arc;
+
 use crate::dav::href::{self, Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
@@ -8,6 +10,7 @@ use crate::http::error::{DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
+use crate::store::{CollectionKind, Store};
 use actix_web::http::StatusCode;
 
 use super::query::{calendar_data_request, query_timezone};
@@ -27,25 +30,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let user = rq.user.clone();
     Ok(rq.multistatus(None, move |ctx, out| {
         for h in &hrefs {
-            let path = ctx.base.parse(href::path_of(h));
-            let found = match &path {
-                Some(DavPath::Object {
-                    user: owner,
-                    calendar,
-                    name,
-                }) if *owner == user => store.calendar(owner, calendar).ok().and_then(|cal| {
-                    let (bytes, meta) = cal.read(name).ok()?;
-                    Some((
-                        Resource::Object {
-                            cal,
-                            name: name.clone(),
-                            meta,
-                        },
-                        bytes,
-                    ))
-                }),
-                _ => None,
-            };
+            let found = read_named(&store, &user, ctx.base, h, CollectionKind::Calendar);
             match found {
                 Some((res, bytes)) => {
                     let text = data_req.as_ref().map(|r| {
@@ -63,12 +48,40 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     }))
 }
 
+/// The object `href` names, read, when it is one of `user`'s and lies in a
+/// collection of `kind`; None is answered with a 404 for that href.
+pub fn read_named(
+    store: &Arc<Store>,
+    user: &str,
+    base: &Base,
+    href: &str,
+    kind: CollectionKind,
+) -> Option<(Resource, Vec<u8>)> {
+    let Some(DavPath::Object {
+        user: owner,
+        calendar,
+        name,
+    }) = base.parse(href::path_of(href))
+    else {
+        return None;
+    };
+    if owner != user {
+        return None;
+    }
+    let cal = store.collection(&owner, &calendar).ok()?;
+    if cal.kind() != kind {
+        return None;
+    }
+    let (bytes, meta) = cal.read(&name).ok()?;
+    Some((Resource::Object { cal, name, meta }, bytes))
+}
+
 /// Most hrefs one multiget may name; clients fetch in batches of a few hundred.
 pub const MAX_HREFS: usize = 10_000;
 
 /// The hrefs, each resource once (spellings that name the same path count
 /// once), so an answer never holds an object's data twice.
-fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<String>> {
+pub fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<String>> {
     let mut seen = std::collections::HashSet::new();
     let mut hrefs = Vec::new();
     for h in body.children_named(DAV, "href") {

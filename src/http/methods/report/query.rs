@@ -3,6 +3,8 @@
 //! instance it knows exactly (their stored bytes are returned unparsed), and
 //! every other candidate file is read and the full filter decides.
 
+use std::ops::ControlFlow;
+
 use crate::dav::property::PropName;
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
@@ -15,6 +17,7 @@ use crate::query::{
 };
 use crate::store::{Collection, ObjectMeta};
 
+use super::scan::{scan, Candidate};
 use super::write_object;
 
 pub fn filter_error(e: FilterError) -> DavError {
@@ -87,61 +90,30 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     // Recurrence work of the whole query is capped (query::QueryBudget).
     let budget = query::QueryBudget::default();
     Ok(rq.multistatus(None, move |ctx, out| {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4);
-        let mut run = |batch: &mut Vec<(String, ObjectMeta)>| {
-            // Each candidate costs a file read and a parse: spread a batch
-            // over the cores, then write its matches in name order.
-            let per = batch.len().div_ceil(threads).max(MIN_PER_THREAD);
-            let found: Vec<Vec<Found>> = std::thread::scope(|s| {
-                let parts: Vec<_> = batch
-                    .chunks(per)
-                    .map(|part| {
-                        s.spawn(|| {
-                            let (f, t, d) = (&filter, tz.as_ref(), data_req.as_ref());
-                            evaluate(&cal, part, (f, plain.as_ref()), t, d, &budget)
-                        })
-                    })
-                    .collect();
-                parts
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
-            batch.clear();
-            for (name, meta, data) in found.into_iter().flatten() {
-                let res = Resource::Object {
-                    cal: cal.clone(),
-                    name,
-                    meta,
-                };
-                write_object(&res, &props, data.as_deref(), ctx, out.buffer());
-            }
-        };
-        let mut batch = Vec::with_capacity(BATCH);
-        match single {
-            Some(one) => batch.push(one),
-            // Candidates come from the index's time spans, a page at a time.
-            None => {
-                let listed = cal.each_object(
-                    |m| {
-                        window.is_none_or(|(s, e)| m.info.span().overlaps(s, e))
-                            && decide(plain.as_ref(), m) != Decision::Skip
-                    },
-                    |name, meta| {
-                        batch.push((name, meta));
-                        if batch.len() >= BATCH {
-                            run(&mut batch);
-                        }
-                    },
-                );
-                if let Err(e) = listed {
-                    tracing::warn!("query over {}: {e}", cal.dir().display());
+        // Candidates come from the index's time spans, a page at a time.
+        scan(
+            &cal,
+            single,
+            |m| {
+                window.is_none_or(|(s, e)| m.info.span().overlaps(s, e))
+                    && decide(plain.as_ref(), m) != Decision::Skip
+            },
+            |part| {
+                let (f, t, d) = ((&filter, plain.as_ref()), tz.as_ref(), data_req.as_ref());
+                evaluate(&cal, part, f, t, d, &budget)
+            },
+            |found| {
+                for (name, meta, data) in found {
+                    let res = Resource::Object {
+                        cal: cal.clone(),
+                        name,
+                        meta,
+                    };
+                    write_object(&res, &props, data.as_deref(), ctx, out.buffer());
                 }
-            }
-        }
-        run(&mut batch);
+                ControlFlow::Continue(())
+            },
+        );
     }))
 }
 
@@ -154,11 +126,6 @@ pub const MAX_FILTER_ELEMENTS: usize = 1000;
 fn element_count(el: &Element) -> usize {
     1 + el.children.iter().map(element_count).sum::<usize>()
 }
-
-/// Candidates per batch: results stream after each batch, memory stays bounded.
-const BATCH: usize = 64;
-/// Below this many candidates a thread is not worth starting.
-const MIN_PER_THREAD: usize = 8;
 
 /// A matching object with its rendered calendar-data, if asked for.
 type Found = (String, ObjectMeta, Option<String>);
@@ -176,7 +143,7 @@ fn decide(plain: Option<&PlainQuery>, meta: &ObjectMeta) -> Decision {
 /// the read returns, which is fresh if the file was edited behind our back.
 fn evaluate(
     cal: &Collection,
-    part: &[(String, ObjectMeta)],
+    part: &[Candidate],
     (filter, plain): (&Filter, Option<&PlainQuery>),
     tz: Option<&FloatingTz>,
     data_req: Option<&CalendarDataRequest>,

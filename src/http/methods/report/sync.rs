@@ -1,27 +1,28 @@
 //! sync-collection (RFC 6578): what changed since a token, from the
-//! calendar's change log, with DAV:limit truncation answered by a 507.
+//! collection's change log (calendar or address book), with DAV:limit
+//! truncation answered by a 507.
 
+use crate::cardquery::AddressData;
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request, Responses};
 use crate::http::resource::{Ctx, Resource};
-use crate::store::{Collection, ObjectMeta, SyncChange};
+use crate::store::{Collection, CollectionKind, ObjectMeta, SyncChange};
 use actix_web::http::StatusCode;
 
+use super::card_multiget::{address_data_request, render};
 use super::query::calendar_data_request;
-use super::write_object;
+use super::{collection_target, write_object, write_truncated};
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
-    let cal = match Resource::load(rq.store(), &rq.path)? {
-        Resource::Collection { cal, .. } => cal,
-        _ => {
-            return Err(DavError::condition(
-                Condition::SupportedReport,
-                "sync-collection works on calendars",
-            ))
-        }
+    // Calendars and address books alike; never an object, root or home.
+    let Some((cal, None)) = collection_target(&rq)? else {
+        return Err(DavError::condition(
+            Condition::SupportedReport,
+            "sync-collection works on collections",
+        ));
     };
     let token = body
         .child(DAV, "sync-token")
@@ -48,7 +49,10 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         None => None,
     };
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::Props(Vec::new()));
-    let data = calendar_data_request(&body)?.is_some();
+    let data = match cal.kind() {
+        CollectionKind::Calendar => calendar_data_request(&body)?.map(|_| Data::Stored),
+        CollectionKind::AddressBook => address_data_request(&body)?.map(Data::Card),
+    };
     if token.is_empty() && limit.is_none() {
         // A full listing streams from the index page by page. The token is
         // taken first, so anything changing meanwhile is reported (again)
@@ -57,7 +61,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         return Ok(rq.multistatus(Some(now), move |ctx, out| {
             let listed = cal.each_object(
                 |_| true,
-                |name, meta| write_member(&cal, name, meta, data, &props, ctx, out),
+                |name, meta| write_member(&cal, name, meta, data.as_ref(), &props, ctx, out),
             );
             if let Err(e) = listed {
                 tracing::warn!("sync listing {}: {e}", cal.dir().display());
@@ -70,7 +74,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         for change in result.changes {
             match change {
                 SyncChange::Changed(name, meta) => {
-                    write_member(&cal, name, meta, data, &props, ctx, out)
+                    write_member(&cal, name, meta, data.as_ref(), &props, ctx, out)
                 }
                 SyncChange::Removed(name) => multistatus::status_response(
                     &ctx.base.object(&cal.user, &cal.name, &name),
@@ -80,29 +84,36 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             }
         }
         if result.truncated {
-            multistatus::status_response(
-                &ctx.base.calendar(&cal.user, &cal.name),
-                StatusCode::INSUFFICIENT_STORAGE,
-                out.buffer(),
-            );
+            write_truncated(&ctx.base.calendar(&cal.user, &cal.name), out.buffer());
         }
     }))
 }
 
-/// One present member: its properties, with calendar-data when asked; a 404
+/// The object data a sync asks for with its properties.
+enum Data {
+    /// calendar-data: the stored bytes.
+    Stored,
+    /// address-data: rendered as asked (version, partial retrieval).
+    Card(AddressData),
+}
+
+/// One present member: its properties, with its data when asked; a 404
 /// when it vanished between the listing and the read.
 fn write_member(
     cal: &Collection,
     name: String,
     meta: ObjectMeta,
-    data: bool,
+    data: Option<&Data>,
     props: &PropRequest,
     ctx: &Ctx,
     out: &mut Responses,
 ) {
-    let text = if data {
+    let text = if let Some(data) = data {
         match cal.read(&name) {
-            Ok((bytes, _)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Ok((bytes, _)) => match data {
+                Data::Stored => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                Data::Card(r) => render(&name, &bytes, r),
+            },
             Err(_) => {
                 multistatus::status_response(
                     &ctx.base.object(&cal.user, &cal.name, &name),

@@ -1,0 +1,68 @@
+//! addressbook-multiget (RFC 6352 §8.7): named contacts, each with its
+//! properties and address-data, or a 404. Shares href handling and object
+//! lookup with calendar-multiget.
+
+use actix_web::http::StatusCode;
+
+use crate::cardquery::{self, AddressData, CARDDAV};
+use crate::dav::multistatus;
+use crate::dav::xml::{Element, DAV};
+use crate::http::error::{Condition, DavError, DavResult};
+use crate::http::methods::propfind::PropRequest;
+use crate::http::request::{Reply, Request};
+use crate::store::CollectionKind;
+
+use super::multiget::{distinct_hrefs, read_named};
+use super::{collection_target, write_object};
+
+pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+    let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
+    // The request URI must exist: an address book, or one of its contacts.
+    if collection_target(&rq)?.is_none() {
+        return Err(DavError::condition(
+            Condition::SupportedReport,
+            "addressbook-multiget works on an address book",
+        ));
+    }
+    let data_req = address_data_request(&body)?;
+    let hrefs = distinct_hrefs(&body, rq.base())?;
+    if hrefs.is_empty() {
+        return Err(DavError::IncompleteBody(
+            "addressbook-multiget without href",
+        ));
+    }
+    let store = rq.store().clone();
+    let user = rq.user.clone();
+    Ok(rq.multistatus(None, move |ctx, out| {
+        for h in &hrefs {
+            match read_named(&store, &user, ctx.base, h, CollectionKind::AddressBook) {
+                Some((res, bytes)) => {
+                    let text = data_req.as_ref().and_then(|r| render(h, &bytes, r));
+                    write_object(&res, &props, text.as_deref(), ctx, out.buffer());
+                }
+                None => multistatus::status_response(h, StatusCode::NOT_FOUND, out.buffer()),
+            }
+        }
+    }))
+}
+
+/// The CARDDAV:address-data element among a report's requested properties.
+pub fn address_data_request(body: &Element) -> DavResult<Option<AddressData>> {
+    let el = body
+        .child(DAV, "prop")
+        .and_then(|p| p.children.iter().find(|c| c.is(CARDDAV, "address-data")));
+    Ok(el.map(cardquery::parse_address_data).transpose()?)
+}
+
+/// One contact's address-data as asked; a stored card calcard cannot
+/// convert is logged and its address-data answered 404 rather than failing
+/// the whole report.
+pub fn render(name: &str, bytes: &[u8], req: &AddressData) -> Option<String> {
+    match cardquery::render(bytes, req) {
+        Ok(out) => Some(String::from_utf8_lossy(&out).into_owned()),
+        Err(e) => {
+            tracing::warn!("address-data of {name}: {e}");
+            None
+        }
+    }
+}

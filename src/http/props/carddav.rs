@@ -1,0 +1,62 @@
+//! The RFC 6352 (CardDAV) properties of principals and address books, so a
+//! client finds the address books in the same home as the calendars and
+//! learns what a contact may be.
+
+use crate::cardquery::CARDDAV;
+use crate::dav::xml::escape;
+use crate::http::resource::{Kind, Resource};
+use crate::store::PropChange;
+
+use super::acl::{home_user, user_href};
+use super::{declare, text, LiveProp, Write};
+
+declare! { ALL;
+    /// RFC 6352 §7.1.1: address books live in the home calendars live in.
+    ADDRESSBOOK_HOME_SET = LiveProp {
+        ns: CARDDAV,
+        name: "addressbook-home-set",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, ctx| Ok(home_user(res).map(|u| user_href(ctx, u))),
+        write: Write::Protected,
+    };
+    /// RFC 6352 §6.2.1, kept in the vdir's `description` file.
+    ADDRESSBOOK_DESCRIPTION = LiveProp {
+        ns: CARDDAV,
+        name: "addressbook-description",
+        kinds: &[Kind::AddressBook],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Collection { props, .. } => {
+                    props.description.as_deref().map(|d| escape(d).into_owned())
+                }
+                _ => None,
+            })
+        },
+        write: Write::Always(|el, remove| Ok(vec![PropChange::Description(text(el, remove))])),
+    };
+    /// RFC 6352 §6.2.2: the versions `vcard::inspect` accepts.
+    SUPPORTED_ADDRESS_DATA = LiveProp {
+        ns: CARDDAV,
+        name: "supported-address-data",
+        kinds: &[Kind::AddressBook],
+        unlisted: &[],
+        get: |_, _| {
+            Ok(Some(format!(
+                "<address-data-type xmlns=\"{CARDDAV}\" content-type=\"text/vcard\" version=\"3.0\"/>\
+                 <address-data-type xmlns=\"{CARDDAV}\" content-type=\"text/vcard\" version=\"4.0\"/>"
+            )))
+        },
+        write: Write::Protected,
+    };
+    /// RFC 6352 §6.2.3: the bound a PUT body has.
+    ADDRESSBOOK_MAX_RESOURCE_SIZE = LiveProp {
+        ns: CARDDAV,
+        name: "max-resource-size",
+        kinds: &[Kind::AddressBook],
+        unlisted: &[],
+        get: |_, ctx| Ok(Some(ctx.max_resource_size.to_string())),
+        write: Write::Protected,
+    };
+}
