@@ -13,6 +13,8 @@ pub struct ObjectInfo {
     pub component: ComponentKind,
     /// Where its instances fall in time, for the time-range index.
     pub span: crate::query::Span,
+    /// Its one instance exactly, when queries can be answered from the index.
+    pub exact: Option<crate::query::Exact>,
 }
 
 /// Why a body is not a valid calendar object resource. The variants map onto
@@ -115,11 +117,15 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
         }
     }
     match (uid, kind) {
-        (Some(uid), Some(component)) => Ok(ObjectInfo {
-            uid,
-            component,
-            span: crate::query::span(text),
-        }),
+        (Some(uid), Some(component)) => {
+            let (span, exact) = crate::query::span_facts(text);
+            Ok(ObjectInfo {
+                uid,
+                component,
+                span,
+                exact,
+            })
+        }
         _ => Err(IcalError::NotObjectResource(
             "no VEVENT, VTODO, VJOURNAL or VFREEBUSY component".into(),
         )),

@@ -4,6 +4,7 @@
 
 mod budget;
 mod caldata;
+mod decide;
 mod eval;
 mod filter;
 mod freebusy;
@@ -26,6 +27,7 @@ mod tests;
 
 pub use budget::{QueryBudget, OBJECT_STEPS, QUERY_STEPS};
 pub use caldata::{parse_calendar_data, CalendarDataRequest, CompSelect, PropSelect, Selection};
+pub use decide::{Decision, Exact, PlainQuery};
 pub use eval::{matches, matches_within};
 pub use filter::time_range_of;
 pub use filter::{
@@ -41,7 +43,7 @@ pub use prescan::{
 /// The content-line reader, shared with vCard validation (same line syntax).
 pub(crate) use prescan::{split as split_content_line, LogicalLines};
 pub use render::render_calendar_data;
-pub use span::{span, Span};
+pub use span::{span, span_facts, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;
 pub use tz::FloatingTz;

@@ -5,6 +5,7 @@
 
 use icalendar::parser::Component;
 
+use super::decide::{exact_of, Exact};
 use super::object::{is, normalize, prop, props, Object};
 use super::recur::{has_unbounded_rule, occurrences};
 use super::timerange::periods;
@@ -54,10 +55,21 @@ impl Bounds {
 
 /// Effective UTC span of all instances of all components of the object.
 pub fn span(ics: &str) -> Span {
+    span_facts(ics).0
+}
+
+/// The span and, when the object is a single query-independent instance,
+/// that instance exactly (see [`Exact`]), from one parse.
+pub fn span_facts(ics: &str) -> (Span, Option<Exact>) {
     let text = normalize(ics);
     let Some(obj) = Object::parse(&text, None) else {
-        return Span::Unknown;
+        return (Span::Unknown, None);
     };
+    let span = span_of(&obj);
+    (span, exact_of(&obj, span))
+}
+
+fn span_of(obj: &Object) -> Span {
     let mut b = Bounds {
         lo: i64::MAX,
         hi: i64::MIN,
@@ -77,7 +89,7 @@ pub fn span(ics: &str) -> Span {
             .iter()
             .filter(|c| is(c.name.as_str(), kind))
             .collect();
-        kind_span(&obj, &list, kind, &mut b);
+        kind_span(obj, &list, kind, &mut b);
         if b.open {
             return Span::Unbounded;
         }

@@ -356,6 +356,7 @@ mod tests {
                 uid_hash: 0,
                 component: crate::ical::ComponentKind::Event,
                 span: crate::query::Span::Unknown,
+                exact: None,
             },
             seq: 0,
         }

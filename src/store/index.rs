@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::ical;
-use crate::query::Span;
+use crate::query::{Exact, Span};
 
 use super::etag::Etag;
 use super::kind::{CollectionKind, ObjectInfo};
@@ -69,6 +69,9 @@ pub enum IndexedInfo {
         /// VEVENT, VTODO, VJOURNAL or VFREEBUSY.
         component: crate::ical::ComponentKind,
         span: Span,
+        /// Its one instance within `span`, when plain time-range queries
+        /// can be answered without reading it (5 bytes, in padding).
+        exact: Option<Exact>,
     },
     /// A contact: time ranges and components have no meaning.
     Contact { uid_hash: u64 },
@@ -98,6 +101,14 @@ impl IndexedInfo {
         }
     }
 
+    /// The exact instance of a calendar object, when the index knows it.
+    pub fn exact(&self) -> Option<Exact> {
+        match self {
+            IndexedInfo::Calendar { exact, .. } => *exact,
+            IndexedInfo::Contact { .. } => None,
+        }
+    }
+
     /// The kind of collection this object lives in.
     pub fn kind(&self) -> CollectionKind {
         match self {
@@ -113,6 +124,7 @@ impl From<&ical::ObjectInfo> for IndexedInfo {
             uid_hash: uid_hash(&info.uid),
             component: info.component,
             span: info.span,
+            exact: info.exact,
         }
     }
 }
@@ -558,6 +570,7 @@ mod tests {
                 uid_hash: uid_hash(uid),
                 component: crate::ical::ComponentKind::Event,
                 span: Span::Unknown,
+                exact: None,
             },
             seq: 0,
         };

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
-use crate::query::Span;
+use crate::query::{Exact, Span};
 
 use super::durable::TempFile;
 use super::etag::Etag;
@@ -16,8 +16,9 @@ use super::kind::CollectionKind;
 
 /// Bumped when what counts as a valid object changes, so files indexed by an
 /// older, more lenient version are examined again (5: the collection kind
-/// follows on the second line, and contacts are indexed).
-const HEADER: &str = "davdir-index 5";
+/// follows on the second line, and contacts are indexed; 6: the exact
+/// instance column).
+const HEADER: &str = "davdir-index 6";
 /// The component column of a contact's line.
 const CONTACT: &str = "VCARD";
 
@@ -41,9 +42,10 @@ pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
             } => (component.as_str(), span_text(span)),
             IndexedInfo::Contact { .. } => (CONTACT, "-".into()),
         };
+        let exact = m.info.exact().map_or_else(|| "-".into(), Exact::to_text);
         writeln!(
             w,
-            "{name}\t{}\t{}\t{}\t{}\t{component}\t{span}\t{:016x}",
+            "{name}\t{}\t{}\t{}\t{}\t{component}\t{span}\t{exact}\t{:016x}",
             m.stamp.size,
             m.stamp.mtime_ns,
             m.stamp.ino,
@@ -74,8 +76,8 @@ fn parse_span(text: &str) -> Option<Span> {
 }
 
 fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
-    let f: Vec<&str> = line.splitn(8, '\t').collect();
-    let [name, size, mtime, ino, etag, component, span, uid_hash] = f[..] else {
+    let f: Vec<&str> = line.splitn(9, '\t').collect();
+    let [name, size, mtime, ino, etag, component, span, exact, uid_hash] = f[..] else {
         return None;
     };
     let uid_hash = u64::from_str_radix(uid_hash, 16).ok()?;
@@ -94,6 +96,10 @@ fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
                     uid_hash,
                     component: crate::ical::component_kind(component)?,
                     span: parse_span(span)?,
+                    exact: match exact {
+                        "-" => None,
+                        _ => Some(Exact::parse(exact)?),
+                    },
                 },
             },
             // Filled in from the change log when it is loaded.
@@ -130,4 +136,29 @@ pub fn load(path: &Path) -> Index {
     }
     index.add_objects(&mut batch);
     index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_instances_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let single = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260101T100000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let floating = single.replace("UID:a", "UID:b").replace("00Z", "00");
+        fs::write(dir.path().join("a.ics"), single).unwrap();
+        fs::write(dir.path().join("b.ics"), floating).unwrap();
+        let mut index = Index::default();
+        index.rescan(dir.path()).unwrap();
+        assert!(index.objects["a.ics"].info.exact().is_some());
+        assert!(index.objects["b.ics"].info.exact().is_none());
+        let path = dir.path().join("cache/index");
+        write(&path, &index).unwrap().commit().unwrap();
+        let loaded = load(&path);
+        assert_eq!(loaded.objects.len(), 2);
+        for (name, meta) in &index.objects {
+            assert_eq!(loaded.objects[name].info, meta.info, "{name}");
+        }
+    }
 }

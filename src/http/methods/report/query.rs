@@ -1,5 +1,7 @@
-//! calendar-query (RFC 4791 §7.8): the index's time spans pick candidates,
-//! then each candidate file is read and the full filter decides.
+//! calendar-query (RFC 4791 §7.8): the index's time spans pick candidates;
+//! for a plain time-range query the index decides the objects whose one
+//! instance it knows exactly (their stored bytes are returned unparsed), and
+//! every other candidate file is read and the full filter decides.
 
 use std::ops::ControlFlow;
 
@@ -10,7 +12,9 @@ use crate::http::methods::propfind::PropRequest;
 use crate::http::props::caldav::CALENDAR_DATA;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
-use crate::query::{self, CalendarDataRequest, Filter, FilterError, FloatingTz};
+use crate::query::{
+    self, CalendarDataRequest, Decision, Filter, FilterError, FloatingTz, PlainQuery,
+};
 use crate::store::{Collection, ObjectMeta};
 
 use super::scan::{scan, Candidate};
@@ -72,6 +76,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let data_req = calendar_data_request(&body)?;
     let tz = query_timezone(&body, &target);
     let window = filter.time_window();
+    let plain = PlainQuery::of(&filter, data_req.as_ref());
     let (cal, single) = match target {
         Resource::Collection { cal, .. } => (cal, None),
         Resource::Object { cal, name, meta } => (cal, Some((name, meta))),
@@ -89,8 +94,14 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         scan(
             &cal,
             single,
-            |m| window.is_none_or(|(s, e)| m.info.span().overlaps(s, e)),
-            |part| evaluate(&cal, part, &filter, tz.as_ref(), data_req.as_ref(), &budget),
+            |m| {
+                window.is_none_or(|(s, e)| m.info.span().overlaps(s, e))
+                    && decide(plain.as_ref(), m) != Decision::Skip
+            },
+            |part| {
+                let (f, t, d) = ((&filter, plain.as_ref()), tz.as_ref(), data_req.as_ref());
+                evaluate(&cal, part, f, t, d, &budget)
+            },
             |found| {
                 for (name, meta, data) in found {
                     let res = Resource::Object {
@@ -119,10 +130,21 @@ fn element_count(el: &Element) -> usize {
 /// A matching object with its rendered calendar-data, if asked for.
 type Found = (String, ObjectMeta, Option<String>);
 
+/// What the index says about one object under a plain query (`Parse`
+/// when the query is not plain or the object is not a calendar object).
+fn decide(plain: Option<&PlainQuery>, meta: &ObjectMeta) -> Decision {
+    match (plain, meta.info.component()) {
+        (Some(p), Some(kind)) => p.decide(kind, meta.info.span(), meta.info.exact()),
+        _ => Decision::Parse,
+    }
+}
+
+/// The matches among `part`. The decision is taken again on the metadata
+/// the read returns, which is fresh if the file was edited behind our back.
 fn evaluate(
     cal: &Collection,
     part: &[Candidate],
-    filter: &Filter,
+    (filter, plain): (&Filter, Option<&PlainQuery>),
     tz: Option<&FloatingTz>,
     data_req: Option<&CalendarDataRequest>,
     budget: &query::QueryBudget,
@@ -133,10 +155,16 @@ fn evaluate(
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        if query::matches_within(&text, filter, tz, budget) {
-            let data = data_req.map(|r| query::render_calendar_data(&text, r, tz));
-            out.push((name.clone(), meta, data));
-        }
+        let data = match decide(plain, &meta) {
+            Decision::Skip => continue,
+            // A plain query asks for the whole object: its stored text.
+            Decision::Include => data_req.map(|_| text.into_owned()),
+            Decision::Parse if query::matches_within(&text, filter, tz, budget) => {
+                data_req.map(|r| query::render_calendar_data(&text, r, tz))
+            }
+            Decision::Parse => continue,
+        };
+        out.push((name.clone(), meta, data));
     }
     out
 }
