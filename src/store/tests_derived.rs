@@ -35,9 +35,21 @@ fn lists_events_of_every_address_book_and_moves_only_on_date_or_name_edits() {
         .into_iter()
         .map(|(n, _)| n)
         .collect();
-    assert_eq!(names_in_home, [BIRTHDAYS, DEFAULT_CALENDAR]);
+    // No address book yet: no (empty) birthday calendar either.
+    assert_eq!(names_in_home, [DEFAULT_CALENDAR]);
+    assert!(matches!(
+        store.calendar("u", BIRTHDAYS),
+        Err(StoreError::NotFound)
+    ));
     let a = store.create_addressbook("u", "a", &[]).unwrap();
     let b = store.create_addressbook("u", "b", &[]).unwrap();
+    let names_in_home: Vec<String> = store
+        .collection_names("u")
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names_in_home, ["a", "b", BIRTHDAYS, DEFAULT_CALENDAR]);
     put_card(&a, "jane.vcf", &card("jane", "Jane", "BDAY:19800102\r\n"));
     put_card(
         &b,
@@ -92,6 +104,7 @@ fn a_shared_file_name_gets_the_book_prefix_and_a_shared_uid_is_served_once() {
 #[test]
 fn writes_are_refused_and_off_the_name_is_ordinary() {
     let (d, store) = store();
+    store.create_addressbook("u", "contacts", &[]).unwrap();
     let cal = store.calendar("u", BIRTHDAYS).unwrap();
     let refused = |r: Result<()>| assert!(matches!(r, Err(StoreError::Derived(_))), "{r:?}");
     refused(cal.delete("x.ics", |_| true));
