@@ -93,16 +93,25 @@ pub fn events(stem: &str, vcf: &str) -> Result<Vec<BirthdayEvent>, BirthdayError
         return Err(BirthdayError::NotVCard);
     };
     let contact_uid = card.uid().filter(|u| !u.trim().is_empty()).unwrap_or(stem);
-    let name = display_name(&card).unwrap_or_else(|| stem.to_string());
+    // Control characters (a CR that calcard decoded from `\r`, say) have
+    // no place in a SUMMARY: each becomes a space.
+    let name: String = display_name(&card)
+        .unwrap_or_else(|| stem.to_string())
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     Ok([Occasion::Birthday, Occasion::Anniversary]
         .into_iter()
         .filter_map(|occasion| {
             let date = card.property(&occasion.property()).and_then(date_of)?;
             let uid = event_uid(contact_uid, occasion);
+            let ics = calendar_text(&uid, &format!("{}: {name}", occasion.label()), date);
+            // Whatever a hand-edited card holds, only valid objects are served.
+            crate::ical::inspect(ics.as_bytes()).ok()?;
             Some(BirthdayEvent {
                 occasion,
                 file_name: format!("{stem}-{}.ics", occasion.slug()),
-                ics: calendar_text(&uid, &format!("{}: {name}", occasion.label()), date),
+                ics,
                 uid,
             })
         })
@@ -140,6 +149,10 @@ fn date_of(entry: &VCardEntry) -> Option<NaiveDate> {
         .year
         .filter(|y| Some(*y) != omitted)
         .map_or(YEARLESS_START, i32::from);
+    // Four-digit years only: iCalendar DATE values have exactly four.
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
     NaiveDate::from_ymd_opt(year, u32::from(d.month?), u32::from(d.day?))
 }
 

@@ -156,6 +156,12 @@ pub fn render<'a>(stored: &'a [u8], req: &AddressData) -> Result<Cow<'a, [u8]>, 
     let mut out = String::with_capacity(stored.len());
     card.write_to(&mut out, version)
         .map_err(|_| CardQueryError::Conversion("the vCard cannot be written".into()))?;
+    // A client may PUT back what it was sent: never send a card this server
+    // would refuse (the fuzzer found conversions of odd but accepted cards
+    // that write raw control characters or a second UID).
+    crate::vcard::check_syntax(out.as_bytes()).map_err(|e| {
+        CardQueryError::Conversion(format!("the converted vCard is not valid: {e}"))
+    })?;
     Ok(Cow::Owned(out.into_bytes()))
 }
 

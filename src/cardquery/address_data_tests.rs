@@ -194,3 +194,33 @@ fn unparsable_vcard_cannot_be_converted() {
     let r = render(b"\xff\xfe", &ad(r#"version="4.0""#, ""));
     assert!(matches!(r, Err(CardQueryError::Conversion(_))));
 }
+
+/// The fuzzer's findings (fuzz/regressions/vcard_inspect): cards that are
+/// accepted but whose conversion, or birthday event, once came out invalid.
+/// Now each conversion is valid or refused, and each event valid or absent.
+#[test]
+fn fuzz_regressions_convert_to_valid_cards_or_not_at_all() {
+    let cases: [&[u8]; 3] = [
+        include_bytes!("../../fuzz/regressions/vcard_inspect/birthday-summary-raw-cr.vcf"),
+        include_bytes!("../../fuzz/regressions/vcard_inspect/v3-to-v4-control-char.vcf"),
+        include_bytes!("../../fuzz/regressions/vcard_inspect/v3-to-v4-line-without-colon.vcf"),
+    ];
+    for bytes in cases {
+        if crate::vcard::inspect(bytes).is_err() {
+            continue;
+        }
+        for version in [CardVersion::V3, CardVersion::V4] {
+            let req = AddressData {
+                version: Some(version),
+                props: None,
+            };
+            if let Ok(out) = render(bytes, &req) {
+                crate::vcard::check_syntax(&out).expect("a converted card is valid");
+            }
+        }
+        let text = String::from_utf8_lossy(bytes);
+        for ev in crate::birthdays::events("x", &text).unwrap_or_default() {
+            crate::ical::inspect(ev.ics.as_bytes()).expect("a birthday event is valid");
+        }
+    }
+}

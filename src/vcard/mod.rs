@@ -66,6 +66,15 @@ impl VcardError {
     }
 }
 
+/// The syntax and bounds of one vCard (the pre-scan `inspect` starts
+/// with: one unnested VCARD, content lines, no control characters, no
+/// second UID or VERSION), without asking for a UID: partial retrieval may
+/// leave it out of what is sent.
+pub fn check_syntax(bytes: &[u8]) -> Result<(), VcardError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| VcardError::NotUtf8)?;
+    prescan::prescan(text.strip_prefix('\u{feff}').unwrap_or(text)).map(|_| ())
+}
+
 /// Checks one vCard body and returns what the store keeps of it.
 pub fn inspect(bytes: &[u8]) -> Result<CardInfo, VcardError> {
     let text = std::str::from_utf8(bytes).map_err(|_| VcardError::NotUtf8)?;
