@@ -14,8 +14,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::kind::{CollectionKind, ObjectInfo, ADDRESSBOOK_MARKER};
 use super::commit::Pending;
+use super::kind::{CollectionKind, ObjectInfo, ADDRESSBOOK_MARKER};
 use super::registry::{Collection, State};
 use super::{
     bounded, confine, durable, index, names, CollectionProps, Etag, FileStamp, IndexedInfo,
