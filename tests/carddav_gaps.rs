@@ -34,3 +34,50 @@ fn objects_crossing_kinds_fail_the_destinations_data_precondition() {
     assert!(!srv.file("demo/work/anna.vcf").exists());
     assert!(!srv.file("demo/contacts/focus-time.ics").exists());
 }
+
+/// CardDAV elements use the `CARD` prefix declared once on the root, as
+/// CalDAV's use `C`, in properties, address-data and error bodies alike.
+#[test]
+fn carddav_elements_use_the_prefix_declared_at_the_root() {
+    let srv = Server::sample();
+    let local = format!("xmlns=\"{CARDDAV}\"");
+    let root = format!("xmlns:CARD=\"{CARDDAV}\"");
+    let body = propfind_body(&[
+        (DAV, "resourcetype"),
+        (CARDDAV, "supported-address-data"),
+        (CARDDAV, "max-resource-size"),
+        (CARDDAV, "addressbook-home-set"),
+    ]);
+    let propfind = srv.propfind("/demo/", "1", Some(&body));
+    let report = srv.report(
+        "/demo/contacts/",
+        "1",
+        &format!(
+            r#"<?xml version="1.0"?><C:addressbook-multiget xmlns:D="DAV:" xmlns:C="{CARDDAV}"><D:prop><C:address-data/></D:prop><D:href>{ANNA}</D:href></C:addressbook-multiget>"#
+        ),
+    );
+    let refused = srv
+        .request("PUT", "/demo/contacts/bad.vcf")
+        .header("Content-Type", "text/vcard")
+        .body("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:No UID\r\nEND:VCARD\r\n")
+        .fetch();
+    refused.expect(403);
+    for (what, text) in [
+        ("PROPFIND", propfind.text()),
+        ("REPORT", report.text()),
+        ("PUT error", refused.text()),
+    ] {
+        assert!(!text.contains(&local), "{what}: local xmlns in\n{text}");
+        let open = text.split('>').nth(1).unwrap_or_default();
+        assert!(open.contains(&root), "{what}: root lacks CARD in\n{text}");
+        assert!(
+            text.contains("<CARD:"),
+            "{what}: no CARD element in\n{text}"
+        );
+    }
+    // Still the same expanded names to a namespace-aware reader.
+    let ms = propfind.multistatus();
+    let book = ms.get("/demo/contacts/").ok(DAV, "resourcetype");
+    assert!(book.child(CARDDAV, "addressbook").is_some());
+    refused.expect_condition(CARDDAV, "valid-address-data");
+}

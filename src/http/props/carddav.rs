@@ -43,10 +43,11 @@ declare! { ALL;
         kinds: &[Kind::AddressBook],
         unlisted: &[],
         get: |_, _| {
-            Ok(Some(format!(
-                "<address-data-type xmlns=\"{CARDDAV}\" content-type=\"text/vcard\" version=\"3.0\"/>\
-                 <address-data-type xmlns=\"{CARDDAV}\" content-type=\"text/vcard\" version=\"4.0\"/>"
-            )))
+            Ok(Some(
+                "<CARD:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>\
+                 <CARD:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>"
+                    .into(),
+            ))
         },
         write: Write::Protected,
     };
