@@ -81,3 +81,145 @@ fn carddav_elements_use_the_prefix_declared_at_the_root() {
     assert!(book.child(CARDDAV, "addressbook").is_some());
     refused.expect_condition(CARDDAV, "valid-address-data");
 }
+
+fn card(uid: &str, name: &str) -> String {
+    format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:{name}\r\nEND:VCARD\r\n")
+}
+
+fn put_vcf(srv: &Server, path: &str, body: &str) -> Resp {
+    srv.request("PUT", path)
+        .header("Content-Type", "text/vcard; charset=utf-8")
+        .body(body.to_string())
+        .fetch()
+}
+
+#[test]
+fn options_on_an_address_book_and_a_contact_announce_addressbook() {
+    let srv = Server::sample();
+    for path in ["/demo/contacts/", ANNA] {
+        let r = srv.request("OPTIONS", path).fetch();
+        r.expect(200);
+        let dav = r.header("dav").unwrap_or_default();
+        assert!(
+            dav.split(',').any(|c| c.trim() == "addressbook"),
+            "{path}: {dav}"
+        );
+        let allow = r.header("allow").unwrap_or_default();
+        assert!(allow.contains("REPORT"), "{path}: {allow}");
+    }
+}
+
+#[test]
+fn an_address_book_is_copied_and_moved_with_its_vdir_files_and_dead_properties() {
+    let srv = Server::sample();
+    let patch = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:" xmlns:R="{CARDDAV}" xmlns:I="{ICAL}" xmlns:X="urn:example:gap"><D:set><D:prop><D:displayname>Kontakte</D:displayname><R:addressbook-description>Alle Leute</R:addressbook-description><I:calendar-color>#00AA00</I:calendar-color><X:note>kept</X:note></D:prop></D:set></D:propertyupdate>"#
+    );
+    srv.proppatch("/demo/contacts/", &patch).expect(207);
+    let files = [
+        "displayname",
+        "description",
+        "color",
+        ".addressbook.toml",
+        "anna-schmidt.vcf",
+    ];
+    let originals: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| srv.read(&format!("demo/contacts/{f}")))
+        .collect();
+    assert!(String::from_utf8_lossy(&originals[3]).contains("urn:example:gap"));
+    srv.request("COPY", "/demo/contacts/")
+        .header("Destination", srv.url("/demo/copied/"))
+        .fetch()
+        .expect(201);
+    srv.request("MOVE", "/demo/copied/")
+        .header("Destination", srv.url("/demo/moved/"))
+        .fetch()
+        .expect(201);
+    for (f, bytes) in files.iter().zip(&originals) {
+        assert_eq!(&srv.read(&format!("demo/moved/{f}")), bytes, "{f}");
+    }
+    let ms = srv.props(
+        "/demo/moved/",
+        &[
+            (DAV, "displayname"),
+            (CARDDAV, "addressbook-description"),
+            (ICAL, "calendar-color"),
+            ("urn:example:gap", "note"),
+        ],
+    );
+    let r = ms.single();
+    assert_eq!(r.ok(DAV, "displayname").text, "Kontakte");
+    assert_eq!(r.ok(CARDDAV, "addressbook-description").text, "Alle Leute");
+    assert!(r.ok(ICAL, "calendar-color").text.starts_with("#00AA00"));
+    assert_eq!(r.ok("urn:example:gap", "note").text, "kept");
+}
+
+/// The hook hears of contact writes with the address book's name and the
+/// `.vcf` paths, as for calendars.
+#[test]
+fn the_hook_is_told_of_contact_writes() {
+    let hook = r#"hook = 'echo "$DAVDIR_METHOD|$DAVDIR_USER|$DAVDIR_COLLECTION|$(echo "$DAVDIR_PATHS" | tr "\n" " ")" >> ../hook.log'"#;
+    let srv = Server::start(Options {
+        config: Some(format!("{hook}\n")),
+        ..Options::default()
+    });
+    let log = srv.data.parent().unwrap().join("hook.log");
+    put_vcf(&srv, "/demo/contacts/new.vcf", &card("hook-1", "Hook One")).expect(201);
+    srv.request("COPY", ANNA)
+        .header("Destination", srv.url("/demo/contacts/anna-2.vcf"))
+        .fetch()
+        .expect(403); // same UID in the same book: nothing changes, no hook
+    srv.delete("/demo/contacts/new.vcf").expect(204);
+    let expected = [
+        "PUT|demo|contacts|demo/contacts/new.vcf ",
+        "DELETE|demo|contacts|demo/contacts/new.vcf ",
+    ];
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        wait_until(10, || read().lines().count() >= expected.len()),
+        "hook log: {}",
+        read()
+    );
+    // A moment more, so that a stray run for the refused COPY would show.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let lines: Vec<String> = read().lines().map(str::to_string).collect();
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn check_names_each_bad_contact_file_and_fails() {
+    let srv = Server::sample();
+    let dir = srv.file("demo/contacts");
+    std::fs::write(
+        dir.join("no-uid.vcf"),
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("v21.vcf"),
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nUID:o\r\nFN:x\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("open.vcf"),
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:u\r\nFN:x\r\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
+        .args(["check", "--data"])
+        .arg(&srv.data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    for name in ["no-uid.vcf", "v21.vcf", "open.vcf"] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!("contacts/{name}:"))),
+            "{name} not named:\n{text}"
+        );
+    }
+    assert!(!text.contains("anna-schmidt.vcf"), "{text}");
+}
