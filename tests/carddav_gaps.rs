@@ -223,3 +223,70 @@ fn check_names_each_bad_contact_file_and_fails() {
     }
     assert!(!text.contains("anna-schmidt.vcf"), "{text}");
 }
+
+fn sync_body(token: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"#
+    )
+}
+
+/// How long after `change` the hrefs changed since `token` number `n`.
+fn seen_after(srv: &Server, token: &str, n: usize, change: impl FnOnce()) -> f64 {
+    change();
+    let start = std::time::Instant::now();
+    let mut last = 0;
+    let seen = wait_until(10, || {
+        last = srv
+            .report("/demo/contacts/", "0", &sync_body(token))
+            .multistatus()
+            .responses
+            .len();
+        last >= n
+    });
+    assert!(seen, "{last} of {n} changes in sync-collection after 10 s");
+    start.elapsed().as_secs_f64()
+}
+
+/// Issue 10: a khard edit or a `git pull` of contacts shows in
+/// sync-collection within a second (the watcher, not a rescan on request).
+#[test]
+fn hand_copied_contacts_show_in_sync_collection_within_a_second() {
+    let srv = Server::sample();
+    let dir = srv.file("demo/contacts");
+    let token = || {
+        srv.report("/demo/contacts/", "0", &sync_body(""))
+            .multistatus()
+            .sync_token
+            .unwrap()
+    };
+    // `cp` of one contact.
+    let staged = srv.outside().join("staged");
+    std::fs::create_dir_all(&staged).unwrap();
+    std::fs::write(staged.join("copied.vcf"), card("cp-1", "Copied In")).unwrap();
+    let t = token();
+    let one = seen_after(&srv, &t, 1, || {
+        std::fs::copy(staged.join("copied.vcf"), dir.join("copied.vcf")).unwrap();
+    });
+    // A khard edit: a temp file renamed over the contact.
+    let t = token();
+    let edit = seen_after(&srv, &t, 1, || {
+        std::fs::write(dir.join(".copied.tmp"), card("cp-1", "Edited")).unwrap();
+        std::fs::rename(dir.join(".copied.tmp"), dir.join("copied.vcf")).unwrap();
+    });
+    // A `git pull`: 50 new files at once.
+    let t = token();
+    let batch = seen_after(&srv, &t, 50, || {
+        for i in 0..50 {
+            let body = card(&format!("pull-{i}"), &format!("Pulled {i}"));
+            std::fs::write(dir.join(format!("pulled-{i}.vcf")), body).unwrap();
+        }
+    });
+    eprintln!(
+        "seen in sync-collection after: cp {one:.3} s, edit {edit:.3} s, 50 files {batch:.3} s"
+    );
+    for (what, secs) in [("cp", one), ("edit", edit), ("50 files", batch)] {
+        assert!(secs <= 1.0, "{what} took {secs:.3} s");
+    }
+    let r = srv.get("/demo/contacts/copied.vcf");
+    assert!(r.text().contains("FN:Edited"), "{}", r.text());
+}
