@@ -290,3 +290,37 @@ fn hand_copied_contacts_show_in_sync_collection_within_a_second() {
     let r = srv.get("/demo/contacts/copied.vcf");
     assert!(r.text().contains("FN:Edited"), "{}", r.text());
 }
+
+/// As calendar-data is on an event, address-data is a contact's property
+/// for PROPFIND by name: the stored bytes, absent from allprop and from
+/// calendar objects.
+#[test]
+fn propfind_of_address_data_returns_the_stored_vcard() {
+    let srv = Server::sample();
+    let bytes = srv.read("demo/contacts/anna-schmidt.vcf");
+    let ms = srv.props(ANNA, &[(CARDDAV, "address-data"), (DAV, "getetag")]);
+    assert_eq!(
+        ms.single().ok(CARDDAV, "address-data").text.as_bytes(),
+        bytes
+    );
+    let body = propfind_body(&[(CARDDAV, "address-data")]);
+    let listing = srv
+        .propfind("/demo/contacts/", "1", Some(&body))
+        .multistatus();
+    assert_eq!(
+        listing
+            .get(ANNA)
+            .ok(CARDDAV, "address-data")
+            .text
+            .as_bytes(),
+        bytes
+    );
+    let event = srv.props("/demo/work/focus-time.ics", &[(CARDDAV, "address-data")]);
+    assert_eq!(event.single().status_of(CARDDAV, "address-data"), Some(404));
+    let all = srv.propfind(
+        ANNA,
+        "0",
+        Some(r#"<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>"#),
+    );
+    assert!(!all.text().contains("address-data"), "{}", all.text());
+}
