@@ -324,3 +324,68 @@ fn propfind_of_address_data_returns_the_stored_vcard() {
     );
     assert!(!all.text().contains("address-data"), "{}", all.text());
 }
+
+/// The saved indexes of `demo`'s collections in the cache directory.
+fn saved_indexes(srv: &Server) -> Vec<std::path::PathBuf> {
+    let dir = srv.data.join(".davdir-cache/demo");
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "index"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn token_of(srv: &Server) -> String {
+    srv.report("/demo/contacts/", "0", &sync_body(""))
+        .multistatus()
+        .sync_token
+        .unwrap()
+}
+
+/// The start-up reconcile: contacts added, edited and removed while the
+/// server was down are changes since the token a client kept; and when the
+/// saved index was lost with the server (killed before it saved one), that
+/// token is refused (valid-sync-token) rather than answered without the
+/// removals, so the client syncs anew instead of keeping deleted contacts.
+#[test]
+fn contacts_changed_while_the_server_was_down_are_synced_after_start() {
+    let mut srv = Server::sample();
+    let book = "/demo/contacts/";
+    let dir = srv.file("demo/contacts");
+    let token = token_of(&srv);
+    assert!(wait_until(10, || saved_indexes(&srv).len() == 3));
+    srv.stop();
+    std::fs::write(dir.join("offline.vcf"), card("offline-1", "Offline")).unwrap();
+    std::fs::write(dir.join("maria-rossi.vcf"), card("maria-x", "Maria Edited")).unwrap();
+    std::fs::remove_file(dir.join("li-xiaolong.vcf")).unwrap();
+    srv.start_again();
+    let ms = srv.report(book, "0", &sync_body(&token)).multistatus();
+    let mut changed: Vec<(String, Option<u16>)> = ms
+        .responses
+        .iter()
+        .map(|r| (r.href.clone(), r.status))
+        .collect();
+    changed.sort();
+    let expected = vec![
+        ("/demo/contacts/li-xiaolong.vcf".to_string(), Some(404)),
+        ("/demo/contacts/maria-rossi.vcf".to_string(), None),
+        ("/demo/contacts/offline.vcf".to_string(), None),
+    ];
+    assert_eq!(changed, expected);
+
+    // Killed before its index was saved: the old token is no longer good.
+    let token = token_of(&srv);
+    srv.stop();
+    for index in saved_indexes(&srv) {
+        std::fs::remove_file(index).unwrap();
+    }
+    std::fs::remove_file(dir.join("zoe-angstrom.vcf")).unwrap();
+    srv.start_again();
+    srv.report(book, "0", &sync_body(&token))
+        .expect_condition(DAV, "valid-sync-token");
+    let fresh = srv.report(book, "0", &sync_body("")).multistatus();
+    assert!(fresh.find("/demo/contacts/zoe-angstrom.vcf").is_none());
+    assert!(fresh.find("/demo/contacts/offline.vcf").is_some());
+}
