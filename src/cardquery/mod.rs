@@ -20,5 +20,4 @@ pub use filter::{
 };
 pub use text_match::{Collation, MatchType, TextMatch};
 
-/// The CardDAV namespace (RFC 6352 §14.1).
-pub const CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
+pub use crate::dav::xml::CARDDAV;

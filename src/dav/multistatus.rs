@@ -6,14 +6,15 @@
 use actix_web::http::StatusCode;
 
 use super::property::PropName;
-use super::xml::{escape, CALDAV, CS, DAV, ICAL};
+use super::xml::{escape, CALDAV, CARDDAV, CS, DAV, ICAL};
 
-const NAMESPACES: &str = r#"xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/" xmlns:ICAL="http://apple.com/ns/ical/""#;
+const NAMESPACES: &str = r#"xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CARD="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/" xmlns:ICAL="http://apple.com/ns/ical/""#;
 
 fn prefix(ns: &str) -> Option<&'static str> {
     match ns {
         DAV => Some("D"),
         CALDAV => Some("C"),
+        CARDDAV => Some("CARD"),
         CS => Some("CS"),
         ICAL => Some("ICAL"),
         _ => None,

@@ -16,6 +16,8 @@ mod chars;
 pub const DAV: &str = "DAV:";
 /// The CalDAV namespace (RFC 4791).
 pub const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
+/// The CardDAV namespace (RFC 6352 §14.1).
+pub const CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
 /// CalendarServer extensions (getctag).
 pub const CS: &str = "http://calendarserver.org/ns/";
 /// Apple iCal extensions (calendar-color, calendar-order).

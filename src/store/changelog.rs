@@ -69,6 +69,14 @@ impl ChangeLog {
                 ),
             }
         }
+        ChangeLog::anew(file, index)
+    }
+
+    /// A new log (new id, so every earlier token is unknown) over `index`,
+    /// replacing any at `file`: for when the saved index was lost (a kill
+    /// before its first save), as then the old log names removals only up
+    /// to the kill and a token would miss files removed since.
+    pub fn anew(file: Option<PathBuf>, index: &mut Index) -> ChangeLog {
         for meta in index.objects.values_mut() {
             meta.seq = 0;
         }

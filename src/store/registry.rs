@@ -246,11 +246,23 @@ impl Store {
         cells
             .entry(key)
             .or_insert_with(|| {
-                let mut index = self
+                let saved = self
                     .cache_path(user, name, "index")
-                    .map(|p| snapshot::load(&p))
-                    .unwrap_or_default();
-                let log = ChangeLog::open(self.cache_path(user, name, "log"), &mut index);
+                    .and_then(|p| snapshot::load(&p));
+                let log_path = self.cache_path(user, name, "log");
+                let (index, log) = match saved {
+                    Some(mut index) => {
+                        let log = ChangeLog::open(log_path, &mut index);
+                        (index, log)
+                    }
+                    // Without the index the log's removals cannot be told
+                    // from files removed since: old tokens must resync.
+                    None => {
+                        let mut index = Default::default();
+                        let log = ChangeLog::anew(log_path, &mut index);
+                        (index, log)
+                    }
+                };
                 Arc::new(Cell {
                     state: Mutex::new(State {
                         index,

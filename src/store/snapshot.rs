@@ -108,21 +108,20 @@ fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
     ))
 }
 
-/// Reads a saved index; anything unreadable yields an empty index (a full
-/// rescan), and an unreadable line just that file being looked at again.
-pub fn load(path: &Path) -> Index {
+/// Reads a saved index: None when there is none or it is unreadable (a full
+/// rescan, and the change log cannot be trusted either), and an unreadable
+/// line just that file being looked at again.
+pub fn load(path: &Path) -> Option<Index> {
     let mut index = Index::default();
-    let Ok(file) = fs::File::open(path) else {
-        return index;
-    };
+    let file = fs::File::open(path).ok()?;
     let mut lines = BufReader::new(file).lines().map_while(Result::ok);
     if lines.next().as_deref() != Some(HEADER) {
-        return index;
+        return None;
     }
     index.kind = match lines.next().as_deref() {
         Some("calendar") => CollectionKind::Calendar,
         Some("addressbook") => CollectionKind::AddressBook,
-        _ => return index,
+        _ => return None,
     };
     // In sorted batches: see `Index::add_objects`.
     let mut batch = Vec::new();
@@ -135,7 +134,7 @@ pub fn load(path: &Path) -> Index {
         }
     }
     index.add_objects(&mut batch);
-    index
+    Some(index)
 }
 
 #[cfg(test)]

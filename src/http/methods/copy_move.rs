@@ -5,7 +5,7 @@
 use actix_web::http::{header, StatusCode};
 
 use crate::dav::href::{self, DavPath};
-use crate::http::error::{DavError, DavResult};
+use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::request::{Reply, Request};
 use crate::store::{CollectionKind, Members, Overwrite, StoreError, Transfer};
 
@@ -62,9 +62,9 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
                 .transfer_object(&src, name, &dst, to_name, overwrite, transfer);
             match dst.kind() {
                 CollectionKind::AddressBook => {
-                    moved.map_err(|e| DavError::from(e).in_address_book())?
+                    moved.map_err(|e| wrong_kind(e).in_address_book())?
                 }
-                CollectionKind::Calendar => moved?,
+                CollectionKind::Calendar => moved.map_err(wrong_kind)?,
             }
         }
         (DavPath::Calendar { user, calendar }, DavPath::Calendar { calendar: to, .. })
@@ -101,6 +101,22 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
         reply = reply.header(header::LOCATION, rq.base().href(&dest));
     }
     Ok(reply)
+}
+
+/// An object refused by the destination collection for its kind: the
+/// destination's media-type precondition (RFC 4791 §5.3.2.1, RFC 6352
+/// §6.3.2.1 list it for COPY and MOVE), so clients see why in a DAV:error.
+fn wrong_kind(e: StoreError) -> DavError {
+    match e {
+        StoreError::WrongKind { expected, .. } => DavError::condition(
+            match expected {
+                CollectionKind::AddressBook => Condition::SupportedAddressData,
+                CollectionKind::Calendar => Condition::SupportedCalendarData,
+            },
+            e.to_string(),
+        ),
+        e => e.into(),
+    }
 }
 
 /// Whether a Destination names this server: a path, or an absolute URL whose

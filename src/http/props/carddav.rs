@@ -3,7 +3,7 @@
 //! learns what a contact may be.
 
 use crate::cardquery::CARDDAV;
-use crate::dav::xml::escape;
+use crate::dav::xml::{escape, escape_ical};
 use crate::http::resource::{Kind, Resource};
 use crate::store::PropChange;
 
@@ -43,10 +43,11 @@ declare! { ALL;
         kinds: &[Kind::AddressBook],
         unlisted: &[],
         get: |_, _| {
-            Ok(Some(format!(
-                "<address-data-type xmlns=\"{CARDDAV}\" content-type=\"text/vcard\" version=\"3.0\"/>\
-                 <address-data-type xmlns=\"{CARDDAV}\" content-type=\"text/vcard\" version=\"4.0\"/>"
-            )))
+            Ok(Some(
+                "<CARD:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>\
+                 <CARD:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>"
+                    .into(),
+            ))
         },
         write: Write::Protected,
     };
@@ -57,6 +58,24 @@ declare! { ALL;
         kinds: &[Kind::AddressBook],
         unlisted: &[],
         get: |_, ctx| Ok(Some(ctx.max_resource_size.to_string())),
+        write: Write::Protected,
+    };
+    /// The stored vCard itself, as calendar-data is for events: clients that
+    /// PROPFIND it rather than REPORT get the bytes (never by allprop).
+    ADDRESS_DATA = LiveProp {
+        ns: CARDDAV,
+        name: "address-data",
+        kinds: &[Kind::Contact],
+        unlisted: &[Kind::Contact],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Object { cal, name, .. } => {
+                    let (bytes, _) = cal.read(name)?;
+                    Some(escape_ical(&String::from_utf8_lossy(&bytes)))
+                }
+                _ => None,
+            })
+        },
         write: Write::Protected,
     };
 }

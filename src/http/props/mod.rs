@@ -173,5 +173,6 @@ mod tests {
     fn every_property_has_a_kind() {
         assert!(all().all(|p| !p.kinds.is_empty()));
         assert!(listed_on(Kind::Object).all(|p| !p.is(&caldav::CALENDAR_DATA.prop_name())));
+        assert!(listed_on(Kind::Contact).all(|p| !p.is(&carddav::ADDRESS_DATA.prop_name())));
     }
 }

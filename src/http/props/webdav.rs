@@ -29,7 +29,7 @@ declare! { ALL;
                 Kind::Home => "<D:collection/><D:principal/>".into(),
                 Kind::Calendar => "<D:collection/><C:calendar/>".into(),
                 Kind::AddressBook => {
-                    format!("<D:collection/><addressbook xmlns=\"{CARDDAV}\"/>")
+                    "<D:collection/><CARD:addressbook/>".into()
                 }
                 Kind::Object | Kind::Contact => String::new(),
             }))
