@@ -154,7 +154,7 @@ mod tests {
         assert!(index.objects["b.ics"].info.exact().is_none());
         let path = dir.path().join("cache/index");
         write(&path, &index).unwrap().commit().unwrap();
-        let loaded = load(&path);
+        let loaded = load(&path).expect("the saved index loads");
         assert_eq!(loaded.objects.len(), 2);
         for (name, meta) in &index.objects {
             assert_eq!(loaded.objects[name].info, meta.info, "{name}");
