@@ -1016,6 +1016,49 @@ struct Query<'a>(
     &'a str,
 );
 
+/// Times each REPORT/PROPFIND of `queries` (Depth 1 on `url`), after one
+/// probe: a server that refuses a query gets `n/a` with the status for it,
+/// the rest of the run goes on.
+fn time_queries(
+    server: &Server,
+    c: &Client,
+    url: &str,
+    n: usize,
+    plan: Plan,
+    queries: &[Query],
+    out: &mut Outcome,
+) -> Res<()> {
+    for &Query(key, what, method, body, ok, count, unit) in queries {
+        let probe = send(c, method, url, Some("1"), Some(body), XML)?;
+        if probe.status != ok {
+            let snippet: String = probe.body.chars().take(80).collect();
+            note(
+                server,
+                n,
+                &format!("{what}: HTTP {} {snippet:?}: n/a", probe.status),
+            );
+            out.vals
+                .insert(key, Val::Na(format!("n/a (HTTP {})", probe.status)));
+            continue;
+        }
+        let mut p = plan;
+        p.warmup = p.warmup.saturating_sub(1);
+        let (s, k) = repeat(&p, || {
+            let (t, r) = timed(|| send(c, method, url, Some("1"), Some(body), XML))?;
+            expect(&r, &[ok], what)?;
+            Ok((t, count(&r.body)))
+        })?;
+        note(
+            server,
+            n,
+            &format!("{what}: median {:.2} ms, {k} {unit}", s.median),
+        );
+        out.vals.insert(key, Val::Ms(s));
+        out.sizes.insert(key, k);
+    }
+    Ok(())
+}
+
 fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     let n = ds.n;
     let mut out = Outcome::default();
@@ -1096,34 +1139,7 @@ fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
             "responses",
         ),
     ];
-    for Query(key, what, method, body, ok, count, unit) in queries {
-        let probe = send(&c, method, &url, Some("1"), Some(body), XML)?;
-        if probe.status != ok {
-            let snippet: String = probe.body.chars().take(80).collect();
-            note(
-                server,
-                n,
-                &format!("{what}: HTTP {} {snippet:?}: n/a", probe.status),
-            );
-            out.vals
-                .insert(key, Val::Na(format!("n/a (HTTP {})", probe.status)));
-            continue;
-        }
-        let mut p = plan;
-        p.warmup = p.warmup.saturating_sub(1);
-        let (s, k) = repeat(&p, || {
-            let (t, r) = timed(|| send(&c, method, &url, Some("1"), Some(body), XML))?;
-            expect(&r, &[ok], what)?;
-            Ok((t, count(&r.body)))
-        })?;
-        note(
-            server,
-            n,
-            &format!("{what}: median {:.2} ms, {k} {unit}", s.median),
-        );
-        out.vals.insert(key, Val::Ms(s));
-        out.sizes.insert(key, k);
-    }
+    time_queries(server, &c, &url, n, plan, &queries, &mut out)?;
     record_rss(server, n, &mut out, "rss");
 
     // sync-collection after one change made over HTTP.

@@ -369,28 +369,7 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
             "responses",
         ),
     ];
-    for Query(key, what, method, body, ok, count, unit) in queries {
-        let probe = send(&c, method, &url, Some("1"), Some(body), XML)?;
-        if probe.status != ok {
-            note(server, n, &format!("{what}: HTTP {}: n/a", probe.status));
-            na(&mut out, &[key], &format!("n/a (HTTP {})", probe.status));
-            continue;
-        }
-        let mut p = plan;
-        p.warmup = p.warmup.saturating_sub(1);
-        let (s, k) = repeat(&p, || {
-            let (t, r) = timed(|| send(&c, method, &url, Some("1"), Some(body), XML))?;
-            expect(&r, &[ok], what)?;
-            Ok((t, count(&r.body)))
-        })?;
-        note(
-            server,
-            n,
-            &format!("{what}: median {:.2} ms, {k} {unit}", s.median),
-        );
-        out.vals.insert(key, Val::Ms(s));
-        out.sizes.insert(key, k);
-    }
+    time_queries(server, &c, &url, n, plan, &queries, &mut out)?;
     record_rss(server, n, &mut out, "c_rss");
 
     if let Err(why) = sync_phase(server, &c, &url, n, plan, &mut out) {
