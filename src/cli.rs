@@ -52,7 +52,10 @@ pub struct ServeArgs {
     /// URL path the server is reached under behind a reverse proxy, e.g. /caldav (hrefs carry it; requests may come with or without it)
     #[arg(long, value_name = "PATH")]
     pub base_path: Option<String>,
-    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, hook, watch, max_resource_size, request_timeout); flags win
+    /// Directory for secrets and server state, outside the data directory [default: <DIR>.state]
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, state, hook, watch, max_resource_size, request_timeout); flags win
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -66,6 +69,7 @@ impl ServeArgs {
             no_auth: self.no_auth.then_some(true),
             cache: self.cache.clone(),
             base_path: self.base_path.clone(),
+            state: self.state.clone(),
             ..FileConfig::default()
         }
     }

@@ -46,6 +46,9 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<IpAddr>>,
     /// Serve the derived, read-only calendar `/<user>/birthdays/`.
     pub birthday_calendar: Option<bool>,
+    /// Directory for secrets and server state (app passwords, keys, push
+    /// registrations), outside the data directory.
+    pub state: Option<PathBuf>,
 }
 
 /// The resolved settings the server runs with.
@@ -69,6 +72,9 @@ pub struct Config {
     /// Each home has the read-only birthday calendar made from its contacts,
     /// and its name is reserved; off, `birthdays` is an ordinary name.
     pub birthday_calendar: bool,
+    /// Secrets and server state; [`crate::state_dir::default_for`] the data
+    /// directory when not configured.
+    pub state: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +117,7 @@ impl FileConfig {
             principal_search: self.principal_search.or(file.principal_search),
             trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
             birthday_calendar: self.birthday_calendar.or(file.birthday_calendar),
+            state: self.state.or(file.state),
         }
     }
 
@@ -130,8 +137,12 @@ impl FileConfig {
             }
             _ => {}
         }
+        let data = self.data.unwrap_or_else(default_data_dir);
         Ok(Config {
-            data: self.data.unwrap_or_else(default_data_dir),
+            state: self
+                .state
+                .unwrap_or_else(|| crate::state_dir::default_for(&data)),
+            data,
             listen,
             htpasswd: self.htpasswd,
             no_auth,

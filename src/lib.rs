@@ -14,5 +14,6 @@ pub mod http;
 pub mod ical;
 pub mod memory;
 pub mod query;
+pub mod state_dir;
 pub mod store;
 pub mod vcard;
