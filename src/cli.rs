@@ -61,6 +61,17 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The flags merged over the `--config` file (flags win): what every
+    /// command that works on the data, the htpasswd file or the state
+    /// directory reads, so it finds what the running server uses.
+    pub fn file_config(&self) -> Result<FileConfig, crate::config::ConfigError> {
+        let file = match &self.config {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        Ok(self.as_file_config().or(file))
+    }
+
     pub fn as_file_config(&self) -> FileConfig {
         FileConfig {
             data: self.data.clone(),

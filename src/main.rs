@@ -38,14 +38,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Serve(args) => {
-            let file = match &args.config {
-                Some(path) => match FileConfig::read(path) {
-                    Ok(f) => f,
-                    Err(e) => return fail(&e.to_string()),
-                },
-                None => FileConfig::default(),
-            };
-            let config = match args.as_file_config().or(file).resolve() {
+            let config = match args.file_config().and_then(FileConfig::resolve) {
                 Ok(c) => c,
                 Err(e) => return fail(&e.to_string()),
             };
