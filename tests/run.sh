@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: Rust unit and integration tests, then the
 # real-client tests (python caldav, khal, todoman, vdirsyncer) against the
-# built binary. Installs the Python packages the tests need first.
+# built binary. Installs the Debian and Python packages the tests need first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== installing test dependencies (apt: browser tests, htpasswd)"
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}" >/dev/null
+fi
 
 echo "== installing test dependencies (pip)"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
