@@ -69,8 +69,8 @@ pub enum AppPasswordAction {
     },
 }
 
-/// Why a command failed: a usage/config problem (exit 2) or a refused
-/// operation (exit 1).
+/// Why a command failed: a usage/config problem, such as no htpasswd file
+/// configured (exit 2), or a refused operation (exit 1).
 enum Failure {
     Config(String),
     Refused(AccountError),
@@ -105,7 +105,7 @@ fn htpasswd(args: &ServeArgs) -> Result<HtpasswdFile, Failure> {
     file_config(args)?
         .htpasswd
         .map(HtpasswdFile::new)
-        .ok_or(Failure::Refused(AccountError::NoHtpasswd))
+        .ok_or_else(|| Failure::Config(AccountError::NoHtpasswd.to_string()))
 }
 
 /// The state directory the server with these settings uses.
@@ -130,6 +130,10 @@ pub fn run_user(action: UserAction) -> ExitCode {
             UserAction::Add { user, config } => {
                 let file = htpasswd(&config)?;
                 super::check_user_name(&user)?;
+                // Refused before the prompt, not after the password is typed twice.
+                if file.list()?.contains(&user) {
+                    return Err(AccountError::UserExists(user).into());
+                }
                 let password = read_password(&user)?;
                 file.add(&user, &password)?;
                 println!("added user {user}");
