@@ -215,3 +215,33 @@ fn access_log_names_the_request_and_no_secret() {
         assert!(!log.contains(secret), "{secret} in the log");
     }
 }
+
+/// Edits from commands run at the same time are all kept (the lock).
+#[test]
+fn concurrent_commands_lose_nothing() {
+    let srv = Server::sample();
+    std::thread::scope(|s| {
+        for i in 0..6 {
+            let srv = &srv;
+            s.spawn(move || {
+                let user = format!("u{i}");
+                ok(&run(srv, &["user", "add", &user], "pw\n"));
+            });
+            s.spawn(move || {
+                let label = format!("device {i}");
+                ok(&run(
+                    srv,
+                    &["app-password", "add", "demo", "--label", &label],
+                    "",
+                ));
+            });
+        }
+    });
+    let users = ok(&run(&srv, &["user", "list"], ""));
+    for i in 0..6 {
+        assert!(users.lines().any(|u| u == format!("u{i}")), "{users}");
+    }
+    let list = ok(&run(&srv, &["app-password", "list", "demo"], ""));
+    assert_eq!(list.lines().count(), 6, "{list}");
+    assert_eq!(status_as(&srv, "u3", "pw"), 207);
+}

@@ -306,6 +306,55 @@ mod tests {
         assert_eq!(client_address(Some(proxy), &[proxy], &bare), Some(proxy));
     }
 
+    /// An app password opens DAV for its own user only and never the web
+    /// login; a password change needs the old account password.
+    #[actix_web::test]
+    async fn app_passwords_are_for_dav_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("htpasswd");
+        let users = HtpasswdFile::new(path.clone());
+        users.add("demo", "demo").unwrap();
+        users.add("alice", "alice").unwrap();
+        let apps = Arc::new(AppPasswords::open(
+            crate::state_dir::StateDir::open(&tmp.path().join("state")).unwrap(),
+        ));
+        let secret = apps.create("demo", "phone").unwrap();
+        let auth = Authenticator::htpasswd(Htpasswd::load(path).unwrap(), apps, Vec::new());
+        let basic = |u: &str, p: &str| {
+            let mut h = HeaderMap::new();
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+            h.insert(
+                header::AUTHORIZATION,
+                header::HeaderValue::from_str(&format!("Basic {token}")).unwrap(),
+            );
+            h
+        };
+        let dav = |u: &'static str, p: String| {
+            let auth = &auth;
+            let h = basic(u, &p);
+            async move { auth.authenticate(&h, None).await.is_ok() }
+        };
+        assert!(dav("demo", secret.clone()).await);
+        assert!(dav("demo", "demo".into()).await);
+        assert!(!dav("alice", secret.clone()).await);
+        let web = |u: &'static str, p: String| {
+            let auth = &auth;
+            async move { auth.verify_account_password(u, &p, None).await.is_ok() }
+        };
+        assert!(web("demo", "demo".into()).await);
+        assert!(
+            !web("demo", secret.clone()).await,
+            "app password at the web login"
+        );
+        assert!(matches!(
+            auth.change_password("demo", &secret, "new"),
+            Err(AccountError::WrongPassword)
+        ));
+        auth.change_password("demo", "demo", "new").unwrap();
+        assert!(!web("demo", "demo".into()).await);
+        assert!(web("demo", "new".into()).await);
+    }
+
     #[test]
     fn retry_after_rounds_up() {
         assert_eq!(
