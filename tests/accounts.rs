@@ -138,8 +138,20 @@ fn users_added_and_removed_while_serving() {
     ok(&run(&srv, &["user", "passwd", "carol"], "pw-2\n"));
     assert_eq!(status_as(&srv, "carol", "pw-carol"), 401, "old password");
     assert_eq!(status_as(&srv, "carol", "pw-2"), 207);
+    let out = ok(&run(
+        &srv,
+        &["app-password", "add", "carol", "--label", "l"],
+        "",
+    ));
+    let secret = out.lines().last().unwrap().to_string();
+    assert_eq!(status_as(&srv, "carol", &secret), 207);
     ok(&run(&srv, &["user", "remove", "carol"], ""));
     assert_eq!(status_as(&srv, "carol", "pw-2"), 401, "removed");
+    assert_eq!(
+        status_as(&srv, "carol", &secret),
+        401,
+        "app password of a removed user"
+    );
     assert_eq!(status_as(&srv, "demo", "demo"), 207);
 }
 

@@ -103,6 +103,12 @@ impl Htpasswd {
             .into()
     }
 
+    /// Whether the file names this user now (app passwords of a removed
+    /// user stop working with it).
+    pub fn has_user(&self, user: &str) -> bool {
+        matches!(self.hash_of(user), Some((_, true)))
+    }
+
     /// Whether this password was verified for this user recently: cheap, no hashing.
     pub fn remembered(&self, user: &str, password: &str) -> bool {
         let Some((hash, true)) = self.hash_of(user) else {

@@ -168,7 +168,8 @@ impl Checked {
         client: Option<IpAddr>,
         accepts: Accepts,
     ) -> Result<String, AuthError> {
-        let apps = accepts == Accepts::AppPasswords;
+        // App passwords belong to htpasswd users: removing the user ends them.
+        let apps = accepts == Accepts::AppPasswords && self.file.has_user(&user);
         // Credentials verified a moment ago pass without hashing, even while
         // a flood against the same name or from the same network goes on.
         if self.file.remembered(&user, &pass) {
