@@ -30,6 +30,13 @@ pub enum Command {
         #[arg(long, value_name = "BYTES", default_value_t = crate::config::DEFAULT_MAX_RESOURCE_SIZE)]
         max_resource_size: u64,
     },
+    /// Import an .ics or .vcf file into a collection, one object per UID (made when missing).
+    Import(crate::data_cli::ImportArgs),
+    /// Write a calendar as one .ics or an address book as one .vcf.
+    Export(crate::data_cli::ExportArgs),
+    /// List, restore or purge deleted collections.
+    #[command(subcommand)]
+    Trash(crate::data_cli::TrashCommand),
 }
 
 #[derive(Args, Debug, Default)]

@@ -44,6 +44,9 @@ fn main() -> ExitCode {
             };
             serve(config)
         }
+        Command::Import(args) => davdir::data_cli::run_import(args),
+        Command::Export(args) => davdir::data_cli::run_export(args),
+        Command::Trash(command) => davdir::data_cli::run_trash(command),
     }
 }
 
