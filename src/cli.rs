@@ -37,6 +37,8 @@ pub enum Command {
     /// List, restore or purge deleted collections.
     #[command(subcommand)]
     Trash(crate::data_cli::TrashCommand),
+    /// Turn a Radicale collection-root into davdir's layout (items byte for byte); safe to re-run.
+    ImportRadicale(crate::radicale_import::RadicaleArgs),
 }
 
 #[derive(Args, Debug, Default)]

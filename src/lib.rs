@@ -17,6 +17,7 @@ pub mod ical;
 pub mod import;
 pub mod memory;
 pub mod query;
+pub mod radicale_import;
 pub mod state_dir;
 pub mod store;
 pub mod vcard;

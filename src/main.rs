@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Import(args) => davdir::data_cli::run_import(args),
         Command::Export(args) => davdir::data_cli::run_export(args),
         Command::Trash(command) => davdir::data_cli::run_trash(command),
+        Command::ImportRadicale(args) => davdir::radicale_import::run(args),
     }
 }
 
