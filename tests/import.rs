@@ -246,6 +246,23 @@ fn contacts_are_split_and_kinds_must_match() {
     );
     assert!(stdout(&import(&srv, &file, "people")).contains("0 created, 1000 unchanged, 1 skipped"));
 
+    // A user without a home yet gets one, as at a first login.
+    let out = davdir(&[
+        "import",
+        file.to_str().unwrap(),
+        "--user",
+        "carol",
+        "--collection",
+        "people",
+        "--data",
+        srv.data.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&out).contains("carol/people: 1000 created"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     let ics = srv.data.parent().unwrap().join("one.ics");
     std::fs::write(&ics, event("e1", "x")).unwrap();
     let refused = import(&srv, &ics, "people");
