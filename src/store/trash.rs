@@ -269,6 +269,51 @@ fn rename_no_replace(from: &Path, to: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn event(uid: &str) -> String {
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    }
+
+    fn put(store: &std::sync::Arc<Store>, name: &str) {
+        let body = event(name);
+        let info = crate::ical::inspect(body.as_bytes()).unwrap();
+        let cal = store.collection("u", "c").unwrap();
+        cal.put(&format!("{name}.ics"), body.as_bytes(), info, |_| true)
+            .unwrap();
+    }
+
+    /// The web page's path: trash and restore in one running store.
+    #[test]
+    fn restore_in_process_keeps_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), None).unwrap();
+        store.ensure_home("u").unwrap();
+        store.create_calendar("u", "c", &[]).unwrap();
+        put(&store, "a");
+        let token = store.collection("u", "c").unwrap().sync_token().unwrap();
+        let id = store.trash("u", "c").unwrap();
+        assert!(store.collection("u", "c").is_err());
+        let listed = store.list_trash("u").unwrap();
+        assert_eq!((listed.len(), listed[0].objects), (1, 1));
+        assert_eq!(listed[0].id, id);
+        store.create_calendar("u", "c", &[]).unwrap();
+        assert!(matches!(
+            store.restore("u", &id, None),
+            Err(StoreError::AlreadyExists)
+        ));
+        store.trash("u", "c").unwrap();
+        assert_eq!(store.restore("u", &id, None).unwrap(), "c");
+        let cal = store.collection("u", "c").unwrap();
+        assert!(cal.changes_since(&token, None).unwrap().changes.is_empty());
+        put(&store, "b");
+        let changes = cal.changes_since(&token, None).unwrap().changes;
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        // The other trashed "c" expires; the restored one is untouched.
+        let later = Utc::now() + chrono::Duration::days(31);
+        assert_eq!(store.purge_expired(later, 30).len(), 1);
+        assert!(store.list_trash("u").unwrap().is_empty());
+        assert!(store.collection("u", "c").is_ok());
+    }
+
     #[test]
     fn ids_parse() {
         let (name, at) = parse_id("work.20261129T233000Z").unwrap();
