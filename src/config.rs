@@ -24,6 +24,9 @@ pub enum PrincipalSearch {
     All,
 }
 
+/// Days a deleted collection stays in the trash when `trash_days` is not set.
+pub const DEFAULT_TRASH_DAYS: u32 = 30;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -49,6 +52,8 @@ pub struct FileConfig {
     /// Directory for secrets and server state (app passwords, keys, push
     /// registrations), outside the data directory.
     pub state: Option<PathBuf>,
+    /// Days a deleted collection stays in its user's trash.
+    pub trash_days: Option<u32>,
 }
 
 /// The resolved settings the server runs with.
@@ -75,6 +80,8 @@ pub struct Config {
     /// Secrets and server state; [`crate::state_dir::default_for`] the data
     /// directory when not configured.
     pub state: PathBuf,
+    /// Days a deleted collection stays in its user's trash before it is purged.
+    pub trash_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +125,7 @@ impl FileConfig {
             trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
             birthday_calendar: self.birthday_calendar.or(file.birthday_calendar),
             state: self.state.or(file.state),
+            trash_days: self.trash_days.or(file.trash_days),
         }
     }
 
@@ -139,6 +147,7 @@ impl FileConfig {
         }
         let data = self.data.unwrap_or_else(default_data_dir);
         Ok(Config {
+            trash_days: self.trash_days.unwrap_or(DEFAULT_TRASH_DAYS),
             state: self
                 .state
                 .unwrap_or_else(|| crate::state_dir::default_for(&data)),
