@@ -160,15 +160,18 @@ mod tests {
         );
         fs::write(dir.path().join("b.ics"), floating).unwrap();
         fs::write(dir.path().join("c.ics"), weekly).unwrap();
+        let berlin = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTART;TZID=Europe/Berlin:20250106T090000\r\nDTEND;TZID=Europe/Berlin:20250106T100000\r\nRRULE:FREQ=WEEKLY\r\nEXDATE;TZID=Europe/Berlin:20250113T090000,20250120T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        fs::write(dir.path().join("d.ics"), berlin).unwrap();
         let mut index = Index::default();
         index.rescan(dir.path()).unwrap();
         assert!(index.objects["a.ics"].info.exact().is_some());
         assert!(index.objects["b.ics"].info.exact().is_none());
         assert!(index.objects["c.ics"].info.periodic().is_some());
+        assert!(index.objects["d.ics"].info.periodic().is_some());
         let path = dir.path().join("cache/index");
         write(&path, &index).unwrap().commit().unwrap();
         let loaded = load(&path).expect("the saved index loads");
-        assert_eq!(loaded.objects.len(), 3);
+        assert_eq!(loaded.objects.len(), 4);
         for (name, meta) in &index.objects {
             assert_eq!(loaded.objects[name].info, meta.info, "{name}");
         }
