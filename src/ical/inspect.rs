@@ -15,6 +15,8 @@ pub struct ObjectInfo {
     pub span: crate::query::Span,
     /// Its one instance exactly, when queries can be answered from the index.
     pub exact: Option<crate::query::Exact>,
+    /// Its instances as a period, when queries can be answered from that.
+    pub periodic: Option<Box<crate::query::Periodic>>,
 }
 
 /// Why a body is not a valid calendar object resource. The variants map onto
@@ -118,12 +120,13 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
     }
     match (uid, kind) {
         (Some(uid), Some(component)) => {
-            let (span, exact) = crate::query::span_facts(text);
+            let f = crate::query::facts(text);
             Ok(ObjectInfo {
                 uid,
                 component,
-                span,
-                exact,
+                span: f.span,
+                exact: f.exact,
+                periodic: f.periodic,
             })
         }
         _ => Err(IcalError::NotObjectResource(

@@ -13,9 +13,10 @@ use crate::ical::ComponentKind;
 use super::caldata::CalendarDataRequest;
 use super::filter::{CompTest, Filter, TimeRange};
 use super::object::{is, prop, Object};
+use super::periodic::{instance_hits, Periodic};
 use super::recur::{occurrences, EndKind, Occurrence};
 use super::span::Span;
-use super::timerange::{interval_overlaps, todo_instance_overlaps};
+use super::timerange::todo_instance_overlaps;
 
 /// The one instance of a non-recurring object, stored relative to its span:
 /// the instance starts `lead` seconds after `lo + 1` (alarms may reach
@@ -178,9 +179,22 @@ impl PlainQuery {
     /// Decides one valid calendar object from its indexed facts. An object
     /// of another kind has no component the filter names, so it never
     /// matches (a resource holds one kind).
-    pub fn decide(&self, kind: ComponentKind, span: Span, exact: Option<Exact>) -> Decision {
+    pub fn decide(
+        &self,
+        kind: ComponentKind,
+        span: Span,
+        exact: Option<Exact>,
+        periodic: Option<&Periodic>,
+    ) -> Decision {
         if kind != self.kind {
             return Decision::Skip;
+        }
+        if let Some(p) = periodic {
+            return match p.decide(&self.range) {
+                Some(true) => Decision::Include,
+                Some(false) => Decision::Skip,
+                None => Decision::Parse,
+            };
         }
         let Some(o) = exact.and_then(|e| e.instance(span)) else {
             return Decision::Parse;
@@ -188,11 +202,10 @@ impl PlainQuery {
         let tr = &self.range;
         // The same window `components_overlap` expands in, then its rule.
         let near = o.start <= tr.end && o.end >= tr.start.saturating_sub(1);
-        let hit = near
-            && match kind {
-                ComponentKind::Todo => todo_instance_overlaps(&o, tr),
-                _ => interval_overlaps(&o, tr),
-            };
+        let hit = match kind {
+            ComponentKind::Todo => near && todo_instance_overlaps(&o, tr),
+            _ => instance_hits(&o, tr),
+        };
         if hit {
             Decision::Include
         } else {
@@ -323,7 +336,7 @@ mod tests {
                     for b in &edges[i + 1..] {
                         let (f, q) = plain(kind, a, b);
                         let want = matches(&ics, &f, None);
-                        match q.decide(ics_kind, span, exact) {
+                        match q.decide(ics_kind, span, exact, None) {
                             Decision::Parse => {}
                             d => {
                                 decided += 1;

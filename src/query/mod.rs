@@ -9,6 +9,7 @@ mod eval;
 mod filter;
 mod freebusy;
 mod object;
+mod periodic;
 mod prescan;
 mod recur;
 mod render;
@@ -36,6 +37,7 @@ pub use filter::{
 };
 pub use freebusy::{free_busy, FreeBusy};
 pub(crate) use object::normalize;
+pub use periodic::Periodic;
 pub use prescan::{
     prescan, PrescanError, MAX_COMPONENTS, MAX_DEPTH, MAX_LINE, MAX_PARAMS, MAX_PROPERTIES,
     MAX_RRULES,
@@ -43,7 +45,7 @@ pub use prescan::{
 /// The content-line reader, shared with vCard validation (same line syntax).
 pub(crate) use prescan::{split as split_content_line, LogicalLines};
 pub use render::render_calendar_data;
-pub use span::{span, span_facts, Span};
+pub use span::{facts, facts_at, span, span_facts, Facts, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;
 pub use tz::FloatingTz;

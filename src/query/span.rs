@@ -7,6 +7,7 @@ use icalendar::parser::Component;
 
 use super::decide::{exact_of, Exact};
 use super::object::{is, normalize, prop, props, Object};
+use super::periodic::{periodic_of, Periodic};
 use super::recur::{has_unbounded_rule, occurrences};
 use super::timerange::periods;
 use super::value::parse_duration;
@@ -61,12 +62,50 @@ pub fn span(ics: &str) -> Span {
 /// The span and, when the object is a single query-independent instance,
 /// that instance exactly (see [`Exact`]), from one parse.
 pub fn span_facts(ics: &str) -> (Span, Option<Exact>) {
+    let f = facts(ics);
+    (f.span, f.exact)
+}
+
+/// What the index keeps of an object's times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub span: Span,
+    /// Its one instance, when it has exactly one (see [`Exact`]).
+    pub exact: Option<Exact>,
+    /// Its instances as a period, when it recurs simply (see [`Periodic`]).
+    pub periodic: Option<Box<Periodic>>,
+}
+
+/// Span, exact instance and periodic summary from one parse; an unbounded
+/// rule's summary is checked around the current time.
+pub fn facts(ics: &str) -> Facts {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    facts_at(ics, now)
+}
+
+/// [`facts`] as if the time were `now` (UTC seconds).
+pub fn facts_at(ics: &str, now: i64) -> Facts {
     let text = normalize(ics);
     let Some(obj) = Object::parse(&text, None) else {
-        return (Span::Unknown, None);
+        return Facts {
+            span: Span::Unknown,
+            exact: None,
+            periodic: None,
+        };
     };
     let span = span_of(&obj);
-    (span, exact_of(&obj, span))
+    let exact = exact_of(&obj, span);
+    let periodic = match exact {
+        Some(_) => None,
+        None => periodic_of(&obj, span, now).map(Box::new),
+    };
+    Facts {
+        span,
+        exact,
+        periodic,
+    }
 }
 
 fn span_of(obj: &Object) -> Span {

@@ -243,7 +243,7 @@ impl Collection {
             let meta = ObjectMeta {
                 etag: made.etag,
                 stamp,
-                info: made.info,
+                info: made.info.clone(),
                 seq: 0,
             };
             index.put_object(name.clone(), meta);

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::ical;
-use crate::query::{Exact, Span};
+use crate::query::{Exact, Periodic, Span};
 
 use super::etag::Etag;
 use super::kind::{CollectionKind, ObjectInfo};
@@ -62,7 +62,7 @@ pub struct ObjectMeta {
 /// What the index keeps of an object, by collection kind. The UID is kept as
 /// a hash only: conflict checks need equality, and 100k UID strings cost
 /// megabytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexedInfo {
     Calendar {
         uid_hash: u64,
@@ -73,6 +73,13 @@ pub enum IndexedInfo {
         /// can be answered without reading it (5 bytes, in padding).
         exact: Option<Exact>,
     },
+    /// A calendar object that recurs simply: its span lives in the boxed
+    /// summary, so the entry stays as small as `Calendar`'s (40 bytes).
+    Recurring {
+        uid_hash: u64,
+        component: crate::ical::ComponentKind,
+        periodic: Box<Periodic>,
+    },
     /// A contact: time ranges and components have no meaning.
     Contact { uid_hash: u64 },
 }
@@ -80,14 +87,18 @@ pub enum IndexedInfo {
 impl IndexedInfo {
     pub fn uid_hash(&self) -> u64 {
         match self {
-            IndexedInfo::Calendar { uid_hash, .. } | IndexedInfo::Contact { uid_hash } => *uid_hash,
+            IndexedInfo::Calendar { uid_hash, .. }
+            | IndexedInfo::Recurring { uid_hash, .. }
+            | IndexedInfo::Contact { uid_hash } => *uid_hash,
         }
     }
 
     /// The component of a calendar object; `None` for a contact.
     pub fn component(&self) -> Option<crate::ical::ComponentKind> {
         match self {
-            IndexedInfo::Calendar { component, .. } => Some(*component),
+            IndexedInfo::Calendar { component, .. } | IndexedInfo::Recurring { component, .. } => {
+                Some(*component)
+            }
             IndexedInfo::Contact { .. } => None,
         }
     }
@@ -97,6 +108,7 @@ impl IndexedInfo {
     pub fn span(&self) -> Span {
         match self {
             IndexedInfo::Calendar { span, .. } => *span,
+            IndexedInfo::Recurring { periodic, .. } => periodic.span(),
             IndexedInfo::Contact { .. } => Span::Unknown,
         }
     }
@@ -105,14 +117,24 @@ impl IndexedInfo {
     pub fn exact(&self) -> Option<Exact> {
         match self {
             IndexedInfo::Calendar { exact, .. } => *exact,
-            IndexedInfo::Contact { .. } => None,
+            IndexedInfo::Recurring { .. } | IndexedInfo::Contact { .. } => None,
+        }
+    }
+
+    /// The periodic summary of a recurring calendar object, if it has one.
+    pub fn periodic(&self) -> Option<&Periodic> {
+        match self {
+            IndexedInfo::Recurring { periodic, .. } => Some(periodic),
+            _ => None,
         }
     }
 
     /// The kind of collection this object lives in.
     pub fn kind(&self) -> CollectionKind {
         match self {
-            IndexedInfo::Calendar { .. } => CollectionKind::Calendar,
+            IndexedInfo::Calendar { .. } | IndexedInfo::Recurring { .. } => {
+                CollectionKind::Calendar
+            }
             IndexedInfo::Contact { .. } => CollectionKind::AddressBook,
         }
     }
@@ -120,11 +142,19 @@ impl IndexedInfo {
 
 impl From<&ical::ObjectInfo> for IndexedInfo {
     fn from(info: &ical::ObjectInfo) -> Self {
-        IndexedInfo::Calendar {
-            uid_hash: uid_hash(&info.uid),
-            component: info.component,
-            span: info.span,
-            exact: info.exact,
+        let uid_hash = uid_hash(&info.uid);
+        match &info.periodic {
+            Some(p) => IndexedInfo::Recurring {
+                uid_hash,
+                component: info.component,
+                periodic: p.clone(),
+            },
+            None => IndexedInfo::Calendar {
+                uid_hash,
+                component: info.component,
+                span: info.span,
+                exact: info.exact,
+            },
         }
     }
 }

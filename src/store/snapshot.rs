@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
-use crate::query::{Exact, Span};
+use crate::query::{Exact, Periodic, Span};
 
 use super::durable::TempFile;
 use super::etag::Etag;
@@ -17,8 +17,8 @@ use super::kind::CollectionKind;
 /// Bumped when what counts as a valid object changes, so files indexed by an
 /// older, more lenient version are examined again (5: the collection kind
 /// follows on the second line, and contacts are indexed; 6: the exact
-/// instance column).
-const HEADER: &str = "davdir-index 6";
+/// instance column; 7: the periodic summary column).
+const HEADER: &str = "davdir-index 7";
 /// The component column of a contact's line.
 const CONTACT: &str = "VCARD";
 
@@ -36,16 +36,18 @@ pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
     writeln!(w, "{HEADER}")?;
     writeln!(w, "{}", index.kind)?;
     for (name, m) in &index.objects {
-        let (component, span) = match &m.info {
-            IndexedInfo::Calendar {
-                component, span, ..
-            } => (component.as_str(), span_text(span)),
-            IndexedInfo::Contact { .. } => (CONTACT, "-".into()),
+        let (component, span) = match m.info.component() {
+            Some(c) => (c.as_str(), span_text(&m.info.span())),
+            None => (CONTACT, "-".into()),
         };
         let exact = m.info.exact().map_or_else(|| "-".into(), Exact::to_text);
+        let periodic = m
+            .info
+            .periodic()
+            .map_or_else(|| "-".into(), Periodic::to_text);
         writeln!(
             w,
-            "{name}\t{}\t{}\t{}\t{}\t{component}\t{span}\t{exact}\t{:016x}",
+            "{name}\t{}\t{}\t{}\t{}\t{component}\t{span}\t{exact}\t{periodic}\t{:016x}",
             m.stamp.size,
             m.stamp.mtime_ns,
             m.stamp.ino,
@@ -76,8 +78,8 @@ fn parse_span(text: &str) -> Option<Span> {
 }
 
 fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
-    let f: Vec<&str> = line.splitn(9, '\t').collect();
-    let [name, size, mtime, ino, etag, component, span, exact, uid_hash] = f[..] else {
+    let f: Vec<&str> = line.splitn(10, '\t').collect();
+    let [name, size, mtime, ino, etag, component, span, exact, periodic, uid_hash] = f[..] else {
         return None;
     };
     let uid_hash = u64::from_str_radix(uid_hash, 16).ok()?;
@@ -92,6 +94,11 @@ fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
             },
             info: match component {
                 CONTACT => IndexedInfo::Contact { uid_hash },
+                _ if periodic != "-" => IndexedInfo::Recurring {
+                    uid_hash,
+                    component: crate::ical::component_kind(component)?,
+                    periodic: Box::new(Periodic::parse(periodic)?),
+                },
                 _ => IndexedInfo::Calendar {
                     uid_hash,
                     component: crate::ical::component_kind(component)?,
@@ -142,20 +149,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exact_instances_survive_a_restart() {
+    fn exact_and_periodic_facts_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let single = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260101T100000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let floating = single.replace("UID:a", "UID:b").replace("00Z", "00");
         fs::write(dir.path().join("a.ics"), single).unwrap();
+        let weekly = single.replace("UID:a", "UID:c").replace(
+            "DURATION:PT1H\r\n",
+            "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=9\r\n",
+        );
         fs::write(dir.path().join("b.ics"), floating).unwrap();
+        fs::write(dir.path().join("c.ics"), weekly).unwrap();
+        let berlin = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTART;TZID=Europe/Berlin:20250106T090000\r\nDTEND;TZID=Europe/Berlin:20250106T100000\r\nRRULE:FREQ=WEEKLY\r\nEXDATE;TZID=Europe/Berlin:20250113T090000,20250120T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        fs::write(dir.path().join("d.ics"), berlin).unwrap();
         let mut index = Index::default();
         index.rescan(dir.path()).unwrap();
         assert!(index.objects["a.ics"].info.exact().is_some());
         assert!(index.objects["b.ics"].info.exact().is_none());
+        assert!(index.objects["c.ics"].info.periodic().is_some());
+        assert!(index.objects["d.ics"].info.periodic().is_some());
         let path = dir.path().join("cache/index");
         write(&path, &index).unwrap().commit().unwrap();
         let loaded = load(&path).expect("the saved index loads");
-        assert_eq!(loaded.objects.len(), 2);
+        assert_eq!(loaded.objects.len(), 4);
         for (name, meta) in &index.objects {
             assert_eq!(loaded.objects[name].info, meta.info, "{name}");
         }

@@ -9,6 +9,7 @@ use super::*;
 
 mod budget;
 mod filter;
+mod periodic;
 mod recur;
 mod timerange;
 

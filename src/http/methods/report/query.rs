@@ -134,7 +134,12 @@ type Found = (String, ObjectMeta, Option<String>);
 /// when the query is not plain or the object is not a calendar object).
 fn decide(plain: Option<&PlainQuery>, meta: &ObjectMeta) -> Decision {
     match (plain, meta.info.component()) {
-        (Some(p), Some(kind)) => p.decide(kind, meta.info.span(), meta.info.exact()),
+        (Some(p), Some(kind)) => p.decide(
+            kind,
+            meta.info.span(),
+            meta.info.exact(),
+            meta.info.periodic(),
+        ),
         _ => Decision::Parse,
     }
 }
