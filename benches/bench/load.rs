@@ -3,6 +3,8 @@
 
 use super::*;
 
+use std::sync::{Barrier, OnceLock};
+
 pub(crate) fn describe(v: &Val) -> String {
     match v {
         Val::Ms(s) => format!(
@@ -158,13 +160,24 @@ pub(crate) fn throughput_as(
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let make = Arc::new(make);
-    let started = Instant::now();
+    // The clock starts once every client is built and waiting: thread start
+    // and client set-up are the load generator's cost, not the server's.
+    let ready = Arc::new(Barrier::new(threads + 1));
+    let start = Arc::new(OnceLock::new());
     let handles: Vec<_> = (0..threads)
         .map(|t| {
-            let (next, done, make, url) =
-                (next.clone(), done.clone(), make.clone(), url.to_string());
+            let (next, done, make, url, ready, start) = (
+                next.clone(),
+                done.clone(),
+                make.clone(),
+                url.to_string(),
+                ready.clone(),
+                start.clone(),
+            );
             std::thread::spawn(move || -> Res<()> {
                 let c = client();
+                ready.wait();
+                let started: Instant = *start.wait();
                 loop {
                     let k = next.fetch_add(1, Ordering::SeqCst);
                     if k >= total || started.elapsed() > cap {
@@ -185,6 +198,8 @@ pub(crate) fn throughput_as(
             })
         })
         .collect();
+    ready.wait();
+    let started = *start.get_or_init(Instant::now);
     for h in handles {
         h.join()
             .map_err(|_| "client thread panicked".to_string())??;
