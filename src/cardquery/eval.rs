@@ -12,6 +12,14 @@ use super::value::{param_texts, property_texts};
 /// True when the vCard text satisfies the filter; text that does not parse
 /// as one vCard never matches.
 pub fn matches(vcf: &str, filter: &Filter) -> bool {
+    if filter.props.is_empty() {
+        return matches_whole(vcf, filter);
+    }
+    matches_whole(&super::narrow::narrow(vcf, filter), filter)
+}
+
+/// [`matches`] parsing every line of the vCard.
+pub(super) fn matches_whole(vcf: &str, filter: &Filter) -> bool {
     match Parser::new(vcf).entry() {
         Entry::VCard(card) => matches_card(&card, filter),
         _ => false,

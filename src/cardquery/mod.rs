@@ -8,6 +8,7 @@ mod address_data;
 mod error;
 mod eval;
 mod filter;
+mod narrow;
 mod text_match;
 mod value;
 

@@ -2,6 +2,8 @@
 //! dispatch, the read-only allowance and the hook match on a type, not on
 //! strings spelt in several places.
 
+use std::sync::OnceLock;
+
 /// A WebDAV/CalDAV request method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DavMethod {
@@ -63,6 +65,26 @@ impl DavMethod {
         }
     }
 
+    /// Whether a handler serves the method, and so OPTIONS lists it in
+    /// `Allow` (POST is known only to be refused).
+    pub fn is_served(self) -> bool {
+        self != DavMethod::Post
+    }
+
+    /// The `Allow` header: every served method, in declaration order,
+    /// derived from [`ALL`] so a new method is listed where it is declared.
+    pub fn allow_header() -> &'static str {
+        static ALLOW: OnceLock<String> = OnceLock::new();
+        ALLOW.get_or_init(|| {
+            let served: Vec<&str> = ALL
+                .into_iter()
+                .filter(|m| m.is_served())
+                .map(DavMethod::as_str)
+                .collect();
+            served.join(", ")
+        })
+    }
+
     /// Whether the method changes files (and so is told to the hook).
     pub fn is_write(self) -> bool {
         matches!(
@@ -100,6 +122,19 @@ mod tests {
         assert_eq!(DavMethod::parse("mkCalendar"), Some(DavMethod::Mkcalendar));
         assert_eq!(DavMethod::parse("PATCH"), None);
         assert_eq!(DavMethod::parse(""), None);
+    }
+
+    #[test]
+    fn allow_lists_every_served_method_once() {
+        let allow = DavMethod::allow_header();
+        assert_eq!(
+            allow,
+            "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT"
+        );
+        for m in ALL {
+            let listed = allow.split(", ").filter(|a| *a == m.as_str()).count();
+            assert_eq!(listed, usize::from(m.is_served()), "{m:?}");
+        }
     }
 
     #[test]

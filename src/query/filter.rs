@@ -6,16 +6,7 @@ use crate::dav::xml::{Element, CALDAV};
 use super::text_match::TextMatch;
 use super::value::parse_date_or_datetime;
 
-/// Why a filter (or calendar-data request) was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FilterError {
-    /// Maps to the CALDAV:valid-filter precondition.
-    #[error("invalid filter: {0}")]
-    InvalidFilter(String),
-    /// Maps to the CALDAV:supported-collation precondition.
-    #[error("unsupported collation: {0}")]
-    UnsupportedCollation(String),
-}
+pub use super::error::FilterError;
 
 fn invalid(msg: impl Into<String>) -> FilterError {
     FilterError::InvalidFilter(msg.into())

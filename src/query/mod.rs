@@ -5,6 +5,7 @@
 mod budget;
 mod caldata;
 mod decide;
+mod error;
 mod eval;
 mod filter;
 mod freebusy;

@@ -1,7 +1,7 @@
 //! CALDAV:text-match (RFC 4791 §9.7.5) with the collations of RFC 4790 that
 //! CalDAV requires: `i;ascii-casemap` (the default) and `i;octet`.
 
-use super::filter::FilterError;
+use super::error::FilterError;
 
 /// How strings are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,15 +2,14 @@
 
 use actix_web::http::{header, StatusCode};
 
+use crate::http::method::DavMethod;
 use crate::http::request::Reply;
 
 /// `addressbook`: RFC 6352 §6.1.
 pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol";
-pub const ALLOW: &str =
-    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT";
 
 pub fn handle() -> Reply {
     Reply::empty(StatusCode::OK)
         .header(header::HeaderName::from_static("dav"), DAV_CLASSES)
-        .header(header::ALLOW, ALLOW)
+        .header(header::ALLOW, DavMethod::allow_header())
 }

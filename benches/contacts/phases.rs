@@ -1,0 +1,304 @@
+//! The contact phases run against one server: PROPFIND, multiget, text-match
+//! queries, sync after one change and PUT/GET throughput, into one `Outcome`.
+
+use super::*;
+
+pub(crate) fn book_url(server: &Server) -> String {
+    format!("{}/{USER}/{BOOK}/", server.base)
+}
+
+pub(crate) fn book_path() -> String {
+    format!("/{USER}/{BOOK}/")
+}
+
+pub(crate) fn multiget_body(first: usize) -> String {
+    let mut hrefs = String::new();
+    for k in 0..MULTIGET {
+        write!(
+            hrefs,
+            "<D:href>{}{}</D:href>",
+            book_path(),
+            contact_name(first + k)
+        )
+        .unwrap();
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">
+  <D:prop><D:getetag/><C:address-data/></D:prop>{hrefs}</C:addressbook-multiget>"#
+    )
+}
+
+pub(crate) fn text_query_body(prop: &str, needle: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">
+  <D:prop><D:getetag/><C:address-data/></D:prop>
+  <C:filter><C:prop-filter name="{prop}">
+    <C:text-match collation="i;unicode-casemap" match-type="contains">{needle}</C:text-match>
+  </C:prop-filter></C:filter>
+</C:addressbook-query>"#
+    )
+}
+
+/// A variant of a contact's text with a new note (same UID and names).
+pub(crate) fn edited_card(text: &str, tag: &str) -> String {
+    text.replacen("NOTE:", &format!("NOTE:{tag} "), 1)
+}
+
+pub const CONTACT_METRICS: &[(&str, &str)] = &[
+    ("c_propfind", "PROPFIND Depth 1 (getetag, getcontenttype)"),
+    (
+        "c_multiget",
+        "addressbook-multiget of 100 (getetag + address-data)",
+    ),
+    ("c_query_fn", "addressbook-query, text-match on FN"),
+    ("c_query_email", "addressbook-query, text-match on EMAIL"),
+    ("c_sync", "sync-collection after one change"),
+    ("c_put1", "PUT of one contact (before the sync above)"),
+    ("c_get_rate", "GET throughput"),
+    ("c_put_rate", "PUT throughput"),
+    ("c_rss", "peak RSS (VmHWM) after the queries"),
+    (
+        "c_rss_end",
+        "peak RSS after all phases (incl. 4-client GET/PUT)",
+    ),
+];
+
+/// Keys whose davdir ÷ peer advantage has the issue 10 target of 30×.
+pub(crate) const RATIO_KEYS: &[&str] = &[
+    "c_propfind",
+    "c_multiget",
+    "c_query_fn",
+    "c_query_email",
+    "c_sync",
+    "c_get_rate",
+    "c_put_rate",
+];
+
+pub(crate) fn na(out: &mut Outcome, keys: &[&'static str], why: &str) {
+    for k in keys {
+        out.vals.insert(k, Val::Na(why.to_string()));
+    }
+}
+
+/// Waits until a PROPFIND Depth 1 on the address book lists `n` contacts.
+/// `Ok(Some(status))`: the server answers, but not with 207 (not served).
+pub(crate) fn wait_book(
+    server: &mut Server,
+    c: &Client,
+    n: usize,
+    t0: Instant,
+) -> Res<Option<u16>> {
+    let url = book_url(server);
+    let limit = Duration::from_secs(600);
+    loop {
+        match send(c, "PROPFIND", &url, Some("1"), Some(PROPFIND_BODY), XML) {
+            Ok(r) if r.status == 207 => {
+                if count_elements(&r.body, "response").saturating_sub(1) >= n {
+                    return Ok(None);
+                }
+                if t0.elapsed() > limit {
+                    return Err("the address book never listed every contact".into());
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(r) => return Ok(Some(r.status)),
+            Err(_) if !server.exited() && t0.elapsed() < limit => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Err(e) => return Err(format!("{} not ready: {e}", server.name())),
+        }
+    }
+}
+
+/// Runs the contact phases on a server whose data holds the address book
+/// (and, for davdir, the calendar of `cal_n` objects, waited for first).
+pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) -> Res<Outcome> {
+    let n = book.n;
+    let mut out = Outcome::default();
+    let c = client();
+    let t0 = Instant::now();
+    server.start()?;
+    if cal_n > 0 {
+        wait_ready(server, &c, cal_n, t0, Duration::from_secs(600))?;
+    }
+    let url = book_url(server);
+    if let Some(status) = wait_book(server, &c, n, t0)? {
+        note(
+            server,
+            n,
+            &format!("address book: HTTP {status}; contact phases n/a"),
+        );
+        let keys: Vec<&'static str> = CONTACT_METRICS.iter().map(|m| m.0).collect();
+        na(&mut out, &keys, &format!("n/a (HTTP {status})"));
+        record_rss(server, n, &mut out, "c_rss");
+        record_rss(server, n, &mut out, "c_rss_end");
+        server.stop();
+        return Ok(out);
+    }
+    note(
+        server,
+        n,
+        &format!("address book up in {:.0} ms", ms(t0.elapsed())),
+    );
+
+    let multiget = multiget_body(n / 2);
+    let q_fn = text_query_body("FN", FN_NEEDLE);
+    let q_email = text_query_body("EMAIL", EMAIL_NEEDLE);
+    let count_responses = |b: &str| count_elements(b, "response");
+    let queries: [Query; 4] = [
+        Query(
+            "c_propfind",
+            "PROPFIND Depth 1",
+            "PROPFIND",
+            PROPFIND_BODY,
+            207,
+            &count_responses,
+            "responses",
+        ),
+        Query(
+            "c_multiget",
+            "multiget 100",
+            "REPORT",
+            &multiget,
+            207,
+            &count_responses,
+            "responses",
+        ),
+        Query(
+            "c_query_fn",
+            "query FN",
+            "REPORT",
+            &q_fn,
+            207,
+            &count_responses,
+            "responses",
+        ),
+        Query(
+            "c_query_email",
+            "query EMAIL",
+            "REPORT",
+            &q_email,
+            207,
+            &count_responses,
+            "responses",
+        ),
+    ];
+    time_queries(server, &c, &url, n, plan, &queries, &mut out)?;
+    record_rss(server, n, &mut out, "c_rss");
+
+    if let Err(why) = sync_phase(server, &c, &url, n, plan, &mut out) {
+        note(server, n, &format!("sync after one change: {why}"));
+        na(&mut out, &["c_sync", "c_put1"], &why);
+    }
+
+    let probe = send(
+        &c,
+        "GET",
+        &format!("{url}{}", contact_name(0)),
+        None,
+        None,
+        VCF,
+    )?;
+    if probe.status == 200 {
+        let (rate, done) =
+            throughput_as(&url, plan.gets, plan.threads, plan.cap, VCF, move |_, k| {
+                ("GET", contact_name((k * 7919) % n), None)
+            })?;
+        note(server, n, &format!("GET: {rate:.0}/s ({done} requests)"));
+        out.vals.insert("c_get_rate", Val::Rate(rate, done));
+    } else {
+        na(
+            &mut out,
+            &["c_get_rate"],
+            &format!("n/a (HTTP {})", probe.status),
+        );
+    }
+
+    // Distinct contacts from the end of the book, edited once each.
+    let bodies: Arc<Vec<(String, String)>> = Arc::new(
+        (0..plan.puts)
+            .map(|k| {
+                let name = contact_name(n - 1 - k % n);
+                (
+                    name.clone(),
+                    edited_card(&contact_text(n - 1 - k % n).0, "put"),
+                )
+            })
+            .collect(),
+    );
+    let probe = send(
+        &c,
+        "PUT",
+        &format!("{url}{}", bodies[0].0),
+        None,
+        Some(&bodies[0].1),
+        VCF,
+    )?;
+    if [201, 204].contains(&probe.status) {
+        let puts = bodies.len();
+        let (rate, done) = throughput_as(&url, puts, plan.threads, plan.cap, VCF, move |_, k| {
+            let (name, body) = &bodies[k];
+            ("PUT", name.clone(), Some(body.clone()))
+        })?;
+        note(server, n, &format!("PUT: {rate:.1}/s ({done} requests)"));
+        out.vals.insert("c_put_rate", Val::Rate(rate, done));
+    } else {
+        na(
+            &mut out,
+            &["c_put_rate"],
+            &format!("n/a (HTTP {})", probe.status),
+        );
+    }
+    record_rss(server, n, &mut out, "c_rss_end");
+    server.stop();
+    Ok(out)
+}
+
+/// sync-collection on the address book after one PUT; `Err` says why the
+/// server could not do it (reported as n/a).
+pub(crate) fn sync_phase(
+    server: &Server,
+    c: &Client,
+    url: &str,
+    n: usize,
+    plan: Plan,
+    out: &mut Outcome,
+) -> Result<(), String> {
+    let mut token = sync_token(c, url).map_err(|e| format!("n/a ({e})"))?;
+    let probe = xml_report(c, url, &sync_body(&token))?;
+    if probe.status != 207 {
+        return Err(format!("n/a (HTTP {})", probe.status));
+    }
+    let mut round = 0usize;
+    let mut put_times = Vec::new();
+    let (s, k) = repeat(&plan, || {
+        round += 1;
+        let idx = (round * 104_729) % n;
+        let name = contact_name(idx);
+        let body = edited_card(&contact_text(idx).0, &format!("sync{round}"));
+        let (pt, r) = timed(|| send(c, "PUT", &format!("{url}{name}"), None, Some(&body), VCF))?;
+        expect(&r, &[201, 204], "PUT")?;
+        put_times.push(pt);
+        let (t, r) = timed(|| xml_report(c, url, &sync_body(&token)))?;
+        expect(&r, &[207], "sync-collection")?;
+        if !r.body.contains(&name) {
+            return Err(format!("sync-collection after PUT does not list {name}"));
+        }
+        token = element_text(&r.body, "sync-token").ok_or("sync answer without token")?;
+        Ok((t, count_elements(&r.body, "response")))
+    })?;
+    note(
+        server,
+        n,
+        &format!(
+            "sync after one change: median {:.2} ms ({k} responses)",
+            s.median
+        ),
+    );
+    out.vals.insert("c_sync", Val::Ms(s));
+    out.vals.insert("c_put1", Val::Ms(stat(put_times)));
+    out.sizes.insert("c_sync", k);
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Why a calendar-query filter or calendar-data request is refused: its own
+//! module so the filter parser and the text-match collations, which both
+//! raise it, do not import each other.
+
+/// Why a filter (or calendar-data request) was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    /// Maps to the CALDAV:valid-filter precondition.
+    #[error("invalid filter: {0}")]
+    InvalidFilter(String),
+    /// Maps to the CALDAV:supported-collation precondition.
+    #[error("unsupported collation: {0}")]
+    UnsupportedCollation(String),
+}
