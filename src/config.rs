@@ -49,6 +49,15 @@ pub struct FileConfig {
     /// Directory for secrets and server state (app passwords, keys, push
     /// registrations), outside the data directory.
     pub state: Option<PathBuf>,
+    /// WebDAV-Push (on unless false).
+    pub push: Option<bool>,
+    /// When given, the only push-service hosts messages may go to.
+    pub push_allowed_hosts: Option<Vec<String>>,
+    /// Allow push-resource URLs on loopback, private and link-local
+    /// addresses, and plain http (tests, a push service on the LAN).
+    pub push_allow_private_targets: Option<bool>,
+    /// Least time between two messages for one collection, in ms.
+    pub push_interval_ms: Option<u64>,
 }
 
 /// The resolved settings the server runs with.
@@ -75,6 +84,8 @@ pub struct Config {
     /// Secrets and server state; [`crate::state_dir::default_for`] the data
     /// directory when not configured.
     pub state: PathBuf,
+    /// WebDAV-Push settings; None when push is off.
+    pub push: Option<crate::push::Settings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +129,12 @@ impl FileConfig {
             trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
             birthday_calendar: self.birthday_calendar.or(file.birthday_calendar),
             state: self.state.or(file.state),
+            push: self.push.or(file.push),
+            push_allowed_hosts: self.push_allowed_hosts.or(file.push_allowed_hosts),
+            push_allow_private_targets: self
+                .push_allow_private_targets
+                .or(file.push_allow_private_targets),
+            push_interval_ms: self.push_interval_ms.or(file.push_interval_ms),
         }
     }
 
@@ -159,6 +176,16 @@ impl FileConfig {
             principal_search: self.principal_search.unwrap_or_default(),
             trusted_proxies: self.trusted_proxies.unwrap_or_default(),
             birthday_calendar: self.birthday_calendar.unwrap_or(true),
+            push: self.push.unwrap_or(true).then(|| crate::push::Settings {
+                policy: crate::push::target::TargetPolicy {
+                    allow_private: self.push_allow_private_targets.unwrap_or(false),
+                    allowed_hosts: self.push_allowed_hosts.unwrap_or_default(),
+                },
+                interval: self.push_interval_ms.map_or(
+                    crate::push::DEFAULT_INTERVAL,
+                    std::time::Duration::from_millis,
+                ),
+            }),
         })
     }
 }

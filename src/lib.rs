@@ -13,6 +13,7 @@ pub mod dav;
 pub mod http;
 pub mod ical;
 pub mod memory;
+pub mod push;
 pub mod query;
 pub mod state_dir;
 pub mod store;

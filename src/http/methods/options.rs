@@ -5,9 +5,9 @@ use actix_web::http::{header, StatusCode};
 use crate::http::request::Reply;
 
 /// `addressbook`: RFC 6352 §6.1.
-pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol";
+pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol, webdav-push";
 pub const ALLOW: &str =
-    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT";
+    "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT";
 
 pub fn handle() -> Reply {
     Reply::empty(StatusCode::OK)
