@@ -102,8 +102,11 @@ async fn route(
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
-    let change = change_of(method, &dav_path, &req, &app.base);
     let push_claims = app.push.is_some() && crate::push::handler::claims(method, &dav_path);
+    // A registration's DELETE changes no file: the hook is not told.
+    let change = (!push_claims)
+        .then(|| change_of(method, &dav_path, &req, &app.base))
+        .flatten();
     let origin = {
         let info = req.connection_info();
         format!("{}://{}", info.scheme(), info.host())
