@@ -54,6 +54,15 @@ pub struct FileConfig {
     pub state: Option<PathBuf>,
     /// Days a deleted collection stays in its user's trash.
     pub trash_days: Option<u32>,
+    /// WebDAV-Push (on unless false).
+    pub push: Option<bool>,
+    /// When given, the only push-service hosts messages may go to.
+    pub push_allowed_hosts: Option<Vec<String>>,
+    /// Allow push-resource URLs on loopback, private and link-local
+    /// addresses, and plain http (tests, a push service on the LAN).
+    pub push_allow_private_targets: Option<bool>,
+    /// Least time between two messages for one collection, in ms.
+    pub push_interval_ms: Option<u64>,
 }
 
 /// The resolved settings the server runs with.
@@ -82,6 +91,8 @@ pub struct Config {
     pub state: PathBuf,
     /// Days a deleted collection stays in its user's trash before it is purged.
     pub trash_days: u32,
+    /// WebDAV-Push settings; None when push is off.
+    pub push: Option<crate::push::Settings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +137,12 @@ impl FileConfig {
             birthday_calendar: self.birthday_calendar.or(file.birthday_calendar),
             state: self.state.or(file.state),
             trash_days: self.trash_days.or(file.trash_days),
+            push: self.push.or(file.push),
+            push_allowed_hosts: self.push_allowed_hosts.or(file.push_allowed_hosts),
+            push_allow_private_targets: self
+                .push_allow_private_targets
+                .or(file.push_allow_private_targets),
+            push_interval_ms: self.push_interval_ms.or(file.push_interval_ms),
         }
     }
 
@@ -168,6 +185,16 @@ impl FileConfig {
             principal_search: self.principal_search.unwrap_or_default(),
             trusted_proxies: self.trusted_proxies.unwrap_or_default(),
             birthday_calendar: self.birthday_calendar.unwrap_or(true),
+            push: self.push.unwrap_or(true).then(|| crate::push::Settings {
+                policy: crate::push::target::TargetPolicy {
+                    allow_private: self.push_allow_private_targets.unwrap_or(false),
+                    allowed_hosts: self.push_allowed_hosts.unwrap_or_default(),
+                },
+                interval: self.push_interval_ms.map_or(
+                    crate::push::DEFAULT_INTERVAL,
+                    std::time::Duration::from_millis,
+                ),
+            }),
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod http;
 pub mod ical;
 pub mod import;
 pub mod memory;
+pub mod push;
 pub mod query;
 pub mod radicale_import;
 pub mod state_dir;

@@ -1,5 +1,6 @@
 //! Every error a request can end in, and its one mapping to an HTTP response.
 
+use crate::push::PushError;
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 
@@ -52,6 +53,12 @@ pub enum Condition {
     AddressMaxResourceSize,
     /// RFC 5689 §3.3: an extended MKCOL asking for a type this server does not make.
     ValidResourcetype,
+    /// WebDAV-Push: a push-register whose subscription cannot be used.
+    PushInvalidSubscription,
+    /// WebDAV-Push: no push for this resource or this user.
+    PushNotAvailable,
+    /// WebDAV-Push: none of the requested triggers is supported.
+    PushNoTriggerSupported,
 }
 
 impl Condition {
@@ -89,7 +96,11 @@ impl Condition {
             | Condition::ValidAddressData
             | Condition::AddressUidConflict(_)
             | Condition::AddressMaxResourceSize
-            | Condition::ValidResourcetype => StatusCode::FORBIDDEN,
+            | Condition::ValidResourcetype
+            // draft-bitfire-webdav-push §4.1.3: all three are 403.
+            | Condition::PushInvalidSubscription
+            | Condition::PushNotAvailable
+            | Condition::PushNoTriggerSupported => StatusCode::FORBIDDEN,
         }
     }
 
@@ -121,6 +132,9 @@ impl Condition {
             Condition::AddressUidConflict(_) => (CARDDAV, "no-uid-conflict"),
             Condition::AddressMaxResourceSize => (CARDDAV, "max-resource-size"),
             Condition::ValidResourcetype => (DAV, "valid-resourcetype"),
+            Condition::PushInvalidSubscription => (crate::push::NS, "invalid-subscription"),
+            Condition::PushNotAvailable => (crate::push::NS, "push-not-available"),
+            Condition::PushNoTriggerSupported => (crate::push::NS, "no-trigger-supported"),
         };
         PropName::new(ns, name)
     }
@@ -255,6 +269,8 @@ pub enum DavError {
     /// A COPY/MOVE Destination on another server (RFC 4918 §9.8.5).
     #[error("destination on another server: {0}")]
     BadGateway(String),
+    #[error("{0}")]
+    Push(#[from] crate::push::PushError),
 }
 
 impl DavError {
@@ -306,6 +322,14 @@ impl DavError {
             DavError::Store(StoreError::InvalidSyncToken) => Some(Condition::ValidSyncToken),
             DavError::Store(StoreError::AlreadyExists) => Some(Condition::ResourceMustBeNull),
             DavError::Store(StoreError::Derived(_)) => Some(Condition::NeedPrivileges),
+            DavError::Push(e) => match e {
+                PushError::InvalidSubscription(_) | PushError::TargetRefused(_) => {
+                    Some(Condition::PushInvalidSubscription)
+                }
+                PushError::NotAvailable(_) => Some(Condition::PushNotAvailable),
+                PushError::NoSupportedTrigger => Some(Condition::PushNoTriggerSupported),
+                _ => None,
+            },
             DavError::CardQuery(e) => match e {
                 CardQueryError::SupportedFilter(_) => Some(Condition::SupportedFilter),
                 CardQueryError::SupportedCollation(_) => Some(Condition::CardSupportedCollation),
@@ -383,6 +407,16 @@ impl DavError {
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             DavError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DavError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            DavError::Push(e) => match e {
+                PushError::UnknownRegistration => StatusCode::NOT_FOUND,
+                PushError::RegistrationMethod => StatusCode::METHOD_NOT_ALLOWED,
+                // The others carry a precondition, decided above.
+                PushError::InvalidSubscription(_)
+                | PushError::TargetRefused(_)
+                | PushError::NotAvailable(_)
+                | PushError::NoSupportedTrigger => StatusCode::FORBIDDEN,
+                PushError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
@@ -419,9 +453,9 @@ impl DavError {
                 .body(error_body(&c.name(), &c.inner(base))),
             None => {
                 let text = match self {
-                    DavError::Store(StoreError::Io(_)) | DavError::Internal(_) => {
-                        "internal server error\n".to_string()
-                    }
+                    DavError::Store(StoreError::Io(_))
+                    | DavError::Internal(_)
+                    | DavError::Push(PushError::Io(_)) => "internal server error\n".to_string(),
                     other => format!("{other}\n"),
                 };
                 resp.content_type("text/plain; charset=utf-8").body(text)

@@ -66,9 +66,9 @@ impl DavMethod {
     }
 
     /// Whether a handler serves the method, and so OPTIONS lists it in
-    /// `Allow` (POST is known only to be refused).
+    /// `Allow` (POST registers WebDAV-Push subscriptions).
     pub fn is_served(self) -> bool {
-        self != DavMethod::Post
+        true
     }
 
     /// The `Allow` header: every served method, in declaration order,
@@ -129,7 +129,7 @@ mod tests {
         let allow = DavMethod::allow_header();
         assert_eq!(
             allow,
-            "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT"
+            "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT, POST"
         );
         for m in ALL {
             let listed = allow.split(", ").filter(|a| *a == m.as_str()).count();

@@ -114,7 +114,20 @@ async fn route(
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
-    let change = change_of(method, &dav_path, &req, &app.base);
+    let push_claims = app.push.is_some() && crate::push::handler::claims(method, &dav_path);
+    // A registration's DELETE changes no file: the hook is not told.
+    let change = (!push_claims)
+        .then(|| change_of(method, &dav_path, &req, &app.base))
+        .flatten();
+    let origin = {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    };
+    let dont_notify = crate::push::Exclude::from_header(
+        req.headers()
+            .get("push-dont-notify")
+            .and_then(|v| v.to_str().ok()),
+    );
     let rq = Request {
         app: app.clone(),
         headers: req.headers().clone(),
@@ -131,10 +144,15 @@ async fn route(
             Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
+        if push_claims {
+            if let Some(push) = &rq.app.push {
+                return crate::push::handler::handle(push, method, &rq, &origin);
+            }
+        }
         let Some(method) = method else {
             return Err(DavError::UnservedMethod);
         };
-        match method {
+        crate::push::excluding(dont_notify, || match method {
             DavMethod::Propfind => methods::propfind::handle(rq),
             DavMethod::Proppatch => methods::proppatch::handle(rq),
             DavMethod::Get | DavMethod::Head => methods::get::handle(rq),
@@ -151,7 +169,7 @@ async fn route(
             DavMethod::Report => methods::report::handle(rq),
             // OPTIONS was answered above, before login.
             DavMethod::Options | DavMethod::Post => Err(DavError::UnservedMethod),
-        }
+        })
     })
     .await
     .map_err(|e| DavError::Internal(e.to_string()))??;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub principal_search: crate::config::PrincipalSearch,
     /// The prefix of every href this server writes and reads.
     pub base: Base,
+    /// WebDAV-Push, unless turned off.
+    pub push: Option<Arc<crate::push::Push>>,
 }
 
 /// One authenticated request, ready for a (blocking) handler.
@@ -49,6 +51,7 @@ impl Request {
             user: &self.user,
             max_resource_size: self.app.max_resource_size,
             base: &self.app.base,
+            push: self.app.push.as_deref(),
         }
     }
 
@@ -79,11 +82,13 @@ impl Request {
         let user = self.user.clone();
         let max_resource_size = self.app.max_resource_size;
         let base = self.app.base.clone();
+        let push = self.app.push.clone();
         Reply::multistatus(move |sink| {
             let ctx = Ctx {
                 user: &user,
                 max_resource_size,
                 base: &base,
+                push: push.as_deref(),
             };
             let mut responses = Responses {
                 out: multistatus::begin(),

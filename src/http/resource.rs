@@ -34,6 +34,8 @@ pub struct Ctx<'a> {
     pub max_resource_size: u64,
     /// Prefix of the hrefs property values carry.
     pub base: &'a Base,
+    /// The push service, for the push properties; None when push is off.
+    pub push: Option<&'a crate::push::Push>,
 }
 
 /// What sort of resource a path names; live properties declare the kinds

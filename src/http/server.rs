@@ -70,6 +70,15 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             ),
         }
     }
+    // Before the startup scan, so the changes it finds are pushed too.
+    let push = match &config.push {
+        Some(settings) => Some(crate::push::Push::start(
+            &store,
+            &config.state,
+            settings.clone(),
+        )?),
+        None => None,
+    };
     // Watch first, so nothing edited during the startup scan is missed.
     let watch = if config.watch {
         crate::store::watcher::start_or_fall_back(&store)
@@ -100,6 +109,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         request_timeout: config.request_timeout,
         principal_search: config.principal_search,
         base: crate::dav::href::Base::new(config.base_path.clone()),
+        push,
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -23,6 +23,26 @@ const TOKEN_PREFIX: &str = "http://davdir.invalid/sync/";
 /// before the oldest forgotten removal are then rejected (valid-sync-token).
 const KEEP_DELETED: usize = 10_000;
 
+/// Told the collection and its new sync token each time the token moves,
+/// whatever moved it (a request, the watcher, a rescan); it runs under the
+/// collection's lock, so it must only hand the news on (push delivery).
+pub type ChangeListener = Arc<dyn Fn(&str, &str, &str) + Send + Sync>;
+
+/// Where a collection's log announces its changes: the store's one listener
+/// slot (set once, possibly after the log was made) and whose log this is.
+#[derive(Clone)]
+pub struct Notice {
+    pub listener: Arc<std::sync::OnceLock<ChangeListener>>,
+    pub user: String,
+    pub collection: String,
+}
+
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Notice({}/{})", self.user, self.collection)
+    }
+}
+
 #[derive(Debug)]
 pub struct ChangeLog {
     id: String,
@@ -35,6 +55,7 @@ pub struct ChangeLog {
     lines_in_file: usize,
     /// Shares the log's (and the directory's) fsync among writers.
     commit: Arc<GroupCommit>,
+    notice: Option<Notice>,
 }
 
 impl ChangeLog {
@@ -52,6 +73,7 @@ impl ChangeLog {
             file,
             lines_in_file: 0,
             commit: GroupCommit::new(),
+            notice: None,
         }
     }
 
@@ -140,6 +162,19 @@ impl ChangeLog {
         }
     }
 
+    /// Announces every later change of this log through `notice`.
+    pub fn announce_to(&mut self, notice: Notice) {
+        self.notice = Some(notice);
+    }
+
+    fn announce(&self) {
+        if let Some(n) = &self.notice {
+            if let Some(listener) = n.listener.get() {
+                listener(&n.user, &n.collection, &self.token());
+            }
+        }
+    }
+
     /// The current sync token (a URI, as RFC 6578 requires).
     pub fn token(&self) -> String {
         format!("{TOKEN_PREFIX}{}-{}", self.id, self.seq)
@@ -160,6 +195,9 @@ impl ChangeLog {
     pub fn record<S: AsRef<str>>(&mut self, names: &[S], index: &mut Index) {
         let lines = self.number(names, index);
         self.append(&lines, names.len(), index, true);
+        if !names.is_empty() {
+            self.announce();
+        }
     }
 
     /// Like `record`, but the append is left to the group sync: the change
@@ -173,6 +211,9 @@ impl ChangeLog {
     ) -> Pending {
         let lines = self.number(names, index);
         self.append(&lines, names.len(), index, false);
+        if !names.is_empty() {
+            self.announce();
+        }
         self.commit.issue(dir, self.file.as_deref())
     }
 
@@ -209,6 +250,7 @@ impl ChangeLog {
         self.seq += 1;
         let line = format!("{}\t\n", self.seq);
         self.append(&line, 1, index, true);
+        self.announce();
     }
 
     /// The change number of an object's latest change (0 if unknown).

@@ -12,6 +12,7 @@
 
 mod bounded;
 mod changelog;
+pub use changelog::ChangeListener;
 pub mod collection_props;
 mod collections;
 mod commit;
@@ -76,6 +77,8 @@ pub struct Store {
     birthdays: AtomicBool,
     /// The cells of derived collections by user: in memory only, never flushed.
     derived: Mutex<HashMap<String, Arc<Cell>>>,
+    /// Told of every new sync token of a collection (push delivery).
+    listener: Arc<std::sync::OnceLock<changelog::ChangeListener>>,
 }
 
 impl Store {
@@ -94,7 +97,14 @@ impl Store {
             max_object_size: AtomicU64::new(crate::config::DEFAULT_MAX_RESOURCE_SIZE),
             birthdays: AtomicBool::new(false),
             derived: Mutex::new(HashMap::new()),
+            listener: Arc::default(),
         }))
+    }
+
+    /// Sets the one listener told `(user, collection, sync token)` whenever a
+    /// collection's sync token moves, from any source; the first call wins.
+    pub fn on_change(&self, listener: changelog::ChangeListener) {
+        let _ = self.listener.set(listener);
     }
 
     /// Sets the largest object file read from disk, the bound a PUT body has

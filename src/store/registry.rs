@@ -250,7 +250,7 @@ impl Store {
                     .cache_path(user, name, "index")
                     .and_then(|p| snapshot::load(&p));
                 let log_path = self.cache_path(user, name, "log");
-                let (index, log) = match saved {
+                let (index, mut log) = match saved {
                     Some(mut index) => {
                         let log = ChangeLog::open(log_path, &mut index);
                         (index, log)
@@ -263,6 +263,11 @@ impl Store {
                         (index, log)
                     }
                 };
+                log.announce_to(super::changelog::Notice {
+                    listener: self.listener.clone(),
+                    user: user.to_string(),
+                    collection: name.to_string(),
+                });
                 Arc::new(Cell {
                     state: Mutex::new(State {
                         index,

@@ -6,7 +6,7 @@ use crate::http::method::DavMethod;
 use crate::http::request::Reply;
 
 /// `addressbook`: RFC 6352 §6.1.
-pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol";
+pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol, webdav-push";
 
 pub fn handle() -> Reply {
     Reply::empty(StatusCode::OK)

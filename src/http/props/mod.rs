@@ -8,6 +8,7 @@ pub mod acl;
 pub mod apple;
 pub mod caldav;
 pub mod carddav;
+pub mod push;
 pub mod webdav;
 
 use crate::http::error::PropRefusal;
@@ -98,7 +99,14 @@ macro_rules! declare {
 use declare;
 
 /// Every group, in the order allprop reports them.
-const GROUPS: &[&[&LiveProp]] = &[webdav::ALL, acl::ALL, caldav::ALL, carddav::ALL, apple::ALL];
+const GROUPS: &[&[&LiveProp]] = &[
+    webdav::ALL,
+    acl::ALL,
+    caldav::ALL,
+    carddav::ALL,
+    apple::ALL,
+    push::ALL,
+];
 
 fn all() -> impl Iterator<Item = &'static LiveProp> {
     GROUPS.iter().flat_map(|g| g.iter().copied())

@@ -1,0 +1,254 @@
+//! Sending push messages without ever holding up a request. Changes arrive
+//! on a bounded channel (a full queue drops the news, logged, rather than
+//! wait); per collection they are coalesced for one interval, so a burst
+//! such as a `git pull` sends one message with the last sync token. Each
+//! message is encrypted (RFC 8291) and VAPID-signed (RFC 8292), sent with
+//! `TTL` and `Urgency`; 429 and 5xx are retried with backoff, bounded in
+//! attempts and time; 404 and 410 remove the registration.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use web_push_native::{p256, Auth, WebPushBuilder};
+
+use super::registrations::Registration;
+use super::{Exclude, Push};
+
+/// Changes waiting for the delivery thread; beyond this they are dropped.
+pub const QUEUE: usize = 4096;
+/// Messages being sent at once.
+const IN_FLIGHT: usize = 16;
+const ATTEMPTS: u32 = 5;
+/// No retry starts later than this after the first attempt.
+const RETRY_WINDOW: Duration = Duration::from_secs(60);
+/// How long a push service keeps an undelivered message.
+const TTL: Duration = Duration::from_secs(12 * 3600);
+/// RFC 8292 §2: a subject the push service can contact.
+const CONTACT: &str = "mailto:postmaster@localhost";
+
+/// One new sync token of one collection.
+pub struct Event {
+    pub user: String,
+    pub collection: String,
+    pub token: String,
+    pub exclude: Exclude,
+}
+
+struct Pending {
+    token: String,
+    ids: HashSet<String>,
+    due: Instant,
+}
+
+/// Runs the delivery loop on its own thread until the sender side is gone.
+pub fn spawn(push: Arc<Push>, mut rx: mpsc::Receiver<Event>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("davdir-push".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return tracing::error!("push delivery cannot start: {e}"),
+            };
+            rt.block_on(run(push, &mut rx));
+        })?;
+    Ok(())
+}
+
+async fn run(push: Arc<Push>, rx: &mut mpsc::Receiver<Event>) {
+    let client = match reqwest::Client::builder()
+        .dns_resolver(Arc::new(super::target::GuardedResolver(
+            push.policy.clone(),
+        )))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(15))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return tracing::error!("push delivery cannot start: {e}"),
+    };
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let mut pending: HashMap<(String, String), Pending> = HashMap::new();
+    let mut last_sent: HashMap<(String, String), Instant> = HashMap::new();
+    loop {
+        let next = pending.values().map(|p| p.due).min();
+        let event = match next {
+            Some(due) => tokio::select! {
+                e = rx.recv() => match e { Some(e) => Some(e), None => return },
+                _ = tokio::time::sleep_until(due) => None,
+            },
+            None => match rx.recv().await {
+                Some(e) => Some(e),
+                None => return,
+            },
+        };
+        if let Some(ev) = event {
+            let ids: HashSet<String> = push
+                .registrations
+                .ids_for(&ev.user, &ev.collection)
+                .into_iter()
+                .filter(|id| !ev.exclude.excludes(id))
+                .collect();
+            let key = (ev.user, ev.collection);
+            match pending.get_mut(&key) {
+                Some(p) => {
+                    p.token = ev.token;
+                    p.ids.extend(ids);
+                }
+                None if ids.is_empty() => {}
+                None => {
+                    let now = Instant::now();
+                    // Gathers the rest of a burst; never two per interval.
+                    let due = (now + push.interval)
+                        .max(last_sent.get(&key).map_or(now, |t| *t + push.interval));
+                    pending.insert(
+                        key,
+                        Pending {
+                            token: ev.token,
+                            ids,
+                            due,
+                        },
+                    );
+                }
+            }
+        }
+        let now = Instant::now();
+        let ready: Vec<(String, String)> = pending
+            .iter()
+            .filter(|(_, p)| p.due <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in ready {
+            let Some(p) = pending.remove(&key) else {
+                continue;
+            };
+            last_sent.insert(key.clone(), now);
+            let body = super::xml::push_message(&push.keys.topic(&key.0, &key.1), &p.token);
+            for id in p.ids {
+                let Some(reg) = push.registrations.by_id(&id) else {
+                    continue;
+                };
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                let (push, client, body) = (push.clone(), client.clone(), body.clone());
+                tokio::spawn(async move {
+                    deliver(&push, &client, &reg, body).await;
+                    drop(permit);
+                });
+            }
+        }
+        last_sent.retain(|_, t| now.duration_since(*t) < push.interval * 2);
+    }
+}
+
+/// Sends one message to one registration, retrying what is worth it.
+async fn deliver(push: &Push, client: &reqwest::Client, reg: &Registration, body: String) {
+    let started = Instant::now();
+    let mut wait = Duration::from_secs(1);
+    for attempt in 1..=ATTEMPTS {
+        let retry_after = match send_once(push, client, reg, &body).await {
+            Outcome::Done => return,
+            Outcome::Gone => {
+                tracing::info!("push service dropped registration {}; removed", reg.id);
+                if let Err(e) = push.registrations.remove(None, &reg.id) {
+                    tracing::warn!("cannot save push registrations: {e}");
+                }
+                return;
+            }
+            Outcome::GiveUp(why) => {
+                return tracing::warn!("push to registration {} failed: {why}", reg.id)
+            }
+            Outcome::Retry(after, why) => {
+                tracing::debug!("push attempt {attempt} for {} failed: {why}", reg.id);
+                after
+            }
+        };
+        let pause = retry_after.unwrap_or(wait).min(Duration::from_secs(30));
+        if started.elapsed() + pause > RETRY_WINDOW {
+            break;
+        }
+        tokio::time::sleep(pause).await;
+        wait *= 2;
+    }
+    tracing::warn!("push to registration {} not delivered; giving up", reg.id);
+}
+
+enum Outcome {
+    Done,
+    Gone,
+    Retry(Option<Duration>, String),
+    GiveUp(String),
+}
+
+async fn send_once(
+    push: &Push,
+    client: &reqwest::Client,
+    reg: &Registration,
+    body: &str,
+) -> Outcome {
+    // Checked again: the policy may have changed since registration.
+    if let Err(e) = push.policy.check_url(&reg.push_resource) {
+        return Outcome::GiveUp(e.to_string());
+    }
+    let request = (|| -> Result<_, String> {
+        let key = URL_SAFE_NO_PAD
+            .decode(reg.public_key.trim_end_matches('='))
+            .map_err(|e| e.to_string())?;
+        let key = p256::PublicKey::from_sec1_bytes(&key).map_err(|e| e.to_string())?;
+        let auth = URL_SAFE_NO_PAD
+            .decode(reg.auth_secret.trim_end_matches('='))
+            .map_err(|e| e.to_string())?;
+        if auth.len() != 16 {
+            return Err("auth secret is not 16 bytes".into());
+        }
+        let endpoint = reg.push_resource.parse().map_err(|e| format!("{e}"))?;
+        WebPushBuilder::new(endpoint, key, Auth::clone_from_slice(&auth))
+            .with_valid_duration(TTL)
+            .with_vapid(push.keys.vapid(), CONTACT)
+            .build(body.as_bytes().to_vec())
+            .map_err(|e| e.to_string())
+    })();
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return Outcome::GiveUp(e),
+    };
+    let (parts, payload) = request.into_parts();
+    let sent = client
+        .post(&reg.push_resource)
+        .headers(parts.headers)
+        .header("Urgency", "normal")
+        .body(payload)
+        .send()
+        .await;
+    match sent {
+        Ok(resp) => {
+            let status = resp.status();
+            if status.is_success() {
+                Outcome::Done
+            } else if status == reqwest::StatusCode::NOT_FOUND
+                || status == reqwest::StatusCode::GONE
+            {
+                Outcome::Gone
+            } else if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                let after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                Outcome::Retry(after, status.to_string())
+            } else {
+                Outcome::GiveUp(status.to_string())
+            }
+        }
+        Err(e) => Outcome::Retry(None, e.to_string()),
+    }
+}
