@@ -17,3 +17,4 @@ pub mod query;
 pub mod state_dir;
 pub mod store;
 pub mod vcard;
+pub mod web;

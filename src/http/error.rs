@@ -318,6 +318,31 @@ impl DavError {
     }
 }
 
+/// The one status a web-page error is answered with.
+pub fn web_status(e: &crate::web::WebError) -> StatusCode {
+    use crate::web::WebError;
+    match e {
+        WebError::NotFound => StatusCode::NOT_FOUND,
+        WebError::Csrf | WebError::ForeignOrigin => StatusCode::FORBIDDEN,
+        WebError::BadLogin => StatusCode::UNAUTHORIZED,
+        WebError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+        WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        WebError::BadForm(_) => StatusCode::BAD_REQUEST,
+        WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        WebError::Timeout => StatusCode::REQUEST_TIMEOUT,
+        WebError::Method => StatusCode::METHOD_NOT_ALLOWED,
+        WebError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
+        WebError::Store(StoreError::AlreadyExists) => StatusCode::CONFLICT,
+        WebError::Store(StoreError::InvalidName(_) | StoreError::NameTooLong) => {
+            StatusCode::BAD_REQUEST
+        }
+        WebError::Store(StoreError::Derived(_)) => StatusCode::FORBIDDEN,
+        WebError::Store(StoreError::ReadOnly) => StatusCode::SERVICE_UNAVAILABLE,
+        WebError::Store(StoreError::StorageFull) => StatusCode::INSUFFICIENT_STORAGE,
+        WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl DavError {
     /// The one status this error is answered with.
     pub fn status_code(&self) -> StatusCode {

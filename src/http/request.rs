@@ -26,6 +26,8 @@ pub struct AppState {
     pub principal_search: crate::config::PrincipalSearch,
     /// The prefix of every href this server writes and reads.
     pub base: Base,
+    /// The web page's sessions and settings.
+    pub web: crate::web::WebState,
 }
 
 /// One authenticated request, ready for a (blocking) handler.

@@ -5,7 +5,7 @@
 //! password hashing runs on a few permits only, so a flood of wrong
 //! passwords cannot take the blocking threads every other request needs.
 
-mod backoff;
+pub(crate) mod backoff;
 mod htpasswd;
 
 pub use htpasswd::Htpasswd;
@@ -153,7 +153,11 @@ impl Checked {
 /// The client a request comes from: the peer, or, when the peer is a
 /// trusted proxy, the last address in `X-Forwarded-For` (the one the proxy
 /// added; earlier ones are the client's own claims).
-fn client_address(peer: Option<IpAddr>, proxies: &[IpAddr], headers: &HeaderMap) -> Option<IpAddr> {
+pub(crate) fn client_address(
+    peer: Option<IpAddr>,
+    proxies: &[IpAddr],
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
     let peer = peer?;
     if !proxies.contains(&peer) {
         return Some(peer);
