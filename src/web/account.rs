@@ -60,22 +60,49 @@ fn refused(ctx: &Ctx, username: String, e: &WebError) -> Result<Reply, WebError>
     })
 }
 
-/// A login form from another site is refused: the browser says where a
-/// form came from in `Origin`, and ours comes from this host.
+/// A login form from another site is refused (login CSRF: being logged
+/// in as the attacker). Browsers say where a request comes from in
+/// `Sec-Fetch-Site`; older ones only in `Origin`, compared with the hosts
+/// this server is reached at (the request's, a trusted proxy's, `public_url`).
 fn same_origin(ctx: &Ctx) -> Result<(), WebError> {
     let headers = ctx.req.headers();
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return match site {
+            "same-origin" | "none" => Ok(()),
+            _ => Err(WebError::ForeignOrigin),
+        };
+    }
+    let Some(origin) = text("origin") else {
         return Ok(());
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = url::Url::parse(origin).ok().map(|u| match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
-        None => u.host_str().unwrap_or_default().to_string(),
-    });
-    match (origin_host, host) {
-        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
-        _ => Err(WebError::ForeignOrigin),
+    let Some(from) = url::Url::parse(origin).ok().and_then(|u| host_port(&u)) else {
+        return Err(WebError::ForeignOrigin);
+    };
+    let web = ctx.web();
+    let proxied = ctx
+        .req
+        .peer_addr()
+        .is_some_and(|p| web.proxies.contains(&p.ip()));
+    let mut ours: Vec<String> = text("host").into_iter().map(str::to_string).collect();
+    if proxied {
+        ours.extend(text("x-forwarded-host").map(str::to_string));
     }
+    ours.extend(web.public_url.as_ref().and_then(host_port));
+    if ours.iter().any(|h| h.eq_ignore_ascii_case(&from)) {
+        Ok(())
+    } else {
+        Err(WebError::ForeignOrigin)
+    }
+}
+
+/// `host[:port]` as a Host header writes it (no port when the default).
+fn host_port(u: &url::Url) -> Option<String> {
+    let host = u.host_str()?;
+    Some(match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
 }
 
 /// Checks the account password; on success starts a session and sets its

@@ -215,5 +215,7 @@ pub fn with_security_headers(mut reply: Reply) -> Reply {
         .header(header::CONTENT_SECURITY_POLICY, CSP)
         .header(header::X_FRAME_OPTIONS, "DENY")
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .header(header::REFERRER_POLICY, "no-referrer")
+        // Not `no-referrer`: browsers then send `Origin: null` with forms, which
+        // the login cannot tell from a sandboxed frame of another site.
+        .header(header::REFERRER_POLICY, "same-origin")
 }

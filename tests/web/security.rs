@@ -31,6 +31,13 @@ fn a_post_without_the_csrf_token_is_refused() {
     let mut cross = Browser::new(&srv);
     cross.extra.push(("Origin", "https://evil.example".into()));
     cross.login("demo", "demo").expect(403);
+    let mut fetch = Browser::new(&srv);
+    fetch.extra.push(("Sec-Fetch-Site", "cross-site".into()));
+    fetch.login("demo", "demo").expect(403);
+    let mut same = Browser::new(&srv);
+    let host = srv.base.trim_start_matches("http://").to_string();
+    same.extra.push(("Origin", format!("http://{host}")));
+    same.login("demo", "demo").expect(303);
 }
 
 #[test]
