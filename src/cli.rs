@@ -1,4 +1,5 @@
-//! The command line: `davdir serve` and `davdir check`.
+//! The command line: `davdir serve`, `davdir check`, and the account
+//! commands (`user`, `app-password`) defined in `accounts::cli`.
 
 use std::path::PathBuf;
 
@@ -29,6 +30,16 @@ pub enum Command {
         /// Largest object file, in bytes: the server's max_resource_size (larger files are reported)
         #[arg(long, value_name = "BYTES", default_value_t = crate::config::DEFAULT_MAX_RESOURCE_SIZE)]
         max_resource_size: u64,
+    },
+    /// Manage the users of the htpasswd file (works while the server runs).
+    User {
+        #[command(subcommand)]
+        action: crate::accounts::cli::UserAction,
+    },
+    /// Manage per-device app passwords (works while the server runs).
+    AppPassword {
+        #[command(subcommand)]
+        action: crate::accounts::cli::AppPasswordAction,
     },
 }
 

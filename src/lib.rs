@@ -4,6 +4,7 @@
 //! [`dav`] (WebDAV/CalDAV names, paths and XML) and [`http`] (actix-web
 //! handlers joining the protocol to the store).
 
+pub mod accounts;
 pub mod birthdays;
 pub mod cardquery;
 pub mod check;

@@ -44,6 +44,8 @@ fn main() -> ExitCode {
             };
             serve(config)
         }
+        Command::User { action } => davdir::accounts::cli::run_user(action),
+        Command::AppPassword { action } => davdir::accounts::cli::run_app_password(action),
     }
 }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 
@@ -37,6 +37,7 @@ pub async fn dispatch(
     payload: web::Payload,
     app: web::Data<AppState>,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
     let method = DavMethod::parse(req.method().as_str());
     let app = app.into_inner();
     let result = route(method, req.clone(), payload, app.clone()).await;
@@ -61,9 +62,20 @@ pub async fn dispatch(
         || req.method().as_str().to_ascii_uppercase(),
         |m| m.as_str().into(),
     );
-    tracing::info!("{name} {} -> {}", req.path(), resp.status().as_u16());
+    // The access log: never headers (Authorization, Cookie) or the query.
+    let user = req.extensions().get::<LoggedUser>().map(|u| u.0.clone());
+    tracing::info!(
+        "{name} {} -> {} {:.1}ms user={}",
+        req.path(),
+        resp.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        user.as_deref().unwrap_or("-")
+    );
     resp
 }
+
+/// The authenticated user of a request, for the access log line.
+struct LoggedUser(String);
 
 async fn route(
     method: Option<DavMethod>,
@@ -203,7 +215,9 @@ fn change_of(
 /// The authenticated user name, or 401 (429 while guessing is slowed down).
 async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<String> {
     let peer = req.peer_addr().map(|a| a.ip());
-    Ok(app.auth.authenticate(req.headers(), peer).await?)
+    let user = app.auth.authenticate(req.headers(), peer).await?;
+    req.extensions_mut().insert(LoggedUser(user.clone()));
+    Ok(user)
 }
 
 /// The max-resource-size precondition of a PUT to `path`, told apart by the

@@ -19,6 +19,8 @@ use super::resource::Ctx;
 pub struct AppState {
     pub store: Arc<Store>,
     pub auth: super::auth::Authenticator,
+    /// Per-device passwords: `create`, `list` and `revoke` for the web page.
+    pub app_passwords: Arc<crate::accounts::AppPasswords>,
     pub max_resource_size: u64,
     pub hook: Option<super::hook::Hook>,
     /// Longest time a request body may take to arrive.

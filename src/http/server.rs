@@ -30,6 +30,16 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     let store = Store::open(&config.data, config.cache.as_deref())?;
     store.set_max_object_size(config.max_resource_size);
     store.set_birthday_calendar(config.birthday_calendar);
+    let state_dir = crate::state_dir::StateDir::open(&config.state).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot open the state directory {}: {e}",
+                config.state.display()
+            ),
+        )
+    })?;
+    let app_passwords = Arc::new(crate::accounts::AppPasswords::open(state_dir));
     let auth = match &config.htpasswd {
         Some(path) => Authenticator::htpasswd(
             Htpasswd::load(path.clone()).map_err(|e| {
@@ -38,6 +48,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
                     format!("cannot read htpasswd {}: {e}", path.display()),
                 )
             })?,
+            app_passwords.clone(),
             config.trusted_proxies.clone(),
         ),
         None => Authenticator::Open,
@@ -79,6 +90,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     let state = web::Data::new(AppState {
         store: store.clone(),
         auth,
+        app_passwords,
         max_resource_size: config.max_resource_size,
         hook: config
             .hook

@@ -2,14 +2,17 @@
 //!
 //! bcrypt costs tens of milliseconds by design, so a successful check is
 //! remembered (keyed by a SHA-256 of user, password and stored hash) for a
-//! while; a changed htpasswd file is re-read and changes the key. A user
+//! while; a changed htpasswd file is re-read and changes the key. The file's
+//! identity (inode, size, mtime) is looked at on every check, so a user added
+//! or removed by `davdir user` counts at the next request. A user
 //! that is not in the file costs as much as a wrong password: the password is
 //! checked against the strongest real entry and the result thrown away, so
 //! timing does not tell which user names exist.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use parking_lot::Mutex;
@@ -17,8 +20,15 @@ use sha2::{Digest, Sha256};
 
 /// How long a verified password is trusted without re-hashing.
 const CACHE_TTL: Duration = Duration::from_secs(300);
-/// How often the htpasswd file's mtime is looked at.
-const RELOAD_CHECK: Duration = Duration::from_secs(2);
+
+/// The file's identity: an atomic replacement changes the inode, an edit in
+/// place the size or mtime.
+type Stamp = Option<(u64, u64, i64, i64)>;
+
+fn stamp(path: &Path) -> Stamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.ino(), m.len(), m.mtime(), m.mtime_nsec()))
+}
 
 pub struct Htpasswd {
     path: PathBuf,
@@ -30,12 +40,11 @@ struct Entries {
     users: HashMap<String, String>,
     /// The hash unknown users are checked against (see the module comment).
     strongest: Option<String>,
-    mtime: Option<SystemTime>,
-    checked: Instant,
+    stamp: Stamp,
 }
 
 impl Entries {
-    fn new(users: HashMap<String, String>, mtime: Option<SystemTime>) -> Entries {
+    fn new(users: HashMap<String, String>, stamp: Stamp) -> Entries {
         let strongest = users
             .values()
             .filter_map(|h| work(h).map(|w| (w, h)))
@@ -44,18 +53,17 @@ impl Entries {
         Entries {
             users,
             strongest,
-            mtime,
-            checked: Instant::now(),
+            stamp,
         }
     }
 }
 
 impl Htpasswd {
     pub fn load(path: PathBuf) -> std::io::Result<Htpasswd> {
-        let (users, mtime) = read_file(&path)?;
+        let (users, stamp) = read_file(&path)?;
         Ok(Htpasswd {
             path,
-            entries: Mutex::new(Entries::new(users, mtime)),
+            entries: Mutex::new(Entries::new(users, stamp)),
             verified: Mutex::new(HashMap::new()),
         })
     }
@@ -64,25 +72,24 @@ impl Htpasswd {
     /// entry's hash and false), re-reading the file when it changed.
     fn hash_of(&self, user: &str) -> Option<(String, bool)> {
         let mut e = self.entries.lock();
-        if e.checked.elapsed() > RELOAD_CHECK {
-            e.checked = Instant::now();
-            let mtime = std::fs::metadata(&self.path)
-                .and_then(|m| m.modified())
-                .ok();
-            if mtime != e.mtime {
-                match read_file(&self.path) {
-                    Ok((users, mtime)) => {
-                        tracing::info!("reloaded {}", self.path.display());
-                        *e = Entries::new(users, mtime);
-                    }
-                    Err(err) => tracing::warn!("cannot reload {}: {err}", self.path.display()),
+        if stamp(&self.path) != e.stamp {
+            match read_file(&self.path) {
+                Ok((users, stamp)) => {
+                    tracing::info!("reloaded {}", self.path.display());
+                    *e = Entries::new(users, stamp);
                 }
+                Err(err) => tracing::warn!("cannot reload {}: {err}", self.path.display()),
             }
         }
         match e.users.get(user) {
             Some(h) => Some((h.clone(), true)),
             None => e.strongest.clone().map(|h| (h, false)),
         }
+    }
+
+    /// The file this was loaded from (the one `davdir user` edits).
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn cache_key(user: &str, password: &str, hash: &str) -> [u8; 32] {
@@ -94,6 +101,12 @@ impl Htpasswd {
             .chain_update(hash.as_bytes())
             .finalize()
             .into()
+    }
+
+    /// Whether the file names this user now (app passwords of a removed
+    /// user stop working with it).
+    pub fn has_user(&self, user: &str) -> bool {
+        matches!(self.hash_of(user), Some((_, true)))
     }
 
     /// Whether this password was verified for this user recently: cheap, no hashing.
@@ -124,16 +137,17 @@ impl Htpasswd {
     }
 }
 
-fn read_file(path: &PathBuf) -> std::io::Result<(HashMap<String, String>, Option<SystemTime>)> {
+fn read_file(path: &Path) -> std::io::Result<(HashMap<String, String>, Stamp)> {
+    // The stamp first: a change racing the read is seen at the next check.
+    let stamp = stamp(path);
     let text = std::fs::read_to_string(path)?;
-    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let users = text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once(':'))
         .map(|(u, h)| (u.trim().to_string(), h.trim().to_string()))
         .collect();
-    Ok((users, mtime))
+    Ok((users, stamp))
 }
 
 /// A rough, comparable measure of what checking against a hash costs, in

@@ -1,5 +1,7 @@
-//! Who a request comes from: HTTP Basic against an htpasswd file, or, with
-//! `--no-auth`, the Basic user name as given (if it can name a home).
+//! Who a request comes from: HTTP Basic against an htpasswd file or one of
+//! the user's app passwords, or, with `--no-auth`, the Basic user name as
+//! given (if it can name a home). The web login takes the account
+//! (htpasswd) password only: `verify_account_password`.
 //!
 //! Guessing is slowed per client address and per user name (`backoff`), and
 //! password hashing runs on a few permits only, so a flood of wrong
@@ -20,6 +22,8 @@ use tokio::sync::Semaphore;
 
 use backoff::Backoff;
 
+use crate::accounts::{AccountError, AppPasswords, HtpasswdFile};
+
 /// User name used with `--no-auth` when a request carries no credentials.
 pub const ANONYMOUS: &str = "anonymous";
 /// Longest wait for a hashing permit before the client is told to come back.
@@ -34,6 +38,7 @@ pub enum Authenticator {
 /// htpasswd authentication with its guessing defences.
 pub struct Checked {
     file: Arc<Htpasswd>,
+    apps: Arc<AppPasswords>,
     backoff: Backoff,
     hashing: Semaphore,
     /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
@@ -72,11 +77,16 @@ fn whole_seconds(d: Duration) -> u64 {
 }
 
 impl Authenticator {
-    pub fn htpasswd(file: Htpasswd, proxies: Vec<IpAddr>) -> Authenticator {
+    pub fn htpasswd(
+        file: Htpasswd,
+        apps: Arc<AppPasswords>,
+        proxies: Vec<IpAddr>,
+    ) -> Authenticator {
         // Leave most cores (and the blocking pool) to everything else.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Authenticator::Htpasswd(Box::new(Checked {
             file: Arc::new(file),
+            apps,
             backoff: Backoff::default(),
             hashing: Semaphore::new((cores / 2).max(1)),
             proxies,
@@ -105,10 +115,49 @@ impl Authenticator {
             (Authenticator::Htpasswd(_), None) => Err(AuthError::Missing),
             (Authenticator::Htpasswd(c), Some((user, pass))) => {
                 let client = client_address(peer, &c.proxies, headers);
-                c.check(user, pass, client).await
+                c.check(user, pass, client, Accepts::AppPasswords).await
             }
         }
     }
+
+    /// Checks a user's account password, never an app password: the web
+    /// login. Failures count toward the same backoff as DAV logins.
+    /// With `--no-auth` any user name that can name a home is accepted.
+    pub async fn verify_account_password(
+        &self,
+        user: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
+        match self {
+            Authenticator::Open if open_user_is_valid(user) => Ok(()),
+            Authenticator::Open => Err(AuthError::InvalidUser(user.to_string())),
+            Authenticator::Htpasswd(c) => c
+                .check(user.into(), password.into(), client, Accepts::AccountOnly)
+                .await
+                .map(drop),
+        }
+    }
+
+    /// Changes a user's htpasswd password after checking the old one.
+    /// Blocking (two hashes and a file write): call it off the async threads.
+    pub fn change_password(&self, user: &str, old: &str, new: &str) -> Result<(), AccountError> {
+        let Authenticator::Htpasswd(c) = self else {
+            return Err(AccountError::NoHtpasswd);
+        };
+        crate::accounts::users::check_password(new)?;
+        if !c.file.verify(user, old) {
+            return Err(AccountError::WrongPassword);
+        }
+        HtpasswdFile::new(c.file.path().to_path_buf()).set_password(user, new)
+    }
+}
+
+/// Which passwords a check accepts.
+#[derive(Clone, Copy, PartialEq)]
+enum Accepts {
+    AccountOnly,
+    AppPasswords,
 }
 
 impl Checked {
@@ -117,11 +166,22 @@ impl Checked {
         user: String,
         pass: String,
         client: Option<IpAddr>,
+        accepts: Accepts,
     ) -> Result<String, AuthError> {
+        // App passwords belong to htpasswd users: removing the user ends them.
+        let apps = accepts == Accepts::AppPasswords && self.file.has_user(&user);
         // Credentials verified a moment ago pass without hashing, even while
         // a flood against the same name or from the same network goes on.
         if self.file.remembered(&user, &pass) {
             self.backoff.succeeded(client, &user);
+            return Ok(user);
+        }
+        if let Some(label) = apps.then(|| self.apps.remembered(&user, &pass)).flatten() {
+            self.backoff.succeeded(client, &user);
+            if self.apps.touch_due(&user, &label) {
+                let (a, u) = (self.apps.clone(), user.clone());
+                tokio::task::spawn_blocking(move || touch(&a, &u, &label));
+            }
             return Ok(user);
         }
         if let Some(left) = self.backoff.blocked(client, &user) {
@@ -131,11 +191,22 @@ impl Checked {
             .await
             .map_err(|_| AuthError::Busy)?
             .map_err(|_| AuthError::Busy)?;
-        let file = self.file.clone();
+        let (file, app_passwords) = (self.file.clone(), self.apps.clone());
         let (u, p) = (user.clone(), pass);
-        let ok = actix_web::web::block(move || file.verify(&u, &p))
-            .await
-            .map_err(|_| AuthError::Busy)?;
+        let ok = actix_web::web::block(move || {
+            if file.verify(&u, &p) {
+                return true;
+            }
+            match apps.then(|| app_passwords.verify(&u, &p)).flatten() {
+                Some(label) => {
+                    touch(&app_passwords, &u, &label);
+                    true
+                }
+                None => false,
+            }
+        })
+        .await
+        .map_err(|_| AuthError::Busy)?;
         if ok {
             self.backoff.succeeded(client, &user);
             return Ok(user);
@@ -147,6 +218,13 @@ impl Checked {
             tracing::warn!("refusing logins for user {shown:?} and from {from} for {block:?}");
         }
         Err(AuthError::Rejected)
+    }
+}
+
+/// Records an app password's use; a failure to write costs only the time.
+fn touch(apps: &AppPasswords, user: &str, label: &str) {
+    if let Err(e) = apps.touch(user, label) {
+        tracing::warn!("cannot record the use of an app password: {e}");
     }
 }
 
@@ -231,6 +309,55 @@ mod tests {
         assert_eq!(client_address(Some(proxy), &[], &headers), Some(proxy));
         let bare = HeaderMap::new();
         assert_eq!(client_address(Some(proxy), &[proxy], &bare), Some(proxy));
+    }
+
+    /// An app password opens DAV for its own user only and never the web
+    /// login; a password change needs the old account password.
+    #[actix_web::test]
+    async fn app_passwords_are_for_dav_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("htpasswd");
+        let users = HtpasswdFile::new(path.clone());
+        users.add("demo", "demo").unwrap();
+        users.add("alice", "alice").unwrap();
+        let apps = Arc::new(AppPasswords::open(
+            crate::state_dir::StateDir::open(&tmp.path().join("state")).unwrap(),
+        ));
+        let secret = apps.create("demo", "phone").unwrap();
+        let auth = Authenticator::htpasswd(Htpasswd::load(path).unwrap(), apps, Vec::new());
+        let basic = |u: &str, p: &str| {
+            let mut h = HeaderMap::new();
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+            h.insert(
+                header::AUTHORIZATION,
+                header::HeaderValue::from_str(&format!("Basic {token}")).unwrap(),
+            );
+            h
+        };
+        let dav = |u: &'static str, p: String| {
+            let auth = &auth;
+            let h = basic(u, &p);
+            async move { auth.authenticate(&h, None).await.is_ok() }
+        };
+        assert!(dav("demo", secret.clone()).await);
+        assert!(dav("demo", "demo".into()).await);
+        assert!(!dav("alice", secret.clone()).await);
+        let web = |u: &'static str, p: String| {
+            let auth = &auth;
+            async move { auth.verify_account_password(u, &p, None).await.is_ok() }
+        };
+        assert!(web("demo", "demo".into()).await);
+        assert!(
+            !web("demo", secret.clone()).await,
+            "app password at the web login"
+        );
+        assert!(matches!(
+            auth.change_password("demo", &secret, "new"),
+            Err(AccountError::WrongPassword)
+        ));
+        auth.change_password("demo", "demo", "new").unwrap();
+        assert!(!web("demo", "demo".into()).await);
+        assert!(web("demo", "new".into()).await);
     }
 
     #[test]

@@ -1,0 +1,241 @@
+//! `davdir user add|passwd|remove|list` and `davdir app-password
+//! add|list|revoke`: the account commands, reading the same `--config` and
+//! flags as `serve`, and safe to run while the server runs (every edit is
+//! locked and atomic, and the server re-reads what changed).
+
+use std::io::{BufRead, IsTerminal, Read};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::{AccountError, AppPasswords, HtpasswdFile};
+use crate::cli::ServeArgs;
+use crate::config::FileConfig;
+use crate::state_dir::StateDir;
+
+/// Longest password line read from a non-terminal stdin.
+const MAX_STDIN_LINE: u64 = 4096;
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Add a user to the htpasswd file (password from a prompt, or one line of stdin)
+    Add {
+        user: String,
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+    /// Change a user's password (from a prompt, or one line of stdin)
+    Passwd {
+        user: String,
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+    /// Remove a user from the htpasswd file (their data stays)
+    Remove {
+        user: String,
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+    /// List the users of the htpasswd file
+    List {
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppPasswordAction {
+    /// Create an app password; its secret is printed alone on the last line
+    Add {
+        user: String,
+        /// A name for the device, unique per user
+        #[arg(long)]
+        label: String,
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+    /// List a user's app passwords with creation and last-use time
+    List {
+        user: String,
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+    /// Revoke a user's app password by its label
+    Revoke {
+        user: String,
+        label: String,
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+}
+
+/// Why a command failed: a usage/config problem, such as no htpasswd file
+/// configured (exit 2), or a refused operation (exit 1).
+enum Failure {
+    Config(String),
+    Refused(AccountError),
+}
+
+impl From<AccountError> for Failure {
+    fn from(e: AccountError) -> Failure {
+        Failure::Refused(e)
+    }
+}
+
+fn finish(what: &str, result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Refused(e)) => {
+            eprintln!("davdir {what}: {e}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Config(e)) => {
+            eprintln!("davdir {what}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn file_config(args: &ServeArgs) -> Result<FileConfig, Failure> {
+    args.file_config()
+        .map_err(|e| Failure::Config(e.to_string()))
+}
+
+fn htpasswd(args: &ServeArgs) -> Result<HtpasswdFile, Failure> {
+    file_config(args)?
+        .htpasswd
+        .map(HtpasswdFile::new)
+        .ok_or_else(|| Failure::Config(AccountError::NoHtpasswd.to_string()))
+}
+
+/// The state directory the server with these settings uses.
+fn state(args: &ServeArgs) -> Result<(FileConfig, StateDir), Failure> {
+    let fc = file_config(args)?;
+    let path = fc.state.clone().unwrap_or_else(|| {
+        let data = fc
+            .data
+            .clone()
+            .unwrap_or_else(crate::config::default_data_dir);
+        crate::state_dir::default_for(&data)
+    });
+    let dir = StateDir::open(&path).map_err(AccountError::io(&path))?;
+    Ok((fc, dir))
+}
+
+pub fn run_user(action: UserAction) -> ExitCode {
+    let what = "user";
+    finish(
+        what,
+        (|| match action {
+            UserAction::Add { user, config } => {
+                let file = htpasswd(&config)?;
+                super::check_user_name(&user)?;
+                // Refused before the prompt, not after the password is typed twice.
+                if file.list()?.contains(&user) {
+                    return Err(AccountError::UserExists(user).into());
+                }
+                let password = read_password(&user)?;
+                file.add(&user, &password)?;
+                println!("added user {user}");
+                Ok(())
+            }
+            UserAction::Passwd { user, config } => {
+                let file = htpasswd(&config)?;
+                if !file.list()?.contains(&user) {
+                    return Err(AccountError::NoSuchUser(user).into());
+                }
+                let password = read_password(&user)?;
+                file.set_password(&user, &password)?;
+                println!("changed the password of {user}");
+                Ok(())
+            }
+            UserAction::Remove { user, config } => {
+                htpasswd(&config)?.remove(&user)?;
+                println!("removed user {user} (their data directory is left alone)");
+                Ok(())
+            }
+            UserAction::List { config } => {
+                for user in htpasswd(&config)?.list()? {
+                    println!("{user}");
+                }
+                Ok(())
+            }
+        })(),
+    )
+}
+
+pub fn run_app_password(action: AppPasswordAction) -> ExitCode {
+    finish(
+        "app-password",
+        (|| match action {
+            AppPasswordAction::Add {
+                user,
+                label,
+                config,
+            } => {
+                let (fc, dir) = state(&config)?;
+                if let Some(path) = fc.htpasswd {
+                    if !HtpasswdFile::new(path).list()?.contains(&user) {
+                        return Err(AccountError::NoSuchUser(user).into());
+                    }
+                }
+                let secret = AppPasswords::open(dir).create(&user, &label)?;
+                println!("app password {label:?} for {user} (shown only now):");
+                println!("{secret}");
+                Ok(())
+            }
+            AppPasswordAction::List { user, config } => {
+                let (_, dir) = state(&config)?;
+                for p in AppPasswords::open(dir).list(&user)? {
+                    let used = p.last_used.map_or_else(|| "never".to_string(), when);
+                    println!("{}\tcreated {}\tlast used {used}", p.label, when(p.created));
+                }
+                Ok(())
+            }
+            AppPasswordAction::Revoke {
+                user,
+                label,
+                config,
+            } => {
+                let (_, dir) = state(&config)?;
+                if AppPasswords::open(dir).revoke(&user, &label)? {
+                    println!("revoked app password {label:?} of {user}");
+                    Ok(())
+                } else {
+                    Err(AccountError::NoSuchLabel { user, label }.into())
+                }
+            }
+        })(),
+    )
+}
+
+fn when(t: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
+}
+
+/// A new password: prompted twice on a terminal, else one line of stdin.
+fn read_password(user: &str) -> Result<String, Failure> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        let first = rpassword::prompt_password(format!("new password for {user}: "))
+            .map_err(|e| Failure::Config(format!("cannot read the password: {e}")))?;
+        let again = rpassword::prompt_password("again: ")
+            .map_err(|e| Failure::Config(format!("cannot read the password: {e}")))?;
+        if first != again {
+            return Err(Failure::Config("the passwords differ".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .take(MAX_STDIN_LINE)
+            .read_line(&mut line)
+            .map_err(|e| Failure::Config(format!("cannot read the password from stdin: {e}")))?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    super::users::check_password(&password)?;
+    Ok(password)
+}

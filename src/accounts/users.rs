@@ -1,0 +1,245 @@
+//! Editing the htpasswd file the server authenticates against: add, change
+//! and remove users with bcrypt `$2y$` hashes (what Apache's `htpasswd -B`
+//! writes and `htpasswd -v` checks). Comments, blank lines, other users and
+//! argon2 entries are kept byte for byte. Each edit locks the file, reads it,
+//! and replaces it atomically, so two edits never interleave and the server
+//! (which re-reads it when it changes) never sees half a file.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::{check_user_name, AccountError};
+
+/// bcrypt cost of new hashes: Apache's default is 5, far too cheap today.
+pub const BCRYPT_COST: u32 = 12;
+/// bcrypt reads at most 72 bytes of a password; longer ones are refused
+/// rather than silently cut.
+const MAX_PASSWORD: usize = 72;
+/// Largest htpasswd file read for an edit.
+const MAX_FILE: u64 = 16 << 20;
+
+/// The htpasswd file, for editing.
+pub struct HtpasswdFile {
+    path: PathBuf,
+}
+
+impl HtpasswdFile {
+    pub fn new(path: PathBuf) -> HtpasswdFile {
+        HtpasswdFile { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The user names in file order.
+    pub fn list(&self) -> Result<Vec<String>, AccountError> {
+        let text = match read_bounded(&self.path) {
+            Ok(t) => t,
+            Err(AccountError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(text
+            .lines()
+            .filter_map(user_of)
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// Adds a user; refused when the name is taken.
+    pub fn add(&self, user: &str, password: &str) -> Result<(), AccountError> {
+        check_user_name(user)?;
+        let line = format!("{user}:{}", hash(password)?);
+        self.edit(|lines| {
+            if lines.iter().any(|l| user_of(l) == Some(user)) {
+                return Err(AccountError::UserExists(user.to_string()));
+            }
+            lines.push(line);
+            Ok(())
+        })
+    }
+
+    /// Replaces an existing user's password.
+    pub fn set_password(&self, user: &str, password: &str) -> Result<(), AccountError> {
+        let line = format!("{user}:{}", hash(password)?);
+        self.edit(|lines| {
+            let slot = lines
+                .iter_mut()
+                .find(|l| user_of(l) == Some(user))
+                .ok_or_else(|| AccountError::NoSuchUser(user.to_string()))?;
+            *slot = line;
+            Ok(())
+        })
+    }
+
+    /// Removes a user (every line naming it).
+    pub fn remove(&self, user: &str) -> Result<(), AccountError> {
+        self.edit(|lines| {
+            let before = lines.len();
+            lines.retain(|l| user_of(l) != Some(user));
+            if lines.len() == before {
+                return Err(AccountError::NoSuchUser(user.to_string()));
+            }
+            Ok(())
+        })
+    }
+
+    /// One locked read-modify-replace of the file (created when missing).
+    fn edit(
+        &self,
+        change: impl FnOnce(&mut Vec<String>) -> Result<(), AccountError>,
+    ) -> Result<(), AccountError> {
+        let _lock = super::lock::lock(&lock_path(&self.path))?;
+        let (text, mode) = match read_bounded(&self.path) {
+            Ok(t) => {
+                let meta = fs::metadata(&self.path).map_err(AccountError::io(&self.path))?;
+                (t, meta.mode() & 0o7777)
+            }
+            Err(AccountError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                (String::new(), 0o600)
+            }
+            Err(e) => return Err(e),
+        };
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        change(&mut lines)?;
+        let mut out = lines.join("\n");
+        out.push('\n');
+        replace(&self.path, out.as_bytes(), mode)
+    }
+}
+
+/// The lock file beside the htpasswd file: the file itself is replaced by
+/// each edit, so a lock on it would not exclude an edit that opens the new one.
+fn lock_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.lock"))
+}
+
+/// The user a line names, the way the server reads it; none for comments.
+fn user_of(line: &str) -> Option<&str> {
+    if line.trim().is_empty() || line.starts_with('#') {
+        return None;
+    }
+    line.split_once(':').map(|(u, _)| u.trim())
+}
+
+fn read_bounded(path: &Path) -> Result<String, AccountError> {
+    let meta = fs::metadata(path).map_err(AccountError::io(path))?;
+    if meta.len() > MAX_FILE {
+        return Err(AccountError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("larger than {MAX_FILE} bytes"),
+        });
+    }
+    let bytes = fs::read(path).map_err(AccountError::io(path))?;
+    String::from_utf8(bytes).map_err(|_| AccountError::Corrupt {
+        path: path.to_path_buf(),
+        message: "not UTF-8".into(),
+    })
+}
+
+/// Writes a temp file beside `path` with `mode`, syncs, and renames it over.
+fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AccountError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let err = AccountError::io;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".htpasswd.")
+        .tempfile_in(dir)
+        .map_err(err(dir))?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(err(path))?;
+    tmp.write_all(bytes).map_err(err(path))?;
+    tmp.as_file().sync_all().map_err(err(path))?;
+    tmp.persist(path).map_err(|e| AccountError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    crate::store::durable::sync_dir(dir).map_err(err(dir))
+}
+
+/// Checks a new password and hashes it as `$2y$` bcrypt.
+pub fn hash(password: &str) -> Result<String, AccountError> {
+    check_password(password)?;
+    bcrypt::hash_with_result(password, BCRYPT_COST)
+        .map(|h| h.format_for_version(bcrypt::Version::TwoY))
+        .map_err(|e| AccountError::Hash(e.to_string()))
+}
+
+/// A password must be non-empty, one line, and fit bcrypt's 72 bytes.
+pub fn check_password(password: &str) -> Result<(), AccountError> {
+    if password.is_empty() {
+        return Err(AccountError::BadPassword("it is empty"));
+    }
+    if password.len() > MAX_PASSWORD {
+        return Err(AccountError::BadPassword("longer than 72 bytes"));
+    }
+    if password.chars().any(char::is_control) {
+        return Err(AccountError::BadPassword("it holds control characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_keep_other_lines_and_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        let argon = "ann:$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$AAAA";
+        fs::write(&path, format!("# users\n{argon}\n\nbob:$2y$05$x\n")).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let file = HtpasswdFile::new(path.clone());
+        file.add("carol", "pw").unwrap();
+        assert!(matches!(
+            file.add("carol", "x"),
+            Err(AccountError::UserExists(_))
+        ));
+        assert!(matches!(
+            file.add("a:b", "x"),
+            Err(AccountError::InvalidUser(_))
+        ));
+        file.set_password("bob", "new").unwrap();
+        assert!(matches!(
+            file.set_password("zed", "x"),
+            Err(AccountError::NoSuchUser(_))
+        ));
+        assert_eq!(file.list().unwrap(), ["ann", "bob", "carol"]);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(&format!("# users\n{argon}\n\nbob:$2y$12$")));
+        let bob = text.lines().find(|l| l.starts_with("bob:")).unwrap();
+        assert!(bcrypt::verify("new", &bob[4..]).unwrap());
+        file.remove("carol").unwrap();
+        assert!(matches!(
+            file.remove("carol"),
+            Err(AccountError::NoSuchUser(_))
+        ));
+        assert_eq!(file.list().unwrap(), ["ann", "bob"]);
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+
+    #[test]
+    fn passwords_are_bounded() {
+        assert!(check_password("").is_err());
+        assert!(check_password(&"x".repeat(73)).is_err());
+        assert!(check_password("a\nb").is_err());
+        assert!(check_password("correct horse").is_ok());
+    }
+}
