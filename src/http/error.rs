@@ -339,6 +339,18 @@ pub fn web_status(e: &crate::web::WebError) -> StatusCode {
         WebError::Store(StoreError::Derived(_)) => StatusCode::FORBIDDEN,
         WebError::Store(StoreError::ReadOnly) => StatusCode::SERVICE_UNAVAILABLE,
         WebError::Store(StoreError::StorageFull) => StatusCode::INSUFFICIENT_STORAGE,
+        WebError::Account(e) => {
+            use crate::accounts::AccountError as A;
+            match e {
+                A::WrongPassword => StatusCode::FORBIDDEN,
+                A::InvalidUser(_) | A::BadPassword(_) | A::BadLabel(_) => StatusCode::BAD_REQUEST,
+                A::UserExists(_) | A::DuplicateLabel { .. } | A::TooMany(_) | A::NoHtpasswd => {
+                    StatusCode::CONFLICT
+                }
+                A::NoSuchUser(_) | A::NoSuchLabel { .. } => StatusCode::NOT_FOUND,
+                A::Io { .. } | A::Corrupt { .. } | A::Hash(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
         WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

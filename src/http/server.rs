@@ -99,7 +99,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         request_timeout: config.request_timeout,
         principal_search: config.principal_search,
         base: crate::dav::href::Base::new(config.base_path.clone()),
-        web: crate::web::WebState::new(config)?,
+        web: crate::web::WebState::new(config),
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -1,44 +1,16 @@
 //! Logging in and out of the web page with the account password (never an
 //! app password: those are for devices), rate-limited per client and name.
 
-use std::sync::Arc;
-
 use actix_web::http::{header, StatusCode};
 use actix_web::web;
 
 use super::error::WebError;
 use super::forms;
-use super::pages::Login;
+use super::pages::{Account as AccountPage, Login};
 use super::routes::{blocking, Ctx};
 use super::session;
-use crate::config::Config;
-use crate::http::auth::Htpasswd;
+use crate::http::auth::AuthError;
 use crate::http::request::Reply;
-
-/// Where account passwords are checked.
-pub enum Accounts {
-    /// The htpasswd file the server authenticates DAV against.
-    Htpasswd(Arc<Htpasswd>),
-    /// `--no-auth` (loopback only): any user name, as DAV takes it.
-    Open,
-}
-
-impl Accounts {
-    pub fn new(config: &Config) -> std::io::Result<Accounts> {
-        Ok(match &config.htpasswd {
-            Some(path) => Accounts::Htpasswd(Arc::new(Htpasswd::load(path.clone())?)),
-            None => Accounts::Open,
-        })
-    }
-
-    /// Whether `password` is `user`'s account password (blocking: hashes).
-    fn verify(&self, user: &str, password: &str) -> bool {
-        match self {
-            Accounts::Htpasswd(file) => file.verify(user, password),
-            Accounts::Open => crate::store::names::check_segment(user).is_ok(),
-        }
-    }
-}
 
 /// The login form.
 pub fn login_page(ctx: &Ctx) -> Result<Reply, WebError> {
@@ -114,21 +86,23 @@ pub async fn login(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebErr
     let password = form.secret("password", "Password")?;
     let web = ctx.web();
     let client = super::client::address(ctx.req, &web.proxies);
-    if let Some(left) = web.backoff.blocked(client, &user) {
-        let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-        return refused(ctx, user, &WebError::Throttled(secs));
+    // The account password only (never an app password), counted in the
+    // same backoff as DAV logins, so the page is no second guessing channel.
+    let checked = ctx
+        .app
+        .auth
+        .verify_account_password(&user, &password, client)
+        .await;
+    if let Err(e) = checked {
+        let refusal = match e {
+            AuthError::Throttled(_) => WebError::Throttled(e.retry_after().unwrap_or(1)),
+            AuthError::Busy => WebError::Busy,
+            AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => {
+                WebError::BadLogin
+            }
+        };
+        return refused(ctx, user, &refusal);
     }
-    let app = ctx.app.clone();
-    let (u, p) = (user.clone(), password);
-    let ok = blocking(move || Ok(app.web.accounts.verify(&u, &p))).await?;
-    if !ok {
-        let from = client.map_or_else(|| "unknown address".to_string(), |c| c.to_string());
-        let shown: String = user.chars().take(64).collect();
-        tracing::warn!("failed web login for user {shown:?} from {from}");
-        web.backoff.failed(client, &user);
-        return refused(ctx, user, &WebError::BadLogin);
-    }
-    web.backoff.succeeded(client, &user);
     let store = ctx.app.store.clone();
     let u = user.clone();
     blocking(move || Ok(store.ensure_home(&u)?)).await?;
@@ -154,4 +128,31 @@ pub fn logout(ctx: &Ctx) -> Result<Reply, WebError> {
     Ok(ctx
         .redirect("/")
         .header(header::SET_COOKIE, removal.to_string()))
+}
+
+/// The account page.
+pub fn page(ctx: &Ctx, notice: Option<String>) -> Result<Reply, WebError> {
+    let mut l = ctx.layout("Account");
+    l.notice = notice;
+    ctx.page(StatusCode::OK, &AccountPage { l })
+}
+
+/// Changes the user's htpasswd password (the current one must be given),
+/// then ends the user's other sessions: a browser left logged in elsewhere
+/// is logged out.
+pub async fn change_password(ctx: &Ctx<'_>, form: forms::Form) -> Result<Reply, WebError> {
+    let current = form.secret("current", "Current password")?;
+    let new = form.secret("new", "New password")?;
+    if form.get("repeat") != Some(new.as_str()) {
+        return Err(WebError::BadForm("the new passwords differ".into()));
+    }
+    let app = ctx.app.clone();
+    let user = ctx.user()?.to_string();
+    let u = user.clone();
+    blocking(move || Ok(app.auth.change_password(&u, &current, &new)?)).await?;
+    if let Some((id, _)) = &ctx.session {
+        ctx.web().sessions.end_others(&user, id);
+    }
+    tracing::info!("web: {user} changed their password");
+    page(ctx, Some("Password changed.".into()))
 }

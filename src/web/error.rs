@@ -32,6 +32,8 @@ pub enum WebError {
     Method,
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Account(#[from] crate::accounts::AccountError),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -14,8 +14,10 @@ mod assets;
 mod client;
 mod collections;
 mod csrf;
+mod devices;
 mod error;
 mod forms;
+mod mobileconfig;
 mod pages;
 mod routes;
 mod session;
@@ -30,7 +32,6 @@ use actix_web::{web, HttpRequest};
 
 use crate::config::Config;
 use crate::dav::href::Base;
-use crate::http::auth::backoff::Backoff;
 use crate::http::request::{AppState, Reply};
 
 /// The reserved path (below the base path) of the page and its files.
@@ -39,22 +40,17 @@ pub const PREFIX: &str = "/.web";
 /// The page's share of the server state.
 pub struct WebState {
     sessions: session::Sessions,
-    /// Failed web logins, counted per client and user name like DAV's.
-    backoff: Backoff,
     proxies: Vec<IpAddr>,
     public_url: Option<url::Url>,
-    accounts: account::Accounts,
 }
 
 impl WebState {
-    pub fn new(config: &Config) -> std::io::Result<WebState> {
-        Ok(WebState {
+    pub fn new(config: &Config) -> WebState {
+        WebState {
             sessions: session::Sessions::new(config.session_lifetime),
-            backoff: Backoff::default(),
             proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
-            accounts: account::Accounts::new(config)?,
-        })
+        }
     }
 }
 

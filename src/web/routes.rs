@@ -16,7 +16,7 @@ use super::error::WebError;
 use super::forms::{self, Form};
 use super::pages::Layout;
 use super::session::{Session, COOKIE};
-use super::{account, assets, collections, csrf, pages, WebState, PREFIX};
+use super::{account, assets, collections, csrf, devices, pages, WebState, PREFIX};
 use crate::http::request::{AppState, Reply};
 
 pub const HTML: &str = "text/html; charset=utf-8";
@@ -183,6 +183,8 @@ async fn route(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebError> 
     if read {
         return match segs.as_slice() {
             [""] => collections::home(ctx, None).await,
+            ["devices"] => devices::page(ctx, None).await,
+            ["account"] => account::page(ctx, None),
             _ => Err(WebError::NotFound),
         };
     }
@@ -200,6 +202,10 @@ async fn post(ctx: &Ctx<'_>, segs: &[&str], form: Form) -> Result<Reply, WebErro
         ["logout"] => account::logout(ctx),
         ["c"] => collections::create(ctx, form).await,
         ["c", id, "edit"] => collections::edit(ctx, id, form).await,
+        ["devices"] => devices::create(ctx, form).await,
+        ["devices", "profile"] => devices::profile(ctx).await,
+        ["devices", label, "revoke"] => devices::revoke(ctx, label).await,
+        ["account", "password"] => account::change_password(ctx, form).await,
         _ => Err(WebError::NotFound),
     }
 }

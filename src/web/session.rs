@@ -96,6 +96,14 @@ impl Sessions {
     pub fn end(&self, id: &str) {
         self.table.lock().remove(&key(id));
     }
+
+    /// Ends every session of `user` but `keep` (after a password change).
+    pub fn end_others(&self, user: &str, keep: &str) {
+        let keep = key(keep);
+        self.table
+            .lock()
+            .retain(|k, s| s.user != user || *k == keep);
+    }
 }
 
 /// The cookie carrying a session id: never readable by scripts, never sent
@@ -138,6 +146,18 @@ mod tests {
         let (id, _) = short.create("demo");
         std::thread::sleep(Duration::from_millis(5));
         assert!(short.get(&id).is_none());
+    }
+
+    #[test]
+    fn password_change_ends_other_sessions() {
+        let s = Sessions::new(Duration::from_secs(60));
+        let (a, _) = s.create("demo");
+        let (b, _) = s.create("demo");
+        let (c, _) = s.create("alice");
+        s.end_others("demo", &a);
+        assert!(s.get(&a).is_some());
+        assert!(s.get(&b).is_none());
+        assert!(s.get(&c).is_some());
     }
 
     #[test]

@@ -8,5 +8,6 @@ mod common;
 
 mod browser;
 mod collections;
+mod devices;
 mod security;
 mod session;

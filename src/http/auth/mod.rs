@@ -7,7 +7,7 @@
 //! password hashing runs on a few permits only, so a flood of wrong
 //! passwords cannot take the blocking threads every other request needs.
 
-pub(crate) mod backoff;
+mod backoff;
 mod htpasswd;
 
 pub use htpasswd::Htpasswd;
