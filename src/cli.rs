@@ -41,6 +41,15 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::accounts::cli::AppPasswordAction,
     },
+    /// Import an .ics or .vcf file into a collection, one object per UID (made when missing).
+    Import(crate::data_cli::ImportArgs),
+    /// Write a calendar as one .ics or an address book as one .vcf.
+    Export(crate::data_cli::ExportArgs),
+    /// List, restore or purge deleted collections.
+    #[command(subcommand)]
+    Trash(crate::data_cli::TrashCommand),
+    /// Turn a Radicale collection-root into davdir's layout (items byte for byte); safe to re-run.
+    ImportRadicale(crate::radicale_import::RadicaleArgs),
 }
 
 #[derive(Args, Debug, Default)]

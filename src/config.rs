@@ -26,6 +26,9 @@ pub enum PrincipalSearch {
     All,
 }
 
+/// Days a deleted collection stays in the trash when `trash_days` is not set.
+pub const DEFAULT_TRASH_DAYS: u32 = 30;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -56,6 +59,8 @@ pub struct FileConfig {
     /// `https://host[:port]` the server is reached at from outside (behind
     /// a proxy): the web page's URLs and Apple profiles use it.
     pub public_url: Option<String>,
+    /// Days a deleted collection stays in its user's trash.
+    pub trash_days: Option<u32>,
 }
 
 /// The resolved settings the server runs with.
@@ -86,6 +91,8 @@ pub struct Config {
     pub session_lifetime: std::time::Duration,
     /// Scheme, host and port for URLs shown to users; else the request's.
     pub public_url: Option<url::Url>,
+    /// Days a deleted collection stays in its user's trash before it is purged.
+    pub trash_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +140,7 @@ impl FileConfig {
             state: self.state.or(file.state),
             session_lifetime: self.session_lifetime.or(file.session_lifetime),
             public_url: self.public_url.or(file.public_url),
+            trash_days: self.trash_days.or(file.trash_days),
         }
     }
 
@@ -154,6 +162,7 @@ impl FileConfig {
         }
         let data = self.data.unwrap_or_else(default_data_dir);
         Ok(Config {
+            trash_days: self.trash_days.unwrap_or(DEFAULT_TRASH_DAYS),
             state: self
                 .state
                 .unwrap_or_else(|| crate::state_dir::default_for(&data)),

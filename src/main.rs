@@ -46,6 +46,10 @@ fn main() -> ExitCode {
         }
         Command::User { action } => davdir::accounts::cli::run_user(action),
         Command::AppPassword { action } => davdir::accounts::cli::run_app_password(action),
+        Command::Import(args) => davdir::data_cli::run_import(args),
+        Command::Export(args) => davdir::data_cli::run_export(args),
+        Command::Trash(command) => davdir::data_cli::run_trash(command),
+        Command::ImportRadicale(args) => davdir::radicale_import::run(args),
     }
 }
 

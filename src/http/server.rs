@@ -55,6 +55,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     };
     // Crash leftovers go before any request can start a write of its own.
     store.sweep_leftovers();
+    store.purge_expired(chrono::Utc::now(), config.trash_days);
     // A pre-rename cache in the default place is derived state nobody reads.
     if config.cache.is_none() {
         match crate::store::legacy_cache::remove(store.root()) {
@@ -135,6 +136,21 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             tick.tick().await;
             let s = flusher.clone();
             let _ = tokio::task::spawn_blocking(move || s.flush()).await;
+        }
+    });
+    let purger = store.clone();
+    let trash_days = config.trash_days;
+    tokio::spawn(async move {
+        // Trash past its days goes daily; the first tick (at once) was the start-up purge.
+        let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let s = purger.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                s.purge_expired(chrono::Utc::now(), trash_days)
+            })
+            .await;
         }
     });
     Ok(Running {

@@ -132,20 +132,10 @@ impl Store {
         self.collection(user, name)
     }
 
-    /// Deletes a calendar directory with everything in it.
+    /// Deletes a collection: it goes to the user's trash (`trash`), whence
+    /// it can be restored until purged.
     pub fn delete_calendar(&self, user: &str, name: &str) -> Result<()> {
-        self.refuse_derived(name)?;
-        let dir = self.calendar_dir(user, name)?;
-        let home = self.home_dir(user)?;
-        // A link (within the home) is removed itself, never its target's files.
-        if fs::symlink_metadata(&dir)?.file_type().is_symlink() {
-            fs::remove_file(&dir)?;
-        } else {
-            fs::remove_dir_all(&dir)?;
-        }
-        durable::sync_dir(&home)?;
-        self.forget(user, name);
-        Ok(())
+        self.trash(user, name).map(|_| ())
     }
 
     /// Renames a calendar within a user's home. Returns whether `to` existed.

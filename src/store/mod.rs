@@ -31,6 +31,7 @@ mod reconcile;
 mod registry;
 mod snapshot;
 mod sync;
+mod trash;
 pub mod watcher;
 
 use std::collections::HashMap;
@@ -52,6 +53,7 @@ pub use objects::PutOutcome;
 pub use options::{Members, Overwrite, Transfer};
 pub use registry::{Collection, CollectionRef};
 pub use sync::{SyncChange, SyncResult};
+pub use trash::{TrashEntry, TRASH_DIR};
 
 use registry::Cell;
 
@@ -102,7 +104,7 @@ impl Store {
         self.max_object_size.store(max, Ordering::Relaxed);
     }
 
-    fn max_object_size(&self) -> u64 {
+    pub fn max_object_size(&self) -> u64 {
         self.max_object_size.load(Ordering::Relaxed)
     }
 

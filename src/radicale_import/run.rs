@@ -1,0 +1,62 @@
+//! The `davdir import-radicale` command: arguments, the run and its report.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::cli::ServeArgs;
+
+#[derive(Args, Debug)]
+pub struct RadicaleArgs {
+    /// Radicale's collection-root directory (holding <user>/<collection>/)
+    pub collection_root: PathBuf,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Prints what was done (or that there was nothing to do); exits 1 when
+/// an item was skipped, 2 on an error.
+pub fn run(args: RadicaleArgs) -> ExitCode {
+    let config = match args.serve.file_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("davdir import-radicale: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let data = config.data.unwrap_or_else(crate::config::default_data_dir);
+    let report = match super::migrate(&args.collection_root, &data) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("davdir import-radicale: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for c in &report.collections_created {
+        println!("created {c}");
+    }
+    for s in &report.skipped {
+        println!("skipped {}: {}", s.item, s.reason);
+    }
+    if report.nothing_done() {
+        println!(
+            "nothing to do: {} items already there",
+            report.items_unchanged
+        );
+    } else {
+        println!(
+            "{} collections created, {} items written, {} unchanged, {} property files written, {} skipped",
+            report.collections_created.len(),
+            report.items_written,
+            report.items_unchanged,
+            report.props_written,
+            report.skipped.len()
+        );
+    }
+    if report.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
