@@ -320,6 +320,7 @@ impl DavError {
 
 /// The one status a web-page error is answered with.
 pub fn web_status(e: &crate::web::WebError) -> StatusCode {
+    use crate::import::ImportError;
     use crate::web::WebError;
     match e {
         WebError::NotFound => StatusCode::NOT_FOUND,
@@ -331,14 +332,10 @@ pub fn web_status(e: &crate::web::WebError) -> StatusCode {
         WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         WebError::Timeout => StatusCode::REQUEST_TIMEOUT,
         WebError::Method => StatusCode::METHOD_NOT_ALLOWED,
-        WebError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
-        WebError::Store(StoreError::AlreadyExists) => StatusCode::CONFLICT,
-        WebError::Store(StoreError::InvalidName(_) | StoreError::NameTooLong) => {
-            StatusCode::BAD_REQUEST
-        }
-        WebError::Store(StoreError::Derived(_)) => StatusCode::FORBIDDEN,
-        WebError::Store(StoreError::ReadOnly) => StatusCode::SERVICE_UNAVAILABLE,
-        WebError::Store(StoreError::StorageFull) => StatusCode::INSUFFICIENT_STORAGE,
+        WebError::Store(e) | WebError::Import(ImportError::Store(e)) => web_store_status(e),
+        WebError::Import(ImportError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        WebError::Import(ImportError::UnknownFormat) => StatusCode::BAD_REQUEST,
+        WebError::Import(ImportError::WrongKind { .. }) => StatusCode::CONFLICT,
         WebError::Account(e) => {
             use crate::accounts::AccountError as A;
             match e {
@@ -351,7 +348,20 @@ pub fn web_status(e: &crate::web::WebError) -> StatusCode {
                 A::Io { .. } | A::Corrupt { .. } | A::Hash(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }
-        WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A store error met by the web page (no DAV precondition to report).
+fn web_store_status(e: &StoreError) -> StatusCode {
+    match e {
+        StoreError::NotFound => StatusCode::NOT_FOUND,
+        StoreError::AlreadyExists => StatusCode::CONFLICT,
+        StoreError::InvalidName(_) | StoreError::NameTooLong => StatusCode::BAD_REQUEST,
+        StoreError::Derived(_) => StatusCode::FORBIDDEN,
+        StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
+        StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

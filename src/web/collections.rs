@@ -132,6 +132,34 @@ fn typed_id(id: &str) -> Result<String, WebError> {
     }
 }
 
+/// An id for a collection named `name` by the user: the name itself when
+/// it is a valid id, else one made from it.
+pub fn id_for(name: &str) -> Result<String, WebError> {
+    match typed_id(name) {
+        Ok(id) if !id.is_empty() => Ok(id),
+        _ => match slug(name) {
+            s if s.is_empty() => Ok(uuid::Uuid::new_v4().simple().to_string()),
+            s => Ok(s),
+        },
+    }
+}
+
+/// `stem`, or `stem-2`, `stem-3`... whichever no collection of the user has.
+pub fn free_id(store: &Arc<Store>, user: &str, stem: &str) -> Result<String, WebError> {
+    for n in 1..100 {
+        let id = if n == 1 {
+            stem.to_string()
+        } else {
+            format!("{stem}-{n}")
+        };
+        match store.collection(user, &id) {
+            Err(StoreError::NotFound) if store.refuse_derived(&id).is_ok() => return Ok(id),
+            _ => continue,
+        }
+    }
+    Err(WebError::BadForm("that name is taken; give another".into()))
+}
+
 /// Creates a calendar or address book (the same call as MKCOL).
 pub async fn create(ctx: &Ctx<'_>, form: Form) -> Result<Reply, WebError> {
     let kind = match form.get("kind") {

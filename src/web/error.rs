@@ -34,6 +34,8 @@ pub enum WebError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Account(#[from] crate::accounts::AccountError),
+    #[error("{0}")]
+    Import(#[from] crate::import::ImportError),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -20,6 +20,14 @@ const MAX_FIELDS: usize = 32;
 pub struct Form(Vec<(String, String)>);
 
 impl Form {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn push(&mut self, name: String, value: String) {
+        self.0.push((name, value));
+    }
+
     /// A field's value as sent, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

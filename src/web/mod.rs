@@ -21,6 +21,9 @@ mod mobileconfig;
 mod pages;
 mod routes;
 mod session;
+mod transfer;
+mod trash;
+mod upload;
 
 pub use error::WebError;
 
@@ -42,6 +45,8 @@ pub struct WebState {
     sessions: session::Sessions,
     proxies: Vec<IpAddr>,
     public_url: Option<url::Url>,
+    /// Days the trash keeps a deleted collection (config `trash_days`).
+    trash_days: u32,
 }
 
 impl WebState {
@@ -50,6 +55,7 @@ impl WebState {
             sessions: session::Sessions::new(config.session_lifetime),
             proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
+            trash_days: config.trash_days,
         }
     }
 }

@@ -16,7 +16,9 @@ use super::error::WebError;
 use super::forms::{self, Form};
 use super::pages::Layout;
 use super::session::{Session, COOKIE};
-use super::{account, assets, collections, csrf, devices, pages, WebState, PREFIX};
+use super::{
+    account, assets, collections, csrf, devices, pages, transfer, trash, WebState, PREFIX,
+};
 use crate::http::request::{AppState, Reply};
 
 pub const HTML: &str = "text/html; charset=utf-8";
@@ -184,12 +186,18 @@ async fn route(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebError> 
         return match segs.as_slice() {
             [""] => collections::home(ctx, None).await,
             ["devices"] => devices::page(ctx, None).await,
+            ["c", id, "export"] => transfer::export(ctx, id).await,
+            ["trash"] => trash::page(ctx).await,
             ["account"] => account::page(ctx, None),
             _ => Err(WebError::NotFound),
         };
     }
     if method != "POST" {
         return Err(WebError::Method);
+    }
+    if segs.as_slice() == ["import"] {
+        // Multipart: the handler reads the upload and checks its token.
+        return transfer::import(ctx, payload).await;
     }
     let form = forms::read(payload, ctx.app.request_timeout).await?;
     csrf::check(ctx.session()?, form.get(csrf::FIELD))?;
@@ -202,6 +210,9 @@ async fn post(ctx: &Ctx<'_>, segs: &[&str], form: Form) -> Result<Reply, WebErro
         ["logout"] => account::logout(ctx),
         ["c"] => collections::create(ctx, form).await,
         ["c", id, "edit"] => collections::edit(ctx, id, form).await,
+        ["c", id, "delete"] => transfer::delete(ctx, id).await,
+        ["trash", id, "restore"] => trash::restore(ctx, id).await,
+        ["trash", id, "purge"] => trash::purge(ctx, id).await,
         ["devices"] => devices::create(ctx, form).await,
         ["devices", "profile"] => devices::profile(ctx).await,
         ["devices", label, "revoke"] => devices::revoke(ctx, label).await,

@@ -8,6 +8,7 @@ mod common;
 
 mod browser;
 mod collections;
+mod data;
 mod devices;
 mod security;
 mod session;
