@@ -27,6 +27,10 @@ from support import REPO_ROOT, REQUEST_TIMEOUT, davdir_only
 
 selenium = pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -141,9 +145,24 @@ def wait_for(driver, css: str):
 
 
 def submit(driver, form_css: str) -> None:
-    """Clicks a form's submit button and waits for the next page."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, form_css).click()
+    """Clicks a form's submit button and waits for the next page.
+
+    Chromedriver sometimes resolves an element of a document that a viewport
+    change has just replaced ("Node ... does not belong to the document");
+    the click did not happen then, so it is tried again on fresh elements.
+    """
+    for attempt in range(3):
+        WebDriverWait(driver, WAIT).until(
+            lambda d: d.execute_script("return document.readyState") == "complete")
+        try:
+            old = driver.find_element(By.TAG_NAME, "html")
+            driver.find_element(By.CSS_SELECTOR, form_css).click()
+            break
+        except (StaleElementReferenceException, WebDriverException) as e:
+            if attempt == 2 or "does not belong to the document" not in str(e) \
+                    and not isinstance(e, StaleElementReferenceException):
+                raise
+            time.sleep(0.5)
     WebDriverWait(driver, WAIT).until(EC.staleness_of(old))
 
 
