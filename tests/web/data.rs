@@ -110,6 +110,8 @@ fn export_delete_restore_and_purge_stay_within_the_users_own_collections() {
     alice
         .submit(&format!("/.web/trash/{id}/purge"), &[])
         .expect(404);
+    let climbing = format!("/.web/trash/..%2F..%2Fdemo%2F.trash%2F{id}/restore");
+    alice.submit(&climbing, &[]).expect(404);
     b.submit(&format!("/.web/trash/{id}/restore"), &[])
         .expect(303);
     assert!(srv.file("demo/work").is_dir());
