@@ -11,6 +11,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:5232";
 pub const DEFAULT_MAX_RESOURCE_SIZE: u64 = 10 * 1024 * 1024;
 /// Seconds a client has to send a request body once its headers are in.
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
+/// Seconds a web-page login lasts when the config does not say.
+pub const DEFAULT_SESSION_LIFETIME: u64 = 8 * 60 * 60;
 
 /// Whom a principal search (RFC 3744 §9.4) may find besides the searcher.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -52,6 +54,11 @@ pub struct FileConfig {
     /// Directory for secrets and server state (app passwords, keys, push
     /// registrations), outside the data directory.
     pub state: Option<PathBuf>,
+    /// Seconds a web-page login lasts.
+    pub session_lifetime: Option<u64>,
+    /// `https://host[:port]` the server is reached at from outside (behind
+    /// a proxy): the web page's URLs and Apple profiles use it.
+    pub public_url: Option<String>,
     /// Days a deleted collection stays in its user's trash.
     pub trash_days: Option<u32>,
     /// WebDAV-Push (on unless false).
@@ -89,6 +96,10 @@ pub struct Config {
     /// Secrets and server state; [`crate::state_dir::default_for`] the data
     /// directory when not configured.
     pub state: PathBuf,
+    /// How long a web-page login lasts.
+    pub session_lifetime: std::time::Duration,
+    /// Scheme, host and port for URLs shown to users; else the request's.
+    pub public_url: Option<url::Url>,
     /// Days a deleted collection stays in its user's trash before it is purged.
     pub trash_days: u32,
     /// WebDAV-Push settings; None when push is off.
@@ -111,6 +122,8 @@ pub enum ConfigError {
     BothAuth,
     #[error("invalid base path {0:?}: give an absolute URL path like /caldav")]
     BasePath(String),
+    #[error("invalid public_url {0:?}: give an http or https URL like https://dav.example.org")]
+    PublicUrl(String),
 }
 
 impl FileConfig {
@@ -136,6 +149,8 @@ impl FileConfig {
             trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
             birthday_calendar: self.birthday_calendar.or(file.birthday_calendar),
             state: self.state.or(file.state),
+            session_lifetime: self.session_lifetime.or(file.session_lifetime),
+            public_url: self.public_url.or(file.public_url),
             trash_days: self.trash_days.or(file.trash_days),
             push: self.push.or(file.push),
             push_allowed_hosts: self.push_allowed_hosts.or(file.push_allowed_hosts),
@@ -195,6 +210,12 @@ impl FileConfig {
                     std::time::Duration::from_millis,
                 ),
             }),
+            session_lifetime: std::time::Duration::from_secs(
+                self.session_lifetime
+                    .unwrap_or(DEFAULT_SESSION_LIFETIME)
+                    .max(1),
+            ),
+            public_url: self.public_url.as_deref().map(public_url).transpose()?,
         })
     }
 }
@@ -220,6 +241,15 @@ fn base_path(text: &str) -> Result<String, ConfigError> {
     } else {
         Err(ConfigError::BasePath(text.to_string()))
     }
+}
+
+/// An absolute http(s) URL with a host; its path is ignored (the server's
+/// own paths, `base_path` included, follow it).
+fn public_url(text: &str) -> Result<url::Url, ConfigError> {
+    url::Url::parse(text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| ConfigError::PublicUrl(text.to_string()))
 }
 
 /// `$XDG_DATA_HOME/davdir` or `~/.local/share/davdir`, else `./davdir-data`.
@@ -296,6 +326,10 @@ mod tests {
         assert_eq!(base_path("/dav/cal.v2").unwrap(), "/dav/cal.v2");
         for bad in ["caldav", "/a//b", "/a/../b", "/with space", "/ü"] {
             assert!(base_path(bad).is_err(), "{bad}");
+        }
+        assert!(public_url("https://dav.example.org:8443").is_ok());
+        for bad in ["dav.example.org", "ftp://x", "https://"] {
+            assert!(public_url(bad).is_err(), "{bad}");
         }
     }
 }

@@ -23,3 +23,4 @@ pub mod radicale_import;
 pub mod state_dir;
 pub mod store;
 pub mod vcard;
+pub mod web;

@@ -88,6 +88,10 @@ async fn route(
     if method == Some(DavMethod::Options) {
         return Ok(methods::options::handle());
     }
+    // The web page: its reserved prefix, and a browser's GET of the root.
+    if crate::web::claims(&req, &app.base) {
+        return Ok(crate::web::handle(req, payload, app).await);
+    }
     let path = req.path().to_string();
     // RFC 6764 §5: both services share the root as their context path.
     let well_known = path.trim_end_matches('/');

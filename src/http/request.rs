@@ -30,6 +30,8 @@ pub struct AppState {
     pub base: Base,
     /// WebDAV-Push, unless turned off.
     pub push: Option<Arc<crate::push::Push>>,
+    /// The web page's sessions and settings.
+    pub web: crate::web::WebState,
 }
 
 /// One authenticated request, ready for a (blocking) handler.

@@ -110,6 +110,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         principal_search: config.principal_search,
         base: crate::dav::href::Base::new(config.base_path.clone()),
         push,
+        web: crate::web::WebState::new(config),
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -231,7 +231,11 @@ fn touch(apps: &AppPasswords, user: &str, label: &str) {
 /// The client a request comes from: the peer, or, when the peer is a
 /// trusted proxy, the last address in `X-Forwarded-For` (the one the proxy
 /// added; earlier ones are the client's own claims).
-fn client_address(peer: Option<IpAddr>, proxies: &[IpAddr], headers: &HeaderMap) -> Option<IpAddr> {
+pub(crate) fn client_address(
+    peer: Option<IpAddr>,
+    proxies: &[IpAddr],
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
     let peer = peer?;
     if !proxies.contains(&peer) {
         return Some(peer);

@@ -1,0 +1,65 @@
+//! The trash page: deleted collections of the user, restored or purged
+//! through the store's trash API (the same as `davdir trash`).
+
+use actix_web::http::StatusCode;
+
+use super::error::WebError;
+use super::pages::{when, Trash, TrashView};
+use super::routes::{blocking, Ctx};
+use crate::dav::href::encode;
+use crate::http::request::Reply;
+use crate::store::{CollectionKind, StoreError};
+
+pub async fn page(ctx: &Ctx<'_>) -> Result<Reply, WebError> {
+    let store = ctx.app.store.clone();
+    let user = ctx.user()?.to_string();
+    let mut entries = blocking(move || Ok(store.list_trash(&user)?)).await?;
+    entries.sort_by_key(|e| std::cmp::Reverse(e.deleted_at));
+    let page = Trash {
+        l: ctx.layout("Trash"),
+        days: ctx.web().trash_days,
+        entries: entries
+            .into_iter()
+            .map(|e| TrashView {
+                path: encode(&e.id),
+                name: e.name,
+                kind_label: match e.kind {
+                    CollectionKind::Calendar => "Calendar",
+                    CollectionKind::AddressBook => "Address book",
+                },
+                deleted_at: when(e.deleted_at),
+                objects: e.objects,
+            })
+            .collect(),
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+/// Restores entry `id` of the user's trash; another user's ids, and ids
+/// that are no trash entry, are not found.
+pub async fn restore(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
+    let store = ctx.app.store.clone();
+    let user = ctx.user()?.to_string();
+    let id = id.to_string();
+    blocking(move || match store.restore(&user, &id, None) {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound | StoreError::InvalidName(_)) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    })
+    .await?;
+    Ok(ctx.redirect("/trash"))
+}
+
+/// Deletes entry `id` of the user's trash for good.
+pub async fn purge(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
+    let store = ctx.app.store.clone();
+    let user = ctx.user()?.to_string();
+    let id = id.to_string();
+    blocking(move || match store.purge(&user, &id) {
+        Ok(()) => Ok(()),
+        Err(StoreError::NotFound | StoreError::InvalidName(_)) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    })
+    .await?;
+    Ok(ctx.redirect("/trash"))
+}

@@ -1,0 +1,129 @@
+//! The page's data forms over real HTTP: import (multipart), export, the
+//! trash, app passwords, the Apple profile and password changes, each
+//! scoped to the logged-in user.
+
+use crate::browser::*;
+use crate::common::*;
+
+/// A multipart body as a browser sends the import form.
+fn multipart(csrf: &str, target: &str, file_name: &str, file: &str) -> (String, String) {
+    let boundary = "----davdirTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, value) in [("csrf", csrf), ("target", target), ("new_name", "")] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/calendar\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn import(b: &Browser, target: &str, file_name: &str, file: &str) -> Resp {
+    let (content_type, body) = multipart(&b.csrf(), target, file_name, file);
+    b.srv
+        .request_as(None, "POST", "/.web/import")
+        .header("Cookie", b.cookie.clone().unwrap())
+        .header("Content-Type", content_type)
+        .body(body)
+        .fetch()
+}
+
+fn calendar_of(events: &[(&str, &str)]) -> String {
+    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n");
+    for (uid, summary) in events {
+        out.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20270101T100000Z\r\nDTEND:20270101T110000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
+        ));
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
+#[test]
+fn import_reports_and_a_second_run_changes_nothing() {
+    let srv = Server::sample();
+    let mut b = Browser::new(&srv);
+    b.login("demo", "demo").expect(303);
+    let file = calendar_of(&[("a@x", "A"), ("b@x", "B"), ("a@x", "A again")]);
+    let r = import(&b, "", "Old Calendar.ics", &file);
+    r.expect(200);
+    let text = r.text();
+    assert!(text.contains("2 created"), "{text}");
+    assert!(text.contains("1 skipped"), "{text}");
+    assert_eq!(ics_names(&srv.file("demo/old-calendar")).len(), 2);
+    let again = import(&b, "old-calendar", "Old Calendar.ics", &file).text();
+    assert!(
+        again.contains("0 created") && again.contains("2 unchanged"),
+        "{again}"
+    );
+    // Without the token nothing is imported.
+    let (content_type, body) = multipart("wrong", "", "x.ics", &file);
+    srv.request_as(None, "POST", "/.web/import")
+        .header("Cookie", b.cookie.clone().unwrap())
+        .header("Content-Type", content_type)
+        .body(body)
+        .fetch()
+        .expect(403);
+    assert!(!srv.file("demo/x").exists());
+}
+
+#[test]
+fn export_delete_restore_and_purge_stay_within_the_users_own_collections() {
+    let srv = Server::sample();
+    let mut b = Browser::new(&srv);
+    b.login("demo", "demo").expect(303);
+    let r = b.get("/.web/c/work/export");
+    r.expect(200);
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert!(r
+        .header("content-disposition")
+        .unwrap()
+        .contains("work.ics"));
+    assert!(r.text().starts_with("BEGIN:VCALENDAR"));
+    let mut alice = Browser::new(&srv);
+    alice.login("alice", "alice").expect(303);
+    alice.get("/.web/c/work/export").expect(404);
+    alice.submit("/.web/c/work/delete", &[]).expect(404);
+    assert!(srv.file("demo/work").is_dir());
+
+    b.submit("/.web/c/work/delete", &[]).expect(303);
+    assert!(!srv.file("demo/work").exists());
+    let trash = b.get("/.web/trash").text();
+    let id = trash
+        .split("/.web/trash/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("a trash entry")
+        .to_string();
+    // Alice cannot restore or purge demo's entry, nor see it.
+    assert!(!alice.get("/.web/trash").text().contains(&id));
+    alice
+        .submit(&format!("/.web/trash/{id}/restore"), &[])
+        .expect(404);
+    alice
+        .submit(&format!("/.web/trash/{id}/purge"), &[])
+        .expect(404);
+    let climbing = format!("/.web/trash/..%2F..%2Fdemo%2F.trash%2F{id}/restore");
+    alice.submit(&climbing, &[]).expect(404);
+    b.submit(&format!("/.web/trash/{id}/restore"), &[])
+        .expect(303);
+    assert!(srv.file("demo/work").is_dir());
+    b.submit("/.web/c/work/delete", &[]).expect(303);
+    let trash = b.get("/.web/trash").text();
+    let id = trash
+        .split("/.web/trash/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_string();
+    b.submit(&format!("/.web/trash/{id}/purge"), &[])
+        .expect(303);
+    assert!(b.get("/.web/trash").text().contains("trash-empty"));
+}
