@@ -20,6 +20,7 @@ mod confine;
 mod derived;
 pub mod disk;
 pub mod durable;
+mod entry;
 mod error;
 pub mod etag;
 mod index;
