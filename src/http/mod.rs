@@ -5,7 +5,7 @@ pub mod auth;
 mod body;
 mod conditional;
 pub mod error;
-mod hook;
+pub(crate) mod hook;
 pub mod method;
 mod methods;
 mod prop_update;

@@ -4,6 +4,7 @@
 //! name in the logged-in user's home only, so another user's id is simply
 //! not found.
 
+use crate::http::method::DavMethod;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
@@ -194,6 +195,7 @@ pub async fn create(ctx: &Ctx<'_>, form: Form) -> Result<Reply, WebError> {
     })
     .await?;
     tracing::info!("web: {} created {made}", ctx.user()?);
+    ctx.changed(DavMethod::Mkcol, &made);
     Ok(ctx.redirect("/"))
 }
 
@@ -238,6 +240,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: &str, form: Form) -> Result<Reply, WebError
         PropChange::Description(form.optional("description")?),
     ];
     blocking(move || Ok(c.set_props(&changes)?)).await?;
+    ctx.changed(DavMethod::Proppatch, id);
     Ok(ctx.redirect("/"))
 }
 

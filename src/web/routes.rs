@@ -3,6 +3,8 @@
 //! Every POST but the login is checked for its CSRF token here, before any
 //! handler runs; every page but the login page needs a live session.
 
+use crate::http::hook::Change;
+use crate::http::method::DavMethod;
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderName};
@@ -53,6 +55,19 @@ impl Ctx<'_> {
 
     pub fn user(&self) -> Result<&str, WebError> {
         Ok(&self.session()?.user)
+    }
+
+    /// Tells the `hook` command of a change made from the page, as the DAV
+    /// method that would have made it, so a git-commit hook misses none.
+    pub fn changed(&self, method: DavMethod, collection: &str) {
+        if let (Some(hook), Ok(user)) = (&self.app.hook, self.user()) {
+            hook.fire(Change {
+                method,
+                user: user.to_string(),
+                calendar: collection.to_string(),
+                paths: vec![format!("{user}/{collection}")],
+            });
+        }
     }
 
     /// The frame of a page titled `title`.

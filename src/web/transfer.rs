@@ -2,6 +2,7 @@
 //! library as `davdir import`), export as one file (the same as a
 //! collection GET), and delete, which moves a collection to the trash.
 
+use crate::http::method::DavMethod;
 use actix_web::http::{header, StatusCode};
 use actix_web::web;
 
@@ -47,6 +48,9 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
         Ok((t, report))
     })
     .await?;
+    if report.created > 0 || report.collection_created {
+        ctx.changed(DavMethod::Put, &target);
+    }
     let page = ImportResult {
         l: ctx.layout("Import"),
         collection: target,
@@ -116,7 +120,8 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
     own(ctx, id).await?;
     let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
-    let id = id.to_string();
-    blocking(move || Ok(store.trash(&user, &id)?)).await?;
+    let name = id.to_string();
+    blocking(move || Ok(store.trash(&user, &name)?)).await?;
+    ctx.changed(DavMethod::Delete, id);
     Ok(ctx.redirect("/"))
 }

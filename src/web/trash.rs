@@ -1,6 +1,7 @@
 //! The trash page: deleted collections of the user, restored or purged
 //! through the store's trash API (the same as `davdir trash`).
 
+use crate::http::method::DavMethod;
 use actix_web::http::StatusCode;
 
 use super::error::WebError;
@@ -41,12 +42,13 @@ pub async fn restore(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
     let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
     let id = id.to_string();
-    blocking(move || match store.restore(&user, &id, None) {
-        Ok(_) => Ok(()),
+    let name = blocking(move || match store.restore(&user, &id, None) {
+        Ok(name) => Ok(name),
         Err(StoreError::NotFound | StoreError::InvalidName(_)) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
     })
     .await?;
+    ctx.changed(DavMethod::Move, &name);
     Ok(ctx.redirect("/trash"))
 }
 

@@ -105,3 +105,45 @@ fn an_address_book_is_made_with_its_marker() {
     )
     .expect(400);
 }
+
+/// Changes made from the page reach the `hook` (a git-commit hook misses
+/// none), named as the DAV method that would have made them.
+#[test]
+fn the_hook_hears_of_page_changes() {
+    let hook = r#"hook = 'echo "$DAVDIR_METHOD|$DAVDIR_USER|$DAVDIR_COLLECTION|$DAVDIR_PATHS" >> ../hook.log'"#;
+    let srv = Server::start(Options {
+        config: Some(format!("{hook}\n")),
+        ..Options::default()
+    });
+    let log = srv.data.parent().unwrap().join("hook.log");
+    let mut b = Browser::new(&srv);
+    b.login("demo", "demo").expect(303);
+    b.submit(
+        "/.web/c",
+        &[("kind", "calendar"), ("displayname", "Hooked")],
+    )
+    .expect(303);
+    b.submit(
+        "/.web/c/hooked/edit",
+        &[
+            ("displayname", "Hooked 2"),
+            ("color", "#aa0000"),
+            ("description", ""),
+        ],
+    )
+    .expect(303);
+    b.submit("/.web/c/hooked/delete", &[]).expect(303);
+    let expected = [
+        "MKCOL|demo|hooked|demo/hooked",
+        "PROPPATCH|demo|hooked|demo/hooked",
+        "DELETE|demo|hooked|demo/hooked",
+    ];
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        wait_until(10, || read().lines().count() >= expected.len()),
+        "hook log: {}",
+        read()
+    );
+    let lines: Vec<String> = read().lines().map(str::to_string).collect();
+    assert_eq!(lines, expected);
+}
