@@ -14,12 +14,16 @@ use crate::store::{Collection, CollectionKind, Result, StoreError};
 /// Text is handed to `emit` in chunks of about this size.
 const CHUNK: usize = 64 * 1024;
 /// Objects read together: at most this many, and a batch stops growing at
-/// this many bytes (sizes as indexed).
-const BATCH: usize = 256;
+/// this many bytes (sizes as indexed). Large enough that the readers'
+/// threads are started once per thousand objects, not once per few hundred.
+const BATCH: usize = 1024;
 const BATCH_BYTES: u64 = 4 * 1024 * 1024;
-/// Threads reading one batch: with the page cache cold, many reads in flight
-/// let the disk serve them in parallel; with it warm they cost little.
-const READERS: usize = 4;
+/// Threads reading one batch: with the page cache cold, each read waits on
+/// the disk for the file's inode and block, so many reads in flight let the
+/// disk serve them in parallel (at 100k objects, 16 readers took a cold
+/// export from ~5 s to ~2.3 s; 4 left the disk mostly idle). Warm, they
+/// cost little.
+const READERS: usize = 16;
 
 /// Writes collection `coll` whole to `emit`, a calendar under the title
 /// `title` (X-WR-CALNAME). An object that cannot be read (removed

@@ -381,7 +381,36 @@ fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
 /// Escapes iCalendar text for element content, keeping CR as `&#13;` so
 /// that XML parsers' line-end normalisation cannot turn CRLF into LF.
 pub fn escape_ical(s: &str) -> String {
-    escape(s).replace('\r', "&#13;")
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    escape_ical_into(&mut out, s);
+    out
+}
+
+/// `escape_ical` appending to `out` in one pass. Every object of a report
+/// goes through here and calendar data rarely holds markup characters, so
+/// runs without any are copied whole rather than character by character.
+pub fn escape_ical_into(out: &mut String, s: &str) {
+    let mut rest = s;
+    // Every byte needing a reference is ASCII, so splitting at it keeps
+    // `rest` on a character boundary.
+    while let Some(at) = rest.bytes().position(needs_reference) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'\'' => "&apos;",
+            b'"' => "&quot;",
+            _ => "&#13;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+}
+
+/// The bytes `escape_ical` replaces: those of `escape`, and CR.
+fn needs_reference(b: u8) -> bool {
+    matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"' | b'\r')
 }
 
 /// Escapes an attribute value, keeping TAB, LF and CR as character
@@ -410,6 +439,23 @@ mod tests {
         let prop = root.child(DAV, "prop").unwrap();
         assert!(prop.children[0].is(CALDAV, "calendar-data"));
         assert_eq!(prop.children[1].text, "a & b");
+    }
+
+    #[test]
+    fn escape_ical_matches_escape_then_cr_references() {
+        for s in [
+            "",
+            "BEGIN:VEVENT\r\nSUMMARY:a\r\n",
+            "<&>'\"\r\r\n",
+            "DESCRIPTION:caf\u{e9} <b> & \u{1f600} \"q\"\r\nEND",
+            "no specials at all",
+        ] {
+            let expected = escape(s).replace('\r', "&#13;");
+            assert_eq!(escape_ical(s), expected, "{s:?}");
+            let mut out = String::from("x");
+            escape_ical_into(&mut out, s);
+            assert_eq!(out, format!("x{expected}"));
+        }
     }
 
     #[test]

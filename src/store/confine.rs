@@ -60,14 +60,63 @@ pub fn object_entry(dir: &Path, name: &str) -> io::Result<Entry> {
     })
 }
 
+/// An object file opened for reading under the rule, with its metadata.
+pub struct Opened {
+    pub file: File,
+    pub md: fs::Metadata,
+    /// Where the file really is when `dir/name` is a link within the home;
+    /// None when it is `dir/name` itself.
+    pub via: Option<PathBuf>,
+}
+
+/// Opens object `name` of calendar directory `dir` (as `object_entry`
+/// describes it) for reading; None when it is not a regular file the rule
+/// lets us read. Reads are the hot path of queries and exports, so a plain
+/// file in a real directory costs one `lstat` of the directory, the open
+/// (`O_NOFOLLOW`: a link fails with `ELOOP`) and one `fstat`; only a link
+/// or a linked directory goes through `object_entry`'s resolution.
+pub fn open_object(dir: &Path, name: &str) -> io::Result<Option<Opened>> {
+    if is_real_dir(dir) {
+        match open_no_follow(&dir.join(name)) {
+            Ok(file) => {
+                let md = file.metadata()?;
+                return Ok(md.is_file().then_some(Opened {
+                    file,
+                    md,
+                    via: None,
+                }));
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let Entry::File { path, .. } = object_entry(dir, name)? else {
+        return Ok(None);
+    };
+    let file = open_resolved(&path)?;
+    let md = file.metadata()?;
+    Ok(Some(Opened {
+        file,
+        md,
+        via: Some(path),
+    }))
+}
+
+/// Opens `path` for reading without following a final link; `O_NONBLOCK`
+/// keeps a FIFO from blocking the open and `O_NOCTTY` a terminal from
+/// becoming ours (callers refuse anything but a regular file after `fstat`).
+fn open_no_follow(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
 /// Opens a path already resolved by `object_entry` for reading, refusing a
 /// link that appeared since. `O_NONBLOCK` keeps a FIFO swapped in since the
 /// `lstat` from blocking the open; anything but a regular file is refused.
 pub fn open_resolved(path: &Path) -> io::Result<File> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)?;
+    let file = open_no_follow(path)?;
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -156,6 +205,22 @@ mod tests {
         assert!(!calendar_dir_ok(&home, &home.join("self")));
         assert!(is_refused_link(&home, &home.join("theirs")));
         assert!(!is_refused_link(&home, &cal));
+        // Opening for a read follows exactly the same rule.
+        let opened = |dir: &Path, name: &str| open_object(dir, name).unwrap();
+        assert!(opened(&cal, "own.ics").is_some_and(|o| o.via.is_none()));
+        assert!(opened(&cal, "same.ics").is_some_and(|o| o.via == Some(cal.join("own.ics"))));
+        for refused in ["out.ics", "other.ics", "dangling.ics"] {
+            assert!(opened(&cal, refused).is_none(), "{refused}");
+        }
+        fs::create_dir(cal.join("dir.ics")).unwrap();
+        assert!(opened(&cal, "dir.ics").is_none());
+        let fifo =
+            std::ffi::CString::new(cal.join("fifo.ics").into_os_string().into_encoded_bytes())
+                .unwrap();
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        assert!(opened(&cal, "fifo.ics").is_none());
+        assert!(open_object(&cal, "missing.ics").is_err());
+
         // Through a link-to-calendar within the home, objects resolve the same.
         let alias = home.join("alias");
         assert!(matches!(
@@ -166,5 +231,8 @@ mod tests {
             object_entry(&alias, "out.ics"),
             Ok(Entry::Outside(_))
         ));
+        assert!(opened(&alias, "own.ics").is_some_and(|o| o.via == Some(cal.join("own.ics"))));
+        assert!(opened(&alias, "out.ics").is_none());
+        assert!(opened(&home.join("theirs"), "x.ics").is_none());
     }
 }

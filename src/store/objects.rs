@@ -295,7 +295,8 @@ impl Collection {
         };
         settle(pending)?;
         let meta = meta.ok_or(StoreError::NotFound)?;
-        let (_, file, stamp) = open_object(&self.dir, name)?;
+        let opened = confine::open_object(&self.dir, name)?.ok_or(StoreError::NotFound)?;
+        let (file, stamp) = (opened.file, FileStamp::of(&opened.md));
         let max = self.store.max_object_size();
         let bytes = match bounded::read_all(file, stamp.size, max) {
             Ok(bytes) => bytes,
@@ -488,10 +489,7 @@ pub(super) fn settle(pending: Option<Pending>) -> Result<()> {
 /// path, the open file and its stamp; NotFound where the name is not a
 /// regular file the rule lets us read.
 fn open_object(dir: &Path, name: &str) -> Result<(PathBuf, fs::File, FileStamp)> {
-    let confine::Entry::File { path, .. } = confine::object_entry(dir, name)? else {
-        return Err(StoreError::NotFound);
-    };
-    let file = confine::open_resolved(&path)?;
-    let stamp = FileStamp::of(&file.metadata()?);
-    Ok((path, file, stamp))
+    let opened = confine::open_object(dir, name)?.ok_or(StoreError::NotFound)?;
+    let path = opened.via.unwrap_or_else(|| dir.join(name));
+    Ok((path, opened.file, FileStamp::of(&opened.md)))
 }
