@@ -70,10 +70,24 @@ impl Batch {
     }
 }
 
+/// Reads (including our own, the bulk of all events under load) and
+/// attribute-only changes never change content.
+fn content_neutral(ev: &Event) -> bool {
+    matches!(
+        ev.kind,
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+    ) && !ev.need_rescan()
+}
+
 /// Starts watching `store.root()` and applying changes in a thread.
 pub fn spawn(store: Arc<Store>) -> notify::Result<WatchHandle> {
     let (tx, rx) = channel::<notify::Result<Event>>();
-    let mut watcher = notify::recommended_watcher(move |ev| {
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<Event>| {
+        // Every object the server reads raises an open event (notify always
+        // asks inotify for them): dropped here, before they wake our thread.
+        if ev.as_ref().is_ok_and(content_neutral) {
+            return;
+        }
         let _ = tx.send(ev);
     })?;
     watch_all(&mut watcher, store.root(), store.cache_dir())?;
@@ -269,13 +283,7 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
             return;
         }
     };
-    // Reads (including our own, the bulk of all events under load) and
-    // attribute-only changes never change content: drop them first.
-    if matches!(
-        ev.kind,
-        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
-    ) && !ev.need_rescan()
-    {
+    if content_neutral(&ev) {
         return;
     }
     if ev.need_rescan() {
