@@ -167,6 +167,69 @@ pub(crate) fn time_queries(
     Ok(())
 }
 
+/// The "sync after one change" phase: each round PUTs one object (its name
+/// and body from `next(round)`), then asks sync-collection for the changes
+/// since the last token and checks the object is listed. The sync times go
+/// under `sync_key` (with the response count), the PUT times under `put_key`.
+pub(crate) struct PutThenSync {
+    pub(crate) content_type: &'static str,
+    pub(crate) sync_key: &'static str,
+    pub(crate) put_key: &'static str,
+}
+
+impl PutThenSync {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn time(
+        &self,
+        server: &Server,
+        c: &Client,
+        url: &str,
+        n: usize,
+        plan: &Plan,
+        token: &mut String,
+        mut next: impl FnMut(usize) -> Res<(String, String)>,
+        out: &mut Outcome,
+    ) -> Res<()> {
+        let mut round = 0usize;
+        let mut put_times = Vec::new();
+        let (s, k) = repeat(plan, || {
+            round += 1;
+            let (name, body) = next(round)?;
+            let (pt, r) = timed(|| {
+                send(
+                    c,
+                    "PUT",
+                    &format!("{url}{name}"),
+                    None,
+                    Some(&body),
+                    self.content_type,
+                )
+            })?;
+            expect(&r, &[201, 204], "PUT")?;
+            put_times.push(pt);
+            let (t, r) = timed(|| xml_report(c, url, &sync_body(token)))?;
+            expect(&r, &[207], "sync-collection")?;
+            if !r.body.contains(&name) {
+                return Err(format!("sync-collection after PUT does not list {name}"));
+            }
+            *token = element_text(&r.body, "sync-token").ok_or("sync answer without token")?;
+            Ok((t, count_elements(&r.body, "response")))
+        })?;
+        note(
+            server,
+            n,
+            &format!(
+                "sync after one change: median {:.2} ms ({k} responses)",
+                s.median
+            ),
+        );
+        out.vals.insert(self.sync_key, Val::Ms(s));
+        out.vals.insert(self.put_key, Val::Ms(stat(put_times)));
+        out.sizes.insert(self.sync_key, k);
+        Ok(())
+    }
+}
+
 pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
     let n = ds.n;
     let mut out = Outcome::default();
@@ -252,36 +315,17 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
 
     // sync-collection after one change made over HTTP.
     let mut token = sync_token(&c, &url)?;
-    let mut round = 0usize;
-    let mut put_times = Vec::new();
-    let (s, k) = repeat(&plan, || {
-        round += 1;
+    let next = |round: usize| -> Res<(String, String)> {
         let idx = ds.singles[round % ds.singles.len()];
-        let name = object_name(idx);
-        let text = server.object_source(idx)?;
-        let body = edited(&text, &format!("sync{round}"));
-        let (pt, r) = timed(|| send(&c, "PUT", &format!("{url}{name}"), None, Some(&body), ICS))?;
-        expect(&r, &[201, 204], "PUT")?;
-        put_times.push(pt);
-        let (t, r) = timed(|| xml_report(&c, &url, &sync_body(&token)))?;
-        expect(&r, &[207], "sync-collection")?;
-        if !r.body.contains(&name) {
-            return Err(format!("sync-collection after PUT does not list {name}"));
-        }
-        token = element_text(&r.body, "sync-token").ok_or("sync answer without token")?;
-        Ok((t, count_elements(&r.body, "response")))
-    })?;
-    note(
-        server,
-        n,
-        &format!(
-            "sync after one change: median {:.2} ms ({k} responses)",
-            s.median
-        ),
-    );
-    out.vals.insert("sync", Val::Ms(s));
-    out.vals.insert("put1", Val::Ms(stat(put_times)));
-    out.sizes.insert("sync", k);
+        let body = edited(&server.object_source(idx)?, &format!("sync{round}"));
+        Ok((object_name(idx), body))
+    };
+    let put = PutThenSync {
+        content_type: ICS,
+        sync_key: "sync",
+        put_key: "put1",
+    };
+    put.time(server, &c, &url, n, &plan, &mut token, next, &mut out)?;
 
     // A file written on disk by another program → visible in sync-collection,
     // with a client polling every 5 ms, then one polling every 50 ms.

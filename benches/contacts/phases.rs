@@ -271,34 +271,16 @@ pub(crate) fn sync_phase(
     if probe.status != 207 {
         return Err(format!("n/a (HTTP {})", probe.status));
     }
-    let mut round = 0usize;
-    let mut put_times = Vec::new();
-    let (s, k) = repeat(&plan, || {
-        round += 1;
+    let next = |round: usize| -> Res<(String, String)> {
         let idx = (round * 104_729) % n;
-        let name = contact_name(idx);
         let body = edited_card(&contact_text(idx).0, &format!("sync{round}"));
-        let (pt, r) = timed(|| send(c, "PUT", &format!("{url}{name}"), None, Some(&body), VCF))?;
-        expect(&r, &[201, 204], "PUT")?;
-        put_times.push(pt);
-        let (t, r) = timed(|| xml_report(c, url, &sync_body(&token)))?;
-        expect(&r, &[207], "sync-collection")?;
-        if !r.body.contains(&name) {
-            return Err(format!("sync-collection after PUT does not list {name}"));
-        }
-        token = element_text(&r.body, "sync-token").ok_or("sync answer without token")?;
-        Ok((t, count_elements(&r.body, "response")))
-    })?;
-    note(
-        server,
-        n,
-        &format!(
-            "sync after one change: median {:.2} ms ({k} responses)",
-            s.median
-        ),
-    );
-    out.vals.insert("c_sync", Val::Ms(s));
-    out.vals.insert("c_put1", Val::Ms(stat(put_times)));
-    out.sizes.insert("c_sync", k);
+        Ok((contact_name(idx), body))
+    };
+    let put = PutThenSync {
+        content_type: VCF,
+        sync_key: "c_sync",
+        put_key: "c_put1",
+    };
+    put.time(server, c, url, n, &plan, &mut token, next, out)?;
     Ok(())
 }
