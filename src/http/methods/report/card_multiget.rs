@@ -2,21 +2,17 @@
 //! properties and address-data, or a 404. Shares href handling and object
 //! lookup with calendar-multiget.
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 
 use crate::cardquery::{self, AddressData, CARDDAV};
-use crate::dav::href::{self, Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
-use crate::http::resource::Resource;
-use crate::store::{Collection, CollectionKind, Store};
+use crate::store::CollectionKind;
 
-use super::multiget::distinct_hrefs;
+use super::multiget::{distinct_hrefs, read_named};
 use super::{collection_target, write_object};
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
@@ -40,7 +36,14 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     Ok(rq.multistatus(None, move |ctx, out| {
         let mut book = None;
         for h in &hrefs {
-            match read_contact(&store, &user, ctx.base, h, &mut book) {
+            match read_named(
+                &store,
+                &user,
+                ctx.base,
+                h,
+                CollectionKind::AddressBook,
+                &mut book,
+            ) {
                 Some((res, bytes)) => {
                     let text = data_req.as_ref().and_then(|r| render(h, &bytes, r));
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
@@ -49,42 +52,6 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             }
         }
     }))
-}
-
-/// The contact `href` names, read, when it is one of `user`'s and lies in
-/// an address book; None is answered with a 404 for that href. `book` keeps
-/// the last address book resolved: clients name one per multiget, and
-/// resolving it again for each href costs several system calls.
-fn read_contact(
-    store: &Arc<Store>,
-    user: &str,
-    base: &Base,
-    href: &str,
-    book: &mut Option<Collection>,
-) -> Option<(Resource, Vec<u8>)> {
-    let Some(DavPath::Object {
-        user: owner,
-        calendar,
-        name,
-    }) = base.parse(href::path_of(href))
-    else {
-        return None;
-    };
-    if owner != user {
-        return None;
-    }
-    let cal = match book {
-        Some(b) if b.name == calendar => b.clone(),
-        _ => {
-            let b = store.collection(&owner, &calendar).ok()?;
-            book.insert(b).clone()
-        }
-    };
-    if cal.kind() != CollectionKind::AddressBook {
-        return None;
-    }
-    let (bytes, meta) = cal.read(&name).ok()?;
-    Some((Resource::Object { cal, name, meta }, bytes))
 }
 
 /// The CARDDAV:address-data element among a report's requested properties.

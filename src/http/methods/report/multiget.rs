@@ -10,7 +10,7 @@ use crate::http::error::{DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
-use crate::store::{CollectionKind, Store};
+use crate::store::{Collection, CollectionKind, Store};
 use actix_web::http::StatusCode;
 
 use super::query::{calendar_data_request, query_timezone};
@@ -29,8 +29,16 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let store = rq.store().clone();
     let user = rq.user.clone();
     Ok(rq.multistatus(None, move |ctx, out| {
+        let mut last = None;
         for h in &hrefs {
-            let found = read_named(&store, &user, ctx.base, h, CollectionKind::Calendar);
+            let found = read_named(
+                &store,
+                &user,
+                ctx.base,
+                h,
+                CollectionKind::Calendar,
+                &mut last,
+            );
             match found {
                 Some((res, bytes)) => {
                     let text = data_req.as_ref().map(|r| {
@@ -49,13 +57,16 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
 }
 
 /// The object `href` names, read, when it is one of `user`'s and lies in a
-/// collection of `kind`; None is answered with a 404 for that href.
+/// collection of `kind`; None is answered with a 404 for that href. `last`
+/// keeps the last collection resolved: clients name one per multiget, and
+/// resolving it again for each href costs several system calls.
 pub fn read_named(
     store: &Arc<Store>,
     user: &str,
     base: &Base,
     href: &str,
     kind: CollectionKind,
+    last: &mut Option<Collection>,
 ) -> Option<(Resource, Vec<u8>)> {
     let Some(DavPath::Object {
         user: owner,
@@ -68,7 +79,13 @@ pub fn read_named(
     if owner != user {
         return None;
     }
-    let cal = store.collection(&owner, &calendar).ok()?;
+    let cal = match last {
+        Some(c) if c.name == calendar => c.clone(),
+        _ => {
+            let c = store.collection(&owner, &calendar).ok()?;
+            last.insert(c).clone()
+        }
+    };
     if cal.kind() != kind {
         return None;
     }
