@@ -65,23 +65,14 @@ impl DavMethod {
         }
     }
 
-    /// Whether a handler serves the method, and so OPTIONS lists it in
-    /// `Allow` (POST registers WebDAV-Push subscriptions).
-    pub fn is_served(self) -> bool {
-        true
-    }
-
-    /// The `Allow` header: every served method, in declaration order,
+    /// The `Allow` header: every method (all are served; POST registers
+    /// WebDAV-Push subscriptions), in declaration order,
     /// derived from [`ALL`] so a new method is listed where it is declared.
     pub fn allow_header() -> &'static str {
         static ALLOW: OnceLock<String> = OnceLock::new();
         ALLOW.get_or_init(|| {
-            let served: Vec<&str> = ALL
-                .into_iter()
-                .filter(|m| m.is_served())
-                .map(DavMethod::as_str)
-                .collect();
-            served.join(", ")
+            let all: Vec<&str> = ALL.into_iter().map(DavMethod::as_str).collect();
+            all.join(", ")
         })
     }
 
@@ -133,7 +124,7 @@ mod tests {
         );
         for m in ALL {
             let listed = allow.split(", ").filter(|a| *a == m.as_str()).count();
-            assert_eq!(listed, usize::from(m.is_served()), "{m:?}");
+            assert_eq!(listed, 1, "{m:?}");
         }
     }
 
