@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::ServeArgs;
 use crate::config::{default_data_dir, FileConfig, DEFAULT_MAX_RESOURCE_SIZE, DEFAULT_TRASH_DAYS};
 use crate::import::{self, MAX_IMPORT_SIZE};
+use crate::serve_args::ServeArgs;
 use crate::store::Store;
 
 #[derive(Args, Debug)]

@@ -20,6 +20,7 @@ pub mod memory;
 pub mod push;
 pub mod query;
 pub mod radicale_import;
+pub mod serve_args;
 pub mod state_dir;
 pub mod store;
 pub mod vcard;

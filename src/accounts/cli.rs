@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::{AccountError, AppPasswords, HtpasswdFile};
-use crate::cli::ServeArgs;
 use crate::config::FileConfig;
+use crate::serve_args::ServeArgs;
 use crate::state_dir::StateDir;
 
 /// Longest password line read from a non-terminal stdin.

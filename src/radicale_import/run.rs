@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::cli::ServeArgs;
+use crate::serve_args::ServeArgs;
 
 #[derive(Args, Debug)]
 pub struct RadicaleArgs {

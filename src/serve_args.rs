@@ -1,0 +1,63 @@
+//! The settings flags every command shares with `serve` (`--data`,
+//! `--config`, `--htpasswd`, `--state`...): in a module of their own, below
+//! the command line and the commands that flatten them.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::config::FileConfig;
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Data directory: <DIR>/<user>/<calendar>/<object>.ics [default: ~/.local/share/davdir]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Address and port to listen on; port 0 picks a free one [default: 127.0.0.1:5232]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// htpasswd file with bcrypt (`htpasswd -B`) or argon2 hashes; users log in with HTTP Basic
+    #[arg(long, value_name = "FILE")]
+    pub htpasswd: Option<PathBuf>,
+    /// Run without authentication (allowed on loopback addresses only)
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Cache directory for sync tokens and the index [default: <DIR>/.davdir-cache]
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// URL path the server is reached under behind a reverse proxy, e.g. /caldav (hrefs carry it; requests may come with or without it)
+    #[arg(long, value_name = "PATH")]
+    pub base_path: Option<String>,
+    /// Directory for secrets and server state, outside the data directory [default: <DIR>.state]
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, state, hook, watch, max_resource_size, request_timeout); flags win
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The flags merged over the `--config` file (flags win): what every
+    /// command that works on the data, the htpasswd file or the state
+    /// directory reads, so it finds what the running server uses.
+    pub fn file_config(&self) -> Result<FileConfig, crate::config::ConfigError> {
+        let file = match &self.config {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        Ok(self.as_file_config().or(file))
+    }
+
+    pub fn as_file_config(&self) -> FileConfig {
+        FileConfig {
+            data: self.data.clone(),
+            listen: self.listen.clone(),
+            htpasswd: self.htpasswd.clone(),
+            no_auth: self.no_auth.then_some(true),
+            cache: self.cache.clone(),
+            base_path: self.base_path.clone(),
+            state: self.state.clone(),
+            ..FileConfig::default()
+        }
+    }
+}
