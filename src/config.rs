@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:5232";
 /// Largest calendar object accepted (CALDAV:max-resource-size).
-pub const DEFAULT_MAX_RESOURCE_SIZE: u64 = 10 * 1024 * 1024;
+pub const DEFAULT_MAX_RESOURCE_SIZE: u64 = crate::store::DEFAULT_MAX_OBJECT_SIZE;
 /// Seconds a client has to send a request body once its headers are in.
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
 /// Seconds a web-page login lasts when the config does not say.

@@ -59,6 +59,10 @@ pub use trash::{TrashEntry, TRASH_DIR};
 
 use registry::Cell;
 
+/// Largest object file served or accepted unless configured otherwise (the
+/// server's `max_resource_size` default).
+pub const DEFAULT_MAX_OBJECT_SIZE: u64 = 10 * 1024 * 1024;
+
 /// Name of the calendar created in a new user's home.
 pub const DEFAULT_CALENDAR: &str = "calendar";
 /// Cache directory name under the data root when none is configured.
@@ -95,7 +99,7 @@ impl Store {
             cache: Some(cache),
             cells: Mutex::new(HashMap::new()),
             watched: AtomicBool::new(false),
-            max_object_size: AtomicU64::new(crate::config::DEFAULT_MAX_RESOURCE_SIZE),
+            max_object_size: AtomicU64::new(DEFAULT_MAX_OBJECT_SIZE),
             birthdays: AtomicBool::new(false),
             derived: Mutex::new(HashMap::new()),
             listener: Arc::default(),
