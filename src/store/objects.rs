@@ -145,7 +145,7 @@ impl Store {
 
 impl Collection {
     /// An object name must be a valid segment with this kind's extension.
-    fn check_name(&self, name: &str) -> Result<()> {
+    pub(super) fn check_name(&self, name: &str) -> Result<()> {
         names::check_segment(name)?;
         if self.kind.is_object_name(name) {
             Ok(())

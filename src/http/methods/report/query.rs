@@ -15,7 +15,7 @@ use crate::http::resource::Resource;
 use crate::query::{
     self, CalendarDataRequest, Decision, Filter, FilterError, FloatingTz, PlainQuery,
 };
-use crate::store::{Collection, ObjectMeta};
+use crate::store::{ObjectMeta, Reader};
 
 use super::scan::{scan, Candidate};
 use super::write_object;
@@ -90,6 +90,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     // Recurrence work of the whole query is capped (query::QueryBudget).
     let budget = query::QueryBudget::default();
     Ok(rq.multistatus(None, move |ctx, out| {
+        let reader = cal.reader();
         // Candidates come from the index's time spans, a page at a time.
         scan(
             &cal,
@@ -100,7 +101,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             },
             |part| {
                 let (f, t, d) = ((&filter, plain.as_ref()), tz.as_ref(), data_req.as_ref());
-                evaluate(&cal, part, f, t, d, &budget)
+                evaluate(&reader, part, f, t, d, &budget)
             },
             |found| {
                 for (name, meta, data) in found {
@@ -147,7 +148,7 @@ fn decide(plain: Option<&PlainQuery>, meta: &ObjectMeta) -> Decision {
 /// The matches among `part`. The decision is taken again on the metadata
 /// the read returns, which is fresh if the file was edited behind our back.
 fn evaluate(
-    cal: &Collection,
+    reader: &Reader,
     part: &[Candidate],
     (filter, plain): (&Filter, Option<&PlainQuery>),
     tz: Option<&FloatingTz>,
@@ -155,8 +156,8 @@ fn evaluate(
     budget: &query::QueryBudget,
 ) -> Vec<Found> {
     let mut out = Vec::new();
-    for (name, _) in part {
-        let Ok((bytes, meta)) = cal.read(name) else {
+    for (name, listed) in part {
+        let Ok((bytes, meta)) = reader.read(name, listed) else {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);

@@ -1,0 +1,146 @@
+//! Reading many objects of one collection whose metadata the caller already
+//! holds from a listing (a calendar-query's hits, an export).
+//!
+//! `Collection::read` pays for generality on every object: the calendar
+//! lock and a copy of the entry, an `lstat` of the directory for the
+//! symlink rule, and a path walk for the open. Here the directory is opened
+//! once (`O_NOFOLLOW`: a linked directory gets no fast path) and each object
+//! is opened relative to it with `O_NOFOLLOW`, then checked against the
+//! stamp the caller holds. Anything unexpected (a link, an edited or
+//! vanished file, a file grown past the bound) falls back to
+//! `Collection::read`, which knows how to treat it, so the answers are
+//! those of `Collection::read`.
+
+use std::fs::File;
+
+use rustix::fs::{openat, Mode, OFlags};
+
+use super::registry::Collection;
+use super::{bounded, FileStamp, ObjectMeta, Result};
+
+/// A collection's directory held open for a run of reads.
+pub struct Reader<'a> {
+    coll: &'a Collection,
+    /// None when the directory is a link, derived, or could not be opened:
+    /// every read then goes through `Collection::read`.
+    dir: Option<File>,
+}
+
+/// Flags of every object open: never follow a final link (a link is left
+/// to the symlink rule), never block on a FIFO, never adopt a terminal.
+fn object_flags() -> OFlags {
+    OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC
+}
+
+impl Collection {
+    /// A reader for many of this collection's objects, e.g. the hits of a
+    /// query; it holds one file descriptor while it lives.
+    pub fn reader(&self) -> Reader<'_> {
+        let dir = if self.derived {
+            None
+        } else {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            rustix::fs::open(&self.dir, flags, Mode::empty())
+                .ok()
+                .map(File::from)
+        };
+        Reader { coll: self, dir }
+    }
+}
+
+impl Reader<'_> {
+    /// The bytes of object `name` with their metadata, as
+    /// `Collection::read` gives them, for a caller that holds `meta`, the
+    /// object's indexed metadata (from a listing, which waited for what it
+    /// saw to be durable).
+    pub fn read(&self, name: &str, meta: &ObjectMeta) -> Result<(Vec<u8>, ObjectMeta)> {
+        match self.read_unchanged(name, meta) {
+            Some(bytes) => Ok((bytes, meta.clone())),
+            None => self.coll.read(name),
+        }
+    }
+
+    /// The bytes, when `name` is a plain file in the directory still
+    /// stamped `meta.stamp` and within the size bound.
+    fn read_unchanged(&self, name: &str, meta: &ObjectMeta) -> Option<Vec<u8>> {
+        let dir = self.dir.as_ref()?;
+        self.coll.check_name(name).ok()?;
+        let file = File::from(openat(dir, name, object_flags(), Mode::empty()).ok()?);
+        let md = file.metadata().ok()?;
+        if !md.is_file() || FileStamp::of(&md) != meta.stamp {
+            return None;
+        }
+        bounded::read_all(file, meta.stamp.size, self.coll.store.max_object_size()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::ical;
+    use crate::store::{Store, StoreError};
+
+    fn event(uid: &str, summary: &str) -> String {
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{summary}\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    }
+
+    fn calendar() -> (tempfile::TempDir, Arc<Store>, crate::store::Collection) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), None).unwrap();
+        store.ensure_home("u").unwrap();
+        let cal = store.create_calendar("u", "c", &[]).unwrap();
+        for (name, uid) in [("a.ics", "a"), ("b.ics", "b")] {
+            let body = event(uid, "first");
+            let info = ical::inspect(body.as_bytes()).unwrap();
+            cal.put(name, body.as_bytes(), info, |_| true).unwrap();
+        }
+        (dir, store, cal)
+    }
+
+    /// Every case gives what `Collection::read` gives: unchanged files,
+    /// a file edited behind the index's back, a link within the home (the
+    /// slow path), a link outside it and a vanished file (refused).
+    #[test]
+    fn reads_agree_with_collection_read() {
+        let (d, _store, cal) = calendar();
+        let listed = cal.objects().unwrap();
+        let dir = d.path().join("u/c");
+        std::fs::write(dir.join("b.ics"), event("b", "edited by hand")).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("x.ics"), event("x", "outside")).unwrap();
+        let reader = cal.reader();
+        assert!(reader.dir.is_some());
+        for (name, meta) in &listed {
+            let (bytes, fresh) = reader.read(name, meta).unwrap();
+            let (want, want_meta) = cal.read(name).unwrap();
+            assert_eq!(
+                (bytes, fresh.etag, fresh.stamp),
+                (want, want_meta.etag, want_meta.stamp)
+            );
+        }
+        let (edited, meta) = reader.read("b.ics", &listed[1].1).unwrap();
+        assert!(String::from_utf8(edited)
+            .unwrap()
+            .contains("edited by hand"));
+        assert_ne!(meta.etag, listed[1].1.etag);
+
+        // a.ics becomes a link to a file within the home: read through it.
+        std::fs::write(d.path().join("u/kept.ics"), event("a", "linked")).unwrap();
+        std::fs::remove_file(dir.join("a.ics")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("u/kept.ics"), dir.join("a.ics")).unwrap();
+        let (linked, _) = reader.read("a.ics", &listed[0].1).unwrap();
+        assert!(String::from_utf8(linked).unwrap().contains("linked"));
+
+        // ... and then to a file outside the home: refused.
+        std::fs::remove_file(dir.join("a.ics")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("x.ics"), dir.join("a.ics")).unwrap();
+        assert!(reader.read("a.ics", &listed[0].1).is_err());
+        std::fs::remove_file(dir.join("b.ics")).unwrap();
+        assert!(matches!(
+            reader.read("b.ics", &listed[1].1),
+            Err(StoreError::NotFound)
+        ));
+        assert!(reader.read("../c/b.ics", &listed[1].1).is_err());
+    }
+}
