@@ -13,11 +13,11 @@
 //! have arrived before its watch did. A removed directory's watch goes away
 //! by itself.
 //!
-//! notify 8 subscribes every inotify watch to a fixed mask that includes
-//! IN_OPEN (IN_ACCESS and IN_CLOSE_NOWRITE are not in it), with no Config
-//! option to change it, so every open of a file in a watched calendar, the
-//! server's own reads included, still wakes the backend and this thread;
-//! `classify` drops those events first and cheaply.
+//! The OS side is a `Backend` with one job, watching a directory: inotify
+//! itself on Linux (`linux.rs`, which never asks for open or read events,
+//! so the server's own reads cost the watcher nothing), notify elsewhere
+//! (`portable.rs`). Both deliver notify's event type, so the batching and
+//! `classify` here are written once.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -26,10 +26,20 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use notify::event::{ModifyKind, RenameMode};
-use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use notify::{Event, EventKind};
 use parking_lot::Mutex;
 
 use super::Store;
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+mod portable;
+
+#[cfg(target_os = "linux")]
+use linux::Backend;
+#[cfg(not(target_os = "linux"))]
+use portable::Backend;
 
 /// How long to wait for more relevant events before acting on a batch.
 const BATCH_WINDOW: Duration = Duration::from_millis(30);
@@ -39,7 +49,7 @@ const BATCH_LIMIT: Duration = Duration::from_millis(250);
 /// Keeps the OS watches alive; dropping it stops watching (the batching
 /// thread holds only a weak reference, and ends when the watcher does).
 pub struct WatchHandle {
-    _watcher: Arc<Mutex<RecommendedWatcher>>,
+    _watcher: Arc<Mutex<Backend>>,
 }
 
 /// What a batch of events asks the store to do.
@@ -70,8 +80,8 @@ impl Batch {
     }
 }
 
-/// Reads (including our own, the bulk of all events under load) and
-/// attribute-only changes never change content.
+/// Reads and attribute-only changes never change content (only backends
+/// other than Linux's report them).
 fn content_neutral(ev: &Event) -> bool {
     matches!(
         ev.kind,
@@ -82,14 +92,7 @@ fn content_neutral(ev: &Event) -> bool {
 /// Starts watching `store.root()` and applying changes in a thread.
 pub fn spawn(store: Arc<Store>) -> notify::Result<WatchHandle> {
     let (tx, rx) = channel::<notify::Result<Event>>();
-    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<Event>| {
-        // Every object the server reads raises an open event (notify always
-        // asks inotify for them): dropped here, before they wake our thread.
-        if ev.as_ref().is_ok_and(content_neutral) {
-            return;
-        }
-        let _ = tx.send(ev);
-    })?;
+    let mut watcher = Backend::start(tx)?;
     watch_all(&mut watcher, store.root(), store.cache_dir())?;
     let watcher = Arc::new(Mutex::new(watcher));
     let weak = Arc::downgrade(&watcher);
@@ -101,17 +104,21 @@ pub fn spawn(store: Arc<Store>) -> notify::Result<WatchHandle> {
     Ok(WatchHandle { _watcher: watcher })
 }
 
-fn run(
-    store: Arc<Store>,
-    rx: Receiver<notify::Result<Event>>,
-    watcher: Weak<Mutex<RecommendedWatcher>>,
-) {
+fn run(store: Arc<Store>, rx: Receiver<notify::Result<Event>>, watcher: Weak<Mutex<Backend>>) {
     let root = store.root().to_path_buf();
     let cache = store.cache_dir().map(Path::to_path_buf);
     loop {
         let first = match rx.recv() {
             Ok(ev) => ev,
-            Err(_) => return, // watcher dropped: server shutting down
+            Err(_) => {
+                // The backend ended while its handle lives: events would
+                // be lost from now on.
+                if watcher.upgrade().is_some() {
+                    tracing::warn!("file watcher stopped; falling back to rescans per request");
+                    store.set_watched(false);
+                }
+                return;
+            }
         };
         let mut batch = Batch::default();
         classify(&root, cache.as_deref(), first, &mut batch);
@@ -162,7 +169,7 @@ fn run(
 /// Watches the directories that appeared in `batch` (and, after lost events,
 /// every home and calendar again), marking each calendar for a rescan.
 fn watch_new(
-    watcher: &mut RecommendedWatcher,
+    watcher: &mut Backend,
     root: &Path,
     cache: Option<&Path>,
     batch: &mut Batch,
@@ -200,12 +207,8 @@ fn watch_new(
 }
 
 /// Watches the data root, every home and every calendar, each non-recursively.
-fn watch_all(
-    watcher: &mut RecommendedWatcher,
-    root: &Path,
-    cache: Option<&Path>,
-) -> notify::Result<()> {
-    watcher.watch(root, RecursiveMode::NonRecursive)?;
+fn watch_all(watcher: &mut Backend, root: &Path, cache: Option<&Path>) -> notify::Result<()> {
+    watcher.watch(root)?;
     for (_, home) in visible_subdirs(root, cache) {
         watch_home(watcher, &home, cache, None)?;
     }
@@ -215,7 +218,7 @@ fn watch_all(
 /// Watches a home and the calendars in it; the calendars found are added
 /// to `found`, when given, as (user, calendar).
 fn watch_home(
-    watcher: &mut RecommendedWatcher,
+    watcher: &mut Backend,
     home: &Path,
     cache: Option<&Path>,
     mut found: Option<&mut HashSet<(String, String)>>,
@@ -238,8 +241,8 @@ fn watch_home(
 
 /// Adds a non-recursive watch; a directory already gone again is no error
 /// (its removal reaches the batch as an event of its parent).
-fn watch_dir(watcher: &mut RecommendedWatcher, dir: &Path) -> notify::Result<()> {
-    match watcher.watch(dir, RecursiveMode::NonRecursive) {
+fn watch_dir(watcher: &mut Backend, dir: &Path) -> notify::Result<()> {
+    match watcher.watch(dir) {
         Err(e) if is_not_found(&e) => Ok(()),
         other => other,
     }
