@@ -7,6 +7,7 @@
 //! The Depth header is not consulted, as for calendar-query: on an address
 //! book the members are searched, on a contact that contact.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use crate::cardquery::{self, AddressData, Filter, CARDDAV};
@@ -97,7 +98,7 @@ fn evaluate(
         let hit = decided(filter, &meta)
             .unwrap_or_else(|| cardquery::matches(&String::from_utf8_lossy(&bytes), filter));
         if hit {
-            let data = data_req.and_then(|r| render(name, &bytes, r));
+            let data = data_req.and_then(|r| render(name, &bytes, r).map(Cow::into_owned));
             out.push((name.clone(), meta, data));
         }
     }
