@@ -70,7 +70,11 @@ pub fn address_data_request(body: &Element) -> DavResult<Option<AddressData>> {
 pub fn render<'a>(name: &str, bytes: &'a [u8], req: &AddressData) -> Option<Cow<'a, str>> {
     // The stored bytes, unchanged, are not copied.
     match cardquery::render(bytes, req) {
-        Ok(Cow::Borrowed(b)) => Some(String::from_utf8_lossy(b)),
+        // Stored cards were checked to be UTF-8: validate the fast way.
+        Ok(Cow::Borrowed(b)) => Some(match std::str::from_utf8(b) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(b),
+        }),
         Ok(Cow::Owned(b)) => {
             Some(Cow::Owned(String::from_utf8(b).unwrap_or_else(|e| {
                 String::from_utf8_lossy(e.as_bytes()).into_owned()
