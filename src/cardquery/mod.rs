@@ -8,6 +8,7 @@ mod address_data;
 mod error;
 mod eval;
 mod filter;
+mod indexed;
 mod narrow;
 mod text_match;
 mod value;
@@ -19,6 +20,7 @@ pub use filter::{
     parse_filter, parse_limit, Filter, ParamCond, ParamFilter, PropCond, PropFilter, Test,
     MAX_FILTER_ELEMENTS, MAX_NRESULTS,
 };
+pub use indexed::{decide, search_text};
 pub use text_match::{Collation, MatchType, TextMatch};
 
 pub use crate::dav::xml::CARDDAV;

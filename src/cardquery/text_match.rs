@@ -107,14 +107,25 @@ impl TextMatch {
 fn fold(collation: Collation, s: &str) -> Cow<'_, str> {
     match collation {
         Collation::Octet => Cow::Borrowed(s),
-        Collation::AsciiCasemap if !s.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Borrowed(s),
-        Collation::AsciiCasemap => Cow::Owned(s.to_ascii_lowercase()),
+        Collation::AsciiCasemap => ascii_lowercase(s),
+        // On ASCII text the decompositions change nothing and case folding
+        // maps A-Z to a-z, so the common case skips the Unicode tables.
+        Collation::UnicodeCasemap if s.is_ascii() => ascii_lowercase(s),
         // RFC 5051 maps each character to its titlecase form and then applies
         // NFKD; Unicode default case folding (after a canonical decomposition,
         // so folding sees base letters) gives the same equivalence classes.
         Collation::UnicodeCasemap => {
             Cow::Owned(s.chars().nfd().default_case_fold().nfkd().collect())
         }
+    }
+}
+
+/// `s` with A-Z lowered, borrowed when there is none.
+fn ascii_lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -142,6 +153,13 @@ mod tests {
         assert!(t.hits("CAFE\u{301}"));
         assert!(t.hits("Caf\u{C9}"));
         assert!(!t.hits("cafe"));
+    }
+
+    #[test]
+    fn ascii_shortcut_of_unicode_casemap_folds_as_the_tables_do() {
+        let all: String = (0u8..128).map(char::from).collect();
+        let full: String = all.chars().nfd().default_case_fold().nfkd().collect();
+        assert_eq!(fold(Collation::UnicodeCasemap, &all), full);
     }
 
     #[test]

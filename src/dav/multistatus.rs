@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 
 use super::property::PropName;
-use super::xml::{escape, CALDAV, CARDDAV, CS, DAV, ICAL};
+use super::xml::{escape, escape_ical_into, CALDAV, CARDDAV, CS, DAV, ICAL};
 
 const NAMESPACES: &str = r#"xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CARD="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/" xmlns:ICAL="http://apple.com/ns/ical/""#;
 
@@ -91,26 +91,35 @@ impl ResponseBuilder {
     }
 
     pub fn write(&self, href: &str, out: &mut String) {
+        self.write_with_data(href, None, out);
+    }
+
+    /// [`write`](Self::write) with one more 200 property whose content is
+    /// object data (calendar-data, address-data), escaped straight into
+    /// `out`: the largest part of a report is then copied once.
+    pub fn write_with_data(&self, href: &str, data: Option<(&PropName, &str)>, out: &mut String) {
         out.push_str("<D:response><D:href>");
         out.push_str(&escape(href));
         out.push_str("</D:href>");
-        self.write_propstats(out);
+        self.write_propstats(data, out);
         out.push_str("</D:response>");
     }
 
-    /// The propstats alone, for a response or any other root element.
-    fn write_propstats(&self, out: &mut String) {
-        for (status, props) in &self.groups {
-            out.push_str("<D:propstat><D:prop>");
-            for p in props {
-                out.push_str(p);
-            }
-            out.push_str("</D:prop><D:status>");
-            out.push_str(&status_line(*status));
-            out.push_str("</D:status></D:propstat>");
-        }
-        if self.groups.is_empty() {
+    /// The propstats alone, for a response or any other root element, with
+    /// `data` (see `write_with_data`) among the 200 properties.
+    fn write_propstats(&self, mut data: Option<(&PropName, &str)>, out: &mut String) {
+        if data.is_some() && !self.groups.iter().any(|(s, _)| *s == StatusCode::OK) {
+            write_group(StatusCode::OK, &[], data.take(), out);
+        } else if self.groups.is_empty() {
             out.push_str("<D:propstat><D:prop/><D:status>HTTP/1.1 200 OK</D:status></D:propstat>");
+        }
+        for (status, props) in &self.groups {
+            let extra = if *status == StatusCode::OK {
+                data.take()
+            } else {
+                None
+            };
+            write_group(*status, props, extra, out);
         }
     }
 
@@ -119,10 +128,36 @@ impl ResponseBuilder {
     pub fn document(&self, root: &PropName) -> String {
         let (open, close) = tags(root);
         let mut out = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<{open} {NAMESPACES}>");
-        self.write_propstats(&mut out);
+        self.write_propstats(None, &mut out);
         out.push_str(&format!("</{close}>\n"));
         out
     }
+}
+
+/// One propstat: `props` (already XML) and `data`, escaped as object data.
+fn write_group(
+    status: StatusCode,
+    props: &[String],
+    data: Option<(&PropName, &str)>,
+    out: &mut String,
+) {
+    out.push_str("<D:propstat><D:prop>");
+    for p in props {
+        out.push_str(p);
+    }
+    if let Some((name, text)) = data {
+        let (open, close) = tags(name);
+        out.push('<');
+        out.push_str(&open);
+        out.push('>');
+        escape_ical_into(out, text);
+        out.push_str("</");
+        out.push_str(&close);
+        out.push('>');
+    }
+    out.push_str("</D:prop><D:status>");
+    out.push_str(&status_line(status));
+    out.push_str("</D:status></D:propstat>");
 }
 
 /// A response that carries only a status (e.g. 404 for a removed member).
@@ -182,6 +217,46 @@ mod tests {
             "HTTP/1.1 404 Not Found"
         );
         assert!(ps[1].child(DAV, "prop").unwrap().children[0].is("urn:x", "odd"));
+    }
+
+    #[test]
+    fn object_data_joins_the_200_propstat_escaped() {
+        let data = PropName::new(CARDDAV, "address-data");
+        let text = "BEGIN:VCARD\r\nFN:<a> & 'b' \"c\"\r\nEND:VCARD\r\n";
+        let mut with_ok = ResponseBuilder::default();
+        with_ok.add(
+            StatusCode::OK,
+            PropXml::Value(PropName::new(DAV, "getetag"), "\"e\"".into()),
+        );
+        with_ok.add_name(StatusCode::NOT_FOUND, &PropName::new(DAV, "odd"));
+        let mut only_404 = ResponseBuilder::default();
+        only_404.add_name(StatusCode::NOT_FOUND, &PropName::new(DAV, "odd"));
+        for (b, oks) in [
+            (&with_ok, 2),
+            (&only_404, 1),
+            (&ResponseBuilder::default(), 1),
+        ] {
+            let mut out = begin();
+            b.write_with_data("/u/a/x.vcf", Some((&data, text)), &mut out);
+            out.push_str(&end(None));
+            let doc = xml::parse(out.as_bytes()).unwrap();
+            let ps: Vec<_> = doc.children[0].children_named(DAV, "propstat").collect();
+            let ok = ps
+                .iter()
+                .find(|p| p.child(DAV, "status").unwrap().text.contains("200"))
+                .unwrap();
+            let props = &ok.child(DAV, "prop").unwrap().children;
+            assert_eq!(props.len(), oks);
+            assert_eq!(props.last().unwrap().text, text);
+            assert_eq!(
+                ps.len(),
+                if oks == 2 || b.groups.len() == 1 {
+                    2
+                } else {
+                    1
+                }
+            );
+        }
     }
 
     #[test]

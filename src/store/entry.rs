@@ -77,8 +77,12 @@ pub enum IndexedInfo {
         component: crate::ical::ComponentKind,
         periodic: Box<Periodic>,
     },
-    /// A contact: time ranges and components have no meaning.
-    Contact { uid_hash: u64 },
+    /// A contact: time ranges and components have no meaning; `search` holds
+    /// the texts addressbook-query decides on (`crate::cardquery::decide`).
+    Contact {
+        uid_hash: u64,
+        search: Option<Box<str>>,
+    },
 }
 
 impl IndexedInfo {
@@ -86,7 +90,7 @@ impl IndexedInfo {
         match self {
             IndexedInfo::Calendar { uid_hash, .. }
             | IndexedInfo::Recurring { uid_hash, .. }
-            | IndexedInfo::Contact { uid_hash } => *uid_hash,
+            | IndexedInfo::Contact { uid_hash, .. } => *uid_hash,
         }
     }
 
@@ -126,6 +130,14 @@ impl IndexedInfo {
         }
     }
 
+    /// A contact's search text, when the index keeps one.
+    pub fn search(&self) -> Option<&str> {
+        match self {
+            IndexedInfo::Contact { search, .. } => search.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The kind of collection this object lives in.
     pub fn kind(&self) -> CollectionKind {
         match self {
@@ -160,6 +172,7 @@ impl From<&crate::vcard::CardInfo> for IndexedInfo {
     fn from(info: &crate::vcard::CardInfo) -> Self {
         IndexedInfo::Contact {
             uid_hash: uid_hash(&info.uid),
+            search: info.search.clone(),
         }
     }
 }

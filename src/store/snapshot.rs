@@ -17,8 +17,9 @@ use super::kind::CollectionKind;
 /// Bumped when what counts as a valid object changes, so files indexed by an
 /// older, more lenient version are examined again (5: the collection kind
 /// follows on the second line, and contacts are indexed; 6: the exact
-/// instance column; 7: the periodic summary column).
-const HEADER: &str = "davdir-index 7";
+/// instance column; 7: the periodic summary column; 8: a contact's search
+/// text in the span column).
+const HEADER: &str = "davdir-index 8";
 /// The component column of a contact's line.
 const CONTACT: &str = "VCARD";
 
@@ -38,7 +39,7 @@ pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
     for (name, m) in &index.objects {
         let (component, span) = match m.info.component() {
             Some(c) => (c.as_str(), span_text(&m.info.span())),
-            None => (CONTACT, "-".into()),
+            None => (CONTACT, search_text(m.info.search())),
         };
         let exact = m.info.exact().map_or_else(|| "-".into(), Exact::to_text);
         let periodic = m
@@ -56,6 +57,12 @@ pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
         )?;
     }
     Ok(tmp)
+}
+
+/// A contact's search text in the span column: `+` and the text (which
+/// holds no control character, so no tab or newline), or `-` for none.
+fn search_text(search: Option<&str>) -> String {
+    search.map_or_else(|| "-".into(), |s| format!("+{s}"))
 }
 
 fn span_text(span: &Span) -> String {
@@ -93,7 +100,10 @@ fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
                 ino: ino.parse().ok()?,
             },
             info: match component {
-                CONTACT => IndexedInfo::Contact { uid_hash },
+                CONTACT => IndexedInfo::Contact {
+                    uid_hash,
+                    search: span.strip_prefix('+').map(Box::from),
+                },
                 _ if periodic != "-" => IndexedInfo::Recurring {
                     uid_hash,
                     component: crate::ical::component_kind(component)?,
@@ -174,6 +184,39 @@ mod tests {
         assert_eq!(loaded.objects.len(), 4);
         for (name, meta) in &index.objects {
             assert_eq!(loaded.objects[name].info, meta.info, "{name}");
+        }
+    }
+
+    #[test]
+    fn contact_search_texts_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let card = |uid: &str, lines: &str| {
+            format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\n{lines}END:VCARD\r\n")
+        };
+        let cards = [
+            card("a", "FN:Anna Müller\r\nitem1.EMAIL:a@b.c\r\nN:M;A;;;\r\n"),
+            card("b", "NOTE:no indexed property\r\n"),
+            // An escaped newline in FN: no search text, read at query time.
+            card("c", "FN:two\\nlines\r\n"),
+        ];
+        for (i, c) in cards.iter().enumerate() {
+            fs::write(dir.path().join(format!("{i}.vcf")), c).unwrap();
+        }
+        let mut index = Index::default();
+        index.kind = CollectionKind::AddressBook;
+        index.rescan(dir.path()).unwrap();
+        let search = |i: &Index, n: &str| i.objects[n].info.search().map(str::to_string);
+        assert!(search(&index, "0.vcf").unwrap().contains("Anna Müller"));
+        assert_eq!(search(&index, "1.vcf").as_deref(), Some(""));
+        assert_eq!(search(&index, "2.vcf"), None);
+        let path = dir.path().join("cache/index");
+        write(&path, &index).unwrap().commit().unwrap();
+        let loaded = load(&path).expect("the saved index loads");
+        for name in ["0.vcf", "1.vcf", "2.vcf"] {
+            assert_eq!(
+                loaded.objects[name].info, index.objects[name].info,
+                "{name}"
+            );
         }
     }
 }

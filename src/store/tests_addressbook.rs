@@ -67,7 +67,8 @@ fn a_directory_of_vcf_files_is_an_address_book() {
     assert_eq!(
         meta.info,
         IndexedInfo::Contact {
-            uid_hash: index::uid_hash("a")
+            uid_hash: index::uid_hash("a"),
+            search: Some(Box::from("\u{1d}F\u{1f}Zoë a"))
         }
     );
     assert_eq!(meta.info.component(), None);

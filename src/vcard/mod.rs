@@ -38,6 +38,9 @@ pub struct CardInfo {
     pub bday: Option<String>,
     /// ANNIVERSARY as written (vCard 4.0).
     pub anniversary: Option<String>,
+    /// What addressbook-query decides filters on without reading the file
+    /// (`crate::cardquery::search_text`); `None`: always read.
+    pub search: Option<Box<str>>,
 }
 
 /// Why a body is not a valid address object resource; the variants map onto
@@ -118,6 +121,7 @@ pub fn inspect(bytes: &[u8]) -> Result<CardInfo, VcardError> {
         full_name: text_of(&VCardProperty::Fn),
         bday: raw.bday,
         anniversary: raw.anniversary,
+        search: crate::cardquery::search_text(&card),
     })
 }
 

@@ -2,6 +2,8 @@
 //! properties and address-data, or a 404. Shares href handling and object
 //! lookup with calendar-multiget.
 
+use std::borrow::Cow;
+
 use actix_web::http::StatusCode;
 
 use crate::cardquery::{self, AddressData, CARDDAV};
@@ -65,9 +67,19 @@ pub fn address_data_request(body: &Element) -> DavResult<Option<AddressData>> {
 /// One contact's address-data as asked; a stored card calcard cannot
 /// convert is logged and its address-data answered 404 rather than failing
 /// the whole report.
-pub fn render(name: &str, bytes: &[u8], req: &AddressData) -> Option<String> {
+pub fn render<'a>(name: &str, bytes: &'a [u8], req: &AddressData) -> Option<Cow<'a, str>> {
+    // The stored bytes, unchanged, are not copied.
     match cardquery::render(bytes, req) {
-        Ok(out) => Some(String::from_utf8_lossy(&out).into_owned()),
+        // Stored cards were checked to be UTF-8: validate the fast way.
+        Ok(Cow::Borrowed(b)) => Some(match std::str::from_utf8(b) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(b),
+        }),
+        Ok(Cow::Owned(b)) => {
+            Some(Cow::Owned(String::from_utf8(b).unwrap_or_else(|e| {
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            })))
+        }
         Err(e) => {
             tracing::warn!("address-data of {name}: {e}");
             None

@@ -111,9 +111,12 @@ pub fn write_object(
         return;
     };
     let mut b = ResponseBuilder::default();
+    // The data goes straight into `out`, escaped once (it is most of the answer).
+    let mut with_data = None;
     for name in names {
         if is_data_prop(res, name) {
             match data {
+                Some(text) if with_data.is_none() => with_data = Some((name, text)),
                 Some(text) => b.add(
                     StatusCode::OK,
                     PropXml::Value(name.clone(), escape_ical(text)),
@@ -124,7 +127,7 @@ pub fn write_object(
         }
         propfind::add_prop(&mut b, res, name, ctx);
     }
-    b.write(&res.href(ctx.base), out);
+    b.write_with_data(&res.href(ctx.base), with_data, out);
 }
 
 /// The request-URI's response when a limit cut the answer (RFC 6352 §8.6.1,

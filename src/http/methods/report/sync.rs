@@ -112,7 +112,7 @@ fn write_member(
         match cal.read(&name) {
             Ok((bytes, _)) => match data {
                 Data::Stored => Some(String::from_utf8_lossy(&bytes).into_owned()),
-                Data::Card(r) => render(&name, &bytes, r),
+                Data::Card(r) => render(&name, &bytes, r).map(std::borrow::Cow::into_owned),
             },
             Err(_) => {
                 multistatus::status_response(
