@@ -16,11 +16,11 @@ use std::fs::File;
 use rustix::fs::{openat, Mode, OFlags};
 
 use super::registry::Collection;
-use super::{bounded, FileStamp, ObjectMeta, Result};
+use super::{bounded, FileStamp, ObjectMeta, Result, StoreError};
 
 /// A collection's directory held open for a run of reads.
-pub struct Reader<'a> {
-    coll: &'a Collection,
+pub struct Reader {
+    coll: Collection,
     /// None when the directory is a link, derived, or could not be opened:
     /// every read then goes through `Collection::read`.
     dir: Option<File>,
@@ -35,7 +35,7 @@ fn object_flags() -> OFlags {
 impl Collection {
     /// A reader for many of this collection's objects, e.g. the hits of a
     /// query; it holds one file descriptor while it lives.
-    pub fn reader(&self) -> Reader<'_> {
+    pub fn reader(&self) -> Reader {
         let dir = if self.derived {
             None
         } else {
@@ -44,11 +44,29 @@ impl Collection {
                 .ok()
                 .map(File::from)
         };
-        Reader { coll: self, dir }
+        Reader {
+            coll: self.clone(),
+            dir,
+        }
     }
 }
 
-impl Reader<'_> {
+impl Reader {
+    /// The collection read from.
+    pub fn collection(&self) -> &Collection {
+        &self.coll
+    }
+
+    /// The bytes of object `name` with their metadata, for a caller that
+    /// names it without holding its metadata (a multiget's href).
+    pub fn read_named(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
+        if self.dir.is_none() {
+            return self.coll.read(name);
+        }
+        let meta = self.coll.meta(name)?.ok_or(StoreError::NotFound)?;
+        self.read(name, &meta)
+    }
+
     /// The bytes of object `name` with their metadata, as
     /// `Collection::read` gives them, for a caller that holds `meta`, the
     /// object's indexed metadata (from a listing, which waited for what it

@@ -10,7 +10,7 @@ use crate::http::error::{DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
-use crate::store::{Collection, CollectionKind, Store};
+use crate::store::{CollectionKind, Reader, Store};
 use actix_web::http::StatusCode;
 
 use super::query::{calendar_data_request, query_timezone};
@@ -58,15 +58,16 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
 
 /// The object `href` names, read, when it is one of `user`'s and lies in a
 /// collection of `kind`; None is answered with a 404 for that href. `last`
-/// keeps the last collection resolved: clients name one per multiget, and
-/// resolving it again for each href costs several system calls.
+/// keeps a reader of the last collection resolved: clients name one per
+/// multiget, and it resolves the collection and opens its directory once
+/// for all the hrefs.
 pub fn read_named(
     store: &Arc<Store>,
     user: &str,
     base: &Base,
     href: &str,
     kind: CollectionKind,
-    last: &mut Option<Collection>,
+    last: &mut Option<Reader>,
 ) -> Option<(Resource, Vec<u8>)> {
     let Some(DavPath::Object {
         user: owner,
@@ -79,17 +80,15 @@ pub fn read_named(
     if owner != user {
         return None;
     }
-    let cal = match last {
-        Some(c) if c.name == calendar => c.clone(),
-        _ => {
-            let c = store.collection(&owner, &calendar).ok()?;
-            last.insert(c).clone()
-        }
+    let reader = match last {
+        Some(r) if r.collection().name == calendar => r,
+        _ => last.insert(store.collection(&owner, &calendar).ok()?.reader()),
     };
-    if cal.kind() != kind {
+    if reader.collection().kind() != kind {
         return None;
     }
-    let (bytes, meta) = cal.read(&name).ok()?;
+    let (bytes, meta) = reader.read_named(&name).ok()?;
+    let cal = reader.collection().clone();
     Some((Resource::Object { cal, name, meta }, bytes))
 }
 
