@@ -362,7 +362,17 @@ impl Index {
 
     /// The object (other than `except`) that already uses `uid`.
     pub fn find_uid(&self, uid_hash: u64, except: &str) -> Option<&str> {
-        self.uid_hashes.get(&uid_hash)?;
+        let users = *self.uid_hashes.get(&uid_hash)?;
+        // An edit keeps its UID: when `except` is the hash's one user, no
+        // other object has it, and the scan of every object is skipped.
+        if users == 1
+            && self
+                .objects
+                .get(except)
+                .is_some_and(|m| m.info.uid_hash() == uid_hash)
+        {
+            return None;
+        }
         self.objects
             .iter()
             .find(|(n, m)| m.info.uid_hash() == uid_hash && n.as_str() != except)
@@ -450,5 +460,15 @@ mod tests {
         assert_eq!(idx.find_uid(uid_hash("new"), ""), Some("a.ics"));
         assert_eq!(idx.find_uid(uid_hash("u4999"), ""), Some("n04999.ics"));
         assert!(idx.objects.keys().is_sorted());
+        // An edit of the UID's only user finds no conflict; a second user
+        // of the same UID is found from either side.
+        assert_eq!(idx.find_uid(uid_hash("u7"), "n00007.ics"), None);
+        assert_eq!(
+            idx.find_uid(uid_hash("u7"), "other.ics"),
+            Some("n00007.ics")
+        );
+        idx.put_object("z.ics".into(), meta("u7"));
+        assert_eq!(idx.find_uid(uid_hash("u7"), "n00007.ics"), Some("z.ics"));
+        assert_eq!(idx.find_uid(uid_hash("u7"), "z.ics"), Some("n00007.ics"));
     }
 }

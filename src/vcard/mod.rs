@@ -3,7 +3,10 @@
 //! 4.0) and the facts kept about it (UID, version; FN, BDAY and ANNIVERSARY
 //! for listings and the birthday calendar).
 
+mod elide;
 mod prescan;
+
+use std::borrow::Cow;
 
 use calcard::vcard::VCardProperty;
 use calcard::{Entry, Parser};
@@ -80,6 +83,12 @@ pub fn check_syntax(bytes: &[u8]) -> Result<(), VcardError> {
 
 /// Checks one vCard body and returns what the store keeps of it.
 pub fn inspect(bytes: &[u8]) -> Result<CardInfo, VcardError> {
+    inspect_parsing(bytes, elide::for_parser)
+}
+
+/// `inspect`, with `view` choosing what of the pre-scanned text the parser
+/// sees (the tests compare the elided view with the whole card).
+fn inspect_parsing(bytes: &[u8], view: fn(&str) -> Cow<'_, str>) -> Result<CardInfo, VcardError> {
     let text = std::str::from_utf8(bytes).map_err(|_| VcardError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Bounds and envelope first, so the parser only sees bounded input.
@@ -94,7 +103,8 @@ pub fn inspect(bytes: &[u8]) -> Result<CardInfo, VcardError> {
             ))
         }
     };
-    let mut parser = Parser::new(text);
+    let parsed = view(text);
+    let mut parser = Parser::new(&parsed);
     let card = match parser.entry() {
         Entry::VCard(card) => card,
         Entry::InvalidLine(l) => return Err(syntax(format!("invalid line {l:?}"))),

@@ -149,3 +149,55 @@ fn sample_address_book_cards_are_valid() {
     );
     assert_eq!(found.len(), 5);
 }
+
+fn whole(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(text)
+}
+
+/// Cards with large inline binaries, valid and broken in several ways:
+/// what `inspect` answers from the elided card (`elide`) must be what the
+/// whole card gives.
+#[test]
+fn eliding_large_binaries_changes_no_answer() {
+    let photo = |value: &str| {
+        let mut l = String::from("PHOTO;ENCODING=b;TYPE=JPEG:");
+        for chunk in value.as_bytes().chunks(74) {
+            l.push_str(std::str::from_utf8(chunk).unwrap());
+            l.push_str("\r\n ");
+        }
+        l.truncate(l.len() - 1);
+        l
+    };
+    let good = "QUJD".repeat(1500);
+    let bad = "!!not base64 at all;,:\\".repeat(300);
+    let lines = [
+        photo(&good),
+        photo(&bad),
+        format!("item3.LOGO:data:image/png;base64,{good}\r\n"),
+        format!("KEY;VALUE=uri:{bad}\r\n"),
+        format!("PHOTO;ENCODING=b;TYPE=\"JPEG:{good}\r\n"),
+        format!("SOUND;X-A=\"x\";ENCODING=b:{good}\r\nUID:second\r\n"),
+        format!("PHOTO:{good}\r\nEND:VCARD\r\nBEGIN:VCARD\r\n"),
+        format!("PHOTO:{good}\r\nBEGIN:VCARD\r\n"),
+        format!("PHOTO;ENCODING=b:{}\r\n", "\u{7}".repeat(2000)),
+    ];
+    let mut elided = 0;
+    for line in &lines {
+        for base in [APPLE_30, DAVX5_40] {
+            let nl = if base.contains('\r') { "\r\n" } else { "\n" };
+            let line = line.replace("\r\n", nl);
+            let card = base.replacen("FN:", &format!("{line}FN:"), 1);
+            if matches!(elide::for_parser(&card), Cow::Owned(_)) {
+                elided += 1;
+            }
+            assert_eq!(
+                inspect(card.as_bytes()),
+                inspect_parsing(card.as_bytes(), whole),
+                "{}",
+                &line[..60]
+            );
+        }
+    }
+    // The check means something only if most cards were elided.
+    assert!(elided >= 10, "{elided}");
+}
