@@ -11,6 +11,16 @@ pub(crate) fn client() -> Client {
         .expect("http client")
 }
 
+/// The bench user's password: the peer's, once set, else "bench".
+pub(crate) fn password() -> String {
+    let password = PASSWORD.read().unwrap().clone();
+    if password.is_empty() {
+        "bench".to_string()
+    } else {
+        password
+    }
+}
+
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: String,
@@ -25,13 +35,7 @@ pub(crate) fn send(
     ctype: &str,
 ) -> Res<Reply> {
     let m = Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-    let password = PASSWORD.read().unwrap().clone();
-    let password = if password.is_empty() {
-        "bench"
-    } else {
-        &password
-    };
-    let mut rb = c.request(m, url).basic_auth(USER, Some(password));
+    let mut rb = c.request(m, url).basic_auth(USER, Some(password()));
     if let Some(d) = depth {
         rb = rb.header("Depth", d);
     }
