@@ -26,6 +26,9 @@ pub struct Running {
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Binds the listener and prepares the server; `.server.await` runs it.
+/// Most threads each worker runs blocking request work on at once.
+const BLOCKING_THREADS_PER_WORKER: usize = 16;
+
 pub fn run(config: &Config) -> std::io::Result<Running> {
     let store = Store::open(&config.data, config.cache.as_deref())?;
     store.set_max_object_size(config.max_resource_size);
@@ -123,6 +126,12 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
             .unwrap_or(2)
             .max(2),
     )
+    // Requests run their file I/O on the worker's blocking pool (one thread
+    // per request in flight); actix's default of 512 / cores threads lets a
+    // burst of connections grow a thread, with its stack and malloc cache,
+    // per connection. 16 per worker keeps group commit fed (it batches the
+    // writers in flight) and memory flat; more requests wait their turn.
+    .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
     .shutdown_timeout(5)
     // Slow clients: headers must arrive within 5 s (or the body timeout if
     // shorter) and an idle kept-alive connection closes after 5 s; the body
