@@ -67,10 +67,15 @@ impl Index {
         // Hashes of the names seen, not the names: at 100k files that is
         // 1.6 MB instead of ~7 MB of strings. A 64-bit collision (~1e-10 at
         // 100k names) could only hide one removal until the next rescan.
-        let mut present: std::collections::HashSet<u64> = std::collections::HashSet::new();
+        // Only names known before the scan can be gone, so an index that
+        // starts empty (a cold start) needs no set at all; a known one gets
+        // one sized once for its names.
+        let known = self.objects.len() + self.problems.len();
+        let mut present: std::collections::HashSet<u64> =
+            std::collections::HashSet::with_capacity(known);
         // Files the index does not know yet are added in sorted batches
         // (`add_objects`) and reported once they are in.
-        let mut fresh: Vec<(String, ObjectMeta)> = Vec::new();
+        let mut fresh: Vec<(String, ObjectMeta)> = Vec::with_capacity(self.batch_size());
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
@@ -79,7 +84,9 @@ impl Index {
             if !self.kind.is_object_name(&name) {
                 continue;
             }
-            present.insert(name_hash(&name));
+            if known > 0 {
+                present.insert(name_hash(&name));
+            }
             if self.objects.contains_key(&name) || self.problems.contains_key(&name) {
                 if let Observed::Changed = self.refresh_file(dir, &name, max) {
                     changed(self, name);
@@ -94,6 +101,9 @@ impl Index {
             }
         }
         self.add_reported(&mut fresh, &mut changed);
+        if known == 0 {
+            return Ok(());
+        }
         let gone: Vec<String> = self
             .objects
             .keys()
