@@ -1,7 +1,7 @@
 //! Validation of one calendar object resource (RFC 4791 §4.1) and extraction
 //! of the facts the store indexes.
 
-use icalendar::parser::{read_calendar, Component};
+use icalendar::parser::{read_components, Component, Property};
 
 use super::ComponentKind;
 use crate::query::{prescan, PrescanError};
@@ -67,27 +67,44 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
     // nested component and is only linear on CRLF-terminated lines.
     prescan(text)?;
     let unfolded = crate::query::normalize(text);
-    let cal = read_calendar(&unfolded).map_err(|e| syntax_error(&e))?;
-    let roots_ok = cal.properties.iter().any(|p| p.name.as_str() == "VERSION")
-        || cal
-            .components
-            .iter()
-            .any(|c| c.name.as_str() != "VCALENDAR");
+    let roots = read_components(&unfolded).map_err(|e| syntax_error(&e))?;
+    let (uid, kind) = object_identity(&roots)?;
+    // The same parse gives the index its time facts.
+    let f = crate::query::facts_of_parsed(roots);
+    Ok(ObjectInfo {
+        uid,
+        component: kind,
+        span: f.span,
+        exact: f.exact,
+        periodic: f.periodic,
+    })
+}
+
+/// The calendar's properties and components as `read_calendar` splits them:
+/// a leading VCALENDAR root is unwrapped, otherwise the roots stand as they are.
+fn calendar_parts<'r, 'a>(roots: &'r [Component<'a>]) -> (&'r [Property<'a>], &'r [Component<'a>]) {
+    match roots.first() {
+        Some(root) if root.name.as_str() == "VCALENDAR" => (&root.properties, &root.components),
+        _ => (&[], roots),
+    }
+}
+
+/// Checks the one-object-per-resource rules and returns the UID and kind.
+fn object_identity(roots: &[Component<'_>]) -> Result<(String, ComponentKind), IcalError> {
+    let (properties, components) = calendar_parts(roots);
+    let roots_ok = properties.iter().any(|p| p.name.as_str() == "VERSION")
+        || components.iter().any(|c| c.name.as_str() != "VCALENDAR");
     if !roots_ok {
         return Err(IcalError::NotCalendar);
     }
-    if cal.properties.iter().any(|p| p.name.as_str() == "METHOD") {
+    if properties.iter().any(|p| p.name.as_str() == "METHOD") {
         return Err(IcalError::NotObjectResource(
             "METHOD is not allowed in a calendar object resource".into(),
         ));
     }
     let mut uid: Option<String> = None;
     let mut kind: Option<ComponentKind> = None;
-    for comp in cal
-        .components
-        .iter()
-        .filter(|c| c.name.as_str() != "VTIMEZONE")
-    {
+    for comp in components.iter().filter(|c| c.name.as_str() != "VTIMEZONE") {
         let Some(name) = component_kind(comp.name.as_str()) else {
             let other = comp.name.as_str().to_ascii_uppercase();
             if other.starts_with("X-") {
@@ -119,16 +136,7 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
         }
     }
     match (uid, kind) {
-        (Some(uid), Some(component)) => {
-            let f = crate::query::facts(text);
-            Ok(ObjectInfo {
-                uid,
-                component,
-                span: f.span,
-                exact: f.exact,
-                periodic: f.periodic,
-            })
-        }
+        (Some(uid), Some(component)) => Ok((uid, component)),
         _ => Err(IcalError::NotObjectResource(
             "no VEVENT, VTODO, VJOURNAL or VFREEBUSY component".into(),
         )),

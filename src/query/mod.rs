@@ -46,6 +46,7 @@ pub use prescan::{
 /// The content-line reader, shared with vCard validation (same line syntax).
 pub(crate) use prescan::{split as split_content_line, LogicalLines};
 pub use render::render_calendar_data;
+pub(crate) use span::facts_of_parsed;
 pub use span::{facts, facts_at, span, span_facts, Facts, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;

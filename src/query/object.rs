@@ -56,7 +56,15 @@ impl<'a> Object<'a> {
         // Stored objects passed this already; every public entry point that
         // parses (span, matches, render, free-busy) is bounded all the same.
         super::prescan(text).ok()?;
-        let mut roots = read_components(text).ok()?;
+        Self::from_roots(read_components(text).ok()?, default_tz)
+    }
+
+    /// Builds the object from a parse already made of normalised, prescanned
+    /// text, so validation and indexing share one parse of each file.
+    pub(crate) fn from_roots(
+        mut roots: Vec<Component<'a>>,
+        default_tz: Option<&FloatingTz>,
+    ) -> Option<Object<'a>> {
         if roots.is_empty() || !is(roots[0].name.as_str(), "VCALENDAR") {
             return None;
         }

@@ -79,16 +79,31 @@ pub struct Facts {
 /// Span, exact instance and periodic summary from one parse; an unbounded
 /// rule's summary is checked around the current time.
 pub fn facts(ics: &str) -> Facts {
-    let now = std::time::SystemTime::now()
+    facts_at(ics, now())
+}
+
+/// The current time in UTC seconds, where unbounded rules are summarised.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    facts_at(ics, now)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// [`facts`] as if the time were `now` (UTC seconds).
 pub fn facts_at(ics: &str, now: i64) -> Facts {
     let text = normalize(ics);
-    let Some(obj) = Object::parse(&text, None) else {
+    facts_of(Object::parse(&text, None), now)
+}
+
+/// [`facts`] from the roots of a parse the caller already made of
+/// normalised, prescanned text: indexing parses each file once.
+pub(crate) fn facts_of_parsed(roots: Vec<Component<'_>>) -> Facts {
+    facts_of(Object::from_roots(roots, None), now())
+}
+
+/// [`facts_at`] of an object already parsed (`None`: not iCalendar at all).
+pub(crate) fn facts_of(obj: Option<Object>, now: i64) -> Facts {
+    let Some(obj) = obj else {
         return Facts {
             span: Span::Unknown,
             exact: None,
