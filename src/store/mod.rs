@@ -33,6 +33,7 @@ mod reader;
 mod reconcile;
 mod registry;
 mod snapshot;
+mod spans;
 mod sync;
 mod trash;
 pub mod watcher;
