@@ -17,7 +17,6 @@ use super::{bounded, confine};
 
 use super::entry::name_hash;
 pub use super::entry::{uid_hash, FileStamp, IndexedInfo, ObjectMeta};
-use super::spans::Spans;
 
 /// A file that is not a valid calendar object, with the reason.
 #[derive(Debug, Clone)]
@@ -38,9 +37,6 @@ pub struct Index {
     /// Which files are objects and how they are validated; a change of the
     /// collection's kind empties the index through a rescan.
     pub kind: CollectionKind,
-    /// A compact copy of the objects' time spans for windowed listings,
-    /// changed with `objects` by the same three methods.
-    pub(super) spans: Spans,
 }
 
 /// The outcome of looking at one file on disk.
@@ -336,17 +332,13 @@ impl Index {
             }
         }
         self.objects.append(&mut more);
-        self.spans.rebuild(&self.objects);
     }
 
     pub fn put_object(&mut self, name: String, meta: ObjectMeta) -> Option<ObjectMeta> {
         *self.uid_hashes.entry(meta.info.uid_hash()).or_insert(0) += 1;
-        let old = self.objects.insert(name.clone(), meta);
+        let old = self.objects.insert(name, meta);
         if let Some(o) = &old {
             self.forget_uid(o.info.uid_hash());
-        }
-        if let Some(meta) = self.objects.get(&name) {
-            self.spans.placed(&self.objects, &name, meta, old.is_some());
         }
         old
     }
@@ -355,7 +347,6 @@ impl Index {
         let old = self.objects.remove(name);
         if let Some(o) = &old {
             self.forget_uid(o.info.uid_hash());
-            self.spans.removed(&self.objects, name);
         }
         old
     }

@@ -33,7 +33,6 @@ mod reader;
 mod reconcile;
 mod registry;
 mod snapshot;
-mod spans;
 mod sync;
 mod trash;
 pub mod watcher;

@@ -17,7 +17,7 @@ use crate::query::{
 };
 use crate::store::{ObjectMeta, Reader};
 
-use super::scan::{scan_in, Candidate};
+use super::scan::{scan, Candidate};
 use super::write_object;
 
 pub fn filter_error(e: FilterError) -> DavError {
@@ -91,11 +91,9 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let budget = query::QueryBudget::default();
     Ok(rq.multistatus(None, move |ctx, out| {
         let reader = cal.reader();
-        // Candidates come from the index's time spans, a page at a time;
-        // a window visits only the objects its compact span copy offers.
-        scan_in(
+        // Candidates come from the index's time spans, a page at a time.
+        scan(
             &cal,
-            window,
             single,
             |m| {
                 window.is_none_or(|(s, e)| m.info.span().overlaps(s, e))

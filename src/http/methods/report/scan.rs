@@ -24,20 +24,6 @@ pub fn scan<T: Send>(
     single: Option<Candidate>,
     keep: impl Fn(&ObjectMeta) -> bool,
     eval: impl Fn(&[Candidate]) -> Vec<T> + Sync,
-    emit: impl FnMut(Vec<T>) -> ControlFlow<()>,
-) {
-    scan_in(cal, None, single, keep, eval, emit)
-}
-
-/// [`scan`] where only objects whose indexed span may overlap `window`
-/// (`[start, end)`, when given) reach `keep`, so a short window does not
-/// visit every index entry.
-pub fn scan_in<T: Send>(
-    cal: &Collection,
-    window: Option<(i64, i64)>,
-    single: Option<Candidate>,
-    keep: impl Fn(&ObjectMeta) -> bool,
-    eval: impl Fn(&[Candidate]) -> Vec<T> + Sync,
     mut emit: impl FnMut(Vec<T>) -> ControlFlow<()>,
 ) {
     let threads = std::thread::available_parallelism()
@@ -69,8 +55,7 @@ pub fn scan_in<T: Send>(
     match single {
         Some(one) => batch.push(one),
         None => {
-            let listed = cal.each_object_in(
-                window,
+            let listed = cal.each_object(
                 |m| !stopped.get() && keep(m),
                 |name, meta| {
                     batch.push((name, meta));
