@@ -149,17 +149,23 @@ def submit(driver, form_css: str) -> None:
 
     Chromedriver sometimes resolves an element of a document that a viewport
     change has just replaced ("Node ... does not belong to the document");
-    the click did not happen then, so it is tried again on fresh elements.
+    the click did not happen then. It is tried again on fresh elements, and
+    the last tries click from inside the page, which needs no node id from
+    chromedriver (one CI run saw the native click fail three times running).
     """
-    for attempt in range(3):
+    for attempt in range(4):
         WebDriverWait(driver, WAIT).until(
             lambda d: d.execute_script("return document.readyState") == "complete")
         try:
             old = driver.find_element(By.TAG_NAME, "html")
-            driver.find_element(By.CSS_SELECTOR, form_css).click()
+            if attempt < 2:
+                driver.find_element(By.CSS_SELECTOR, form_css).click()
+            else:
+                driver.execute_script(
+                    "document.querySelector(arguments[0]).click()", form_css)
             break
         except (StaleElementReferenceException, WebDriverException) as e:
-            if attempt == 2 or "does not belong to the document" not in str(e) \
+            if attempt == 3 or "does not belong to the document" not in str(e) \
                     and not isinstance(e, StaleElementReferenceException):
                 raise
             time.sleep(0.5)
