@@ -10,6 +10,8 @@ mod eval;
 mod filter;
 mod indexed;
 mod narrow;
+#[cfg(test)]
+mod test_cards;
 mod text_match;
 mod value;
 

@@ -5,22 +5,7 @@ use super::*;
 use crate::cardquery::eval::matches_whole;
 use crate::cardquery::filter::tests::filter;
 use crate::cardquery::matches;
-
-/// splitmix64, so the cards are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % n
-    }
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len() as u64) as usize]
-    }
-}
+use crate::cardquery::test_cards::{self, Rng, Shape};
 
 /// Content lines of every shape the narrowing has to read: groups, lower
 /// case names, quoted parameters holding `:` `;` and `.`, folded values,
@@ -52,23 +37,13 @@ const LINES: &[&str] = &[
 ];
 
 fn card(rng: &mut Rng, i: usize) -> String {
-    let version = if i.is_multiple_of(2) { "3.0" } else { "4.0" };
-    let mut t = String::new();
-    if i.is_multiple_of(17) {
-        t.push('\u{feff}');
-    }
-    t.push_str(&format!(
-        "BEGIN:VCARD\r\nVERSION:{version}\r\nUID:card-{i}\r\n"
-    ));
-    for _ in 0..rng.below(8) {
-        t.push_str(rng.pick(LINES));
-        t.push_str("\r\n");
-    }
-    t.push_str("END:VCARD\r\n");
-    if i.is_multiple_of(5) {
-        t = t.replace("\r\n", "\n");
-    }
-    t
+    let shape = Shape {
+        lines: LINES,
+        max_lines: 8,
+        bom_every: 17,
+        lf_every: 5,
+    };
+    test_cards::card(rng, i, &shape)
 }
 
 const FILTERS: &[(&str, &str)] = &[
