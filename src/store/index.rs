@@ -88,9 +88,9 @@ impl Index {
             }
             if known > 0 {
                 present.insert(name_hash(&name));
-            }
-            if known > 0 && real_dir && self.unchanged_in_place(&entry, &name) {
-                continue;
+                if real_dir && self.unchanged_in_place(&entry, &name) {
+                    continue;
+                }
             }
             if self.objects.contains_key(&name) || self.problems.contains_key(&name) {
                 if let Observed::Changed = self.refresh_file(dir, &name, max) {
