@@ -169,7 +169,25 @@ def submit(driver, form_css: str) -> None:
                     and not isinstance(e, StaleElementReferenceException):
                 raise
             time.sleep(0.5)
-    WebDriverWait(driver, WAIT).until(EC.staleness_of(old))
+    WebDriverWait(driver, WAIT).until(lambda _: replaced(old))
+
+
+def replaced(element) -> bool:
+    """Whether `element`'s document has been replaced by the next page.
+
+    `EC.staleness_of` knows only StaleElementReferenceException; chromedriver
+    reports an element of a replaced document as "Node ... does not belong
+    to the document" just as often, which means the same.
+    """
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e):
+            return True
+        raise
 
 
 def count_of(driver, cal_id: str) -> int:
