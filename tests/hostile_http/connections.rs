@@ -131,7 +131,7 @@ fn malformed_and_oversized_requests_are_refused() {
         format!("PUT /demo/work/smuggled.ics HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}Content-Type: text/calendar\r\n{extra}\r\n{body}")
     };
     let ics = event("smuggled", "Smuggled");
-    let probes: Vec<(&str, Vec<u8>, u16)> = vec![
+    let probes: Vec<(&str, Vec<u8>, &[u16])> = vec![
         (
             "Content-Length and Transfer-Encoding together",
             put(
@@ -139,7 +139,7 @@ fn malformed_and_oversized_requests_are_refused() {
                 &format!("{:x}\r\n{ics}\r\n0\r\n\r\n", ics.len()),
             )
             .into_bytes(),
-            400,
+            &[400],
         ),
         (
             "two different Content-Lengths",
@@ -148,18 +148,20 @@ fn malformed_and_oversized_requests_are_refused() {
                 &ics,
             )
             .into_bytes(),
-            400,
+            &[400],
         ),
         (
             "Transfer-Encoding other than chunked",
             put("Transfer-Encoding: gzip, identity\r\n", &ics).into_bytes(),
-            400,
+            &[400],
         ),
-        // actix drops the connection on a broken chunk (0: closed, no answer).
+        // A broken chunk: actix may drop the connection (0: closed, no
+        // answer) or our body read may answer 400 first; which one wins is
+        // a race, and both refuse the request and store nothing.
         (
             "bad chunk size",
             put("Transfer-Encoding: chunked\r\n", "zz\r\nBEGIN\r\n0\r\n\r\n").into_bytes(),
-            0,
+            &[0, 400],
         ),
         (
             "200 headers",
@@ -168,7 +170,7 @@ fn malformed_and_oversized_requests_are_refused() {
                 (0..200).map(|i| format!("X-H{i}: v\r\n")).collect::<String>()
             )
             .into_bytes(),
-            431,
+            &[431],
         ),
         // actix buffers at most 128 KiB of request head.
         (
@@ -178,50 +180,50 @@ fn malformed_and_oversized_requests_are_refused() {
                 "a".repeat(200 * 1024)
             )
             .into_bytes(),
-            431,
+            &[431],
         ),
         (
             "NUL in a header value",
             format!("GET /demo/work/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}X-A: a\0b\r\n\r\n").into_bytes(),
-            400,
+            &[400],
         ),
         (
             "bare LF line ends with an obs-fold",
             format!("GET /demo/work/ HTTP/1.1\nHost: x\n {DEMO_AUTH}\n").into_bytes(),
-            400,
+            &[400],
         ),
         (
             "absolute-form request target on another host",
             format!("GET http://evil.example/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
-            403,
+            &[403],
         ),
         (
             "double-encoded dot segments",
             format!("GET /demo/work/%252e%252e/%252e%252e/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
-            404,
+            &[404],
         ),
         (
             "encoded dot segments",
             format!("GET /demo/%2e%2e/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
-            404,
+            &[404],
         ),
         (
             "overlong UTF-8 dots in the path",
             format!("GET /demo/%c0%ae%c0%ae/alice/home/ HTTP/1.1\r\nHost: x\r\n{DEMO_AUTH}\r\n").into_bytes(),
-            404,
+            &[404],
         ),
         (
             "HTTP/1.0 without Host",
             format!("PROPFIND /alice/ HTTP/1.0\r\n{DEMO_AUTH}Depth: 0\r\n\r\n").into_bytes(),
-            403,
+            &[403],
         ),
     ];
     let mut wrong = Vec::new();
     for (name, bytes, want) in probes {
         let (status, text) = raw_status(&srv, &bytes);
-        if status != want {
+        if !want.contains(&status) {
             wrong.push(format!(
-                "{name}: want {want}, got {:?}",
+                "{name}: want one of {want:?}, got {:?}",
                 text.lines().next()
             ));
         }
