@@ -59,6 +59,27 @@ fn multiget_returns_data_and_etags_and_404_for_missing() {
         .is_none_or(|p| p.status == 404));
 }
 
+/// Hrefs that name one object (percent-encoded or not, absolute or not)
+/// are answered once, and so is an href repeated that names nothing.
+#[test]
+fn multiget_answers_each_resource_once() {
+    let srv = Server::sample();
+    let a = "/demo/work/focus-time.ics";
+    let missing = "/demo/work/nothing.ics";
+    let body = multiget(&[
+        a,
+        "/demo/work/focus%2Dtime.ics",
+        &format!("{}{a}", srv.base),
+        missing,
+        missing,
+        "not a path",
+        "not a path",
+    ]);
+    let ms = srv.report("/demo/work/", "1", &body).multistatus();
+    let hrefs: Vec<&str> = ms.responses.iter().map(|r| r.href.as_str()).collect();
+    assert_eq!(hrefs, [a, missing, "not a path"]);
+}
+
 fn sync_body(token: &str, limit: Option<usize>) -> String {
     let limit = limit
         .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))

@@ -4,7 +4,7 @@
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// What a request path names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DavPath {
     Root,
     Home {
@@ -41,7 +41,15 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Percent-encodes one path segment.
 pub fn encode(segment: &str) -> String {
-    utf8_percent_encode(segment, SEGMENT).to_string()
+    let mut out = String::with_capacity(segment.len());
+    push_encoded(&mut out, segment);
+    out
+}
+
+/// Appends one percent-encoded path segment to `out`, allocating nothing
+/// of its own (hrefs are built once per resource of a listing).
+fn push_encoded(out: &mut String, segment: &str) {
+    out.extend(utf8_percent_encode(segment, SEGMENT));
 }
 
 /// The URL path the server is reachable under behind a reverse proxy
@@ -92,25 +100,33 @@ impl Base {
     }
 
     pub fn root(&self) -> String {
-        format!("{}/", self.0)
+        self.join(&[], "/")
     }
 
     pub fn home(&self, user: &str) -> String {
-        format!("{}/{}/", self.0, encode(user))
+        self.join(&[user], "/")
     }
 
     pub fn calendar(&self, user: &str, calendar: &str) -> String {
-        format!("{}/{}/{}/", self.0, encode(user), encode(calendar))
+        self.join(&[user, calendar], "/")
     }
 
     pub fn object(&self, user: &str, calendar: &str, name: &str) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.0,
-            encode(user),
-            encode(calendar),
-            encode(name)
-        )
+        self.join(&[user, calendar, name], "")
+    }
+
+    /// The base, then each segment after a `/`, encoded, then `tail`: one
+    /// allocation per href, as a listing builds one per member.
+    fn join(&self, segments: &[&str], tail: &str) -> String {
+        let len: usize = segments.iter().map(|s| s.len() + 1).sum();
+        let mut out = String::with_capacity(self.0.len() + len + tail.len() + 8);
+        out.push_str(&self.0);
+        for s in segments {
+            out.push('/');
+            push_encoded(&mut out, s);
+        }
+        out.push_str(tail);
+        out
     }
 }
 

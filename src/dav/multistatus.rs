@@ -37,57 +37,95 @@ pub fn end(sync_token: Option<&str>) -> String {
     }
 }
 
-/// The opening and closing tag names of `name`: its fixed prefix, or a local
-/// xmlns declaration on the opening tag.
-fn tags(name: &PropName) -> (String, String) {
+/// Appends `<` and the tag name of `name`: its fixed prefix, or a local
+/// xmlns declaration. Tags are written in place, as a listing writes some
+/// for every member.
+fn push_open(out: &mut String, name: &PropName) {
+    out.push('<');
     match prefix(&name.ns) {
-        Some(p) => (format!("{p}:{}", name.name), format!("{p}:{}", name.name)),
-        None => (
-            format!("{} xmlns=\"{}\"", name.name, escape(&name.ns)),
-            name.name.clone(),
-        ),
+        Some(p) => {
+            out.push_str(p);
+            out.push(':');
+            out.push_str(&name.name);
+        }
+        None => {
+            out.push_str(&name.name);
+            out.push_str(" xmlns=\"");
+            out.push_str(&escape(&name.ns));
+            out.push('"');
+        }
+    }
+}
+
+/// Appends the closing tag of `name` (see [`push_open`]).
+fn push_close(out: &mut String, name: &PropName) {
+    out.push_str("</");
+    if let Some(p) = prefix(&name.ns) {
+        out.push_str(p);
+        out.push(':');
+    }
+    out.push_str(&name.name);
+    out.push('>');
+}
+
+/// Appends `<name>inner</name>`; `inner` is already XML.
+fn push_element(out: &mut String, name: &PropName, inner: &str) {
+    push_open(out, name);
+    if inner.is_empty() {
+        out.push_str("/>");
+    } else {
+        out.push('>');
+        out.push_str(inner);
+        push_close(out, name);
     }
 }
 
 /// `<name>inner</name>` with the right prefix or a local xmlns declaration.
 /// `inner` is already XML.
 pub fn element(name: &PropName, inner: &str) -> String {
-    let (open, close) = tags(name);
-    if inner.is_empty() {
-        format!("<{open}/>")
-    } else {
-        format!("<{open}>{inner}</{close}>")
-    }
+    let mut out = String::with_capacity(2 * name.name.len() + inner.len() + 8);
+    push_element(&mut out, name, inner);
+    out
 }
 
 /// A property in a propstat: either rendered from a name and inner XML, or
 /// verbatim XML (a dead property's stored element).
-pub enum PropXml {
-    Value(PropName, String),
+pub enum PropXml<'n> {
+    Value(&'n PropName, String),
     Raw(String),
 }
 
-/// Collects the propstats of one `<D:response>`.
+/// Collects the propstats of one `<D:response>`: per status, the XML of its
+/// properties, appended as they are added.
 #[derive(Default)]
 pub struct ResponseBuilder {
-    groups: Vec<(StatusCode, Vec<String>)>,
+    groups: Vec<(StatusCode, String)>,
 }
 
 impl ResponseBuilder {
     pub fn add(&mut self, status: StatusCode, prop: PropXml) {
-        let xml = match prop {
-            PropXml::Value(name, inner) => element(&name, &inner),
-            PropXml::Raw(x) => x,
-        };
-        match self.groups.iter_mut().find(|(s, _)| *s == status) {
-            Some((_, v)) => v.push(xml),
-            None => self.groups.push((status, vec![xml])),
+        let out = self.group(status);
+        match prop {
+            PropXml::Value(name, inner) => push_element(out, name, &inner),
+            PropXml::Raw(x) => out.push_str(&x),
         }
     }
 
     /// Adds an empty property element with a status (404, 403, 424...).
     pub fn add_name(&mut self, status: StatusCode, name: &PropName) {
-        self.add(status, PropXml::Value(name.clone(), String::new()));
+        push_element(self.group(status), name, "");
+    }
+
+    /// The XML of `status`'s properties so far, a new group if none yet.
+    fn group(&mut self, status: StatusCode) -> &mut String {
+        let at = match self.groups.iter().position(|(s, _)| *s == status) {
+            Some(at) => at,
+            None => {
+                self.groups.push((status, String::new()));
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[at].1
     }
 
     pub fn write(&self, href: &str, out: &mut String) {
@@ -109,7 +147,7 @@ impl ResponseBuilder {
     /// `data` (see `write_with_data`) among the 200 properties.
     fn write_propstats(&self, mut data: Option<(&PropName, &str)>, out: &mut String) {
         if data.is_some() && !self.groups.iter().any(|(s, _)| *s == StatusCode::OK) {
-            write_group(StatusCode::OK, &[], data.take(), out);
+            write_group(StatusCode::OK, "", data.take(), out);
         } else if self.groups.is_empty() {
             out.push_str("<D:propstat><D:prop/><D:status>HTTP/1.1 200 OK</D:status></D:propstat>");
         }
@@ -126,37 +164,30 @@ impl ResponseBuilder {
     /// A whole document whose root element holds only these propstats, such
     /// as `DAV:mkcol-response` (RFC 5689 §5.2) or `CALDAV:mkcalendar-response`.
     pub fn document(&self, root: &PropName) -> String {
-        let (open, close) = tags(root);
-        let mut out = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<{open} {NAMESPACES}>");
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        push_open(&mut out, root);
+        out.push(' ');
+        out.push_str(NAMESPACES);
+        out.push('>');
         self.write_propstats(None, &mut out);
-        out.push_str(&format!("</{close}>\n"));
+        push_close(&mut out, root);
+        out.push('\n');
         out
     }
 }
 
 /// One propstat: `props` (already XML) and `data`, escaped as object data.
-fn write_group(
-    status: StatusCode,
-    props: &[String],
-    data: Option<(&PropName, &str)>,
-    out: &mut String,
-) {
+fn write_group(status: StatusCode, props: &str, data: Option<(&PropName, &str)>, out: &mut String) {
     out.push_str("<D:propstat><D:prop>");
-    for p in props {
-        out.push_str(p);
-    }
+    out.push_str(props);
     if let Some((name, text)) = data {
-        let (open, close) = tags(name);
-        out.push('<');
-        out.push_str(&open);
+        push_open(out, name);
         out.push('>');
         escape_ical_into(out, text);
-        out.push_str("</");
-        out.push_str(&close);
-        out.push('>');
+        push_close(out, name);
     }
     out.push_str("</D:prop><D:status>");
-    out.push_str(&status_line(status));
+    push_status_line(out, status);
     out.push_str("</D:status></D:propstat>");
 }
 
@@ -165,13 +196,22 @@ pub fn status_response(href: &str, status: StatusCode, out: &mut String) {
     out.push_str("<D:response><D:href>");
     out.push_str(&escape(href));
     out.push_str("</D:href><D:status>");
-    out.push_str(&status_line(status));
+    push_status_line(out, status);
     out.push_str("</D:status></D:response>");
 }
 
 pub fn status_line(status: StatusCode) -> String {
-    let reason = status.canonical_reason().unwrap_or("");
-    format!("HTTP/1.1 {} {reason}", status.as_u16())
+    let mut out = String::with_capacity(32);
+    push_status_line(&mut out, status);
+    out
+}
+
+/// Appends `HTTP/1.1 <code> <reason>` (RFC 4918 §14.28).
+fn push_status_line(out: &mut String, status: StatusCode) {
+    out.push_str("HTTP/1.1 ");
+    out.push_str(status.as_str());
+    out.push(' ');
+    out.push_str(status.canonical_reason().unwrap_or(""));
 }
 
 /// A DAV:error body naming a precondition or postcondition (RFC 4918 §16).
@@ -194,7 +234,7 @@ mod tests {
         r.add(
             StatusCode::OK,
             PropXml::Value(
-                PropName::new(DAV, "displayname"),
+                &PropName::new(DAV, "displayname"),
                 escape("a<b").into_owned(),
             ),
         );
@@ -226,7 +266,7 @@ mod tests {
         let mut with_ok = ResponseBuilder::default();
         with_ok.add(
             StatusCode::OK,
-            PropXml::Value(PropName::new(DAV, "getetag"), "\"e\"".into()),
+            PropXml::Value(&PropName::new(DAV, "getetag"), "\"e\"".into()),
         );
         with_ok.add_name(StatusCode::NOT_FOUND, &PropName::new(DAV, "odd"));
         let mut only_404 = ResponseBuilder::default();

@@ -30,13 +30,25 @@ impl Sink {
         }
     }
 
+    /// The buffer to write the next piece into directly (no copy through
+    /// [`push`](Self::push)); what came before is sent once it is a chunk.
+    pub fn buffer(&mut self) -> &mut String {
+        if self.buf.len() >= CHUNK {
+            self.flush();
+        }
+        &mut self.buf
+    }
+
     fn flush(&mut self) {
         if let Some(first) = self.first.take() {
             let (tx, rx) = mpsc::channel(4);
             self.tx = Some(tx);
             let _ = first.send(Start::Stream(rx));
         }
-        let chunk = std::mem::take(&mut self.buf);
+        // The next chunk's buffer starts near full size rather than growing
+        // by doubling (a copy at each step); below glibc's mmap threshold.
+        let next = String::with_capacity(CHUNK + CHUNK / 2);
+        let chunk = std::mem::replace(&mut self.buf, next);
         if let Some(tx) = &self.tx {
             // A closed channel means the client went away; drop the rest.
             let _ = tx.blocking_send(Bytes::from(chunk));

@@ -92,15 +92,9 @@ impl Request {
                 base: &base,
                 push: push.as_deref(),
             };
-            let mut responses = Responses {
-                out: multistatus::begin(),
-                sink,
-            };
-            write(&ctx, &mut responses);
-            responses
-                .out
-                .push_str(&multistatus::end(sync_token.as_deref()));
-            responses.sink.push(&responses.out);
+            sink.push(&multistatus::begin());
+            write(&ctx, &mut Responses { sink });
+            sink.push(&multistatus::end(sync_token.as_deref()));
         })
     }
 
@@ -118,18 +112,13 @@ impl Request {
 
 /// Where a handler writes the `<D:response>` elements of a multistatus.
 pub struct Responses<'s> {
-    out: String,
     sink: &'s mut Sink,
 }
 
 impl Responses<'_> {
     /// The buffer for the next response; what came before is sent once it is large.
     pub fn buffer(&mut self) -> &mut String {
-        if self.out.len() > 16 * 1024 {
-            self.sink.push(&self.out);
-            self.out.clear();
-        }
-        &mut self.out
+        self.sink.buffer()
     }
 }
 

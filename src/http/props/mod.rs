@@ -60,7 +60,9 @@ impl LiveProp {
 
     /// Whether `name` names this property.
     pub fn is(&self, name: &PropName) -> bool {
-        name.ns == self.ns && name.name == self.name
+        // Local names first: most differ in length, while most properties
+        // share one of a few namespaces.
+        name.name == self.name && name.ns == self.ns
     }
 
     /// The setter that applies, or None when the property is protected here.
@@ -142,11 +144,9 @@ pub fn dead(res: &Resource) -> Vec<(String, String)> {
 }
 
 /// A property of `res` by name: live value, stored dead value, or None (404).
-pub fn value(res: &Resource, name: &PropName, ctx: &Ctx) -> DavResult<Option<PropXml>> {
+pub fn value<'n>(res: &Resource, name: &'n PropName, ctx: &Ctx) -> DavResult<Option<PropXml<'n>>> {
     if let Some(live) = find(name) {
-        return Ok(live
-            .value(res, ctx)?
-            .map(|v| PropXml::Value(name.clone(), v)));
+        return Ok(live.value(res, ctx)?.map(|v| PropXml::Value(name, v)));
     }
     if let Resource::Collection { props, .. } = res {
         return Ok(props

@@ -9,6 +9,7 @@ use crate::http::resource::{Kind, Resource};
 use crate::store::PropChange;
 
 use super::{declare, text, LiveProp, Write};
+use std::fmt::Write as _;
 
 declare! { ALL;
     RESOURCETYPE = LiveProp {
@@ -60,12 +61,19 @@ declare! { ALL;
         kinds: &[Kind::Calendar, Kind::Object, Kind::AddressBook, Kind::Contact],
         unlisted: &[],
         get: |res, _| {
-            let tag = match res {
-                Resource::Object { meta, .. } => meta.etag.to_string(),
-                Resource::Collection { cal, .. } => cal.ctag()?,
+            // Built in one string: every member of a listing has one.
+            let mut v = String::with_capacity(80);
+            v.push_str("&quot;");
+            match res {
+                // Hex digits: nothing to escape.
+                Resource::Object { meta, .. } => {
+                    let _ = write!(v, "{}", meta.etag);
+                }
+                Resource::Collection { cal, .. } => v.push_str(&escape(&cal.ctag()?)),
                 _ => return Ok(None),
-            };
-            Ok(Some(escape(&format!("\"{tag}\"")).into_owned()))
+            }
+            v.push_str("&quot;");
+            Ok(Some(v))
         },
         write: Write::Protected,
     };

@@ -38,19 +38,12 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     Ok(rq.multistatus(None, move |ctx, out| {
         let mut book = None;
         for h in &hrefs {
-            match read_named(
-                &store,
-                &user,
-                ctx.base,
-                h,
-                CollectionKind::AddressBook,
-                &mut book,
-            ) {
+            match read_named(&store, &user, h, CollectionKind::AddressBook, &mut book) {
                 Some((res, bytes)) => {
-                    let text = data_req.as_ref().and_then(|r| render(h, &bytes, r));
+                    let text = data_req.as_ref().and_then(|r| render(&h.href, &bytes, r));
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
-                None => multistatus::status_response(h, StatusCode::NOT_FOUND, out.buffer()),
+                None => multistatus::status_response(&h.href, StatusCode::NOT_FOUND, out.buffer()),
             }
         }
     }))

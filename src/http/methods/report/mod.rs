@@ -117,10 +117,7 @@ pub fn write_object(
         if is_data_prop(res, name) {
             match data {
                 Some(text) if with_data.is_none() => with_data = Some((name, text)),
-                Some(text) => b.add(
-                    StatusCode::OK,
-                    PropXml::Value(name.clone(), escape_ical(text)),
-                ),
+                Some(text) => b.add(StatusCode::OK, PropXml::Value(name, escape_ical(text))),
                 None => b.add_name(StatusCode::NOT_FOUND, name),
             }
             continue;

@@ -31,14 +31,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     Ok(rq.multistatus(None, move |ctx, out| {
         let mut last = None;
         for h in &hrefs {
-            let found = read_named(
-                &store,
-                &user,
-                ctx.base,
-                h,
-                CollectionKind::Calendar,
-                &mut last,
-            );
+            let found = read_named(&store, &user, h, CollectionKind::Calendar, &mut last);
             match found {
                 Some((res, bytes)) => {
                     let text = data_req.as_ref().map(|r| {
@@ -50,7 +43,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                     });
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
-                None => multistatus::status_response(h, StatusCode::NOT_FOUND, out.buffer()),
+                None => multistatus::status_response(&h.href, StatusCode::NOT_FOUND, out.buffer()),
             }
         }
     }))
@@ -64,8 +57,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
 pub fn read_named(
     store: &Arc<Store>,
     user: &str,
-    base: &Base,
-    href: &str,
+    href: &Named,
     kind: CollectionKind,
     last: &mut Option<Reader>,
 ) -> Option<(Resource, Vec<u8>)> {
@@ -73,7 +65,7 @@ pub fn read_named(
         user: owner,
         calendar,
         name,
-    }) = base.parse(href::path_of(href))
+    }) = &href.path
     else {
         return None;
     };
@@ -81,15 +73,24 @@ pub fn read_named(
         return None;
     }
     let reader = match last {
-        Some(r) if r.collection().name == calendar => r,
-        _ => last.insert(store.collection(&owner, &calendar).ok()?.reader()),
+        Some(r) if r.collection().name == *calendar => r,
+        _ => last.insert(store.collection(owner, calendar).ok()?.reader()),
     };
     if reader.collection().kind() != kind {
         return None;
     }
-    let (bytes, meta) = reader.read_named(&name).ok()?;
+    let (bytes, meta) = reader.read_named(name).ok()?;
     let cal = reader.collection().clone();
+    let name = name.clone();
     Some((Resource::Object { cal, name, meta }, bytes))
+}
+
+/// One href of a multiget as the client wrote it, with the path it names
+/// (None when it names nothing this server serves): parsed once, for the
+/// duplicate check and the read.
+pub struct Named {
+    pub href: String,
+    pub path: Option<DavPath>,
 }
 
 /// Most hrefs one multiget may name; clients fetch in batches of a few hundred.
@@ -97,20 +98,26 @@ pub const MAX_HREFS: usize = 10_000;
 
 /// The hrefs, each resource once (spellings that name the same path count
 /// once), so an answer never holds an object's data twice.
-pub fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<String>> {
-    let mut seen = std::collections::HashSet::new();
+pub fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<Named>> {
+    let mut paths = std::collections::HashSet::new();
+    let mut unparsed = std::collections::HashSet::new();
     let mut hrefs = Vec::new();
     for h in body.children_named(DAV, "href") {
         let text = h.text.trim();
-        let key = base
-            .parse(href::path_of(text))
-            .map(|p| base.href(&p))
-            .unwrap_or_else(|| text.to_string());
-        if seen.insert(key) {
+        let path = base.parse(href::path_of(text));
+        // Two paths are equal exactly when their canonical hrefs are.
+        let new = match &path {
+            Some(p) => paths.insert(p.clone()),
+            None => unparsed.insert(text),
+        };
+        if new {
             if hrefs.len() == MAX_HREFS {
                 return Err(DavError::TooManyHrefs(MAX_HREFS));
             }
-            hrefs.push(text.to_string());
+            hrefs.push(Named {
+                href: text.to_string(),
+                path,
+            });
         }
     }
     Ok(hrefs)
