@@ -4,7 +4,7 @@
 //! and re-hashing; a rescan only reads the files whose size, mtime or inode
 //! changed, and a file whose bytes hash the same is not a change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -13,6 +13,7 @@ use crate::ical;
 
 use super::etag::Etag;
 use super::kind::CollectionKind;
+use super::uid_counts::UidCounts;
 use super::{bounded, confine};
 
 use super::entry::name_hash;
@@ -33,7 +34,7 @@ pub struct Index {
     /// How many objects use each UID hash: a PUT's no-uid-conflict check is
     /// a lookup, and only a hit (a real or hash conflict) scans the objects.
     /// Counting hashes instead of mapping UIDs to names keeps memory small.
-    uid_hashes: HashMap<u64, u32>,
+    uid_hashes: UidCounts,
     /// Which files are objects and how they are validated; a change of the
     /// collection's kind empties the index through a rescan.
     pub kind: CollectionKind,
@@ -357,7 +358,7 @@ impl Index {
     pub fn add_objects(&mut self, batch: &mut Vec<(String, ObjectMeta)>) {
         let mut more: BTreeMap<String, ObjectMeta> = batch.drain(..).collect();
         for (name, meta) in &more {
-            *self.uid_hashes.entry(meta.info.uid_hash()).or_insert(0) += 1;
+            self.uid_hashes.add(meta.info.uid_hash());
             if let Some(old) = self.objects.get(name).map(|o| o.info.uid_hash()) {
                 self.forget_uid(old);
             }
@@ -366,7 +367,7 @@ impl Index {
     }
 
     pub fn put_object(&mut self, name: String, meta: ObjectMeta) -> Option<ObjectMeta> {
-        *self.uid_hashes.entry(meta.info.uid_hash()).or_insert(0) += 1;
+        self.uid_hashes.add(meta.info.uid_hash());
         let old = self.objects.insert(name, meta);
         if let Some(o) = &old {
             self.forget_uid(o.info.uid_hash());
@@ -383,17 +384,15 @@ impl Index {
     }
 
     fn forget_uid(&mut self, h: u64) {
-        if let Some(n) = self.uid_hashes.get_mut(&h) {
-            *n -= 1;
-            if *n == 0 {
-                self.uid_hashes.remove(&h);
-            }
-        }
+        self.uid_hashes.remove(h);
     }
 
     /// The object (other than `except`) that already uses `uid`.
     pub fn find_uid(&self, uid_hash: u64, except: &str) -> Option<&str> {
-        let users = *self.uid_hashes.get(&uid_hash)?;
+        let users = self.uid_hashes.count(uid_hash);
+        if users == 0 {
+            return None;
+        }
         // An edit keeps its UID: when `except` is the hash's one user, no
         // other object has it, and the scan of every object is skipped.
         if users == 1
@@ -496,7 +495,7 @@ mod tests {
         assert_eq!(idx.objects.len(), 5001);
         assert_eq!(idx.find_uid(uid_hash("old"), ""), None);
         assert_eq!(idx.find_uid(uid_hash("newer"), ""), None);
-        assert_eq!(idx.uid_hashes.values().sum::<u32>(), 5001);
+        assert_eq!(idx.uid_hashes.total(), 5001);
         assert_eq!(idx.find_uid(uid_hash("new"), ""), Some("a.ics"));
         assert_eq!(idx.find_uid(uid_hash("u4999"), ""), Some("n04999.ics"));
         assert!(idx.objects.keys().is_sorted());
