@@ -270,12 +270,12 @@ impl ChangeLog {
         if id != self.id || seq < self.floor || seq > self.seq {
             return None;
         }
-        let present = index.objects.iter().map(|(n, m)| (n, m.seq));
-        let gone = self.removed.iter().map(|(n, s)| (n, *s));
+        let present = index.objects.iter().map(|(n, m)| (n.as_str(), m.seq));
+        let gone = self.removed.iter().map(|(n, s)| (n.as_str(), *s));
         let mut names: Vec<(String, u64)> = present
             .chain(gone)
             .filter(|(_, s)| *s > seq)
-            .map(|(n, s)| (n.clone(), s))
+            .map(|(n, s)| (n.to_string(), s))
             .collect();
         names.sort_by_key(|(_, s)| *s);
         Some(names)
@@ -361,9 +361,10 @@ impl ChangeLog {
             let present = index
                 .objects
                 .iter()
-                .map(|(n, m)| (n, m.seq))
+                .map(|(n, m)| (n.as_str(), m.seq))
                 .filter(|(_, s)| *s > 0);
-            for (name, seq) in present.chain(self.removed.iter().map(|(n, s)| (n, *s))) {
+            let gone = self.removed.iter().map(|(n, s)| (n.as_str(), *s));
+            for (name, seq) in present.chain(gone) {
                 writeln!(w, "{seq}\t{name}")?;
                 top = top.max(seq);
                 lines += 1;
@@ -425,11 +426,11 @@ mod tests {
         let mut idx = Index::default();
         let mut log = ChangeLog::in_memory();
         let t0 = log.token();
-        idx.put_object("a.ics".into(), meta());
+        idx.put_object("a.ics", meta());
         log.record(&["a.ics"], &mut idx);
         let t1 = log.token();
         assert_ne!(t0, t1);
-        idx.put_object("b.ics".into(), meta());
+        idx.put_object("b.ics", meta());
         log.record(&["b.ics"], &mut idx);
         idx.take_object("a.ics");
         log.record(&["a.ics"], &mut idx);
@@ -452,13 +453,13 @@ mod tests {
         let mut idx = Index::default();
         let mut log = ChangeLog::open(Some(path.clone()), &mut idx);
         let t0 = log.token();
-        idx.put_object("a.ics".into(), meta());
+        idx.put_object("a.ics", meta());
         log.record(&["a.ics"], &mut idx);
         log.record(&["gone.ics"], &mut idx);
         log.bump(&idx);
         let token = log.token();
         let mut again_idx = Index::default();
-        again_idx.put_object("a.ics".into(), meta());
+        again_idx.put_object("a.ics", meta());
         let again = ChangeLog::open(Some(path.clone()), &mut again_idx);
         assert_eq!(again.token(), token);
         assert_eq!(
@@ -469,7 +470,7 @@ mod tests {
         let mut log = again;
         log.rewrite(&again_idx);
         let mut third_idx = Index::default();
-        third_idx.put_object("a.ics".into(), meta());
+        third_idx.put_object("a.ics", meta());
         let third = ChangeLog::open(Some(path), &mut third_idx);
         assert_eq!(third.token(), token);
         assert_eq!(third.changed_since(&t0, &third_idx).unwrap().len(), 2);

@@ -225,14 +225,18 @@ impl Collection {
         let mut changed: Vec<String> = index
             .objects
             .keys()
-            .filter(|n| !next.contains_key(*n))
-            .cloned()
+            .filter(|n| !next.contains_key(n.as_str()))
+            .map(|n| n.to_string())
             .collect();
         for name in &changed {
             index.take_object(name);
         }
         for (name, (made, mtime_ns)) in &next {
-            if index.objects.get(name).is_some_and(|o| o.etag == made.etag) {
+            if index
+                .objects
+                .get(name.as_str())
+                .is_some_and(|o| o.etag == made.etag)
+            {
                 continue;
             }
             let stamp = FileStamp {

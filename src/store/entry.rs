@@ -15,6 +15,13 @@ use crate::query::{Exact, Periodic, Span};
 use super::etag::Etag;
 use super::kind::{CollectionKind, ObjectInfo};
 
+/// An object's file name as the index keys it. Names up to 24 bytes (such
+/// as `<number>.ics` or `bench-000001.ics`) live inline in the 24 bytes a
+/// `String` takes for its pointer alone, so they cost no heap block (32
+/// bytes with malloc's header) per object; longer ones (UUIDs) cost what a
+/// `String` does.
+pub type Name = compact_str::CompactString;
+
 /// The cheap identity of a file version: if none of these moved, neither did the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileStamp {

@@ -4,7 +4,7 @@
 //! and re-hashing; a rescan only reads the files whose size, mtime or inode
 //! changed, and a file whose bytes hash the same is not a change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -13,10 +13,11 @@ use crate::ical;
 
 use super::etag::Etag;
 use super::kind::CollectionKind;
+use super::uid_counts::UidCounts;
 use super::{bounded, confine};
 
 use super::entry::name_hash;
-pub use super::entry::{uid_hash, FileStamp, IndexedInfo, ObjectMeta};
+pub use super::entry::{uid_hash, FileStamp, IndexedInfo, Name, ObjectMeta};
 
 /// A file that is not a valid calendar object, with the reason.
 #[derive(Debug, Clone)]
@@ -28,12 +29,12 @@ pub struct Problem {
 #[derive(Debug, Default)]
 pub struct Index {
     /// Read freely; change only through `put_object` / `take_object`.
-    pub objects: BTreeMap<String, ObjectMeta>,
+    pub objects: BTreeMap<Name, ObjectMeta>,
     pub problems: BTreeMap<String, Problem>,
     /// How many objects use each UID hash: a PUT's no-uid-conflict check is
     /// a lookup, and only a hit (a real or hash conflict) scans the objects.
     /// Counting hashes instead of mapping UIDs to names keeps memory small.
-    uid_hashes: HashMap<u64, u32>,
+    uid_hashes: UidCounts,
     /// Which files are objects and how they are validated; a change of the
     /// collection's kind empties the index through a rescan.
     pub kind: CollectionKind,
@@ -75,7 +76,7 @@ impl Index {
             std::collections::HashSet::with_capacity(known);
         // Files the index does not know yet are added in sorted batches
         // (`add_objects`) and reported once they are in.
-        let mut fresh: Vec<(String, ObjectMeta)> = Vec::with_capacity(self.batch_size());
+        let mut fresh: Vec<(Name, ObjectMeta)> = Vec::with_capacity(self.batch_size());
         // Checked once per scan rather than once per file (`object_entry`).
         let real_dir = confine::is_real_dir(dir);
         for entry in fs::read_dir(dir)? {
@@ -92,14 +93,14 @@ impl Index {
                     continue;
                 }
             }
-            if self.objects.contains_key(&name) || self.problems.contains_key(&name) {
+            if self.objects.contains_key(name.as_str()) || self.problems.contains_key(&name) {
                 if let Observed::Changed = self.refresh_file(dir, &name, max) {
                     changed(self, name);
                 }
                 continue;
             }
             if let Some(meta) = self.examine_new(dir, &name, max) {
-                fresh.push((name, meta));
+                fresh.push((Name::from(name), meta));
                 if fresh.len() >= self.batch_size() {
                     self.add_reported(&mut fresh, &mut changed);
                 }
@@ -112,9 +113,10 @@ impl Index {
         let gone: Vec<String> = self
             .objects
             .keys()
-            .chain(self.problems.keys())
+            .map(Name::as_str)
+            .chain(self.problems.keys().map(String::as_str))
             .filter(|n| !present.contains(&name_hash(n)))
-            .cloned()
+            .map(str::to_string)
             .collect();
         for name in gone {
             self.problems.remove(&name);
@@ -144,10 +146,10 @@ impl Index {
     /// Adds `fresh` in one batch and reports each name as changed.
     fn add_reported(
         &mut self,
-        fresh: &mut Vec<(String, ObjectMeta)>,
+        fresh: &mut Vec<(Name, ObjectMeta)>,
         changed: &mut impl FnMut(&mut Index, String),
     ) {
-        let names: Vec<String> = fresh.iter().map(|(n, _)| n.clone()).collect();
+        let names: Vec<String> = fresh.iter().map(|(n, _)| n.to_string()).collect();
         self.add_objects(fresh);
         for name in names {
             changed(self, name);
@@ -354,10 +356,10 @@ impl Index {
     /// empty (~290 bytes per entry at 100k); merging sorted batches with
     /// `append` rebuilds it densely packed (~170 bytes).
     /// A name given twice counts once (the last wins), as with `put_object`.
-    pub fn add_objects(&mut self, batch: &mut Vec<(String, ObjectMeta)>) {
-        let mut more: BTreeMap<String, ObjectMeta> = batch.drain(..).collect();
+    pub fn add_objects(&mut self, batch: &mut Vec<(Name, ObjectMeta)>) {
+        let mut more: BTreeMap<Name, ObjectMeta> = batch.drain(..).collect();
         for (name, meta) in &more {
-            *self.uid_hashes.entry(meta.info.uid_hash()).or_insert(0) += 1;
+            self.uid_hashes.add(meta.info.uid_hash());
             if let Some(old) = self.objects.get(name).map(|o| o.info.uid_hash()) {
                 self.forget_uid(old);
             }
@@ -365,9 +367,9 @@ impl Index {
         self.objects.append(&mut more);
     }
 
-    pub fn put_object(&mut self, name: String, meta: ObjectMeta) -> Option<ObjectMeta> {
-        *self.uid_hashes.entry(meta.info.uid_hash()).or_insert(0) += 1;
-        let old = self.objects.insert(name, meta);
+    pub fn put_object(&mut self, name: impl Into<Name>, meta: ObjectMeta) -> Option<ObjectMeta> {
+        self.uid_hashes.add(meta.info.uid_hash());
+        let old = self.objects.insert(name.into(), meta);
         if let Some(o) = &old {
             self.forget_uid(o.info.uid_hash());
         }
@@ -383,17 +385,15 @@ impl Index {
     }
 
     fn forget_uid(&mut self, h: u64) {
-        if let Some(n) = self.uid_hashes.get_mut(&h) {
-            *n -= 1;
-            if *n == 0 {
-                self.uid_hashes.remove(&h);
-            }
-        }
+        self.uid_hashes.remove(h);
     }
 
     /// The object (other than `except`) that already uses `uid`.
     pub fn find_uid(&self, uid_hash: u64, except: &str) -> Option<&str> {
-        let users = *self.uid_hashes.get(&uid_hash)?;
+        let users = self.uid_hashes.count(uid_hash);
+        if users == 0 {
+            return None;
+        }
         // An edit keeps its UID: when `except` is the hash's one user, no
         // other object has it, and the scan of every object is skipped.
         if users == 1
@@ -485,9 +485,9 @@ mod tests {
             seq: 0,
         };
         let mut idx = Index::default();
-        idx.put_object("a.ics".into(), meta("old"));
-        let mut batch: Vec<(String, ObjectMeta)> = (0..5000)
-            .map(|i| (format!("n{i:05}.ics"), meta(&format!("u{i}"))))
+        idx.put_object("a.ics", meta("old"));
+        let mut batch: Vec<(Name, ObjectMeta)> = (0..5000)
+            .map(|i| (format!("n{i:05}.ics").into(), meta(&format!("u{i}"))))
             .collect();
         batch.push(("a.ics".into(), meta("newer")));
         batch.push(("a.ics".into(), meta("new")));
@@ -496,7 +496,7 @@ mod tests {
         assert_eq!(idx.objects.len(), 5001);
         assert_eq!(idx.find_uid(uid_hash("old"), ""), None);
         assert_eq!(idx.find_uid(uid_hash("newer"), ""), None);
-        assert_eq!(idx.uid_hashes.values().sum::<u32>(), 5001);
+        assert_eq!(idx.uid_hashes.total(), 5001);
         assert_eq!(idx.find_uid(uid_hash("new"), ""), Some("a.ics"));
         assert_eq!(idx.find_uid(uid_hash("u4999"), ""), Some("n04999.ics"));
         assert!(idx.objects.keys().is_sorted());
@@ -507,7 +507,7 @@ mod tests {
             idx.find_uid(uid_hash("u7"), "other.ics"),
             Some("n00007.ics")
         );
-        idx.put_object("z.ics".into(), meta("u7"));
+        idx.put_object("z.ics", meta("u7"));
         assert_eq!(idx.find_uid(uid_hash("u7"), "n00007.ics"), Some("z.ics"));
         assert_eq!(idx.find_uid(uid_hash("u7"), "z.ics"), Some("n00007.ics"));
     }

@@ -35,6 +35,7 @@ mod registry;
 mod snapshot;
 mod sync;
 mod trash;
+mod uid_counts;
 pub mod watcher;
 
 use std::collections::HashMap;

@@ -184,7 +184,7 @@ impl Collection {
                 .index
                 .objects
                 .iter()
-                .map(|(n, m)| (n.clone(), m.clone()))
+                .map(|(n, m)| (n.to_string(), m.clone()))
                 .collect();
             (all, state.log.pending())
         };
@@ -221,14 +221,14 @@ impl Collection {
                 {
                     last = Some(name);
                     if keep(meta) {
-                        page.push((name.clone(), meta.clone()));
+                        page.push((name.to_string(), meta.clone()));
                     }
                     if page.len() >= PAGE || scanned + 1 >= PAGE * 8 {
                         done = false;
                         break;
                     }
                 }
-                after = last.cloned();
+                after = last.map(|n| n.to_string());
                 (page, done, state.log.pending())
             };
             settle(pending)?;
@@ -254,7 +254,7 @@ impl Collection {
                 .objects
                 .iter()
                 .filter(|(_, m)| keep(m))
-                .map(|(n, m)| (n.clone(), m.clone()))
+                .map(|(n, m)| (n.to_string(), m.clone()))
                 .collect();
             (hits, state.log.pending())
         };

@@ -11,7 +11,7 @@ use crate::query::{Exact, Periodic, Span};
 
 use super::durable::TempFile;
 use super::etag::Etag;
-use super::index::{FileStamp, Index, IndexedInfo, ObjectMeta};
+use super::index::{FileStamp, Index, IndexedInfo, Name, ObjectMeta};
 use super::kind::CollectionKind;
 
 /// Bumped when what counts as a valid object changes, so files indexed by an
@@ -84,14 +84,14 @@ fn parse_span(text: &str) -> Option<Span> {
     }
 }
 
-fn parse_line(line: &str) -> Option<(String, ObjectMeta)> {
+fn parse_line(line: &str) -> Option<(Name, ObjectMeta)> {
     let f: Vec<&str> = line.splitn(10, '\t').collect();
     let [name, size, mtime, ino, etag, component, span, exact, periodic, uid_hash] = f[..] else {
         return None;
     };
     let uid_hash = u64::from_str_radix(uid_hash, 16).ok()?;
     Some((
-        name.to_string(),
+        Name::from(name),
         ObjectMeta {
             etag: Etag::parse_hex(etag)?,
             stamp: FileStamp {

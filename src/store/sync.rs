@@ -47,7 +47,7 @@ impl Collection {
                 .index
                 .objects
                 .keys()
-                .map(|n| (n.clone(), state.log.seq_of(n, &state.index)))
+                .map(|n| (n.to_string(), state.log.seq_of(n, &state.index)))
                 .collect();
             all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
             all
@@ -79,7 +79,7 @@ impl Collection {
         }
         let changes = items
             .into_iter()
-            .map(|(n, _)| match state.index.objects.get(&n) {
+            .map(|(n, _)| match state.index.objects.get(n.as_str()) {
                 Some(m) => SyncChange::Changed(n, m.clone()),
                 None => SyncChange::Removed(n),
             })
