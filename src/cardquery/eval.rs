@@ -7,7 +7,7 @@ use calcard::vcard::{VCard, VCardEntry};
 use calcard::{Entry, Parser};
 
 use super::filter::{Filter, ParamCond, ParamFilter, PropCond, PropFilter, Test};
-use super::value::{param_texts, property_texts};
+use crate::vcard::texts::{param_texts, property_texts};
 
 /// True when the vCard text satisfies the filter; text that does not parse
 /// as one vCard never matches.

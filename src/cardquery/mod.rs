@@ -13,7 +13,6 @@ mod narrow;
 #[cfg(test)]
 mod test_cards;
 mod text_match;
-mod value;
 
 pub use address_data::{parse_address_data, render, AddressData, CardVersion, PropSelect};
 pub use error::CardQueryError;
@@ -22,7 +21,7 @@ pub use filter::{
     parse_filter, parse_limit, Filter, ParamCond, ParamFilter, PropCond, PropFilter, Test,
     MAX_FILTER_ELEMENTS, MAX_NRESULTS,
 };
-pub use indexed::{decide, search_text};
+pub use indexed::decide;
 pub use text_match::{Collation, MatchType, TextMatch};
 
 pub use crate::dav::xml::CARDDAV;

@@ -5,6 +5,8 @@
 
 mod elide;
 mod prescan;
+pub mod search_text;
+pub mod texts;
 
 use std::borrow::Cow;
 
@@ -42,7 +44,7 @@ pub struct CardInfo {
     /// ANNIVERSARY as written (vCard 4.0).
     pub anniversary: Option<String>,
     /// What addressbook-query decides filters on without reading the file
-    /// (`crate::cardquery::search_text`); `None`: always read.
+    /// (`search_text::search_text`); `None`: always read.
     pub search: Option<Box<str>>,
 }
 
@@ -131,7 +133,7 @@ fn inspect_parsing(bytes: &[u8], view: fn(&str) -> Cow<'_, str>) -> Result<CardI
         full_name: text_of(&VCardProperty::Fn),
         bday: raw.bday,
         anniversary: raw.anniversary,
-        search: crate::cardquery::search_text(&card),
+        search: search_text::search_text(&card),
     })
 }
 

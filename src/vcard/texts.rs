@@ -12,7 +12,7 @@
 use calcard::vcard::{VCardEntry, VCardParameterValue, VCardProperty, VCardValue, VCardValueType};
 
 /// The texts a text-match on this property is tried against.
-pub(super) fn property_texts(entry: &VCardEntry) -> Vec<String> {
+pub fn property_texts(entry: &VCardEntry) -> Vec<String> {
     let mut out = Vec::new();
     let structured = is_structured(&entry.name);
     if structured && entry.values.len() > 1 {
@@ -42,7 +42,7 @@ pub(super) fn property_texts(entry: &VCardEntry) -> Vec<String> {
 /// per list item; `None` when the property has no such parameter.
 /// Enumerated values that calcard normalised (TYPE=WORK becomes `work`) are
 /// offered in both cases, as the vCard RFCs make them case-insensitive.
-pub(super) fn param_texts(entry: &VCardEntry, name: &str) -> Option<Vec<String>> {
+pub fn param_texts(entry: &VCardEntry, name: &str) -> Option<Vec<String>> {
     let mut found = false;
     let mut out = Vec::new();
     for p in &entry.params {
