@@ -5,6 +5,7 @@ pub mod auth;
 mod body;
 mod conditional;
 pub mod error;
+mod file_body;
 pub(crate) mod hook;
 pub mod method;
 mod methods;
@@ -289,6 +290,12 @@ async fn send(reply: Reply) -> HttpResponse {
             content_type,
             producer,
         } => body::produce(reply.status, content_type, producer).await,
+        ReplyBody::File {
+            content_type,
+            object,
+        } => HttpResponse::build(reply.status)
+            .content_type(content_type)
+            .body(file_body::sized(object)),
     };
     for (name, value) in reply.headers {
         if let Ok(v) = HeaderValue::from_str(&value) {
