@@ -5,6 +5,7 @@ pub mod auth;
 mod body;
 mod conditional;
 pub mod error;
+mod file_body;
 pub(crate) mod hook;
 pub mod method;
 mod methods;
@@ -112,6 +113,7 @@ async fn route(
         app.request_timeout,
         read_body(
             payload,
+            content_length(&req),
             app.max_resource_size + 64 * 1024,
             (method == Some(DavMethod::Put)).then(|| too_large(&dav_path)),
         ),
@@ -254,15 +256,31 @@ fn too_large(path: &DavPath) -> Condition {
     }
 }
 
+/// The length the client announced for its body, if it sent one.
+fn content_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 /// Reads the request body up to `limit` bytes. Beyond it, a PUT fails its
 /// max-resource-size precondition (`put`, RFC 4791 §5.3.2.1, RFC 6352
-/// §6.3.2.1); other methods get 413.
+/// §6.3.2.1); other methods get 413. An announced length within the limit
+/// is allocated once (actix holds the body to it), not grown by doubling
+/// and copying as chunks arrive; up to `RESERVE_MAX`, so that a client that
+/// announces much and sends little holds little before its timeout.
 async fn read_body(
     mut payload: web::Payload,
+    announced: Option<u64>,
     limit: u64,
     put: Option<Condition>,
 ) -> DavResult<bytes::Bytes> {
-    let mut buf = BytesMut::new();
+    const RESERVE_MAX: u64 = 1024 * 1024;
+    let reserve = announced.filter(|&n| n <= limit).unwrap_or(0);
+    let mut buf = BytesMut::with_capacity(reserve.min(RESERVE_MAX) as usize);
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if (buf.len() + chunk.len()) as u64 > limit {
@@ -289,6 +307,12 @@ async fn send(reply: Reply) -> HttpResponse {
             content_type,
             producer,
         } => body::produce(reply.status, content_type, producer).await,
+        ReplyBody::File {
+            content_type,
+            object,
+        } => HttpResponse::build(reply.status)
+            .content_type(content_type)
+            .body(file_body::sized(object)),
     };
     for (name, value) in reply.headers {
         if let Ok(v) = HeaderValue::from_str(&value) {

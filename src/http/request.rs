@@ -9,7 +9,7 @@ use bytes::Bytes;
 use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{self, Element};
-use crate::store::Store;
+use crate::store::{OpenObject, Store};
 
 use super::body::Sink;
 use super::error::{DavError, DavResult};
@@ -141,6 +141,11 @@ pub enum ReplyBody {
         content_type: &'static str,
         producer: Producer,
     },
+    /// A large object file, read in chunks as it is sent (`file_body.rs`).
+    File {
+        content_type: &'static str,
+        object: OpenObject,
+    },
 }
 
 pub const XML: &str = "application/xml; charset=utf-8";
@@ -163,6 +168,17 @@ impl Reply {
             body: ReplyBody::Full {
                 content_type,
                 bytes: bytes.into(),
+            },
+        }
+    }
+
+    pub fn file(status: StatusCode, content_type: &'static str, object: OpenObject) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::File {
+                content_type,
+                object,
             },
         }
     }

@@ -8,7 +8,13 @@ use crate::http::conditional::Conditions;
 use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request, ICALENDAR, VCARD};
 use crate::http::resource::Resource;
-use crate::store::CollectionKind;
+use crate::store::{CollectionKind, ObjectBody};
+
+/// Objects larger than this are sent from the open file a chunk at a time
+/// (`file_body.rs`); smaller ones are read whole in one read. Actix's write
+/// buffer holds 32 KiB before it writes, so a body up to this size costs no
+/// more in flight whole than in chunks.
+const STREAM_ABOVE: u64 = 32 * 1024;
 
 /// GET and HEAD alike: actix drops the body of a HEAD response and keeps
 /// its Content-Length, as RFC 9110 §9.3.2 asks.
@@ -16,7 +22,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     let cond = Conditions::from_headers(&rq.headers);
     match Resource::load(rq.store(), &rq.path)? {
         Resource::Object { cal, name, .. } => {
-            let (bytes, meta) = cal.read(&name)?;
+            let (body, meta) = cal.open_for_get(&name, STREAM_ABOVE)?;
             let hex = meta.etag.to_string();
             let etag = format!("\"{hex}\"");
             if cond.fails_read(&hex) {
@@ -31,7 +37,10 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             let reply = if cond.not_modified(&hex) {
                 Reply::empty(StatusCode::NOT_MODIFIED)
             } else {
-                Reply::full(StatusCode::OK, content_type, bytes)
+                match body {
+                    ObjectBody::Bytes(bytes) => Reply::full(StatusCode::OK, content_type, bytes),
+                    ObjectBody::Open(object) => Reply::file(StatusCode::OK, content_type, object),
+                }
             };
             Ok(reply.header(header::ETAG, etag).header(
                 header::LAST_MODIFIED,
