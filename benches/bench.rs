@@ -62,6 +62,8 @@ mod rustical;
 mod server;
 #[path = "bench/stats.rs"]
 mod stats;
+#[path = "bench/throughput.rs"]
+mod throughput;
 
 use data::*;
 use http::*;
@@ -71,6 +73,7 @@ use phases::*;
 use report::*;
 use server::*;
 use stats::*;
+use throughput::*;
 
 type Res<T> = Result<T, String>;
 
