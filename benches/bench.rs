@@ -9,7 +9,7 @@
 //!     [--peer radicale=/work/scratch/radvenv/bin/radicale] [--peer-max 10000]
 //!     [--peer rustical=/work/scratch/rustical/src/target/release/rustical]
 //!     [--davdir target/release/davdir] [--tmp DIR] [--out results.md]
-//! cargo bench --bench bench -- --sizes 100000 --generate DATA_DIR   # data only
+//! cargo bench --bench bench -- --sizes 100000 [--contacts 10000] --generate DATA_DIR   # data only
 //! cargo bench --bench bench -- --sizes 100000 --contacts 10000 [--only-contacts] [--peer ..]
 //! ```
 //!
@@ -62,6 +62,8 @@ mod rustical;
 mod server;
 #[path = "bench/stats.rs"]
 mod stats;
+#[path = "bench/throughput.rs"]
+mod throughput;
 
 use data::*;
 use http::*;
@@ -71,6 +73,7 @@ use phases::*;
 use report::*;
 use server::*;
 use stats::*;
+use throughput::*;
 
 type Res<T> = Result<T, String>;
 
@@ -122,12 +125,22 @@ fn main() {
     if let Some(data) = &opts.generate {
         let n = opts.sizes.iter().copied().max().unwrap_or(1000);
         let dir = data.join(USER).join(CAL);
-        match generate(&dir, n) {
-            Ok(_) => eprintln!("wrote {n} objects to {}", dir.display()),
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(1)
+        let written = generate(&dir, n).and_then(|_| {
+            eprintln!("wrote {n} objects to {}", dir.display());
+            if opts.contacts > 0 {
+                let book = contacts::write_book(data, opts.contacts)?;
+                eprintln!(
+                    "wrote {} contacts ({} with photos) to {}",
+                    book.n,
+                    book.photos,
+                    data.join(USER).join(contacts::BOOK).display()
+                );
             }
+            Ok(())
+        });
+        if let Err(e) = written {
+            eprintln!("{e}");
+            std::process::exit(1)
         }
         return;
     }

@@ -9,7 +9,7 @@ use reqwest::blocking::Client;
 
 use super::{
     count_elements, edited, expect, note, object_name, repeat, sync_body, throughput, timed,
-    xml_escape, xml_report, DataSet, Outcome, Plan, Res, Server, Val,
+    xml_escape, xml_report, DataSet, Load, Outcome, Plan, Res, Server, Val,
 };
 
 /// Objects named in the multiget.
@@ -122,17 +122,15 @@ pub fn run(server: &Server, c: &Client, ds: &DataSet, plan: Plan, out: &mut Outc
 /// Records a throughput figure; a server that drops requests under this
 /// much concurrency gets "failed" in its cell rather than losing its
 /// other figures.
-fn rate_figure(
-    server: &Server,
-    n: usize,
-    out: &mut Outcome,
-    key: &'static str,
-    r: Res<(f64, usize)>,
-) {
+fn rate_figure(server: &Server, n: usize, out: &mut Outcome, key: &'static str, r: Res<Load>) {
     match r {
-        Ok((rate, done)) => {
-            note(server, n, &format!("{key}: {rate:.1}/s ({done} requests)"));
-            out.vals.insert(key, Val::Rate(rate, done));
+        Ok(load) => {
+            note(
+                server,
+                n,
+                &format!("{key}: {:.1}/s ({})", load.rate, load.describe()),
+            );
+            out.vals.insert(key, Val::Rate(load));
         }
         Err(e) => {
             note(server, n, &format!("{key}: failed: {e}"));

@@ -1,5 +1,6 @@
 //! Load phases: latency of a file written on disk reaching sync-collection,
-//! and durable PUT and GET throughput from several clients at once.
+//! and rounds of durable PUTs from several clients at once (the client that
+//! drives them is in `throughput.rs`).
 
 use super::*;
 
@@ -100,8 +101,7 @@ pub(crate) fn put_rounds(
     offset: &mut usize,
 ) -> Res<Val> {
     const ROUNDS: usize = 5;
-    let mut rates = Vec::new();
-    let mut done = 0;
+    let mut rates: Vec<Load> = Vec::new();
     for _ in 0..ROUNDS {
         let bodies: Vec<(String, String)> = ds
             .singles
@@ -120,103 +120,28 @@ pub(crate) fn put_rounds(
         }
         *offset += bodies.len();
         let bodies = Arc::new(bodies);
-        let (rate, k) = throughput(url, bodies.len(), clients, plan.cap, move |_, k| {
+        let load = throughput(url, bodies.len(), clients, plan.cap, move |_, k| {
             let (name, body) = &bodies[k];
             ("PUT", name.clone(), Some(body.clone()))
         })?;
-        rates.push(rate);
-        done += k;
+        rates.push(load);
     }
     if rates.is_empty() {
         return Ok(Val::Na("n/a (too few objects)".into()));
     }
-    rates.sort_by(f64::total_cmp);
-    Ok(Val::Rate(rates[rates.len() / 2], done))
-}
-
-/// `total` requests from `threads` clients; `make(thread, k)` gives request k.
-/// Returns (requests per second, requests done); stops early at `cap`.
-pub(crate) fn throughput(
-    url: &str,
-    total: usize,
-    threads: usize,
-    cap: Duration,
-    make: impl Fn(usize, usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
-) -> Res<(f64, usize)> {
-    throughput_as(url, total, threads, cap, ICS, make)
-}
-
-/// [`throughput`] with bodies of media type `ctype`.
-///
-/// Every client connection is driven from one thread by one async client:
-/// 64 blocking clients each ran a runtime thread of their own and together
-/// took more CPU than the server they measured, so the figure was the load
-/// generator's. Connections are opened inside the timed window, as before.
-pub(crate) fn throughput_as(
-    url: &str,
-    total: usize,
-    threads: usize,
-    cap: Duration,
-    ctype: &'static str,
-    make: impl Fn(usize, usize) -> (&'static str, String, Option<String>) + Send + Sync + 'static,
-) -> Res<(f64, usize)> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let c = reqwest::Client::builder()
-        .timeout(Duration::from_secs(300))
-        .pool_max_idle_per_host(threads)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let next = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicUsize::new(0));
-    let make = Arc::new(make);
-    let password = password();
-    rt.block_on(async {
-        let started = Instant::now();
-        let mut clients: tokio::task::JoinSet<Res<()>> = tokio::task::JoinSet::new();
-        for t in 0..threads {
-            let (c, next, done, make, url, password) = (
-                c.clone(),
-                next.clone(),
-                done.clone(),
-                make.clone(),
-                url.to_string(),
-                password.clone(),
-            );
-            clients.spawn(async move {
-                loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    if k >= total || started.elapsed() > cap {
-                        return Ok(());
-                    }
-                    let (method, name, body) = make(t, k);
-                    let m = Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-                    let target = format!("{url}{name}");
-                    let mut rb = c.request(m, &target).basic_auth(USER, Some(&password));
-                    if let Some(b) = body {
-                        rb = rb.header("Content-Type", ctype).body(b);
-                    }
-                    let resp = rb
-                        .send()
-                        .await
-                        .map_err(|e| format!("{method} {target}: {e}"))?;
-                    let status = resp.status().as_u16();
-                    let body = resp
-                        .text()
-                        .await
-                        .map_err(|e| format!("{method} {target}: body: {e}"))?;
-                    expect(&Reply { status, body }, &[200, 201, 204], method)?;
-                    done.fetch_add(1, Ordering::SeqCst);
-                }
-            });
-        }
-        while let Some(joined) = clients.join_next().await {
-            joined.map_err(|_| "client task panicked".to_string())??;
-        }
-        let secs = started.elapsed().as_secs_f64();
-        let done = done.load(Ordering::SeqCst);
-        Ok((done as f64 / secs, done))
-    })
+    // The median round's rate, with the requests, retries and reconnects
+    // of all rounds.
+    let sum = |f: fn(&Load) -> usize| rates.iter().map(f).sum::<usize>();
+    let all = Load {
+        done: sum(|l| l.done),
+        retries: sum(|l| l.retries),
+        connect_retries: sum(|l| l.connect_retries),
+        reopened: sum(|l| l.reopened),
+        ..rates[0]
+    };
+    rates.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+    Ok(Val::Rate(Load {
+        rate: rates[rates.len() / 2].rate,
+        ..all
+    }))
 }

@@ -12,7 +12,8 @@ pub(crate) struct Opts {
     pub(crate) davdir: PathBuf,
     pub(crate) tmp: Option<PathBuf>,
     pub(crate) out: Option<PathBuf>,
-    /// Only write the data set (largest size) into this data dir and exit.
+    /// Only write the data set (largest calendar, and the address book when
+    /// `contacts` > 0) into this data dir and exit.
     pub(crate) generate: Option<PathBuf>,
     /// Contacts in the address book of the CardDAV phases (0: none).
     pub(crate) contacts: usize,
@@ -24,7 +25,7 @@ pub(crate) fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench bench -- [--sizes 1000,10000] [--quick] \
          [--peer radicale=BIN] [--peer rustical=BIN] [--peer-max N] [--davdir BIN] [--tmp DIR] [--out FILE] \
-         [--generate DATA_DIR (write the largest data set there and exit)] \
+         [--generate DATA_DIR (write the largest calendar there, and the address book with --contacts, and exit)] \
          [--contacts N (an address book of N contacts, at the largest size)] \
          [--only-contacts (skip the calendar phases)]"
     );

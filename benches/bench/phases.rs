@@ -344,12 +344,16 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
     }
 
     // GET throughput.
-    let (rate, done) = throughput(&url, plan.gets, plan.threads, plan.cap, move |_, k| {
+    let load = throughput(&url, plan.gets, plan.threads, plan.cap, move |_, k| {
         let name = object_name((k * 7919) % n);
         ("GET", name, None)
     })?;
-    note(server, n, &format!("GET: {rate:.0}/s ({done} requests)"));
-    out.vals.insert("get_rate", Val::Rate(rate, done));
+    note(
+        server,
+        n,
+        &format!("GET: {:.0}/s ({})", load.rate, load.describe()),
+    );
+    out.vals.insert("get_rate", Val::Rate(load));
 
     // PUT throughput: updates of distinct existing objects.
     let bodies: Arc<Vec<(String, String)>> = Arc::new(
@@ -365,12 +369,16 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
             .collect(),
     );
     let puts = bodies.len();
-    let (rate, done) = throughput(&url, puts, plan.threads, plan.cap, move |_, k| {
+    let load = throughput(&url, puts, plan.threads, plan.cap, move |_, k| {
         let (name, body) = &bodies[k];
         ("PUT", name.clone(), Some(body.clone()))
     })?;
-    note(server, n, &format!("PUT: {rate:.1}/s ({done} requests)"));
-    out.vals.insert("put_rate", Val::Rate(rate, done));
+    note(
+        server,
+        n,
+        &format!("PUT: {:.1}/s ({})", load.rate, load.describe()),
+    );
+    out.vals.insert("put_rate", Val::Rate(load));
 
     // Durable PUT rate with 1 and with 8 clients, on objects not yet edited.
     // (Servers without files get the same figure from `figures::run`.)
@@ -408,7 +416,8 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
         ),
     );
     out.vals.insert("export", Val::Ms(s));
-    out.vals.insert("export_rate", Val::Rate(rate, k));
+    out.vals
+        .insert("export_rate", Val::Rate(Load::plain(rate, k)));
     out.sizes.insert("export", k);
 
     figures::run(server, &c, ds, plan, &mut out)?;

@@ -17,7 +17,7 @@ pub(crate) fn cell(v: Option<&Val>) -> String {
     match v {
         None => "—".into(),
         Some(Val::Ms(s)) => format!("{} ms", fmt_ms(s.median)),
-        Some(Val::Rate(r, _)) => format!("{r:.0} /s"),
+        Some(Val::Rate(l)) => format!("{:.0} /s", l.rate),
         Some(Val::Mb(m)) => format!("{m:.1} MB"),
         Some(Val::Na(t)) => t.clone(),
     }
@@ -27,7 +27,7 @@ pub(crate) fn spread(v: Option<&Val>) -> String {
     match v {
         Some(Val::Ms(s)) if s.n > 1 => format!("{} / {} (n={})", fmt_ms(s.p90), fmt_ms(s.max), s.n),
         Some(Val::Ms(s)) => format!("n={}", s.n),
-        Some(Val::Rate(_, done)) => format!("{done} requests"),
+        Some(Val::Rate(l)) => l.describe(),
         _ => String::new(),
     }
 }
@@ -36,7 +36,7 @@ pub(crate) fn spread(v: Option<&Val>) -> String {
 pub(crate) fn advantage(ours: Option<&Val>, peer: Option<&Val>) -> String {
     let r = match (ours, peer) {
         (Some(Val::Ms(a)), Some(Val::Ms(b))) => b.median / a.median,
-        (Some(Val::Rate(a, _)), Some(Val::Rate(b, _))) => a / b,
+        (Some(Val::Rate(a)), Some(Val::Rate(b))) => a.rate / b.rate,
         (Some(Val::Mb(a)), Some(Val::Mb(b))) => b / a,
         _ => return "—".into(),
     };
@@ -154,6 +154,7 @@ pub(crate) fn report(runs: &[Run], opts: &Opts) -> String {
         ours.puts,
     )
     .unwrap();
+    md.push_str(&load_note());
     md.push_str(&targets(runs));
     md
 }
@@ -207,7 +208,7 @@ pub(crate) fn targets(runs: &[Run]) -> String {
                 _ => {}
             }
         }
-        if let Some(Val::Rate(r, _)) = run.ours.vals.get("put_rate8") {
+        if let Some(Val::Rate(Load { rate: r, .. })) = run.ours.vals.get("put_rate8") {
             if run.n == 10_000 {
                 line(
                     *r >= 1000.0,

@@ -32,8 +32,8 @@ pub(crate) fn stat(mut v: Vec<f64>) -> Stat {
 #[derive(Clone, Debug)]
 pub(crate) enum Val {
     Ms(Stat),
-    /// requests per second, requests done
-    Rate(f64, usize),
+    /// Requests per second, with the requests done and the retries they took.
+    Rate(Load),
     Mb(f64),
     Na(String),
 }

@@ -28,17 +28,20 @@ pub struct ContactRun {
     pub peer: Option<Result<Outcome, String>>,
 }
 
+/// Writes the bench user's address book of `n` contacts into davdir's data
+/// directory `data`, as the bench serves it (and `--generate` leaves it).
+pub fn write_book(data: &Path, n: usize) -> Res<Book> {
+    let dir = data.join(USER).join(BOOK);
+    let book = generate_book(&dir, n, (".addressbook.toml", ""))?;
+    fs::write(dir.join("displayname"), "Contacts").map_err(|e| e.to_string())?;
+    Ok(book)
+}
+
 /// Generates the address book for davdir (into its data dir, next to the
 /// calendar) and for the peer (a store of its own), and runs both.
 pub fn bench_contacts(opts: &Opts, root: &Path, data: &Path, cal_n: usize) -> Res<ContactRun> {
     let t = Instant::now();
-    let book = generate_book(
-        &data.join(USER).join(BOOK),
-        opts.contacts,
-        (".addressbook.toml", ""),
-    )?;
-    fs::write(data.join(USER).join(BOOK).join("displayname"), "Contacts")
-        .map_err(|e| e.to_string())?;
+    let book = write_book(data, opts.contacts)?;
     eprintln!(
         "generated {} contacts ({} with photos) in {:.1} s",
         book.n,

@@ -266,11 +266,15 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
 
 /// Records a throughput figure; a server that drops connections under
 /// this load gets "failed" in that row and keeps its other figures.
-fn rate_row(server: &Server, n: usize, out: &mut Outcome, key: &'static str, r: Res<(f64, usize)>) {
+fn rate_row(server: &Server, n: usize, out: &mut Outcome, key: &'static str, r: Res<Load>) {
     match r {
-        Ok((rate, done)) => {
-            note(server, n, &format!("{key}: {rate:.1}/s ({done} requests)"));
-            out.vals.insert(key, Val::Rate(rate, done));
+        Ok(load) => {
+            note(
+                server,
+                n,
+                &format!("{key}: {:.1}/s ({})", load.rate, load.describe()),
+            );
+            out.vals.insert(key, Val::Rate(load));
         }
         Err(e) => {
             note(server, n, &format!("{key}: failed: {e}"));

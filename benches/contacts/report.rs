@@ -57,6 +57,7 @@ pub fn contact_report(run: &ContactRun) -> String {
         write!(sizes, "{what} {} / {}; ", get(Some(&run.ours)), get(peer)).unwrap();
     }
     writeln!(md, "{}", sizes.trim_end_matches("; ")).unwrap();
+    md.push_str(&load_note());
     if let Some(Err(e)) = &run.peer {
         writeln!(md, "\nRadicale failed: {}", e.lines().next().unwrap_or("")).unwrap();
     }
@@ -67,7 +68,7 @@ pub fn contact_report(run: &ContactRun) -> String {
             let (a, v) = (run.ours.vals.get(key), p.vals.get(key));
             let ratio = match (a, v) {
                 (Some(Val::Ms(a)), Some(Val::Ms(b))) => Some(b.median / a.median),
-                (Some(Val::Rate(a, _)), Some(Val::Rate(b, _))) => Some(a / b),
+                (Some(Val::Rate(a)), Some(Val::Rate(b))) => Some(a.rate / b.rate),
                 _ => None,
             };
             match ratio {

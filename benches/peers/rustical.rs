@@ -115,13 +115,14 @@ pub fn load(c: &Client, base: &str, ds: &DataSet, alive: impl Fn() -> bool) -> R
     expect(&r, &[201], "MKCALENDAR")?;
     let t1 = Instant::now();
     let n = ds.n;
-    let (_, done) = throughput(
+    let done = throughput(
         &url,
         n,
         LOAD_CLIENTS,
         Duration::from_secs(3600),
         move |_, k| ("PUT", object_name(k), Some(object_text(k).2)),
-    )?;
+    )?
+    .done;
     if done != n {
         return Err(format!("loaded {done} of {n} objects"));
     }
