@@ -18,6 +18,8 @@ pub const MULTIGET: usize = 100;
 pub const PUT_CLIENTS: usize = 8;
 /// Concurrent connections in the GET figure (one client, one connection each).
 pub const GET_CONNECTIONS: usize = 64;
+/// Connections of the low-concurrency GET figure.
+pub const GET_CONNECTIONS_FEW: usize = 4;
 
 /// Report rows for these figures: (key, label).
 pub const METRICS: &[(&str, &str)] = &[
