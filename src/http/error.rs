@@ -414,6 +414,9 @@ impl DavError {
                 StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
                 StoreError::NameTooLong => StatusCode::FORBIDDEN,
                 StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                // Retried on the blocking pool before any answer; were one
+                // to escape, the client would simply try again.
+                StoreError::WouldBlock => StatusCode::SERVICE_UNAVAILABLE,
             },
             DavError::BadXml(_)
             | DavError::BodyRead(_)

@@ -143,7 +143,12 @@ async fn route(
     };
     let store = app.store.clone();
     let user = rq.user.clone();
-    let reply = web::block(move || {
+    // An object's GET or HEAD is tried here on the worker first; it fails
+    // with WouldBlock where it would wait (`store::without_waiting`), and
+    // only then goes to the blocking pool.
+    let inline = matches!(method, Some(DavMethod::Get | DavMethod::Head))
+        && matches!(rq.path, crate::dav::href::DavPath::Object { .. });
+    let work = move |rq: Request| {
         // A read-only data directory still serves reads to a user whose
         // home is not there yet: it reads as empty.
         match store.ensure_home(&user) {
@@ -158,7 +163,7 @@ async fn route(
         let Some(method) = method else {
             return Err(DavError::UnservedMethod);
         };
-        crate::push::excluding(dont_notify, || match method {
+        crate::push::excluding(dont_notify.clone(), || match method {
             DavMethod::Propfind => methods::propfind::handle(rq),
             DavMethod::Proppatch => methods::proppatch::handle(rq),
             DavMethod::Get | DavMethod::Head => methods::get::handle(rq),
@@ -176,9 +181,16 @@ async fn route(
             // OPTIONS was answered above, before login.
             DavMethod::Options | DavMethod::Post => Err(DavError::UnservedMethod),
         })
-    })
-    .await
-    .map_err(|e| DavError::Internal(e.to_string()))??;
+    };
+    let tried = inline.then(|| crate::store::without_waiting(|| work(rq.clone())));
+    let reply = match tried {
+        Some(Err(DavError::Store(crate::store::StoreError::WouldBlock))) | None => {
+            web::block(move || work(rq))
+                .await
+                .map_err(|e| DavError::Internal(e.to_string()))??
+        }
+        Some(done) => done?,
+    };
     if let (Some(hook), Some(change)) = (&app.hook, change) {
         // A PROPPATCH answers 207 whether or not it applied; others 2xx on success.
         let applied = match change.method {

@@ -34,7 +34,9 @@ pub struct AppState {
     pub web: crate::web::WebState,
 }
 
-/// One authenticated request, ready for a (blocking) handler.
+/// One authenticated request, ready for a (blocking) handler. Cloned only
+/// for a GET tried on the async worker first (`route`): no body to copy.
+#[derive(Clone)]
 pub struct Request {
     pub app: Arc<AppState>,
     pub headers: HeaderMap,

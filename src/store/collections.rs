@@ -55,6 +55,7 @@ impl Store {
         if fs::symlink_metadata(&home).is_ok() {
             return Ok(());
         }
+        super::no_wait::check()?;
         match durable::create_dir(&home) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),

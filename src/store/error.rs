@@ -52,6 +52,10 @@ pub enum StoreError {
     NameTooLong,
     #[error("I/O error: {0}")]
     Io(io::Error),
+    /// A read tried where nothing may wait would have had to (`no_wait`);
+    /// it is run again where waiting is fine, never answered.
+    #[error("the read would have to wait")]
+    WouldBlock,
 }
 
 impl From<io::Error> for StoreError {

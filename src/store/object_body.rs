@@ -16,7 +16,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 
 use super::registry::Collection;
-use super::{bounded, confine, FileStamp, ObjectMeta, Result, StoreError};
+use super::{bounded, confine, no_wait, FileStamp, ObjectMeta, Result, StoreError};
 
 /// An object's bytes, whole or to be read in chunks.
 pub enum ObjectBody {
@@ -37,6 +37,7 @@ impl Collection {
     /// held open instead of read when it is larger than `stream_above` bytes.
     pub fn open_for_get(&self, name: &str, stream_above: u64) -> Result<(ObjectBody, ObjectMeta)> {
         let whole = |coll: &Collection| {
+            no_wait::check()?;
             coll.read(name)
                 .map(|(bytes, meta)| (ObjectBody::Bytes(bytes), meta))
         };
@@ -63,6 +64,13 @@ impl Collection {
                 sent: 0,
             };
             return Ok((ObjectBody::Open(open), meta));
+        }
+        if !no_wait::may_wait() {
+            let bytes = no_wait::read_cached(&opened.file, len as usize);
+            return Ok((
+                ObjectBody::Bytes(bytes.ok_or(StoreError::WouldBlock)?),
+                meta,
+            ));
         }
         match bounded::read_all(opened.file, len, max) {
             Ok(bytes) => Ok((ObjectBody::Bytes(bytes), meta)),

@@ -480,6 +480,7 @@ impl Collection {
 /// that no answer shows a write that a power loss could still undo.
 pub(super) fn settle(pending: Option<Pending>) -> Result<()> {
     if let Some(p) = pending {
+        super::no_wait::check()?;
         p.wait()?;
     }
     Ok(())

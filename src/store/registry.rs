@@ -188,6 +188,7 @@ impl Store {
     /// A handle on an existing collection of either kind.
     pub fn collection(self: &Arc<Self>, user: &str, name: &str) -> Result<Collection> {
         if self.is_derived_name(name) {
+            super::no_wait::check()?;
             return self.derived_collection(user);
         }
         let dir = self.calendar_dir(user, name)?;
@@ -224,6 +225,8 @@ impl Store {
                 None => None,
             }
         };
+        // Detecting may list the directory: not where nothing may wait.
+        super::no_wait::check()?;
         let (kind, witness) = CollectionKind::detect(dir, witness.as_deref())?;
         let settled = md
             .modified()
@@ -436,6 +439,19 @@ impl Collection {
     }
 
     pub(super) fn locked(&self) -> Result<parking_lot::MutexGuard<'_, State>> {
+        if !super::no_wait::may_wait() {
+            // Where nothing may wait: a free lock and a fresh index only.
+            let state = self.cell.state.try_lock().ok_or(StoreError::WouldBlock)?;
+            let fresh = !self.derived
+                && !state.stale
+                && state.index.kind == self.kind
+                && self.store.watched.load(Ordering::SeqCst);
+            return if fresh {
+                Ok(state)
+            } else {
+                Err(StoreError::WouldBlock)
+            };
+        }
         let mut state = self.cell.state.lock();
         self.refresh(&mut state)?;
         Ok(state)

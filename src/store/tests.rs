@@ -446,3 +446,28 @@ fn files_over_the_size_bound_are_problems_never_read_or_served() {
     assert_ne!(cal.sync_token().unwrap(), token, "its removal is a change");
     assert_eq!(cal.problems().unwrap().len(), 2);
 }
+
+#[test]
+fn where_nothing_may_wait_a_read_is_served_only_if_it_need_not_wait() {
+    let (_d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    put(&cal, "a.ics", &event("a")).unwrap();
+    let etag = cal.meta("a.ics").unwrap().unwrap().etag;
+    let try_meta = || without_waiting(|| cal.meta("a.ics"));
+    // No watcher vouches for the index: it would have to be rescanned.
+    assert!(matches!(try_meta(), Err(StoreError::WouldBlock)));
+    store.set_watched(true);
+    assert_eq!(try_meta().unwrap().unwrap().etag, etag);
+    // Another thread holds the collection's lock.
+    {
+        let _held = cal.cell.state.lock();
+        assert!(matches!(try_meta(), Err(StoreError::WouldBlock)));
+    }
+    // The index was marked stale (a change seen by the watcher).
+    cal.cell.state.lock().stale = true;
+    assert!(matches!(try_meta(), Err(StoreError::WouldBlock)));
+    assert_eq!(cal.meta("a.ics").unwrap().unwrap().etag, etag);
+    assert_eq!(try_meta().unwrap().unwrap().etag, etag);
+    // Outside, everything waits as before.
+    assert!(no_wait::may_wait());
+}

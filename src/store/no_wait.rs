@@ -1,0 +1,99 @@
+//! Reads tried on an async worker thread, where nothing may wait. A GET of
+//! a small object costs little itself; handing it to the blocking pool and
+//! back (two thread switches) was most of its time. So it is tried on the
+//! worker first, and served there only if it needs no wait: the collection
+//! lock free, the index fresh (the watcher runs), no write settling, the
+//! bytes in the page cache. Whatever would wait fails with
+//! [`StoreError::WouldBlock`] instead, and the caller runs the request again
+//! on the blocking pool, where waiting is fine. Only reads are tried so:
+//! running one twice changes nothing.
+
+use std::cell::Cell;
+use std::fs::File;
+
+use super::StoreError;
+
+thread_local! {
+    static NO_WAIT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every store wait turned into [`StoreError::WouldBlock`].
+pub fn without_waiting<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            NO_WAIT.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(NO_WAIT.with(|c| c.replace(true)));
+    f()
+}
+
+/// Whether this thread may wait (lock, fsync, disk read).
+pub(super) fn may_wait() -> bool {
+    !NO_WAIT.with(Cell::get)
+}
+
+/// `Err(WouldBlock)` where this thread may not wait.
+pub(super) fn check() -> Result<(), StoreError> {
+    if may_wait() {
+        Ok(())
+    } else {
+        Err(StoreError::WouldBlock)
+    }
+}
+
+/// The whole of a file of `len` bytes, but only if the page cache holds all
+/// of it (Linux's `RWF_NOWAIT`: no disk read is started); `None` otherwise,
+/// or if the file is no longer `len` bytes long.
+pub(super) fn read_cached(file: &File, len: usize) -> Option<Vec<u8>> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // One byte more than expected shows a file that grew since its stat.
+        let mut buf = vec![0u8; len + 1];
+        let iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: the iovec points into `buf`, which outlives the call and
+        // is `iov_len` bytes long; the descriptor is open for reading.
+        let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, 0, libc::RWF_NOWAIT) };
+        if n < 0 || n as usize != len {
+            return None;
+        }
+        buf.truncate(len);
+        Some(buf)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, len);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_holds_inside_only_and_cached_reads_see_the_whole_file() {
+        assert!(may_wait());
+        without_waiting(|| {
+            assert!(!may_wait());
+            assert!(matches!(check(), Err(StoreError::WouldBlock)));
+        });
+        assert!(may_wait());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.vcf");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = File::open(&path).unwrap();
+        // Just written, so in the page cache.
+        if cfg!(target_os = "linux") {
+            assert_eq!(read_cached(&file, 10).as_deref(), Some(&b"0123456789"[..]));
+        }
+        // A length that no longer matches is refused, shorter or longer.
+        assert_eq!(read_cached(&file, 9), None);
+        assert_eq!(read_cached(&file, 11), None);
+    }
+}
