@@ -16,7 +16,7 @@ use std::fs::File;
 use rustix::fs::{openat, Mode, OFlags};
 
 use super::registry::Collection;
-use super::{bounded, FileStamp, ObjectMeta, Result, StoreError};
+use super::{FileStamp, ObjectMeta, Result, StoreError};
 
 /// A collection's directory held open for a run of reads.
 pub struct Reader {
@@ -64,7 +64,12 @@ impl Reader {
             return self.coll.read(name);
         }
         let meta = self.coll.meta(name)?.ok_or(StoreError::NotFound)?;
-        self.read(name, &meta)
+        // The index's copy is handed out as it is: a contact's holds its
+        // search texts, so a second copy costs an allocation per card.
+        match self.read_unchanged(name, &meta) {
+            Some(bytes) => Ok((bytes, meta)),
+            None => self.coll.read(name),
+        }
     }
 
     /// The bytes of object `name` with their metadata, as
@@ -88,8 +93,25 @@ impl Reader {
         if !md.is_file() || FileStamp::of(&md) != meta.stamp {
             return None;
         }
-        bounded::read_all(file, meta.stamp.size, self.coll.store.max_object_size()).ok()
+        if meta.stamp.size > self.coll.store.max_object_size() {
+            return None;
+        }
+        read_exactly(&file, meta.stamp.size)
     }
+}
+
+/// The whole of `file`, which held `len` bytes when it was stamped, in one
+/// `read` into a buffer of the right size (`read_to_end` makes a second
+/// call to see the end). One byte more is asked for: a regular file's read
+/// comes back short only at its end, so getting exactly `len` proves the
+/// file still ends there. A file that grew or shrank since its `fstat`, or
+/// a short read of any other cause, gives None, and the caller's fallback
+/// (`Collection::read`, which bounds the size itself) decides.
+fn read_exactly(file: &File, len: u64) -> Option<Vec<u8>> {
+    let len = usize::try_from(len).ok()?;
+    let mut bytes = Vec::with_capacity(len.checked_add(1)?);
+    let got = rustix::io::read(file, rustix::buffer::spare_capacity(&mut bytes)).ok()?;
+    (got == len).then_some(bytes)
 }
 
 #[cfg(test)]
@@ -160,5 +182,21 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         assert!(reader.read("../c/b.ics", &listed[1].1).is_err());
+    }
+
+    /// One read gives the file when it still has the stamped size, and
+    /// nothing when it has grown or shrunk since.
+    #[test]
+    fn read_exactly_wants_the_stamped_size() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("x.vcf");
+        let body = vec![b'x'; 70_000];
+        std::fs::write(&path, &body).unwrap();
+        let open = || std::fs::File::open(&path).unwrap();
+        assert_eq!(super::read_exactly(&open(), 70_000), Some(body));
+        assert_eq!(super::read_exactly(&open(), 69_999), None);
+        assert_eq!(super::read_exactly(&open(), 70_001), None);
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(super::read_exactly(&open(), 0), Some(Vec::new()));
     }
 }

@@ -14,7 +14,7 @@ use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::store::CollectionKind;
 
-use super::multiget::{distinct_hrefs, read_named};
+use super::multiget::{distinct_hrefs, read_named, Named};
 use super::{collection_target, write_object};
 
 pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
@@ -37,13 +37,13 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let user = rq.user.clone();
     Ok(rq.multistatus(None, move |ctx, out| {
         let mut book = None;
-        for h in &hrefs {
-            match read_named(&store, &user, h, CollectionKind::AddressBook, &mut book) {
+        for Named { href, path } in hrefs {
+            match read_named(&store, &user, path, CollectionKind::AddressBook, &mut book) {
                 Some((res, bytes)) => {
-                    let text = data_req.as_ref().and_then(|r| render(&h.href, &bytes, r));
+                    let text = data_req.as_ref().and_then(|r| render(&href, &bytes, r));
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
-                None => multistatus::status_response(&h.href, StatusCode::NOT_FOUND, out.buffer()),
+                None => multistatus::status_response(&href, StatusCode::NOT_FOUND, out.buffer()),
             }
         }
     }))
@@ -63,8 +63,11 @@ pub fn address_data_request(body: &Element) -> DavResult<Option<AddressData>> {
 pub fn render<'a>(name: &str, bytes: &'a [u8], req: &AddressData) -> Option<Cow<'a, str>> {
     // The stored bytes, unchanged, are not copied.
     match cardquery::render(bytes, req) {
-        // Stored cards were checked to be UTF-8: validate the fast way.
-        Ok(Cow::Borrowed(b)) => Some(match std::str::from_utf8(b) {
+        // Stored cards were checked to be UTF-8 when written, but a hand
+        // edit may not be: check with a vectorised validator (std's goes a
+        // word at a time), and answer anything else lossily, as XML must be
+        // UTF-8.
+        Ok(Cow::Borrowed(b)) => Some(match simdutf8::basic::from_utf8(b) {
             Ok(text) => Cow::Borrowed(text),
             Err(_) => String::from_utf8_lossy(b),
         }),

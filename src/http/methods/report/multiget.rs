@@ -1,6 +1,7 @@
 //! calendar-multiget (RFC 4791 §7.9): named objects, each with its properties
 //! or a 404.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::dav::href::{self, Base, DavPath};
@@ -30,8 +31,8 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let user = rq.user.clone();
     Ok(rq.multistatus(None, move |ctx, out| {
         let mut last = None;
-        for h in &hrefs {
-            let found = read_named(&store, &user, h, CollectionKind::Calendar, &mut last);
+        for Named { href, path } in hrefs {
+            let found = read_named(&store, &user, path, CollectionKind::Calendar, &mut last);
             match found {
                 Some((res, bytes)) => {
                     let text = data_req.as_ref().map(|r| {
@@ -43,21 +44,22 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                     });
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
-                None => multistatus::status_response(&h.href, StatusCode::NOT_FOUND, out.buffer()),
+                None => multistatus::status_response(&href, StatusCode::NOT_FOUND, out.buffer()),
             }
         }
     }))
 }
 
-/// The object `href` names, read, when it is one of `user`'s and lies in a
-/// collection of `kind`; None is answered with a 404 for that href. `last`
+/// The object at `path` (a [`Named`]'s, taken so its name moves into the
+/// answer), read, when it is one of `user`'s and lies in a collection of
+/// `kind`; None is answered with a 404 for that href. `last`
 /// keeps a reader of the last collection resolved: clients name one per
 /// multiget, and it resolves the collection and opens its directory once
 /// for all the hrefs.
 pub fn read_named(
     store: &Arc<Store>,
     user: &str,
-    href: &Named,
+    path: Option<DavPath>,
     kind: CollectionKind,
     last: &mut Option<Reader>,
 ) -> Option<(Resource, Vec<u8>)> {
@@ -65,7 +67,7 @@ pub fn read_named(
         user: owner,
         calendar,
         name,
-    }) = &href.path
+    }) = path
     else {
         return None;
     };
@@ -73,15 +75,14 @@ pub fn read_named(
         return None;
     }
     let reader = match last {
-        Some(r) if r.collection().name == *calendar => r,
-        _ => last.insert(store.collection(owner, calendar).ok()?.reader()),
+        Some(r) if r.collection().name == calendar => r,
+        _ => last.insert(store.collection(&owner, &calendar).ok()?.reader()),
     };
     if reader.collection().kind() != kind {
         return None;
     }
-    let (bytes, meta) = reader.read_named(name).ok()?;
+    let (bytes, meta) = reader.read_named(&name).ok()?;
     let cal = reader.collection().clone();
-    let name = name.clone();
     Some((Resource::Object { cal, name, meta }, bytes))
 }
 
@@ -97,28 +98,34 @@ pub struct Named {
 pub const MAX_HREFS: usize = 10_000;
 
 /// The hrefs, each resource once (spellings that name the same path count
-/// once), so an answer never holds an object's data twice.
+/// once), so an answer never holds an object's data twice. The set of seen
+/// paths borrows them from the list rather than holding copies.
 pub fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<Named>> {
-    let mut paths = std::collections::HashSet::new();
-    let mut unparsed = std::collections::HashSet::new();
-    let mut hrefs = Vec::new();
+    // As many as the parsed body holds (it is bounded where it is read).
+    let mut named = Vec::new();
     for h in body.children_named(DAV, "href") {
         let text = h.text.trim();
-        let path = base.parse(href::path_of(text));
-        // Two paths are equal exactly when their canonical hrefs are.
-        let new = match &path {
-            Some(p) => paths.insert(p.clone()),
-            None => unparsed.insert(text),
-        };
-        if new {
-            if hrefs.len() == MAX_HREFS {
-                return Err(DavError::TooManyHrefs(MAX_HREFS));
-            }
-            hrefs.push(Named {
-                href: text.to_string(),
-                path,
-            });
-        }
+        named.push(Named {
+            href: text.to_string(),
+            path: base.parse(href::path_of(text)),
+        });
     }
-    Ok(hrefs)
+    let keep = {
+        let mut paths = HashSet::with_capacity(named.len());
+        let mut unparsed = HashSet::new();
+        // Two paths are equal exactly when their canonical hrefs are.
+        named
+            .iter()
+            .map(|n| match &n.path {
+                Some(p) => paths.insert(p),
+                None => unparsed.insert(n.href.as_str()),
+            })
+            .collect::<Vec<bool>>()
+    };
+    let mut keep = keep.into_iter();
+    named.retain(|_| keep.next().unwrap_or(false));
+    if named.len() > MAX_HREFS {
+        return Err(DavError::TooManyHrefs(MAX_HREFS));
+    }
+    Ok(named)
 }
