@@ -86,13 +86,6 @@ fn card(uid: &str, name: &str) -> String {
     format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:{name}\r\nEND:VCARD\r\n")
 }
 
-fn put_vcf(srv: &Server, path: &str, body: &str) -> Resp {
-    srv.request("PUT", path)
-        .header("Content-Type", "text/vcard; charset=utf-8")
-        .body(body.to_string())
-        .fetch()
-}
-
 #[test]
 fn options_on_an_address_book_and_a_contact_announce_addressbook() {
     let srv = Server::sample();
@@ -165,7 +158,8 @@ fn the_hook_is_told_of_contact_writes() {
         ..Options::default()
     });
     let log = srv.data.parent().unwrap().join("hook.log");
-    put_vcf(&srv, "/demo/contacts/new.vcf", &card("hook-1", "Hook One")).expect(201);
+    srv.put_vcf("/demo/contacts/new.vcf", &card("hook-1", "Hook One"))
+        .expect(201);
     srv.request("COPY", ANNA)
         .header("Destination", srv.url("/demo/contacts/anna-2.vcf"))
         .fetch()

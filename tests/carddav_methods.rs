@@ -25,13 +25,6 @@ fn vdir(srv: &Server, rel: &str) -> String {
         .to_string()
 }
 
-fn put_vcf(srv: &Server, path: &str, body: &str) -> Resp {
-    srv.request("PUT", path)
-        .header("Content-Type", "text/vcard; charset=utf-8")
-        .body(body.to_string())
-        .fetch()
-}
-
 fn mkcol(srv: &Server, path: &str, prop_xml: &str) -> Resp {
     let body = format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
@@ -389,7 +382,7 @@ fn a_contact_is_stored_byte_exact_and_read_back_as_text_vcard() {
     let srv = Server::sample();
     // No final line break, lower-case property names: still kept as sent.
     let body = "BEGIN:VCARD\r\nversion:4.0\r\nUID:kept-1\r\nFN:Jörg Weiß\r\nEND:VCARD";
-    let r = put_vcf(&srv, "/demo/contacts/kept.vcf", body);
+    let r = srv.put_vcf("/demo/contacts/kept.vcf", body);
     r.expect(201);
     let etag = r.etag().unwrap();
     assert_eq!(etag, sha256_hex(body.as_bytes()));
@@ -417,7 +410,7 @@ fn puts_of_contacts_are_conditional() {
     let srv = Server::sample();
     let path = "/demo/contacts/cond.vcf";
     let first = card("3.0", "cond-1", "First");
-    let etag = put_vcf(&srv, path, &first).expect(201).etag().unwrap();
+    let etag = srv.put_vcf(path, &first).expect(201).etag().unwrap();
     let again = srv
         .request("PUT", path)
         .header("Content-Type", "text/vcard")
@@ -520,11 +513,7 @@ fn each_put_precondition_of_an_address_book_has_its_element() {
         srv.get(path).expect(404);
     }
     // The same UID under another name.
-    let r = put_vcf(
-        &srv,
-        "/demo/contacts/twin.vcf",
-        &card("3.0", ANNA_UID, "Twin"),
-    );
+    let r = srv.put_vcf("/demo/contacts/twin.vcf", &card("3.0", ANNA_UID, "Twin"));
     r.expect(403);
     assert_eq!(
         r.expect_condition(CARDDAV, "no-uid-conflict").hrefs(),
@@ -532,7 +521,8 @@ fn each_put_precondition_of_an_address_book_has_its_element() {
     );
     assert!(!srv.file("demo/contacts/twin.vcf").exists());
     // Into an address book that does not exist: 409.
-    put_vcf(&srv, "/demo/nobook/x.vcf", &card("4.0", "nb", "N")).expect(409);
+    srv.put_vcf("/demo/nobook/x.vcf", &card("4.0", "nb", "N"))
+        .expect(409);
     fence.check("PUT preconditions", None);
 }
 
@@ -549,7 +539,7 @@ fn an_oversized_contact_fails_carddav_max_resource_size() {
     // Just above the bound, and far above it (refused while it is read).
     let huge = big.replace(&note, &format!("NOTE:{}\r\n", "x".repeat(200_000)));
     for body in [big, huge] {
-        let r = put_vcf(&srv, "/demo/contacts/big.vcf", &body);
+        let r = srv.put_vcf("/demo/contacts/big.vcf", &body);
         r.expect(403);
         r.expect_condition(CARDDAV, "max-resource-size");
     }

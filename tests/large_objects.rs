@@ -34,19 +34,12 @@ fn photo_card(uid: &str, photo_len: usize, seed: u64) -> String {
     )
 }
 
-fn put_vcf(srv: &Server, path: &str, body: &str) -> Resp {
-    srv.request("PUT", path)
-        .header("Content-Type", "text/vcard; charset=utf-8")
-        .body(body.to_string())
-        .fetch()
-}
-
 #[test]
 fn a_large_contact_is_sent_whole_with_the_etag_of_its_bytes() {
     let srv = Server::sample();
     let path = format!("{BOOK}photo.vcf");
     let body = photo_card("photo-1", 300_000, 7);
-    let etag = put_vcf(&srv, &path, &body).expect(201).etag().unwrap();
+    let etag = srv.put_vcf(&path, &body).expect(201).etag().unwrap();
     assert_eq!(etag, sha256_hex(body.as_bytes()));
 
     let got = srv.get(&path);
@@ -95,7 +88,7 @@ fn a_large_contact_edited_by_hand_is_sent_as_it_is_now() {
     let srv = Server::sample();
     let path = format!("{BOOK}edited.vcf");
     let first = photo_card("edited-1", 100_000, 1);
-    put_vcf(&srv, &path, &first).expect(201);
+    srv.put_vcf(&path, &first).expect(201);
     // Rewritten in place, not by rename: the index learns it on the read.
     let second = photo_card("edited-1", 120_000, 2);
     std::fs::write(srv.file("demo/contacts/edited.vcf"), &second).unwrap();

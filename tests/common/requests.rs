@@ -56,6 +56,14 @@ impl Server {
             .fetch()
     }
 
+    /// PUT with `Content-Type: text/vcard; charset=utf-8`.
+    pub fn put_vcf(&self, path: &str, vcf: &str) -> Resp {
+        self.request("PUT", path)
+            .header("Content-Type", "text/vcard; charset=utf-8")
+            .body(vcf.to_string())
+            .fetch()
+    }
+
     /// PROPFIND with a Depth header and an optional body.
     pub fn propfind(&self, path: &str, depth: &str, body: Option<&str>) -> Resp {
         let mut rb = self.request("PROPFIND", path).header("Depth", depth);
