@@ -124,7 +124,13 @@ pub fn run(server: &Server, c: &Client, ds: &DataSet, plan: Plan, out: &mut Outc
 /// Records a throughput figure; a server that drops requests under this
 /// much concurrency gets "failed" in its cell rather than losing its
 /// other figures.
-fn rate_figure(server: &Server, n: usize, out: &mut Outcome, key: &'static str, r: Res<Load>) {
+pub(crate) fn rate_figure(
+    server: &Server,
+    n: usize,
+    out: &mut Outcome,
+    key: &'static str,
+    r: Res<Load>,
+) {
     match r {
         Ok(load) => {
             note(

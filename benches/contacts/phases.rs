@@ -205,28 +205,19 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
     )?;
     if probe.status == 200 {
         // As the calendar's GET figure: 64 connections, enough requests
-        // that the fast server runs for about a second.
-        let r = throughput_as(
-            &url,
-            plan.gets * 5,
-            figures::GET_CONNECTIONS,
-            plan.cap,
-            VCF,
-            move |_, k| ("GET", contact_name((k * 7919) % n), None),
-        );
-        rate_row(server, n, &mut out, "c_get_rate", r);
-        // And at 4 connections: a server that closes every connection and
-        // queues few (Radicale) does its best at low concurrency, so its
-        // throughput is shown there too, as is ours.
-        let r = throughput_as(
-            &url,
-            plan.gets * 5,
-            figures::GET_CONNECTIONS_FEW,
-            plan.cap,
-            VCF,
-            move |_, k| ("GET", contact_name((k * 104_729) % n), None),
-        );
-        rate_row(server, n, &mut out, "c_get_rate4", r);
+        // that the fast server runs for about a second. And at 4: a server
+        // that closes every connection and queues few (Radicale) does its
+        // best at low concurrency, so its throughput is shown there too, as
+        // is ours. Each row walks the book in its own order.
+        for (key, conns, stride) in [
+            ("c_get_rate", figures::GET_CONNECTIONS, 7919),
+            ("c_get_rate4", figures::GET_CONNECTIONS_FEW, 104_729),
+        ] {
+            let r = throughput_as(&url, plan.gets * 5, conns, plan.cap, VCF, move |_, k| {
+                ("GET", contact_name((k * stride) % n), None)
+            });
+            figures::rate_figure(server, n, &mut out, key, r);
+        }
     } else {
         na(
             &mut out,
@@ -265,7 +256,7 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
             let (name, body) = &bodies[k];
             ("PUT", name.clone(), Some(body.clone()))
         });
-        rate_row(server, n, &mut out, "c_put_rate", r);
+        figures::rate_figure(server, n, &mut out, "c_put_rate", r);
     } else {
         na(
             &mut out,
@@ -276,26 +267,6 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
     record_rss(server, n, &mut out, "c_rss_end");
     server.stop();
     Ok(out)
-}
-
-/// Records a throughput figure; a server that drops connections under
-/// this load gets "failed" in that row and keeps its other figures.
-fn rate_row(server: &Server, n: usize, out: &mut Outcome, key: &'static str, r: Res<Load>) {
-    match r {
-        Ok(load) => {
-            note(
-                server,
-                n,
-                &format!("{key}: {:.1}/s ({})", load.rate, load.describe()),
-            );
-            out.vals.insert(key, Val::Rate(load));
-        }
-        Err(e) => {
-            note(server, n, &format!("{key}: failed: {e}"));
-            let what: String = e.chars().take(40).collect();
-            na(out, &[key], &format!("failed ({what}…)"));
-        }
-    }
 }
 
 /// sync-collection on the address book after one PUT; `Err` says why the
