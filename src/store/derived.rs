@@ -186,14 +186,15 @@ impl Collection {
         };
         // Lock order: the derived cell (held) first, then the address book.
         let (bytes, _) = self.store.collection(&self.user, book)?.read(file)?;
-        let events = events_of(file, &bytes);
-        let wanted = |m: &Made| m.etag == meta.etag;
-        let same_kind = |m: &Made| name.ends_with(m.file_name.as_str());
-        let (made, ics) = match events.iter().position(|(m, _)| wanted(m)) {
-            Some(i) => events.into_iter().nth(i),
-            None => events.into_iter().find(|(m, _)| same_kind(m)),
-        }
-        .ok_or(StoreError::NotFound)?;
+        let mut events = events_of(file, &bytes);
+        // The event the index knows, or else the contact's event of the
+        // same kind (bday/anniversary) as it is now.
+        let i = events
+            .iter()
+            .position(|(m, _)| m.etag == meta.etag)
+            .or_else(|| (events.iter()).position(|(m, _)| name.ends_with(m.file_name.as_str())))
+            .ok_or(StoreError::NotFound)?;
+        let (made, ics) = events.swap_remove(i);
         meta.etag = made.etag;
         meta.stamp.size = made.size;
         Ok((ics, meta))
