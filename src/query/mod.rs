@@ -7,6 +7,7 @@ mod caldata;
 mod decide;
 mod error;
 mod eval;
+mod facts;
 mod filter;
 mod freebusy;
 mod object;
@@ -31,6 +32,8 @@ pub use budget::{QueryBudget, OBJECT_STEPS, QUERY_STEPS};
 pub use caldata::{parse_calendar_data, CalendarDataRequest, CompSelect, PropSelect, Selection};
 pub use decide::{Decision, Exact, PlainQuery};
 pub use eval::{matches, matches_within};
+pub(crate) use facts::facts_of_parsed;
+pub use facts::{facts, facts_at, span_facts, Facts};
 pub use filter::time_range_of;
 pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
@@ -46,8 +49,7 @@ pub use prescan::{
 /// The content-line reader, shared with vCard validation (same line syntax).
 pub(crate) use prescan::{split as split_content_line, LogicalLines};
 pub use render::render_calendar_data;
-pub(crate) use span::facts_of_parsed;
-pub use span::{facts, facts_at, span, span_facts, Facts, Span};
+pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;
 pub use tz::FloatingTz;
