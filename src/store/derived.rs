@@ -24,53 +24,24 @@
 //! Locking: the derived cell's lock is taken first, then each address book's
 //! in turn; address books never take a derived lock, so there is no cycle.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 
 use super::changelog::ChangeLog;
+use super::derived_state::{Contact, Made};
 use super::index::{Index, Name};
 use super::registry::{Cell, Collection, CollectionRef, State};
 use super::{
-    confine, names, CollectionKind, CollectionProps, Etag, FileStamp, IndexedInfo, ObjectMeta,
-    Result, Store, StoreError,
+    confine, names, CollectionKind, CollectionProps, Etag, FileStamp, ObjectMeta, Result, Store,
+    StoreError,
 };
 
 /// The reserved name of the birthday calendar in every home.
 pub const BIRTHDAYS: &str = "birthdays";
 const DISPLAYNAME: &str = "Birthdays";
-
-/// What a birthday calendar was built from, beside its index under the
-/// same lock.
-#[derive(Default)]
-pub(super) struct Derived {
-    /// Address book names and the sync tokens the events were made at.
-    sources: Vec<(String, String)>,
-    /// Per contact (address book, file name): its ETag and its events, so
-    /// a rebuild reads only contacts that changed. Names are inline
-    /// `CompactString`s: no heap block per contact for usual names.
-    contacts: BTreeMap<(Name, Name), Contact>,
-    /// The contact (address book, file name) each served event is made
-    /// from, by object name: a read makes its bytes again from there.
-    origin: HashMap<Name, (Name, Name)>,
-}
-
-struct Contact {
-    etag: Etag,
-    mtime_ns: i64,
-    events: Box<[Made]>,
-}
-
-/// What is kept of one generated event object (its bytes are not).
-#[derive(Clone)]
-struct Made {
-    file_name: Name,
-    size: u64,
-    etag: Etag,
-    info: IndexedInfo,
-}
 
 impl Store {
     /// Turns the per-user birthday calendar on or off (`birthday_calendar`

@@ -18,6 +18,7 @@ mod collections;
 mod commit;
 mod confine;
 mod derived;
+mod derived_state;
 pub mod disk;
 pub mod durable;
 mod entry;

@@ -53,7 +53,7 @@ pub(super) struct State {
     /// The index changed since it was last saved to the cache.
     pub(super) unsaved: bool,
     /// What a derived collection was built from (`derived`); None for a directory.
-    pub(super) derived: Option<Box<super::derived::Derived>>,
+    pub(super) derived: Option<Box<super::derived_state::Derived>>,
 }
 
 impl State {
