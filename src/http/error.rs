@@ -343,9 +343,9 @@ impl DavError {
 }
 
 /// The one status a web-page error is answered with.
-pub fn web_status(e: &crate::web::WebError) -> StatusCode {
+pub fn web_status(e: &crate::web::error::WebError) -> StatusCode {
     use crate::import::ImportError;
-    use crate::web::WebError;
+    use crate::web::error::WebError;
     match e {
         WebError::NotFound => StatusCode::NOT_FOUND,
         WebError::Csrf | WebError::ForeignOrigin => StatusCode::FORBIDDEN,

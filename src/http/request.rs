@@ -31,7 +31,7 @@ pub struct AppState {
     /// WebDAV-Push, unless turned off.
     pub push: Option<Arc<crate::push::Push>>,
     /// The web page's sessions and settings.
-    pub web: crate::web::WebState,
+    pub web: crate::web::state::WebState,
 }
 
 /// One authenticated request, ready for a (blocking) handler. Cloned only

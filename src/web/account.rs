@@ -4,10 +4,10 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::web;
 
+use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms;
 use super::pages::{Account as AccountPage, Login};
-use super::routes::{blocking, Ctx};
 use super::session;
 use crate::http::auth::AuthError;
 use crate::http::request::Reply;

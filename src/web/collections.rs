@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 
+use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms::Form;
 use super::pages::{CollectionView, Home};
-use super::routes::{blocking, Ctx};
 use crate::dav::color::store_color;
 use crate::dav::href::encode;
 use crate::http::request::Reply;

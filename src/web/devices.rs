@@ -3,11 +3,11 @@
 
 use actix_web::http::{header, StatusCode};
 
+use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms::Form;
 use super::mobileconfig::{self, Profile};
 use super::pages::{when, AppPasswordView, Devices};
-use super::routes::{blocking, Ctx};
 use crate::dav::href::encode;
 use crate::http::request::Reply;
 

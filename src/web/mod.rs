@@ -3,62 +3,45 @@
 //! `/.web/` (no user or collection can have a name with a leading dot), so
 //! DAV clients keep DAV on every other URL.
 //!
-//! One job per module: `routes` (which handler serves a URL), `session`
-//! and `csrf` (who is logged in, and that a form came from our page),
-//! `client` (TLS, client address, public origin), `forms` (bounded form and
-//! upload reading), `pages` (templates), `mobileconfig` (Apple profiles),
-//! `assets` (stylesheet and script), and one module per area of the page.
+//! One job per module: `routes` (which handler serves a URL), `ctx` (what
+//! a handler gets and how it answers), `state` (the page's server state),
+//! `session` and `csrf` (who is logged in, and that a form came from our
+//! page), `client` (TLS, client address, public origin), `forms` (bounded
+//! form and upload reading), `pages` (templates), `mobileconfig` (Apple
+//! profiles), `assets` (stylesheet and script), and one module per area of
+//! the page.
 
 mod account;
 mod assets;
 mod client;
 mod collections;
 mod csrf;
+mod ctx;
 mod devices;
-mod error;
+pub(crate) mod error;
 mod forms;
 mod mobileconfig;
 mod pages;
 mod routes;
 mod session;
+pub(crate) mod state;
 mod transfer;
 mod trash;
 mod upload;
 
 pub use error::WebError;
+pub use state::WebState;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::http::header::{self, Header};
 use actix_web::{web, HttpRequest};
 
-use crate::config::Config;
 use crate::dav::href::Base;
 use crate::http::request::{AppState, Reply};
 
 /// The reserved path (below the base path) of the page and its files.
 pub const PREFIX: &str = "/.web";
-
-/// The page's share of the server state.
-pub struct WebState {
-    sessions: session::Sessions,
-    proxies: Vec<IpAddr>,
-    public_url: Option<url::Url>,
-    /// Days the trash keeps a deleted collection (config `trash_days`).
-    trash_days: u32,
-}
-
-impl WebState {
-    pub fn new(config: &Config) -> WebState {
-        WebState {
-            sessions: session::Sessions::new(config.session_lifetime),
-            proxies: config.trusted_proxies.clone(),
-            public_url: config.public_url.clone(),
-            trash_days: config.trash_days,
-        }
-    }
-}
 
 /// The request path below the base path (a proxy may or may not strip it).
 fn below<'p>(path: &'p str, base: &Base) -> &'p str {

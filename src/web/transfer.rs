@@ -7,10 +7,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::web;
 
 use super::collections::own;
+use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms::Form;
 use super::pages::ImportResult;
-use super::routes::{blocking, Ctx};
 use super::{csrf, upload};
 use crate::http::request::{Reply, ICALENDAR, VCARD};
 use crate::store::CollectionKind;

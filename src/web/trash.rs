@@ -4,9 +4,9 @@
 use crate::http::method::DavMethod;
 use actix_web::http::StatusCode;
 
+use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::pages::{when, Trash, TrashView};
-use super::routes::{blocking, Ctx};
 use crate::dav::href::encode;
 use crate::http::request::Reply;
 use crate::store::{CollectionKind, StoreError};
