@@ -2,10 +2,10 @@
 //! (UID, component kind) and whether a body is a valid calendar object resource.
 
 mod inspect;
-mod kind;
 mod vtimezone;
 mod webcal;
 
+pub use crate::query::ComponentKind;
 /// The bounds every iCalendar text passes first; defined with the query
 /// parsers below this module, which need them too.
 pub use crate::query::{
@@ -13,6 +13,5 @@ pub use crate::query::{
 };
 pub(crate) use crate::query::{split_content_line, LogicalLines};
 pub use inspect::{component_kind, inspect, IcalError, ObjectInfo};
-pub use kind::ComponentKind;
 pub use vtimezone::vcalendar_for;
 pub use webcal::CalendarMerger;

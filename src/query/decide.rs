@@ -8,7 +8,7 @@
 //! says include / skip / parse per object, using the very overlap functions
 //! the full evaluation uses.
 
-use crate::ical::ComponentKind;
+use super::kind::ComponentKind;
 
 use super::caldata::CalendarDataRequest;
 use super::filter::{CompTest, Filter, TimeRange};

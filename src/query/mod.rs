@@ -10,6 +10,7 @@ mod eval;
 mod facts;
 mod filter;
 mod freebusy;
+mod kind;
 mod object;
 mod periodic;
 mod prescan;
@@ -40,6 +41,7 @@ pub use filter::{
     PropTest, TimeRange,
 };
 pub use freebusy::{free_busy, FreeBusy};
+pub use kind::ComponentKind;
 pub(crate) use object::normalize;
 pub use periodic::Periodic;
 pub use prescan::{

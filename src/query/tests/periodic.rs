@@ -4,7 +4,7 @@
 //! takes must equal what parsing and expanding the object says.
 
 use super::*;
-use crate::ical::ComponentKind;
+use crate::query::ComponentKind;
 
 /// splitmix64, so failures reproduce.
 struct Rng(u64);
