@@ -7,7 +7,7 @@ use crate::http::resource::{Kind, Resource};
 use crate::store::{CollectionProps, PropChange};
 
 use super::acl::{home_user, user_href};
-use super::{declare, text, LiveProp, Write};
+use super::{declare, description, text, write_description, LiveProp, Write};
 
 /// The components a calendar may be limited to at creation.
 const COMPONENTS: [&str; 4] = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"];
@@ -35,15 +35,8 @@ declare! { ALL;
         name: "calendar-description",
         kinds: &[Kind::Calendar],
         unlisted: &[],
-        get: |res, _| {
-            Ok(match res {
-                Resource::Collection { props, .. } => {
-                    props.description.as_deref().map(|d| escape(d).into_owned())
-                }
-                _ => None,
-            })
-        },
-        write: Write::Always(|el, remove| Ok(vec![PropChange::Description(text(el, remove))])),
+        get: description,
+        write: Write::Always(write_description),
     };
     CALENDAR_TIMEZONE = LiveProp {
         ns: CALDAV,

@@ -3,12 +3,11 @@
 //! learns what a contact may be.
 
 use crate::cardquery::CARDDAV;
-use crate::dav::xml::{escape, escape_ical};
+use crate::dav::xml::escape_ical;
 use crate::http::resource::{Kind, Resource};
-use crate::store::PropChange;
 
 use super::acl::{home_user, user_href};
-use super::{declare, text, LiveProp, Write};
+use super::{declare, description, write_description, LiveProp, Write};
 
 declare! { ALL;
     /// RFC 6352 §7.1.1: address books live in the home calendars live in.
@@ -26,15 +25,8 @@ declare! { ALL;
         name: "addressbook-description",
         kinds: &[Kind::AddressBook],
         unlisted: &[],
-        get: |res, _| {
-            Ok(match res {
-                Resource::Collection { props, .. } => {
-                    props.description.as_deref().map(|d| escape(d).into_owned())
-                }
-                _ => None,
-            })
-        },
-        write: Write::Always(|el, remove| Ok(vec![PropChange::Description(text(el, remove))])),
+        get: description,
+        write: Write::Always(write_description),
     };
     /// RFC 6352 §6.2.2: the versions `vcard::inspect` accepts.
     SUPPORTED_ADDRESS_DATA = LiveProp {

@@ -156,6 +156,24 @@ pub fn value<'n>(res: &Resource, name: &'n PropName, ctx: &Ctx) -> DavResult<Opt
     Ok(None)
 }
 
+/// The `description` file of a collection, escaped: a calendar's and an
+/// address book's description property alike (RFC 4791 §5.2.1, RFC 6352
+/// §6.2.1), one vdir file.
+fn description(res: &Resource, _: &Ctx) -> DavResult<Option<String>> {
+    Ok(match res {
+        Resource::Collection { props, .. } => props
+            .description
+            .as_deref()
+            .map(|d| crate::dav::xml::escape(d).into_owned()),
+        _ => None,
+    })
+}
+
+/// Sets or removes the `description` file.
+fn write_description(el: &Element, remove: bool) -> Result<Vec<PropChange>, PropRefusal> {
+    Ok(vec![PropChange::Description(text(el, remove))])
+}
+
 /// An element's trimmed text for a set; None for a remove or an empty value.
 fn text(el: &Element, remove: bool) -> Option<String> {
     (!remove)
