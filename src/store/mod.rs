@@ -157,6 +157,8 @@ impl Drop for Store {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_addressbook;

@@ -1,12 +1,9 @@
 //! Store behaviour without HTTP: objects, conditions, UIDs, moves and sync.
 
+use super::test_support::{event, store};
 use super::*;
 use crate::ical;
 use std::io::Write;
-
-fn event(uid: &str) -> String {
-    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-}
 
 fn put(cal: &Collection, name: &str, body: &str) -> Result<PutOutcome> {
     cal.put(
@@ -15,13 +12,6 @@ fn put(cal: &Collection, name: &str, body: &str) -> Result<PutOutcome> {
         ical::inspect(body.as_bytes()).unwrap(),
         |_| true,
     )
-}
-
-fn store() -> (tempfile::TempDir, Arc<Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), None).unwrap();
-    store.ensure_home("u").unwrap();
-    (dir, store)
 }
 
 #[test]

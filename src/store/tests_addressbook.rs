@@ -2,6 +2,7 @@
 //! contacts as objects, the marker that keeps the kind, kind-safe
 //! transfers, properties, the saved index and the watcher.
 
+use super::test_support::{event, names, store};
 use super::*;
 use crate::{ical, vcard};
 use std::time::{Duration, Instant};
@@ -12,10 +13,6 @@ fn card(uid: &str) -> String {
     )
 }
 
-fn event(uid: &str) -> String {
-    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-}
-
 fn put_card(ab: &Collection, name: &str, body: &str) -> Result<PutOutcome> {
     ab.put(
         name,
@@ -23,17 +20,6 @@ fn put_card(ab: &Collection, name: &str, body: &str) -> Result<PutOutcome> {
         vcard::inspect(body.as_bytes()).unwrap(),
         |_| true,
     )
-}
-
-fn store() -> (tempfile::TempDir, Arc<Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), None).unwrap();
-    store.ensure_home("u").unwrap();
-    (dir, store)
-}
-
-fn names(c: &Collection) -> Vec<String> {
-    c.objects().unwrap().into_iter().map(|(n, _)| n).collect()
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! what it lists, which edits move its token, how names and UIDs shared
 //! by two address books are served, and that it refuses writes.
 
+use super::test_support::{self, names};
 use super::*;
 use crate::vcard;
 
@@ -14,16 +15,11 @@ fn put_card(ab: &Collection, name: &str, body: &str) {
     ab.put(name, body.as_bytes(), info, |_| true).unwrap();
 }
 
+/// The shared test store with the birthday calendar on.
 fn store() -> (tempfile::TempDir, Arc<Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), None).unwrap();
-    store.ensure_home("u").unwrap();
+    let (dir, store) = test_support::store();
     store.set_birthday_calendar(true);
     (dir, store)
-}
-
-fn names(c: &Collection) -> Vec<String> {
-    c.objects().unwrap().into_iter().map(|(n, _)| n).collect()
 }
 
 #[test]
