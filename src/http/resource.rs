@@ -52,6 +52,18 @@ pub enum Kind {
     Contact,
 }
 
+impl Kind {
+    /// Every kind: for the properties that every resource has.
+    pub const ALL: &'static [Kind] = &[
+        Kind::Root,
+        Kind::Home,
+        Kind::Calendar,
+        Kind::Object,
+        Kind::AddressBook,
+        Kind::Contact,
+    ];
+}
+
 impl Resource {
     /// Looks up what a path names; the caller has checked access.
     pub fn load(store: &Arc<Store>, path: &DavPath) -> DavResult<Resource> {

@@ -32,14 +32,7 @@ declare! { ALL;
     CURRENT_USER_PRINCIPAL = LiveProp {
         ns: DAV,
         name: "current-user-principal",
-        kinds: &[
-            Kind::Root,
-            Kind::Home,
-            Kind::Calendar,
-            Kind::Object,
-            Kind::AddressBook,
-            Kind::Contact,
-        ],
+        kinds: Kind::ALL,
         unlisted: &[],
         get: |_, ctx| Ok(Some(user_href(ctx, ctx.user))),
         write: Write::Protected,
@@ -47,14 +40,7 @@ declare! { ALL;
     CURRENT_USER_PRIVILEGE_SET = LiveProp {
         ns: DAV,
         name: "current-user-privilege-set",
-        kinds: &[
-            Kind::Root,
-            Kind::Home,
-            Kind::Calendar,
-            Kind::Object,
-            Kind::AddressBook,
-            Kind::Contact,
-        ],
+        kinds: Kind::ALL,
         unlisted: &[],
         get: |res, _| {
             Ok(Some(match res {
@@ -89,14 +75,7 @@ declare! { ALL;
     PRINCIPAL_COLLECTION_SET = LiveProp {
         ns: DAV,
         name: "principal-collection-set",
-        kinds: &[
-            Kind::Root,
-            Kind::Home,
-            Kind::Calendar,
-            Kind::Object,
-            Kind::AddressBook,
-            Kind::Contact,
-        ],
+        kinds: Kind::ALL,
         unlisted: &[Kind::Object, Kind::Contact],
         get: |_, ctx| Ok(Some(format!("<D:href>{}</D:href>", escape(&ctx.base.root())))),
         write: Write::Protected,
@@ -127,14 +106,7 @@ declare! { ALL;
     SUPPORTED_REPORT_SET = LiveProp {
         ns: DAV,
         name: "supported-report-set",
-        kinds: &[
-            Kind::Root,
-            Kind::Home,
-            Kind::Calendar,
-            Kind::Object,
-            Kind::AddressBook,
-            Kind::Contact,
-        ],
+        kinds: Kind::ALL,
         unlisted: &[Kind::Object, Kind::Contact],
         get: |res, _| {
             Ok(Some(match res.kind() {

@@ -15,14 +15,7 @@ declare! { ALL;
     RESOURCETYPE = LiveProp {
         ns: DAV,
         name: "resourcetype",
-        kinds: &[
-            Kind::Root,
-            Kind::Home,
-            Kind::Calendar,
-            Kind::Object,
-            Kind::AddressBook,
-            Kind::Contact,
-        ],
+        kinds: Kind::ALL,
         unlisted: &[],
         get: |res, _| {
             Ok(Some(match res.kind() {
