@@ -59,19 +59,22 @@ pub async fn dispatch(
         HeaderName::from_static("dav"),
         HeaderValue::from_static(methods::options::DAV_CLASSES),
     );
-    let name = method.map_or_else(
-        || req.method().as_str().to_ascii_uppercase(),
-        |m| m.as_str().into(),
-    );
     // The access log: never headers (Authorization, Cookie) or the query.
-    let user = req.extensions().get::<LoggedUser>().map(|u| u.0.clone());
-    tracing::info!(
-        "{name} {} -> {} {:.1}ms user={}",
-        req.path(),
-        resp.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0,
-        user.as_deref().unwrap_or("-")
-    );
+    // Its fields are made only where the line is written.
+    if tracing::enabled!(tracing::Level::INFO) {
+        let name = method.map_or_else(
+            || req.method().as_str().to_ascii_uppercase().into(),
+            |m| std::borrow::Cow::Borrowed(m.as_str()),
+        );
+        let extensions = req.extensions();
+        let user = extensions.get::<LoggedUser>().map_or("-", |u| u.0.as_str());
+        tracing::info!(
+            "{name} {} -> {} {:.1}ms user={user}",
+            req.path(),
+            resp.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
+    }
     resp
 }
 

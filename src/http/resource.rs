@@ -124,7 +124,8 @@ impl Resource {
     }
 }
 
-fn not_found(e: StoreError) -> DavError {
+/// A collection that cannot hold the object asked for: the object is missing.
+pub(crate) fn not_found(e: StoreError) -> DavError {
     match e {
         StoreError::InvalidName(_) => DavError::MissingObject,
         e => e.into(),

@@ -130,13 +130,21 @@ pub fn open_resolved(path: &Path) -> io::Result<File> {
 /// calendar: a real directory, or a link resolving to a directory strictly
 /// inside `home`.
 pub fn calendar_dir_ok(home: &Path, dir: &Path) -> bool {
+    calendar_dir_checked(home, dir).is_some()
+}
+
+/// `calendar_dir_ok`, keeping what its one look found: `Some(Some(md))` for
+/// a real directory, whose `lstat` is then also its `stat` (callers need no
+/// second look); `Some(None)` for a link the rule lets through; `None` where
+/// it refuses.
+pub fn calendar_dir_checked(home: &Path, dir: &Path) -> Option<Option<fs::Metadata>> {
     match fs::symlink_metadata(dir) {
-        Ok(md) if md.is_dir() => true,
+        Ok(md) if md.is_dir() => Some(Some(md)),
         Ok(md) if md.file_type().is_symlink() => match dir.canonicalize() {
-            Ok(real) => real != home && inside(home, &real) && real.is_dir(),
-            Err(_) => false,
+            Ok(real) => (real != home && inside(home, &real) && real.is_dir()).then_some(None),
+            Err(_) => None,
         },
-        _ => false,
+        _ => None,
     }
 }
 
@@ -158,7 +166,7 @@ fn inside(home: &Path, real: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::symlink;
+    use std::os::unix::fs::{symlink, MetadataExt};
 
     #[test]
     fn links_are_followed_only_within_the_home() {
@@ -203,6 +211,14 @@ mod tests {
         assert!(calendar_dir_ok(&home, &home.join("alias")));
         assert!(!calendar_dir_ok(&home, &home.join("theirs")));
         assert!(!calendar_dir_ok(&home, &home.join("self")));
+        // The metadata kept is that of the real directory, and only for it:
+        // through a link, `stat` and `lstat` differ.
+        let real = calendar_dir_checked(&home, &cal).unwrap().unwrap();
+        assert_eq!(real.ino(), fs::metadata(&cal).unwrap().ino());
+        assert!(calendar_dir_checked(&home, &home.join("alias"))
+            .unwrap()
+            .is_none());
+        assert!(calendar_dir_checked(&home, &home.join("theirs")).is_none());
         assert!(is_refused_link(&home, &home.join("theirs")));
         assert!(!is_refused_link(&home, &cal));
         // Opening for a read follows exactly the same rule.

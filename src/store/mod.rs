@@ -57,7 +57,7 @@ pub use etag::Etag;
 pub use index::{FileStamp, IndexedInfo, ObjectMeta};
 pub use kind::{CollectionKind, ObjectInfo, ADDRESSBOOK_MARKER, CALENDAR_MARKER};
 pub use no_wait::without_waiting;
-pub use object_body::{ObjectBody, OpenObject};
+pub use object_body::{ObjectBody, OpenObject, Served};
 pub use objects::PutOutcome;
 pub use options::{Members, Overwrite, Transfer};
 pub use reader::Reader;

@@ -15,13 +15,24 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 
+use super::objects::settle;
 use super::registry::Collection;
-use super::{bounded, confine, no_wait, FileStamp, ObjectMeta, Result, StoreError};
+use super::{bounded, confine, no_wait, Etag, FileStamp, Result, StoreError};
 
 /// An object's bytes, whole or to be read in chunks.
 pub enum ObjectBody {
     Bytes(Vec<u8>),
     Open(OpenObject),
+}
+
+/// What a GET sends besides the bytes: the ETag of exactly those bytes and
+/// the stamp of the file they came from (its Last-Modified). Only these two
+/// are taken from the index entry: cloning the whole entry would copy a
+/// contact's search text on every GET.
+#[derive(Debug, Clone, Copy)]
+pub struct Served {
+    pub etag: Etag,
+    pub stamp: FileStamp,
 }
 
 /// An object file held open, whose stamp matched the index when opened.
@@ -35,17 +46,23 @@ pub struct OpenObject {
 impl Collection {
     /// Object `name` with its metadata, as `Collection::read` gives them, but
     /// held open instead of read when it is larger than `stream_above` bytes.
-    pub fn open_for_get(&self, name: &str, stream_above: u64) -> Result<(ObjectBody, ObjectMeta)> {
+    /// The index is looked up once, under one lock.
+    pub fn open_for_get(&self, name: &str, stream_above: u64) -> Result<(ObjectBody, Served)> {
         let whole = |coll: &Collection| {
             no_wait::check()?;
-            coll.read(name)
-                .map(|(bytes, meta)| (ObjectBody::Bytes(bytes), meta))
+            coll.read(name).map(|(bytes, meta)| {
+                let served = Served {
+                    etag: meta.etag,
+                    stamp: meta.stamp,
+                };
+                (ObjectBody::Bytes(bytes), served)
+            })
         };
         if self.derived {
             return whole(self);
         }
         self.check_name(name).map_err(|_| StoreError::NotFound)?;
-        let meta = self.meta(name)?.ok_or(StoreError::NotFound)?;
+        let meta = self.served(name)?.ok_or(StoreError::NotFound)?;
         let opened = confine::open_object(&self.dir, name)?.ok_or(StoreError::NotFound)?;
         let stamp = FileStamp::of(&opened.md);
         let len = opened.md.len();
@@ -77,6 +94,23 @@ impl Collection {
             Err(bounded::ReadError::Io(e)) => Err(e.into()),
             Err(bounded::ReadError::TooLarge { .. }) => whole(self),
         }
+    }
+}
+
+impl Collection {
+    /// The ETag and stamp the index holds for `name`, as `meta` finds them
+    /// (and waiting, as it does, until what they show is durable).
+    fn served(&self, name: &str) -> Result<Option<Served>> {
+        let (served, pending) = {
+            let state = self.locked()?;
+            let served = state.index.objects.get(name).map(|m| Served {
+                etag: m.etag,
+                stamp: m.stamp,
+            });
+            (served, state.log.pending())
+        };
+        settle(pending)?;
+        Ok(served)
     }
 }
 

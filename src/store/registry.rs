@@ -150,7 +150,7 @@ impl Store {
             .into_iter()
             .filter(|name| !self.is_derived_name(name))
             .filter_map(|name| {
-                let kind = self.kind_of(user, &name, &home.join(&name)).ok()?;
+                let kind = self.kind_of(user, &name, &home.join(&name), None).ok()?;
                 Some((name, kind))
             })
             .collect();
@@ -166,13 +166,24 @@ impl Store {
     /// The directory of an existing calendar that may be served and written:
     /// in a real home, and not a link leaving it (`confine`).
     pub(super) fn calendar_dir(&self, user: &str, name: &str) -> Result<PathBuf> {
+        self.calendar_dir_checked(user, name).map(|(dir, _)| dir)
+    }
+
+    /// `calendar_dir`, with the directory's metadata when it is a real
+    /// directory (`confine::calendar_dir_checked`), so it is not looked up again.
+    fn calendar_dir_checked(
+        &self,
+        user: &str,
+        name: &str,
+    ) -> Result<(PathBuf, Option<fs::Metadata>)> {
         names::check_segment(name)?;
         let home = self.home_dir(user)?;
         let dir = home.join(name);
-        if !confine::is_real_dir(&home) || !confine::calendar_dir_ok(&home, &dir) {
+        if !confine::is_real_dir(&home) {
             return Err(StoreError::NotFound);
         }
-        Ok(dir)
+        let md = confine::calendar_dir_checked(&home, &dir).ok_or(StoreError::NotFound)?;
+        Ok((dir, md))
     }
 
     /// A handle on an existing calendar; `NotFound` for an address book, so
@@ -191,8 +202,8 @@ impl Store {
             super::no_wait::check()?;
             return self.derived_collection(user);
         }
-        let dir = self.calendar_dir(user, name)?;
-        let kind = self.kind_of(user, name, &dir)?;
+        let (dir, md) = self.calendar_dir_checked(user, name)?;
+        let kind = self.kind_of(user, name, &dir, md)?;
         let cell = self.cell(user, name);
         Ok(Collection(Arc::new(CollectionRef {
             user: user.to_string(),
@@ -209,10 +220,19 @@ impl Store {
     /// remembered per directory version. A directory changed in the last
     /// two seconds is looked at again each time (its mtime may not yet show
     /// a change made within the same clock tick), cheaply when a witness
-    /// `.ics` is known.
-    fn kind_of(&self, user: &str, name: &str, dir: &Path) -> Result<CollectionKind> {
+    /// `.ics` is known. `md` is `dir`'s metadata where the caller has it.
+    fn kind_of(
+        &self,
+        user: &str,
+        name: &str,
+        dir: &Path,
+        md: Option<fs::Metadata>,
+    ) -> Result<CollectionKind> {
         use std::os::unix::fs::MetadataExt;
-        let md = fs::metadata(dir)?;
+        let md = match md {
+            Some(md) => md,
+            None => fs::metadata(dir)?,
+        };
         let mtime = md.mtime().saturating_mul(1_000_000_000) + md.mtime_nsec();
         let cell = self.cell(user, name);
         let witness = {

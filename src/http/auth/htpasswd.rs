@@ -30,6 +30,16 @@ fn stamp(path: &Path) -> Stamp {
     Some((m.ino(), m.len(), m.mtime(), m.mtime_nsec()))
 }
 
+/// What `Htpasswd::recall` knows of a login without hashing.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Recalled {
+    /// The file names the user.
+    pub known: bool,
+    /// The password was verified for this user, against the hash the file
+    /// holds now, within the cache's lifetime.
+    pub verified: bool,
+}
+
 pub struct Htpasswd {
     path: PathBuf,
     entries: Mutex<Entries>,
@@ -68,9 +78,9 @@ impl Htpasswd {
         })
     }
 
-    /// The stored hash for a user (or, for an unknown user, the strongest
-    /// entry's hash and false), re-reading the file when it changed.
-    fn hash_of(&self, user: &str) -> Option<(String, bool)> {
+    /// The entries as the file holds them now: re-read when its stamp
+    /// changed (one `stat` per call).
+    fn current(&self) -> parking_lot::MutexGuard<'_, Entries> {
         let mut e = self.entries.lock();
         if stamp(&self.path) != e.stamp {
             match read_file(&self.path) {
@@ -81,6 +91,13 @@ impl Htpasswd {
                 Err(err) => tracing::warn!("cannot reload {}: {err}", self.path.display()),
             }
         }
+        e
+    }
+
+    /// The stored hash for a user (or, for an unknown user, the strongest
+    /// entry's hash and false), re-reading the file when it changed.
+    fn hash_of(&self, user: &str) -> Option<(String, bool)> {
+        let e = self.current();
         match e.users.get(user) {
             Some(h) => Some((h.clone(), true)),
             None => e.strongest.clone().map(|h| (h, false)),
@@ -104,21 +121,25 @@ impl Htpasswd {
     }
 
     /// Whether the file names this user now (app passwords of a removed
-    /// user stop working with it).
-    pub fn has_user(&self, user: &str) -> bool {
-        matches!(self.hash_of(user), Some((_, true)))
-    }
-
-    /// Whether this password was verified for this user recently: cheap, no hashing.
-    pub fn remembered(&self, user: &str, password: &str) -> bool {
-        let Some((hash, true)) = self.hash_of(user) else {
-            return false;
+    /// user stop working with it), and whether this password was verified
+    /// for them recently. Cheap, no hashing, and one look at the file for
+    /// both answers: this runs on every request.
+    pub fn recall(&self, user: &str, password: &str) -> Recalled {
+        // The key is made under the entries lock, from the stored hash in
+        // place, rather than from a copy of it.
+        let key = match self.current().users.get(user) {
+            Some(hash) => Self::cache_key(user, password, hash),
+            None => return Recalled::default(),
         };
-        let key = Self::cache_key(user, password, &hash);
-        self.verified
+        let verified = self
+            .verified
             .lock()
             .get(&key)
-            .is_some_and(|at| at.elapsed() < CACHE_TTL)
+            .is_some_and(|at| at.elapsed() < CACHE_TTL);
+        Recalled {
+            known: true,
+            verified,
+        }
     }
 
     /// Checks a password by hashing; blocking (bcrypt/argon2), so call it off
@@ -198,17 +219,61 @@ mod tests {
             .to_string();
         std::fs::write(&path, format!("bob:{b}\nann:{a}\n")).unwrap();
         let h = Htpasswd::load(path).unwrap();
-        assert!(!h.remembered("bob", "pw"));
+        let remembered = |u: &str, p: &str| h.recall(u, p).verified;
+        assert!(!remembered("bob", "pw"));
         assert!(h.verify("bob", "pw"));
-        assert!(h.remembered("bob", "pw"));
-        assert!(!h.remembered("bob", "wrong"));
+        assert!(remembered("bob", "pw"));
+        assert!(!remembered("bob", "wrong"));
         assert!(!h.verify("bob", "wrong"));
         assert!(!h.verify("nobody", "pw"));
         assert!(!h.verify("ann", "wrong"));
         assert!(h.verify("ann", "pw2"));
         // An unknown user with the strongest entry's password is still refused.
         assert!(!h.verify("nobody", "pw2"));
-        assert!(!h.remembered("nobody", "pw2"));
+        assert!(!remembered("nobody", "pw2"));
+    }
+
+    /// A remembered password counts only while the file holds the hash it
+    /// was checked against: a new password for the user, or the user's
+    /// removal, is seen at the next request.
+    #[test]
+    fn a_changed_file_forgets_what_was_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        let hash = |pw: &str| bcrypt::hash(pw, 4).unwrap();
+        std::fs::write(&path, format!("bob:{}\nann:{}\n", hash("pw"), hash("a"))).unwrap();
+        let h = Htpasswd::load(path.clone()).unwrap();
+        assert_eq!(
+            h.recall("bob", "pw"),
+            Recalled {
+                known: true,
+                verified: false
+            }
+        );
+        assert!(h.verify("bob", "pw"));
+        assert_eq!(
+            h.recall("bob", "pw"),
+            Recalled {
+                known: true,
+                verified: true
+            }
+        );
+        assert_eq!(h.recall("carl", "pw"), Recalled::default());
+        // Replaced by rename, as `davdir user` does: a new inode.
+        let tmp = dir.path().join("htpasswd.new");
+        std::fs::write(&tmp, format!("bob:{}\nann:{}\n", hash("new"), hash("a"))).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        assert_eq!(
+            h.recall("bob", "pw"),
+            Recalled {
+                known: true,
+                verified: false
+            }
+        );
+        assert!(h.verify("bob", "new"));
+        std::fs::write(&tmp, format!("ann:{}\n", hash("a"))).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        assert_eq!(h.recall("bob", "new"), Recalled::default());
     }
 
     #[test]

@@ -168,11 +168,12 @@ impl Checked {
         client: Option<IpAddr>,
         accepts: Accepts,
     ) -> Result<String, AuthError> {
+        let recalled = self.file.recall(&user, &pass);
         // App passwords belong to htpasswd users: removing the user ends them.
-        let apps = accepts == Accepts::AppPasswords && self.file.has_user(&user);
+        let apps = accepts == Accepts::AppPasswords && recalled.known;
         // Credentials verified a moment ago pass without hashing, even while
         // a flood against the same name or from the same network goes on.
-        if self.file.remembered(&user, &pass) {
+        if recalled.verified {
             self.backoff.succeeded(client, &user);
             return Ok(user);
         }

@@ -4,11 +4,12 @@
 
 use actix_web::http::{header, StatusCode};
 
+use crate::dav::href::DavPath;
 use crate::http::conditional::Conditions;
 use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request, ICALENDAR, VCARD};
-use crate::http::resource::Resource;
-use crate::store::{CollectionKind, ObjectBody};
+use crate::http::resource::{self, Resource};
+use crate::store::{Collection, CollectionKind, ObjectBody, StoreError};
 
 /// Objects larger than this are sent from the open file a chunk at a time
 /// (`file_body.rs`); smaller ones are read whole in one read. Actix's write
@@ -20,33 +21,22 @@ const STREAM_ABOVE: u64 = 32 * 1024;
 /// its Content-Length, as RFC 9110 §9.3.2 asks.
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let cond = Conditions::from_headers(&rq.headers);
+    // An object's index entry is looked up once, by `open_for_get`, rather
+    // than by `Resource::load` first and again there.
+    if let DavPath::Object {
+        user,
+        calendar,
+        name,
+    } = &rq.path
+    {
+        let cal = rq
+            .store()
+            .collection(user, calendar)
+            .map_err(resource::not_found)?;
+        return object(&cal, name, &cond);
+    }
     match Resource::load(rq.store(), &rq.path)? {
-        Resource::Object { cal, name, .. } => {
-            let (body, meta) = cal.open_for_get(&name, STREAM_ABOVE)?;
-            let hex = meta.etag.to_string();
-            let etag = format!("\"{hex}\"");
-            if cond.fails_read(&hex) {
-                return Err(DavError::Store(
-                    crate::store::StoreError::PreconditionFailed,
-                ));
-            }
-            let content_type = match cal.kind() {
-                CollectionKind::Calendar => ICALENDAR,
-                CollectionKind::AddressBook => VCARD,
-            };
-            let reply = if cond.not_modified(&hex) {
-                Reply::empty(StatusCode::NOT_MODIFIED)
-            } else {
-                match body {
-                    ObjectBody::Bytes(bytes) => Reply::full(StatusCode::OK, content_type, bytes),
-                    ObjectBody::Open(object) => Reply::file(StatusCode::OK, content_type, object),
-                }
-            };
-            Ok(reply.header(header::ETAG, etag).header(
-                header::LAST_MODIFIED,
-                httpdate::fmt_http_date(meta.stamp.mtime()),
-            ))
-        }
+        Resource::Object { cal, name, .. } => object(&cal, &name, &cond),
         Resource::Collection { cal, props } => {
             let ctag = format!("\"{}\"", cal.ctag()?);
             if cond.not_modified(ctag.trim_matches('"')) {
@@ -75,4 +65,33 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             "davdir CalDAV server. Point a CalDAV client at this URL.\n",
         )),
     }
+}
+
+/// One object's bytes (or a 304/412) with its ETag and Last-Modified.
+fn object(cal: &Collection, name: &str, cond: &Conditions) -> DavResult<Reply> {
+    let (body, served) = cal.open_for_get(name, STREAM_ABOVE).map_err(|e| match e {
+        StoreError::NotFound => DavError::MissingObject,
+        e => e.into(),
+    })?;
+    let hex = served.etag.to_string();
+    let etag = format!("\"{hex}\"");
+    if cond.fails_read(&hex) {
+        return Err(DavError::Store(StoreError::PreconditionFailed));
+    }
+    let content_type = match cal.kind() {
+        CollectionKind::Calendar => ICALENDAR,
+        CollectionKind::AddressBook => VCARD,
+    };
+    let reply = if cond.not_modified(&hex) {
+        Reply::empty(StatusCode::NOT_MODIFIED)
+    } else {
+        match body {
+            ObjectBody::Bytes(bytes) => Reply::full(StatusCode::OK, content_type, bytes),
+            ObjectBody::Open(object) => Reply::file(StatusCode::OK, content_type, object),
+        }
+    };
+    Ok(reply.header(header::ETAG, etag).header(
+        header::LAST_MODIFIED,
+        httpdate::fmt_http_date(served.stamp.mtime()),
+    ))
 }
