@@ -191,7 +191,14 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 let name = qname_local(start.name().as_ref())?;
                 budget.name(&ns)?;
                 budget.name(&name)?;
-                let mut el = Element::new(&ns, &name);
+                // The names move in: no second copy of each.
+                let mut el = Element {
+                    ns,
+                    name,
+                    attrs: Vec::new(),
+                    children: Vec::new(),
+                    text: String::new(),
+                };
                 for attr in start.attributes() {
                     let attr = attr.map_err(malformed)?;
                     match attr.key.as_namespace_binding() {

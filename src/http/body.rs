@@ -1,7 +1,8 @@
 //! Response bodies produced on a blocking thread: bodies up to a few hundred
 //! KB are handed to the async side once, with a Content-Length; larger ones
 //! stream as chunks through a bounded channel so a 100k-object listing never
-//! sits in memory whole.
+//! sits in memory whole. A handler's body is produced on the same blocking
+//! thread that ran the handler ([`complete`]): one trip to the pool a request.
 
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
@@ -9,6 +10,9 @@ use actix_web::HttpResponse;
 use bytes::Bytes;
 use futures_util::{stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
+
+use super::error::DavResult;
+use super::request::{Producer, Reply, ReplyBody};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -29,9 +33,14 @@ pub struct Sink {
     buf: String,
     /// Chunks not yet handed off, while `first` is unsent.
     held: Vec<Bytes>,
-    first: Option<oneshot::Sender<Start>>,
+    /// Told once: when the body is whole or the held chunks are full.
+    first: Option<Box<dyn FnOnce(Start) + Send>>,
     tx: Option<mpsc::Sender<Bytes>>,
 }
+
+/// A body produced (or being produced) on a blocking thread, as the async
+/// side first sees it.
+pub struct Started(Start);
 
 enum Start {
     /// The whole body, in chunks.
@@ -78,7 +87,7 @@ impl Sink {
 
     fn start(&mut self, start: Start) {
         if let Some(first) = self.first.take() {
-            let _ = first.send(start);
+            first(start);
         }
     }
 
@@ -95,36 +104,80 @@ impl Sink {
     }
 }
 
+/// Runs `produce` on this thread; `first` is told once, as soon as the body
+/// is whole or exceeds what is held, and the rest then streams from here.
+fn run(produce: impl FnOnce(&mut Sink), first: impl FnOnce(Start) + Send + 'static) {
+    let mut sink = Sink {
+        buf: String::new(),
+        held: Vec::new(),
+        first: Some(Box::new(first)),
+        tx: None,
+    };
+    produce(&mut sink);
+    sink.finish();
+}
+
+/// On the blocking thread that built `reply`: runs its body's producer here
+/// rather than on a second trip to the pool, and hands the reply to `ready`
+/// once its body is whole or starts streaming; any other reply at once.
+pub fn complete(reply: DavResult<Reply>, ready: impl FnOnce(DavResult<Reply>) + Send + 'static) {
+    match reply {
+        Ok(Reply {
+            status,
+            headers,
+            body:
+                ReplyBody::Stream {
+                    content_type,
+                    producer,
+                },
+        }) => run(producer, move |start| {
+            ready(Ok(Reply {
+                status,
+                headers,
+                body: ReplyBody::Produced {
+                    content_type,
+                    body: Started(start),
+                },
+            }))
+        }),
+        other => ready(other),
+    }
+}
+
 /// Runs `produce` off the async threads and answers with what it writes.
-pub async fn produce<F>(status: StatusCode, content_type: &'static str, produce: F) -> HttpResponse
-where
-    F: FnOnce(&mut Sink) + Send + 'static,
-{
+pub async fn produce(
+    status: StatusCode,
+    content_type: &'static str,
+    produce: Producer,
+) -> HttpResponse {
     let (first_tx, first_rx) = oneshot::channel();
     tokio::task::spawn_blocking(move || {
-        let mut sink = Sink {
-            buf: String::new(),
-            held: Vec::new(),
-            first: Some(first_tx),
-            tx: None,
-        };
-        produce(&mut sink);
-        sink.finish();
+        run(produce, move |start| {
+            let _ = first_tx.send(start);
+        })
     });
+    match first_rx.await {
+        Ok(start) => respond(status, content_type, Started(start)),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+/// The response for a body [`complete`] or [`produce`] started.
+pub fn respond(status: StatusCode, content_type: &'static str, body: Started) -> HttpResponse {
     let mut resp = HttpResponse::build(status);
     resp.content_type(content_type);
-    match first_rx.await {
-        Ok(Start::Whole(mut chunks)) if chunks.len() <= 1 => {
+    match body.0 {
+        Start::Whole(mut chunks) if chunks.len() <= 1 => {
             resp.body(chunks.pop().unwrap_or_default())
         }
-        Ok(Start::Whole(chunks)) => {
+        Start::Whole(chunks) => {
             let len = chunks.iter().map(|c| c.len() as u64).sum();
             resp.body(SizedStream::new(
                 len,
                 stream::iter(chunks.into_iter().map(Ok::<Bytes, actix_web::Error>)),
             ))
         }
-        Ok(Start::Stream(held, rx)) => {
+        Start::Stream(held, rx) => {
             let rest = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
             resp.streaming(
                 stream::iter(held)
@@ -132,6 +185,68 @@ where
                     .map(Ok::<Bytes, actix_web::Error>),
             )
         }
-        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `complete` handed over, with the thread the producer ran on.
+    fn completed(size: usize) -> (Reply, std::thread::ThreadId) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (ran_tx, ran_rx) = std::sync::mpsc::channel();
+        let reply = Reply::stream(StatusCode::MULTI_STATUS, "text/plain", move |sink| {
+            ran_tx.send(std::thread::current().id()).unwrap();
+            sink.push(&"x".repeat(size));
+        });
+        complete(Ok(reply), move |r| tx.send(r).unwrap());
+        (rx.recv().unwrap().unwrap(), ran_rx.recv().unwrap())
+    }
+
+    #[test]
+    fn a_small_body_is_produced_whole_on_the_handlers_thread() {
+        let (reply, ran_on) = completed(1000);
+        assert_eq!(ran_on, std::thread::current().id());
+        assert_eq!(reply.status, StatusCode::MULTI_STATUS);
+        match reply.body {
+            ReplyBody::Produced {
+                body: Started(Start::Whole(chunks)),
+                ..
+            } => assert_eq!(chunks.concat(), "x".repeat(1000).as_bytes()),
+            _ => panic!("not a whole produced body"),
+        }
+    }
+
+    #[test]
+    fn a_body_beyond_what_is_held_streams() {
+        // The producer blocks on the channel once it is full, so it runs on
+        // a thread of its own here, as on the pool.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let size = HELD + (IN_FLIGHT + 4) * CHUNK;
+        let producer = std::thread::spawn(move || {
+            let reply = Reply::stream(StatusCode::OK, "text/plain", move |sink| {
+                let piece = "y".repeat(1024);
+                for _ in 0..size / 1024 {
+                    sink.push(&piece);
+                }
+            });
+            complete(Ok(reply), move |r| tx.send(r).unwrap());
+        });
+        let reply = rx.recv().unwrap().unwrap();
+        let ReplyBody::Produced {
+            body: Started(Start::Stream(held, mut rest)),
+            ..
+        } = reply.body
+        else {
+            panic!("not a streamed body");
+        };
+        let mut total: usize = held.iter().map(Bytes::len).sum();
+        assert!(total >= HELD && total < size);
+        while let Some(chunk) = rest.blocking_recv() {
+            total += chunk.len();
+        }
+        producer.join().unwrap();
+        assert_eq!(total, size);
     }
 }

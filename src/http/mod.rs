@@ -188,9 +188,17 @@ async fn route(
     let tried = inline.then(|| crate::store::without_waiting(|| work(rq.clone())));
     let reply = match tried {
         Some(Err(DavError::Store(crate::store::StoreError::WouldBlock))) | None => {
-            web::block(move || work(rq))
-                .await
-                .map_err(|e| DavError::Internal(e.to_string()))??
+            // One trip to the pool: a streamed body is produced right after
+            // the handler, and the reply comes back once it is whole or
+            // starts streaming.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            tokio::task::spawn_blocking(move || {
+                body::complete(work(rq), move |reply| {
+                    let _ = tx.send(reply);
+                })
+            });
+            rx.await
+                .map_err(|_| DavError::Internal("the handler's thread ended".into()))??
         }
         Some(done) => done?,
     };
@@ -322,6 +330,9 @@ async fn send(reply: Reply) -> HttpResponse {
             content_type,
             producer,
         } => body::produce(reply.status, content_type, producer).await,
+        ReplyBody::Produced { content_type, body } => {
+            body::respond(reply.status, content_type, body)
+        }
         ReplyBody::File {
             content_type,
             object,

@@ -143,6 +143,12 @@ pub enum ReplyBody {
         content_type: &'static str,
         producer: Producer,
     },
+    /// A `Stream` whose producer already ran on the handler's thread
+    /// (`body::complete`): whole, or its first chunks and the rest to come.
+    Produced {
+        content_type: &'static str,
+        body: super::body::Started,
+    },
     /// A large object file, read in chunks as it is sent (`file_body.rs`).
     File {
         content_type: &'static str,
