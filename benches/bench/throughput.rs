@@ -27,6 +27,8 @@ pub(crate) const REQUEST_TRIES: u32 = 3;
 /// Wait after the first failed connect, doubled per failure up to 1 s.
 const BACKOFF: Duration = Duration::from_millis(20);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// Statuses a throughput request may answer with.
+const SUCCESS: &[u16] = &[200, 201, 204];
 /// Bounds one connect (the kernel's SYN retries included) and one request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
@@ -84,6 +86,8 @@ pub(crate) fn load_note() -> String {
     )
 }
 
+/// Counts of one phase. Relaxed is enough: only the totals are read, after
+/// every task that counts has been joined.
 #[derive(Default)]
 struct Counters {
     done: AtomicUsize,
@@ -121,7 +125,10 @@ pub(crate) fn throughput(
 ///
 /// One thread drives every connection: 64 blocking clients each ran a
 /// runtime thread of their own and together took more CPU than the server
-/// they measured, so the figure was the load generator's.
+/// they measured, so the figure was the load generator's. On one URL at 4
+/// connections it now keeps up with `ab -k -c 4` on the same server (one
+/// write and one read per request, as ab); most of its time is the
+/// kernel's loopback TCP, not hyper.
 pub(crate) fn throughput_as(
     url: &str,
     total: usize,
@@ -157,7 +164,7 @@ pub(crate) fn throughput_as(
             clients.spawn(async move {
                 let mut sender = Some(sender);
                 loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= total || started.elapsed() > cap {
                         return Ok(());
                     }
@@ -171,7 +178,7 @@ pub(crate) fn throughput_as(
             joined.map_err(|_| "client task panicked".to_string())??;
         }
         let secs = started.elapsed().as_secs_f64();
-        let get = |c: &AtomicUsize| c.load(Ordering::SeqCst);
+        let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
         let done = get(&counts.done);
         Ok(Load {
             rate: done as f64 / secs,
@@ -214,7 +221,7 @@ async fn open(target: &Target, counts: &Counters) -> Res<Sender> {
         if tries >= CONNECT_TRIES {
             return Err(format!("connect to {}: {why} ({tries} tries)", target.addr));
         }
-        counts.connect_retries.fetch_add(1, Ordering::SeqCst);
+        counts.connect_retries.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(MAX_BACKOFF);
     }
@@ -251,7 +258,7 @@ async fn request(
             Some(s) => s,
             None => {
                 if tries == 1 {
-                    counts.reopened.fetch_add(1, Ordering::SeqCst);
+                    counts.reopened.fetch_add(1, Ordering::Relaxed);
                 }
                 open(target, counts).await?
             }
@@ -268,10 +275,10 @@ async fn request(
             .body(Full::new(body.clone().unwrap_or_default()))
             .map_err(|e| e.to_string())?;
         let answer = tokio::time::timeout(REQUEST_TIMEOUT, exchange(&mut conn, req)).await;
-        let (status, text, keep) = match answer {
+        let (status, answer, keep) = match answer {
             Ok(Ok(a)) => a,
             Ok(Err(_)) if tries < REQUEST_TRIES => {
-                counts.retries.fetch_add(1, Ordering::SeqCst);
+                counts.retries.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
             Ok(Err(e)) => return Err(format!("{method} {uri}: {e} ({tries} tries)")),
@@ -282,8 +289,11 @@ async fn request(
                 ))
             }
         };
-        expect(&Reply { status, body: text }, &[200, 201, 204], method)?;
-        counts.done.fetch_add(1, Ordering::SeqCst);
+        if !SUCCESS.contains(&status) {
+            let body = String::from_utf8_lossy(&answer).into_owned();
+            expect(&Reply { status, body }, SUCCESS, method)?;
+        }
+        counts.done.fetch_add(1, Ordering::Relaxed);
         if keep {
             *sender = Some(conn);
         }
@@ -292,11 +302,12 @@ async fn request(
 }
 
 /// One request and its whole answer: status, body, and whether the server
-/// keeps the connection open for the next request.
+/// keeps the connection open for the next request. The body stays bytes:
+/// only a failed status needs it as text, for the error message.
 async fn exchange(
     conn: &mut Sender,
     req: hyper::Request<Full<Bytes>>,
-) -> Result<(u16, String, bool), hyper::Error> {
+) -> Result<(u16, Bytes, bool), hyper::Error> {
     conn.ready().await?;
     let resp = conn.send_request(req).await?;
     let listed = |token: &str| {
@@ -314,5 +325,5 @@ async fn exchange(
     };
     let status = resp.status().as_u16();
     let body = resp.into_body().collect().await?.to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned(), keep))
+    Ok((status, body, keep))
 }
