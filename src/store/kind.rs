@@ -63,6 +63,24 @@ impl CollectionKind {
         Ok(Self::detect(dir, None)?.0)
     }
 
+    /// The kind where a marker or the known witness settles it: a few
+    /// `stat`s and no listing, so it may run where nothing may wait on a
+    /// directory read (`no_wait`). None: only a listing can tell.
+    pub(super) fn detect_by_stat(
+        dir: &Path,
+        witness: Option<&str>,
+    ) -> Option<(CollectionKind, Option<String>)> {
+        let has = |f: &str| fs::symlink_metadata(dir.join(f)).is_ok();
+        if has(CALENDAR_MARKER) {
+            return Some((CollectionKind::Calendar, None));
+        }
+        if has(ADDRESSBOOK_MARKER) {
+            return Some((CollectionKind::AddressBook, None));
+        }
+        let w = witness.filter(|w| has(w))?;
+        Some((CollectionKind::Calendar, Some(w.to_string())))
+    }
+
     /// `of_dir`, also returning the `.ics` file that made a directory without
     /// markers a calendar (its witness). Given that witness from an earlier
     /// call, a directory where it still exists needs no listing: a listing
@@ -71,15 +89,8 @@ impl CollectionKind {
         dir: &Path,
         witness: Option<&str>,
     ) -> io::Result<(CollectionKind, Option<String>)> {
-        let has = |f: &str| fs::symlink_metadata(dir.join(f)).is_ok();
-        if has(CALENDAR_MARKER) {
-            return Ok((CollectionKind::Calendar, None));
-        }
-        if has(ADDRESSBOOK_MARKER) {
-            return Ok((CollectionKind::AddressBook, None));
-        }
-        if let Some(w) = witness.filter(|w| has(w)) {
-            return Ok((CollectionKind::Calendar, Some(w.to_string())));
+        if let Some(found) = Self::detect_by_stat(dir, witness) {
+            return Ok(found);
         }
         let mut cards = false;
         for entry in fs::read_dir(dir)? {

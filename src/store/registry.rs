@@ -245,9 +245,17 @@ impl Store {
                 None => None,
             }
         };
-        // Detecting may list the directory: not where nothing may wait.
-        super::no_wait::check()?;
-        let (kind, witness) = CollectionKind::detect(dir, witness.as_deref())?;
+        // A marker or the witness answers with a few stats; otherwise
+        // detecting lists the directory: not where nothing may wait. So a
+        // GET just after a write to the collection (its directory not yet
+        // settled) is still served on the async worker.
+        let (kind, witness) = match CollectionKind::detect_by_stat(dir, witness.as_deref()) {
+            Some(found) => found,
+            None => {
+                super::no_wait::check()?;
+                CollectionKind::detect(dir, witness.as_deref())?
+            }
+        };
         let settled = md
             .modified()
             .ok()

@@ -284,3 +284,28 @@ fn a_hand_written_contact_reaches_index_and_change_log_via_the_watcher() {
     assert!(seen, "hand-written contact never reached the change log");
     assert_eq!(names(&ab), vec!["hand.vcf"]);
 }
+
+#[test]
+fn just_after_a_write_a_marked_collection_opens_where_nothing_may_wait() {
+    let (_d, store) = store();
+    store.set_watched(true);
+    let ab = store.create_addressbook("u", "contacts", &[]).unwrap();
+    put_card(&ab, "a.vcf", &card("a")).unwrap();
+    // Opened once: the kind is remembered for this directory version.
+    store.collection("u", "contacts").unwrap();
+    // A write changes the directory within the two seconds in which its
+    // mtime cannot vouch for the kind; the marker can, with one stat.
+    put_card(&ab, "b.vcf", &card("b")).unwrap();
+    let opened = without_waiting(|| store.collection("u", "contacts")).unwrap();
+    assert_eq!(opened.kind(), CollectionKind::AddressBook);
+    let meta = without_waiting(|| opened.meta("b.vcf")).unwrap().unwrap();
+    assert_eq!(meta.etag, ab.meta("b.vcf").unwrap().unwrap().etag);
+    // A directory without marker or known witness still needs a listing.
+    let bare = store.home_dir("u").unwrap().join("bare");
+    fs::create_dir(&bare).unwrap();
+    fs::write(bare.join("x.vcf"), card("x")).unwrap();
+    assert!(matches!(
+        without_waiting(|| store.collection("u", "bare")),
+        Err(StoreError::WouldBlock)
+    ));
+}
