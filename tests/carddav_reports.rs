@@ -343,6 +343,47 @@ fn addressbook_multiget_returns_bytes_conversions_and_404s() {
     .expect_condition(CARD, "supported-address-data");
 }
 
+/// A multiget is tried on the server's async worker first and served there
+/// only where nothing had to wait; right after writes (the collection's lock
+/// busy, its directory just changed) and with a body beyond what is held,
+/// it must answer exactly as on the blocking pool: the latest bytes, never
+/// a 404 for a contact it could not read there.
+#[test]
+fn addressbook_multiget_right_after_writes_and_when_large_answers_in_full() {
+    let srv = server();
+    let (alice, bob) = (href("alice"), href("bob"));
+    for round in 0..30 {
+        let card = vcard("alice", "4.0", &format!("FN:Alice\r\nNOTE:round {round}\r\n"));
+        srv.put_vcf(&alice, &card).expect(204);
+        let ms = srv
+            .report(BOOK, "1", &multiget("<D:getetag/><C:address-data/>", &[&alice, &bob]))
+            .multistatus();
+        assert_eq!(ms.responses.len(), 2);
+        let got = &ms.get(&alice).ok(CARD, "address-data").text;
+        assert_eq!(got.as_bytes(), card.as_bytes(), "round {round}");
+        assert_eq!(ms.get(&bob).status, None, "round {round}: bob not found");
+    }
+    // Some 700 KB of answer: more than the worker holds, so it streams
+    // from the pool, whole.
+    let photo = format!("PHOTO;ENCODING=b;TYPE=JPEG:{}\r\n", "QUJD".repeat(18_000));
+    let mut names = Vec::new();
+    for i in 0..10 {
+        let stem = format!("big{i}");
+        srv.put_vcf(&href(&stem), &vcard(&stem, "3.0", &format!("FN:Big {i}\r\n{photo}")))
+            .expect(201);
+        names.push(href(&stem));
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let ms = srv
+        .report(BOOK, "1", &multiget("<C:address-data/>", &names))
+        .multistatus();
+    assert_eq!(ms.responses.len(), 10);
+    for (i, name) in names.iter().enumerate() {
+        let file = srv.read(&format!("demo/book/big{i}.vcf"));
+        assert_eq!(ms.get(name).ok(CARD, "address-data").text.as_bytes(), file);
+    }
+}
+
 fn sync_body(token: &str, limit: Option<usize>) -> String {
     let limit = limit
         .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))

@@ -36,6 +36,10 @@ pub struct Sink {
     /// Told once: when the body is whole or the held chunks are full.
     first: Option<Box<dyn FnOnce(Start) + Send>>,
     tx: Option<mpsc::Sender<Bytes>>,
+    /// Made where nothing may wait ([`complete_here`]): never streams; a
+    /// body beyond what is held is dropped and marked `overflowed`.
+    whole_only: bool,
+    overflowed: bool,
 }
 
 /// A body produced (or being produced) on a blocking thread, as the async
@@ -71,9 +75,15 @@ impl Sink {
         // by doubling (a copy at each step); below glibc's mmap threshold.
         let next = String::with_capacity(CHUNK + CHUNK / 2);
         let chunk = Bytes::from(std::mem::replace(&mut self.buf, next));
+        if self.overflowed {
+            return;
+        }
         if self.first.is_some() {
             self.held.push(chunk);
-            if self.held.iter().map(Bytes::len).sum::<usize>() >= HELD {
+            if self.held.iter().map(Bytes::len).sum::<usize>() >= HELD && self.whole_only {
+                self.overflowed = true;
+                self.held = Vec::new();
+            } else if self.held.iter().map(Bytes::len).sum::<usize>() >= HELD {
                 let (tx, rx) = mpsc::channel(IN_FLIGHT);
                 self.tx = Some(tx);
                 let held = std::mem::take(&mut self.held);
@@ -107,14 +117,60 @@ impl Sink {
 /// Runs `produce` on this thread; `first` is told once, as soon as the body
 /// is whole or exceeds what is held, and the rest then streams from here.
 fn run(produce: impl FnOnce(&mut Sink), first: impl FnOnce(Start) + Send + 'static) {
+    run_as(false, produce, first);
+}
+
+/// [`run`]; `whole_only`: see [`Sink`]. Whether the body overflowed.
+fn run_as(
+    whole_only: bool,
+    produce: impl FnOnce(&mut Sink),
+    first: impl FnOnce(Start) + Send + 'static,
+) -> bool {
     let mut sink = Sink {
         buf: String::new(),
         held: Vec::new(),
         first: Some(Box::new(first)),
         tx: None,
+        whole_only,
+        overflowed: false,
     };
     produce(&mut sink);
-    sink.finish();
+    let overflowed = sink.overflowed;
+    if !overflowed {
+        sink.finish();
+    }
+    overflowed
+}
+
+/// [`complete`] on the async worker, where nothing may wait: the body is
+/// made here whole, and only if it ends within what is held. None for a
+/// larger one: nothing was sent, and the caller runs the request again on
+/// the blocking pool, where it may stream.
+pub fn complete_here(reply: DavResult<Reply>) -> Option<DavResult<Reply>> {
+    let Ok(Reply {
+        status,
+        headers,
+        body: ReplyBody::Stream {
+            content_type,
+            producer,
+        },
+    }) = reply
+    else {
+        return Some(reply);
+    };
+    let (tx, mut rx) = oneshot::channel();
+    let overflowed = run_as(true, producer, move |start| {
+        let _ = tx.send(start);
+    });
+    let start = rx.try_recv().ok().filter(|_| !overflowed)?;
+    Some(Ok(Reply {
+        status,
+        headers,
+        body: ReplyBody::Produced {
+            content_type,
+            body: Started(start),
+        },
+    }))
 }
 
 /// On the blocking thread that built `reply`: runs its body's producer here
@@ -248,5 +304,33 @@ mod tests {
         }
         producer.join().unwrap();
         assert_eq!(total, size);
+    }
+
+    #[test]
+    fn where_nothing_may_wait_only_a_body_within_what_is_held_is_made() {
+        let make = |size: usize| {
+            complete_here(Ok(Reply::stream(
+                StatusCode::OK,
+                "text/plain",
+                move |sink| {
+                    let piece = "z".repeat(1024);
+                    for _ in 0..size / 1024 {
+                        sink.push(&piece);
+                    }
+                },
+            )))
+        };
+        match make(HELD / 2).unwrap().unwrap().body {
+            ReplyBody::Produced {
+                body: Started(Start::Whole(chunks)),
+                ..
+            } => assert_eq!(chunks.concat(), "z".repeat(HELD / 2).as_bytes()),
+            _ => panic!("not a whole produced body"),
+        }
+        // Larger: nothing is made here (it never blocks on a channel).
+        assert!(make(HELD + 4 * CHUNK).is_none());
+        // A reply without a streamed body passes as it is.
+        let empty = complete_here(Ok(Reply::empty(StatusCode::NO_CONTENT)));
+        assert_eq!(empty.unwrap().unwrap().status, StatusCode::NO_CONTENT);
     }
 }

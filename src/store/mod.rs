@@ -56,7 +56,7 @@ pub use error::{Result, StoreError};
 pub use etag::Etag;
 pub use index::{FileStamp, IndexedInfo, ObjectMeta};
 pub use kind::{CollectionKind, ObjectInfo, ADDRESSBOOK_MARKER, CALENDAR_MARKER};
-pub use no_wait::without_waiting;
+pub use no_wait::{check as refuse_where_no_wait, try_without_waiting, without_waiting};
 pub use object_body::{ObjectBody, OpenObject, Served};
 pub use objects::PutOutcome;
 pub use options::{Members, Overwrite, Transfer};

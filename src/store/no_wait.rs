@@ -7,6 +7,10 @@
 //! [`StoreError::WouldBlock`] instead, and the caller runs the request again
 //! on the blocking pool, where waiting is fine. Only reads are tried so:
 //! running one twice changes nothing.
+//!
+//! A multiget reads many objects and answers a 404 for one it cannot read,
+//! so an error may not reach its caller: every refusal is also noted, and
+//! [`try_without_waiting`] gives nothing when any was made.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -15,6 +19,8 @@ use super::StoreError;
 
 thread_local! {
     static NO_WAIT: Cell<bool> = const { Cell::new(false) };
+    /// Whether a wait was refused since the outermost `try_without_waiting`.
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` with every store wait turned into [`StoreError::WouldBlock`].
@@ -29,17 +35,34 @@ pub fn without_waiting<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// [`without_waiting`], giving None when any wait was refused inside `f`,
+/// even one whose error `f` did not pass on (a multiget's 404 for an object
+/// it could not read here): the caller then runs it again where it may wait.
+pub fn try_without_waiting<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let before = REFUSED.with(|c| c.replace(false));
+    let out = without_waiting(f);
+    let refused = REFUSED.with(|c| c.replace(before));
+    (!refused).then_some(out)
+}
+
+/// The error for a wait refused here; notes the refusal.
+pub(super) fn refuse() -> StoreError {
+    REFUSED.with(|c| c.set(true));
+    StoreError::WouldBlock
+}
+
 /// Whether this thread may wait (lock, fsync, disk read).
 pub(super) fn may_wait() -> bool {
     !NO_WAIT.with(Cell::get)
 }
 
-/// `Err(WouldBlock)` where this thread may not wait.
-pub(super) fn check() -> Result<(), StoreError> {
+/// `Err(WouldBlock)` where this thread may not wait: also for work outside
+/// the store that must not run there (a query, a large multiget).
+pub fn check() -> Result<(), StoreError> {
     if may_wait() {
         Ok(())
     } else {
-        Err(StoreError::WouldBlock)
+        Err(refuse())
     }
 }
 
@@ -95,5 +118,16 @@ mod tests {
         // A length that no longer matches is refused, shorter or longer.
         assert_eq!(read_cached(&file, 9), None);
         assert_eq!(read_cached(&file, 11), None);
+    }
+
+    #[test]
+    fn a_refusal_counts_even_when_its_error_is_dropped() {
+        assert_eq!(try_without_waiting(|| check().is_ok()), None);
+        // Swallowed, as a multiget's read of one href would: still refused.
+        assert_eq!(try_without_waiting(|| check().ok()), None);
+        assert_eq!(try_without_waiting(|| 7), Some(7));
+        // Outside, nothing is refused and the flag does not leak.
+        assert!(check().is_ok());
+        assert_eq!(try_without_waiting(|| 8), Some(8));
     }
 }

@@ -84,10 +84,7 @@ impl Collection {
         }
         if !no_wait::may_wait() {
             let bytes = no_wait::read_cached(&opened.file, len as usize);
-            return Ok((
-                ObjectBody::Bytes(bytes.ok_or(StoreError::WouldBlock)?),
-                meta,
-            ));
+            return Ok((ObjectBody::Bytes(bytes.ok_or_else(no_wait::refuse)?), meta));
         }
         match bounded::read_all(opened.file, len, max) {
             Ok(bytes) => Ok((ObjectBody::Bytes(bytes), meta)),

@@ -61,6 +61,7 @@ impl Reader {
     /// names it without holding its metadata (a multiget's href).
     pub fn read_named(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
         if self.dir.is_none() {
+            super::no_wait::check()?;
             return self.coll.read(name);
         }
         let meta = self.coll.meta(name)?.ok_or(StoreError::NotFound)?;
@@ -68,7 +69,10 @@ impl Reader {
         // search texts, so a second copy costs an allocation per card.
         match self.read_unchanged(name, &meta) {
             Some(bytes) => Ok((bytes, meta)),
-            None => self.coll.read(name),
+            None => {
+                super::no_wait::check()?;
+                self.coll.read(name)
+            }
         }
     }
 
@@ -79,7 +83,10 @@ impl Reader {
     pub fn read(&self, name: &str, meta: &ObjectMeta) -> Result<(Vec<u8>, ObjectMeta)> {
         match self.read_unchanged(name, meta) {
             Some(bytes) => Ok((bytes, meta.clone())),
-            None => self.coll.read(name),
+            None => {
+                super::no_wait::check()?;
+                self.coll.read(name)
+            }
         }
     }
 
@@ -95,6 +102,10 @@ impl Reader {
         }
         if meta.stamp.size > self.coll.store.max_object_size() {
             return None;
+        }
+        if !super::no_wait::may_wait() {
+            // Only what the page cache holds: no disk read is started.
+            return super::no_wait::read_cached(&file, usize::try_from(meta.stamp.size).ok()?);
         }
         read_exactly(&file, meta.stamp.size)
     }

@@ -469,7 +469,11 @@ impl Collection {
     pub(super) fn locked(&self) -> Result<parking_lot::MutexGuard<'_, State>> {
         if !super::no_wait::may_wait() {
             // Where nothing may wait: a free lock and a fresh index only.
-            let state = self.cell.state.try_lock().ok_or(StoreError::WouldBlock)?;
+            let state = self
+                .cell
+                .state
+                .try_lock()
+                .ok_or_else(super::no_wait::refuse)?;
             let fresh = !self.derived
                 && !state.stale
                 && state.index.kind == self.kind
@@ -477,7 +481,7 @@ impl Collection {
             return if fresh {
                 Ok(state)
             } else {
-                Err(StoreError::WouldBlock)
+                Err(super::no_wait::refuse())
             };
         }
         let mut state = self.cell.state.lock();

@@ -30,6 +30,14 @@ use scan::Candidate;
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let body = rq.xml()?.ok_or(DavError::MissingBody("REPORT"))?;
     let report = (body.ns.as_str(), body.name.as_str());
+    // Only a multiget is tried on the async worker (`route`): any other
+    // report may scan a whole collection, so it goes to the blocking pool.
+    if !matches!(
+        report,
+        (CALDAV, "calendar-multiget") | (CARDDAV, "addressbook-multiget")
+    ) {
+        crate::store::refuse_where_no_wait()?;
+    }
     let wanted = match report {
         (CALDAV, "calendar-multiget" | "calendar-query" | "free-busy-query") => {
             Some(CollectionKind::Calendar)

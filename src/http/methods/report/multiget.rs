@@ -97,6 +97,11 @@ pub struct Named {
 /// Most hrefs one multiget may name; clients fetch in batches of a few hundred.
 pub const MAX_HREFS: usize = 10_000;
 
+/// Most hrefs of a multiget served on the async worker (`route`), which
+/// serves other connections between requests: a larger one, a batch of a
+/// first sync, goes to the blocking pool.
+const WORKER_HREFS: usize = 200;
+
 /// The hrefs, each resource once (spellings that name the same path count
 /// once), so an answer never holds an object's data twice. The set of seen
 /// paths borrows them from the list rather than holding copies.
@@ -126,6 +131,9 @@ pub fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<Named>> {
     named.retain(|_| keep.next().unwrap_or(false));
     if named.len() > MAX_HREFS {
         return Err(DavError::TooManyHrefs(MAX_HREFS));
+    }
+    if named.len() > WORKER_HREFS {
+        crate::store::refuse_where_no_wait()?;
     }
     Ok(named)
 }
