@@ -353,10 +353,18 @@ fn addressbook_multiget_right_after_writes_and_when_large_answers_in_full() {
     let srv = server();
     let (alice, bob) = (href("alice"), href("bob"));
     for round in 0..30 {
-        let card = vcard("alice", "4.0", &format!("FN:Alice\r\nNOTE:round {round}\r\n"));
+        let card = vcard(
+            "alice",
+            "4.0",
+            &format!("FN:Alice\r\nNOTE:round {round}\r\n"),
+        );
         srv.put_vcf(&alice, &card).expect(204);
         let ms = srv
-            .report(BOOK, "1", &multiget("<D:getetag/><C:address-data/>", &[&alice, &bob]))
+            .report(
+                BOOK,
+                "1",
+                &multiget("<D:getetag/><C:address-data/>", &[&alice, &bob]),
+            )
             .multistatus();
         assert_eq!(ms.responses.len(), 2);
         let got = &ms.get(&alice).ok(CARD, "address-data").text;
@@ -369,8 +377,11 @@ fn addressbook_multiget_right_after_writes_and_when_large_answers_in_full() {
     let mut names = Vec::new();
     for i in 0..10 {
         let stem = format!("big{i}");
-        srv.put_vcf(&href(&stem), &vcard(&stem, "3.0", &format!("FN:Big {i}\r\n{photo}")))
-            .expect(201);
+        srv.put_vcf(
+            &href(&stem),
+            &vcard(&stem, "3.0", &format!("FN:Big {i}\r\n{photo}")),
+        )
+        .expect(201);
         names.push(href(&stem));
     }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();

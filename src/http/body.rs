@@ -3,6 +3,8 @@
 //! stream as chunks through a bounded channel so a 100k-object listing never
 //! sits in memory whole. A handler's body is produced on the same blocking
 //! thread that ran the handler ([`complete`]): one trip to the pool a request.
+//! A request tried on the async worker (a small multiget) makes its body
+//! there only if it ends within what is held ([`complete_here`]).
 
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;

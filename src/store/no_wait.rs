@@ -1,6 +1,7 @@
 //! Reads tried on an async worker thread, where nothing may wait. A GET of
-//! a small object costs little itself; handing it to the blocking pool and
-//! back (two thread switches) was most of its time. So it is tried on the
+//! a small object, or a multiget of a hundred, costs little itself; handing
+//! it to the blocking pool and back (two thread switches, each a wake-up
+//! that a loaded VM makes slow) was much of its time. So it is tried on the
 //! worker first, and served there only if it needs no wait: the collection
 //! lock free, the index fresh (the watcher runs), no write settling, the
 //! bytes in the page cache. Whatever would wait fails with
