@@ -44,6 +44,8 @@ use reqwest::Method;
 mod contacts;
 #[path = "bench/data.rs"]
 mod data;
+#[path = "bench/direct.rs"]
+mod direct;
 #[path = "bench/figures.rs"]
 mod figures;
 #[path = "bench/http.rs"]

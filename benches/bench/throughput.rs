@@ -31,7 +31,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 const SUCCESS: &[u16] = &[200, 201, 204];
 /// Bounds one connect (the kernel's SYN retries included) and one request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What one throughput phase did.
 #[derive(Clone, Copy, Debug, Default)]
@@ -97,17 +97,17 @@ struct Counters {
 }
 
 /// Where requests go and how they authenticate, shared by every connection.
-struct Target {
+pub(crate) struct Target {
     /// host:port for the TCP connect.
-    addr: String,
-    host: HeaderValue,
+    pub(crate) addr: String,
+    pub(crate) host: HeaderValue,
     /// The URL's path, to which each request's name is appended.
-    path: String,
-    auth: HeaderValue,
-    ctype: HeaderValue,
+    pub(crate) path: String,
+    pub(crate) auth: HeaderValue,
+    pub(crate) ctype: HeaderValue,
 }
 
-type Sender = SendRequest<Full<Bytes>>;
+pub(crate) type Sender = SendRequest<Full<Bytes>>;
 
 /// `total` requests over `conns` connections; `make(conn, k)` gives request
 /// k. Stops early at `cap` (timed from when all connections are open).
@@ -190,7 +190,7 @@ pub(crate) fn throughput_as(
     })
 }
 
-fn target(url: &str, ctype: &'static str) -> Res<Target> {
+pub(crate) fn target(url: &str, ctype: &'static str) -> Res<Target> {
     let u = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
     let host = u.host_str().ok_or(format!("{url}: no host"))?;
     let port = u.port_or_known_default().ok_or(format!("{url}: no port"))?;
@@ -227,7 +227,7 @@ async fn open(target: &Target, counts: &Counters) -> Res<Sender> {
     }
 }
 
-async fn connect(addr: &str) -> Res<Sender> {
+pub(crate) async fn connect(addr: &str) -> Res<Sender> {
     let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -304,7 +304,7 @@ async fn request(
 /// One request and its whole answer: status, body, and whether the server
 /// keeps the connection open for the next request. The body stays bytes:
 /// only a failed status needs it as text, for the error message.
-async fn exchange(
+pub(crate) async fn exchange(
     conn: &mut Sender,
     req: hyper::Request<Full<Bytes>>,
 ) -> Result<(u16, Bytes, bool), hyper::Error> {
