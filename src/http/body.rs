@@ -7,6 +7,7 @@
 //! there only if it ends within what is held ([`complete_here`]).
 
 use actix_web::body::SizedStream;
+use actix_web::http::header::HeaderName;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use bytes::Bytes;
@@ -73,27 +74,33 @@ impl Sink {
     }
 
     fn flush(&mut self) {
+        if self.overflowed {
+            // Nothing of it will be sent: keep no chunk and make no new buffer.
+            self.buf.clear();
+            return;
+        }
         // The next chunk's buffer starts near full size rather than growing
         // by doubling (a copy at each step); below glibc's mmap threshold.
         let next = String::with_capacity(CHUNK + CHUNK / 2);
         let chunk = Bytes::from(std::mem::replace(&mut self.buf, next));
-        if self.overflowed {
+        if self.first.is_none() {
+            if let Some(tx) = &self.tx {
+                // A closed channel means the client went away; drop the rest.
+                let _ = tx.blocking_send(chunk);
+            }
             return;
         }
-        if self.first.is_some() {
-            self.held.push(chunk);
-            if self.held.iter().map(Bytes::len).sum::<usize>() >= HELD && self.whole_only {
-                self.overflowed = true;
-                self.held = Vec::new();
-            } else if self.held.iter().map(Bytes::len).sum::<usize>() >= HELD {
-                let (tx, rx) = mpsc::channel(IN_FLIGHT);
-                self.tx = Some(tx);
-                let held = std::mem::take(&mut self.held);
-                self.start(Start::Stream(held, rx));
-            }
-        } else if let Some(tx) = &self.tx {
-            // A closed channel means the client went away; drop the rest.
-            let _ = tx.blocking_send(chunk);
+        self.held.push(chunk);
+        if self.held.iter().map(Bytes::len).sum::<usize>() < HELD {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        if self.whole_only {
+            self.overflowed = true;
+        } else {
+            let (tx, rx) = mpsc::channel(IN_FLIGHT);
+            self.tx = Some(tx);
+            self.start(Start::Stream(held, rx));
         }
     }
 
@@ -103,7 +110,11 @@ impl Sink {
         }
     }
 
+    /// Tells `first` of the whole body, unless it was dropped (`overflowed`).
     fn finish(mut self) {
+        if self.overflowed {
+            return;
+        }
         if !self.buf.is_empty() {
             if self.first.is_some() {
                 self.held.push(Bytes::from(std::mem::take(&mut self.buf)));
@@ -118,16 +129,12 @@ impl Sink {
 
 /// Runs `produce` on this thread; `first` is told once, as soon as the body
 /// is whole or exceeds what is held, and the rest then streams from here.
-fn run(produce: impl FnOnce(&mut Sink), first: impl FnOnce(Start) + Send + 'static) {
-    run_as(false, produce, first);
-}
-
-/// [`run`]; `whole_only`: see [`Sink`]. Whether the body overflowed.
-fn run_as(
+/// `whole_only`: see [`Sink`]; an overflowed body never tells `first`.
+fn run(
     whole_only: bool,
     produce: impl FnOnce(&mut Sink),
     first: impl FnOnce(Start) + Send + 'static,
-) -> bool {
+) {
     let mut sink = Sink {
         buf: String::new(),
         held: Vec::new(),
@@ -137,11 +144,24 @@ fn run_as(
         overflowed: false,
     };
     produce(&mut sink);
-    let overflowed = sink.overflowed;
-    if !overflowed {
-        sink.finish();
+    sink.finish();
+}
+
+/// A handler's reply whose streamed body was produced as `start`.
+fn produced(
+    status: StatusCode,
+    headers: Vec<(HeaderName, String)>,
+    content_type: &'static str,
+    start: Start,
+) -> Reply {
+    Reply {
+        status,
+        headers,
+        body: ReplyBody::Produced {
+            content_type,
+            body: Started(start),
+        },
     }
-    overflowed
 }
 
 /// [`complete`] on the async worker, where nothing may wait: the body is
@@ -161,18 +181,11 @@ pub fn complete_here(reply: DavResult<Reply>) -> Option<DavResult<Reply>> {
         return Some(reply);
     };
     let (tx, mut rx) = oneshot::channel();
-    let overflowed = run_as(true, producer, move |start| {
+    run(true, producer, move |start| {
         let _ = tx.send(start);
     });
-    let start = rx.try_recv().ok().filter(|_| !overflowed)?;
-    Some(Ok(Reply {
-        status,
-        headers,
-        body: ReplyBody::Produced {
-            content_type,
-            body: Started(start),
-        },
-    }))
+    let start = rx.try_recv().ok()?;
+    Some(Ok(produced(status, headers, content_type, start)))
 }
 
 /// On the blocking thread that built `reply`: runs its body's producer here
@@ -188,15 +201,8 @@ pub fn complete(reply: DavResult<Reply>, ready: impl FnOnce(DavResult<Reply>) + 
                     content_type,
                     producer,
                 },
-        }) => run(producer, move |start| {
-            ready(Ok(Reply {
-                status,
-                headers,
-                body: ReplyBody::Produced {
-                    content_type,
-                    body: Started(start),
-                },
-            }))
+        }) => run(false, producer, move |start| {
+            ready(Ok(produced(status, headers, content_type, start)))
         }),
         other => ready(other),
     }
@@ -210,7 +216,7 @@ pub async fn produce(
 ) -> HttpResponse {
     let (first_tx, first_rx) = oneshot::channel();
     tokio::task::spawn_blocking(move || {
-        run(produce, move |start| {
+        run(false, produce, move |start| {
             let _ = first_tx.send(start);
         })
     });
