@@ -8,8 +8,6 @@
 use super::*;
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 
 use super::throughput::{connect, exchange, target, Sender, Target, REQUEST_TIMEOUT};
 
@@ -44,18 +42,7 @@ impl Direct {
         self.rt.block_on(async move {
             let mut fresh = conn.is_none();
             loop {
-                let mut rb = hyper::Request::builder()
-                    .method(m.clone())
-                    .uri(&target.path)
-                    .header(HOST, target.host.clone())
-                    .header(AUTHORIZATION, target.auth.clone())
-                    .header(CONTENT_TYPE, target.ctype.clone());
-                if let Some(d) = depth {
-                    rb = rb.header("Depth", d);
-                }
-                let req = rb
-                    .body(Full::new(body.clone()))
-                    .map_err(|e| e.to_string())?;
+                let req = target.request(&m, &target.path, depth, Some(body.clone()))?;
                 let mut c = match conn.take() {
                     Some(c) => c,
                     None => connect(&target.addr).await?,

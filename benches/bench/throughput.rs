@@ -107,6 +107,32 @@ pub(crate) struct Target {
     pub(crate) ctype: HeaderValue,
 }
 
+impl Target {
+    /// A request to `uri` with this target's host and credentials, and its
+    /// media type when it has a body.
+    pub(crate) fn request(
+        &self,
+        method: &Method,
+        uri: &str,
+        depth: Option<&str>,
+        body: Option<Bytes>,
+    ) -> Res<hyper::Request<Full<Bytes>>> {
+        let mut rb = hyper::Request::builder()
+            .method(method.clone())
+            .uri(uri)
+            .header(HOST, self.host.clone())
+            .header(AUTHORIZATION, self.auth.clone());
+        if body.is_some() {
+            rb = rb.header(CONTENT_TYPE, self.ctype.clone());
+        }
+        if let Some(d) = depth {
+            rb = rb.header("Depth", d);
+        }
+        rb.body(Full::new(body.unwrap_or_default()))
+            .map_err(|e| e.to_string())
+    }
+}
+
 pub(crate) type Sender = SendRequest<Full<Bytes>>;
 
 /// `total` requests over `conns` connections; `make(conn, k)` gives request
@@ -263,17 +289,7 @@ async fn request(
                 open(target, counts).await?
             }
         };
-        let mut rb = hyper::Request::builder()
-            .method(m.clone())
-            .uri(&uri)
-            .header(HOST, target.host.clone())
-            .header(AUTHORIZATION, target.auth.clone());
-        if body.is_some() {
-            rb = rb.header(CONTENT_TYPE, target.ctype.clone());
-        }
-        let req = rb
-            .body(Full::new(body.clone().unwrap_or_default()))
-            .map_err(|e| e.to_string())?;
+        let req = target.request(&m, &uri, None, body.clone())?;
         let answer = tokio::time::timeout(REQUEST_TIMEOUT, exchange(&mut conn, req)).await;
         let (status, answer, keep) = match answer {
             Ok(Ok(a)) => a,
