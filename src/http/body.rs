@@ -1,23 +1,20 @@
 //! Response bodies produced on a blocking thread: bodies up to a few hundred
 //! KB are handed to the async side once, with a Content-Length; larger ones
 //! stream as chunks through a bounded channel so a 100k-object listing never
-//! sits in memory whole. A handler's body is produced on the same blocking
-//! thread that ran the handler ([`complete`]): one trip to the pool a request.
-//! A request tried on the async worker (a small multiget) makes its body
-//! there only if it ends within what is held ([`complete_here`]).
+//! sits in memory whole. Where a handler's body is produced, and when it is
+//! handed over, is `completion`'s.
 
 use actix_web::body::SizedStream;
-use actix_web::http::header::HeaderName;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use bytes::Bytes;
 use futures_util::{stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
-use super::error::DavResult;
-use super::request::{Producer, Reply, ReplyBody};
+/// What writes a streamed body into its [`Sink`].
+pub type Producer = Box<dyn FnOnce(&mut Sink) + Send>;
 
-const CHUNK: usize = 64 * 1024;
+pub(super) const CHUNK: usize = 64 * 1024;
 
 /// Bytes held, in chunks, before the first hand-off. A body that ends
 /// within them (a multiget of a hundred contacts with photos, ~400 KB)
@@ -26,10 +23,10 @@ const CHUNK: usize = 64 * 1024;
 /// glibc's mmap threshold, so they reuse heap memory rather than fault in
 /// fresh pages, and a producer holds about this much (plus the channel's
 /// chunks) at a time.
-const HELD: usize = 8 * CHUNK;
+pub(super) const HELD: usize = 8 * CHUNK;
 
 /// Chunks in flight between a streaming producer and the connection.
-const IN_FLIGHT: usize = 4;
+pub(super) const IN_FLIGHT: usize = 4;
 
 /// Where a producer writes its body text.
 pub struct Sink {
@@ -39,7 +36,7 @@ pub struct Sink {
     /// Told once: when the body is whole or the held chunks are full.
     first: Option<Box<dyn FnOnce(Start) + Send>>,
     tx: Option<mpsc::Sender<Bytes>>,
-    /// Made where nothing may wait ([`complete_here`]): never streams; a
+    /// Made where nothing may wait (`completion::complete_here`): never streams; a
     /// body beyond what is held is dropped and marked `overflowed`.
     whole_only: bool,
     overflowed: bool,
@@ -47,9 +44,9 @@ pub struct Sink {
 
 /// A body produced (or being produced) on a blocking thread, as the async
 /// side first sees it.
-pub struct Started(Start);
+pub struct Started(pub(super) Start);
 
-enum Start {
+pub(super) enum Start {
     /// The whole body, in chunks.
     Whole(Vec<Bytes>),
     /// The first chunks, then the rest as they are written.
@@ -130,7 +127,7 @@ impl Sink {
 /// Runs `produce` on this thread; `first` is told once, as soon as the body
 /// is whole or exceeds what is held, and the rest then streams from here.
 /// `whole_only`: see [`Sink`]; an overflowed body never tells `first`.
-fn run(
+pub(super) fn run(
     whole_only: bool,
     produce: impl FnOnce(&mut Sink),
     first: impl FnOnce(Start) + Send + 'static,
@@ -145,67 +142,6 @@ fn run(
     };
     produce(&mut sink);
     sink.finish();
-}
-
-/// A handler's reply whose streamed body was produced as `start`.
-fn produced(
-    status: StatusCode,
-    headers: Vec<(HeaderName, String)>,
-    content_type: &'static str,
-    start: Start,
-) -> Reply {
-    Reply {
-        status,
-        headers,
-        body: ReplyBody::Produced {
-            content_type,
-            body: Started(start),
-        },
-    }
-}
-
-/// [`complete`] on the async worker, where nothing may wait: the body is
-/// made here whole, and only if it ends within what is held. None for a
-/// larger one: nothing was sent, and the caller runs the request again on
-/// the blocking pool, where it may stream.
-pub fn complete_here(reply: DavResult<Reply>) -> Option<DavResult<Reply>> {
-    let Ok(Reply {
-        status,
-        headers,
-        body: ReplyBody::Stream {
-            content_type,
-            producer,
-        },
-    }) = reply
-    else {
-        return Some(reply);
-    };
-    let (tx, mut rx) = oneshot::channel();
-    run(true, producer, move |start| {
-        let _ = tx.send(start);
-    });
-    let start = rx.try_recv().ok()?;
-    Some(Ok(produced(status, headers, content_type, start)))
-}
-
-/// On the blocking thread that built `reply`: runs its body's producer here
-/// rather than on a second trip to the pool, and hands the reply to `ready`
-/// once its body is whole or starts streaming; any other reply at once.
-pub fn complete(reply: DavResult<Reply>, ready: impl FnOnce(DavResult<Reply>) + Send + 'static) {
-    match reply {
-        Ok(Reply {
-            status,
-            headers,
-            body:
-                ReplyBody::Stream {
-                    content_type,
-                    producer,
-                },
-        }) => run(false, producer, move |start| {
-            ready(Ok(produced(status, headers, content_type, start)))
-        }),
-        other => ready(other),
-    }
 }
 
 /// Runs `produce` off the async threads and answers with what it writes.
@@ -226,7 +162,7 @@ pub async fn produce(
     }
 }
 
-/// The response for a body [`complete`] or [`produce`] started.
+/// The response for a body `completion` or [`produce`] started.
 pub fn respond(status: StatusCode, content_type: &'static str, body: Started) -> HttpResponse {
     let mut resp = HttpResponse::build(status);
     resp.content_type(content_type);
@@ -249,96 +185,5 @@ pub fn respond(status: StatusCode, content_type: &'static str, body: Started) ->
                     .map(Ok::<Bytes, actix_web::Error>),
             )
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What `complete` handed over, with the thread the producer ran on.
-    fn completed(size: usize) -> (Reply, std::thread::ThreadId) {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (ran_tx, ran_rx) = std::sync::mpsc::channel();
-        let reply = Reply::stream(StatusCode::MULTI_STATUS, "text/plain", move |sink| {
-            ran_tx.send(std::thread::current().id()).unwrap();
-            sink.push(&"x".repeat(size));
-        });
-        complete(Ok(reply), move |r| tx.send(r).unwrap());
-        (rx.recv().unwrap().unwrap(), ran_rx.recv().unwrap())
-    }
-
-    #[test]
-    fn a_small_body_is_produced_whole_on_the_handlers_thread() {
-        let (reply, ran_on) = completed(1000);
-        assert_eq!(ran_on, std::thread::current().id());
-        assert_eq!(reply.status, StatusCode::MULTI_STATUS);
-        match reply.body {
-            ReplyBody::Produced {
-                body: Started(Start::Whole(chunks)),
-                ..
-            } => assert_eq!(chunks.concat(), "x".repeat(1000).as_bytes()),
-            _ => panic!("not a whole produced body"),
-        }
-    }
-
-    #[test]
-    fn a_body_beyond_what_is_held_streams() {
-        // The producer blocks on the channel once it is full, so it runs on
-        // a thread of its own here, as on the pool.
-        let (tx, rx) = std::sync::mpsc::channel();
-        let size = HELD + (IN_FLIGHT + 4) * CHUNK;
-        let producer = std::thread::spawn(move || {
-            let reply = Reply::stream(StatusCode::OK, "text/plain", move |sink| {
-                let piece = "y".repeat(1024);
-                for _ in 0..size / 1024 {
-                    sink.push(&piece);
-                }
-            });
-            complete(Ok(reply), move |r| tx.send(r).unwrap());
-        });
-        let reply = rx.recv().unwrap().unwrap();
-        let ReplyBody::Produced {
-            body: Started(Start::Stream(held, mut rest)),
-            ..
-        } = reply.body
-        else {
-            panic!("not a streamed body");
-        };
-        let mut total: usize = held.iter().map(Bytes::len).sum();
-        assert!(total >= HELD && total < size);
-        while let Some(chunk) = rest.blocking_recv() {
-            total += chunk.len();
-        }
-        producer.join().unwrap();
-        assert_eq!(total, size);
-    }
-
-    #[test]
-    fn where_nothing_may_wait_only_a_body_within_what_is_held_is_made() {
-        let make = |size: usize| {
-            complete_here(Ok(Reply::stream(
-                StatusCode::OK,
-                "text/plain",
-                move |sink| {
-                    let piece = "z".repeat(1024);
-                    for _ in 0..size / 1024 {
-                        sink.push(&piece);
-                    }
-                },
-            )))
-        };
-        match make(HELD / 2).unwrap().unwrap().body {
-            ReplyBody::Produced {
-                body: Started(Start::Whole(chunks)),
-                ..
-            } => assert_eq!(chunks.concat(), "z".repeat(HELD / 2).as_bytes()),
-            _ => panic!("not a whole produced body"),
-        }
-        // Larger: nothing is made here (it never blocks on a channel).
-        assert!(make(HELD + 4 * CHUNK).is_none());
-        // A reply without a streamed body passes as it is.
-        let empty = complete_here(Ok(Reply::empty(StatusCode::NO_CONTENT)));
-        assert_eq!(empty.unwrap().unwrap().status, StatusCode::NO_CONTENT);
     }
 }

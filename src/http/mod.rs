@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod body;
+mod completion;
 mod conditional;
 pub mod error;
 mod file_body;
@@ -199,7 +200,7 @@ async fn route(
         })
     };
     let tried = if inline {
-        crate::store::try_without_waiting(|| body::complete_here(work(rq.clone()))).flatten()
+        crate::store::try_without_waiting(|| completion::complete_here(work(rq.clone()))).flatten()
     } else {
         None
     };
@@ -210,7 +211,7 @@ async fn route(
             // starts streaming.
             let (tx, rx) = tokio::sync::oneshot::channel();
             tokio::task::spawn_blocking(move || {
-                body::complete(work(rq), move |reply| {
+                completion::complete(work(rq), move |reply| {
                     let _ = tx.send(reply);
                 })
             });

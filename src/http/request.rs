@@ -124,7 +124,7 @@ impl Responses<'_> {
     }
 }
 
-pub type Producer = Box<dyn FnOnce(&mut Sink) + Send>;
+pub use super::body::Producer;
 
 /// A handler's answer; built on a blocking thread and sent by the async side.
 pub struct Reply {
@@ -144,7 +144,7 @@ pub enum ReplyBody {
         producer: Producer,
     },
     /// A `Stream` whose producer already ran on the handler's thread
-    /// (`body::complete`): whole, or its first chunks and the rest to come.
+    /// (`completion::complete`): whole, or its first chunks and the rest to come.
     Produced {
         content_type: &'static str,
         body: super::body::Started,
