@@ -2,8 +2,9 @@
 //! kind) per calendar or address book, handles on collections, the names of
 //! users and collections, and the flush of changed indexes to the cache.
 //!
-//! Locking: `Store::cells` is held only to find or insert a cell, never while
-//! a calendar lock is taken or a file is read. Each calendar's `State` lock
+//! Locking: `Store::cells` is held only to find or insert a cell (loading
+//! its saved index and log), and by `trash` while it parks a collection;
+//! it is taken before a calendar lock, never while one is held. Each calendar's `State` lock
 //! serialises its writers; `locked()` rescans first when no watcher vouches
 //! for the index. Durability: the cache is derived state; `flush` writes an
 //! index under the calendar lock and fsyncs and renames it outside, and a
@@ -204,7 +205,7 @@ impl Store {
         }
         let (dir, md) = self.calendar_dir_checked(user, name)?;
         let kind = self.kind_of(user, name, &dir, md)?;
-        let cell = self.cell(user, name);
+        let cell = self.cell(user, name, &dir)?;
         Ok(Collection(Arc::new(CollectionRef {
             user: user.to_string(),
             name: name.to_string(),
@@ -234,7 +235,7 @@ impl Store {
             None => fs::metadata(dir)?,
         };
         let mtime = md.mtime().saturating_mul(1_000_000_000) + md.mtime_nsec();
-        let cell = self.cell(user, name);
+        let cell = self.cell(user, name, dir)?;
         let witness = {
             let seen = cell.kind.lock();
             match &*seen {
@@ -271,10 +272,21 @@ impl Store {
         Ok(kind)
     }
 
-    pub(super) fn cell(&self, user: &str, name: &str) -> Arc<Cell> {
+    /// The cell of collection `name` at `dir`, loaded on first use. A new
+    /// cell is made only while `dir` exists, checked under the registry
+    /// lock: a request racing a DELETE (`trash`, which holds that lock
+    /// until the directory and its log are parked) must not leave behind a
+    /// cell whose fresh log would replace the parked one's history.
+    pub(super) fn cell(&self, user: &str, name: &str, dir: &Path) -> Result<Arc<Cell>> {
         let key = (user.to_string(), name.to_string());
         let mut cells = self.cells.lock();
-        cells
+        if let Some(cell) = cells.get(&key) {
+            return Ok(cell.clone());
+        }
+        if !dir.is_dir() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(cells
             .entry(key)
             .or_insert_with(|| {
                 let saved = self
@@ -311,7 +323,7 @@ impl Store {
                     kind: Mutex::new(None),
                 })
             })
-            .clone()
+            .clone())
     }
 
     /// A calendar's cache file. Named by a hash of the calendar's name, so

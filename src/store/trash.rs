@@ -5,9 +5,10 @@
 //! sync-token history: a token a client held before the delete still works.
 //! A trash directory moved back by hand has no parked log and starts anew.
 //!
-//! Locking: trashing holds the collection's lock while its index is saved
-//! and its directory renamed, so no write lands in between; its cell is
-//! dropped from the registry first, so later requests see it gone.
+//! Locking: trashing holds the registry lock, then the collection's lock,
+//! until its index is saved, its directory renamed and its files parked:
+//! no write lands in between, and no request racing the delete loads a
+//! new cell (with a fresh log) for the name meanwhile.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -76,10 +77,11 @@ impl Store {
             n += 1;
             id = format!("{name}.{stamp}-{n}");
         }
-        let cell = self
-            .cells
-            .lock()
-            .remove(&(user.to_string(), name.to_string()));
+        // Held until the directory and its log are parked: no request may
+        // load a new cell for the name meanwhile (`Store::cell`), whose fresh
+        // log would be parked in place of this one.
+        let mut cells = self.cells.lock();
+        let cell = cells.remove(&(user.to_string(), name.to_string()));
         let mut state = cell.as_ref().map(|c| c.state.lock());
         if let (Some(state), Some(path)) = (state.as_ref(), self.cache_path(user, name, "index")) {
             if let Some(parent) = path.parent() {
@@ -112,6 +114,8 @@ impl Store {
             state.stale = true;
             state.log = super::changelog::ChangeLog::in_memory();
         }
+        drop(state);
+        drop(cells);
         tracing::info!("moved {user}/{name} to the trash as {id}");
         Ok(id)
     }
@@ -312,6 +316,30 @@ mod tests {
         assert_eq!(store.purge_expired(later, 30).len(), 1);
         assert!(store.list_trash("u").unwrap().is_empty());
         assert!(store.collection("u", "c").is_ok());
+    }
+
+    /// A request that found the directory just before a DELETE parked it
+    /// loads no cell after: its fresh log would replace the parked history
+    /// (a flaky CI run, where the startup scan raced a DELETE, found this).
+    #[test]
+    fn a_request_racing_the_trash_loads_no_cell_for_the_gone_directory() {
+        let (dir, cache) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store = Store::open(dir.path(), Some(cache.path())).unwrap();
+        store.ensure_home("u").unwrap();
+        store.create_calendar("u", "c", &[]).unwrap();
+        put(&store, "a");
+        let token = store.collection("u", "c").unwrap().sync_token().unwrap();
+        let calendar_dir = store.calendar_dir("u", "c").unwrap();
+        let id = store.trash("u", "c").unwrap();
+        // What the racing request does once past its directory check.
+        assert!(matches!(
+            store.cell("u", "c", &calendar_dir),
+            Err(StoreError::NotFound)
+        ));
+        assert!(!store.cache_path("u", "c", "log").unwrap().exists());
+        store.restore("u", &id, None).unwrap();
+        let cal = store.collection("u", "c").unwrap();
+        assert!(cal.changes_since(&token, None).unwrap().changes.is_empty());
     }
 
     #[test]
