@@ -50,6 +50,8 @@ mod direct;
 mod figures;
 #[path = "bench/http.rs"]
 mod http;
+#[path = "bench/interleaved.rs"]
+mod interleaved;
 #[path = "bench/load.rs"]
 mod load;
 #[path = "bench/opts.rs"]

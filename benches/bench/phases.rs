@@ -124,9 +124,8 @@ pub(crate) struct Query<'a>(
     pub(crate) &'a str,
 );
 
-/// Times each REPORT/PROPFIND of `queries` (Depth 1 on `url`), after one
-/// probe: a server that refuses a query gets `n/a` with the status for it,
-/// the rest of the run goes on.
+/// Times each REPORT/PROPFIND of `queries` (Depth 1 on `url`) on one
+/// server (`interleaved::time_in_turns` with it alone).
 pub(crate) fn time_queries(
     server: &Server,
     c: &Client,
@@ -136,36 +135,19 @@ pub(crate) fn time_queries(
     queries: &[Query],
     out: &mut Outcome,
 ) -> Res<()> {
-    for &Query(key, what, method, body, ok, count, unit) in queries {
-        let probe = send(c, method, url, Some("1"), Some(body), XML)?;
-        if probe.status != ok {
-            let snippet: String = probe.body.chars().take(80).collect();
-            note(
-                server,
-                n,
-                &format!("{what}: HTTP {} {snippet:?}: n/a", probe.status),
-            );
-            out.vals
-                .insert(key, Val::Na(format!("n/a (HTTP {})", probe.status)));
-            continue;
-        }
-        let mut p = plan;
-        p.warmup = p.warmup.saturating_sub(1);
-        let mut direct = direct::Direct::new(url)?;
-        let (s, k) = repeat(&p, || {
-            let (t, r) = timed(|| direct.send(method, Some("1"), body))?;
-            expect(&r, &[ok], what)?;
-            Ok((t, count(&r.body)))
-        })?;
-        note(
-            server,
-            n,
-            &format!("{what}: median {:.2} ms, {k} {unit}", s.median),
-        );
-        out.vals.insert(key, Val::Ms(s));
-        out.sizes.insert(key, k);
+    let mut alone = [interleaved::Contestant {
+        server,
+        url: url.to_string(),
+        n,
+        plan,
+        out,
+        failed: None,
+    }];
+    interleaved::time_in_turns(c, &mut alone, queries);
+    match alone[0].failed.take() {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The "sync after one change" phase: each round PUTs one object (its name
@@ -236,6 +218,7 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
     let mut out = Outcome::default();
     let c = client();
     let start_limit = Duration::from_secs(600);
+    settle_disk();
 
     // First start on fresh data: no cache exists, so it counts as a cold start.
     // RustiCal starts empty and is loaded over HTTP first (not a start time).

@@ -246,3 +246,31 @@ pub(crate) fn vm_hwm_mb(pid: u32) -> Option<f64> {
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
+
+/// Waits until the kernel has written back what earlier steps left dirty
+/// (generated data, the last server's writes, a previous run's deletions),
+/// so the server measured next does not pay for it while the one measured
+/// after it does not. Bounded: gives up after 60 s.
+pub(crate) fn settle_disk() {
+    let t = Instant::now();
+    let _ = Command::new("sync").status();
+    while t.elapsed() < Duration::from_secs(60) {
+        if dirty_kb().is_none_or(|kb| kb < 4096) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Journal commits after the writeback settle within a moment more.
+    std::thread::sleep(Duration::from_secs(1));
+    eprintln!("disk settled in {:.1} s", t.elapsed().as_secs_f64());
+}
+
+/// Dirty plus under-writeback memory, in KiB (`/proc/meminfo`).
+fn dirty_kb() -> Option<u64> {
+    let info = fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = info.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some(field("Dirty:")? + field("Writeback:")?)
+}

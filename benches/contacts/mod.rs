@@ -38,7 +38,9 @@ pub fn write_book(data: &Path, n: usize) -> Res<Book> {
 }
 
 /// Generates the address book for davdir (into its data dir, next to the
-/// calendar) and for the peer (a store of its own), and runs both.
+/// calendar) and for the peer (a store of its own), starts both, times the
+/// queries on both in turns (`interleaved`), then runs the other phases on
+/// one server at a time.
 pub fn bench_contacts(opts: &Opts, root: &Path, data: &Path, cal_n: usize) -> Res<ContactRun> {
     let t = Instant::now();
     let book = write_book(data, opts.contacts)?;
@@ -48,6 +50,7 @@ pub fn bench_contacts(opts: &Opts, root: &Path, data: &Path, cal_n: usize) -> Re
         book.photos,
         t.elapsed().as_secs_f64()
     );
+    let n = book.n;
     let mut ours = Server {
         flavor: Flavor::Davdir,
         bin: opts.davdir.clone(),
@@ -57,37 +60,100 @@ pub fn bench_contacts(opts: &Opts, root: &Path, data: &Path, cal_n: usize) -> Re
         _stdout: None,
         base: String::new(),
     };
-    let ours_out = run_contacts(&mut ours, &book, cal_n, Plan::for_server(false, opts.quick))
-        .map_err(|e| {
-            format!(
-                "davdir contacts: {e}\n--- log tail ---\n{}",
-                ours.log_tail()
-            )
-        })?;
-    drop(ours);
     let radicale = opts
         .peers
         .iter()
         .find(|(flavor, _)| *flavor == Flavor::Radicale)
         .map(|(_, bin)| bin);
-    let peer = radicale.map(|bin| {
+    let mut theirs = radicale.map(|bin| {
         let store = root.join("radicale-contacts");
         let dir = store.join("collection-root").join(USER).join(BOOK);
         let props = r#"{"tag": "VADDRESSBOOK", "D:displayname": "Contacts"}"#;
-        generate_book(&dir, opts.contacts, (".Radicale.props", props)).and_then(|_| {
-            let mut server = Server {
-                flavor: Flavor::Radicale,
-                bin: bin.clone(),
-                root: store.clone(),
-                log: root.join("radicale-contacts.log"),
-                child: None,
-                _stdout: None,
-                base: String::new(),
-            };
-            run_contacts(&mut server, &book, 0, Plan::for_server(true, opts.quick))
-                .map_err(|e| format!("{e}\n--- log tail ---\n{}", server.log_tail()))
+        generate_book(&dir, opts.contacts, (".Radicale.props", props)).map(|_| Server {
+            flavor: Flavor::Radicale,
+            bin: bin.clone(),
+            root: store.clone(),
+            log: root.join("radicale-contacts.log"),
+            child: None,
+            _stdout: None,
+            base: String::new(),
         })
     });
+    let ours_failed = |ours: &Server, e: String| {
+        format!(
+            "davdir contacts: {e}\n--- log tail ---\n{}",
+            ours.log_tail()
+        )
+    };
+    let peer_failed =
+        |peer: &Server, e: String| format!("{e}\n--- log tail ---\n{}", peer.log_tail());
+    let (ours_plan, peer_plan) = (
+        Plan::for_server(false, opts.quick),
+        Plan::for_server(true, opts.quick),
+    );
+    let c = client();
+    settle_disk();
+    let mut ours_out = Outcome::default();
+    let ours_up = start_contacts(&mut ours, &c, &book, cal_n, &mut ours_out)
+        .map_err(|e| ours_failed(&ours, e))?;
+    let mut peer_out = Outcome::default();
+    // The peer's result so far: Ok(served) or why it failed.
+    let mut peer_state: Option<Result<bool, String>> = theirs.as_mut().map(|s| match s {
+        Ok(server) => {
+            start_contacts(server, &c, &book, 0, &mut peer_out).map_err(|e| peer_failed(server, e))
+        }
+        Err(e) => Err(e.clone()),
+    });
+
+    {
+        let mut who = Vec::new();
+        if ours_up {
+            who.push(interleaved::Contestant {
+                server: &ours,
+                url: book_url(&ours),
+                n,
+                plan: ours_plan,
+                out: &mut ours_out,
+                failed: None,
+            });
+        }
+        if let (Some(Ok(true)), Some(Ok(server))) = (&peer_state, &theirs) {
+            who.push(interleaved::Contestant {
+                server,
+                url: book_url(server),
+                n,
+                plan: peer_plan,
+                out: &mut peer_out,
+                failed: None,
+            });
+        }
+        with_queries(n, |queries| {
+            interleaved::time_in_turns(&c, &mut who, queries)
+        });
+        for w in who {
+            match (w.failed, w.server.flavor) {
+                (Some(e), Flavor::Davdir) => return Err(ours_failed(w.server, e)),
+                (Some(e), _) => peer_state = Some(Err(peer_failed(w.server, e))),
+                (None, _) => {}
+            }
+        }
+    }
+
+    if ours_up {
+        finish_contacts(&mut ours, &c, n, ours_plan, &mut ours_out)
+            .map_err(|e| ours_failed(&ours, e))?;
+    }
+    drop(ours);
+    let peer = match (peer_state, theirs.as_mut()) {
+        (Some(Ok(true)), Some(Ok(server))) => Some(
+            finish_contacts(server, &c, n, peer_plan, &mut peer_out)
+                .map(|()| peer_out)
+                .map_err(|e| peer_failed(server, e)),
+        ),
+        (Some(Ok(_)), _) => Some(Ok(peer_out)),
+        (Some(Err(e)), _) => Some(Err(e)),
+        (None, _) => None,
+    };
     if let Some(Err(e)) = &peer {
         eprintln!("Radicale contacts failed: {e}");
     }

@@ -114,89 +114,81 @@ pub(crate) fn wait_book(
     }
 }
 
-/// Runs the contact phases on a server whose data holds the address book
-/// (and, for davdir, the calendar of `cal_n` objects, waited for first).
-pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) -> Res<Outcome> {
+/// Starts `server` on data holding the address book (and, for davdir, the
+/// calendar of `cal_n` objects, waited for first) and waits until the book
+/// lists every contact. False when the server does not serve it: its
+/// phases are then n/a (filled in `out`) and the server is stopped.
+pub fn start_contacts(
+    server: &mut Server,
+    c: &Client,
+    book: &Book,
+    cal_n: usize,
+    out: &mut Outcome,
+) -> Res<bool> {
     let n = book.n;
-    let mut out = Outcome::default();
-    let c = client();
     let t0 = Instant::now();
     server.start()?;
     if cal_n > 0 {
-        wait_ready(server, &c, cal_n, t0, Duration::from_secs(600))?;
+        wait_ready(server, c, cal_n, t0, Duration::from_secs(600))?;
     }
-    let url = book_url(server);
-    if let Some(status) = wait_book(server, &c, n, t0)? {
+    if let Some(status) = wait_book(server, c, n, t0)? {
         note(
             server,
             n,
             &format!("address book: HTTP {status}; contact phases n/a"),
         );
         let keys: Vec<&'static str> = CONTACT_METRICS.iter().map(|m| m.0).collect();
-        na(&mut out, &keys, &format!("n/a (HTTP {status})"));
-        record_rss(server, n, &mut out, "c_rss");
-        record_rss(server, n, &mut out, "c_rss_end");
+        na(out, &keys, &format!("n/a (HTTP {status})"));
+        record_rss(server, n, out, "c_rss");
+        record_rss(server, n, out, "c_rss_end");
         server.stop();
-        return Ok(out);
+        return Ok(false);
     }
     note(
         server,
         n,
         &format!("address book up in {:.0} ms", ms(t0.elapsed())),
     );
+    Ok(true)
+}
 
+/// Runs `f` on the timed contact queries of a book of `n` contacts
+/// (PROPFIND, multiget, two text-match queries), built once for every server.
+pub fn with_queries<R>(n: usize, f: impl FnOnce(&[Query]) -> R) -> R {
     let multiget = multiget_body(n / 2);
     let q_fn = text_query_body("FN", FN_NEEDLE);
     let q_email = text_query_body("EMAIL", EMAIL_NEEDLE);
     let count_responses = |b: &str| count_elements(b, "response");
-    let queries: [Query; 4] = [
-        Query(
-            "c_propfind",
-            "PROPFIND Depth 1",
-            "PROPFIND",
-            PROPFIND_BODY,
-            207,
-            &count_responses,
-            "responses",
-        ),
-        Query(
-            "c_multiget",
-            "multiget 100",
-            "REPORT",
-            &multiget,
-            207,
-            &count_responses,
-            "responses",
-        ),
-        Query(
-            "c_query_fn",
-            "query FN",
-            "REPORT",
-            &q_fn,
-            207,
-            &count_responses,
-            "responses",
-        ),
-        Query(
-            "c_query_email",
-            "query EMAIL",
-            "REPORT",
-            &q_email,
-            207,
-            &count_responses,
-            "responses",
-        ),
-    ];
-    time_queries(server, &c, &url, n, plan, &queries, &mut out)?;
-    record_rss(server, n, &mut out, "c_rss");
+    let query = |key, what, method, body| {
+        Query(key, what, method, body, 207, &count_responses, "responses")
+    };
+    f(&[
+        query("c_propfind", "PROPFIND Depth 1", "PROPFIND", PROPFIND_BODY),
+        query("c_multiget", "multiget 100", "REPORT", &multiget),
+        query("c_query_fn", "query FN", "REPORT", &q_fn),
+        query("c_query_email", "query EMAIL", "REPORT", &q_email),
+    ])
+}
 
-    if let Err(why) = sync_phase(server, &c, &url, n, plan, &mut out) {
+/// The phases after the queries, one server at a time: its RSS, sync after
+/// one change, GET and PUT throughput; then the server stops.
+pub fn finish_contacts(
+    server: &mut Server,
+    c: &Client,
+    n: usize,
+    plan: Plan,
+    out: &mut Outcome,
+) -> Res<()> {
+    let url = book_url(server);
+    record_rss(server, n, out, "c_rss");
+
+    if let Err(why) = sync_phase(server, c, &url, n, plan, out) {
         note(server, n, &format!("sync after one change: {why}"));
-        na(&mut out, &["c_sync", "c_put1"], &why);
+        na(out, &["c_sync", "c_put1"], &why);
     }
 
     let probe = send(
-        &c,
+        c,
         "GET",
         &format!("{url}{}", contact_name(0)),
         None,
@@ -216,11 +208,11 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
             let r = throughput_as(&url, plan.gets * 5, conns, plan.cap, VCF, move |_, k| {
                 ("GET", contact_name((k * stride) % n), None)
             });
-            figures::rate_figure(server, n, &mut out, key, r);
+            figures::rate_figure(server, n, out, key, r);
         }
     } else {
         na(
-            &mut out,
+            out,
             &["c_get_rate", "c_get_rate4"],
             &format!("n/a (HTTP {})", probe.status),
         );
@@ -241,7 +233,7 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
             .collect(),
     );
     let probe = send(
-        &c,
+        c,
         "PUT",
         &format!("{url}{}", bodies[0].0),
         None,
@@ -256,17 +248,17 @@ pub fn run_contacts(server: &mut Server, book: &Book, cal_n: usize, plan: Plan) 
             let (name, body) = &bodies[k];
             ("PUT", name.clone(), Some(body.clone()))
         });
-        figures::rate_figure(server, n, &mut out, "c_put_rate", r);
+        figures::rate_figure(server, n, out, "c_put_rate", r);
     } else {
         na(
-            &mut out,
+            out,
             &["c_put_rate"],
             &format!("n/a (HTTP {})", probe.status),
         );
     }
-    record_rss(server, n, &mut out, "c_rss_end");
+    record_rss(server, n, out, "c_rss_end");
     server.stop();
-    Ok(out)
+    Ok(())
 }
 
 /// sync-collection on the address book after one PUT; `Err` says why the
