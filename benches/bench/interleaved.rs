@@ -8,6 +8,9 @@
 
 use super::*;
 
+/// Untimed requests opening a turn of short requests.
+const TURN_WARMUP: usize = 3;
+
 /// One server taking part: where its queries go, its plan, what it got.
 pub(crate) struct Contestant<'a> {
     pub(crate) server: &'a Server,
@@ -77,10 +80,10 @@ pub(crate) fn time_in_turns(c: &Client, who: &mut [Contestant], queries: &[Query
             };
             // (Not worth it for a request of more than 100 ms.)
             let short = s.times.last().is_some_and(|&t| t < 100.0);
-            let sample = match switched && short {
-                true => take().and_then(|_| take()),
-                false => take(),
-            };
+            let untimed = if switched && short { TURN_WARMUP } else { 0 };
+            let sample = (0..untimed)
+                .try_for_each(|_| take().map(drop))
+                .and_then(|()| take());
             match sample {
                 Ok((t, size)) => {
                     s.done += 1;
