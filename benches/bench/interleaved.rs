@@ -3,8 +3,8 @@
 //! one after the other, each server met a different machine and their
 //! ratio carried the drift. In turns, in proportion to each server's
 //! planned runs, every server's samples are spread over the same minutes.
-//! Each turn starts with an untimed request, so every timed sample is of a
-//! server as busy as when it is timed alone.
+//! A turn of short requests starts with untimed ones, so every timed
+//! sample is of a server as busy as when it is timed alone.
 
 use super::*;
 
@@ -21,6 +21,25 @@ pub(crate) struct Contestant<'a> {
     pub(crate) out: &'a mut Outcome,
     /// Why it dropped out (a failed request); it is then left alone.
     pub(crate) failed: Option<String>,
+}
+
+impl<'a> Contestant<'a> {
+    pub(crate) fn new(
+        server: &'a Server,
+        url: String,
+        n: usize,
+        plan: Plan,
+        out: &'a mut Outcome,
+    ) -> Contestant<'a> {
+        Contestant {
+            server,
+            url,
+            n,
+            plan,
+            out,
+            failed: None,
+        }
+    }
 }
 
 /// One contestant's samples of one query.
@@ -70,9 +89,9 @@ pub(crate) fn time_in_turns(c: &Client, who: &mut [Contestant], queries: &[Query
             }
             last = Some(i);
             let s = samples[i].as_mut().expect("chosen among the present");
-            // A turn opens with an untimed request, as a run opens with its
+            // A turn opens with untimed requests, as a run opens with its
             // warm-ups: a server idle since its last turn (its vCPU halted,
-            // its caches cold) answers the first request up to twice as
+            // its caches cold) answers its first requests up to twice as
             // slowly on this VM, which timing one server alone never saw.
             let mut take = || {
                 timed(|| s.direct.send(method, Some("1"), body))

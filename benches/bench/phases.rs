@@ -135,14 +135,13 @@ pub(crate) fn time_queries(
     queries: &[Query],
     out: &mut Outcome,
 ) -> Res<()> {
-    let mut alone = [interleaved::Contestant {
+    let mut alone = [interleaved::Contestant::new(
         server,
-        url: url.to_string(),
+        url.to_string(),
         n,
         plan,
         out,
-        failed: None,
-    }];
+    )];
     interleaved::time_in_turns(c, &mut alone, queries);
     match alone[0].failed.take() {
         Some(e) => Err(e),

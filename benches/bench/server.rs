@@ -242,9 +242,14 @@ pub(crate) fn remove_named_dirs(dir: &Path, name: &str) {
 
 pub(crate) fn vm_hwm_mb(pid: u32) -> Option<f64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    Some(kb_field(&status, "VmHWM:")? as f64 / 1024.0)
+}
+
+/// The number of a `Name:   123 kB` line of a /proc file such as `status`
+/// or `meminfo`.
+fn kb_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Waits until the kernel has written back what earlier steps left dirty
@@ -268,9 +273,5 @@ pub(crate) fn settle_disk() {
 /// Dirty plus under-writeback memory, in KiB (`/proc/meminfo`).
 fn dirty_kb() -> Option<u64> {
     let info = fs::read_to_string("/proc/meminfo").ok()?;
-    let field = |name: &str| -> Option<u64> {
-        let line = info.lines().find(|l| l.starts_with(name))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    };
-    Some(field("Dirty:")? + field("Writeback:")?)
+    Some(kb_field(&info, "Dirty:")? + kb_field(&info, "Writeback:")?)
 }

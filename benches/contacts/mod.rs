@@ -108,24 +108,22 @@ pub fn bench_contacts(opts: &Opts, root: &Path, data: &Path, cal_n: usize) -> Re
     {
         let mut who = Vec::new();
         if ours_up {
-            who.push(interleaved::Contestant {
-                server: &ours,
-                url: book_url(&ours),
+            who.push(interleaved::Contestant::new(
+                &ours,
+                book_url(&ours),
                 n,
-                plan: ours_plan,
-                out: &mut ours_out,
-                failed: None,
-            });
+                ours_plan,
+                &mut ours_out,
+            ));
         }
         if let (Some(Ok(true)), Some(Ok(server))) = (&peer_state, &theirs) {
-            who.push(interleaved::Contestant {
+            who.push(interleaved::Contestant::new(
                 server,
-                url: book_url(server),
+                book_url(server),
                 n,
-                plan: peer_plan,
-                out: &mut peer_out,
-                failed: None,
-            });
+                peer_plan,
+                &mut peer_out,
+            ));
         }
         with_queries(n, |queries| {
             interleaved::time_in_turns(&c, &mut who, queries)
