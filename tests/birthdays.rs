@@ -90,7 +90,7 @@ fn listed_in_the_home_as_a_read_only_calendar_with_nothing_on_disk() {
     let privs = r.ok(DAV, "current-user-privilege-set");
     let granted: BTreeSet<String> = privs
         .children_named(DAV, "privilege")
-        .flat_map(|p| p.children.iter().map(|c| c.name.clone()))
+        .flat_map(|p| p.children.iter().map(|c| c.name.to_string()))
         .collect();
     assert!(granted.contains("read"), "{granted:?}");
     assert!(

@@ -158,7 +158,7 @@ fn calendar_and_address_book_properties_stay_on_their_own_kind() {
             .single()
             .props
             .iter()
-            .map(|p| p.el.ns.clone())
+            .map(|p| p.el.ns.to_string())
             .collect();
         assert!(!names.iter().any(|ns| ns == CALDAV), "{names:?}");
         assert!(names.iter().any(|ns| ns == CARDDAV), "{names:?}");

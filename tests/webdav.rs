@@ -71,7 +71,7 @@ fn propfind_depth0_returns_only_the_resource_with_its_type() {
         let mut got: Vec<(String, String)> = rt
             .children
             .iter()
-            .map(|c| (c.ns.clone(), c.name.clone()))
+            .map(|c| (c.ns.to_string(), c.name.to_string()))
             .collect();
         got.sort();
         let mut want: Vec<(String, String)> = types
@@ -197,7 +197,7 @@ fn propfind_propname_lists_only_properties_that_exist() {
             .single()
             .props
             .iter()
-            .map(|p| (p.el.ns.clone(), p.el.name.clone()))
+            .map(|p| (p.el.ns.to_string(), p.el.name.to_string()))
             .collect();
         let refs: Vec<(&str, &str)> = names
             .iter()
@@ -304,7 +304,7 @@ fn principal_properties_of_the_home() {
 
 fn privileges(set: &Element) -> Vec<String> {
     set.children_named(DAV, "privilege")
-        .flat_map(|p| p.children.iter().map(|c| c.name.clone()))
+        .flat_map(|p| p.children.iter().map(|c| c.name.to_string()))
         .collect()
 }
 

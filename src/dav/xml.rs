@@ -6,6 +6,7 @@
 //! size and text are bounded while it is read ([`Limits`]): nothing built from
 //! it (clone, drop, serialisation) can then recurse deeper than the bound.
 
+use compact_str::CompactString;
 use quick_xml::events::Event;
 use quick_xml::name::{PrefixDeclaration, ResolveResult};
 use quick_xml::NsReader;
@@ -29,8 +30,10 @@ pub const ICAL: &str = "http://apple.com/ns/ical/";
 /// A parsed element: expanded name, attributes, child elements and text content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    pub ns: String,
-    pub name: String,
+    /// Inline or static (the usual namespaces, short names): no heap block
+    /// per element, of which a multiget of a hundred hrefs has hundreds.
+    pub ns: CompactString,
+    pub name: CompactString,
     /// Attributes without namespace prefix handling beyond their local name.
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Element>,
@@ -81,8 +84,8 @@ impl Limits {
 impl Element {
     pub fn new(ns: &str, name: &str) -> Self {
         Element {
-            ns: ns.to_string(),
-            name: name.to_string(),
+            ns: ns.into(),
+            name: name.into(),
             attrs: Vec::new(),
             children: Vec::new(),
             text: String::new(),
@@ -176,8 +179,8 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 }
                 budget.element(stack.len() + 1)?;
                 let ns = match ns {
-                    ResolveResult::Bound(n) => namespace(n.as_ref())?,
-                    ResolveResult::Unbound => String::new(),
+                    ResolveResult::Bound(n) => element_namespace(n.as_ref())?,
+                    ResolveResult::Unbound => CompactString::const_new(""),
                     ResolveResult::Unknown(p) => {
                         return Err(malformed(format!(
                             "undeclared namespace prefix {}",
@@ -188,7 +191,7 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 if RESERVED_NAMESPACES.contains(&ns.as_str()) {
                     return Err(malformed(format!("element in the reserved namespace {ns}")));
                 }
-                let name = qname_local(start.name().as_ref())?;
+                let name = CompactString::from(qname_local(start.name().as_ref())?);
                 budget.name(&ns)?;
                 budget.name(&name)?;
                 // The names move in: no second copy of each.
@@ -216,7 +219,7 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
                     let value = attr.unescape_value().map_err(malformed)?.into_owned();
                     allowed_chars(&value)?;
                     budget.attribute(el.attrs.len() + 1, value.len())?;
-                    let local = qname_local(attr.key.as_ref())?;
+                    let local = qname_local(attr.key.as_ref())?.to_string();
                     budget.name(&local)?;
                     // Prefixes are dropped when the element is written back,
                     // so two attributes may not share a local name, nor may
@@ -238,7 +241,11 @@ pub fn parse_within(body: &[u8], limits: Limits) -> Result<Element, XmlError> {
             }
             Event::Text(t) => {
                 let s = t.unescape().map_err(malformed)?;
-                allowed_chars(&s)?;
+                // Text borrowed from the document was checked with it; only
+                // character references can bring in a forbidden one.
+                if matches!(s, std::borrow::Cow::Owned(_)) {
+                    allowed_chars(&s)?;
+                }
                 match stack.last_mut() {
                     Some(top) => {
                         budget.text(s.len())?;
@@ -276,7 +283,7 @@ const RESERVED_NAMESPACES: [&str; 2] = [
 
 /// The local part of a (possibly prefixed) element or attribute name; both
 /// parts must be NCNames, or the name cannot be written back as it was read.
-fn qname_local(qname: &[u8]) -> Result<String, XmlError> {
+fn qname_local(qname: &[u8]) -> Result<&str, XmlError> {
     let (prefix, local) = match qname.iter().position(|&b| b == b':') {
         Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
         None => (None, qname),
@@ -287,9 +294,9 @@ fn qname_local(qname: &[u8]) -> Result<String, XmlError> {
     ncname(local)
 }
 
-fn ncname(name: &[u8]) -> Result<String, XmlError> {
+fn ncname(name: &[u8]) -> Result<&str, XmlError> {
     match std::str::from_utf8(name) {
-        Ok(s) if chars::is_ncname(s) => Ok(s.to_string()),
+        Ok(s) if chars::is_ncname(s) => Ok(s),
         _ => Err(malformed(format!(
             "{:?} is not an XML name",
             String::from_utf8_lossy(name)
@@ -303,6 +310,16 @@ fn namespace(raw: &[u8]) -> Result<String, XmlError> {
     let ns = quick_xml::escape::unescape(raw).map_err(malformed)?;
     allowed_chars(&ns)?;
     Ok(ns.into_owned())
+}
+
+/// An element's namespace: the ones DAV bodies use are static strings, so
+/// most elements need no copy of theirs.
+fn element_namespace(raw: &[u8]) -> Result<CompactString, XmlError> {
+    const KNOWN: [&str; 5] = [DAV, CALDAV, CARDDAV, CS, ICAL];
+    match KNOWN.iter().find(|k| k.as_bytes() == raw) {
+        Some(k) => Ok(CompactString::const_new(k)),
+        None => namespace(raw).map(CompactString::from),
+    }
 }
 
 /// Refuses characters XML 1.0 forbids (they would be echoed back unescapable).

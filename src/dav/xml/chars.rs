@@ -33,6 +33,13 @@ fn is_name_char(c: char) -> bool {
 /// than TAB, LF and CR, and U+FFFE/U+FFFF (a Rust string holds no surrogates).
 /// Such a character cannot appear in a well-formed document, escaped or not.
 pub fn forbidden_char(s: &str) -> Option<char> {
+    // Each such character starts with a byte below 0x20 or with 0xEF (the
+    // lead byte of U+FFFE/U+FFFF): a byte scan, which vectorises, clears
+    // almost every text without decoding it.
+    let suspect = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF;
+    if !s.bytes().any(suspect) {
+        return None;
+    }
     s.chars().find(|&c| {
         matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
     })
@@ -61,5 +68,8 @@ mod tests {
         assert_eq!(forbidden_char("\u{1F}"), Some('\u{1F}'));
         assert_eq!(forbidden_char("\u{FFFE}"), Some('\u{FFFE}'));
         assert_eq!(forbidden_char("\u{FFFD}\u{10FFFF}"), None);
+        // Other characters led by 0xEF pass the fast scan to the full one.
+        assert_eq!(forbidden_char("\u{F000}\u{FFFD}"), None);
+        assert_eq!(forbidden_char("\u{F000}\u{FFFF}"), Some('\u{FFFF}'));
     }
 }
