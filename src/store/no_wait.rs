@@ -67,15 +67,16 @@ pub fn check() -> Result<(), StoreError> {
     }
 }
 
-/// The whole of a file of `len` bytes, but only if the page cache holds all
-/// of it (Linux's `RWF_NOWAIT`: no disk read is started); `None` otherwise,
-/// or if the file is no longer `len` bytes long.
-pub(super) fn read_cached(file: &File, len: usize) -> Option<Vec<u8>> {
+/// How many bytes of `file` from its start fill `buf`, read only if the
+/// page cache holds them (Linux's `RWF_NOWAIT`: no disk read is started);
+/// an error where it would have to wait, or where that cannot be asked for.
+pub(super) fn read_cached(
+    file: &File,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> std::io::Result<usize> {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
-        // One byte more than expected shows a file that grew since its stat.
-        let mut buf = vec![0u8; len + 1];
         let iov = libc::iovec {
             iov_base: buf.as_mut_ptr().cast(),
             iov_len: buf.len(),
@@ -83,16 +84,12 @@ pub(super) fn read_cached(file: &File, len: usize) -> Option<Vec<u8>> {
         // SAFETY: the iovec points into `buf`, which outlives the call and
         // is `iov_len` bytes long; the descriptor is open for reading.
         let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, 0, libc::RWF_NOWAIT) };
-        if n < 0 || n as usize != len {
-            return None;
-        }
-        buf.truncate(len);
-        Some(buf)
+        usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (file, len);
-        None
+        let _ = (file, buf);
+        Err(std::io::ErrorKind::WouldBlock.into())
     }
 }
 
@@ -114,11 +111,15 @@ mod tests {
         let file = File::open(&path).unwrap();
         // Just written, so in the page cache.
         if cfg!(target_os = "linux") {
-            assert_eq!(read_cached(&file, 10).as_deref(), Some(&b"0123456789"[..]));
+            let mut buf = [std::mem::MaybeUninit::new(0u8); 16];
+            assert_eq!(read_cached(&file, &mut buf).unwrap(), 10);
+            // SAFETY: the read initialised the first 10 bytes.
+            let got: Vec<u8> = buf[..10]
+                .iter()
+                .map(|b| unsafe { b.assume_init() })
+                .collect();
+            assert_eq!(got, b"0123456789");
         }
-        // A length that no longer matches is refused, shorter or longer.
-        assert_eq!(read_cached(&file, 9), None);
-        assert_eq!(read_cached(&file, 11), None);
     }
 
     #[test]

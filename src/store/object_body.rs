@@ -83,8 +83,11 @@ impl Collection {
             return Ok((ObjectBody::Open(open), meta));
         }
         if !no_wait::may_wait() {
-            let bytes = no_wait::read_cached(&opened.file, len as usize);
-            return Ok((ObjectBody::Bytes(bytes.ok_or_else(no_wait::refuse)?), meta));
+            let mut bytes = Vec::new();
+            if !super::reader::read_exactly(&opened.file, len as usize, &mut bytes) {
+                return Err(no_wait::refuse());
+            }
+            return Ok((ObjectBody::Bytes(bytes), meta));
         }
         match bounded::read_all(opened.file, len, max) {
             Ok(bytes) => Ok((ObjectBody::Bytes(bytes), meta)),

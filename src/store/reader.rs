@@ -57,22 +57,26 @@ impl Reader {
         &self.coll
     }
 
-    /// The bytes of object `name` with their metadata, for a caller that
-    /// names it without holding its metadata (a multiget's href).
-    pub fn read_named(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
-        if self.dir.is_none() {
+    /// The metadata of object `name`, its bytes put in `buf` (which a
+    /// caller reading many reuses), for a caller that names it without
+    /// holding its metadata (a multiget's href).
+    pub fn read_named(&self, name: &str, buf: &mut Vec<u8>) -> Result<ObjectMeta> {
+        let slow = |buf: &mut Vec<u8>| {
             super::no_wait::check()?;
-            return self.coll.read(name);
+            let (bytes, meta) = self.coll.read(name)?;
+            *buf = bytes;
+            Ok(meta)
+        };
+        if self.dir.is_none() {
+            return slow(buf);
         }
         let meta = self.coll.meta(name)?.ok_or(StoreError::NotFound)?;
         // The index's copy is handed out as it is: a contact's holds its
         // search texts, so a second copy costs an allocation per card.
-        match self.read_unchanged(name, &meta) {
-            Some(bytes) => Ok((bytes, meta)),
-            None => {
-                super::no_wait::check()?;
-                self.coll.read(name)
-            }
+        if self.read_unchanged(name, &meta, buf) {
+            Ok(meta)
+        } else {
+            slow(buf)
         }
     }
 
@@ -81,48 +85,65 @@ impl Reader {
     /// object's indexed metadata (from a listing, which waited for what it
     /// saw to be durable).
     pub fn read(&self, name: &str, meta: &ObjectMeta) -> Result<(Vec<u8>, ObjectMeta)> {
-        match self.read_unchanged(name, meta) {
-            Some(bytes) => Ok((bytes, meta.clone())),
-            None => {
-                super::no_wait::check()?;
-                self.coll.read(name)
-            }
+        let mut bytes = Vec::new();
+        if self.read_unchanged(name, meta, &mut bytes) {
+            return Ok((bytes, meta.clone()));
         }
+        super::no_wait::check()?;
+        self.coll.read(name)
     }
 
-    /// The bytes, when `name` is a plain file in the directory still
-    /// stamped `meta.stamp` and within the size bound.
-    fn read_unchanged(&self, name: &str, meta: &ObjectMeta) -> Option<Vec<u8>> {
-        let dir = self.dir.as_ref()?;
-        self.coll.check_name(name).ok()?;
-        let file = File::from(openat(dir, name, object_flags(), Mode::empty()).ok()?);
-        let md = file.metadata().ok()?;
-        if !md.is_file() || FileStamp::of(&md) != meta.stamp {
-            return None;
+    /// Whether `name`, a plain file in the directory still stamped
+    /// `meta.stamp` and within the size bound, was read into `buf`.
+    fn read_unchanged(&self, name: &str, meta: &ObjectMeta, buf: &mut Vec<u8>) -> bool {
+        let Some(dir) = self.dir.as_ref() else {
+            return false;
+        };
+        if self.coll.check_name(name).is_err() {
+            return false;
         }
-        if meta.stamp.size > self.coll.store.max_object_size() {
-            return None;
-        }
-        if !super::no_wait::may_wait() {
-            // Only what the page cache holds: no disk read is started.
-            return super::no_wait::read_cached(&file, usize::try_from(meta.stamp.size).ok()?);
-        }
-        read_exactly(&file, meta.stamp.size)
+        let Ok(fd) = openat(dir, name, object_flags(), Mode::empty()) else {
+            return false;
+        };
+        let file = File::from(fd);
+        let unchanged = file
+            .metadata()
+            .is_ok_and(|md| md.is_file() && FileStamp::of(&md) == meta.stamp);
+        unchanged
+            && meta.stamp.size <= self.coll.store.max_object_size()
+            && usize::try_from(meta.stamp.size).is_ok_and(|len| read_exactly(&file, len, buf))
     }
 }
 
-/// The whole of `file`, which held `len` bytes when it was stamped, in one
-/// `read` into a buffer of the right size (`read_to_end` makes a second
-/// call to see the end). One byte more is asked for: a regular file's read
-/// comes back short only at its end, so getting exactly `len` proves the
-/// file still ends there. A file that grew or shrank since its `fstat`, or
-/// a short read of any other cause, gives None, and the caller's fallback
-/// (`Collection::read`, which bounds the size itself) decides.
-fn read_exactly(file: &File, len: u64) -> Option<Vec<u8>> {
-    let len = usize::try_from(len).ok()?;
-    let mut bytes = Vec::with_capacity(len.checked_add(1)?);
-    let got = rustix::io::read(file, rustix::buffer::spare_capacity(&mut bytes)).ok()?;
-    (got == len).then_some(bytes)
+/// Whether the whole of `file`, which held `len` bytes when it was
+/// stamped, was read into `buf` (replacing what it held) with one read
+/// (`read_to_end` makes a second call to see the end). One byte more is
+/// asked for: a regular file's read comes back short only at its end, so
+/// getting exactly `len` proves the file still ends there. A file that grew
+/// or shrank since its `fstat`, or a short read of any other cause, gives
+/// false, and the caller's fallback (`Collection::read`, which bounds the
+/// size itself) decides. Where nothing may wait, only what the page cache
+/// holds is read (no disk read is started).
+pub(super) fn read_exactly(file: &File, len: usize, buf: &mut Vec<u8>) -> bool {
+    let Some(want) = len.checked_add(1) else {
+        return false;
+    };
+    buf.clear();
+    buf.reserve(want);
+    let spare = &mut buf.spare_capacity_mut()[..want];
+    let got = if super::no_wait::may_wait() {
+        rustix::io::read(file, spare)
+            .ok()
+            .map(|(init, _)| init.len())
+    } else {
+        super::no_wait::read_cached(file, spare).ok()
+    };
+    if got != Some(len) {
+        return false;
+    }
+    // SAFETY: the read initialised the first `len` bytes of the spare capacity.
+    unsafe { buf.set_len(len) };
+    true
 }
 
 #[cfg(test)]
@@ -203,11 +224,16 @@ mod tests {
         let path = d.path().join("x.vcf");
         let body = vec![b'x'; 70_000];
         std::fs::write(&path, &body).unwrap();
-        let open = || std::fs::File::open(&path).unwrap();
-        assert_eq!(super::read_exactly(&open(), 70_000), Some(body));
-        assert_eq!(super::read_exactly(&open(), 69_999), None);
-        assert_eq!(super::read_exactly(&open(), 70_001), None);
+        let read = |len| {
+            // A buffer that held something else: replaced, not appended to.
+            let mut buf = b"old".to_vec();
+            let file = std::fs::File::open(&path).unwrap();
+            super::read_exactly(&file, len, &mut buf).then_some(buf)
+        };
+        assert_eq!(read(70_000), Some(body));
+        assert_eq!(read(69_999), None);
+        assert_eq!(read(70_001), None);
         std::fs::write(&path, b"").unwrap();
-        assert_eq!(super::read_exactly(&open(), 0), Some(Vec::new()));
+        assert_eq!(read(0), Some(Vec::new()));
     }
 }

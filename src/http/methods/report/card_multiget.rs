@@ -17,7 +17,7 @@ use crate::store::CollectionKind;
 use super::multiget::{distinct_hrefs, read_named, Named};
 use super::{collection_target, write_object};
 
-pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
     // The request URI must exist: an address book, or one of its contacts.
     if collection_target(&rq)?.is_none() {
@@ -27,7 +27,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
         ));
     }
     let data_req = address_data_request(&body)?;
-    let hrefs = distinct_hrefs(&body, rq.base())?;
+    let hrefs = distinct_hrefs(&mut body, rq.base())?;
     if hrefs.is_empty() {
         return Err(DavError::IncompleteBody(
             "addressbook-multiget without href",
@@ -36,10 +36,18 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let store = rq.store().clone();
     let user = rq.user.clone();
     Ok(rq.multistatus(None, move |ctx, out| {
-        let mut book = None;
+        // One buffer for every card's bytes, each rendered before the next read.
+        let (mut book, mut bytes) = (None, Vec::new());
         for Named { href, path } in hrefs {
-            match read_named(&store, &user, path, CollectionKind::AddressBook, &mut book) {
-                Some((res, bytes)) => {
+            match read_named(
+                &store,
+                &user,
+                path,
+                CollectionKind::AddressBook,
+                &mut book,
+                &mut bytes,
+            ) {
+                Some(res) => {
                     let text = data_req.as_ref().and_then(|r| render(&href, &bytes, r));
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }

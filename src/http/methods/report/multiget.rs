@@ -17,24 +17,31 @@ use actix_web::http::StatusCode;
 use super::query::{calendar_data_request, query_timezone};
 use super::write_object;
 
-pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
     // The request URI must exist (a calendar, or an object for a single get).
     let target = Resource::load(rq.store(), &rq.path)?;
     let data_req = calendar_data_request(&body)?;
     let tz = query_timezone(&body, &target);
-    let hrefs = distinct_hrefs(&body, rq.base())?;
+    let hrefs = distinct_hrefs(&mut body, rq.base())?;
     if hrefs.is_empty() {
         return Err(DavError::IncompleteBody("calendar-multiget without href"));
     }
     let store = rq.store().clone();
     let user = rq.user.clone();
     Ok(rq.multistatus(None, move |ctx, out| {
-        let mut last = None;
+        let (mut last, mut bytes) = (None, Vec::new());
         for Named { href, path } in hrefs {
-            let found = read_named(&store, &user, path, CollectionKind::Calendar, &mut last);
+            let found = read_named(
+                &store,
+                &user,
+                path,
+                CollectionKind::Calendar,
+                &mut last,
+                &mut bytes,
+            );
             match found {
-                Some((res, bytes)) => {
+                Some(res) => {
                     let text = data_req.as_ref().map(|r| {
                         crate::query::render_calendar_data(
                             &String::from_utf8_lossy(&bytes),
@@ -51,8 +58,8 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
 }
 
 /// The object at `path` (a [`Named`]'s, taken so its name moves into the
-/// answer), read, when it is one of `user`'s and lies in a collection of
-/// `kind`; None is answered with a 404 for that href. `last`
+/// answer), its bytes read into `buf`, when it is one of `user`'s and lies
+/// in a collection of `kind`; None is answered with a 404 for that href. `last`
 /// keeps a reader of the last collection resolved: clients name one per
 /// multiget, and it resolves the collection and opens its directory once
 /// for all the hrefs.
@@ -62,7 +69,8 @@ pub fn read_named(
     path: Option<DavPath>,
     kind: CollectionKind,
     last: &mut Option<Reader>,
-) -> Option<(Resource, Vec<u8>)> {
+    buf: &mut Vec<u8>,
+) -> Option<Resource> {
     let Some(DavPath::Object {
         user: owner,
         calendar,
@@ -81,9 +89,9 @@ pub fn read_named(
     if reader.collection().kind() != kind {
         return None;
     }
-    let (bytes, meta) = reader.read_named(&name).ok()?;
+    let meta = reader.read_named(&name, buf).ok()?;
     let cal = reader.collection().clone();
-    Some((Resource::Object { cal, name, meta }, bytes))
+    Some(Resource::Object { cal, name, meta })
 }
 
 /// One href of a multiget as the client wrote it, with the path it names
@@ -102,18 +110,21 @@ pub const MAX_HREFS: usize = 10_000;
 /// first sync, goes to the blocking pool.
 const WORKER_HREFS: usize = 200;
 
-/// The hrefs, each resource once (spellings that name the same path count
+/// The hrefs (taken out of `body`), each resource once (spellings that name the same path count
 /// once), so an answer never holds an object's data twice. The set of seen
 /// paths borrows them from the list rather than holding copies.
-pub fn distinct_hrefs(body: &Element, base: &Base) -> DavResult<Vec<Named>> {
+pub fn distinct_hrefs(body: &mut Element, base: &Base) -> DavResult<Vec<Named>> {
     // As many as the parsed body holds (it is bounded where it is read).
     let mut named = Vec::new();
-    for h in body.children_named(DAV, "href") {
-        let text = h.text.trim();
-        named.push(Named {
-            href: text.to_string(),
-            path: base.parse(href::path_of(text)),
-        });
+    for h in body.children.iter_mut().filter(|c| c.is(DAV, "href")) {
+        // The text moves out of the body, which is read no further.
+        let mut href = std::mem::take(&mut h.text);
+        let trimmed = href.trim();
+        if trimmed.len() != href.len() {
+            href = trimmed.to_string();
+        }
+        let path = base.parse(href::path_of(&href));
+        named.push(Named { href, path });
     }
     let keep = {
         let mut paths = HashSet::with_capacity(named.len());
