@@ -128,7 +128,7 @@ async fn route(
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
-    let push_claims = app.push.is_some() && crate::push::handler::claims(method, &dav_path);
+    let push_claims = app.push.is_some() && methods::push::claims(method, &dav_path);
     // A registration's DELETE changes no file: the hook is not told.
     let change = (!push_claims)
         .then(|| change_of(method, &dav_path, &req, &app.base))
@@ -174,7 +174,7 @@ async fn route(
         }
         if push_claims {
             if let Some(push) = &rq.app.push {
-                return crate::push::handler::handle(push, method, &rq, &origin);
+                return methods::push::handle(push, method, &rq, &origin);
             }
         }
         let Some(method) = method else {

@@ -6,5 +6,6 @@ pub mod mkcol;
 pub mod options;
 pub mod propfind;
 pub mod proppatch;
+pub mod push;
 pub mod put;
 pub mod report;

@@ -12,8 +12,8 @@ use crate::http::error::{DavError, DavResult};
 use crate::http::method::DavMethod;
 use crate::http::request::{Reply, Request};
 
-use super::registrations::{Registration, Upserted};
-use super::{Push, PushError, MAX_LIFETIME, SEGMENT};
+use crate::push::registrations::{Registration, Upserted};
+use crate::push::{xml, Push, PushError, MAX_LIFETIME, SEGMENT};
 
 /// Whether push answers this request: a POST to a collection, or anything
 /// on a registration URL.
@@ -65,10 +65,10 @@ fn register(
     let Some(body) = rq.xml()? else {
         return Err(PushError::InvalidSubscription("empty body".into()).into());
     };
-    let asked = super::xml::parse_register(&body)?;
+    let asked = xml::parse_register(&body)?;
     // The lookup blocks: this runs on a blocking thread.
     push.policy.check(&asked.push_resource)?;
-    let expires = super::xml::expiry(asked.expires, MAX_LIFETIME);
+    let expires = xml::expiry(asked.expires, MAX_LIFETIME);
     let secs = expires
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
