@@ -133,25 +133,26 @@ impl Base {
 impl DavPath {
     /// Parses a path already stripped of the base and of query/fragment.
     fn parse_below(path: &str) -> Option<DavPath> {
-        let mut segs = Vec::new();
-        for raw in path.split('/').filter(|s| !s.is_empty()) {
+        // At most three segments name anything (a fourth names nothing);
+        // held in place, as every request and multiget href is parsed here.
+        let mut segs: [Option<String>; 3] = Default::default();
+        for (i, raw) in path.split('/').filter(|s| !s.is_empty()).enumerate() {
+            let slot = segs.get_mut(i)?;
             let seg = percent_decode_str(raw).decode_utf8().ok()?.into_owned();
             if seg == "." || seg == ".." {
                 return None;
             }
-            segs.push(seg);
+            *slot = Some(seg);
         }
-        let mut it = segs.into_iter();
-        Some(match (it.next(), it.next(), it.next(), it.next()) {
-            (None, ..) => DavPath::Root,
-            (Some(user), None, ..) => DavPath::Home { user },
-            (Some(user), Some(calendar), None, _) => DavPath::Calendar { user, calendar },
-            (Some(user), Some(calendar), Some(name), None) => DavPath::Object {
+        Some(match segs {
+            [None, ..] => DavPath::Root,
+            [Some(user), None, _] => DavPath::Home { user },
+            [Some(user), Some(calendar), None] => DavPath::Calendar { user, calendar },
+            [Some(user), Some(calendar), Some(name)] => DavPath::Object {
                 user,
                 calendar,
                 name,
             },
-            _ => return None,
         })
     }
 
