@@ -98,7 +98,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_flag_holds_inside_only_and_cached_reads_see_the_whole_file() {
+    fn the_flag_holds_inside_only_and_a_cached_read_gets_the_bytes() {
         assert!(may_wait());
         without_waiting(|| {
             assert!(!may_wait());

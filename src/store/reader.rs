@@ -115,8 +115,9 @@ impl Reader {
     }
 }
 
-/// Whether the whole of `file`, which held `len` bytes when it was
-/// stamped, was read into `buf` (replacing what it held) with one read
+/// Whether the whole of `file` (from its start), which held `len` bytes
+/// when it was stamped, was read into `buf` (replacing what it held; left
+/// empty when not) with one read
 /// (`read_to_end` makes a second call to see the end). One byte more is
 /// asked for: a regular file's read comes back short only at its end, so
 /// getting exactly `len` proves the file still ends there. A file that grew
@@ -132,7 +133,7 @@ pub(super) fn read_exactly(file: &File, len: usize, buf: &mut Vec<u8>) -> bool {
     buf.reserve(want);
     let spare = &mut buf.spare_capacity_mut()[..want];
     let got = if super::no_wait::may_wait() {
-        rustix::io::read(file, spare)
+        rustix::io::pread(file, spare, 0)
             .ok()
             .map(|(init, _)| init.len())
     } else {
@@ -217,7 +218,8 @@ mod tests {
     }
 
     /// One read gives the file when it still has the stamped size, and
-    /// nothing when it has grown or shrunk since.
+    /// nothing when it has grown or shrunk since; alike where nothing may
+    /// wait (the file, just written, is in the page cache).
     #[test]
     fn read_exactly_wants_the_stamped_size() {
         let d = tempfile::tempdir().unwrap();
@@ -230,9 +232,16 @@ mod tests {
             let file = std::fs::File::open(&path).unwrap();
             super::read_exactly(&file, len, &mut buf).then_some(buf)
         };
-        assert_eq!(read(70_000), Some(body));
+        assert_eq!(read(70_000).as_ref(), Some(&body));
         assert_eq!(read(69_999), None);
         assert_eq!(read(70_001), None);
+        crate::store::no_wait::without_waiting(|| {
+            if cfg!(target_os = "linux") {
+                assert_eq!(read(70_000).as_ref(), Some(&body));
+            }
+            assert_eq!(read(69_999), None);
+            assert_eq!(read(70_001), None);
+        });
         std::fs::write(&path, b"").unwrap();
         assert_eq!(read(0), Some(Vec::new()));
     }
