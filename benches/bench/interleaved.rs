@@ -54,8 +54,8 @@ struct Samples {
 }
 
 impl Samples {
-    fn finished(&self, cap: Duration) -> bool {
-        self.done >= self.wanted || (self.started.elapsed() > cap && !self.times.is_empty())
+    fn finished(&self, plan: &Plan) -> bool {
+        self.done >= self.wanted || plan.capped(self.started, self.times.len())
     }
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn time_in_turns(c: &Client, who: &mut [Contestant], queries: &[Query
                 .enumerate()
                 .filter_map(|(i, s)| {
                     let s = s.as_ref()?;
-                    (!s.finished(who[i].plan.cap)).then_some((i, s.done as f64 / s.wanted as f64))
+                    (!s.finished(&who[i].plan)).then_some((i, s.done as f64 / s.wanted as f64))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             let Some((i, _)) = next else { break };

@@ -114,6 +114,12 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Whether timing begun at `started` stops before its planned runs:
+    /// past the cap, once at least one sample is timed.
+    pub(crate) fn capped(&self, started: Instant, timed: usize) -> bool {
+        started.elapsed() > self.cap && timed > 0
+    }
+
     pub(crate) fn for_server(peer: bool, quick: bool) -> Plan {
         match (peer, quick) {
             (false, false) => Plan {

@@ -54,7 +54,7 @@ pub(crate) fn repeat(plan: &Plan, mut f: impl FnMut() -> Res<(f64, usize)>) -> R
             times.push(t);
             size = s;
         }
-        if started.elapsed() > plan.cap && !times.is_empty() {
+        if plan.capped(started, times.len()) {
             break;
         }
     }
