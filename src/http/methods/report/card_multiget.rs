@@ -14,7 +14,7 @@ use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::store::CollectionKind;
 
-use super::multiget::{distinct_hrefs, read_named, Named};
+use super::multiget::{distinct_hrefs, Named, NamedReader};
 use super::{collection_target, write_object};
 
 pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
@@ -33,22 +33,12 @@ pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
             "addressbook-multiget without href",
         ));
     }
-    let store = rq.store().clone();
-    let user = rq.user.clone();
+    let mut cards = NamedReader::new(&rq, CollectionKind::AddressBook);
     Ok(rq.multistatus(None, move |ctx, out| {
-        // One buffer for every card's bytes, each rendered before the next read.
-        let (mut book, mut bytes) = (None, Vec::new());
         for Named { href, path } in hrefs {
-            match read_named(
-                &store,
-                &user,
-                path,
-                CollectionKind::AddressBook,
-                &mut book,
-                &mut bytes,
-            ) {
-                Some(res) => {
-                    let text = data_req.as_ref().and_then(|r| render(&href, &bytes, r));
+            match cards.read(path) {
+                Some((res, bytes)) => {
+                    let text = data_req.as_ref().and_then(|r| render(&href, bytes, r));
                     write_object(&res, &props, text.as_deref(), ctx, out.buffer());
                 }
                 None => multistatus::status_response(&href, StatusCode::NOT_FOUND, out.buffer()),

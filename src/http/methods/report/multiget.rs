@@ -27,24 +27,14 @@ pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
     if hrefs.is_empty() {
         return Err(DavError::IncompleteBody("calendar-multiget without href"));
     }
-    let store = rq.store().clone();
-    let user = rq.user.clone();
+    let mut objects = NamedReader::new(&rq, CollectionKind::Calendar);
     Ok(rq.multistatus(None, move |ctx, out| {
-        let (mut last, mut bytes) = (None, Vec::new());
         for Named { href, path } in hrefs {
-            let found = read_named(
-                &store,
-                &user,
-                path,
-                CollectionKind::Calendar,
-                &mut last,
-                &mut bytes,
-            );
-            match found {
-                Some(res) => {
+            match objects.read(path) {
+                Some((res, bytes)) => {
                     let text = data_req.as_ref().map(|r| {
                         crate::query::render_calendar_data(
-                            &String::from_utf8_lossy(&bytes),
+                            &String::from_utf8_lossy(bytes),
                             r,
                             tz.as_ref(),
                         )
@@ -57,41 +47,56 @@ pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
     }))
 }
 
-/// The object at `path` (a [`Named`]'s, taken so its name moves into the
-/// answer), its bytes read into `buf`, when it is one of `user`'s and lies
-/// in a collection of `kind`; None is answered with a 404 for that href. `last`
-/// keeps a reader of the last collection resolved: clients name one per
-/// multiget, and it resolves the collection and opens its directory once
-/// for all the hrefs.
-pub fn read_named(
-    store: &Arc<Store>,
-    user: &str,
-    path: Option<DavPath>,
+/// Reads the objects a multiget names, each when it is one of the
+/// requesting user's and lies in a collection of `kind`. It keeps a reader
+/// of the last collection resolved (clients name one per multiget, so it is
+/// resolved and its directory opened once for all the hrefs) and one buffer
+/// for the bytes of each object in turn.
+pub struct NamedReader {
+    store: Arc<Store>,
+    user: String,
     kind: CollectionKind,
-    last: &mut Option<Reader>,
-    buf: &mut Vec<u8>,
-) -> Option<Resource> {
-    let Some(DavPath::Object {
-        user: owner,
-        calendar,
-        name,
-    }) = path
-    else {
-        return None;
-    };
-    if owner != user {
-        return None;
+    last: Option<Reader>,
+    bytes: Vec<u8>,
+}
+
+impl NamedReader {
+    pub fn new(rq: &Request, kind: CollectionKind) -> NamedReader {
+        NamedReader {
+            store: rq.store().clone(),
+            user: rq.user.clone(),
+            kind,
+            last: None,
+            bytes: Vec::new(),
+        }
     }
-    let reader = match last {
-        Some(r) if r.collection().name == calendar => r,
-        _ => last.insert(store.collection(&owner, &calendar).ok()?.reader()),
-    };
-    if reader.collection().kind() != kind {
-        return None;
+
+    /// The object at `path` (a [`Named`]'s, taken so its name moves into
+    /// the answer) with its bytes, which the next read replaces; None is
+    /// answered with a 404 for that href.
+    pub fn read(&mut self, path: Option<DavPath>) -> Option<(Resource, &[u8])> {
+        let Some(DavPath::Object {
+            user: owner,
+            calendar,
+            name,
+        }) = path
+        else {
+            return None;
+        };
+        if owner != self.user {
+            return None;
+        }
+        let reader = match &mut self.last {
+            Some(r) if r.collection().name == calendar => r,
+            last => last.insert(self.store.collection(&owner, &calendar).ok()?.reader()),
+        };
+        if reader.collection().kind() != self.kind {
+            return None;
+        }
+        let meta = reader.read_named(&name, &mut self.bytes).ok()?;
+        let cal = reader.collection().clone();
+        Some((Resource::Object { cal, name, meta }, &self.bytes))
     }
-    let meta = reader.read_named(&name, buf).ok()?;
-    let cal = reader.collection().clone();
-    Some(Resource::Object { cal, name, meta })
 }
 
 /// One href of a multiget as the client wrote it, with the path it names
@@ -110,9 +115,10 @@ pub const MAX_HREFS: usize = 10_000;
 /// first sync, goes to the blocking pool.
 const WORKER_HREFS: usize = 200;
 
-/// The hrefs (taken out of `body`), each resource once (spellings that name the same path count
-/// once), so an answer never holds an object's data twice. The set of seen
-/// paths borrows them from the list rather than holding copies.
+/// The hrefs (taken out of `body`), each resource once (spellings that
+/// name the same path count once), so an answer never holds an object's
+/// data twice. The set of seen paths borrows them from the list rather
+/// than holding copies.
 pub fn distinct_hrefs(body: &mut Element, base: &Base) -> DavResult<Vec<Named>> {
     // As many as the parsed body holds (it is bounded where it is read).
     let mut named = Vec::new();
