@@ -11,7 +11,7 @@ pub use crate::serve_args::ServeArgs;
 #[command(
     name = "davdir",
     version,
-    about = "A CalDAV server whose storage is plain .ics files in vdir directories"
+    about = "A CalDAV and CardDAV server whose storage is plain .ics and .vcf files in vdir directories"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -20,8 +20,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Serve the data directory over CalDAV.
+    /// Serve the data directory over CalDAV and CardDAV.
     Serve(ServeArgs),
+    /// Try davdir: serve a working copy of the sample data (users demo/demo and alice/alice).
+    Demo(crate::demo::DemoArgs),
     /// List every file the server cannot serve (file:line: reason); exit 1 if any.
     Check {
         /// Data directory to check.

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod data_cli;
 pub mod dav;
+pub mod demo;
 pub mod export;
 pub mod http;
 pub mod ical;

@@ -44,6 +44,10 @@ fn main() -> ExitCode {
             };
             serve(config)
         }
+        Command::Demo(args) => match davdir::demo::prepare(&args) {
+            Ok(config) => serve(config),
+            Err(e) => fail(&e),
+        },
         Command::User { action } => davdir::accounts::cli::run_user(action),
         Command::AppPassword { action } => davdir::accounts::cli::run_app_password(action),
         Command::Import(args) => davdir::data_cli::run_import(args),

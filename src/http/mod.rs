@@ -16,6 +16,7 @@ pub mod request;
 pub mod requests;
 mod resource;
 mod server;
+mod startup;
 
 pub use server::{run, Running};
 

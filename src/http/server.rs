@@ -20,6 +20,8 @@ pub struct Running {
     pub store: Arc<Store>,
     /// Keeps the file watcher alive while the server runs.
     pub watch: Option<crate::store::watcher::WatchHandle>,
+    /// This server's claim on the data directory, held while it runs.
+    pub instance: crate::store::instance::InstanceLock,
 }
 
 /// Time to receive a request's headers, and to keep an idle connection.
@@ -30,6 +32,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 const BLOCKING_THREADS_PER_WORKER: usize = 16;
 
 pub fn run(config: &Config) -> std::io::Result<Running> {
+    let instance = super::startup::claim_data_dir(&config.data)?;
     let store = Store::open(&config.data, config.cache.as_deref())?;
     store.set_max_object_size(config.max_resource_size);
     store.set_birthday_calendar(config.birthday_calendar);
@@ -45,12 +48,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     let app_passwords = Arc::new(crate::accounts::AppPasswords::open(state_dir));
     let auth = match &config.htpasswd {
         Some(path) => Authenticator::htpasswd(
-            Htpasswd::load(path.clone()).map_err(|e| {
-                std::io::Error::new(
-                    e.kind(),
-                    format!("cannot read htpasswd {}: {e}", path.display()),
-                )
-            })?,
+            Htpasswd::load(path.clone()).map_err(|e| super::startup::htpasswd_error(path, e))?,
             app_passwords.clone(),
             config.trusted_proxies.clone(),
         ),
@@ -141,7 +139,8 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     // Multistatus bodies go out in chunks; without this, Nagle and delayed
     // ACKs add ~40 ms to every large response on a kept-alive connection.
     .tcp_nodelay(true)
-    .bind(config.listen)?;
+    .bind(config.listen)
+    .map_err(|e| super::startup::listen_error(config.listen, e))?;
     let addr = server
         .addrs()
         .first()
@@ -177,5 +176,6 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         server,
         store,
         watch,
+        instance,
     })
 }

@@ -25,6 +25,7 @@ mod entry;
 mod error;
 pub mod etag;
 mod index;
+pub mod instance;
 mod kind;
 pub mod legacy_cache;
 pub mod names;

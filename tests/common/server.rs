@@ -20,20 +20,6 @@ pub fn sample_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data-sample")
 }
 
-/// Copies a directory tree (files and directories only).
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// How a server is started.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -79,7 +65,8 @@ impl Server {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
         if options.sample {
-            copy_tree(&sample_dir(), &data);
+            // Only the pristine sample: a demo run's derived state is never copied.
+            davdir::demo::copy_sample(&sample_dir(), &data).unwrap();
         } else {
             std::fs::create_dir_all(&data).unwrap();
         }

@@ -1,0 +1,228 @@
+//! What a newcomer does first, in README's order: the demo command (with a
+//! client writing to it and a web login), then the tests, which copy the
+//! sample. The demo must leave the tracked `data-sample/` exactly as it was,
+//! and a second server on the same data directory must refuse to start.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_davdir");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The arguments (after `cargo run --release --`) of README's first command.
+fn readme_demo_args() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("The two commands"))
+        .expect("README has a section 'The two commands'");
+    let block = section.split("```sh\n").nth(1).expect("a sh block");
+    let line = block.lines().next().unwrap();
+    let args = line
+        .strip_prefix("cargo run --release -- ")
+        .unwrap_or_else(|| panic!("README's first command is a cargo run: {line}"));
+    args.split_whitespace().map(str::to_string).collect()
+}
+
+/// Every file below `dir` (hidden ones too) with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                todo.push(e.path());
+            } else {
+                out.insert(e.path(), std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Starts the binary in `cwd` and waits for its `listening on` line.
+fn start(args: &[String], cwd: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the server prints its listening line");
+        if let Some(url) = line.strip_prefix("listening on ") {
+            return (child, url.trim_end_matches('/').to_string());
+        }
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn the_demo_leaves_the_sample_untouched_and_owns_its_directory() {
+    let sample = repo().join("data-sample");
+    let before = snapshot(&sample);
+    let work = tempfile::tempdir().unwrap();
+    let mut args = readme_demo_args();
+    args.extend(["--listen", "127.0.0.1:0", "--into"].map(String::from));
+    args.push(work.path().display().to_string());
+    let (mut demo, base) = start(&args, &repo());
+    let http = client();
+
+    // A client writes an event, and a person logs in on the web page.
+    let event = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:newcomer-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261207T100000Z\r\nDTEND:20261207T110000Z\r\nSUMMARY:First try\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let put = http
+        .put(format!("{base}/demo/personal/newcomer-1.ics"))
+        .basic_auth("demo", Some("demo"))
+        .header("Content-Type", "text/calendar")
+        .body(event)
+        .send()
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 201);
+    let login = http
+        .post(format!("{base}/.web/login"))
+        .header("Accept", "text/html")
+        .form(&[("username", "demo"), ("password", "demo")])
+        .send()
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303, "the web login succeeds");
+    assert!(login.headers().get("set-cookie").is_some());
+    let copy = work.path().join("data/demo/personal/newcomer-1.ics");
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), event);
+
+    // A second server on the demo's data directory refuses within seconds,
+    // naming the directory and the running server.
+    let data = work.path().join("data");
+    let started = Instant::now();
+    let second = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--htpasswd"])
+        .arg(data.join("htpasswd"))
+        .arg("--data")
+        .arg(&data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains(&data.display().to_string()), "{err}");
+    assert!(err.contains(&format!("pid {}", demo.id())), "{err}");
+    // ...while a CLI command that writes works beside it.
+    let ics = work.path().join("more.ics");
+    std::fs::write(&ics, event.replace("newcomer-1", "newcomer-2")).unwrap();
+    let import = Command::new(BIN)
+        .args([
+            "import",
+            "--user",
+            "demo",
+            "--collection",
+            "personal",
+            "--data",
+        ])
+        .arg(&data)
+        .arg(&ics)
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{import:?}");
+    assert!(data.join("demo/personal/newcomer-2.ics").exists());
+
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+    assert_eq!(
+        snapshot(&sample),
+        before,
+        "the demo changed files in data-sample/"
+    );
+    assert!(!sample.join(".davdir-cache").exists());
+
+    // Started again, the demo keeps what was written (until --fresh).
+    let (mut again, base) = start(&args, &repo());
+    let get = http
+        .get(format!("{base}/demo/personal/newcomer-1.ics"))
+        .basic_auth("demo", Some("demo"))
+        .send()
+        .unwrap();
+    assert_eq!(get.status().as_u16(), 200);
+    again.kill().unwrap();
+    again.wait().unwrap();
+    args.push("--fresh".into());
+    let (mut fresh, base) = start(&args, &repo());
+    let get = http
+        .get(format!("{base}/demo/personal/newcomer-1.ics"))
+        .basic_auth("demo", Some("demo"))
+        .send()
+        .unwrap();
+    assert_eq!(get.status().as_u16(), 404);
+    fresh.kill().unwrap();
+    fresh.wait().unwrap();
+}
+
+#[test]
+fn serve_names_what_failed_and_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let missing_parent = tmp.path().join("no/such/data");
+    let err = run(&[
+        "serve",
+        "--no-auth",
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        missing_parent.to_str().unwrap(),
+    ]);
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(!missing_parent.parent().unwrap().exists(), "nothing made");
+    let data = tmp.path().join("data");
+    let htpasswd = tmp.path().join("htpasswd");
+    let err = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        data.to_str().unwrap(),
+        "--htpasswd",
+        htpasswd.to_str().unwrap(),
+    ]);
+    assert!(err.contains("davdir user add"), "{err}");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().to_string();
+    let err = run(&[
+        "serve",
+        "--no-auth",
+        "--listen",
+        &port,
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(err.contains(&format!("cannot listen on {port}")), "{err}");
+    assert!(err.contains("--listen"), "{err}");
+}
