@@ -84,6 +84,7 @@ fn open_store(args: &ServeArgs, scratch: Option<&Path>) -> Result<Arc<Store>, St
     if !data.is_dir() {
         return Err(format!("no data directory {}", data.display()));
     }
+    act_as_data_owner(&data)?;
     let cache = scratch.map(Path::to_path_buf).or(config.cache.clone());
     let store = Store::open(&data, cache.as_deref()).map_err(|e| e.to_string())?;
     store.set_max_object_size(
@@ -97,6 +98,26 @@ fn open_store(args: &ServeArgs, scratch: Option<&Path>) -> Result<Arc<Store>, St
     // A write still looks at its own file again under the lock.
     store.set_watched(true);
     Ok(store)
+}
+
+/// Run as root, a command that writes into the data acts as the data
+/// directory's owner (the server's user), so the server can read and replace
+/// everything it writes, its cache files included.
+pub fn act_as_data_owner(data: &Path) -> Result<(), String> {
+    match crate::file_owner::act_as_owner_of(data) {
+        Ok(Some(uid)) => {
+            eprintln!(
+                "davdir: acting as uid {uid}, the owner of {}, so the server can use what this writes",
+                data.display()
+            );
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(format!(
+            "cannot act as the owner of {}: {e}; run this command as that user (sudo -u davdir davdir ...)",
+            data.display()
+        )),
+    }
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
@@ -115,12 +136,13 @@ pub fn run_import(args: ImportArgs) -> ExitCode {
     let Ok(scratch) = tempfile::tempdir() else {
         return fail("import", "cannot make a scratch directory");
     };
-    let store = match open_store(&args.serve, Some(scratch.path())) {
-        Ok(s) => s,
-        Err(e) => return fail("import", e),
-    };
+    // Read before open_store, which may give up root for the data's owner.
     let bytes = match read_bounded(&args.file) {
         Ok(b) => b,
+        Err(e) => return fail("import", e),
+    };
+    let store = match open_store(&args.serve, Some(scratch.path())) {
+        Ok(s) => s,
         Err(e) => return fail("import", e),
     };
     let bar = if std::io::stderr().is_terminal() {

@@ -14,6 +14,7 @@ pub mod data_cli;
 pub mod dav;
 pub mod demo;
 pub mod export;
+pub mod file_owner;
 pub mod http;
 pub mod ical;
 pub mod import;

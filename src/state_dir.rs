@@ -10,7 +10,8 @@ use std::io;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// A directory with mode 0700 whose files are written atomically with mode 0600.
+/// A directory with mode 0700 whose files are written atomically with mode
+/// 0600 and the directory's owner.
 #[derive(Debug, Clone)]
 pub struct StateDir {
     path: PathBuf,
@@ -53,6 +54,8 @@ impl StateDir {
                 .create_new(true)
                 .mode(0o600)
                 .open(&tmp)?;
+            // Written by root (an admin's CLI command), it is still the server's.
+            crate::file_owner::keep(&file, &fs::metadata(&self.path)?)?;
             file.write_all(bytes)?;
             file.sync_all()?;
             fs::rename(&tmp, self.path.join(name))?;

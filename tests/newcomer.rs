@@ -47,8 +47,24 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// A running server, killed (and reaped) when dropped.
+struct Running(Child);
+
+impl Running {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the binary in `cwd` and waits for its `listening on` line.
-fn start(args: &[String], cwd: &Path) -> (Child, String) {
+fn start(args: &[String], cwd: &Path) -> (Running, String) {
     let mut child = Command::new(BIN)
         .args(args)
         .current_dir(cwd)
@@ -58,6 +74,7 @@ fn start(args: &[String], cwd: &Path) -> (Child, String) {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let child = Running(child);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -91,7 +108,7 @@ fn the_demo_leaves_the_sample_untouched_and_owns_its_directory() {
     let mut args = readme_demo_args();
     args.extend(["--listen", "127.0.0.1:0", "--into"].map(String::from));
     args.push(work.path().display().to_string());
-    let (mut demo, base) = start(&args, &repo());
+    let (demo, base) = start(&args, &repo());
     let http = client();
 
     // A client writes an event, and a person logs in on the web page.
@@ -151,8 +168,7 @@ fn the_demo_leaves_the_sample_untouched_and_owns_its_directory() {
     assert!(import.status.success(), "{import:?}");
     assert!(data.join("demo/personal/newcomer-2.ics").exists());
 
-    demo.kill().unwrap();
-    demo.wait().unwrap();
+    drop(demo);
     assert_eq!(
         snapshot(&sample),
         before,
@@ -161,25 +177,23 @@ fn the_demo_leaves_the_sample_untouched_and_owns_its_directory() {
     assert!(!sample.join(".davdir-cache").exists());
 
     // Started again, the demo keeps what was written (until --fresh).
-    let (mut again, base) = start(&args, &repo());
+    let (again, base) = start(&args, &repo());
     let get = http
         .get(format!("{base}/demo/personal/newcomer-1.ics"))
         .basic_auth("demo", Some("demo"))
         .send()
         .unwrap();
     assert_eq!(get.status().as_u16(), 200);
-    again.kill().unwrap();
-    again.wait().unwrap();
+    drop(again);
     args.push("--fresh".into());
-    let (mut fresh, base) = start(&args, &repo());
+    let (fresh, base) = start(&args, &repo());
     let get = http
         .get(format!("{base}/demo/personal/newcomer-1.ics"))
         .basic_auth("demo", Some("demo"))
         .send()
         .unwrap();
     assert_eq!(get.status().as_u16(), 404);
-    fresh.kill().unwrap();
-    fresh.wait().unwrap();
+    drop(fresh);
 }
 
 #[test]

@@ -118,6 +118,12 @@ fn state(args: &ServeArgs) -> Result<(FileConfig, StateDir), Failure> {
             .unwrap_or_else(crate::config::default_data_dir);
         crate::state_dir::default_for(&data)
     });
+    // Made by root before the server's first start, it is still the data owner's.
+    let data = fc
+        .data
+        .clone()
+        .unwrap_or_else(crate::config::default_data_dir);
+    crate::file_owner::create_dir_as_owner_of(&path, &data).map_err(AccountError::io(&path))?;
     let dir = StateDir::open(&path).map_err(AccountError::io(&path))?;
     Ok((fc, dir))
 }

@@ -96,23 +96,35 @@ impl HtpasswdFile {
         change: impl FnOnce(&mut Vec<String>) -> Result<(), AccountError>,
     ) -> Result<(), AccountError> {
         let _lock = super::lock::lock(&lock_path(&self.path))?;
-        let (text, mode) = match read_bounded(&self.path) {
-            Ok(t) => {
-                let meta = fs::metadata(&self.path).map_err(AccountError::io(&self.path))?;
-                (t, meta.mode() & 0o7777)
-            }
+        // The new file keeps the old one's mode, owner and group (a new
+        // file: its directory's, readable by the group, as the server's
+        // group is in the documented layout).
+        let (text, like) = match read_bounded(&self.path) {
+            Ok(t) => (
+                t,
+                fs::metadata(&self.path).map_err(AccountError::io(&self.path))?,
+            ),
             Err(AccountError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
-                (String::new(), 0o600)
+                let dir = crate::file_owner::dir_of(&self.path);
+                (
+                    String::new(),
+                    fs::metadata(dir).map_err(AccountError::io(dir))?,
+                )
             }
             Err(e) => return Err(e),
+        };
+        let mode = if like.is_dir() {
+            0o640
+        } else {
+            like.mode() & 0o7777
         };
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         change(&mut lines)?;
         let mut out = lines.join("\n");
         out.push('\n');
-        replace(&self.path, out.as_bytes(), mode)
+        replace(&self.path, out.as_bytes(), mode, &like)
     }
 }
 
@@ -149,17 +161,19 @@ fn read_bounded(path: &Path) -> Result<String, AccountError> {
     })
 }
 
-/// Writes a temp file beside `path` with `mode`, syncs, and renames it over.
-fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AccountError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+/// Writes a temp file beside `path` with `mode` and the owner and group of
+/// `like`, syncs, and renames it over.
+fn replace(path: &Path, bytes: &[u8], mode: u32, like: &fs::Metadata) -> Result<(), AccountError> {
+    let dir = crate::file_owner::dir_of(path);
     let err = AccountError::io;
     let mut tmp = tempfile::Builder::new()
         .prefix(".htpasswd.")
         .tempfile_in(dir)
-        .map_err(err(dir))?;
+        .map_err(|e| AccountError::Io {
+            path: dir.to_path_buf(),
+            source: crate::file_owner::dir_write_error(dir, e),
+        })?;
+    crate::file_owner::keep(tmp.as_file(), like).map_err(err(path))?;
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))
         .map_err(err(path))?;

@@ -26,6 +26,12 @@ pub fn run(args: RadicaleArgs) -> ExitCode {
         }
     };
     let data = config.data.unwrap_or_else(crate::config::default_data_dir);
+    if data.is_dir() {
+        if let Err(e) = crate::data_cli::act_as_data_owner(&data) {
+            eprintln!("davdir import-radicale: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let report = match super::migrate(&args.collection_root, &data) {
         Ok(r) => r,
         Err(e) => {

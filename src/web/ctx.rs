@@ -111,6 +111,10 @@ impl Ctx<'_> {
     /// The page for an error, with the status `http::error` gives it.
     pub(super) fn error_page(&self, e: &WebError) -> Reply {
         let status = crate::http::error::web_status(e);
+        // The access log says only "-> 500"; the cause goes beside it.
+        if status.is_server_error() {
+            tracing::error!("{} {}: {e}", self.req.method(), self.req.path());
+        }
         let mut l = self.layout(status.canonical_reason().unwrap_or("Error"));
         l.error = Some(e.to_string());
         let page = pages::Message {
