@@ -72,6 +72,11 @@ fn serve(config: davdir::config::Config) -> ExitCode {
         );
         println!("listening on http://{}/", running.addr);
         let _ = std::io::stdout().flush();
+        // systemd's Type=notify: bound and running, so requests are answered
+        // from now on (the startup scan goes on in the background).
+        if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+            tracing::warn!("cannot tell systemd the server is ready: {e}");
+        }
         let store = running.store.clone();
         let result = running.server.await;
         store.flush();

@@ -240,3 +240,45 @@ fn serve_names_what_failed_and_the_fix() {
     assert!(err.contains(&format!("cannot listen on {port}")), "{err}");
     assert!(err.contains("--listen"), "{err}");
 }
+
+#[test]
+fn serve_tells_systemd_it_is_ready_once_it_answers() {
+    use std::os::unix::net::UnixDatagram;
+    let tmp = tempfile::tempdir().unwrap();
+    let socket_path = tmp.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let data = tmp.path().join("data");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--no-auth", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .env("NOTIFY_SOCKET", &socket_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let child = Running(child);
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let mut buf = [0u8; 256];
+    let n = socket.recv(&mut buf).expect("a notification within 30 s");
+    let message = String::from_utf8_lossy(&buf[..n]);
+    assert!(message.lines().any(|l| l == "READY=1"), "{message}");
+    // Ready means answering.
+    let r = client()
+        .request(reqwest::Method::OPTIONS, &base)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    drop(child);
+}
