@@ -40,11 +40,10 @@ impl Hook {
                         .output();
                     match result {
                         Ok(out) if out.status.success() => {}
-                        Ok(out) => tracing::warn!(
-                            "hook exited with {}: {}",
-                            out.status,
-                            String::from_utf8_lossy(&out.stderr).trim()
-                        ),
+                        // Both streams: git says "nothing to commit" on stdout.
+                        Ok(out) => {
+                            tracing::warn!("hook exited with {}: {}", out.status, output_text(&out))
+                        }
                         Err(e) => tracing::warn!("cannot run hook: {e}"),
                     }
                 }
@@ -56,4 +55,20 @@ impl Hook {
     pub fn fire(&self, change: Change) {
         let _ = self.tx.lock().send(change);
     }
+}
+
+/// What a failed hook printed, stderr then stdout, each cut at 2 KiB so a
+/// chatty command cannot flood the log.
+fn output_text(out: &std::process::Output) -> String {
+    let cut = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)])
+            .trim()
+            .to_string();
+        text
+    };
+    [cut(&out.stderr), cut(&out.stdout)]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
 }

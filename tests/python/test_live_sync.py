@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import DAVDIR_LISTEN_RE, START_TIMEOUT, davdir_bin, write_htpasswd
-from support import NS, REQUEST_TIMEOUT, SERVER_KIND, event_ics, new_uid
+from support import NS, REPO_ROOT, REQUEST_TIMEOUT, SERVER_KIND, event_ics, new_uid
 
 pytestmark = pytest.mark.skipif(SERVER_KIND != "davdir", reason="davdir's on-disk contract")
 
@@ -320,11 +320,14 @@ def test_hook_commits_to_git_without_looping_back(davdir, tmp_path):
     workdir = tmp_path / "hooked"
     workdir.mkdir()
     config = workdir / "davdir.toml"
-    config.write_text(
-        'hook = "git add -A && git commit -qm \\"davdir: $DAVDIR_METHOD $DAVDIR_USER/$DAVDIR_COLLECTION\\""\n')
+    # README's hook and .gitignore, as a self-hoster copies them.
+    readme = (REPO_ROOT / "README.md").read_text()
+    hook_line = re.search(r"^hook = .*git commit.*$", readme, re.M).group(0)
+    gitignore = re.search(r"```gitignore\n(.*?)```", readme, re.S).group(1)
+    config.write_text(hook_line + "\n")
     c = davdir(extra=["--config", str(config)], workdir=workdir)
     make_calendar(c, events=1)
-    (c.data / ".gitignore").write_text(".davdir-cache/\n")
+    (c.data / ".gitignore").write_text(gitignore)
     git(c.data, "init", "-q", "-b", "main")
     git(c.data, "config", "user.email", "davdir@example.org")
     git(c.data, "config", "user.name", "davdir")
@@ -348,3 +351,17 @@ def test_hook_commits_to_git_without_looping_back(davdir, tmp_path):
     time.sleep(0.5)
     again, changed, removed = sync(s, url, token)
     assert (again, changed, removed) == (token, set(), set()), "the hook's commit came back as a change"
+    # The same bytes again: the hook runs, finds nothing to commit, and is content.
+    commits = git(c.data, "rev-list", "--count", "HEAD")
+    r = s.put(url + "from-phone.ics", data=event_ics(uid, "from the phone"),
+              headers={"Content-Type": "text/calendar"}, timeout=REQUEST_TIMEOUT)
+    assert r.status_code == 204
+    r = s.put(url + "second.ics", data=event_ics(new_uid(), "a second one"),
+              headers={"Content-Type": "text/calendar"}, timeout=REQUEST_TIMEOUT)
+    assert r.status_code == 201
+    deadline = time.monotonic() + POLL_LIMIT
+    while git(c.data, "rev-list", "--count", "HEAD") == commits and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert int(git(c.data, "rev-list", "--count", "HEAD")) == int(commits) + 1
+    log = (c.workdir / f"stderr.{c.runs}").read_text()
+    assert "hook exited" not in log, log
