@@ -30,6 +30,18 @@ pub struct Message {
     pub message: String,
 }
 
+/// The step before a deletion: what will happen, a button that does it
+/// (the same form again, with `confirm=yes`) and a way back.
+#[derive(Template)]
+#[template(path = "confirm.html", config = "src/web/askama.toml")]
+pub struct Confirm {
+    pub l: Layout,
+    pub question: String,
+    pub action: String,
+    pub button: &'static str,
+    pub cancel: String,
+}
+
 /// One calendar or address book as the page shows it.
 pub struct CollectionView {
     /// The directory name, the id in URLs and forms.

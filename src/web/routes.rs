@@ -102,15 +102,23 @@ async fn post(ctx: &Ctx<'_>, segs: &[&str], form: Form) -> Result<Reply, WebErro
         ["logout"] => account::logout(ctx),
         ["c"] => collections::create(ctx, form).await,
         ["c", id, "edit"] => collections::edit(ctx, id, form).await,
-        ["c", id, "delete"] => transfer::delete(ctx, id).await,
+        ["c", id, "delete"] if confirmed(&form) => transfer::delete(ctx, id).await,
+        ["c", id, "delete"] => transfer::confirm_delete(ctx, id).await,
         ["trash", id, "restore"] => trash::restore(ctx, id).await,
-        ["trash", id, "purge"] => trash::purge(ctx, id).await,
+        ["trash", id, "purge"] if confirmed(&form) => trash::purge(ctx, id).await,
+        ["trash", id, "purge"] => trash::confirm_purge(ctx, id).await,
         ["devices"] => devices::create(ctx, form).await,
         ["devices", "profile"] => devices::profile(ctx).await,
         ["devices", label, "revoke"] => devices::revoke(ctx, label).await,
         ["account", "password"] => account::change_password(ctx, form).await,
         _ => Err(WebError::NotFound),
     }
+}
+
+/// Whether a deletion form comes from its confirmation page: a deletion
+/// button first leads there, so one mistaken click removes nothing.
+fn confirmed(form: &Form) -> bool {
+    form.get("confirm") == Some("yes")
 }
 
 /// Headers every page answer carries: a strict CSP and no framing; pages

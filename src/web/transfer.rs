@@ -10,8 +10,9 @@ use super::collections::own;
 use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms::Form;
-use super::pages::ImportResult;
+use super::pages::{Confirm, ImportResult};
 use super::{csrf, upload};
+use crate::dav::href::encode;
 use crate::http::request::{Reply, ICALENDAR, VCARD};
 use crate::store::CollectionKind;
 
@@ -35,6 +36,7 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
     let user = ctx.user()?.to_string();
     let t = target.clone();
     let bytes = up.file;
+    let file_name = up.file_name.clone();
     let fresh = up.fields.optional("target")?.is_none();
     let (target, report) = blocking(move || {
         store.ensure_home(&user)?;
@@ -44,7 +46,7 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
         } else {
             t
         };
-        let report = crate::import::import(&store, &user, &t, &bytes)?;
+        let report = crate::import::import(&store, &user, &t, &bytes, file_name.as_deref())?;
         Ok((t, report))
     })
     .await?;
@@ -122,6 +124,29 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
     let user = ctx.user()?.to_string();
     let name = id.to_string();
     blocking(move || Ok(store.trash(&user, &name)?)).await?;
+    tracing::info!(
+        "web: {} deleted the collection {id} (moved to the trash)",
+        ctx.user()?
+    );
     ctx.changed(DavMethod::Delete, id);
     Ok(ctx.redirect("/"))
+}
+
+/// The step before `delete`: names the collection and what happens to it.
+pub async fn confirm_delete(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
+    let coll = own(ctx, id).await?;
+    let title = blocking(move || Ok(coll.props()?.displayname))
+        .await?
+        .unwrap_or_else(|| id.to_string());
+    let page = Confirm {
+        l: ctx.layout("Delete?"),
+        question: format!(
+            "Delete \u{201c}{title}\u{201d}? It moves to the Trash, where it can be restored for {} days.",
+            ctx.web().trash_days
+        ),
+        action: format!("{}/c/{}/delete", ctx.prefix, encode(id)),
+        button: "Delete",
+        cancel: format!("{}/", ctx.prefix),
+    };
+    ctx.page(StatusCode::OK, &page)
 }

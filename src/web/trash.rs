@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 
 use super::ctx::{blocking, Ctx};
 use super::error::WebError;
-use super::pages::{when, Trash, TrashView};
+use super::pages::{when, Confirm, Trash, TrashView};
 use crate::dav::href::encode;
 use crate::http::request::Reply;
 use crate::store::{CollectionKind, StoreError};
@@ -56,12 +56,36 @@ pub async fn restore(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
 pub async fn purge(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
     let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
-    let id = id.to_string();
-    blocking(move || match store.purge(&user, &id) {
+    let entry = id.to_string();
+    blocking(move || match store.purge(&user, &entry) {
         Ok(()) => Ok(()),
         Err(StoreError::NotFound | StoreError::InvalidName(_)) => Err(WebError::NotFound),
         Err(e) => Err(e.into()),
     })
     .await?;
+    tracing::info!("web: {} deleted the trash entry {id} for good", ctx.user()?);
     Ok(ctx.redirect("/trash"))
+}
+
+/// The step before `purge`: says that nothing brings the entry back.
+pub async fn confirm_purge(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
+    let store = ctx.app.store.clone();
+    let user = ctx.user()?.to_string();
+    let wanted = id.to_string();
+    let entry = blocking(move || Ok(store.list_trash(&user)?))
+        .await?
+        .into_iter()
+        .find(|e| e.id == wanted)
+        .ok_or(WebError::NotFound)?;
+    let page = Confirm {
+        l: ctx.layout("Delete for good?"),
+        question: format!(
+            "Delete \u{201c}{}\u{201d} ({} items) for good? This cannot be undone.",
+            entry.name, entry.objects
+        ),
+        action: format!("{}/trash/{}/purge", ctx.prefix, encode(id)),
+        button: "Delete for good",
+        cancel: format!("{}/trash", ctx.prefix),
+    };
+    ctx.page(StatusCode::OK, &page)
 }

@@ -294,6 +294,10 @@ def test_a_new_user_sets_everything_up_in_the_browser(sample_server, browser, tm
     before = sync_token(cal_url, auth)
     d.get(urljoin(base, ".web/"))
     submit(d, 'article[data-id="household"] form[action$="/delete"] button')
+    assert "Trash" in d.page_source  # a confirmation first: nothing deleted yet
+    assert requests.request("PROPFIND", cal_url, auth=auth, headers={"Depth": "0"},
+                            timeout=REQUEST_TIMEOUT).status_code == 207
+    submit(d, 'form[action$="/delete"] input[name="confirm"] ~ button')
     assert not d.find_elements(By.CSS_SELECTOR, 'article[data-id="household"]')
     assert requests.request("PROPFIND", cal_url, auth=auth, headers={"Depth": "0"},
                             timeout=REQUEST_TIMEOUT).status_code == 404

@@ -132,7 +132,8 @@ fn the_hook_hears_of_page_changes() {
         ],
     )
     .expect(303);
-    b.submit("/.web/c/hooked/delete", &[]).expect(303);
+    b.submit("/.web/c/hooked/delete", &[("confirm", "yes")])
+        .expect(303);
     let expected = [
         "MKCOL|demo|hooked|demo/hooked",
         "PROPPATCH|demo|hooked|demo/hooked",
