@@ -93,6 +93,10 @@ fn open_store(args: &ServeArgs, scratch: Option<&Path>) -> Result<Arc<Store>, St
             .unwrap_or(DEFAULT_MAX_RESOURCE_SIZE),
     );
     store.set_birthday_calendar(config.birthday_calendar.unwrap_or(true));
+    store.set_first_collections(crate::store::FirstCollections::named(
+        config.first_calendar.as_deref(),
+        config.first_addressbook.as_deref(),
+    ));
     // One scan per collection is enough for a short run: without this, every
     // access rescans the directory (1,000 objects imported = 1,000 scans).
     // A write still looks at its own file again under the lock.
@@ -154,8 +158,14 @@ pub fn run_import(args: ImportArgs) -> ExitCode {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let result =
-        import::import_with_progress(&store, &args.user, &args.collection, &bytes, &mut progress);
+    let result = import::import_with_progress(
+        &store,
+        &args.user,
+        &args.collection,
+        &bytes,
+        args.file.file_name().and_then(|n| n.to_str()),
+        &mut progress,
+    );
     bar.finish_and_clear();
     let report = match result {
         Ok(r) => r,

@@ -11,7 +11,7 @@ mod split_vcf;
 
 use std::sync::Arc;
 
-use crate::store::{Collection, CollectionKind, Etag, ObjectInfo, Store, StoreError};
+use crate::store::{Collection, CollectionKind, Etag, ObjectInfo, PropChange, Store, StoreError};
 
 pub use naming::object_name;
 
@@ -89,13 +89,17 @@ pub fn kind_of_file(bytes: &[u8]) -> Option<CollectionKind> {
 
 /// Imports `bytes` into `user`'s `collection`, creating it (of the file's
 /// kind) when missing.
+/// A collection it makes takes its name, description and colour from the
+/// file (`X-WR-CALNAME`...), else its name from `file_name` (without the
+/// extension), as a calendar app's import does.
 pub fn import(
     store: &Arc<Store>,
     user: &str,
     collection: &str,
     bytes: &[u8],
+    file_name: Option<&str>,
 ) -> Result<ImportReport, ImportError> {
-    import_with_progress(store, user, collection, bytes, &mut |_, _| {})
+    import_with_progress(store, user, collection, bytes, file_name, &mut |_, _| {})
 }
 
 /// `import`, calling `progress(done, total)` after each object.
@@ -104,6 +108,7 @@ pub fn import_with_progress(
     user: &str,
     collection: &str,
     bytes: &[u8],
+    file_name: Option<&str>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, ImportError> {
     if bytes.len() as u64 > MAX_IMPORT_SIZE {
@@ -113,8 +118,9 @@ pub fn import_with_progress(
         });
     }
     let kind = kind_of_file(bytes).ok_or(ImportError::UnknownFormat)?;
-    let (coll, collection_created) = open_or_create(store, user, collection, kind)?;
     let text = String::from_utf8_lossy(bytes);
+    let props = new_collection_props(kind, &text, file_name);
+    let (coll, collection_created) = open_or_create(store, user, collection, kind, &props)?;
     let split = match kind {
         CollectionKind::Calendar => split_ics::split(&text),
         CollectionKind::AddressBook => split_vcf::split(&text),
@@ -142,23 +148,63 @@ pub fn import_with_progress(
     Ok(report)
 }
 
+/// The properties of a collection the import makes: the file's own
+/// calendar name, description and colour (a colour that is none is left
+/// out), else the file's name.
+fn new_collection_props(
+    kind: CollectionKind,
+    text: &str,
+    file_name: Option<&str>,
+) -> Vec<PropChange> {
+    let meta = match kind {
+        CollectionKind::Calendar => split_ics::calendar_meta(text),
+        CollectionKind::AddressBook => split_ics::CalendarMeta::default(),
+    };
+    let stem = file_name
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().trim().to_string())
+        .filter(|s| !s.is_empty());
+    let mut props = Vec::new();
+    if let Some(name) = meta.name.or(stem) {
+        props.push(PropChange::DisplayName(Some(name)));
+    }
+    if let Some(description) = meta.description {
+        props.push(PropChange::Description(Some(description)));
+    }
+    if let Some(color) = meta
+        .color
+        .as_deref()
+        .and_then(crate::dav::color::store_color)
+    {
+        props.push(PropChange::Color(Some(color)));
+    }
+    props
+}
+
 fn open_or_create(
     store: &Arc<Store>,
     user: &str,
     name: &str,
     kind: CollectionKind,
+    props: &[PropChange],
 ) -> Result<(Collection, bool), ImportError> {
-    match store.collection(user, name) {
+    let existing = match store.collection(user, name) {
+        Err(StoreError::NotFound) => {
+            // A user who never logged in gets the home a first login makes
+            // (which may hold a collection of this name).
+            store.ensure_home(user)?;
+            store.collection(user, name)
+        }
+        other => other,
+    };
+    match existing {
         Ok(coll) if coll.kind() == kind => Ok((coll, false)),
         Ok(coll) => Err(ImportError::WrongKind {
             collection: coll.kind(),
             file: kind,
         }),
-        Err(StoreError::NotFound) => {
-            // A user who never logged in gets the home a first login makes.
-            store.ensure_home(user)?;
-            Ok((store.create_collection(kind, user, name, &[])?, true))
-        }
+        Err(StoreError::NotFound) => Ok((store.create_collection(kind, user, name, props)?, true)),
         Err(e) => Err(e.into()),
     }
 }

@@ -263,3 +263,101 @@ END:VCALENDAR\r\n";
         assert!(split.skipped[0].reason.contains("no END"));
     }
 }
+
+/// The calendar-level name, description and colour a file carries
+/// (`X-WR-CALNAME`, `X-WR-CALDESC`, `X-APPLE-CALENDAR-COLOR`, as Apple,
+/// Google and Thunderbird export them): what a collection made by an import
+/// is called. Read from the first VCALENDAR's own lines, before its first
+/// component; values are TEXT (RFC 5545 3.3.11), so escapes are undone.
+#[derive(Debug, Default, PartialEq)]
+pub struct CalendarMeta {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub color: Option<String>,
+}
+
+pub fn calendar_meta(text: &str) -> CalendarMeta {
+    let mut meta = CalendarMeta::default();
+    for line in unfolded(text) {
+        let upper = line.to_ascii_uppercase();
+        if upper.starts_with("BEGIN:") && upper != "BEGIN:VCALENDAR" {
+            break;
+        }
+        let Some((name_params, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name_params
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let slot = match name.as_str() {
+            "X-WR-CALNAME" => &mut meta.name,
+            "X-WR-CALDESC" => &mut meta.description,
+            "X-APPLE-CALENDAR-COLOR" => &mut meta.color,
+            _ => continue,
+        };
+        let value = unescape_text(value.trim());
+        if slot.is_none() && !value.is_empty() {
+            *slot = Some(value);
+        }
+    }
+    meta
+}
+
+/// Content lines with folding undone (RFC 5545 3.1), line endings dropped.
+fn unfolded(text: &str) -> impl Iterator<Item = String> + '_ {
+    let mut lines = text.lines().peekable();
+    std::iter::from_fn(move || {
+        let mut line = lines.next()?.to_string();
+        while let Some(next) = lines.peek() {
+            match next.strip_prefix([' ', '\t']) {
+                Some(rest) => {
+                    line.push_str(rest);
+                    lines.next();
+                }
+                None => break,
+            }
+        }
+        Some(line)
+    })
+}
+
+fn unescape_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod meta_tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_calendar_level_name_description_and_colour() {
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:Family\\, and fr\r\n iends\r\nX-WR-CALDESC;VALUE=TEXT:Line one\\nline two\r\nX-APPLE-CALENDAR-COLOR:#FF2968\r\nBEGIN:VEVENT\r\nX-WR-CALNAME:not this\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert_eq!(
+            calendar_meta(text),
+            CalendarMeta {
+                name: Some("Family, and friends".into()),
+                description: Some("Line one\nline two".into()),
+                color: Some("#FF2968".into()),
+            }
+        );
+        assert_eq!(
+            calendar_meta("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),
+            CalendarMeta::default()
+        );
+    }
+}

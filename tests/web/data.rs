@@ -55,6 +55,30 @@ fn import_reports_and_a_second_run_changes_nothing() {
     assert!(text.contains("2 created"), "{text}");
     assert!(text.contains("1 skipped"), "{text}");
     assert_eq!(ics_names(&srv.file("demo/old-calendar")).len(), 2);
+    // A new collection is named after the file when the file names nothing.
+    assert_eq!(
+        std::fs::read_to_string(srv.file("demo/old-calendar/displayname"))
+            .unwrap()
+            .trim(),
+        "Old Calendar"
+    );
+    let named = file.replacen(
+        "VERSION:2.0\r\n",
+        "VERSION:2.0\r\nX-WR-CALNAME:Holidays\r\nX-WR-CALDESC:Days off\r\nX-APPLE-CALENDAR-COLOR:#FF2968FF\r\n",
+        1,
+    );
+    assert_ne!(named, file);
+    import(&b, "", "export-2026.ics", &named).expect(200);
+    let dir = srv.file("demo/export-2026");
+    let read = |f: &str| {
+        std::fs::read_to_string(dir.join(f))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(read("displayname"), "Holidays");
+    assert_eq!(read("description"), "Days off");
+    assert_eq!(read("color"), "#FF2968");
     let again = import(&b, "old-calendar", "Old Calendar.ics", &file).text();
     assert!(
         again.contains("0 created") && again.contains("2 unchanged"),
@@ -91,9 +115,21 @@ fn export_delete_restore_and_purge_stay_within_the_users_own_collections() {
     alice.login("alice", "alice").expect(303);
     alice.get("/.web/c/work/export").expect(404);
     alice.submit("/.web/c/work/delete", &[]).expect(404);
+    alice
+        .submit("/.web/c/work/delete", &[("confirm", "yes")])
+        .expect(404);
     assert!(srv.file("demo/work").is_dir());
 
-    b.submit("/.web/c/work/delete", &[]).expect(303);
+    // The Delete button leads to a confirmation; only that deletes.
+    let confirm = b.submit("/.web/c/work/delete", &[]).expect(200).text();
+    assert!(
+        confirm.contains("name=\"confirm\" value=\"yes\""),
+        "{confirm}"
+    );
+    assert!(confirm.contains("Trash"), "{confirm}");
+    assert!(srv.file("demo/work").is_dir());
+    b.submit("/.web/c/work/delete", &[("confirm", "yes")])
+        .expect(303);
     assert!(!srv.file("demo/work").exists());
     let trash = b.get("/.web/trash").text();
     let id = trash
@@ -110,12 +146,16 @@ fn export_delete_restore_and_purge_stay_within_the_users_own_collections() {
     alice
         .submit(&format!("/.web/trash/{id}/purge"), &[])
         .expect(404);
+    alice
+        .submit(&format!("/.web/trash/{id}/purge"), &[("confirm", "yes")])
+        .expect(404);
     let climbing = format!("/.web/trash/..%2F..%2Fdemo%2F.trash%2F{id}/restore");
     alice.submit(&climbing, &[]).expect(404);
     b.submit(&format!("/.web/trash/{id}/restore"), &[])
         .expect(303);
     assert!(srv.file("demo/work").is_dir());
-    b.submit("/.web/c/work/delete", &[]).expect(303);
+    b.submit("/.web/c/work/delete", &[("confirm", "yes")])
+        .expect(303);
     let trash = b.get("/.web/trash").text();
     let id = trash
         .split("/.web/trash/")
@@ -123,7 +163,13 @@ fn export_delete_restore_and_purge_stay_within_the_users_own_collections() {
         .and_then(|s| s.split('/').next())
         .unwrap()
         .to_string();
-    b.submit(&format!("/.web/trash/{id}/purge"), &[])
+    let confirm = b
+        .submit(&format!("/.web/trash/{id}/purge"), &[])
+        .expect(200)
+        .text();
+    assert!(confirm.contains("cannot be undone"), "{confirm}");
+    assert!(!b.get("/.web/trash").text().contains("trash-empty"));
+    b.submit(&format!("/.web/trash/{id}/purge"), &[("confirm", "yes")])
         .expect(303);
     assert!(b.get("/.web/trash").text().contains("trash-empty"));
 }
