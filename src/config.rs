@@ -70,6 +70,12 @@ pub struct FileConfig {
     pub push_allow_private_targets: Option<bool>,
     /// Least time between two messages for one collection, in ms.
     pub push_interval_ms: Option<u64>,
+    /// Shortest password `user add`, `user passwd` and the web page accept.
+    pub min_password_length: Option<usize>,
+    /// Display names of the calendar and address book a new user's home
+    /// starts with; an empty string makes none.
+    pub first_calendar: Option<String>,
+    pub first_addressbook: Option<String>,
 }
 
 /// The resolved settings the server runs with.
@@ -104,6 +110,9 @@ pub struct Config {
     pub trash_days: u32,
     /// WebDAV-Push settings; None when push is off.
     pub push: Option<crate::push::Settings>,
+    pub min_password_length: usize,
+    /// What a new home starts with (`None`: no such collection).
+    pub first_collections: crate::store::FirstCollections,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +167,9 @@ impl FileConfig {
                 .push_allow_private_targets
                 .or(file.push_allow_private_targets),
             push_interval_ms: self.push_interval_ms.or(file.push_interval_ms),
+            min_password_length: self.min_password_length.or(file.min_password_length),
+            first_calendar: self.first_calendar.or(file.first_calendar),
+            first_addressbook: self.first_addressbook.or(file.first_addressbook),
         }
     }
 
@@ -216,6 +228,13 @@ impl FileConfig {
                     .max(1),
             ),
             public_url: self.public_url.as_deref().map(public_url).transpose()?,
+            min_password_length: self
+                .min_password_length
+                .unwrap_or(crate::accounts::users::DEFAULT_MIN_PASSWORD_LENGTH),
+            first_collections: crate::store::FirstCollections::named(
+                self.first_calendar.as_deref(),
+                self.first_addressbook.as_deref(),
+            ),
         })
     }
 }

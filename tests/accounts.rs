@@ -100,14 +100,24 @@ fn cli_users_on_files_apache_reads() {
     let again = davdir(&with(&["user", "add", "bob"]), "x\n");
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
-    ok(&davdir(&with(&["user", "passwd", "bob"]), "n3w\r\n"));
-    assert!(apache("bob", "n3w"));
+    ok(&davdir(
+        &with(&["user", "passwd", "bob"]),
+        "n3w passw0rd\r\n",
+    ));
+    assert!(apache("bob", "n3w passw0rd"));
     assert!(!apache("bob", "s3cret pw"));
     assert_eq!(
         davdir(&with(&["user", "add", "eve"]), "").status.code(),
         Some(1),
         "empty password"
     );
+    let short = davdir(&with(&["user", "add", "eve"]), "seven77\n");
+    assert_eq!(
+        short.status.code(),
+        Some(1),
+        "shorter than min_password_length"
+    );
+    assert!(String::from_utf8_lossy(&short.stderr).contains("shorter than 8 characters"));
     assert_eq!(
         davdir(&with(&["user", "add", "../x"]), "pw\n")
             .status
@@ -132,12 +142,12 @@ fn cli_users_on_files_apache_reads() {
 #[test]
 fn users_added_and_removed_while_serving() {
     let srv = Server::sample();
-    assert_eq!(status_as(&srv, "carol", "pw-carol"), 401);
-    ok(&run(&srv, &["user", "add", "carol"], "pw-carol\n"));
-    assert_eq!(status_as(&srv, "carol", "pw-carol"), 207, "at once");
-    ok(&run(&srv, &["user", "passwd", "carol"], "pw-2\n"));
-    assert_eq!(status_as(&srv, "carol", "pw-carol"), 401, "old password");
-    assert_eq!(status_as(&srv, "carol", "pw-2"), 207);
+    assert_eq!(status_as(&srv, "carol", "pw-carol-1"), 401);
+    ok(&run(&srv, &["user", "add", "carol"], "pw-carol-1\n"));
+    assert_eq!(status_as(&srv, "carol", "pw-carol-1"), 207, "at once");
+    ok(&run(&srv, &["user", "passwd", "carol"], "pw-carol-2\n"));
+    assert_eq!(status_as(&srv, "carol", "pw-carol-1"), 401, "old password");
+    assert_eq!(status_as(&srv, "carol", "pw-carol-2"), 207);
     let out = ok(&run(
         &srv,
         &["app-password", "add", "carol", "--label", "l"],
@@ -146,7 +156,7 @@ fn users_added_and_removed_while_serving() {
     let secret = out.lines().last().unwrap().to_string();
     assert_eq!(status_as(&srv, "carol", &secret), 207);
     ok(&run(&srv, &["user", "remove", "carol"], ""));
-    assert_eq!(status_as(&srv, "carol", "pw-2"), 401, "removed");
+    assert_eq!(status_as(&srv, "carol", "pw-carol-2"), 401, "removed");
     assert_eq!(
         status_as(&srv, "carol", &secret),
         401,
@@ -237,7 +247,7 @@ fn concurrent_commands_lose_nothing() {
             let srv = &srv;
             s.spawn(move || {
                 let user = format!("u{i}");
-                ok(&run(srv, &["user", "add", &user], "pw\n"));
+                ok(&run(srv, &["user", "add", &user], "password\n"));
             });
             s.spawn(move || {
                 let label = format!("device {i}");
@@ -255,5 +265,5 @@ fn concurrent_commands_lose_nothing() {
     }
     let list = ok(&run(&srv, &["app-password", "list", "demo"], ""));
     assert_eq!(list.lines().count(), 6, "{list}");
-    assert_eq!(status_as(&srv, "u3", "pw"), 207);
+    assert_eq!(status_as(&srv, "u3", "password"), 207);
 }

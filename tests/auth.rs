@@ -167,19 +167,56 @@ fn first_login_creates_the_home_and_a_default_calendar() {
         .filter(|e| e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(cals.len(), 1, "expected one default calendar: {cals:?}");
+    let mut cals = cals;
+    cals.sort();
+    assert_eq!(
+        cals,
+        ["calendar", "contacts"],
+        "the first calendar and address book"
+    );
     let ms = srv
         .request_as(Some(("carol", "demo")), "PROPFIND", "/carol/")
         .header("Depth", "1")
-        .body(propfind_body(&[(DAV, "resourcetype")]))
+        .body(propfind_body(&[
+            (DAV, "resourcetype"),
+            (DAV, "displayname"),
+        ]))
         .fetch()
         .multistatus();
-    let cal_href = format!("/carol/{}/", cals[0]);
-    assert!(ms
-        .get(&cal_href)
+    let cal = ms.get("/carol/calendar/");
+    assert!(cal
         .ok(DAV, "resourcetype")
         .child(CALDAV, "calendar")
         .is_some());
+    assert_eq!(cal.ok(DAV, "displayname").text, "Calendar");
+    let book = ms.get("/carol/contacts/");
+    assert!(book
+        .ok(DAV, "resourcetype")
+        .child("urn:ietf:params:xml:ns:carddav", "addressbook")
+        .is_some());
+    assert_eq!(book.ok(DAV, "displayname").text, "Contacts");
+}
+
+/// `first_calendar` and `first_addressbook` name what a new home starts
+/// with; an empty name makes none.
+#[test]
+fn the_first_collections_are_configurable() {
+    let srv = Server::start(Options {
+        sample: false,
+        auth: false,
+        config: Some("first_calendar = \"Family\"\nfirst_addressbook = \"\"\n".into()),
+    });
+    srv.request_as(Some(("erin", "")), "PROPFIND", "/erin/")
+        .header("Depth", "0")
+        .fetch()
+        .expect(207);
+    assert_eq!(srv.dir_names("erin"), ["calendar"].map(String::from).into());
+    assert_eq!(
+        std::fs::read_to_string(srv.file("erin/calendar/displayname"))
+            .unwrap()
+            .trim(),
+        "Family"
+    );
 }
 
 #[test]
@@ -196,7 +233,11 @@ fn first_request_without_auth_creates_the_named_users_home() {
         .fetch();
     let ms = r.multistatus();
     assert!(srv.file("dave").is_dir());
-    assert_eq!(ms.responses.len(), 2, "home plus one default calendar");
+    assert_eq!(
+        ms.responses.len(),
+        4,
+        "home, the first calendar and address book, and the birthday calendar"
+    );
 }
 
 #[test]

@@ -97,8 +97,14 @@ fn finish(what: &str, result: Result<(), Failure>) -> ExitCode {
 }
 
 fn file_config(args: &ServeArgs) -> Result<FileConfig, Failure> {
-    args.file_config()
-        .map_err(|e| Failure::Config(e.to_string()))
+    let fc = args
+        .file_config()
+        .map_err(|e| Failure::Config(e.to_string()))?;
+    super::users::set_min_password_length(
+        fc.min_password_length
+            .unwrap_or(super::users::DEFAULT_MIN_PASSWORD_LENGTH),
+    );
+    Ok(fc)
 }
 
 fn htpasswd(args: &ServeArgs) -> Result<HtpasswdFile, Failure> {
@@ -242,6 +248,6 @@ fn read_password(user: &str) -> Result<String, Failure> {
             .map_err(|e| Failure::Config(format!("cannot read the password from stdin: {e}")))?;
         line.trim_end_matches(['\n', '\r']).to_string()
     };
-    super::users::check_password(&password)?;
+    super::users::check_new_password(&password)?;
     Ok(password)
 }

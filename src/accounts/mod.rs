@@ -25,7 +25,7 @@ pub enum AccountError {
     #[error("no user {0:?}")]
     NoSuchUser(String),
     #[error("unacceptable password: {0}")]
-    BadPassword(&'static str),
+    BadPassword(String),
     #[error("unacceptable label: {0}")]
     BadLabel(&'static str),
     #[error("user {user:?} already has an app password labelled {label:?}")]

@@ -9,6 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{check_user_name, AccountError};
 
@@ -194,16 +195,44 @@ pub fn hash(password: &str) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Hash(e.to_string()))
 }
 
+/// The shortest new password by default (`min_password_length`).
+pub const DEFAULT_MIN_PASSWORD_LENGTH: usize = 8;
+
+/// The shortest new password this process accepts: set once at start from
+/// the configuration (the server's, or the CLI command's), so every path
+/// that sets a password checks the same rule.
+static MIN_PASSWORD_LENGTH: AtomicUsize = AtomicUsize::new(DEFAULT_MIN_PASSWORD_LENGTH);
+
+pub fn set_min_password_length(chars: usize) {
+    MIN_PASSWORD_LENGTH.store(chars.max(1), Ordering::Relaxed);
+}
+
+/// A password a person chooses (`user add`, `user passwd`, the web page)
+/// must also be long enough; `hash` alone checks only what bcrypt needs.
+pub fn check_new_password(password: &str) -> Result<(), AccountError> {
+    let min = MIN_PASSWORD_LENGTH.load(Ordering::Relaxed);
+    if password.chars().count() < min {
+        return Err(AccountError::BadPassword(format!(
+            "it is shorter than {min} characters (min_password_length)"
+        )));
+    }
+    check_password(password)
+}
+
 /// A password must be non-empty, one line, and fit bcrypt's 72 bytes.
 pub fn check_password(password: &str) -> Result<(), AccountError> {
     if password.is_empty() {
-        return Err(AccountError::BadPassword("it is empty"));
+        return Err(AccountError::BadPassword("it is empty".into()));
     }
     if password.len() > MAX_PASSWORD {
-        return Err(AccountError::BadPassword("longer than 72 bytes"));
+        return Err(AccountError::BadPassword(
+            "it is longer than 72 bytes".into(),
+        ));
     }
     if password.chars().any(char::is_control) {
-        return Err(AccountError::BadPassword("it holds control characters"));
+        return Err(AccountError::BadPassword(
+            "it holds control characters".into(),
+        ));
     }
     Ok(())
 }
@@ -220,25 +249,25 @@ mod tests {
         fs::write(&path, format!("# users\n{argon}\n\nbob:$2y$05$x\n")).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         let file = HtpasswdFile::new(path.clone());
-        file.add("carol", "pw").unwrap();
+        file.add("carol", "carol-pw").unwrap();
         assert!(matches!(
-            file.add("carol", "x"),
+            file.add("carol", "long-enough"),
             Err(AccountError::UserExists(_))
         ));
         assert!(matches!(
-            file.add("a:b", "x"),
+            file.add("a:b", "long-enough"),
             Err(AccountError::InvalidUser(_))
         ));
-        file.set_password("bob", "new").unwrap();
+        file.set_password("bob", "new-password").unwrap();
         assert!(matches!(
-            file.set_password("zed", "x"),
+            file.set_password("zed", "long-enough"),
             Err(AccountError::NoSuchUser(_))
         ));
         assert_eq!(file.list().unwrap(), ["ann", "bob", "carol"]);
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.starts_with(&format!("# users\n{argon}\n\nbob:$2y$12$")));
         let bob = text.lines().find(|l| l.starts_with("bob:")).unwrap();
-        assert!(bcrypt::verify("new", &bob[4..]).unwrap());
+        assert!(bcrypt::verify("new-password", &bob[4..]).unwrap());
         file.remove("carol").unwrap();
         assert!(matches!(
             file.remove("carol"),
@@ -252,6 +281,9 @@ mod tests {
     #[test]
     fn passwords_are_bounded() {
         assert!(check_password("").is_err());
+        assert!(check_new_password("seven77").is_err());
+        assert!(check_new_password("eight888").is_ok());
+        assert!(check_password("seven77").is_ok());
         assert!(check_password(&"x".repeat(73)).is_err());
         assert!(check_password("a\nb").is_err());
         assert!(check_password("correct horse").is_ok());

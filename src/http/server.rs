@@ -33,7 +33,9 @@ const BLOCKING_THREADS_PER_WORKER: usize = 16;
 
 pub fn run(config: &Config) -> std::io::Result<Running> {
     let instance = super::startup::claim_data_dir(&config.data)?;
+    crate::accounts::users::set_min_password_length(config.min_password_length);
     let store = Store::open(&config.data, config.cache.as_deref())?;
+    store.set_first_collections(config.first_collections.clone());
     store.set_max_object_size(config.max_resource_size);
     store.set_birthday_calendar(config.birthday_calendar);
     let state_dir = crate::state_dir::StateDir::open(&config.state).map_err(|e| {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use super::registry::Collection;
 use super::{
     collection_props, confine, durable, names, CollectionKind, CollectionProps, Members, Overwrite,
-    PropChange, Result, Store, StoreError, DEFAULT_CALENDAR,
+    PropChange, Result, Store, StoreError, DEFAULT_ADDRESSBOOK, DEFAULT_CALENDAR,
 };
 
 /// A hidden directory name in a home for a calendar being built or replaced.
@@ -47,7 +47,8 @@ fn put_dir_in_place(home: &Path, from: &Path, to: &str, existed: bool) -> Result
 }
 
 impl Store {
-    /// Creates a user's home with one default calendar on first login.
+    /// Creates a user's home on first login, with the first calendar and
+    /// address book the configuration names.
     /// On a read-only data directory this fails with `ReadOnly`; the caller
     /// may still serve reads (the missing home reads as empty).
     pub fn ensure_home(&self, user: &str) -> Result<()> {
@@ -62,13 +63,27 @@ impl Store {
             Err(e) => return Err(e.into()),
         }
         tracing::info!("created home of {user}");
-        let cal = home.join(DEFAULT_CALENDAR);
-        durable::create_dir(&cal)?;
-        CollectionProps::apply(
-            &cal,
-            &[PropChange::DisplayName(Some("Collection".into()))],
-            self.max_object_size(),
-        )?;
+        let first = self.first_collections.lock().clone();
+        for (kind, dir, name) in [
+            (CollectionKind::Calendar, DEFAULT_CALENDAR, first.calendar),
+            (
+                CollectionKind::AddressBook,
+                DEFAULT_ADDRESSBOOK,
+                first.addressbook,
+            ),
+        ] {
+            let Some(name) = name else { continue };
+            let path = home.join(dir);
+            durable::create_dir(&path)?;
+            if kind == CollectionKind::AddressBook {
+                durable::write_file(&path, kind.marker(), b"")?;
+            }
+            CollectionProps::apply(
+                &path,
+                &[PropChange::DisplayName(Some(name))],
+                self.max_object_size(),
+            )?;
+        }
         Ok(())
     }
 

@@ -74,6 +74,37 @@ pub const DEFAULT_MAX_OBJECT_SIZE: u64 = 10 * 1024 * 1024;
 
 /// Name of the calendar created in a new user's home.
 pub const DEFAULT_CALENDAR: &str = "calendar";
+/// Name of the address book created in a new user's home.
+pub const DEFAULT_ADDRESSBOOK: &str = "contacts";
+
+/// The display names of the collections a new home starts with (config
+/// `first_calendar`, `first_addressbook`); `None` makes no such collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstCollections {
+    pub calendar: Option<String>,
+    pub addressbook: Option<String>,
+}
+
+impl FirstCollections {
+    /// From the configured names: unset is the default name, empty is none.
+    pub fn named(calendar: Option<&str>, addressbook: Option<&str>) -> FirstCollections {
+        let pick = |name: Option<&str>, default: &str| match name {
+            None => Some(default.to_string()),
+            Some(n) if n.trim().is_empty() => None,
+            Some(n) => Some(n.to_string()),
+        };
+        FirstCollections {
+            calendar: pick(calendar, "Calendar"),
+            addressbook: pick(addressbook, "Contacts"),
+        }
+    }
+}
+
+impl Default for FirstCollections {
+    fn default() -> Self {
+        FirstCollections::named(None, None)
+    }
+}
 /// Cache directory name under the data root when none is configured.
 pub const DEFAULT_CACHE_DIR: &str = ".davdir-cache";
 pub struct Store {
@@ -89,6 +120,7 @@ pub struct Store {
     /// off until the server's config turns it on, so a store opened by
     /// `check` or a test lists only directories.
     birthdays: AtomicBool,
+    first_collections: Mutex<FirstCollections>,
     /// The cells of derived collections by user: in memory only, never flushed.
     derived: Mutex<HashMap<String, Arc<Cell>>>,
     /// Told of every new sync token of a collection (push delivery).
@@ -110,9 +142,19 @@ impl Store {
             watched: AtomicBool::new(false),
             max_object_size: AtomicU64::new(DEFAULT_MAX_OBJECT_SIZE),
             birthdays: AtomicBool::new(false),
+            // A library user's default; the server and CLI set the configured ones.
+            first_collections: Mutex::new(FirstCollections {
+                calendar: Some("Calendar".into()),
+                addressbook: None,
+            }),
             derived: Mutex::new(HashMap::new()),
             listener: Arc::default(),
         }))
+    }
+
+    /// What a home made from now on starts with.
+    pub fn set_first_collections(&self, first: FirstCollections) {
+        *self.first_collections.lock() = first;
     }
 
     /// Sets the one listener told `(user, collection, sync token)` whenever a

@@ -21,7 +21,7 @@ fn home_gets_default_calendar() {
     let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
     assert_eq!(
         cal.props().unwrap().displayname.as_deref(),
-        Some("Collection")
+        Some("Calendar")
     );
 }
 

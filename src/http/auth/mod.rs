@@ -145,7 +145,7 @@ impl Authenticator {
         let Authenticator::Htpasswd(c) = self else {
             return Err(AccountError::NoHtpasswd);
         };
-        crate::accounts::users::check_password(new)?;
+        crate::accounts::users::check_new_password(new)?;
         if !c.file.verify(user, old) {
             return Err(AccountError::WrongPassword);
         }
@@ -353,12 +353,13 @@ mod tests {
             "app password at the web login"
         );
         assert!(matches!(
-            auth.change_password("demo", &secret, "new"),
+            auth.change_password("demo", &secret, "new-password"),
             Err(AccountError::WrongPassword)
         ));
-        auth.change_password("demo", "demo", "new").unwrap();
+        auth.change_password("demo", "demo", "new-password")
+            .unwrap();
         assert!(!web("demo", "demo".into()).await);
-        assert!(web("demo", "new".into()).await);
+        assert!(web("demo", "new-password".into()).await);
     }
 
     #[test]
