@@ -196,6 +196,31 @@ fn invalid_registrations_are_refused() {
         .expect(403)
         .expect_condition(PUSH, "invalid-subscription");
     post(&server, "/demo/work/", "<push-register".into()).expect(400);
+    // Only an XML media type registers: a cross-site form (text/plain,
+    // urlencoded, multipart) or a body without one is refused with 415.
+    let body = sub.register_body("https://push.example.net/x", "");
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        let mut rq = server.request("POST", "/demo/work/").body(body.clone());
+        if let Some(t) = content_type {
+            rq = rq.header("Content-Type", t);
+        }
+        let resp = rq.fetch();
+        resp.expect(415);
+        assert!(resp.text().contains("application/xml"), "{}", resp.text());
+    }
+    // text/xml with parameters passes the type check (and meets the target's).
+    server
+        .request("POST", "/demo/work/")
+        .header("Content-Type", "Text/XML; charset=utf-8")
+        .body(body)
+        .fetch()
+        .expect(403)
+        .expect_condition(PUSH, "invalid-subscription");
     post(
         &server,
         "/demo/nothere/",

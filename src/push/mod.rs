@@ -38,6 +38,12 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(1000);
 pub enum PushError {
     #[error("invalid subscription: {0}")]
     InvalidSubscription(String),
+    /// A push-register body not labelled XML: a cross-site form can send
+    /// `text/plain` with the user's Basic credentials, never `application/xml`.
+    #[error(
+        "push-register needs an XML body (Content-Type application/xml or text/xml), not {0:?}"
+    )]
+    NotXml(String),
     #[error("push-resource refused: {0}")]
     TargetRefused(String),
     #[error("no supported trigger: only content-update is sent")]
