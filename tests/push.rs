@@ -329,7 +329,7 @@ fn receiver() -> (String, mpsc::Receiver<Received>, Arc<AtomicU16>) {
 }
 
 /// Decrypts a message and checks its VAPID JWT against the advertised key.
-fn open(sub: &Subscriber, msg: &Received, vapid_key: &str) -> String {
+fn open(sub: &Subscriber, msg: &Received, vapid_key: &str, receiver_url: &str) -> String {
     assert_eq!(msg.header("content-encoding"), Some("aes128gcm"));
     assert!(msg.header("ttl").is_some() && msg.header("urgency").is_some());
     let auth = msg.header("authorization").expect("VAPID authorization");
@@ -347,7 +347,11 @@ fn open(sub: &Subscriber, msg: &Received, vapid_key: &str) -> String {
     assert_eq!(k, vapid_key, "signed with the advertised key");
     let public = ES256PublicKey::from_bytes(&URL_SAFE_NO_PAD.decode(k).unwrap()).unwrap();
     let claims = public.verify_token::<NoCustomClaims>(token, None).unwrap();
-    assert!(claims.audiences.is_some() && claims.subject.is_some());
+    // RFC 8292 §2: the push resource's origin, its (non-default) port included.
+    let origin = receiver_url.split("/push/").next().unwrap();
+    let audiences = claims.audiences.expect("aud").into_set();
+    assert_eq!(audiences.into_iter().collect::<Vec<_>>(), [origin]);
+    assert!(claims.subject.is_some());
     let plain = web_push_native::decrypt(
         msg.body.clone(),
         &sub.secret,
@@ -392,7 +396,7 @@ fn changes_are_delivered_encrypted_and_signed() {
         .put_ics("/demo/work/p1.ics", &event("p1", "pushed"))
         .expect(201);
     let msg = inbox.recv_timeout(Duration::from_secs(10)).expect("a push");
-    let text = open(&sub, &msg, &vapid);
+    let text = open(&sub, &msg, &vapid, &url);
     assert!(
         text.contains(&format!("<P:topic>{topic}</P:topic>")),
         "{text}"

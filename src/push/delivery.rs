@@ -209,14 +209,17 @@ async fn send_once(
         if auth.len() != 16 {
             return Err("auth secret is not 16 bytes".into());
         }
+        let url = url::Url::parse(&reg.push_resource).map_err(|e| e.to_string())?;
         let endpoint = reg.push_resource.parse().map_err(|e| format!("{e}"))?;
-        WebPushBuilder::new(endpoint, key, Auth::clone_from_slice(&auth))
+        // Signed here, not by the builder, whose audience drops the port.
+        let vapid = push.keys.vapid_header(&url, CONTACT, TTL)?;
+        let request = WebPushBuilder::new(endpoint, key, Auth::clone_from_slice(&auth))
             .with_valid_duration(TTL)
-            .with_vapid(push.keys.vapid(), CONTACT)
             .build(body.as_bytes().to_vec())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        Ok((request, vapid))
     })();
-    let request = match request {
+    let (request, vapid) = match request {
         Ok(r) => r,
         Err(e) => return Outcome::GiveUp(e),
     };
@@ -224,6 +227,7 @@ async fn send_once(
     let sent = client
         .post(&reg.push_resource)
         .headers(parts.headers)
+        .header(reqwest::header::AUTHORIZATION, vapid)
         .header("Urgency", "normal")
         .body(payload)
         .send()
