@@ -7,7 +7,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime};
 
@@ -424,4 +424,71 @@ fn changes_are_delivered_encrypted_and_signed() {
         .expect(201);
     inbox.recv_timeout(Duration::from_secs(10)).expect("a push");
     assert!(wait_until(5, || server.delete(&path_of(&location)).status == 404));
+}
+
+/// A push service on loopback that accepts connections and never answers;
+/// its base URL and how many connections it has taken.
+fn silent_service() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/silent/", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (url, accepted)
+}
+
+#[test]
+fn a_silent_push_service_delays_no_other_users_push() {
+    let server = Server::start(Options {
+        config: Some("push_allow_private_targets = true\npush_interval_ms = 100\n".into()),
+        ..Options::default()
+    });
+    // demo registers 48 subscriptions at a service that never answers.
+    let (silent, accepted) = silent_service();
+    let hostile = Subscriber::new();
+    for i in 0..48 {
+        let body = hostile.register_body(&format!("{silent}{i}"), "");
+        post(&server, "/demo/work/", body).expect(201);
+    }
+    // alice registers one at a service that answers.
+    let (url, inbox, _) = receiver();
+    let alice = Some(("alice", "alice"));
+    let sub = Subscriber::new();
+    server
+        .request_as(alice, "POST", "/alice/home/")
+        .header("Content-Type", "application/xml")
+        .body(sub.register_body(&url, ""))
+        .fetch()
+        .expect(201);
+
+    server
+        .put_ics("/demo/work/stall.ics", &event("stall", "stall"))
+        .expect(201);
+    assert!(
+        wait_until(30, || accepted.load(Ordering::SeqCst) >= 4),
+        "demo's messages reach the silent service"
+    );
+    server
+        .request_as(alice, "PUT", "/alice/home/mine.ics")
+        .header("Content-Type", "text/calendar")
+        .body(event("mine", "mine"))
+        .fetch()
+        .expect(201);
+    // Before deliveries were bounded per user, this took minutes.
+    let msg = inbox
+        .recv_timeout(Duration::from_secs(10))
+        .expect("alice's push arrives while demo's hang");
+    let plain = web_push_native::decrypt(
+        msg.body,
+        &sub.secret,
+        web_push_native::Auth::from_slice(&sub.auth),
+    )
+    .unwrap();
+    assert!(String::from_utf8(plain).unwrap().contains("sync-token"));
 }

@@ -15,6 +15,7 @@ use web_push_native::jwt_simple::algorithms::{
 };
 use web_push_native::jwt_simple::claims::Claims;
 
+use super::target::origin;
 use crate::state_dir::StateDir;
 
 const VAPID_FILE: &str = "push-vapid.key";
@@ -73,7 +74,9 @@ impl Keys {
         valid: std::time::Duration,
     ) -> Result<String, String> {
         let claims = Claims::create(valid.into())
-            .with_audience(audience(endpoint))
+            // RFC 8292 §2: the push resource's origin, a non-default port
+            // included (the push service may refuse any other audience).
+            .with_audience(origin(endpoint))
             .with_subject(contact);
         let token = self.vapid.sign(claims).map_err(|e| e.to_string())?;
         Ok(format!("vapid t={token}, k={}", self.public))
@@ -93,14 +96,6 @@ impl Keys {
         mac.update(collection.as_bytes());
         URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
     }
-}
-
-/// RFC 8292 §2: `aud` is the origin of the push resource, its port
-/// included when not the scheme's default. A push service may refuse a
-/// token whose audience is not its own origin, so a service on another port
-/// (self-hosted, UnifiedPush) needs the port.
-pub fn audience(endpoint: &url::Url) -> String {
-    endpoint.origin().ascii_serialization()
 }
 
 fn bad(file: &str, e: impl std::fmt::Display) -> io::Error {
@@ -146,7 +141,7 @@ mod tests {
             ("http://[::1]:80/x", "http://[::1]"),
         ] {
             let url = url::Url::parse(endpoint).unwrap();
-            assert_eq!(audience(&url), aud, "{endpoint}");
+            assert_eq!(origin(&url), aud, "{endpoint}");
             let header = keys
                 .vapid_header(&url, "mailto:a@b", std::time::Duration::from_secs(3600))
                 .unwrap();

@@ -6,11 +6,12 @@
 //!
 //! `keys` (VAPID pair, topic secret), `registrations` (kept in the state
 //! directory), `xml` (push-register, push-message), `target` (which push
-//! services may be reached), `delivery` (queue, coalescing, retries). Its
-//! HTTP side (POST of a registration, the registration URLs) is one of the
-//! methods, `http::methods::push`.
+//! services may be reached), `delivery` (queue, coalescing, retries), `fair`
+//! (which delivery goes next). Its HTTP side (POST of a registration, the
+//! registration URLs) is one of the methods, `http::methods::push`.
 
 pub mod delivery;
+pub mod fair;
 pub mod keys;
 pub mod registrations;
 pub mod target;
