@@ -87,7 +87,9 @@ impl Fair {
             if count(&self.users_busy, user) >= self.limits.per_user {
                 continue;
             }
-            let queue = self.queues.get_mut(user)?;
+            let Some(queue) = self.queues.get_mut(user) else {
+                continue;
+            };
             let Some(at) = queue.iter().position(|j| {
                 j.not_before <= now && count(&self.hosts_busy, &j.host) < self.limits.per_host
             }) else {
