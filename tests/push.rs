@@ -7,7 +7,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime};
 
@@ -196,6 +196,31 @@ fn invalid_registrations_are_refused() {
         .expect(403)
         .expect_condition(PUSH, "invalid-subscription");
     post(&server, "/demo/work/", "<push-register".into()).expect(400);
+    // Only an XML media type registers: a cross-site form (text/plain,
+    // urlencoded, multipart) or a body without one is refused with 415.
+    let body = sub.register_body("https://push.example.net/x", "");
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        let mut rq = server.request("POST", "/demo/work/").body(body.clone());
+        if let Some(t) = content_type {
+            rq = rq.header("Content-Type", t);
+        }
+        let resp = rq.fetch();
+        resp.expect(415);
+        assert!(resp.text().contains("application/xml"), "{}", resp.text());
+    }
+    // text/xml with parameters passes the type check (and meets the target's).
+    server
+        .request("POST", "/demo/work/")
+        .header("Content-Type", "Text/XML; charset=utf-8")
+        .body(body)
+        .fetch()
+        .expect(403)
+        .expect_condition(PUSH, "invalid-subscription");
     post(
         &server,
         "/demo/nothere/",
@@ -304,7 +329,7 @@ fn receiver() -> (String, mpsc::Receiver<Received>, Arc<AtomicU16>) {
 }
 
 /// Decrypts a message and checks its VAPID JWT against the advertised key.
-fn open(sub: &Subscriber, msg: &Received, vapid_key: &str) -> String {
+fn open(sub: &Subscriber, msg: &Received, vapid_key: &str, receiver_url: &str) -> String {
     assert_eq!(msg.header("content-encoding"), Some("aes128gcm"));
     assert!(msg.header("ttl").is_some() && msg.header("urgency").is_some());
     let auth = msg.header("authorization").expect("VAPID authorization");
@@ -322,7 +347,11 @@ fn open(sub: &Subscriber, msg: &Received, vapid_key: &str) -> String {
     assert_eq!(k, vapid_key, "signed with the advertised key");
     let public = ES256PublicKey::from_bytes(&URL_SAFE_NO_PAD.decode(k).unwrap()).unwrap();
     let claims = public.verify_token::<NoCustomClaims>(token, None).unwrap();
-    assert!(claims.audiences.is_some() && claims.subject.is_some());
+    // RFC 8292 §2: the push resource's origin, its (non-default) port included.
+    let origin = receiver_url.split("/push/").next().unwrap();
+    let audiences = claims.audiences.expect("aud").into_set();
+    assert_eq!(audiences.into_iter().collect::<Vec<_>>(), [origin]);
+    assert!(claims.subject.is_some());
     let plain = web_push_native::decrypt(
         msg.body.clone(),
         &sub.secret,
@@ -367,7 +396,7 @@ fn changes_are_delivered_encrypted_and_signed() {
         .put_ics("/demo/work/p1.ics", &event("p1", "pushed"))
         .expect(201);
     let msg = inbox.recv_timeout(Duration::from_secs(10)).expect("a push");
-    let text = open(&sub, &msg, &vapid);
+    let text = open(&sub, &msg, &vapid, &url);
     assert!(
         text.contains(&format!("<P:topic>{topic}</P:topic>")),
         "{text}"
@@ -395,4 +424,71 @@ fn changes_are_delivered_encrypted_and_signed() {
         .expect(201);
     inbox.recv_timeout(Duration::from_secs(10)).expect("a push");
     assert!(wait_until(5, || server.delete(&path_of(&location)).status == 404));
+}
+
+/// A push service on loopback that accepts connections and never answers;
+/// its base URL and how many connections it has taken.
+fn silent_service() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/silent/", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (url, accepted)
+}
+
+#[test]
+fn a_silent_push_service_delays_no_other_users_push() {
+    let server = Server::start(Options {
+        config: Some("push_allow_private_targets = true\npush_interval_ms = 100\n".into()),
+        ..Options::default()
+    });
+    // demo registers 48 subscriptions at a service that never answers.
+    let (silent, accepted) = silent_service();
+    let hostile = Subscriber::new();
+    for i in 0..48 {
+        let body = hostile.register_body(&format!("{silent}{i}"), "");
+        post(&server, "/demo/work/", body).expect(201);
+    }
+    // alice registers one at a service that answers.
+    let (url, inbox, _) = receiver();
+    let alice = Some(("alice", "alice"));
+    let sub = Subscriber::new();
+    server
+        .request_as(alice, "POST", "/alice/home/")
+        .header("Content-Type", "application/xml")
+        .body(sub.register_body(&url, ""))
+        .fetch()
+        .expect(201);
+
+    server
+        .put_ics("/demo/work/stall.ics", &event("stall", "stall"))
+        .expect(201);
+    assert!(
+        wait_until(30, || accepted.load(Ordering::SeqCst) >= 4),
+        "demo's messages reach the silent service"
+    );
+    server
+        .request_as(alice, "PUT", "/alice/home/mine.ics")
+        .header("Content-Type", "text/calendar")
+        .body(event("mine", "mine"))
+        .fetch()
+        .expect(201);
+    // Before deliveries were bounded per user, this took minutes.
+    let msg = inbox
+        .recv_timeout(Duration::from_secs(10))
+        .expect("alice's push arrives while demo's hang");
+    let plain = web_push_native::decrypt(
+        msg.body,
+        &sub.secret,
+        web_push_native::Auth::from_slice(&sub.auth),
+    )
+    .unwrap();
+    assert!(String::from_utf8(plain).unwrap().contains("sync-token"));
 }

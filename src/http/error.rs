@@ -460,6 +460,7 @@ impl DavError {
             DavError::Push(e) => match e {
                 PushError::UnknownRegistration => StatusCode::NOT_FOUND,
                 PushError::RegistrationMethod => StatusCode::METHOD_NOT_ALLOWED,
+                PushError::NotXml(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 // The others carry a precondition, decided above.
                 PushError::InvalidSubscription(_)
                 | PushError::TargetRefused(_)

@@ -4,25 +4,36 @@
 //! such as a `git pull` sends one message with the last sync token. Each
 //! message is encrypted (RFC 8291) and VAPID-signed (RFC 8292), sent with
 //! `TTL` and `Urgency`; 429 and 5xx are retried with backoff, bounded in
-//! attempts and time; 404 and 410 remove the registration.
+//! attempts and time; 404 and 410 remove the registration. Every attempt
+//! has a connect and a response timeout, and `fair` decides which message
+//! goes next, so a push service that never answers delays only the users
+//! registered there (and only within their own share).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 use web_push_native::{p256, Auth, WebPushBuilder};
 
+use super::fair::{Fair, Job, Limits};
 use super::registrations::Registration;
 use super::{Exclude, Push};
 
 /// Changes waiting for the delivery thread; beyond this they are dropped.
 pub const QUEUE: usize = 4096;
-/// Messages being sent at once.
-const IN_FLIGHT: usize = 16;
+/// Messages in flight: one user's, one push service's, and all.
+const LIMITS: Limits = Limits {
+    per_user: 4,
+    per_host: 16,
+    total: 64,
+};
+/// A push service answers in well under a second; one that takes longer
+/// than these is down or stalling, and the attempt counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 const ATTEMPTS: u32 = 5;
 /// No retry starts later than this after the first attempt.
 const RETRY_WINDOW: Duration = Duration::from_secs(60);
@@ -68,56 +79,45 @@ async fn run(push: Arc<Push>, rx: &mut mpsc::Receiver<Event>) {
             push.policy.clone(),
         )))
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(15))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(RESPONSE_TIMEOUT)
         .build()
     {
         Ok(c) => c,
         Err(e) => return tracing::error!("push delivery cannot start: {e}"),
     };
-    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    let (finished, mut results) = mpsc::unbounded_channel::<(Job, Outcome)>();
+    let mut fair = Fair::new(LIMITS);
     let mut pending: HashMap<(String, String), Pending> = HashMap::new();
     let mut last_sent: HashMap<(String, String), Instant> = HashMap::new();
     loop {
-        let next = pending.values().map(|p| p.due).min();
-        let event = match next {
-            Some(due) => tokio::select! {
-                e = rx.recv() => match e { Some(e) => Some(e), None => return },
-                _ = tokio::time::sleep_until(due) => None,
-            },
-            None => match rx.recv().await {
-                Some(e) => Some(e),
+        let now = Instant::now();
+        while let Some(job) = fair.next(now) {
+            let (push, client, finished) = (push.clone(), client.clone(), finished.clone());
+            tokio::spawn(async move {
+                let outcome = send_once(&push, &client, &job.reg, &job.body).await;
+                let _ = finished.send((job, outcome));
+            });
+        }
+        let wake = pending
+            .values()
+            .map(|p| p.due)
+            .chain(fair.next_wake(now))
+            .min()
+            .map(tokio::time::Instant::from_std);
+        tokio::select! {
+            event = rx.recv() => match event {
+                Some(ev) => gather(&push, ev, &mut pending, &last_sent),
                 None => return,
             },
-        };
-        if let Some(ev) = event {
-            let ids: HashSet<String> = push
-                .registrations
-                .ids_for(&ev.user, &ev.collection)
-                .into_iter()
-                .filter(|id| !ev.exclude.excludes(id))
-                .collect();
-            let key = (ev.user, ev.collection);
-            match pending.get_mut(&key) {
-                Some(p) => {
-                    p.token = ev.token;
-                    p.ids.extend(ids);
-                }
-                None if ids.is_empty() => {}
-                None => {
-                    let now = Instant::now();
-                    // Gathers the rest of a burst; never two per interval.
-                    let due = (now + push.interval)
-                        .max(last_sent.get(&key).map_or(now, |t| *t + push.interval));
-                    pending.insert(
-                        key,
-                        Pending {
-                            token: ev.token,
-                            ids,
-                            due,
-                        },
-                    );
+            Some((job, outcome)) = results.recv() => {
+                fair.done(&job);
+                if let Some(retry) = settle(&push, job, outcome) {
+                    fair.push(retry);
                 }
             }
+            _ = tokio::time::sleep_until(wake.unwrap_or_else(tokio::time::Instant::now)),
+                if wake.is_some() => {}
         }
         let now = Instant::now();
         let ready: Vec<(String, String)> = pending
@@ -135,13 +135,13 @@ async fn run(push: Arc<Push>, rx: &mut mpsc::Receiver<Event>) {
                 let Some(reg) = push.registrations.by_id(&id) else {
                     continue;
                 };
-                let Ok(permit) = slots.clone().acquire_owned().await else {
-                    return;
-                };
-                let (push, client, body) = (push.clone(), client.clone(), body.clone());
-                tokio::spawn(async move {
-                    deliver(&push, &client, &reg, body).await;
-                    drop(permit);
+                fair.push(Job {
+                    host: super::target::origin_of(&reg.push_resource),
+                    reg,
+                    body: body.clone(),
+                    attempt: 0,
+                    first: now,
+                    not_before: now,
                 });
             }
         }
@@ -149,36 +149,76 @@ async fn run(push: Arc<Push>, rx: &mut mpsc::Receiver<Event>) {
     }
 }
 
-/// Sends one message to one registration, retrying what is worth it.
-async fn deliver(push: &Push, client: &reqwest::Client, reg: &Registration, body: String) {
-    let started = Instant::now();
-    let mut wait = Duration::from_secs(1);
-    for attempt in 1..=ATTEMPTS {
-        let retry_after = match send_once(push, client, reg, &body).await {
-            Outcome::Done => return,
-            Outcome::Gone => {
-                tracing::info!("push service dropped registration {}; removed", reg.id);
-                if let Err(e) = push.registrations.remove(None, &reg.id) {
-                    tracing::warn!("cannot save push registrations: {e}");
-                }
-                return;
-            }
-            Outcome::GiveUp(why) => {
-                return tracing::warn!("push to registration {} failed: {why}", reg.id)
-            }
-            Outcome::Retry(after, why) => {
-                tracing::debug!("push attempt {attempt} for {} failed: {why}", reg.id);
-                after
-            }
-        };
-        let pause = retry_after.unwrap_or(wait).min(Duration::from_secs(30));
-        if started.elapsed() + pause > RETRY_WINDOW {
-            break;
+/// Adds a change to the collection's pending message, or starts one due
+/// after the interval.
+fn gather(
+    push: &Push,
+    ev: Event,
+    pending: &mut HashMap<(String, String), Pending>,
+    last_sent: &HashMap<(String, String), Instant>,
+) {
+    let ids: HashSet<String> = push
+        .registrations
+        .ids_for(&ev.user, &ev.collection)
+        .into_iter()
+        .filter(|id| !ev.exclude.excludes(id))
+        .collect();
+    let key = (ev.user, ev.collection);
+    match pending.get_mut(&key) {
+        Some(p) => {
+            p.token = ev.token;
+            p.ids.extend(ids);
         }
-        tokio::time::sleep(pause).await;
-        wait *= 2;
+        None if ids.is_empty() => {}
+        None => {
+            let now = Instant::now();
+            // Gathers the rest of a burst; never two per interval.
+            let due =
+                (now + push.interval).max(last_sent.get(&key).map_or(now, |t| *t + push.interval));
+            pending.insert(
+                key,
+                Pending {
+                    token: ev.token,
+                    ids,
+                    due,
+                },
+            );
+        }
     }
-    tracing::warn!("push to registration {} not delivered; giving up", reg.id);
+}
+
+/// Acts on an attempt's outcome; the retry to queue, if one is worth it.
+fn settle(push: &Push, job: Job, outcome: Outcome) -> Option<Job> {
+    let id = &job.reg.id;
+    let (after, why) = match outcome {
+        Outcome::Done => return None,
+        Outcome::Gone => {
+            tracing::info!("push service dropped registration {id}; removed");
+            if let Err(e) = push.registrations.remove(None, id) {
+                tracing::warn!("cannot save push registrations: {e}");
+            }
+            return None;
+        }
+        Outcome::GiveUp(why) => {
+            tracing::warn!("push to registration {id} failed: {why}");
+            return None;
+        }
+        Outcome::Retry(after, why) => (after, why),
+    };
+    let attempt = job.attempt + 1;
+    tracing::debug!("push attempt {attempt} for {id} failed: {why}");
+    let backoff = Duration::from_secs(1 << (attempt - 1).min(5));
+    let pause = after.unwrap_or(backoff).min(Duration::from_secs(30));
+    let at = Instant::now() + pause;
+    if attempt >= ATTEMPTS || at.duration_since(job.first) > RETRY_WINDOW {
+        tracing::warn!("push to registration {id} not delivered; giving up");
+        return None;
+    }
+    Some(Job {
+        attempt,
+        not_before: at,
+        ..job
+    })
 }
 
 enum Outcome {
@@ -209,14 +249,17 @@ async fn send_once(
         if auth.len() != 16 {
             return Err("auth secret is not 16 bytes".into());
         }
+        let url = url::Url::parse(&reg.push_resource).map_err(|e| e.to_string())?;
         let endpoint = reg.push_resource.parse().map_err(|e| format!("{e}"))?;
-        WebPushBuilder::new(endpoint, key, Auth::clone_from_slice(&auth))
+        // Signed here, not by the builder, whose audience drops the port.
+        let vapid = push.keys.vapid_header(&url, CONTACT, TTL)?;
+        let request = WebPushBuilder::new(endpoint, key, Auth::clone_from_slice(&auth))
             .with_valid_duration(TTL)
-            .with_vapid(push.keys.vapid(), CONTACT)
             .build(body.as_bytes().to_vec())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        Ok((request, vapid))
     })();
-    let request = match request {
+    let (request, vapid) = match request {
         Ok(r) => r,
         Err(e) => return Outcome::GiveUp(e),
     };
@@ -224,6 +267,7 @@ async fn send_once(
     let sent = client
         .post(&reg.push_resource)
         .headers(parts.headers)
+        .header(reqwest::header::AUTHORIZATION, vapid)
         .header("Urgency", "normal")
         .body(payload)
         .send()

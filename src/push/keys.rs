@@ -10,8 +10,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256KeyPair};
+use web_push_native::jwt_simple::algorithms::{
+    ECDSAP256KeyPairLike, ECDSAP256PublicKeyLike, ES256KeyPair,
+};
+use web_push_native::jwt_simple::claims::Claims;
 
+use super::target::origin;
 use crate::state_dir::StateDir;
 
 const VAPID_FILE: &str = "push-vapid.key";
@@ -61,8 +65,21 @@ impl Keys {
         })
     }
 
-    pub fn vapid(&self) -> &ES256KeyPair {
-        &self.vapid
+    /// The `Authorization: vapid t=…, k=…` value (RFC 8292 §3) for a
+    /// message to `endpoint`, valid for `valid` (at most 24 hours, §2).
+    pub fn vapid_header(
+        &self,
+        endpoint: &url::Url,
+        contact: &str,
+        valid: std::time::Duration,
+    ) -> Result<String, String> {
+        let claims = Claims::create(valid.into())
+            // RFC 8292 §2: the push resource's origin, a non-default port
+            // included (the push service may refuse any other audience).
+            .with_audience(origin(endpoint))
+            .with_subject(contact);
+        let token = self.vapid.sign(claims).map_err(|e| e.to_string())?;
+        Ok(format!("vapid t={token}, k={}", self.public))
     }
 
     pub fn public_key(&self) -> &str {
@@ -103,5 +120,42 @@ mod tests {
         assert_ne!(a.topic("demo", "work"), a.topic("demo", "personal"));
         assert!(!a.topic("demo", "work").contains("work"));
         assert_eq!(URL_SAFE_NO_PAD.decode(a.public_key()).unwrap().len(), 65);
+    }
+
+    #[test]
+    fn vapid_audience_is_the_origin_with_its_port() {
+        use web_push_native::jwt_simple::prelude::{NoCustomClaims, VerificationOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::load_or_create(&StateDir::open(dir.path()).unwrap()).unwrap();
+        for (endpoint, aud) in [
+            (
+                "https://push.example.net:8443/wpush/v2/x",
+                "https://push.example.net:8443",
+            ),
+            (
+                "https://push.example.net:443/x?y",
+                "https://push.example.net",
+            ),
+            ("https://Push.Example.NET/x", "https://push.example.net"),
+            ("http://127.0.0.1:8080/up/x", "http://127.0.0.1:8080"),
+            ("http://[::1]:80/x", "http://[::1]"),
+        ] {
+            let url = url::Url::parse(endpoint).unwrap();
+            assert_eq!(origin(&url), aud, "{endpoint}");
+            let header = keys
+                .vapid_header(&url, "mailto:a@b", std::time::Duration::from_secs(3600))
+                .unwrap();
+            let rest = header.strip_prefix("vapid t=").unwrap();
+            let (token, k) = rest.split_once(", k=").unwrap();
+            assert_eq!(k, keys.public_key());
+            let claims = keys
+                .vapid
+                .public_key()
+                .verify_token::<NoCustomClaims>(token, Some(VerificationOptions::default()))
+                .unwrap();
+            let audiences = claims.audiences.unwrap().into_set();
+            assert_eq!(audiences.into_iter().collect::<Vec<_>>(), [aud.to_string()]);
+            assert_eq!(claims.subject.as_deref(), Some("mailto:a@b"));
+        }
     }
 }

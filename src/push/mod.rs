@@ -6,11 +6,12 @@
 //!
 //! `keys` (VAPID pair, topic secret), `registrations` (kept in the state
 //! directory), `xml` (push-register, push-message), `target` (which push
-//! services may be reached), `delivery` (queue, coalescing, retries). Its
-//! HTTP side (POST of a registration, the registration URLs) is one of the
-//! methods, `http::methods::push`.
+//! services may be reached), `delivery` (queue, coalescing, retries), `fair`
+//! (which delivery goes next). Its HTTP side (POST of a registration, the
+//! registration URLs) is one of the methods, `http::methods::push`.
 
 pub mod delivery;
+pub mod fair;
 pub mod keys;
 pub mod registrations;
 pub mod target;
@@ -38,6 +39,12 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(1000);
 pub enum PushError {
     #[error("invalid subscription: {0}")]
     InvalidSubscription(String),
+    /// A push-register body not labelled XML: a cross-site form can send
+    /// `text/plain` with the user's Basic credentials, never `application/xml`.
+    #[error(
+        "push-register needs an XML body (Content-Type application/xml or text/xml), not {0:?}"
+    )]
+    NotXml(String),
     #[error("push-resource refused: {0}")]
     TargetRefused(String),
     #[error("no supported trigger: only content-update is sent")]

@@ -92,6 +92,19 @@ impl TargetPolicy {
     }
 }
 
+/// A push resource's origin, `scheme://host[:port]` with the port only when
+/// not the scheme's default: the VAPID audience (RFC 8292 §2) and the unit
+/// that delivery limits per push service.
+pub fn origin(endpoint: &Url) -> String {
+    endpoint.origin().ascii_serialization()
+}
+
+/// [`origin`] of a stored push-resource URL (checked when registered; the
+/// text itself should one no longer parse).
+pub fn origin_of(endpoint: &str) -> String {
+    Url::parse(endpoint).map_or_else(|_| endpoint.to_string(), |u| origin(&u))
+}
+
 fn refused(why: String) -> PushError {
     PushError::TargetRefused(why)
 }

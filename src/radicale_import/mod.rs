@@ -5,6 +5,12 @@
 //! item names are kept when they are safe names of the right kind, else the
 //! name comes from the UID as an import names it. Idempotent: what is there
 //! with the same bytes is left alone, other bytes are never overwritten.
+//!
+//! The server's own rules apply, so nothing is imported that it would not
+//! serve, and every skip is reported: a collection whose props cannot be
+//! read, a name reserved for the birthday calendar, a home or collection
+//! that is a link leading out of the home (never written through), an item
+//! over `max_resource_size`, a colour the colour parser refuses.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,12 +21,21 @@ mod run;
 pub use run::{run, RadicaleArgs};
 
 use crate::import::{object_name, Skipped};
-use crate::store::{durable, names, CollectionKind};
+use crate::store::{confine, durable, names, CollectionKind, BIRTHDAYS};
 
 /// Radicale's own files (props, cache, locks) all start with this.
 const RADICALE_PREFIX: &str = ".Radicale";
 /// Largest `.Radicale.props` read.
 const MAX_PROPS: u64 = 1024 * 1024;
+
+/// The server settings the imported data must satisfy.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// Largest item the server serves (`max_resource_size`).
+    pub max_resource_size: u64,
+    /// Whether `birthdays` in a home is the derived calendar's name.
+    pub birthday_calendar: bool,
+}
 
 /// What a migration did.
 #[derive(Debug, Default)]
@@ -52,7 +67,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> MigrationError + '_ {
 
 /// Migrates every collection under `root` (Radicale's `collection-root`)
 /// into `data`.
-pub fn migrate(root: &Path, data: &Path) -> Result<MigrationReport, MigrationError> {
+pub fn migrate(root: &Path, data: &Path, rules: &Rules) -> Result<MigrationReport, MigrationError> {
     let mut report = MigrationReport::default();
     fs::create_dir_all(data).map_err(io(data))?;
     for (user, user_dir) in visible_dirs(root)? {
@@ -65,7 +80,13 @@ pub fn migrate(root: &Path, data: &Path) -> Result<MigrationReport, MigrationErr
                 });
                 continue;
             }
-            migrate_collection(&dir, &data.join(&user), &name, &label, &mut report)?;
+            let found = Found {
+                src: &dir,
+                home: &data.join(&user),
+                name: &name,
+                label: &label,
+            };
+            migrate_collection(&found, rules, &mut report)?;
         }
     }
     Ok(report)
@@ -86,42 +107,92 @@ fn visible_dirs(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, Migrati
     Ok(out)
 }
 
-/// Radicale's collection properties.
-fn read_props(dir: &Path) -> BTreeMap<String, String> {
+/// Radicale's collection properties; None when the collection has no props
+/// file (a plain collection, such as a principal), Err (why) when it has one
+/// that cannot be read. A UTF-8 byte order mark, which editors add, is fine.
+fn read_props(dir: &Path) -> Result<Option<BTreeMap<String, String>>, String> {
     use std::io::Read;
     let path = dir.join(".Radicale.props");
     let mut text = String::new();
-    let read = fs::File::open(&path).and_then(|f| f.take(MAX_PROPS).read_to_string(&mut text));
-    if read.is_err() {
-        return BTreeMap::new();
+    let file = match fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    file.take(MAX_PROPS + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_PROPS {
+        return Err(format!("larger than {MAX_PROPS} bytes"));
     }
-    match serde_json::from_str::<BTreeMap<String, serde_json::Value>>(&text) {
-        Ok(map) => map
-            .into_iter()
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let map = serde_json::from_str::<BTreeMap<String, serde_json::Value>>(text)
+        .map_err(|e| e.to_string())?;
+    Ok(Some(
+        map.into_iter()
             .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
             .collect(),
-        Err(e) => {
-            tracing::warn!("{}: {e}", path.display());
-            BTreeMap::new()
-        }
-    }
+    ))
+}
+
+/// One Radicale collection and where it goes.
+struct Found<'a> {
+    src: &'a Path,
+    /// The user's home in the data directory.
+    home: &'a Path,
+    name: &'a str,
+    /// `user/collection`, for the report.
+    label: &'a str,
 }
 
 fn migrate_collection(
-    src: &Path,
-    home: &Path,
-    name: &str,
-    label: &str,
+    found: &Found,
+    rules: &Rules,
     report: &mut MigrationReport,
 ) -> Result<(), MigrationError> {
-    let props = read_props(src);
+    let Found {
+        src,
+        home,
+        name,
+        label,
+    } = *found;
+    let skip = |report: &mut MigrationReport, item: String, reason: String| {
+        report.skipped.push(Skipped { item, reason });
+    };
+    let props = match read_props(src) {
+        Ok(Some(props)) => props,
+        // No props: a plain Radicale collection (a principal), not data.
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            skip(
+                report,
+                label.to_string(),
+                format!(".Radicale.props cannot be read ({e}); collection not imported"),
+            );
+            return Ok(());
+        }
+    };
     let kind = match props.get("tag").map(String::as_str) {
         Some("VCALENDAR") => CollectionKind::Calendar,
         Some("VADDRESSBOOK") => CollectionKind::AddressBook,
         // No tag: a plain Radicale collection (a principal), not calendar data.
         _ => return Ok(()),
     };
+    if rules.birthday_calendar && name == BIRTHDAYS {
+        skip(
+            report,
+            label.to_string(),
+            "the name is reserved for the birthday calendar, which the server serves instead; \
+             rename the collection in Radicale (or set birthday_calendar = false) and import again"
+                .into(),
+        );
+        return Ok(());
+    }
     let dst = home.join(name);
+    if let Err(why) = confined(home, &dst) {
+        skip(report, label.to_string(), format!("{why}; nothing written"));
+        return Ok(());
+    }
     if !home.exists() {
         durable::create_dir(home).map_err(io(home))?;
     }
@@ -141,14 +212,15 @@ fn migrate_collection(
         files.push(("description", v.clone()));
     }
     if let Some(v) = props.get("ICAL:calendar-color") {
-        // vdir colours are #RRGGBB: an alpha part is dropped (DESIGN.md).
-        let v = v.trim();
-        let rgb = if v.len() == 9 && v.starts_with('#') {
-            &v[..7]
-        } else {
-            v
-        };
-        files.push(("color", rgb.to_string()));
+        // The server's own parser: vdir colours are #RRGGBB (DESIGN.md).
+        match crate::dav::color::store_color(v) {
+            Some(rgb) => files.push(("color", rgb)),
+            None => skip(
+                report,
+                format!("{label}/color"),
+                format!("{v:?} is not a colour (#RRGGBB, #RRGGBBAA or a CSS name); not imported"),
+            ),
+        }
     }
     let mut settings = toml_edit::DocumentMut::new();
     if let Some(set) = props.get("C:supported-calendar-component-set") {
@@ -178,23 +250,27 @@ fn migrate_collection(
     items.sort();
     for item in items {
         let path = src.join(&item);
-        let bytes = fs::read(&path).map_err(io(&path))?;
+        let bytes = match read_item(&path, rules.max_resource_size)? {
+            Ok(bytes) => bytes,
+            Err(reason) => {
+                skip(report, format!("{label}/{item}"), reason);
+                continue;
+            }
+        };
         let target = match target_name(&item, &bytes, kind) {
             Ok(t) => t,
             Err(reason) => {
-                report.skipped.push(Skipped {
-                    item: format!("{label}/{item}"),
-                    reason,
-                });
+                skip(report, format!("{label}/{item}"), reason);
                 continue;
             }
         };
         match fs::read(dst.join(&target)) {
             Ok(existing) if existing == bytes => report.items_unchanged += 1,
-            Ok(_) => report.skipped.push(Skipped {
-                item: format!("{label}/{item}"),
-                reason: format!("{target} already exists with other content (not overwritten)"),
-            }),
+            Ok(_) => skip(
+                report,
+                format!("{label}/{item}"),
+                format!("{target} already exists with other content (not overwritten)"),
+            ),
             Err(_) => {
                 durable::write_file(&dst, &target, &bytes).map_err(io(&dst))?;
                 report.items_written += 1;
@@ -202,6 +278,50 @@ fn migrate_collection(
         }
     }
     Ok(())
+}
+
+/// Whether the server's symlink rule lets `dst` (a collection in `home`)
+/// be written: the home a real directory, the collection a real directory
+/// or a link staying inside the home; either may not exist yet.
+fn confined(home: &Path, dst: &Path) -> Result<(), String> {
+    let exists = |p: &Path| fs::symlink_metadata(p).is_ok();
+    if exists(home) && !confine::is_real_dir(home) {
+        return Err(format!(
+            "{} is a symbolic link or not a directory; the server does not serve such a home",
+            home.display()
+        ));
+    }
+    if exists(dst) && !confine::calendar_dir_ok(home, dst) {
+        return Err(format!(
+            "{} is a symbolic link leading outside the user's home, or not a directory",
+            dst.display()
+        ));
+    }
+    Ok(())
+}
+
+/// An item's bytes, or why it is skipped: the server skips, unread, any
+/// file over `max_resource_size`, so it is not copied.
+fn read_item(path: &Path, max: u64) -> Result<Result<Vec<u8>, String>, MigrationError> {
+    use std::io::Read;
+    let too_large = |size: u64| {
+        Err(format!(
+            "{size} bytes, larger than max_resource_size ({max} bytes): the server would not serve it"
+        ))
+    };
+    let file = fs::File::open(path).map_err(io(path))?;
+    let size = file.metadata().map_err(io(path))?.len();
+    if size > max {
+        return Ok(too_large(size));
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io(path))?;
+    if bytes.len() as u64 > max {
+        return Ok(too_large(bytes.len() as u64));
+    }
+    Ok(Ok(bytes))
 }
 
 /// Radicale's item name when it is a safe name with the kind's extension,

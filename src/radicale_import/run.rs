@@ -25,14 +25,23 @@ pub fn run(args: RadicaleArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let data = config.data.unwrap_or_else(crate::config::default_data_dir);
+    let data = config
+        .data
+        .clone()
+        .unwrap_or_else(crate::config::default_data_dir);
     if data.is_dir() {
         if let Err(e) = crate::data_cli::act_as_data_owner(&data) {
             eprintln!("davdir import-radicale: {e}");
             return ExitCode::from(2);
         }
     }
-    let report = match super::migrate(&args.collection_root, &data) {
+    let rules = super::Rules {
+        max_resource_size: config
+            .max_resource_size
+            .unwrap_or(crate::config::DEFAULT_MAX_RESOURCE_SIZE),
+        birthday_calendar: config.birthday_calendar.unwrap_or(true),
+    };
+    let report = match super::migrate(&args.collection_root, &data, &rules) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("davdir import-radicale: {e}");
@@ -45,7 +54,7 @@ pub fn run(args: RadicaleArgs) -> ExitCode {
     for s in &report.skipped {
         println!("skipped {}: {}", s.item, s.reason);
     }
-    if report.nothing_done() {
+    if report.nothing_done() && report.skipped.is_empty() {
         println!(
             "nothing to do: {} items already there",
             report.items_unchanged

@@ -16,7 +16,7 @@ pub use changelog::ChangeListener;
 pub mod collection_props;
 mod collections;
 mod commit;
-mod confine;
+pub(crate) mod confine;
 mod derived;
 mod derived_state;
 pub mod disk;

@@ -6,6 +6,12 @@ events and contacts are made through its HTTP API. After it stops,
 `davdir import-radicale` migrates the tree: item bytes identical, props
 mapped, a second run changes nothing, and davdir serves the result to
 python caldav.
+
+The other tests write Radicale's layout by hand (no Radicale needed) for
+what a real Radicale rarely leaves behind: a props file with a byte order
+mark or cut short, and collections the server's rules refuse (a link out of
+the home, an item over max_resource_size, a bad colour, the reserved
+`birthdays` name). Each is reported and makes the command exit 1.
 """
 
 from __future__ import annotations
@@ -16,13 +22,13 @@ import sys
 import time
 from pathlib import Path
 
-import caldav
+import json
+import os
+
 import pytest
 import requests
 
 from conftest import davdir_bin, free_port, write_htpasswd
-
-pytest.importorskip("radicale")
 
 MKCALENDAR = """<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:I="http://apple.com/ns/ical/">
@@ -78,6 +84,7 @@ def wait_port(port: int, proc: subprocess.Popen, log: Path) -> None:
 
 def fill_radicale(tmp: Path) -> Path:
     """Runs Radicale, makes the collections through HTTP, stops it; returns collection-root."""
+    pytest.importorskip("radicale")
     storage = tmp / "radicale"
     port = free_port()
     config = tmp / "radicale.conf"
@@ -122,10 +129,12 @@ def fill_radicale(tmp: Path) -> Path:
     return storage / "collection-root"
 
 
-def run_import(root: Path, data: Path) -> subprocess.CompletedProcess:
+def run_import(root: Path, data: Path, config: Path | None = None) -> subprocess.CompletedProcess:
+    args = [str(davdir_bin()), "import-radicale", str(root), "--data", str(data)]
+    if config is not None:
+        args += ["--config", str(config)]
     return subprocess.run(
-        [str(davdir_bin()), "import-radicale", str(root), "--data", str(data)],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
     )
 
 
@@ -160,6 +169,7 @@ def test_radicale_tree_migrates_byte_for_byte(tmp_path: Path):
     assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
 
     # davdir serves the migrated tree to a real client.
+    caldav = pytest.importorskip("caldav")
     htpasswd = tmp_path / "htpasswd"
     write_htpasswd(htpasswd, {"demo": "demo"})
     log = tmp_path / "davdir.log"
@@ -185,3 +195,81 @@ def test_radicale_tree_migrates_byte_for_byte(tmp_path: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def radicale_collection(root: Path, user: str, name: str, props: dict | bytes,
+                        items: dict[str, str | bytes] | None = None) -> Path:
+    """Writes one collection as Radicale keeps it: items and `.Radicale.props`."""
+    coll = root / user / name
+    coll.mkdir(parents=True)
+    raw = props if isinstance(props, bytes) else json.dumps(props).encode()
+    (coll / ".Radicale.props").write_bytes(raw)
+    for item, body in (items or {}).items():
+        (coll / item).write_bytes(body if isinstance(body, bytes) else body.encode())
+    return coll
+
+
+def test_props_with_bom_import_and_unreadable_props_are_reported(tmp_path: Path):
+    root = tmp_path / "collection-root"
+    bom = "\ufeff" + json.dumps({"tag": "VCALENDAR", "D:displayname": "With BOM"})
+    radicale_collection(root, "demo", "bom", bom.encode(), {"a.ics": event("bom-1", "Bom")})
+    radicale_collection(root, "demo", "broken", b'{"tag": "VCALENDAR", "D:displ',
+                        {"b.ics": event("broken-1", "Broken")})
+    data = tmp_path / "data"
+    out = run_import(root, data)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "created demo/bom" in out.stdout, out.stdout
+    assert (data / "demo" / "bom" / "displayname").read_text() == "With BOM"
+    assert (data / "demo" / "bom" / "a.ics").read_bytes() == event("bom-1", "Bom").encode()
+    assert re.search(r"skipped demo/broken: \.Radicale\.props cannot be read", out.stdout), out.stdout
+    assert "nothing to do" not in out.stdout
+    assert not (data / "demo" / "broken").exists()
+
+
+def test_import_applies_the_servers_rules_and_reports_each_skip(tmp_path: Path):
+    root = tmp_path / "collection-root"
+    data = tmp_path / "data"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    cal = {"tag": "VCALENDAR"}
+    # A collection whose place in --data is a link leading out of the home,
+    # and a home that is itself a link: nothing is written through either.
+    (data / "demo").mkdir(parents=True)
+    os.symlink(outside, data / "demo" / "linked")
+    radicale_collection(root, "demo", "linked", cal, {"l.ics": event("l-1", "Linked")})
+    os.symlink(outside, data / "eve")
+    radicale_collection(root, "eve", "cal", cal, {"e.ics": event("e-1", "Eve")})
+    # An item over max_resource_size, next to one within it.
+    big = event("big-1", "Big").replace("SUMMARY:Big", "SUMMARY:Big\r\nDESCRIPTION:" + "x" * 70)
+    big = big.replace("x" * 70, "\r\n ".join(["x" * 70] * 40))
+    radicale_collection(root, "demo", "work", dict(cal, **{"ICAL:calendar-color": "#3366CC"}),
+                        {"small.ics": event("s-1", "Small"), "big.ics": big})
+    # A colour the server's parser refuses, and the reserved name.
+    radicale_collection(root, "demo", "odd", dict(cal, **{"ICAL:calendar-color": "red;x=url(y)"}),
+                        {"o.ics": event("o-1", "Odd")})
+    radicale_collection(root, "demo", "birthdays", cal, {"bd.ics": event("bd-1", "Party")})
+    config = tmp_path / "davdir.toml"
+    config.write_text("max_resource_size = 2000\n")
+    assert len(big.encode()) > 2000 and len(event("s-1", "Small").encode()) < 2000
+
+    out = run_import(root, data, config)
+    assert out.returncode == 1, out.stdout + out.stderr
+    lines = out.stdout
+    assert list(outside.iterdir()) == [], "nothing written through a link"
+    assert re.search(r"skipped demo/linked: .*symbolic link leading outside", lines), lines
+    assert re.search(r"skipped eve/cal: .*symbolic link", lines), lines
+    assert re.search(r"skipped demo/work/big\.ics: \d+ bytes, larger than max_resource_size \(2000", lines), lines
+    assert (data / "demo" / "work" / "small.ics").exists()
+    assert not (data / "demo" / "work" / "big.ics").exists()
+    assert (data / "demo" / "work" / "color").read_text() == "#3366CC"
+    assert re.search(r"skipped demo/odd/color: .* is not a colour", lines), lines
+    assert not (data / "demo" / "odd" / "color").exists()
+    assert (data / "demo" / "odd" / "o.ics").exists()
+    assert re.search(r"skipped demo/birthdays: the name is reserved for the birthday calendar", lines), lines
+    assert not (data / "demo" / "birthdays").exists()
+
+    # With the birthday calendar off, the name is an ordinary one.
+    config.write_text("max_resource_size = 2000\nbirthday_calendar = false\n")
+    again = run_import(root, data, config)
+    assert "created demo/birthdays" in again.stdout, again.stdout
+    assert (data / "demo" / "birthdays" / "bd.ics").exists()

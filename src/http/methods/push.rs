@@ -51,6 +51,19 @@ pub fn handle(
     }
 }
 
+/// Refuses a push-register whose media type is not XML (415): browsers let
+/// any page post `text/plain` or a form cross-site without a preflight, so
+/// only a type they would preflight proves a client that meant it.
+fn check_xml_type(content_type: Option<&str>) -> Result<(), PushError> {
+    let given = content_type.unwrap_or("");
+    let essence = given.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/xml") || essence.eq_ignore_ascii_case("text/xml") {
+        Ok(())
+    } else {
+        Err(PushError::NotXml(given.to_string()))
+    }
+}
+
 fn register(
     push: &Push,
     rq: &Request,
@@ -62,6 +75,7 @@ fn register(
     if cal.is_derived() {
         return Err(PushError::NotAvailable("a derived collection").into());
     }
+    check_xml_type(rq.header("content-type"))?;
     let Some(body) = rq.xml()? else {
         return Err(PushError::InvalidSubscription("empty body".into()).into());
     };
