@@ -76,6 +76,10 @@ pub struct FileConfig {
     /// starts with; an empty string makes none.
     pub first_calendar: Option<String>,
     pub first_addressbook: Option<String>,
+    /// PEM certificate chain for built-in TLS (with `tls_key`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for built-in TLS (with `tls_cert`).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The resolved settings the server runs with.
@@ -113,6 +117,15 @@ pub struct Config {
     pub min_password_length: usize,
     /// What a new home starts with (`None`: no such collection).
     pub first_collections: crate::store::FirstCollections,
+    /// Built-in TLS; None serves plain HTTP (alone or behind a proxy).
+    pub tls: Option<TlsFiles>,
+}
+
+/// The certificate and key files served over TLS; re-read when renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +146,8 @@ pub enum ConfigError {
     BasePath(String),
     #[error("invalid public_url {0:?}: give an http or https URL like https://dav.example.org")]
     PublicUrl(String),
+    #[error("tls_cert and tls_key go together: give both PEM files (certificate chain and private key) for built-in TLS, or neither")]
+    TlsPair,
 }
 
 impl FileConfig {
@@ -170,6 +185,8 @@ impl FileConfig {
             min_password_length: self.min_password_length.or(file.min_password_length),
             first_calendar: self.first_calendar.or(file.first_calendar),
             first_addressbook: self.first_addressbook.or(file.first_addressbook),
+            tls_cert: self.tls_cert.or(file.tls_cert),
+            tls_key: self.tls_key.or(file.tls_key),
         }
     }
 
@@ -189,8 +206,14 @@ impl FileConfig {
             }
             _ => {}
         }
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => return Err(ConfigError::TlsPair),
+        };
         let data = self.data.unwrap_or_else(default_data_dir);
         Ok(Config {
+            tls,
             trash_days: self.trash_days.unwrap_or(DEFAULT_TRASH_DAYS),
             state: self
                 .state
@@ -328,6 +351,29 @@ mod tests {
                 .unwrap()
                 .birthday_calendar
         );
+    }
+
+    #[test]
+    fn tls_files_come_in_pairs() {
+        let both: FileConfig = toml::from_str("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"").unwrap();
+        let tls = both.clone().or(file_auth()).resolve().unwrap().tls.unwrap();
+        assert_eq!((tls.cert, tls.key), ("c.pem".into(), "k.pem".into()));
+        assert!(file_auth().resolve().unwrap().tls.is_none());
+        for half in [
+            FileConfig {
+                tls_key: None,
+                ..both.clone()
+            },
+            FileConfig {
+                tls_cert: None,
+                ..both
+            },
+        ] {
+            assert!(matches!(
+                half.or(file_auth()).resolve(),
+                Err(ConfigError::TlsPair)
+            ));
+        }
     }
 
     fn file_auth() -> FileConfig {

@@ -65,12 +65,17 @@ fn fail(msg: &str) -> ExitCode {
 fn serve(config: davdir::config::Config) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
         let running = davdir::http::run(&config)?;
+        let scheme = if config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         tracing::info!(
-            "serving {} on http://{}/",
+            "serving {} on {scheme}://{}/",
             config.data.display(),
             running.addr
         );
-        println!("listening on http://{}/", running.addr);
+        println!("listening on {scheme}://{}/", running.addr);
         let _ = std::io::stdout().flush();
         // systemd's Type=notify: bound and running, so requests are answered
         // from now on (the startup scan goes on in the background).

@@ -31,7 +31,13 @@ pub struct ServeArgs {
     /// Directory for secrets and server state, outside the data directory [default: <DIR>.state]
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
-    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, state, hook, watch, max_resource_size, request_timeout); flags win
+    /// PEM certificate chain to serve HTTPS with (give --tls-key too); renewed files are picked up without a restart
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// TOML file with the same keys as these flags (data, listen, htpasswd, no_auth, cache, base_path, state, tls_cert, tls_key, hook, watch, max_resource_size, request_timeout); flags win
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -57,6 +63,8 @@ impl ServeArgs {
             cache: self.cache.clone(),
             base_path: self.base_path.clone(),
             state: self.state.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
             ..FileConfig::default()
         }
     }

@@ -5,11 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== installing test dependencies (apt: browser tests, htpasswd)"
+echo "== installing test dependencies (apt: browser tests, htpasswd, nginx)"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+# The reverse-proxy test puts a real nginx in front (tests/python/test_nginx.py).
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"

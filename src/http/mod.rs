@@ -17,6 +17,7 @@ pub mod requests;
 mod resource;
 mod server;
 mod startup;
+mod tls;
 
 pub use server::{run, Running};
 

@@ -140,8 +140,11 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     .keep_alive(HEADER_TIMEOUT)
     // Multistatus bodies go out in chunks; without this, Nagle and delayed
     // ACKs add ~40 ms to every large response on a kept-alive connection.
-    .tcp_nodelay(true)
-    .bind(config.listen)
+    .tcp_nodelay(true);
+    let server = match &config.tls {
+        Some(files) => server.bind_rustls_0_23(config.listen, super::tls::server_config(files)?),
+        None => server.bind(config.listen),
+    }
     .map_err(|e| super::startup::listen_error(config.listen, e))?;
     let addr = server
         .addrs()
