@@ -1,8 +1,9 @@
 //! Login backoff against a hostile guesser: guessing stays slow, yet no
 //! one without credentials can lock a user out from elsewhere (the DAV
-//! login, app passwords and the web login all tried from other addresses).
-//! Client addresses are simulated with `X-Forwarded-For` from a trusted
-//! proxy (127.0.0.1).
+//! login, app passwords and the web login all tried from other addresses),
+//! and the page's password change is slowed like a login. Client
+//! addresses are simulated with `X-Forwarded-For` from a trusted proxy
+//! (127.0.0.1).
 
 use std::time::Duration;
 
@@ -145,4 +146,30 @@ fn a_name_guessed_from_many_addresses_slows_but_app_passwords_pass() {
     assert!(srv
         .log()
         .contains("refusing the account password of user \"demo\" from new addresses"));
+}
+
+#[test]
+fn the_password_change_shares_the_login_backoff() {
+    let srv = behind_proxy();
+    let here = "203.0.113.5";
+    let mut b = browser_from(&srv, here);
+    b.login("demo", "demo").expect(303);
+    let change = |current: &str| {
+        b.submit(
+            "/.web/account/password",
+            &[
+                ("current", current),
+                ("new", "n3w-pass"),
+                ("repeat", "n3w-pass"),
+            ],
+        )
+    };
+    // Answered 403 five times, then refused for 1, 2 and 4 s, waited out.
+    let checked = guess_until_refused(8, || answer(&change("wrong")));
+    assert_eq!(checked, 8);
+    // Not even the right one is checked from here now; the password stays.
+    change("demo").expect(429);
+    assert_eq!(dav(&srv, "demo", "demo", "198.51.100.9").0, 207);
+    // The failures were logins: this address's DAV login is refused too.
+    assert_eq!(dav(&srv, "demo", "demo", here).0, 429);
 }

@@ -147,7 +147,9 @@ impl Authenticator {
             return Err(AccountError::NoHtpasswd);
         };
         crate::accounts::users::check_password(new)?;
-        if !c.file.verify(user, old) {
+        // The web page checked `old` like a login just before (backoff
+        // included): that check is remembered, so it is not hashed twice.
+        if !c.file.recall(user, old).verified && !c.file.verify(user, old) {
             return Err(AccountError::WrongPassword);
         }
         HtpasswdFile::new(c.file.path().to_path_buf()).set_password(user, new)
