@@ -191,15 +191,22 @@ fn a_guessing_flood_gets_429_and_others_are_still_served() {
     }
     assert!(refused >= 2, "no 429 between the guesses");
 
-    // Even the right password is not checked from that address now, nor
-    // for that user from elsewhere: a guess cannot tell right from wrong.
+    // Even the right password is not checked from that address now (a
+    // guess cannot tell right from wrong), but the user is not locked out
+    // elsewhere: the guesser refused only itself.
     let right = basic(b"demo:demo");
     let r = probe(&srv, &attacker, Some(&right), "/demo/");
     assert_eq!(r.status, 429, "right password from the flooding address");
     assert!(r.header("retry-after").is_some());
-    let r = probe(&srv, &client_from(67), Some(&right), "/demo/");
-    assert_eq!(r.status, 429, "right password for the flooded user");
     fence.check("right password while throttled", Some(&r));
+    let r = probe(&srv, &client_from(67), Some(&right), "/demo/");
+    assert_eq!(
+        r.status, 207,
+        "right password for the guessed user elsewhere"
+    );
+    // Verified a moment ago from 67, it is still refused from the guesser.
+    let r = probe(&srv, &attacker, Some(&right), "/demo/");
+    assert_eq!(r.status, 429, "the cache of verified passwords");
 
     // A parallel flood of new names from the same address, while others work.
     let flooders: Vec<_> = (0..6)
@@ -276,24 +283,28 @@ fn unknown_user_costs_as_much_as_a_wrong_password() {
             == 207
     });
     assert!(reloaded, "htpasswd not reloaded");
-    let timed = |user: &str, pass: &str| {
+    let timed = |client: &Client, user: &str| {
         let t = Instant::now();
-        let r = srv
-            .request_as(Some((user, pass)), "PROPFIND", "/")
+        let r = client
+            .request(
+                reqwest::Method::from_bytes(b"PROPFIND").unwrap(),
+                srv.url("/"),
+            )
+            .basic_auth(user, Some("not-it"))
             .header("Depth", "0")
             .fetch();
-        (r.status, t.elapsed())
+        assert_eq!(r.status, 401, "{user}");
+        t.elapsed()
     };
+    // Interleaved, each pair from its own address (two failures: none is
+    // throttled), and compared by medians with a wide bound: an unknown
+    // name answered without hashing would be tens of times faster than a
+    // cost-10 bcrypt, so the bound keeps the point without timing noise.
     let (mut wrong, mut unknown) = (Vec::new(), Vec::new());
-    for i in 0..5 {
-        let (s, d) = timed("demo", "not-it");
-        assert_eq!(s, 401);
-        wrong.push(d);
-        let (s, d) = timed(&format!("ghost{i}"), "not-it");
-        assert_eq!(s, 401);
-        unknown.push(d);
-        // A success clears this address's failures, so no probe is throttled.
-        assert_eq!(timed("demo", "demo").0, 207);
+    for i in 0..15 {
+        let client = client_from(120 + i);
+        wrong.push(timed(&client, "demo"));
+        unknown.push(timed(&client, &format!("ghost{i}")));
     }
     let median = |v: &mut Vec<Duration>| {
         v.sort();
@@ -301,7 +312,7 @@ fn unknown_user_costs_as_much_as_a_wrong_password() {
     };
     let ratio = median(&mut unknown) / median(&mut wrong);
     assert!(
-        (0.5..2.0).contains(&ratio),
+        (0.25..4.0).contains(&ratio),
         "unknown/wrong time ratio {ratio:.2} (unknown {unknown:?}, wrong {wrong:?})"
     );
 }

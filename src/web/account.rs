@@ -9,6 +9,7 @@ use super::error::WebError;
 use super::forms;
 use super::pages::{Account as AccountPage, Login};
 use super::session;
+use crate::accounts::AccountError;
 use crate::http::auth::AuthError;
 use crate::http::request::Reply;
 
@@ -94,14 +95,7 @@ pub async fn login(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebErr
         .verify_account_password(&user, &password, client)
         .await;
     if let Err(e) = checked {
-        let refusal = match e {
-            AuthError::Throttled(_) => WebError::Throttled(e.retry_after().unwrap_or(1)),
-            AuthError::Busy => WebError::Busy,
-            AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => {
-                WebError::BadLogin
-            }
-        };
-        return refused(ctx, user, &refusal);
+        return refused(ctx, user, &refusal(e, WebError::BadLogin));
     }
     let store = ctx.app.store.clone();
     let u = user.clone();
@@ -137,15 +131,33 @@ pub fn page(ctx: &Ctx, notice: Option<String>) -> Result<Reply, WebError> {
     ctx.page(StatusCode::OK, &AccountPage { l })
 }
 
+/// What the page answers when the account password was not accepted:
+/// `wrong` when it was checked and wrong, else why it was not checked.
+fn refusal(e: AuthError, wrong: WebError) -> WebError {
+    match e {
+        AuthError::Throttled(_) => WebError::Throttled(e.retry_after().unwrap_or(1)),
+        AuthError::Busy => WebError::Busy,
+        AuthError::Missing | AuthError::Rejected | AuthError::InvalidUser(_) => wrong,
+    }
+}
+
 /// Changes the user's htpasswd password (the current one must be given),
 /// then ends the user's other sessions: a browser left logged in elsewhere
-/// is logged out.
+/// is logged out. The current password is checked like a login, backoff
+/// included, so a borrowed session cannot guess it quickly.
 pub async fn change_password(ctx: &Ctx<'_>, form: forms::Form) -> Result<Reply, WebError> {
     let current = form.secret("current", "Current password")?;
     let new = form.secret("new", "New password")?;
     if form.get("repeat") != Some(new.as_str()) {
         return Err(WebError::BadForm("the new passwords differ".into()));
     }
+    crate::accounts::users::check_new_password(&new)?;
+    let client = super::client::address(ctx.req, &ctx.web().proxies);
+    ctx.app
+        .auth
+        .verify_account_password(ctx.user()?, &current, client)
+        .await
+        .map_err(|e| refusal(e, AccountError::WrongPassword.into()))?;
     let app = ctx.app.clone();
     let user = ctx.user()?.to_string();
     let u = user.clone();

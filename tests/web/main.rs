@@ -1,6 +1,6 @@
 //! The web page over real HTTP against the real binary: login, sessions,
-//! CSRF, rate limiting, isolation between users, cookies behind a proxy,
-//! and the collection forms. A small cookie jar (`browser`) stands in for
+//! CSRF, rate limiting without lockouts, isolation between users, cookies
+//! behind a proxy, and the collection forms. A small cookie jar (`browser`) stands in for
 //! the browser; tests/python/test_web.py drives a real one.
 
 #[path = "../common/mod.rs"]
@@ -10,5 +10,6 @@ mod browser;
 mod collections;
 mod data;
 mod devices;
+mod lockout;
 mod security;
 mod session;

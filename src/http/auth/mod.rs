@@ -3,9 +3,10 @@
 //! given (if it can name a home). The web login takes the account
 //! (htpasswd) password only: `verify_account_password`.
 //!
-//! Guessing is slowed per client address and per user name (`backoff`), and
-//! password hashing runs on a few permits only, so a flood of wrong
-//! passwords cannot take the blocking threads every other request needs.
+//! Guessing is slowed per (client address, user name), per address and per
+//! name (`backoff`) without locking a user out from elsewhere, and password
+//! hashing runs on a few permits only, so a flood of wrong passwords cannot
+//! take the blocking threads every other request needs.
 
 mod backoff;
 mod htpasswd;
@@ -20,7 +21,7 @@ use actix_web::http::header::{self, HeaderMap};
 use base64::Engine;
 use tokio::sync::Semaphore;
 
-use backoff::Backoff;
+use backoff::{Admission, Backoff};
 
 use crate::accounts::{AccountError, AppPasswords, HtpasswdFile};
 
@@ -146,7 +147,9 @@ impl Authenticator {
             return Err(AccountError::NoHtpasswd);
         };
         crate::accounts::users::check_new_password(new)?;
-        if !c.file.verify(user, old) {
+        // The web page checked `old` like a login just before (backoff
+        // included): that check is remembered, so it is not hashed twice.
+        if !c.file.recall(user, old).verified && !c.file.verify(user, old) {
             return Err(AccountError::WrongPassword);
         }
         HtpasswdFile::new(c.file.path().to_path_buf()).set_password(user, new)
@@ -171,12 +174,8 @@ impl Checked {
         let recalled = self.file.recall(&user, &pass);
         // App passwords belong to htpasswd users: removing the user ends them.
         let apps = accepts == Accepts::AppPasswords && recalled.known;
-        // Credentials verified a moment ago pass without hashing, even while
-        // a flood against the same name or from the same network goes on.
-        if recalled.verified {
-            self.backoff.succeeded(client, &user);
-            return Ok(user);
-        }
+        // An app password verified a moment ago passes without hashing, even
+        // during a flood: its 129 random bits are not what is being guessed.
         if let Some(label) = apps.then(|| self.apps.remembered(&user, &pass)).flatten() {
             self.backoff.succeeded(client, &user);
             if self.apps.touch_due(&user, &label) {
@@ -185,8 +184,19 @@ impl Checked {
             }
             return Ok(user);
         }
-        if let Some(left) = self.backoff.blocked(client, &user) {
-            return Err(AuthError::Throttled(left));
+        let admitted = self.backoff.admit(client, &user);
+        let account = match admitted {
+            Admission::Refused(left) => return Err(AuthError::Throttled(left)),
+            Admission::AppPasswordsOnly(left) if !apps => return Err(AuthError::Throttled(left)),
+            Admission::AppPasswordsOnly(_) => false,
+            Admission::Open => true,
+        };
+        // The account password verified a moment ago passes without hashing,
+        // but only where it may be tried at all: a refused guesser must not
+        // learn from the cache what it may not have checked.
+        if account && recalled.verified {
+            self.backoff.succeeded(client, &user);
+            return Ok(user);
         }
         let _permit = tokio::time::timeout(HASH_QUEUE_WAIT, self.hashing.acquire())
             .await
@@ -195,7 +205,7 @@ impl Checked {
         let (file, app_passwords) = (self.file.clone(), self.apps.clone());
         let (u, p) = (user.clone(), pass);
         let ok = actix_web::web::block(move || {
-            if file.verify(&u, &p) {
+            if account && file.verify(&u, &p) {
                 return true;
             }
             match apps.then(|| app_passwords.verify(&u, &p)).flatten() {
@@ -215,10 +225,22 @@ impl Checked {
         let from = client.map_or_else(|| "unknown address".to_string(), |c| c.to_string());
         let shown: String = user.chars().take(64).collect();
         tracing::warn!("failed login for user {shown:?} from {from}");
-        if let Some(block) = self.backoff.failed(client, &user) {
+        let started = self.backoff.failed(client, &user, admitted);
+        if let Some(block) = started.here {
             tracing::warn!("refusing logins for user {shown:?} and from {from} for {block:?}");
         }
-        Err(AuthError::Rejected)
+        if let Some(block) = started.name {
+            tracing::warn!(
+                "refusing the account password of user {shown:?} from new addresses for {block:?} \
+                 (app passwords and addresses it logged in from still pass)"
+            );
+        }
+        match admitted {
+            Admission::AppPasswordsOnly(left) => {
+                Err(AuthError::Throttled(started.here.unwrap_or(left).max(left)))
+            }
+            _ => Err(AuthError::Rejected),
+        }
     }
 }
 
