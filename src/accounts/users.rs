@@ -65,9 +65,10 @@ impl HtpasswdFile {
         })
     }
 
-    /// Replaces an existing user's password.
-    pub fn set_password(&self, user: &str, password: &str) -> Result<(), AccountError> {
-        let line = format!("{user}:{}", hash(password)?);
+    /// Replaces an existing user's password; returns the hash written.
+    pub fn set_password(&self, user: &str, password: &str) -> Result<String, AccountError> {
+        let hash = hash(password)?;
+        let line = format!("{user}:{hash}");
         self.edit(|lines| {
             let slot = lines
                 .iter_mut()
@@ -75,7 +76,8 @@ impl HtpasswdFile {
                 .ok_or_else(|| AccountError::NoSuchUser(user.to_string()))?;
             *slot = line;
             Ok(())
-        })
+        })?;
+        Ok(hash)
     }
 
     /// Removes a user (every line naming it).

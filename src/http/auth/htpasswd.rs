@@ -104,6 +104,13 @@ impl Htpasswd {
         }
     }
 
+    /// The fingerprint of the user's entry as the file holds it now; None
+    /// when the file does not name the user. A web session keeps the one it
+    /// logged in under and dies when it changes (reset or removal).
+    pub fn fingerprint(&self, user: &str) -> Option<Fingerprint> {
+        self.current().users.get(user).map(|h| fingerprint_of(h))
+    }
+
     /// The file this was loaded from (the one `davdir user` edits).
     pub fn path(&self) -> &Path {
         &self.path
@@ -156,6 +163,16 @@ impl Htpasswd {
         }
         ok
     }
+}
+
+/// What a web session remembers of the account entry it logged in under: a
+/// digest of the stored hash, which every password change (salted anew)
+/// and every re-creation of the user changes.
+pub type Fingerprint = [u8; 32];
+
+/// The fingerprint of a stored hash.
+pub fn fingerprint_of(hash: &str) -> Fingerprint {
+    Sha256::digest(hash.as_bytes()).into()
 }
 
 fn read_file(path: &Path) -> std::io::Result<(HashMap<String, String>, Stamp)> {
