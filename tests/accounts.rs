@@ -257,3 +257,39 @@ fn concurrent_commands_lose_nothing() {
     assert_eq!(list.lines().count(), 6, "{list}");
     assert_eq!(status_as(&srv, "u3", "pw"), 207);
 }
+
+/// A user made again under a removed user's name starts afresh: her
+/// predecessor's app passwords went with the removal, and those left by a
+/// removal that bypassed `davdir user` (Apache's `htpasswd -D`) go when the
+/// name is added again.
+#[test]
+fn a_removed_users_app_passwords_go_with_her() {
+    let srv = Server::sample();
+    let device = |user: &str| {
+        let out = ok(&run(
+            &srv,
+            &["app-password", "add", user, "--label", "phone"],
+            "",
+        ));
+        out.lines().last().unwrap().to_string()
+    };
+    ok(&run(&srv, &["user", "add", "carol"], "pw-carol\n"));
+    let secret = device("carol");
+    assert_eq!(status_as(&srv, "carol", &secret), 207);
+    let removed = ok(&run(&srv, &["user", "remove", "carol"], ""));
+    assert!(removed.contains("1 app password"), "{removed}");
+    ok(&run(&srv, &["user", "add", "carol"], "pw-new\n"));
+    assert_eq!(ok(&run(&srv, &["app-password", "list", "carol"], "")), "");
+    assert_eq!(status_as(&srv, "carol", &secret), 401, "not inherited");
+    assert_eq!(status_as(&srv, "carol", "pw-new"), 207);
+
+    let secret = device("carol");
+    let text = std::fs::read_to_string(srv.htpasswd_path()).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("carol:")).collect();
+    std::fs::write(srv.htpasswd_path(), kept.join("\n") + "\n").unwrap();
+    let added = ok(&run(&srv, &["user", "add", "carol"], "pw-3\n"));
+    assert!(added.contains("left by an earlier user"), "{added}");
+    assert_eq!(ok(&run(&srv, &["app-password", "list", "carol"], "")), "");
+    assert_eq!(status_as(&srv, "carol", &secret), 401, "not inherited");
+    assert!(!ok(&run(&srv, &["app-password", "list", "demo"], "")).contains("phone"));
+}
