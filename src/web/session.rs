@@ -24,6 +24,9 @@ pub const COOKIE: &str = "davdir_session";
 /// Sessions kept at most; beyond it the one closest to expiry goes first,
 /// so a login flood cannot grow the table without bound.
 const MAX_SESSIONS: usize = 10_000;
+/// Sessions one user may hold; a login beyond it ends that user's oldest,
+/// so one user's logins never push out another user's session.
+pub const MAX_PER_USER: usize = 64;
 
 /// One logged-in browser.
 #[derive(Debug, Clone)]
@@ -80,11 +83,23 @@ impl Sessions {
             expires: now + self.lifetime,
         };
         let mut table = self.table.lock();
+        // One lifetime for all: the soonest to expire is the oldest.
+        let oldest = |table: &HashMap<[u8; 32], Session>, user: Option<&str>| {
+            table
+                .iter()
+                .filter(|(_, s)| user.is_none_or(|u| s.user == u))
+                .min_by_key(|(_, s)| s.expires)
+                .map(|(k, _)| *k)
+        };
+        if table.values().filter(|s| s.user == user).count() >= MAX_PER_USER {
+            if let Some(k) = oldest(&table, Some(user)) {
+                table.remove(&k);
+            }
+        }
         if table.len() >= MAX_SESSIONS {
             table.retain(|_, s| s.expires > now);
             if table.len() >= MAX_SESSIONS {
-                let soonest = table.iter().min_by_key(|(_, s)| s.expires).map(|(k, _)| *k);
-                if let Some(k) = soonest {
+                if let Some(k) = oldest(&table, None) {
                     table.remove(&k);
                 }
             }
@@ -217,6 +232,18 @@ mod tests {
         assert!(s.get(&c, gone).is_some());
         let (d, _) = s.create("demo", NEW);
         assert!(s.get(&d, |_| Some(OLD)).is_none(), "re-created user");
+    }
+
+    #[test]
+    fn a_users_logins_end_only_her_own_oldest_session() {
+        let s = Sessions::new(Duration::from_secs(60));
+        let (alice, _) = s.create("alice", OLD);
+        let (first, _) = s.create("demo", OLD);
+        std::thread::sleep(Duration::from_millis(2));
+        let ids: Vec<String> = (0..MAX_PER_USER).map(|_| s.create("demo", OLD).0).collect();
+        assert!(s.get(&first, unchanged).is_none(), "the oldest went");
+        assert!(ids.iter().all(|id| s.get(id, unchanged).is_some()));
+        assert!(s.get(&alice, unchanged).is_some());
     }
 
     #[test]

@@ -126,3 +126,24 @@ fn a_password_reset_ends_the_users_sessions_but_not_her_devices() {
     b.login("demo", "reset-pw").expect(303);
     assert!(!is_login_page(&b.get("/.web/").text()));
 }
+
+/// A flood of one user's logins ends only her own oldest sessions, never
+/// another user's.
+#[test]
+fn one_users_logins_never_end_another_users_session() {
+    let srv = Server::sample();
+    let mut alice = Browser::new(&srv);
+    alice.login("alice", "alice").expect(303);
+    let mut first = Browser::new(&srv);
+    first.login("demo", "demo").expect(303);
+    let mut last = Browser::new(&srv);
+    for _ in 0..64 {
+        last.login("demo", "demo").expect(303);
+    }
+    assert!(
+        is_login_page(&first.get("/.web/").text()),
+        "her oldest ended"
+    );
+    assert!(!is_login_page(&last.get("/.web/").text()));
+    assert!(!is_login_page(&alice.get("/.web/").text()), "alice's lives");
+}
