@@ -114,6 +114,7 @@ pub async fn login(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebErr
     let u = user.clone();
     blocking(move || Ok(store.ensure_home(&u)?)).await?;
     let (id, _) = web.sessions.create(&user, account);
+    crate::http::log_user(ctx.req, &user);
     let cookie = session::cookie(
         &id,
         &ctx.cookie_path(),

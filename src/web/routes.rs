@@ -29,6 +29,9 @@ pub async fn serve(req: &HttpRequest, payload: web::Payload, app: &Arc<AppState>
             .get(c.value(), |user| app.auth.fingerprint(user))?;
         Some((c.value().to_string(), live))
     });
+    if let Some((_, s)) = &session {
+        crate::http::log_user(req, &s.user);
+    }
     let ctx = Ctx {
         req,
         app,
