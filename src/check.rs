@@ -6,14 +6,24 @@ use std::path::Path;
 use crate::store::Store;
 
 /// Returns "path:line: reason" for every problem found; object files over
-/// `max_resource_size` bytes are problems (the server skips them unread).
-pub fn problems(data: &Path, max_resource_size: u64) -> std::io::Result<Vec<String>> {
+/// `max_resource_size` bytes are problems (the server skips them unread),
+/// and so are lines of `htpasswd` naming a user again (the server ignores them).
+pub fn problems(
+    data: &Path,
+    max_resource_size: u64,
+    htpasswd: Option<&Path>,
+) -> std::io::Result<Vec<String>> {
     // A private cache (created securely, removed however this returns) keeps
     // `check` from writing into the data directory.
     let scratch = tempfile::Builder::new().prefix("davdir-check-").tempdir()?;
     let store = Store::open(data, Some(scratch.path()))?;
     store.set_max_object_size(max_resource_size);
-    let mut out = Vec::new();
+    let mut out = match htpasswd {
+        Some(path) => crate::accounts::HtpasswdFile::new(path.to_path_buf())
+            .problems()
+            .map_err(std::io::Error::other)?,
+        None => Vec::new(),
+    };
     for user in store.user_names().map_err(std::io::Error::other)? {
         for (cal, _) in store.collection_names(&user).unwrap_or_default() {
             let Ok(c) = store.collection(&user, &cal) else {

@@ -32,6 +32,9 @@ pub enum Command {
         /// Largest object file, in bytes: the server's max_resource_size (larger files are reported)
         #[arg(long, value_name = "BYTES", default_value_t = crate::config::DEFAULT_MAX_RESOURCE_SIZE)]
         max_resource_size: u64,
+        /// An htpasswd file to check too (a user named on two lines is reported)
+        #[arg(long, value_name = "FILE")]
+        htpasswd: Option<PathBuf>,
     },
     /// Manage the users of the htpasswd file (works while the server runs).
     User {

@@ -21,7 +21,8 @@ fn main() -> ExitCode {
         Command::Check {
             data,
             max_resource_size,
-        } => match davdir::check::problems(&data, max_resource_size) {
+            htpasswd,
+        } => match davdir::check::problems(&data, max_resource_size, htpasswd.as_deref()) {
             Ok(list) if list.is_empty() => {
                 println!("no problems found");
                 ExitCode::SUCCESS

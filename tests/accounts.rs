@@ -267,3 +267,90 @@ fn concurrent_commands_lose_nothing() {
     assert_eq!(list.lines().count(), 6, "{list}");
     assert_eq!(status_as(&srv, "u3", "password"), 207);
 }
+
+/// A user made again under a removed user's name starts afresh: her
+/// predecessor's app passwords went with the removal, and those left by a
+/// removal that bypassed `davdir user` (Apache's `htpasswd -D`) go when the
+/// name is added again.
+#[test]
+fn a_removed_users_app_passwords_go_with_her() {
+    let srv = Server::sample();
+    let device = |user: &str| {
+        let out = ok(&run(
+            &srv,
+            &["app-password", "add", user, "--label", "phone"],
+            "",
+        ));
+        out.lines().last().unwrap().to_string()
+    };
+    ok(&run(&srv, &["user", "add", "carol"], "pw-carol\n"));
+    let secret = device("carol");
+    assert_eq!(status_as(&srv, "carol", &secret), 207);
+    let removed = ok(&run(&srv, &["user", "remove", "carol"], ""));
+    assert!(removed.contains("1 app password"), "{removed}");
+    ok(&run(&srv, &["user", "add", "carol"], "pw-new\n"));
+    assert_eq!(ok(&run(&srv, &["app-password", "list", "carol"], "")), "");
+    assert_eq!(status_as(&srv, "carol", &secret), 401, "not inherited");
+    assert_eq!(status_as(&srv, "carol", "pw-new"), 207);
+
+    let secret = device("carol");
+    let text = std::fs::read_to_string(srv.htpasswd_path()).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("carol:")).collect();
+    std::fs::write(srv.htpasswd_path(), kept.join("\n") + "\n").unwrap();
+    let added = ok(&run(&srv, &["user", "add", "carol"], "pw-3\n"));
+    assert!(added.contains("left by an earlier user"), "{added}");
+    assert_eq!(ok(&run(&srv, &["app-password", "list", "carol"], "")), "");
+    assert_eq!(status_as(&srv, "carol", &secret), 401, "not inherited");
+    assert!(!ok(&run(&srv, &["app-password", "list", "demo"], "")).contains("phone"));
+}
+
+/// Two lines naming one user: the first counts for the server as for
+/// `user passwd`, and `davdir check` reports the second.
+#[test]
+fn of_two_lines_for_one_user_the_first_counts_everywhere() {
+    let srv = Server::sample();
+    let other = srv.data.with_file_name("other-htpasswd");
+    ok(&davdir(
+        &["user", "add", "x", "--htpasswd", other.to_str().unwrap()],
+        "second\n",
+    ));
+    let hash = std::fs::read_to_string(&other).unwrap();
+    let hash = hash.trim().strip_prefix("x:").unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(srv.htpasswd_path())
+        .unwrap();
+    writeln!(file, "demo:{hash}").unwrap();
+    drop(file);
+    assert_eq!(status_as(&srv, "demo", "demo"), 207, "the first line");
+    assert_eq!(status_as(&srv, "demo", "second"), 401, "not the second");
+    ok(&run(&srv, &["user", "passwd", "demo"], "third\n"));
+    assert_eq!(
+        status_as(&srv, "demo", "third"),
+        207,
+        "passwd's edit counts"
+    );
+    assert_eq!(status_as(&srv, "demo", "second"), 401);
+    assert_eq!(ok(&run(&srv, &["user", "list"], "")), "demo\nalice\n");
+    let htpasswd = srv.htpasswd_path();
+    let check = davdir(
+        &[
+            "check",
+            "--data",
+            srv.data.to_str().unwrap(),
+            "--htpasswd",
+            htpasswd.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(check.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        report.contains(&format!(
+            "{}:3: user \"demo\" is named again (first on line 1)",
+            htpasswd.display()
+        )),
+        "{report}"
+    );
+    assert!(srv.log().contains("user \"demo\" is named again"));
+}

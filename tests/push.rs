@@ -161,6 +161,83 @@ fn register_update_delete_and_privacy() {
     server.get(&reg).expect(404);
 }
 
+/// Runs `davdir user ARGS` on this server's files; its stdout.
+fn user_command(server: &Server, args: &[&str], password: &str) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
+        .arg("user")
+        .args(args)
+        .arg("--data")
+        .arg(&server.data)
+        .arg("--htpasswd")
+        .arg(server.htpasswd_path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(password.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `davdir user remove`, run while the server runs, removes the user's
+/// registrations: a user made again under the name does not get them, and
+/// the server does not write them back at its next save.
+#[test]
+fn a_removed_users_registrations_go_with_her() {
+    let server = Server::start(Options {
+        config: Some("push_allow_private_targets = true\n".into()),
+        ..Options::default()
+    });
+    server
+        .request_as(Some(("alice", "alice")), "MKCALENDAR", "/alice/tasks/")
+        .fetch()
+        .expect(201);
+    let sub = Subscriber::new();
+    let register = |user: &str, password: &str, path: &str, resource: &str| {
+        server
+            .request_as(Some((user, password)), "POST", path)
+            .header("Content-Type", "application/xml")
+            .body(sub.register_body(resource, ""))
+            .fetch()
+    };
+    let alices = register(
+        "alice",
+        "alice",
+        "/alice/tasks/",
+        "http://127.0.0.1:9/alice",
+    );
+    alices.expect(201);
+    let reg = path_of(&alices.header("location").unwrap());
+    let removed = user_command(&server, &["remove", "alice"], "");
+    assert!(removed.contains("1 push registration"), "{removed}");
+    user_command(&server, &["add", "alice"], "pw-new\n");
+    // The server saves its registrations after the removal.
+    register("demo", "demo", "/demo/work/", "http://127.0.0.1:9/demo").expect(201);
+    let saved = std::fs::read_to_string(
+        server
+            .data
+            .with_extension("state")
+            .join("push-registrations.toml"),
+    )
+    .unwrap();
+    assert!(
+        !saved.contains("127.0.0.1:9/alice") && saved.contains("127.0.0.1:9/demo"),
+        "{saved}"
+    );
+    server
+        .request_as(Some(("alice", "pw-new")), "DELETE", &reg)
+        .fetch()
+        .expect(404);
+}
+
 #[test]
 fn invalid_registrations_are_refused() {
     let server = Server::sample();

@@ -152,6 +152,18 @@ impl AppPasswords {
         Ok(found)
     }
 
+    /// Removes every app password of `user` (the user is removed); how many.
+    pub fn remove_user(&self, user: &str) -> Result<usize, AccountError> {
+        let mut gone = 0;
+        self.edit(|stored| {
+            let before = stored.passwords.len();
+            stored.passwords.retain(|r| r.user != user);
+            gone = before - stored.passwords.len();
+            Ok(gone > 0)
+        })?;
+        Ok(gone)
+    }
+
     /// The label of the user's app password this secret was verified for
     /// recently: cheap, no hashing.
     pub fn remembered(&self, user: &str, typed: &str) -> Option<String> {
@@ -354,6 +366,11 @@ mod tests {
         assert!(server.list("alice").unwrap().is_empty());
         assert!(cli.revoke("demo", "phone").unwrap());
         assert!(!cli.revoke("demo", "phone").unwrap());
+        cli.create("demo", "tablet").unwrap();
+        cli.create("alice", "tablet").unwrap();
+        assert_eq!(cli.remove_user("demo").unwrap(), 1);
+        assert!(server.list("demo").unwrap().is_empty());
+        assert_eq!(server.list("alice").unwrap().len(), 1);
         assert_eq!(server.remembered("demo", &secret), None, "revoked at once");
         assert_eq!(server.verify("demo", &secret), None);
         let text = std::fs::read_to_string(tmp.path().join(FILE)).unwrap();

@@ -4,12 +4,14 @@
 //! locked and atomic, and the server re-reads what changed).
 
 use std::io::{BufRead, IsTerminal, Read};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
 use super::{AccountError, AppPasswords, HtpasswdFile};
 use crate::config::FileConfig;
+use crate::push::registrations::Registrations;
 use crate::serve_args::ServeArgs;
 use crate::state_dir::StateDir;
 
@@ -30,7 +32,7 @@ pub enum UserAction {
         #[command(flatten)]
         config: ServeArgs,
     },
-    /// Remove a user from the htpasswd file (their data stays)
+    /// Remove a user from the htpasswd file, with their app passwords and push registrations (their data stays)
     Remove {
         user: String,
         #[command(flatten)]
@@ -114,16 +116,21 @@ fn htpasswd(args: &ServeArgs) -> Result<HtpasswdFile, Failure> {
         .ok_or_else(|| Failure::Config(AccountError::NoHtpasswd.to_string()))
 }
 
-/// The state directory the server with these settings uses.
-fn state(args: &ServeArgs) -> Result<(FileConfig, StateDir), Failure> {
-    let fc = file_config(args)?;
-    let path = fc.state.clone().unwrap_or_else(|| {
+/// Where the server with these settings keeps its state directory.
+fn state_path(fc: &FileConfig) -> PathBuf {
+    fc.state.clone().unwrap_or_else(|| {
         let data = fc
             .data
             .clone()
             .unwrap_or_else(crate::config::default_data_dir);
         crate::state_dir::default_for(&data)
-    });
+    })
+}
+
+/// The state directory the server with these settings uses.
+fn state(args: &ServeArgs) -> Result<(FileConfig, StateDir), Failure> {
+    let fc = file_config(args)?;
+    let path = state_path(&fc);
     // Made by root before the server's first start, it is still the data owner's.
     let data = fc
         .data
@@ -132,6 +139,23 @@ fn state(args: &ServeArgs) -> Result<(FileConfig, StateDir), Failure> {
     crate::file_owner::create_dir_as_owner_of(&path, &data).map_err(AccountError::io(&path))?;
     let dir = StateDir::open(&path).map_err(AccountError::io(&path))?;
     Ok((fc, dir))
+}
+
+/// Removes what the state directory holds for `user` (app passwords, push
+/// registrations), so a user later made under the same name starts with
+/// none of it; her web sessions end with her htpasswd entry. How many of
+/// each were removed; none when there is no state directory yet.
+fn forget(args: &ServeArgs, user: &str) -> Result<(usize, usize), Failure> {
+    let path = state_path(&file_config(args)?);
+    if !path.is_dir() {
+        return Ok((0, 0));
+    }
+    let dir = StateDir::open(&path).map_err(AccountError::io(&path))?;
+    let apps = AppPasswords::open(dir.clone()).remove_user(user)?;
+    let pushes = Registrations::load(dir)
+        .and_then(|r| r.remove_user(user))
+        .map_err(AccountError::io(&path))?;
+    Ok((apps, pushes))
 }
 
 pub fn run_user(action: UserAction) -> ExitCode {
@@ -147,6 +171,14 @@ pub fn run_user(action: UserAction) -> ExitCode {
                     return Err(AccountError::UserExists(user).into());
                 }
                 let password = read_password(&user)?;
+                // What an earlier user of this name left (a removal by an
+                // older version, or racing the server) is not handed on.
+                let (apps, pushes) = forget(&config, &user)?;
+                if apps + pushes > 0 {
+                    println!(
+                        "removed {apps} app password(s) and {pushes} push registration(s) left by an earlier user {user}"
+                    );
+                }
                 file.add(&user, &password)?;
                 println!("added user {user}");
                 Ok(())
@@ -162,8 +194,12 @@ pub fn run_user(action: UserAction) -> ExitCode {
                 Ok(())
             }
             UserAction::Remove { user, config } => {
+                // The entry first: from then on nothing of hers is accepted.
                 htpasswd(&config)?.remove(&user)?;
-                println!("removed user {user} (their data directory is left alone)");
+                let (apps, pushes) = forget(&config, &user)?;
+                println!(
+                    "removed user {user} with {apps} app password(s) and {pushes} push registration(s) (their data directory is left alone)"
+                );
                 Ok(())
             }
             UserAction::List { config } => {

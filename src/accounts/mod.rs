@@ -6,7 +6,7 @@
 
 pub mod app_passwords;
 pub mod cli;
-mod lock;
+pub(crate) mod lock;
 mod secret;
 pub mod users;
 

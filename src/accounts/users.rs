@@ -35,7 +35,16 @@ impl HtpasswdFile {
         &self.path
     }
 
-    /// The user names in file order.
+    /// `path:line: reason` for every line naming a user again (`davdir check`).
+    pub fn problems(&self) -> Result<Vec<String>, AccountError> {
+        let text = read_bounded(&self.path)?;
+        Ok(duplicates(&text)
+            .into_iter()
+            .map(|d| format!("{}:{d}", self.path.display()))
+            .collect())
+    }
+
+    /// The user names in file order, each once.
     pub fn list(&self) -> Result<Vec<String>, AccountError> {
         let text = match read_bounded(&self.path) {
             Ok(t) => t,
@@ -46,11 +55,13 @@ impl HtpasswdFile {
             }
             Err(e) => return Err(e),
         };
-        Ok(text
-            .lines()
-            .filter_map(user_of)
-            .map(str::to_string)
-            .collect())
+        let mut names: Vec<String> = Vec::new();
+        for user in text.lines().filter_map(user_of) {
+            if !names.iter().any(|n| n == user) {
+                names.push(user.to_string());
+            }
+        }
+        Ok(names)
     }
 
     /// Adds a user; refused when the name is taken.
@@ -66,9 +77,10 @@ impl HtpasswdFile {
         })
     }
 
-    /// Replaces an existing user's password.
-    pub fn set_password(&self, user: &str, password: &str) -> Result<(), AccountError> {
-        let line = format!("{user}:{}", hash(password)?);
+    /// Replaces an existing user's password; returns the hash written.
+    pub fn set_password(&self, user: &str, password: &str) -> Result<String, AccountError> {
+        let hash = hash(password)?;
+        let line = format!("{user}:{hash}");
         self.edit(|lines| {
             let slot = lines
                 .iter_mut()
@@ -76,7 +88,8 @@ impl HtpasswdFile {
                 .ok_or_else(|| AccountError::NoSuchUser(user.to_string()))?;
             *slot = line;
             Ok(())
-        })
+        })?;
+        Ok(hash)
     }
 
     /// Removes a user (every line naming it).
@@ -139,12 +152,57 @@ fn lock_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.lock"))
 }
 
-/// The user a line names, the way the server reads it; none for comments.
-fn user_of(line: &str) -> Option<&str> {
+/// The user and hash a line holds, the way the server reads it; none for
+/// comments and blank lines. Where two lines name one user, the first
+/// counts everywhere: the server checks it and `passwd` edits it.
+pub fn entry(line: &str) -> Option<(&str, &str)> {
     if line.trim().is_empty() || line.starts_with('#') {
         return None;
     }
-    line.split_once(':').map(|(u, _)| u.trim())
+    line.split_once(':').map(|(u, h)| (u.trim(), h.trim()))
+}
+
+fn user_of(line: &str) -> Option<&str> {
+    entry(line).map(|(u, _)| u)
+}
+
+/// A line naming a user an earlier line already names: ignored.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    /// Line numbers from 1.
+    pub line: usize,
+    pub first: usize,
+    pub user: String,
+}
+
+impl std::fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: user {:?} is named again (first on line {}); only the first line counts",
+            self.line, self.user, self.first
+        )
+    }
+}
+
+/// Every line of `text` that names a user again.
+pub fn duplicates(text: &str) -> Vec<Duplicate> {
+    let mut first = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(user) = user_of(line) else { continue };
+        match first.entry(user) {
+            std::collections::hash_map::Entry::Occupied(e) => out.push(Duplicate {
+                line: i + 1,
+                first: *e.get(),
+                user: user.to_string(),
+            }),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i + 1);
+            }
+        }
+    }
+    out
 }
 
 fn read_bounded(path: &Path) -> Result<String, AccountError> {
@@ -276,6 +334,20 @@ mod tests {
         assert_eq!(file.list().unwrap(), ["ann", "bob"]);
         let mode = fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o640);
+    }
+
+    #[test]
+    fn the_first_of_two_lines_counts() {
+        let text = "# c\nbob:$2y$05$a\nann:x\n bob :$2y$05$b\nbob:c\n";
+        let found = duplicates(text);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].line, found[0].first), (4, 2));
+        assert_eq!(
+            found[1].to_string(),
+            "5: user \"bob\" is named again (first on line 2); only the first line counts"
+        );
+        assert_eq!(entry(" bob :$2y$05$b"), Some(("bob", "$2y$05$b")));
+        assert_eq!(entry("# bob:x"), None);
     }
 
     #[test]

@@ -88,6 +88,12 @@ pub async fn dispatch(
 /// The authenticated user of a request, for the access log line.
 struct LoggedUser(String);
 
+/// Names the user a request acts as in its access log line: the Basic
+/// login's, or the web session's.
+pub(crate) fn log_user(req: &HttpRequest, user: &str) {
+    req.extensions_mut().insert(LoggedUser(user.to_string()));
+}
+
 async fn route(
     method: Option<DavMethod>,
     req: HttpRequest,
@@ -279,7 +285,7 @@ fn change_of(
 async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<String> {
     let peer = req.peer_addr().map(|a| a.ip());
     let user = app.auth.authenticate(req.headers(), peer).await?;
-    req.extensions_mut().insert(LoggedUser(user.clone()));
+    log_user(req, &user);
     Ok(user)
 }
 

@@ -87,6 +87,8 @@ pub async fn login(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebErr
     let password = form.secret("password", "Password")?;
     let web = ctx.web();
     let client = super::client::address(ctx.req, &web.proxies);
+    // Taken before the check: see `Sessions::create`.
+    let account = ctx.app.auth.fingerprint(&user);
     // The account password only (never an app password), counted in the
     // same backoff as DAV logins, so the page is no second guessing channel.
     let checked = ctx
@@ -97,10 +99,16 @@ pub async fn login(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebErr
     if let Err(e) = checked {
         return refused(ctx, user, &refusal(e, WebError::BadLogin));
     }
+    // No entry before the check (the user was added meanwhile): no session
+    // to bind to it; the next try gets one.
+    let Some(account) = account else {
+        return refused(ctx, user, &WebError::BadLogin);
+    };
     let store = ctx.app.store.clone();
     let u = user.clone();
     blocking(move || Ok(store.ensure_home(&u)?)).await?;
-    let (id, _) = web.sessions.create(&user);
+    let (id, _) = web.sessions.create(&user, account);
+    crate::http::log_user(ctx.req, &user);
     let cookie = session::cookie(
         &id,
         &ctx.cookie_path(),
@@ -161,9 +169,9 @@ pub async fn change_password(ctx: &Ctx<'_>, form: forms::Form) -> Result<Reply, 
     let app = ctx.app.clone();
     let user = ctx.user()?.to_string();
     let u = user.clone();
-    blocking(move || Ok(app.auth.change_password(&u, &current, &new)?)).await?;
+    let account = blocking(move || Ok(app.auth.change_password(&u, &current, &new)?)).await?;
     if let Some((id, _)) = &ctx.session {
-        ctx.web().sessions.end_others(&user, id);
+        ctx.web().sessions.end_others(&user, id, account);
     }
     tracing::info!("web: {user} changed their password");
     page(ctx, Some("Password changed.".into()))

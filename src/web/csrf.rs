@@ -30,8 +30,8 @@ mod tests {
     #[test]
     fn only_the_sessions_own_token_passes() {
         let sessions = Sessions::new(std::time::Duration::from_secs(60));
-        let (_, s) = sessions.create("demo");
-        let (_, other) = sessions.create("demo");
+        let (_, s) = sessions.create("demo", [0; 32]);
+        let (_, other) = sessions.create("demo", [0; 32]);
         assert!(check(&s, Some(&s.csrf)).is_ok());
         assert!(check(&s, None).is_err());
         assert!(check(&s, Some("")).is_err());

@@ -22,9 +22,16 @@ const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-
 
 /// Serves one page request, errors included.
 pub async fn serve(req: &HttpRequest, payload: web::Payload, app: &Arc<AppState>) -> Reply {
-    let session = req
-        .cookie(COOKIE)
-        .and_then(|c| Some((c.value().to_string(), app.web.sessions.get(c.value())?)));
+    let session = req.cookie(COOKIE).and_then(|c| {
+        let live = app
+            .web
+            .sessions
+            .get(c.value(), |user| app.auth.fingerprint(user))?;
+        Some((c.value().to_string(), live))
+    });
+    if let Some((_, s)) = &session {
+        crate::http::log_user(req, &s.user);
+    }
     let ctx = Ctx {
         req,
         app,

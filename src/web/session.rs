@@ -1,6 +1,12 @@
 //! The server-side session table of the web page: a login hands the browser
 //! a random id in a cookie, and only this table says whom it belongs to, so
 //! logout and expiry take effect at once whatever the browser keeps.
+//!
+//! A session also remembers the fingerprint of the account entry (htpasswd
+//! hash) it logged in under, and every lookup compares it with the entry
+//! as the file holds it now: `davdir user passwd` or `user remove`, run in
+//! another process, ends the user's sessions at their next request, with
+//! no message between the processes.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -11,11 +17,16 @@ use parking_lot::Mutex;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::http::auth::Fingerprint;
+
 /// Name of the session cookie.
 pub const COOKIE: &str = "davdir_session";
 /// Sessions kept at most; beyond it the one closest to expiry goes first,
 /// so a login flood cannot grow the table without bound.
 const MAX_SESSIONS: usize = 10_000;
+/// Sessions one user may hold; a login beyond it ends that user's oldest,
+/// so one user's logins never push out another user's session.
+pub const MAX_PER_USER: usize = 64;
 
 /// One logged-in browser.
 #[derive(Debug, Clone)]
@@ -23,6 +34,8 @@ pub struct Session {
     pub user: String,
     /// The token every form of this session carries (`csrf`).
     pub csrf: String,
+    /// The account entry this session lives under (`Authenticator::fingerprint`).
+    account: Fingerprint,
     expires: Instant,
 }
 
@@ -56,21 +69,37 @@ impl Sessions {
         self.lifetime
     }
 
-    /// Starts a session for `user`; returns its id (the cookie value).
-    pub fn create(&self, user: &str) -> (String, Session) {
+    /// Starts a session for `user`, whose account entry has the fingerprint
+    /// `account` (taken before the password was checked, so a change racing
+    /// the login leaves a session that is dead at once, never one that
+    /// outlives it); returns its id (the cookie value).
+    pub fn create(&self, user: &str, account: Fingerprint) -> (String, Session) {
         let id = random_token();
         let now = Instant::now();
         let session = Session {
             user: user.to_string(),
             csrf: random_token(),
+            account,
             expires: now + self.lifetime,
         };
         let mut table = self.table.lock();
+        // One lifetime for all: the soonest to expire is the oldest.
+        let oldest = |table: &HashMap<[u8; 32], Session>, user: Option<&str>| {
+            table
+                .iter()
+                .filter(|(_, s)| user.is_none_or(|u| s.user == u))
+                .min_by_key(|(_, s)| s.expires)
+                .map(|(k, _)| *k)
+        };
+        if table.values().filter(|s| s.user == user).count() >= MAX_PER_USER {
+            if let Some(k) = oldest(&table, Some(user)) {
+                table.remove(&k);
+            }
+        }
         if table.len() >= MAX_SESSIONS {
             table.retain(|_, s| s.expires > now);
             if table.len() >= MAX_SESSIONS {
-                let soonest = table.iter().min_by_key(|(_, s)| s.expires).map(|(k, _)| *k);
-                if let Some(k) = soonest {
+                if let Some(k) = oldest(&table, None) {
                     table.remove(&k);
                 }
             }
@@ -79,17 +108,34 @@ impl Sessions {
         (id, session)
     }
 
-    /// The live session with this id; an expired one is removed.
-    pub fn get(&self, id: &str) -> Option<Session> {
+    /// The live session with this id. `account` gives the fingerprint of a
+    /// user's entry now (None once the user is gone): a session whose entry
+    /// changed is refused, and it and the user's other sessions under a
+    /// stale entry are dropped; an expired one is dropped too.
+    pub fn get(
+        &self,
+        id: &str,
+        account: impl FnOnce(&str) -> Option<Fingerprint>,
+    ) -> Option<Session> {
         let k = key(id);
-        let mut table = self.table.lock();
-        let live = table.get(&k)?.expires > Instant::now();
-        if live {
-            table.get(&k).cloned()
-        } else {
-            table.remove(&k);
-            None
+        let session = {
+            let mut table = self.table.lock();
+            let session = table.get(&k)?.clone();
+            if session.expires <= Instant::now() {
+                table.remove(&k);
+                return None;
+            }
+            session
+        };
+        // Looked up without the table's lock: it may re-read the htpasswd file.
+        let now = account(&session.user);
+        if now == Some(session.account) {
+            return Some(session);
         }
+        self.table
+            .lock()
+            .retain(|_, s| s.user != session.user || Some(s.account) == now);
+        None
     }
 
     /// Ends one session (logout).
@@ -97,12 +143,15 @@ impl Sessions {
         self.table.lock().remove(&key(id));
     }
 
-    /// Ends every session of `user` but `keep` (after a password change).
-    pub fn end_others(&self, user: &str, keep: &str) {
+    /// After a password change from the page: session `keep` lives on
+    /// under the new entry `account`, every other session of `user` ends.
+    pub fn end_others(&self, user: &str, keep: &str, account: Fingerprint) {
         let keep = key(keep);
-        self.table
-            .lock()
-            .retain(|k, s| s.user != user || *k == keep);
+        let mut table = self.table.lock();
+        table.retain(|k, s| s.user != user || *k == keep);
+        if let Some(s) = table.get_mut(&keep) {
+            s.account = account;
+        }
     }
 }
 
@@ -132,32 +181,69 @@ pub fn removal(path: &str, secure: bool) -> Cookie<'static> {
 mod tests {
     use super::*;
 
+    const OLD: Fingerprint = [1; 32];
+    const NEW: Fingerprint = [2; 32];
+
+    /// Every account's entry is `OLD`.
+    fn unchanged(_: &str) -> Option<Fingerprint> {
+        Some(OLD)
+    }
+
     #[test]
     fn sessions_live_until_ended_or_expired() {
         let s = Sessions::new(Duration::from_secs(60));
-        let (id, session) = s.create("demo");
+        let (id, session) = s.create("demo", OLD);
         assert!(id.len() >= 43, "256 bits in base64");
-        assert_eq!(s.get(&id).unwrap().user, "demo");
-        assert_eq!(s.get(&id).unwrap().csrf, session.csrf);
-        assert!(s.get("not-an-id").is_none());
+        assert_eq!(s.get(&id, unchanged).unwrap().user, "demo");
+        assert_eq!(s.get(&id, unchanged).unwrap().csrf, session.csrf);
+        assert!(s.get("not-an-id", unchanged).is_none());
         s.end(&id);
-        assert!(s.get(&id).is_none());
+        assert!(s.get(&id, unchanged).is_none());
         let short = Sessions::new(Duration::from_millis(1));
-        let (id, _) = short.create("demo");
+        let (id, _) = short.create("demo", OLD);
         std::thread::sleep(Duration::from_millis(5));
-        assert!(short.get(&id).is_none());
+        assert!(short.get(&id, unchanged).is_none());
     }
 
     #[test]
     fn password_change_ends_other_sessions() {
         let s = Sessions::new(Duration::from_secs(60));
-        let (a, _) = s.create("demo");
-        let (b, _) = s.create("demo");
-        let (c, _) = s.create("alice");
-        s.end_others("demo", &a);
-        assert!(s.get(&a).is_some());
-        assert!(s.get(&b).is_none());
-        assert!(s.get(&c).is_some());
+        let (a, _) = s.create("demo", OLD);
+        let (b, _) = s.create("demo", OLD);
+        let (c, _) = s.create("alice", OLD);
+        s.end_others("demo", &a, NEW);
+        let demo_changed = |u: &str| Some(if u == "demo" { NEW } else { OLD });
+        assert!(s.get(&a, demo_changed).is_some());
+        assert!(s.get(&b, demo_changed).is_none());
+        assert!(s.get(&c, demo_changed).is_some());
+    }
+
+    /// A changed or vanished entry ends every session under the old one at
+    /// the first lookup of any of them, and leaves other users' alone.
+    #[test]
+    fn a_changed_account_ends_its_sessions() {
+        let s = Sessions::new(Duration::from_secs(60));
+        let (a, _) = s.create("demo", OLD);
+        let (b, _) = s.create("demo", OLD);
+        let (c, _) = s.create("alice", OLD);
+        let gone = |u: &str| (u != "demo").then_some(OLD);
+        assert!(s.get(&a, gone).is_none());
+        assert!(s.get(&b, unchanged).is_none(), "dropped with the first");
+        assert!(s.get(&c, gone).is_some());
+        let (d, _) = s.create("demo", NEW);
+        assert!(s.get(&d, |_| Some(OLD)).is_none(), "re-created user");
+    }
+
+    #[test]
+    fn a_users_logins_end_only_her_own_oldest_session() {
+        let s = Sessions::new(Duration::from_secs(60));
+        let (alice, _) = s.create("alice", OLD);
+        let (first, _) = s.create("demo", OLD);
+        std::thread::sleep(Duration::from_millis(2));
+        let ids: Vec<String> = (0..MAX_PER_USER).map(|_| s.create("demo", OLD).0).collect();
+        assert!(s.get(&first, unchanged).is_none(), "the oldest went");
+        assert!(ids.iter().all(|id| s.get(id, unchanged).is_some()));
+        assert!(s.get(&alice, unchanged).is_some());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts;
 mod browser;
 mod collections;
 mod data;

@@ -114,3 +114,33 @@ fn the_page_follows_the_base_path() {
     assert!(page.contains("/dav/.web/static/style.css"));
     assert!(page.contains("/dav/demo/work/"), "{page}");
 }
+
+/// The access log names the logged-in user of page requests as of DAV
+/// ones, and never the session id.
+#[test]
+fn the_access_log_names_the_pages_user() {
+    let srv = Server::sample();
+    let mut b = Browser::new(&srv);
+    b.login("demo", "wrong").expect(401);
+    b.login("demo", "demo").expect(303);
+    b.get("/.web/").expect(200);
+    b.submit(
+        "/.web/c",
+        &[("kind", "calendar"), ("displayname", "Logged")],
+    )
+    .expect(303);
+    let log = srv.log();
+    let line = |start: &str| {
+        log.lines()
+            .find(|l| l.contains(start))
+            .unwrap_or_else(|| panic!("no {start:?} in {log}"))
+            .to_string()
+    };
+    assert!(line("POST /.web/login -> 401").ends_with("user=-"));
+    assert!(line("POST /.web/login -> 303").ends_with("user=demo"));
+    assert!(line("GET /.web/ -> 200").ends_with("user=demo"));
+    assert!(line("POST /.web/c -> 303").ends_with("user=demo"));
+    let id = b.cookie.unwrap();
+    let id = id.split_once('=').unwrap().1;
+    assert!(!log.contains(id), "the session id in the log");
+}

@@ -7,7 +7,8 @@
 //! or removed by `davdir user` counts at the next request. A user
 //! that is not in the file costs as much as a wrong password: the password is
 //! checked against the strongest real entry and the result thrown away, so
-//! timing does not tell which user names exist.
+//! timing does not tell which user names exist. Where two lines name one
+//! user, the first counts, as for `davdir user passwd` (`users::entry`).
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
+
+use crate::accounts::users;
 
 /// How long a verified password is trusted without re-hashing.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -104,6 +107,13 @@ impl Htpasswd {
         }
     }
 
+    /// The fingerprint of the user's entry as the file holds it now; None
+    /// when the file does not name the user. A web session keeps the one it
+    /// logged in under and dies when it changes (reset or removal).
+    pub fn fingerprint(&self, user: &str) -> Option<Fingerprint> {
+        self.current().users.get(user).map(|h| fingerprint_of(h))
+    }
+
     /// The file this was loaded from (the one `davdir user` edits).
     pub fn path(&self) -> &Path {
         &self.path
@@ -158,17 +168,30 @@ impl Htpasswd {
     }
 }
 
+/// What a web session remembers of the account entry it logged in under: a
+/// digest of the stored hash, which every password change (salted anew)
+/// and every re-creation of the user changes.
+pub type Fingerprint = [u8; 32];
+
+/// The fingerprint of a stored hash.
+pub fn fingerprint_of(hash: &str) -> Fingerprint {
+    Sha256::digest(hash.as_bytes()).into()
+}
+
 fn read_file(path: &Path) -> std::io::Result<(HashMap<String, String>, Stamp)> {
     // The stamp first: a change racing the read is seen at the next check.
     let stamp = stamp(path);
     let text = std::fs::read_to_string(path)?;
-    let users = text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once(':'))
-        .map(|(u, h)| (u.trim().to_string(), h.trim().to_string()))
-        .collect();
-    Ok((users, stamp))
+    for d in users::duplicates(&text) {
+        tracing::warn!("{}:{d}", path.display());
+    }
+    let mut entries = HashMap::new();
+    for (user, hash) in text.lines().filter_map(users::entry) {
+        entries
+            .entry(user.to_string())
+            .or_insert_with(|| hash.to_string());
+    }
+    Ok((entries, stamp))
 }
 
 /// A rough, comparable measure of what checking against a hash costs, in

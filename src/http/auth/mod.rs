@@ -11,7 +11,7 @@
 mod backoff;
 mod htpasswd;
 
-pub use htpasswd::Htpasswd;
+pub use htpasswd::{Fingerprint, Htpasswd};
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -140,9 +140,25 @@ impl Authenticator {
         }
     }
 
-    /// Changes a user's htpasswd password after checking the old one.
-    /// Blocking (two hashes and a file write): call it off the async threads.
-    pub fn change_password(&self, user: &str, old: &str, new: &str) -> Result<(), AccountError> {
+    /// The fingerprint of the user's account entry now; None when the user
+    /// does not exist. With `--no-auth` every name has one that never changes.
+    pub fn fingerprint(&self, user: &str) -> Option<Fingerprint> {
+        match self {
+            Authenticator::Open => Some(Fingerprint::default()),
+            Authenticator::Htpasswd(c) => c.file.fingerprint(user),
+        }
+    }
+
+    /// Changes a user's htpasswd password after checking the old one, and
+    /// returns the fingerprint of the entry written (the session that made
+    /// the change lives on under it). Blocking (two hashes and a file
+    /// write): call it off the async threads.
+    pub fn change_password(
+        &self,
+        user: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<Fingerprint, AccountError> {
         let Authenticator::Htpasswd(c) = self else {
             return Err(AccountError::NoHtpasswd);
         };
@@ -152,7 +168,9 @@ impl Authenticator {
         if !c.file.recall(user, old).verified && !c.file.verify(user, old) {
             return Err(AccountError::WrongPassword);
         }
-        HtpasswdFile::new(c.file.path().to_path_buf()).set_password(user, new)
+        HtpasswdFile::new(c.file.path().to_path_buf())
+            .set_password(user, new)
+            .map(|hash| htpasswd::fingerprint_of(&hash))
     }
 }
 
