@@ -83,3 +83,70 @@ fn a_contact_keeps_its_uid_on_put_copy_and_move() {
     }
     assert_eq!(srv.read("demo/contacts/anna-schmidt.vcf"), before);
 }
+
+/// A calendar-query for every VEVENT, asking `data` as the calendar-data.
+fn event_query(data: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="{CALDAV}"><D:prop><D:getetag/>{data}</D:prop>
+<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>"#
+    )
+}
+
+/// RFC 4791 §9.6: calendar-data in a form the server does not serve
+/// (iCalendar 2.0 as text/calendar only) is CALDAV:supported-calendar-data,
+/// in a calendar-query as in a multiget; the filter itself is fine.
+#[test]
+fn calendar_data_of_another_type_or_version_is_supported_calendar_data() {
+    let srv = Server::sample();
+    for data in [
+        r#"<C:calendar-data content-type="text/vcalendar"/>"#,
+        r#"<C:calendar-data content-type="text/calendar" version="3.0"/>"#,
+        r#"<C:calendar-data version="1.0"/>"#,
+    ] {
+        let r = srv.report("/demo/work/", "1", &event_query(data));
+        r.expect(403);
+        r.expect_condition(CALDAV, "supported-calendar-data");
+        let multiget = format!(
+            r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="{CALDAV}"><D:prop>{data}</D:prop><D:href>{WORK_OBJ}</D:href></C:calendar-multiget>"#
+        );
+        let r = srv.report("/demo/work/", "1", &multiget);
+        r.expect(403);
+        r.expect_condition(CALDAV, "supported-calendar-data");
+    }
+    // The form it does serve, spelled out.
+    let data = r#"<C:calendar-data content-type="text/calendar" version="2.0"/>"#;
+    let ms = srv
+        .report("/demo/work/", "1", &event_query(data))
+        .multistatus();
+    assert!(ms.find(WORK_OBJ).is_some());
+}
+
+/// RFC 6352 §10.4: address-data answers in vCard 3.0 and 4.0 (both are
+/// supported); another version or type is CARDDAV:supported-address-data.
+#[test]
+fn address_data_of_another_type_or_version_is_supported_address_data() {
+    let srv = Server::sample();
+    let query = |data: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<R:addressbook-query xmlns:D="DAV:" xmlns:R="{CARDDAV}"><D:prop><D:getetag/>{data}</D:prop><R:filter/></R:addressbook-query>"#
+        )
+    };
+    for data in [
+        r#"<R:address-data content-type="text/x-vcalendar"/>"#,
+        r#"<R:address-data version="2.1"/>"#,
+    ] {
+        let r = srv.report("/demo/contacts/", "1", &query(data));
+        r.expect(403);
+        r.expect_condition(CARDDAV, "supported-address-data");
+    }
+    for version in ["3.0", "4.0"] {
+        let data = format!(r#"<R:address-data content-type="text/vcard" version="{version}"/>"#);
+        let ms = srv
+            .report("/demo/contacts/", "1", &query(&data))
+            .multistatus();
+        let card = &ms.get(ANNA).ok(CARDDAV, "address-data").text;
+        assert!(card.contains(&format!("VERSION:{version}")), "{card}");
+    }
+}

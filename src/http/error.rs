@@ -22,6 +22,11 @@ pub enum Condition {
     ValidCalendarObjectResource,
     SupportedCalendarComponent,
     SupportedCalendarData,
+    /// RFC 4791 §9.6 in a REPORT: a calendar-data content-type or version
+    /// this server does not answer in. The same element as a PUT's, but the
+    /// request is well formed and only the asked-for form is not served, so
+    /// 403 like every other REPORT precondition (CalendarServer does so).
+    SupportedCalendarDataReport,
     /// Carries the path of the resource that already has the UID; the
     /// response renders its href under the server's base.
     NoUidConflict(DavPath),
@@ -78,6 +83,7 @@ impl Condition {
             Condition::ValidCalendarData
             | Condition::ValidCalendarObjectResource
             | Condition::SupportedCalendarComponent
+            | Condition::SupportedCalendarDataReport
             | Condition::NoUidConflict(_)
             | Condition::MaxResourceSize
             | Condition::PropfindFiniteDepth
@@ -109,7 +115,9 @@ impl Condition {
             Condition::ValidCalendarData => (CALDAV, "valid-calendar-data"),
             Condition::ValidCalendarObjectResource => (CALDAV, "valid-calendar-object-resource"),
             Condition::SupportedCalendarComponent => (CALDAV, "supported-calendar-component"),
-            Condition::SupportedCalendarData => (CALDAV, "supported-calendar-data"),
+            Condition::SupportedCalendarData | Condition::SupportedCalendarDataReport => {
+                (CALDAV, "supported-calendar-data")
+            }
             Condition::NoUidConflict(_) => (CALDAV, "no-uid-conflict"),
             Condition::MaxResourceSize => (CALDAV, "max-resource-size"),
             Condition::PropfindFiniteDepth => (DAV, "propfind-finite-depth"),

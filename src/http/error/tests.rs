@@ -37,6 +37,12 @@ fn each_condition_has_one_status_and_element() {
             "supported-calendar-data",
         ),
         (
+            Condition::SupportedCalendarDataReport,
+            403,
+            CALDAV,
+            "supported-calendar-data",
+        ),
+        (
             Condition::NoUidConflict(DavPath::Root),
             403,
             CALDAV,

@@ -26,6 +26,9 @@ pub fn filter_error(e: FilterError) -> DavError {
         FilterError::UnsupportedCollation(m) => {
             DavError::condition(Condition::SupportedCollation, m)
         }
+        FilterError::UnsupportedCalendarData(m) => {
+            DavError::condition(Condition::SupportedCalendarDataReport, m)
+        }
     }
 }
 
