@@ -84,12 +84,22 @@ fn a_contact_keeps_its_uid_on_put_copy_and_move() {
     assert_eq!(srv.read("demo/contacts/anna-schmidt.vcf"), before);
 }
 
-/// A calendar-query for every VEVENT, asking `data` as the calendar-data.
+/// A calendar-query for every VEVENT, asking the getetag and `data` (the
+/// calendar-data element).
 fn event_query(data: &str) -> String {
+    calendar_query(
+        &format!("<D:prop><D:getetag/>{data}</D:prop>"),
+        r#"<C:comp-filter name="VEVENT"/>"#,
+    )
+}
+
+/// A calendar-query asking `props` (DAV:prop, allprop or propname) with
+/// `comps` inside the filter's VCALENDAR comp-filter.
+fn calendar_query(props: &str, comps: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
-<C:calendar-query xmlns:D="DAV:" xmlns:C="{CALDAV}"><D:prop><D:getetag/>{data}</D:prop>
-<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>"#
+<C:calendar-query xmlns:D="DAV:" xmlns:C="{CALDAV}">{props}
+<C:filter><C:comp-filter name="VCALENDAR">{comps}</C:comp-filter></C:filter></C:calendar-query>"#
     )
 }
 
@@ -149,4 +159,29 @@ fn address_data_of_another_type_or_version_is_supported_address_data() {
         let card = &ms.get(ANNA).ok(CARDDAV, "address-data").text;
         assert!(card.contains(&format!("VERSION:{version}")), "{card}");
     }
+}
+
+/// RFC 4918 §14.20: a propfind holds one of propname, allprop and prop; a
+/// body with two is malformed (400), not answered as either of them. The
+/// same grammar holds for the properties of a REPORT (RFC 4791 §9.5).
+#[test]
+fn a_propfind_asking_two_ways_at_once_is_a_bad_request() {
+    let srv = Server::sample();
+    for inner in [
+        "<D:allprop/><D:propname/>",
+        "<D:propname/><D:prop><D:getetag/></D:prop>",
+        "<D:prop><D:getetag/></D:prop><D:allprop/>",
+    ] {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:">{inner}</D:propfind>"#
+        );
+        let r = srv.propfind("/demo/work/", "0", Some(&body));
+        r.expect(400);
+        assert!(r.text().contains("propname"), "{}", r.text());
+    }
+    let both = calendar_query(
+        "<D:allprop/><D:propname/>",
+        r#"<C:comp-filter name="VEVENT"/>"#,
+    );
+    srv.report("/demo/work/", "1", &both).expect(400);
 }

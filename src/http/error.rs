@@ -209,6 +209,9 @@ pub enum DavError {
     /// A body without an element the request needs; says which.
     #[error("bad request: {0}")]
     IncompleteBody(&'static str),
+    /// A body with more than one of elements its grammar allows only one of.
+    #[error("bad request: {0}")]
+    ExclusiveElements(&'static str),
     /// More of something in one body than the server answers.
     #[error("bad request: more than {limit} {what}")]
     OverLimit { what: &'static str, limit: usize },
@@ -436,6 +439,7 @@ impl DavError {
             | DavError::MissingBody(_)
             | DavError::UnexpectedRoot(_)
             | DavError::IncompleteBody(_)
+            | DavError::ExclusiveElements(_)
             | DavError::OverLimit { .. }
             | DavError::TooManyHrefs(_)
             | DavError::MatchTooLong
