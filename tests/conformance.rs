@@ -185,3 +185,55 @@ fn a_propfind_asking_two_ways_at_once_is_a_bad_request() {
     );
     srv.report("/demo/work/", "1", &both).expect(400);
 }
+
+/// The methods named in an Allow header.
+fn allowed(r: &Resp) -> Vec<String> {
+    let allow = r
+        .header("allow")
+        .unwrap_or_else(|| panic!("a 405 without Allow: {}", r.text()));
+    allow.split(',').map(|m| m.trim().to_string()).collect()
+}
+
+/// RFC 9110 §15.5.6: every 405 says in Allow what the resource does take,
+/// and never the method it just refused.
+#[test]
+fn every_405_carries_allow_for_its_resource() {
+    let srv = Server::sample();
+    let cases = [
+        ("LOCK", WORK_OBJ, "PUT"),
+        ("UNLOCK", WORK_OBJ, "GET"),
+        ("POST", WORK_OBJ, "DELETE"),
+        ("LOCK", "/demo/work/", "PROPFIND"),
+        ("MKCALENDAR", "/demo/work/", "REPORT"),
+        ("MKCOL", "/demo/contacts/", "PROPPATCH"),
+        ("PUT", "/demo/", "PROPFIND"),
+        ("MKCOL", "/demo/", "PROPFIND"),
+        ("PATCH", "/", "PROPFIND"),
+        ("LOCK", "/demo/not-yet/", "MKCALENDAR"),
+    ];
+    for (method, path, listed) in cases {
+        let r = srv.request(method, path).fetch();
+        assert_eq!(r.status, 405, "{method} {path}: {}", r.text());
+        let allow = allowed(&r);
+        assert!(
+            allow.iter().any(|m| m == listed),
+            "{method} {path}: {allow:?}"
+        );
+        assert!(
+            !allow.iter().any(|m| m == method),
+            "{method} {path}: {allow:?}"
+        );
+    }
+    // The web page's forms: logged in, a PUT of a page.
+    let login = srv
+        .request_as(None, "POST", "/.web/login")
+        .form(&[("username", "demo"), ("password", "demo")])
+        .fetch();
+    let cookie = login.header("set-cookie").expect("a session cookie");
+    let r = srv
+        .request_as(None, "PUT", "/.web/account")
+        .header("Cookie", cookie.split(';').next().unwrap())
+        .fetch();
+    r.expect(405);
+    assert_eq!(allowed(&r), ["GET", "HEAD", "POST"]);
+}
