@@ -237,3 +237,50 @@ fn every_405_carries_allow_for_its_resource() {
     r.expect(405);
     assert_eq!(allowed(&r), ["GET", "HEAD", "POST"]);
 }
+
+/// The DAV:responsedescription of a DAV:error body: why, in words.
+fn description(r: &Resp) -> String {
+    let root = parse_xml(&r.text()).expect("an XML error body");
+    root.child(DAV, "responsedescription")
+        .unwrap_or_else(|| panic!("no description: {}", r.text()))
+        .text
+        .clone()
+}
+
+/// A refused object says what is wrong and on which line, beside the
+/// precondition, so a person reading a client's log can fix it.
+#[test]
+fn an_invalid_object_is_refused_with_what_is_wrong_and_where() {
+    let srv = Server::sample();
+    let broken = event("broken", "Broken").replace("DTSTART:20270115", "DTSTART:20270231");
+    let r = srv.put_ics("/demo/work/broken.ics", &broken);
+    r.expect(403);
+    r.expect_condition(CALDAV, "valid-calendar-data");
+    let why = description(&r);
+    assert!(why.contains("line 7") && why.contains("DTSTART"), "{why}");
+
+    let two = event("one", "One").replace(
+        "END:VCALENDAR",
+        "BEGIN:VEVENT\r\nUID:two\r\nDTSTAMP:20261101T120000Z\r\nDTSTART:20270115T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+    );
+    let r = srv.put_ics("/demo/work/two.ics", &two);
+    r.expect(403);
+    r.expect_condition(CALDAV, "valid-calendar-object-resource");
+    assert!(description(&r).contains("UID"), "{}", description(&r));
+
+    let r = srv.put_vcf(
+        "/demo/contacts/broken.vcf",
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:b\r\nFN:B\r\nno colon here\r\nEND:VCARD\r\n",
+    );
+    r.expect(403);
+    r.expect_condition(CARDDAV, "valid-address-data");
+    assert!(description(&r).contains("line 5"), "{}", description(&r));
+
+    // A UID conflict says which kind it is.
+    let r = srv.put_ics(WORK_OBJ, &event("another-uid", "Hijack"));
+    assert!(
+        description(&r).contains("keeps its UID"),
+        "{}",
+        description(&r)
+    );
+}

@@ -296,20 +296,32 @@ impl DavError {
     /// The same error as met in an address book: a UID conflict is CardDAV's
     /// `no-uid-conflict` there (the store's error does not know the kind).
     pub fn in_address_book(self) -> Self {
+        // Only ever on an error's way out: the words are made for any error.
+        let detail = self.to_string();
         match self {
             DavError::Store(StoreError::UidConflict {
                 user,
                 calendar,
                 name,
+                ..
             }) => DavError::condition(
                 Condition::AddressUidConflict(DavPath::Object {
                     user,
                     calendar,
                     name,
                 }),
-                "UID already used in this address book",
+                detail,
             ),
             e => e,
+        }
+    }
+
+    /// Why, in words, for a DAV:error body: a failed condition's own detail,
+    /// else the error's text.
+    fn description(&self) -> String {
+        match self {
+            DavError::Condition { detail, .. } => detail.clone(),
+            e => e.to_string(),
         }
     }
 
@@ -322,6 +334,7 @@ impl DavError {
                 user,
                 calendar,
                 name,
+                ..
             }) => Some(Condition::NoUidConflict(DavPath::Object {
                 user: user.clone(),
                 calendar: calendar.clone(),
@@ -512,7 +525,7 @@ impl DavError {
         match condition {
             Some(c) => resp
                 .content_type("application/xml; charset=utf-8")
-                .body(error_body(&c.name(), &c.inner(base))),
+                .body(error_body(&c.name(), &c.inner(base), &self.description())),
             None => {
                 let text = match self {
                     DavError::Store(StoreError::Io(_))

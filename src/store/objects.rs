@@ -100,7 +100,7 @@ impl Store {
             };
             if let Some(other) = dst_state.index.find_uid(meta.info.uid_hash(), dst_name) {
                 if other != except {
-                    return Err(dst.uid_conflict(other));
+                    return Err(dst.uid_conflict(other, false));
                 }
             }
             if let Some(component) = meta.info.component() {
@@ -177,16 +177,19 @@ impl Collection {
     /// A file the index could not read (a problem) has no UID to keep.
     fn keeps_uid(&self, state: &State, name: &str, uid_hash: u64) -> Result<()> {
         match state.index.objects.get(name) {
-            Some(old) if old.info.uid_hash() != uid_hash => Err(self.uid_conflict(name)),
+            Some(old) if old.info.uid_hash() != uid_hash => Err(self.uid_conflict(name, true)),
             _ => Ok(()),
         }
     }
 
-    pub(super) fn uid_conflict(&self, other: &str) -> StoreError {
+    /// A UID conflict with object `other`; `changed`: the write was over
+    /// `other` itself and would change its UID.
+    pub(super) fn uid_conflict(&self, other: &str, changed: bool) -> StoreError {
         StoreError::UidConflict {
             user: self.user.clone(),
             calendar: self.name.clone(),
             name: other.to_string(),
+            changed,
         }
     }
 
@@ -381,7 +384,7 @@ impl Collection {
             let uid_hash = index::uid_hash(info.uid());
             self.keeps_uid(&state, name, uid_hash)?;
             if let Some(other) = state.index.find_uid(uid_hash, name) {
-                return Err(self.uid_conflict(other));
+                return Err(self.uid_conflict(other, false));
             }
             let created = current.is_none();
             self.still_confined()?;

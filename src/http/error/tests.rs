@@ -109,6 +109,7 @@ fn store_errors_have_one_status_each() {
         user: "u".into(),
         calendar: "c".into(),
         name: "x.ics".into(),
+        changed: false,
     };
     for (e, status) in [
         (StoreError::NotFound, 404),
