@@ -284,3 +284,106 @@ fn an_invalid_object_is_refused_with_what_is_wrong_and_where() {
         description(&r)
     );
 }
+
+/// A plain calendar-query for every VEVENT (no time range) of `cal`.
+fn every_event(srv: &Server, cal: &str) -> std::collections::BTreeSet<String> {
+    let body = calendar_query(
+        "<D:prop><D:getetag/></D:prop>",
+        r#"<C:comp-filter name="VEVENT"/>"#,
+    );
+    srv.report(cal, "1", &body).multistatus().hrefs()
+}
+
+/// A calendar-query for the VEVENTs of January 2027 in `cal`.
+fn january_events(srv: &Server, cal: &str) -> std::collections::BTreeSet<String> {
+    let body = calendar_query(
+        "<D:prop><D:getetag/></D:prop>",
+        r#"<C:comp-filter name="VEVENT"><C:time-range start="20270101T000000Z" end="20270201T000000Z"/></C:comp-filter>"#,
+    );
+    srv.report(cal, "1", &body).multistatus().hrefs()
+}
+
+/// An object that starts with a UTF-8 byte-order mark is the same object
+/// without it to every reader: stored as sent, and found by a plain
+/// comp-filter as by a time range, whether PUT or placed on disk.
+#[test]
+fn a_byte_order_mark_is_ignored_by_every_query() {
+    let srv = Server::sample();
+    let put = format!("\u{feff}{}", event("bom-put", "BOM over HTTP"));
+    srv.put_ics("/demo/work/bom-put.ics", &put).expect(201);
+    assert_eq!(srv.read("demo/work/bom-put.ics"), put.as_bytes());
+    let placed = format!("\u{feff}{}", event("bom-disk", "BOM on disk"));
+    std::fs::write(srv.file("demo/work/bom-disk.ics"), &placed).unwrap();
+    let hrefs = ["/demo/work/bom-put.ics", "/demo/work/bom-disk.ics"].map(String::from);
+    assert!(
+        wait_until(10, || srv.members("/demo/work/").contains(&hrefs[1])),
+        "the file placed on disk is not listed"
+    );
+    let plain = every_event(&srv, "/demo/work/");
+    let ranged = january_events(&srv, "/demo/work/");
+    for h in &hrefs {
+        assert!(plain.contains(h), "plain comp-filter misses {h}: {plain:?}");
+        assert!(ranged.contains(h), "time range misses {h}: {ranged:?}");
+    }
+}
+
+/// The same for contacts and the readers beyond queries: a BOM-prefixed
+/// contact is found by an addressbook-query and gives its birthday; both
+/// objects are merged into a collection's GET without their marks; and
+/// `davdir check` finds nothing wrong with either.
+#[test]
+fn a_byte_order_mark_is_ignored_by_birthdays_export_and_check() {
+    let srv = Server::sample();
+    let card = format!(
+        "\u{feff}BEGIN:VCARD\r\nVERSION:4.0\r\nUID:bom-card\r\nFN:Bom Person\r\nN:Person;Bom;;;\r\nBDAY:19800315\r\nEND:VCARD\r\n"
+    );
+    srv.put_vcf("/demo/contacts/bom-card.vcf", &card)
+        .expect(201);
+    let placed = format!("\u{feff}{}", event("bom-disk", "BOM on disk"));
+    std::fs::write(srv.file("demo/work/bom-disk.ics"), &placed).unwrap();
+    assert!(
+        wait_until(10, || srv
+            .members("/demo/work/")
+            .contains("/demo/work/bom-disk.ics")),
+        "the file placed on disk is not listed"
+    );
+
+    let query = format!(
+        r#"<R:addressbook-query xmlns:D="DAV:" xmlns:R="{CARDDAV}"><D:prop><D:getetag/></D:prop><R:filter><R:prop-filter name="FN"><R:text-match match-type="starts-with">Bom</R:text-match></R:prop-filter></R:filter></R:addressbook-query>"#
+    );
+    let found = srv.report("/demo/contacts/", "1", &query).multistatus();
+    assert!(
+        found.find("/demo/contacts/bom-card.vcf").is_some(),
+        "{:?}",
+        found.hrefs()
+    );
+    assert!(
+        srv.members("/demo/birthdays/")
+            .contains("/demo/birthdays/bom-card-bday.ics"),
+        "{:?}",
+        srv.members("/demo/birthdays/")
+    );
+
+    for (collection, text) in [
+        ("/demo/work/", "SUMMARY:BOM on disk"),
+        ("/demo/contacts/", "FN:Bom Person"),
+    ] {
+        let whole = srv.get(collection);
+        whole.expect(200);
+        let body = whole.text();
+        assert!(body.contains(text), "{collection}: {body}");
+        assert!(
+            !body.contains('\u{feff}'),
+            "{collection} keeps a mark inside"
+        );
+    }
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
+        .args(["check", "--data"])
+        .arg(&srv.data)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    assert!(!report.contains("bom-"), "{report}");
+}
