@@ -387,3 +387,44 @@ fn a_byte_order_mark_is_ignored_by_birthdays_export_and_check() {
     assert!(out.status.success(), "{report}");
     assert!(!report.contains("bom-"), "{report}");
 }
+
+/// A calendar-query on the calendar home with Depth 1 searches every
+/// calendar of the home, as CalendarServer and sabre/dav do: its answer is
+/// the objects each calendar's own query finds, under their own hrefs.
+#[test]
+fn a_calendar_query_on_the_home_searches_every_calendar() {
+    let srv = Server::sample();
+    let mut each = std::collections::BTreeSet::new();
+    for cal in ["/demo/work/", "/demo/personal/", "/demo/birthdays/"] {
+        let found = every_event(&srv, cal);
+        assert!(!found.is_empty(), "{cal} has events");
+        each.extend(found);
+    }
+    assert_eq!(every_event(&srv, "/demo/"), each);
+
+    let mut january = january_events(&srv, "/demo/work/");
+    january.extend(january_events(&srv, "/demo/personal/"));
+    january.extend(january_events(&srv, "/demo/birthdays/"));
+    assert_eq!(january_events(&srv, "/demo/"), january);
+
+    let ms = srv.props("/demo/", &[(DAV, "supported-report-set")]);
+    let reports: Vec<String> = ms
+        .single()
+        .ok(DAV, "supported-report-set")
+        .children_named(DAV, "supported-report")
+        .flat_map(|s| s.child(DAV, "report").unwrap().child_names())
+        .collect();
+    assert!(
+        reports.contains(&format!("{{{CALDAV}}}calendar-query")),
+        "{reports:?}"
+    );
+
+    // Depth 0 names the home alone, which holds no calendar data.
+    let body = calendar_query(
+        "<D:prop><D:getetag/></D:prop>",
+        r#"<C:comp-filter name="VEVENT"/>"#,
+    );
+    let r = srv.report("/demo/", "0", &body);
+    r.expect(403);
+    r.expect_condition(DAV, "supported-report");
+}
