@@ -334,11 +334,8 @@ fn a_byte_order_mark_is_ignored_by_every_query() {
 #[test]
 fn a_byte_order_mark_is_ignored_by_birthdays_export_and_check() {
     let srv = Server::sample();
-    let card = format!(
-        "\u{feff}BEGIN:VCARD\r\nVERSION:4.0\r\nUID:bom-card\r\nFN:Bom Person\r\nN:Person;Bom;;;\r\nBDAY:19800315\r\nEND:VCARD\r\n"
-    );
-    srv.put_vcf("/demo/contacts/bom-card.vcf", &card)
-        .expect(201);
+    let card = "\u{feff}BEGIN:VCARD\r\nVERSION:4.0\r\nUID:bom-card\r\nFN:Bom Person\r\nN:Person;Bom;;;\r\nBDAY:19800315\r\nEND:VCARD\r\n";
+    srv.put_vcf("/demo/contacts/bom-card.vcf", card).expect(201);
     let placed = format!("\u{feff}{}", event("bom-disk", "BOM on disk"));
     std::fs::write(srv.file("demo/work/bom-disk.ics"), &placed).unwrap();
     assert!(
