@@ -89,7 +89,7 @@ pub enum BirthdayError {
 /// The birthday and anniversary events of the contact stored as
 /// `<stem>.vcf` with text `vcf`; empty when it has neither date.
 pub fn events(stem: &str, vcf: &str) -> Result<Vec<BirthdayEvent>, BirthdayError> {
-    let Entry::VCard(card) = Parser::new(vcf).entry() else {
+    let Entry::VCard(card) = Parser::new(crate::bom::strip(vcf)).entry() else {
         return Err(BirthdayError::NotVCard);
     };
     let contact_uid = card.uid().filter(|u| !u.trim().is_empty()).unwrap_or(stem);

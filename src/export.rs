@@ -48,10 +48,12 @@ pub fn export(coll: &Collection, title: &str, emit: &mut dyn FnMut(&str)) -> Res
                 }
             };
             let text = String::from_utf8_lossy(&bytes);
+            // One file of many: a mark at an object's start is not the file's.
+            let text = crate::bom::strip(&text);
             match merger.as_mut() {
-                Some(m) => m.add(&text, out),
+                Some(m) => m.add(text, out),
                 None => {
-                    out.push_str(&text);
+                    out.push_str(text);
                     // A card without a final line break would run into the next.
                     if !out.ends_with('\n') {
                         out.push_str("\r\n");

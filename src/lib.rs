@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod birthdays;
+pub mod bom;
 pub mod cardquery;
 pub mod check;
 pub mod cli;

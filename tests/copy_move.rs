@@ -52,17 +52,26 @@ fn copy_object_to_another_calendar_is_201_and_keeps_the_source() {
     assert!(srv.members("/demo/work/").contains(SRC));
 }
 
+/// Puts an edited copy of SRC (its UID, another summary) into demo/personal.
+fn put_edited(srv: &Server, name: &str) {
+    let uid = uid_of(&String::from_utf8(srv.read(SRC_FILE)).unwrap());
+    srv.put_ics(&format!("/demo/personal/{name}"), &event(&uid, "Edited"))
+        .expect(201);
+}
+
+/// Onto an object of the same UID (onto another UID is a no-uid-conflict,
+/// tests/conformance.rs).
 #[test]
 fn move_and_copy_onto_an_existing_object_are_204() {
     let srv = Server::sample();
     let bytes = srv.read(SRC_FILE);
-    put_other(&srv, "target.ics");
+    put_edited(&srv, "target.ics");
     transfer(&srv, "COPY", SRC, "/demo/personal/target.ics", None).expect(204);
     assert_eq!(srv.read("demo/personal/target.ics"), bytes);
     // Out of the way again: the copy holds SRC's UID.
     srv.delete("/demo/personal/target.ics").expect(204);
 
-    put_other(&srv, "target2.ics");
+    put_edited(&srv, "target2.ics");
     transfer(&srv, "MOVE", SRC, "/demo/personal/target2.ics", Some("T")).expect(204);
     assert_eq!(srv.read("demo/personal/target2.ics"), bytes);
     assert!(!srv.file(SRC_FILE).exists());

@@ -141,7 +141,7 @@ pub fn render<'a>(stored: &'a [u8], req: &AddressData) -> Result<Cow<'a, [u8]>, 
     }
     let text = std::str::from_utf8(stored)
         .map_err(|_| CardQueryError::Conversion("the vCard is not UTF-8".into()))?;
-    let Entry::VCard(mut card) = Parser::new(text).entry() else {
+    let Entry::VCard(mut card) = Parser::new(crate::bom::strip(text)).entry() else {
         return Err(CardQueryError::Conversion(
             "the vCard does not parse".into(),
         ));

@@ -20,7 +20,7 @@ pub fn matches(vcf: &str, filter: &Filter) -> bool {
 
 /// [`matches`] parsing every line of the vCard.
 pub(super) fn matches_whole(vcf: &str, filter: &Filter) -> bool {
-    match Parser::new(vcf).entry() {
+    match Parser::new(crate::bom::strip(vcf)).entry() {
         Entry::VCard(card) => matches_card(&card, filter),
         _ => false,
     }

@@ -219,10 +219,28 @@ fn push_status_line(out: &mut String, status: StatusCode) {
     out.push_str(status.canonical_reason().unwrap_or(""));
 }
 
-/// A DAV:error body naming a precondition or postcondition (RFC 4918 §16).
-pub fn error_body(condition: &PropName, inner: &str) -> String {
+/// A DAV:error body naming a precondition or postcondition (RFC 4918 §16),
+/// and `why` in words in a DAV:responsedescription beside it (DAV:error
+/// holds any element, RFC 4918 §14.5), so that a person reading a client's
+/// log learns what to fix: the line of an invalid object, say. CalendarServer
+/// and sabre/dav put such words there too, each in its own namespace.
+pub fn error_body(condition: &PropName, inner: &str, why: &str) -> String {
+    let why = match why {
+        "" => String::new(),
+        w => {
+            // The words may quote input: no control character XML forbids.
+            let w: String = w
+                .chars()
+                .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+                .collect();
+            format!(
+                "<D:responsedescription>{}</D:responsedescription>",
+                escape(&w)
+            )
+        }
+    };
     format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error {NAMESPACES}>{}</D:error>\n",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:error {NAMESPACES}>{}{why}</D:error>\n",
         element(condition, inner)
     )
 }

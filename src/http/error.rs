@@ -22,6 +22,11 @@ pub enum Condition {
     ValidCalendarObjectResource,
     SupportedCalendarComponent,
     SupportedCalendarData,
+    /// RFC 4791 §9.6 in a REPORT: a calendar-data content-type or version
+    /// this server does not answer in. The same element as a PUT's, but the
+    /// request is well formed and only the asked-for form is not served, so
+    /// 403 like every other REPORT precondition (CalendarServer does so).
+    SupportedCalendarDataReport,
     /// Carries the path of the resource that already has the UID; the
     /// response renders its href under the server's base.
     NoUidConflict(DavPath),
@@ -78,6 +83,7 @@ impl Condition {
             Condition::ValidCalendarData
             | Condition::ValidCalendarObjectResource
             | Condition::SupportedCalendarComponent
+            | Condition::SupportedCalendarDataReport
             | Condition::NoUidConflict(_)
             | Condition::MaxResourceSize
             | Condition::PropfindFiniteDepth
@@ -109,7 +115,9 @@ impl Condition {
             Condition::ValidCalendarData => (CALDAV, "valid-calendar-data"),
             Condition::ValidCalendarObjectResource => (CALDAV, "valid-calendar-object-resource"),
             Condition::SupportedCalendarComponent => (CALDAV, "supported-calendar-component"),
-            Condition::SupportedCalendarData => (CALDAV, "supported-calendar-data"),
+            Condition::SupportedCalendarData | Condition::SupportedCalendarDataReport => {
+                (CALDAV, "supported-calendar-data")
+            }
             Condition::NoUidConflict(_) => (CALDAV, "no-uid-conflict"),
             Condition::MaxResourceSize => (CALDAV, "max-resource-size"),
             Condition::PropfindFiniteDepth => (DAV, "propfind-finite-depth"),
@@ -201,6 +209,9 @@ pub enum DavError {
     /// A body without an element the request needs; says which.
     #[error("bad request: {0}")]
     IncompleteBody(&'static str),
+    /// A body with more than one of elements its grammar allows only one of.
+    #[error("bad request: {0}")]
+    ExclusiveElements(&'static str),
     /// More of something in one body than the server answers.
     #[error("bad request: more than {limit} {what}")]
     OverLimit { what: &'static str, limit: usize },
@@ -285,20 +296,32 @@ impl DavError {
     /// The same error as met in an address book: a UID conflict is CardDAV's
     /// `no-uid-conflict` there (the store's error does not know the kind).
     pub fn in_address_book(self) -> Self {
+        // Only ever on an error's way out: the words are made for any error.
+        let detail = self.to_string();
         match self {
             DavError::Store(StoreError::UidConflict {
                 user,
                 calendar,
                 name,
+                ..
             }) => DavError::condition(
                 Condition::AddressUidConflict(DavPath::Object {
                     user,
                     calendar,
                     name,
                 }),
-                "UID already used in this address book",
+                detail,
             ),
             e => e,
+        }
+    }
+
+    /// Why, in words, for a DAV:error body: a failed condition's own detail,
+    /// else the error's text.
+    fn description(&self) -> String {
+        match self {
+            DavError::Condition { detail, .. } => detail.clone(),
+            e => e.to_string(),
         }
     }
 
@@ -311,6 +334,7 @@ impl DavError {
                 user,
                 calendar,
                 name,
+                ..
             }) => Some(Condition::NoUidConflict(DavPath::Object {
                 user: user.clone(),
                 calendar: calendar.clone(),
@@ -428,6 +452,7 @@ impl DavError {
             | DavError::MissingBody(_)
             | DavError::UnexpectedRoot(_)
             | DavError::IncompleteBody(_)
+            | DavError::ExclusiveElements(_)
             | DavError::OverLimit { .. }
             | DavError::TooManyHrefs(_)
             | DavError::MatchTooLong
@@ -501,7 +526,7 @@ impl DavError {
         match condition {
             Some(c) => resp
                 .content_type("application/xml; charset=utf-8")
-                .body(error_body(&c.name(), &c.inner(base))),
+                .body(error_body(&c.name(), &c.inner(base), &self.description())),
             None => {
                 let text = match self {
                     DavError::Store(StoreError::Io(_))

@@ -1,6 +1,7 @@
 //! actix-web wiring: authentication, access control and dispatch of each
 //! method to its module; handlers run on blocking threads over the store.
 
+mod allow;
 pub mod auth;
 mod body;
 mod completion;
@@ -53,6 +54,11 @@ pub async fn dispatch(
         Ok(reply) => send(reply).await,
         Err(e) => {
             let mut resp = e.response(&app.base);
+            if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
+                if let Some(allow) = allow::header_for(&app, req.path()).await {
+                    resp.headers_mut().insert(header::ALLOW, allow);
+                }
+            }
             if let DavError::RequestTimeout = e {
                 // The rest of the body may still come: never read it.
                 resp.head_mut()

@@ -62,7 +62,7 @@ pub fn component_kind(name: &str) -> Option<ComponentKind> {
 /// Checks a body and returns its UID and component kind.
 pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
     let text = std::str::from_utf8(bytes).map_err(|_| IcalError::NotUtf8)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::bom::strip(text);
     // Bounds, pairing and line rules first: the parser below recurses per
     // nested component and is only linear on CRLF-terminated lines.
     prescan(text)?;

@@ -73,8 +73,7 @@ pub enum ImportError {
 /// Which kind of collection a file's objects belong in, from its first line.
 pub fn kind_of_file(bytes: &[u8]) -> Option<CollectionKind> {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    let first = text
-        .trim_start_matches('\u{feff}')
+    let first = crate::bom::strip(&text)
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())?;

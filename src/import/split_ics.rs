@@ -90,7 +90,7 @@ pub fn split(text: &str) -> Split {
 
 /// The components directly inside the file's VCALENDARs, in order.
 fn components(text: &str, skipped: &mut Vec<Skipped>) -> Vec<Component> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::bom::strip(text);
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut current: Option<(String, usize, String)> = None;

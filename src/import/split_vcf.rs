@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::{Piece, Skipped, Split};
 
 pub fn split(text: &str) -> Split {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::bom::strip(text);
     let mut out = Split::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut depth = 0usize;

@@ -76,14 +76,15 @@ fn invalid(msg: impl Into<String>) -> FilterError {
 
 /// Parses a CALDAV:calendar-data element from a REPORT's DAV:prop.
 pub fn parse_calendar_data(el: &Element) -> Result<CalendarDataRequest, FilterError> {
+    let unsupported = FilterError::UnsupportedCalendarData;
     if let Some(ct) = el.attr("content-type") {
         if !ct.trim().eq_ignore_ascii_case("text/calendar") {
-            return Err(invalid(format!("unsupported calendar-data type {ct}")));
+            return Err(unsupported(format!("content-type {ct:?}")));
         }
     }
     if let Some(v) = el.attr("version") {
         if v.trim() != "2.0" {
-            return Err(invalid(format!("unsupported calendar-data version {v}")));
+            return Err(unsupported(format!("version {v:?}")));
         }
     }
     let mut req = CalendarDataRequest::default();

@@ -11,4 +11,8 @@ pub enum FilterError {
     /// Maps to the CALDAV:supported-collation precondition.
     #[error("unsupported collation: {0}")]
     UnsupportedCollation(String),
+    /// Maps to CALDAV:supported-calendar-data (RFC 4791 §9.6): a
+    /// calendar-data content-type or version other than text/calendar 2.0.
+    #[error("unsupported calendar data: {0}")]
+    UnsupportedCalendarData(String),
 }

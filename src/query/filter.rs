@@ -114,6 +114,7 @@ pub fn parse_filter(el: &Element) -> Result<Filter, FilterError> {
     {
         return Err(invalid("time-range cannot apply to VCALENDAR"));
     }
+    super::filter_shape::check(&root)?;
     Ok(Filter { root })
 }
 

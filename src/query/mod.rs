@@ -9,6 +9,7 @@ mod error;
 mod eval;
 mod facts;
 mod filter;
+mod filter_shape;
 mod freebusy;
 mod kind;
 mod object;

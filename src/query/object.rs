@@ -14,7 +14,10 @@ use super::value::{parse_date_or_datetime, DateValue};
 /// Unfolds continuation lines and ends every line with CRLF. The parser is
 /// confused by mixed CRLF/LF input (hand-edited files mix them), and it is
 /// only linear on CRLF: on LF-only text each value scans ahead for a CRLF.
+/// A leading byte-order mark goes too: every query, span and rendering
+/// parses from here, and would otherwise not see the VCALENDAR.
 pub(crate) fn normalize(ics: &str) -> String {
+    let ics = crate::bom::strip(ics);
     let mut out = String::with_capacity(ics.len() + ics.len() / 16);
     let mut rest = ics;
     while let Some(i) = rest.find(['\r', '\n']) {

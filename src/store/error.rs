@@ -7,6 +7,15 @@
 
 use std::io;
 
+/// Why a UID conflict was refused, in words for the client's log.
+fn uid_conflict_text(user: &str, calendar: &str, name: &str, changed: bool) -> String {
+    if changed {
+        format!("{user}/{calendar}/{name} has another UID; an object keeps its UID (a new UID is a new object, under a new name)")
+    } else {
+        format!("UID already used by {user}/{calendar}/{name}")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -17,12 +26,14 @@ pub enum StoreError {
     PreconditionFailed,
     #[error("invalid name {0:?}")]
     InvalidName(String),
-    /// The object of the same calendar that already has the UID.
-    #[error("UID already used by {user}/{calendar}/{name}")]
+    /// The object of the same calendar that already has the UID; or, when
+    /// `changed`, the object written over, whose UID the write would change.
+    #[error("{}", uid_conflict_text(user, calendar, name, *changed))]
     UidConflict {
         user: String,
         calendar: String,
         name: String,
+        changed: bool,
     },
     #[error("component {0} not supported by this calendar")]
     UnsupportedComponent(crate::ical::ComponentKind),

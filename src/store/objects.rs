@@ -92,6 +92,7 @@ impl Store {
             if exists && overwrite == Overwrite::Refuse {
                 return Err(StoreError::PreconditionFailed);
             }
+            dst.keeps_uid(dst_state, dst_name, meta.info.uid_hash())?;
             let except = if transfer == Transfer::Copy || !same {
                 dst_name
             } else {
@@ -99,7 +100,7 @@ impl Store {
             };
             if let Some(other) = dst_state.index.find_uid(meta.info.uid_hash(), dst_name) {
                 if other != except {
-                    return Err(dst.uid_conflict(other));
+                    return Err(dst.uid_conflict(other, false));
                 }
             }
             if let Some(component) = meta.info.component() {
@@ -168,11 +169,27 @@ impl Collection {
         Ok(())
     }
 
-    pub(super) fn uid_conflict(&self, other: &str) -> StoreError {
+    /// An object keeps its UID for life: a body with another UID written
+    /// over `name` (PUT, or COPY/MOVE onto it) is refused as a conflict with
+    /// `name` itself (RFC 4791 §5.3.2.1, RFC 6352 §6.3.2.1). The RFCs leave
+    /// an overwrite's UID open; CalendarServer, sabre/dav and Radicale all
+    /// refuse the change, as a client means another event by another UID.
+    /// A file the index could not read (a problem) has no UID to keep.
+    fn keeps_uid(&self, state: &State, name: &str, uid_hash: u64) -> Result<()> {
+        match state.index.objects.get(name) {
+            Some(old) if old.info.uid_hash() != uid_hash => Err(self.uid_conflict(name, true)),
+            _ => Ok(()),
+        }
+    }
+
+    /// A UID conflict with object `other`; `changed`: the write was over
+    /// `other` itself and would change its UID.
+    pub(super) fn uid_conflict(&self, other: &str, changed: bool) -> StoreError {
         StoreError::UidConflict {
             user: self.user.clone(),
             calendar: self.name.clone(),
             name: other.to_string(),
+            changed,
         }
     }
 
@@ -364,8 +381,10 @@ impl Collection {
             if !allowed(current.as_deref()) {
                 return Err(StoreError::PreconditionFailed);
             }
-            if let Some(other) = state.index.find_uid(index::uid_hash(info.uid()), name) {
-                return Err(self.uid_conflict(other));
+            let uid_hash = index::uid_hash(info.uid());
+            self.keeps_uid(&state, name, uid_hash)?;
+            if let Some(other) = state.index.find_uid(uid_hash, name) {
+                return Err(self.uid_conflict(other, false));
             }
             let created = current.is_none();
             self.still_confined()?;

@@ -80,7 +80,7 @@ impl VcardError {
 /// leave it out of what is sent.
 pub fn check_syntax(bytes: &[u8]) -> Result<(), VcardError> {
     let text = std::str::from_utf8(bytes).map_err(|_| VcardError::NotUtf8)?;
-    prescan::prescan(text.strip_prefix('\u{feff}').unwrap_or(text)).map(|_| ())
+    prescan::prescan(crate::bom::strip(text)).map(|_| ())
 }
 
 /// Checks one vCard body and returns what the store keeps of it.
@@ -92,7 +92,7 @@ pub fn inspect(bytes: &[u8]) -> Result<CardInfo, VcardError> {
 /// sees (the tests compare the elided view with the whole card).
 fn inspect_parsing(bytes: &[u8], view: fn(&str) -> Cow<'_, str>) -> Result<CardInfo, VcardError> {
     let text = std::str::from_utf8(bytes).map_err(|_| VcardError::NotUtf8)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::bom::strip(text);
     // Bounds and envelope first, so the parser only sees bounded input.
     let raw = prescan::prescan(text)?;
     let version = match raw.version.as_deref() {

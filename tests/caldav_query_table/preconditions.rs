@@ -53,6 +53,30 @@ fn invalid_filters_are_refused() {
             "valid-filter",
         ),
         (
+            "VALARM comp-filter directly under VCALENDAR (§9.7.1, RFC 5545 §3.6.6)",
+            q(r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VALARM"/></C:comp-filter>"#
+                .to_string()),
+            "valid-filter",
+        ),
+        (
+            "STANDARD comp-filter directly under VCALENDAR (RFC 5545 §3.6.5)",
+            q(r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="STANDARD"/></C:comp-filter>"#
+                .to_string()),
+            "valid-filter",
+        ),
+        (
+            "time-range on VTIMEZONE (§9.9 defines it for VEVENT, VTODO, VJOURNAL, VFREEBUSY, VALARM)",
+            q(r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VTIMEZONE"><C:time-range start="20270101T000000Z" end="20280101T000000Z"/></C:comp-filter></C:comp-filter>"#
+                .to_string()),
+            "valid-filter",
+        ),
+        (
+            "time-range on STANDARD (§9.9)",
+            q(r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VTIMEZONE"><C:comp-filter name="STANDARD"><C:time-range start="20270101T000000Z" end="20280101T000000Z"/></C:comp-filter></C:comp-filter></C:comp-filter>"#
+                .to_string()),
+            "valid-filter",
+        ),
+        (
             "calendar-query without CALDAV:filter (§7.8: filter is required)",
             r#"<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop></C:calendar-query>"#

@@ -37,6 +37,12 @@ fn each_condition_has_one_status_and_element() {
             "supported-calendar-data",
         ),
         (
+            Condition::SupportedCalendarDataReport,
+            403,
+            CALDAV,
+            "supported-calendar-data",
+        ),
+        (
             Condition::NoUidConflict(DavPath::Root),
             403,
             CALDAV,
@@ -103,6 +109,7 @@ fn store_errors_have_one_status_each() {
         user: "u".into(),
         calendar: "c".into(),
         name: "x.ics".into(),
+        changed: false,
     };
     for (e, status) in [
         (StoreError::NotFound, 404),

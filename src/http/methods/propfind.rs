@@ -33,8 +33,21 @@ impl PropRequest {
         ))
     }
 
-    /// Finds prop / allprop / propname among an element's children.
+    /// Finds prop / allprop / propname among an element's children. The
+    /// grammar takes one of the three (RFC 4918 §14.20, RFC 4791 §9.5,
+    /// RFC 6352 §10.3), so a body with two is malformed: which one the
+    /// client meant cannot be guessed, and guessing answers a question it
+    /// did not ask.
     pub fn from_children(parent: &Element) -> DavResult<Option<PropRequest>> {
+        let asked = ["prop", "propname", "allprop"]
+            .into_iter()
+            .filter(|n| parent.child(DAV, n).is_some())
+            .count();
+        if asked > 1 {
+            return Err(DavError::ExclusiveElements(
+                "only one of DAV:prop, DAV:propname and DAV:allprop",
+            ));
+        }
         if let Some(prop) = parent.child(DAV, "prop") {
             return Ok(Some(PropRequest::Props(prop_names(prop)?)));
         }

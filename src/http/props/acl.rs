@@ -27,6 +27,12 @@ const PRINCIPAL_REPORTS: [(&str, &str); 2] = [
     (DAV, "principal-property-search"),
     (DAV, "principal-search-property-set"),
 ];
+/// A home is a principal, and a calendar-query there searches its calendars.
+const HOME_REPORTS: [(&str, &str); 3] = [
+    PRINCIPAL_REPORTS[0],
+    PRINCIPAL_REPORTS[1],
+    (CALDAV, "calendar-query"),
+];
 
 declare! { ALL;
     CURRENT_USER_PRINCIPAL = LiveProp {
@@ -110,7 +116,8 @@ declare! { ALL;
         unlisted: &[Kind::Object, Kind::Contact],
         get: |res, _| {
             Ok(Some(match res.kind() {
-                Kind::Root | Kind::Home => reports(&PRINCIPAL_REPORTS),
+                Kind::Root => reports(&PRINCIPAL_REPORTS),
+                Kind::Home => reports(&HOME_REPORTS),
                 Kind::AddressBook | Kind::Contact => reports(&ADDRESSBOOK_REPORTS),
                 Kind::Calendar | Kind::Object => reports(&CALENDAR_REPORTS),
             }))

@@ -5,6 +5,7 @@
 
 use std::ops::ControlFlow;
 
+use crate::dav::href::DavPath;
 use crate::dav::property::PropName;
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
@@ -15,7 +16,7 @@ use crate::http::resource::Resource;
 use crate::query::{
     self, CalendarDataRequest, Decision, Filter, FilterError, FloatingTz, PlainQuery,
 };
-use crate::store::{ObjectMeta, Reader};
+use crate::store::{Collection, ObjectMeta, Reader};
 
 use super::scan::{scan, Candidate};
 use super::write_object;
@@ -25,6 +26,9 @@ pub fn filter_error(e: FilterError) -> DavError {
         FilterError::InvalidFilter(m) => DavError::condition(Condition::ValidFilter, m),
         FilterError::UnsupportedCollation(m) => {
             DavError::condition(Condition::SupportedCollation, m)
+        }
+        FilterError::UnsupportedCalendarData(m) => {
+            DavError::condition(Condition::SupportedCalendarDataReport, m)
         }
     }
 }
@@ -74,48 +78,92 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let filter = query::parse_filter(filter_el).map_err(filter_error)?;
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
     let data_req = calendar_data_request(&body)?;
-    let tz = query_timezone(&body, &target);
     let window = filter.time_window();
     let plain = PlainQuery::of(&filter, data_req.as_ref());
-    let (cal, single) = match target {
-        Resource::Collection { cal, .. } => (cal, None),
-        Resource::Object { cal, name, meta } => (cal, Some((name, meta))),
-        _ => {
-            return Err(DavError::condition(
-                Condition::SupportedReport,
-                "calendar-query works on calendars",
-            ))
-        }
-    };
+    let scopes = scopes(&rq, &body, target)?;
     // Recurrence work of the whole query is capped (query::QueryBudget).
     let budget = query::QueryBudget::default();
     Ok(rq.multistatus(None, move |ctx, out| {
-        let reader = cal.reader();
-        // Candidates come from the index's time spans, a page at a time.
-        scan(
-            &cal,
-            single,
-            |m| {
-                window.is_none_or(|(s, e)| m.info.span().overlaps(s, e))
-                    && decide(plain.as_ref(), m) != Decision::Skip
-            },
-            |part| {
-                let (f, t, d) = ((&filter, plain.as_ref()), tz.as_ref(), data_req.as_ref());
-                evaluate(&reader, part, f, t, d, &budget)
-            },
-            |found| {
-                for (name, meta, data) in found {
-                    let res = Resource::Object {
-                        cal: cal.clone(),
-                        name,
-                        meta,
-                    };
-                    write_object(&res, &props, data.as_deref(), ctx, out.buffer());
-                }
-                ControlFlow::Continue(())
-            },
-        );
+        for (tz, cal, single) in scopes {
+            let reader = cal.reader();
+            // Candidates come from the index's time spans, a page at a time.
+            scan(
+                &cal,
+                single,
+                |m| {
+                    window.is_none_or(|(s, e)| m.info.span().overlaps(s, e))
+                        && decide(plain.as_ref(), m) != Decision::Skip
+                },
+                |part| {
+                    let (f, t, d) = ((&filter, plain.as_ref()), tz.as_ref(), data_req.as_ref());
+                    evaluate(&reader, part, f, t, d, &budget)
+                },
+                |found| {
+                    for (name, meta, data) in found {
+                        let res = Resource::Object {
+                            cal: cal.clone(),
+                            name,
+                            meta,
+                        };
+                        write_object(&res, &props, data.as_deref(), ctx, out.buffer());
+                    }
+                    ControlFlow::Continue(())
+                },
+            );
+        }
     }))
+}
+
+/// A calendar a query searches: the zone for its floating times (the
+/// query's, else the calendar's), the calendar, and the one object named.
+type Scope = (Option<FloatingTz>, Collection, Option<Candidate>);
+
+/// Where a calendar-query looks: the calendar or the one object named, or,
+/// on a calendar home with Depth 1 or infinity, every calendar of the home
+/// in name order (address books left out). RFC 4791 §7.8 leaves a query on
+/// a collection that holds calendars open; CalendarServer and sabre/dav
+/// answer it over each calendar below, which a "search all my calendars"
+/// needs.
+fn scopes(rq: &Request, body: &Element, target: Resource) -> DavResult<Vec<Scope>> {
+    let tz = query_timezone(body, &target);
+    match target {
+        Resource::Collection { cal, .. } => Ok(vec![(tz, cal, None)]),
+        Resource::Object { cal, name, meta } => Ok(vec![(tz, cal, Some((name, meta)))]),
+        Resource::Home { user } if reaches_members(rq) => {
+            let mut out = Vec::new();
+            for name in rq.store().calendar_names(&user)? {
+                let path = DavPath::Calendar {
+                    user: user.clone(),
+                    calendar: name,
+                };
+                // One gone since the listing is simply not searched.
+                let Ok(res) = Resource::load(rq.store(), &path) else {
+                    continue;
+                };
+                let tz = query_timezone(body, &res);
+                if let Resource::Collection { cal, .. } = res {
+                    out.push((tz, cal, None));
+                }
+            }
+            Ok(out)
+        }
+        Resource::Home { .. } => Err(DavError::condition(
+            Condition::SupportedReport,
+            "calendar-query on a calendar home takes Depth 1 (every calendar in it)",
+        )),
+        _ => Err(DavError::condition(
+            Condition::SupportedReport,
+            "calendar-query works on calendars and calendar homes",
+        )),
+    }
+}
+
+/// Whether the request's Depth reaches a collection's members: 1 or
+/// infinity (a REPORT without Depth is Depth 0, RFC 4791 §7.8).
+fn reaches_members(rq: &Request) -> bool {
+    rq.header("depth")
+        .map(str::trim)
+        .is_some_and(|d| d == "1" || d.eq_ignore_ascii_case("infinity"))
 }
 
 /// Largest filter evaluated: each candidate object is matched against all of
