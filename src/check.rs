@@ -69,5 +69,8 @@ pub fn problems(
             path.display()
         ));
     }
+    // One line per problem, however many scans of a collection met it.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|line| seen.insert(line.clone()));
     Ok(out)
 }

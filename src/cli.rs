@@ -1,8 +1,6 @@
 //! The command line: `davdir serve`, `davdir check`, and the account
 //! commands (`user`, `app-password`) defined in `accounts::cli`.
 
-use std::path::PathBuf;
-
 use clap::{Parser, Subcommand};
 
 pub use crate::serve_args::ServeArgs;
@@ -18,24 +16,25 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `davdir check`: the data directory (and htpasswd file) of `--config`
+/// or the flags, with the server's size bound.
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub settings: crate::serve_args::SettingsArgs,
+    /// Largest object file, in bytes (larger files are reported) [default: the config's max_resource_size, else 10485760]
+    #[arg(long, value_name = "BYTES")]
+    pub max_resource_size: Option<u64>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the data directory over CalDAV and CardDAV.
     Serve(ServeArgs),
     /// Try davdir: serve a working copy of the sample data (users demo/demo and alice/alice).
     Demo(crate::demo::DemoArgs),
-    /// List every file the server cannot serve (file:line: reason); exit 1 if any.
-    Check {
-        /// Data directory to check.
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Largest object file, in bytes: the server's max_resource_size (larger files are reported)
-        #[arg(long, value_name = "BYTES", default_value_t = crate::config::DEFAULT_MAX_RESOURCE_SIZE)]
-        max_resource_size: u64,
-        /// An htpasswd file to check too (a user named on two lines is reported)
-        #[arg(long, value_name = "FILE")]
-        htpasswd: Option<PathBuf>,
-    },
+    /// List every file the server cannot serve (file:line: reason), each once; exit 1 if any.
+    Check(CheckArgs),
     /// Manage the users of the htpasswd file (works while the server runs).
     User {
         #[command(subcommand)]

@@ -15,59 +15,68 @@ use clap::{Args, Subcommand};
 
 use crate::config::{default_data_dir, FileConfig, DEFAULT_MAX_RESOURCE_SIZE, DEFAULT_TRASH_DAYS};
 use crate::import::{self, MAX_IMPORT_SIZE};
-use crate::serve_args::ServeArgs;
+use crate::serve_args::SettingsArgs;
 use crate::store::Store;
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// The .ics or .vcf file
     pub file: PathBuf,
+    /// The user whose collection it goes into
     #[arg(long)]
     pub user: String,
     /// Collection to import into; made (of the file's kind) when missing
     #[arg(long)]
     pub collection: String,
     #[command(flatten)]
-    pub serve: ServeArgs,
+    pub serve: SettingsArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
+    /// The user whose collection it is
     #[arg(long)]
     pub user: String,
+    /// The calendar or address book (its directory name)
     #[arg(long)]
     pub collection: String,
     /// File to write [default: standard output]
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub serve: ServeArgs,
+    pub serve: SettingsArgs,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum TrashCommand {
     /// List deleted collections (every user's, or one user's)
     List {
+        /// Only this user's trash
         #[arg(long)]
         user: Option<String>,
         #[command(flatten)]
-        serve: ServeArgs,
+        serve: SettingsArgs,
     },
     /// Put a deleted collection back, under its old name or `--as NAME`
     Restore {
+        /// The user whose trash it is in
         user: String,
+        /// The entry's id, as `trash list` shows it
         id: String,
+        /// Restore under this collection name instead of the old one
         #[arg(long = "as", value_name = "NAME")]
         as_name: Option<String>,
         #[command(flatten)]
-        serve: ServeArgs,
+        serve: SettingsArgs,
     },
     /// Delete a trashed collection for good
     Purge {
+        /// The user whose trash it is in
         user: String,
+        /// The entry's id, as `trash list` shows it
         id: String,
         #[command(flatten)]
-        serve: ServeArgs,
+        serve: SettingsArgs,
     },
 }
 
@@ -78,7 +87,7 @@ fn fail(what: &str, msg: impl std::fmt::Display) -> ExitCode {
 
 /// The store over the configured data directory; with `scratch`, its cache
 /// is a private directory, not the server's.
-fn open_store(args: &ServeArgs, scratch: Option<&Path>) -> Result<Arc<Store>, String> {
+fn open_store(args: &SettingsArgs, scratch: Option<&Path>) -> Result<Arc<Store>, String> {
     let config: FileConfig = args.file_config().map_err(|e| e.to_string())?;
     let data = config.data.clone().unwrap_or_else(default_data_dir);
     if !data.is_dir() {

@@ -18,26 +18,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Check {
-            data,
-            max_resource_size,
-            htpasswd,
-        } => match davdir::check::problems(&data, max_resource_size, htpasswd.as_deref()) {
-            Ok(list) if list.is_empty() => {
-                println!("no problems found");
-                ExitCode::SUCCESS
-            }
-            Ok(list) => {
-                for p in list {
-                    println!("{p}");
-                }
-                ExitCode::FAILURE
-            }
-            Err(e) => {
-                eprintln!("davdir check: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Check(args) => check(args),
         Command::Serve(args) => {
             let config = match args.file_config().and_then(FileConfig::resolve) {
                 Ok(c) => c,
@@ -55,6 +36,40 @@ fn main() -> ExitCode {
         Command::Export(args) => davdir::data_cli::run_export(args),
         Command::Trash(command) => davdir::data_cli::run_trash(command),
         Command::ImportRadicale(args) => davdir::radicale_import::run(args),
+    }
+}
+
+fn check(args: davdir::cli::CheckArgs) -> ExitCode {
+    let config = match args.settings.file_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("davdir check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let data = config
+        .data
+        .clone()
+        .unwrap_or_else(davdir::config::default_data_dir);
+    let max = args
+        .max_resource_size
+        .or(config.max_resource_size)
+        .unwrap_or(davdir::config::DEFAULT_MAX_RESOURCE_SIZE);
+    match davdir::check::problems(&data, max, config.htpasswd.as_deref()) {
+        Ok(list) if list.is_empty() => {
+            println!("no problems found");
+            ExitCode::SUCCESS
+        }
+        Ok(list) => {
+            for p in list {
+                println!("{p}");
+            }
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("davdir check: {}: {e}", data.display());
+            ExitCode::from(2)
+        }
     }
 }
 

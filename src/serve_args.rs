@@ -69,3 +69,45 @@ impl ServeArgs {
         }
     }
 }
+
+/// The settings flags of the commands that work beside a running server
+/// (`user`, `app-password`, `import`, `export`, `trash`, `import-radicale`,
+/// `check`): where the data, the users and the state are, and nothing about
+/// serving, so each command's `--help` lists only what it uses.
+#[derive(Args, Debug, Default)]
+pub struct SettingsArgs {
+    /// The server's TOML config file (e.g. /etc/davdir/config.toml): the places below are read from it; flags win
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory [default: from --config, else ~/.local/share/davdir]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// htpasswd file of the users [default: from --config]
+    #[arg(long, value_name = "FILE")]
+    pub htpasswd: Option<PathBuf>,
+    /// Directory of secrets and server state (app passwords) [default: from --config, else <DATA>.state]
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Cache directory (sync-token logs) [default: from --config, else <DATA>/.davdir-cache]
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+}
+
+impl SettingsArgs {
+    /// The flags merged over the `--config` file (flags win), so a command
+    /// finds what the running server uses.
+    pub fn file_config(&self) -> Result<FileConfig, crate::config::ConfigError> {
+        let file = match &self.config {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        Ok(FileConfig {
+            data: self.data.clone(),
+            htpasswd: self.htpasswd.clone(),
+            state: self.state.clone(),
+            cache: self.cache.clone(),
+            ..FileConfig::default()
+        }
+        .or(file))
+    }
+}

@@ -282,3 +282,99 @@ fn serve_tells_systemd_it_is_ready_once_it_answers() {
     assert_eq!(r.status().as_u16(), 200);
     drop(child);
 }
+
+/// The subcommands `--help` lists (recursively), e.g. `["user", "add"]`.
+fn subcommands(prefix: &[String]) -> Vec<Vec<String>> {
+    let out = Command::new(BIN)
+        .args(prefix)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let Some(list) = text.split("Commands:\n").nth(1) else {
+        return vec![prefix.to_vec()];
+    };
+    list.lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .flat_map(|name| {
+            let mut path = prefix.to_vec();
+            path.push(name.to_string());
+            subcommands(&path)
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_describes_each_of_its_own_flags() {
+    let top = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&top.stdout).contains("CalDAV and CardDAV"));
+    let commands = subcommands(&[]);
+    assert!(commands.len() >= 15, "{commands:?}");
+    for command in commands {
+        let out = Command::new(BIN)
+            .args(&command)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut in_list = false;
+        for line in text.lines() {
+            if line == "Arguments:" || line == "Options:" {
+                in_list = true;
+                continue;
+            }
+            if !in_list || !line.starts_with("  ") {
+                continue;
+            }
+            // "  -x, --flag <VALUE>  What it does": a flag and its words.
+            let words: Vec<&str> = line.split("  ").filter(|w| !w.trim().is_empty()).collect();
+            assert!(words.len() >= 2, "{command:?}: undescribed {line:?}");
+        }
+        let serving = ["serve", "demo"].contains(&command[0].as_str());
+        for flag in ["--listen", "--no-auth", "--base-path", "--tls-cert"] {
+            if !serving {
+                assert!(!text.contains(flag), "{command:?} lists {flag}:\n{text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn check_reads_the_config_and_says_each_problem_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(data.join("ann/cal")).unwrap();
+    std::fs::write(
+        data.join("ann/cal/broken.ics"),
+        "BEGIN:VCALENDAR\r\nEND:VEVENT\r\n",
+    )
+    .unwrap();
+    std::fs::write(data.join("ann/cal/big.ics"), vec![b'x'; 2000]).unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data = {:?}\nmax_resource_size = 1000\n",
+            data.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.iter().any(|l| l.contains("broken.ics")), "{text}");
+    assert!(
+        lines.iter().any(|l| l.contains("big.ics")),
+        "max_resource_size from the config: {text}"
+    );
+    let unique: std::collections::BTreeSet<&&str> = lines.iter().collect();
+    assert_eq!(unique.len(), lines.len(), "a problem said twice: {text}");
+}

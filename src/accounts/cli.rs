@@ -12,7 +12,7 @@ use clap::Subcommand;
 use super::{AccountError, AppPasswords, HtpasswdFile};
 use crate::config::FileConfig;
 use crate::push::registrations::Registrations;
-use crate::serve_args::ServeArgs;
+use crate::serve_args::SettingsArgs;
 use crate::state_dir::StateDir;
 
 /// Longest password line read from a non-terminal stdin.
@@ -22,26 +22,29 @@ const MAX_STDIN_LINE: u64 = 4096;
 pub enum UserAction {
     /// Add a user to the htpasswd file (password from a prompt, or one line of stdin)
     Add {
+        /// The user's name (as in the htpasswd file)
         user: String,
         #[command(flatten)]
-        config: ServeArgs,
+        config: SettingsArgs,
     },
     /// Change a user's password (from a prompt, or one line of stdin)
     Passwd {
+        /// The user's name (as in the htpasswd file)
         user: String,
         #[command(flatten)]
-        config: ServeArgs,
+        config: SettingsArgs,
     },
     /// Remove a user from the htpasswd file, with their app passwords and push registrations (their data stays)
     Remove {
+        /// The user's name (as in the htpasswd file)
         user: String,
         #[command(flatten)]
-        config: ServeArgs,
+        config: SettingsArgs,
     },
     /// List the users of the htpasswd file
     List {
         #[command(flatten)]
-        config: ServeArgs,
+        config: SettingsArgs,
     },
 }
 
@@ -49,25 +52,29 @@ pub enum UserAction {
 pub enum AppPasswordAction {
     /// Create an app password; its secret is printed alone on the last line
     Add {
+        /// The user's name (as in the htpasswd file)
         user: String,
         /// A name for the device, unique per user
         #[arg(long)]
         label: String,
         #[command(flatten)]
-        config: ServeArgs,
+        config: SettingsArgs,
     },
     /// List a user's app passwords with creation and last-use time
     List {
+        /// The user's name (as in the htpasswd file)
         user: String,
         #[command(flatten)]
-        config: ServeArgs,
+        config: SettingsArgs,
     },
     /// Revoke a user's app password by its label
     Revoke {
+        /// The user's name (as in the htpasswd file)
         user: String,
+        /// The device name given at `add`
         label: String,
         #[command(flatten)]
-        config: ServeArgs,
+        config: SettingsArgs,
     },
 }
 
@@ -98,7 +105,7 @@ fn finish(what: &str, result: Result<(), Failure>) -> ExitCode {
     }
 }
 
-fn file_config(args: &ServeArgs) -> Result<FileConfig, Failure> {
+fn file_config(args: &SettingsArgs) -> Result<FileConfig, Failure> {
     let fc = args
         .file_config()
         .map_err(|e| Failure::Config(e.to_string()))?;
@@ -109,7 +116,7 @@ fn file_config(args: &ServeArgs) -> Result<FileConfig, Failure> {
     Ok(fc)
 }
 
-fn htpasswd(args: &ServeArgs) -> Result<HtpasswdFile, Failure> {
+fn htpasswd(args: &SettingsArgs) -> Result<HtpasswdFile, Failure> {
     file_config(args)?
         .htpasswd
         .map(HtpasswdFile::new)
@@ -128,7 +135,7 @@ fn state_path(fc: &FileConfig) -> PathBuf {
 }
 
 /// The state directory the server with these settings uses.
-fn state(args: &ServeArgs) -> Result<(FileConfig, StateDir), Failure> {
+fn state(args: &SettingsArgs) -> Result<(FileConfig, StateDir), Failure> {
     let fc = file_config(args)?;
     let path = state_path(&fc);
     // Made by root before the server's first start, it is still the data owner's.
@@ -145,7 +152,7 @@ fn state(args: &ServeArgs) -> Result<(FileConfig, StateDir), Failure> {
 /// registrations), so a user later made under the same name starts with
 /// none of it; her web sessions end with her htpasswd entry. How many of
 /// each were removed; none when there is no state directory yet.
-fn forget(args: &ServeArgs, user: &str) -> Result<(usize, usize), Failure> {
+fn forget(args: &SettingsArgs, user: &str) -> Result<(usize, usize), Failure> {
     let path = state_path(&file_config(args)?);
     if !path.is_dir() {
         return Ok((0, 0));

@@ -5,14 +5,14 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::serve_args::ServeArgs;
+use crate::serve_args::SettingsArgs;
 
 #[derive(Args, Debug)]
 pub struct RadicaleArgs {
     /// Radicale's collection-root directory (holding <user>/<collection>/)
     pub collection_root: PathBuf,
     #[command(flatten)]
-    pub serve: ServeArgs,
+    pub serve: SettingsArgs,
 }
 
 /// Prints what was done (or that there was nothing to do); exits 1 when
