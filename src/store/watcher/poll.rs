@@ -271,3 +271,76 @@ fn run(mut poller: Poller, stopped: Receiver<()>, interval: Duration) {
         next = (started + interval).max(Instant::now() + took);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::FileExt;
+
+    use super::*;
+    use crate::store::{SyncChange, DEFAULT_CALENDAR};
+
+    fn event(uid: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+             DTSTART:20260101T100000Z\r\nSUMMARY:{uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    }
+
+    /// A round over more than a chunk of files hands on exactly the files
+    /// whose stamp moved: nothing when nothing did, and then a same-size
+    /// edit in place, a removal and a new file, which enter the change log.
+    #[test]
+    fn a_round_hands_on_only_what_moved() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path(), None).unwrap();
+        store.ensure_home("u").unwrap();
+        store.set_watched(true);
+        let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        for i in 0..CHUNK + 5 {
+            let path = cal.dir().join(format!("{i:04}.ics"));
+            fs::write(&path, event(&format!("e{i:04}"))).unwrap();
+            // An old mtime, so the edit below moves it whatever the clock's grain.
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        cal.objects_where(|_| false).unwrap(); // indexes them all
+        let token = cal.sync_token().unwrap();
+        let mut poller = Poller::new(store.clone());
+
+        let quiet = poller.round();
+        assert_eq!((quiet.collections, quiet.files), (1, CHUNK + 5));
+        assert_eq!(quiet.changed, 0, "an unchanged file was handed on");
+
+        let edited = cal.dir().join("0003.ics");
+        let size = fs::metadata(&edited).unwrap().len();
+        let file = fs::File::options().write(true).open(&edited).unwrap();
+        file.write_at(b"X", size - 30).unwrap();
+        assert_eq!(fs::metadata(&edited).unwrap().len(), size);
+        fs::remove_file(cal.dir().join("1000.ics")).unwrap();
+        fs::write(cal.dir().join("new.ics"), event("new")).unwrap();
+
+        let moved = poller.round();
+        assert_eq!(moved.changed, 3);
+        let mut changes: Vec<String> = cal
+            .changes_since(&token, None)
+            .unwrap()
+            .changes
+            .into_iter()
+            .map(|c| match c {
+                SyncChange::Changed(n, _) => format!("changed {n}"),
+                SyncChange::Removed(n) => format!("removed {n}"),
+            })
+            .collect();
+        changes.sort();
+        assert_eq!(
+            changes,
+            ["changed 0003.ics", "changed new.ics", "removed 1000.ics"]
+        );
+        assert_eq!(poller.round().changed, 0);
+    }
+}
