@@ -58,6 +58,8 @@ mod load;
 mod opts;
 #[path = "bench/phases.rs"]
 mod phases;
+#[path = "bench/poll.rs"]
+mod poll;
 #[path = "bench/report.rs"]
 mod report;
 #[path = "peers/rustical.rs"]

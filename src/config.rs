@@ -40,8 +40,11 @@ pub struct FileConfig {
     pub max_resource_size: Option<u64>,
     /// Command run after each change the server makes (see README).
     pub hook: Option<String>,
-    /// Watch the data directory for edits made outside the server.
-    pub watch: Option<bool>,
+    /// How edits made outside the server are found: true (inotify), false
+    /// (each request rescans) or "poll" (NFS, SMB).
+    pub watch: Option<crate::store::watcher::Mode>,
+    /// Seconds between two rescans when `watch = "poll"`.
+    pub poll_interval: Option<u64>,
     /// URL path the server is reached under behind a reverse proxy.
     pub base_path: Option<String>,
     /// Seconds allowed for reading a request body (slow clients are dropped).
@@ -92,7 +95,9 @@ pub struct Config {
     pub cache: Option<PathBuf>,
     pub max_resource_size: u64,
     pub hook: Option<String>,
-    pub watch: bool,
+    pub watch: crate::store::watcher::Mode,
+    /// Time between two rescans by stats (`watch = "poll"`).
+    pub poll_interval: std::time::Duration,
     /// `/caldav` style, or empty when served at the root.
     pub base_path: String,
     /// Longest time for reading one request body (at least a second).
@@ -167,6 +172,7 @@ impl FileConfig {
             max_resource_size: self.max_resource_size.or(file.max_resource_size),
             hook: self.hook.or(file.hook),
             watch: self.watch.or(file.watch),
+            poll_interval: self.poll_interval.or(file.poll_interval),
             base_path: self.base_path.or(file.base_path),
             request_timeout: self.request_timeout.or(file.request_timeout),
             principal_search: self.principal_search.or(file.principal_search),
@@ -225,7 +231,8 @@ impl FileConfig {
             cache: self.cache,
             max_resource_size: self.max_resource_size.unwrap_or(DEFAULT_MAX_RESOURCE_SIZE),
             hook: self.hook,
-            watch: self.watch.unwrap_or(true),
+            watch: self.watch.unwrap_or_default(),
+            poll_interval: crate::store::watcher::Mode::poll_interval(self.poll_interval),
             base_path: base_path(self.base_path.as_deref().unwrap_or(""))?,
             request_timeout: std::time::Duration::from_secs(
                 self.request_timeout

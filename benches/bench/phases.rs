@@ -26,6 +26,10 @@ pub(crate) const METRICS: &[(&str, &str)] = &[
     ("export_rate", "webcal export, objects/s"),
     ("cold", "cold start, no cache (to first PROPFIND Depth 1)"),
     ("warm", "warm start, cache kept"),
+    (
+        "poll_round",
+        "one round of watch = \"poll\" (a stat per object)",
+    ),
     ("rss", "peak RSS (VmHWM) after the queries"),
     (
         "rss_end",
@@ -439,5 +443,10 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
     };
     out.vals.insert("cold", cold);
     out.vals.insert("warm", Val::Ms(ws));
+    if server.flavor == Flavor::Davdir {
+        let v = poll::rounds(server, &c, n, plan)?;
+        note(server, n, &format!("poll round: {}", describe(&v)));
+        out.vals.insert("poll_round", v);
+    }
     Ok(out)
 }

@@ -238,6 +238,16 @@ pub(crate) fn targets(runs: &[Run]) -> String {
                     format!("warm start at 100k < 1 s: {} ms", fmt_ms(s.median)),
                 );
             }
+            // Issue 23: an outside change shows within poll_interval + 1 s.
+            if let Some(s) = med(run, "poll_round") {
+                line(
+                    s.max < 1000.0,
+                    format!(
+                        "watch = \"poll\" round at 100k < 1 s: worst {} ms",
+                        fmt_ms(s.max)
+                    ),
+                );
+            }
         }
     }
     md

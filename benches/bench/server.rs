@@ -97,6 +97,12 @@ impl Server {
     /// Spawns the server; returns once it has an address (davdir) or was
     /// started (Radicale: its port is reserved here, readiness is polled).
     pub(crate) fn start(&mut self) -> Res<()> {
+        self.start_with(&[], &[])
+    }
+
+    /// `start`, davdir given these extra arguments and environment
+    /// variables (peers ignore both).
+    pub(crate) fn start_with(&mut self, args: &[&str], env: &[(&str, &str)]) -> Res<()> {
         assert!(self.child.is_none());
         match self.flavor {
             Flavor::Davdir => {
@@ -105,6 +111,8 @@ impl Server {
                     .arg("--data")
                     .arg(&self.root)
                     .args(["--listen", "127.0.0.1:0", "--no-auth"])
+                    .args(args)
+                    .envs(env.iter().copied())
                     .stdin(Stdio::null())
                     .stdout(Stdio::piped())
                     .stderr(self.log_file()?)

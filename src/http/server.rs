@@ -83,11 +83,8 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         None => None,
     };
     // Watch first, so nothing edited during the startup scan is missed.
-    let watch = if config.watch {
-        crate::store::watcher::start_or_fall_back(&store)
-    } else {
-        None
-    };
+    let watch =
+        crate::store::watcher::start_or_fall_back(&store, config.watch, config.poll_interval);
     let reconciling = store.clone();
     std::thread::Builder::new()
         .name("davdir-reconcile".into())

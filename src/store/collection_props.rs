@@ -19,17 +19,20 @@ pub const COLOR_FILE: &str = "color";
 /// The settings file of a calendar (`CollectionKind::marker` names both).
 pub const SETTINGS_FILE: &str = super::kind::CALENDAR_MARKER;
 
+/// The files in a collection directory that hold the collection's
+/// properties (either kind's settings file among them).
+pub const PROPERTY_FILES: [&str; 5] = [
+    DISPLAYNAME_FILE,
+    DESCRIPTION_FILE,
+    COLOR_FILE,
+    SETTINGS_FILE,
+    super::kind::ADDRESSBOOK_MARKER,
+];
+
 /// Whether a file in a collection directory holds the collection's
-/// properties (either kind's settings file).
+/// properties.
 pub fn is_property_file(name: &str) -> bool {
-    [
-        DISPLAYNAME_FILE,
-        DESCRIPTION_FILE,
-        COLOR_FILE,
-        SETTINGS_FILE,
-        super::kind::ADDRESSBOOK_MARKER,
-    ]
-    .contains(&name)
+    PROPERTY_FILES.contains(&name)
 }
 
 /// Components a calendar accepts when `.calendar.toml` does not say.

@@ -235,6 +235,7 @@ impl Collection {
             let stamp = FileStamp {
                 size: made.size,
                 mtime_ns: *mtime_ns,
+                ctime_ns: *mtime_ns,
                 ino: 0,
             };
             let meta = ObjectMeta {

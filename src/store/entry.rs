@@ -28,6 +28,10 @@ pub struct FileStamp {
     pub size: u64,
     /// Nanoseconds since the epoch (fits i64 until 2262).
     pub mtime_ns: i64,
+    /// The inode change time, in nanoseconds: it moves on every write even
+    /// when a tool puts the old mtime back (`rsync --inplace -t`, `touch
+    /// -r`), so a same-size edit in place cannot hide behind the mtime.
+    pub ctime_ns: i64,
     pub ino: u64,
 }
 
@@ -39,8 +43,19 @@ impl FileStamp {
                 .mtime()
                 .saturating_mul(1_000_000_000)
                 .saturating_add(md.mtime_nsec()),
+            ctime_ns: md
+                .ctime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(md.ctime_nsec()),
             ino: md.ino(),
         }
+    }
+
+    /// Whether an open file still holds the bytes it was stamped with: the
+    /// ctime is left out, since unlinking the file or renaming another over
+    /// it moves the ctime of the inode being read without touching a byte.
+    pub fn same_bytes(&self, other: &FileStamp) -> bool {
+        (self.size, self.mtime_ns, self.ino) == (other.size, other.mtime_ns, other.ino)
     }
 
     pub fn mtime(&self) -> SystemTime {

@@ -474,6 +474,7 @@ mod tests {
             stamp: FileStamp {
                 size: 0,
                 mtime_ns: 0,
+                ctime_ns: 0,
                 ino: 0,
             },
             info: IndexedInfo::Calendar {

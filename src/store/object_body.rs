@@ -136,7 +136,7 @@ impl OpenObject {
         let mut buf = vec![0; left.min(max as u64) as usize];
         self.file.read_exact_at(&mut buf, self.sent)?;
         self.sent += buf.len() as u64;
-        if self.sent == self.len && FileStamp::of(&self.file.metadata()?) != self.stamp {
+        if self.sent == self.len && !FileStamp::of(&self.file.metadata()?).same_bytes(&self.stamp) {
             return Err(io::Error::other("object changed in place while being sent"));
         }
         Ok(Some(buf))

@@ -18,8 +18,8 @@ use super::kind::CollectionKind;
 /// older, more lenient version are examined again (5: the collection kind
 /// follows on the second line, and contacts are indexed; 6: the exact
 /// instance column; 7: the periodic summary column; 8: a contact's search
-/// text in the span column).
-const HEADER: &str = "davdir-index 8";
+/// text in the span column; 9: the ctime column).
+const HEADER: &str = "davdir-index 9";
 /// The component column of a contact's line.
 const CONTACT: &str = "VCARD";
 
@@ -48,9 +48,10 @@ pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
             .map_or_else(|| "-".into(), Periodic::to_text);
         writeln!(
             w,
-            "{name}\t{}\t{}\t{}\t{}\t{component}\t{span}\t{exact}\t{periodic}\t{:016x}",
+            "{name}\t{}\t{}\t{}\t{}\t{}\t{component}\t{span}\t{exact}\t{periodic}\t{:016x}",
             m.stamp.size,
             m.stamp.mtime_ns,
+            m.stamp.ctime_ns,
             m.stamp.ino,
             m.etag,
             m.info.uid_hash()
@@ -85,8 +86,9 @@ fn parse_span(text: &str) -> Option<Span> {
 }
 
 fn parse_line(line: &str) -> Option<(Name, ObjectMeta)> {
-    let f: Vec<&str> = line.splitn(10, '\t').collect();
-    let [name, size, mtime, ino, etag, component, span, exact, periodic, uid_hash] = f[..] else {
+    let f: Vec<&str> = line.splitn(11, '\t').collect();
+    let [name, size, mtime, ctime, ino, etag, component, span, exact, periodic, uid_hash] = f[..]
+    else {
         return None;
     };
     let uid_hash = u64::from_str_radix(uid_hash, 16).ok()?;
@@ -97,6 +99,7 @@ fn parse_line(line: &str) -> Option<(Name, ObjectMeta)> {
             stamp: FileStamp {
                 size: size.parse().ok()?,
                 mtime_ns: mtime.parse().ok()?,
+                ctime_ns: ctime.parse().ok()?,
                 ino: ino.parse().ok()?,
             },
             info: match component {

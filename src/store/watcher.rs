@@ -33,8 +33,12 @@ use super::Store;
 
 #[cfg(target_os = "linux")]
 mod linux;
+mod mode;
+mod poll;
 #[cfg_attr(target_os = "linux", allow(dead_code))]
 mod portable;
+
+pub use mode::Mode;
 
 #[cfg(target_os = "linux")]
 use linux::Backend;
@@ -46,10 +50,17 @@ const BATCH_WINDOW: Duration = Duration::from_millis(30);
 /// The longest a batch may wait, however busy the directory is.
 const BATCH_LIMIT: Duration = Duration::from_millis(250);
 
-/// Keeps the OS watches alive; dropping it stops watching (the batching
-/// thread holds only a weak reference, and ends when the watcher does).
+/// Keeps the OS watches (or the polling thread) alive; dropping it stops
+/// watching (the batching thread holds only a weak reference, and ends
+/// when the watcher does).
 pub struct WatchHandle {
-    _watcher: Arc<Mutex<Backend>>,
+    _watcher: Running,
+}
+
+/// What a `WatchHandle` keeps alive (held, never read).
+enum Running {
+    Notify { _backend: Arc<Mutex<Backend>> },
+    Poll { _thread: poll::PollHandle },
 }
 
 /// What a batch of events asks the store to do.
@@ -101,7 +112,9 @@ pub fn spawn(store: Arc<Store>) -> notify::Result<WatchHandle> {
         .name("davdir-watch".into())
         .spawn(move || run(store, rx, weak))
         .map_err(|e| notify::Error::generic(&e.to_string()))?;
-    Ok(WatchHandle { _watcher: watcher })
+    Ok(WatchHandle {
+        _watcher: Running::Notify { _backend: watcher },
+    })
 }
 
 fn run(store: Arc<Store>, rx: Receiver<notify::Result<Event>>, watcher: Weak<Mutex<Backend>>) {
@@ -352,10 +365,24 @@ fn is_metadata(name: &str) -> bool {
     super::collection_props::is_property_file(name)
 }
 
-/// Starts the watcher, logging instead of failing when the OS refuses
-/// (then every request rescans, which is slower but still correct).
-pub fn start_or_fall_back(store: &Arc<Store>) -> Option<WatchHandle> {
-    match spawn(store.clone()) {
+/// Starts watching as `mode` says (none when `Off`), logging instead of
+/// failing when the OS refuses (then every request rescans, which is
+/// slower but still correct).
+pub fn start_or_fall_back(
+    store: &Arc<Store>,
+    mode: Mode,
+    poll_interval: Duration,
+) -> Option<WatchHandle> {
+    let started = match mode {
+        Mode::Off => return None,
+        Mode::Notify => spawn(store.clone()),
+        Mode::Poll => poll::spawn(store.clone(), poll_interval)
+            .map(|h| WatchHandle {
+                _watcher: Running::Poll { _thread: h },
+            })
+            .map_err(notify::Error::io),
+    };
+    match started {
         Ok(h) => Some(h),
         Err(e) => {
             tracing::warn!(
