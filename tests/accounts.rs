@@ -283,21 +283,21 @@ fn a_removed_users_app_passwords_go_with_her() {
         ));
         out.lines().last().unwrap().to_string()
     };
-    ok(&run(&srv, &["user", "add", "carol"], "pw-carol\n"));
+    ok(&run(&srv, &["user", "add", "carol"], "pw-carol-1\n"));
     let secret = device("carol");
     assert_eq!(status_as(&srv, "carol", &secret), 207);
     let removed = ok(&run(&srv, &["user", "remove", "carol"], ""));
     assert!(removed.contains("1 app password"), "{removed}");
-    ok(&run(&srv, &["user", "add", "carol"], "pw-new\n"));
+    ok(&run(&srv, &["user", "add", "carol"], "pw-new-carol\n"));
     assert_eq!(ok(&run(&srv, &["app-password", "list", "carol"], "")), "");
     assert_eq!(status_as(&srv, "carol", &secret), 401, "not inherited");
-    assert_eq!(status_as(&srv, "carol", "pw-new"), 207);
+    assert_eq!(status_as(&srv, "carol", "pw-new-carol"), 207);
 
     let secret = device("carol");
     let text = std::fs::read_to_string(srv.htpasswd_path()).unwrap();
     let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("carol:")).collect();
     std::fs::write(srv.htpasswd_path(), kept.join("\n") + "\n").unwrap();
-    let added = ok(&run(&srv, &["user", "add", "carol"], "pw-3\n"));
+    let added = ok(&run(&srv, &["user", "add", "carol"], "pw-carol-3\n"));
     assert!(added.contains("left by an earlier user"), "{added}");
     assert_eq!(ok(&run(&srv, &["app-password", "list", "carol"], "")), "");
     assert_eq!(status_as(&srv, "carol", &secret), 401, "not inherited");
@@ -312,7 +312,7 @@ fn of_two_lines_for_one_user_the_first_counts_everywhere() {
     let other = srv.data.with_file_name("other-htpasswd");
     ok(&davdir(
         &["user", "add", "x", "--htpasswd", other.to_str().unwrap()],
-        "second\n",
+        "second-pw\n",
     ));
     let hash = std::fs::read_to_string(&other).unwrap();
     let hash = hash.trim().strip_prefix("x:").unwrap();
@@ -323,14 +323,14 @@ fn of_two_lines_for_one_user_the_first_counts_everywhere() {
     writeln!(file, "demo:{hash}").unwrap();
     drop(file);
     assert_eq!(status_as(&srv, "demo", "demo"), 207, "the first line");
-    assert_eq!(status_as(&srv, "demo", "second"), 401, "not the second");
-    ok(&run(&srv, &["user", "passwd", "demo"], "third\n"));
+    assert_eq!(status_as(&srv, "demo", "second-pw"), 401, "not the second");
+    ok(&run(&srv, &["user", "passwd", "demo"], "third-pw\n"));
     assert_eq!(
-        status_as(&srv, "demo", "third"),
+        status_as(&srv, "demo", "third-pw"),
         207,
         "passwd's edit counts"
     );
-    assert_eq!(status_as(&srv, "demo", "second"), 401);
+    assert_eq!(status_as(&srv, "demo", "second-pw"), 401);
     assert_eq!(ok(&run(&srv, &["user", "list"], "")), "demo\nalice\n");
     let htpasswd = srv.htpasswd_path();
     let check = davdir(

@@ -218,7 +218,7 @@ fn a_removed_users_registrations_go_with_her() {
     let reg = path_of(&alices.header("location").unwrap());
     let removed = user_command(&server, &["remove", "alice"], "");
     assert!(removed.contains("1 push registration"), "{removed}");
-    user_command(&server, &["add", "alice"], "pw-new\n");
+    user_command(&server, &["add", "alice"], "pw-new-alice\n");
     // The server saves its registrations after the removal.
     register("demo", "demo", "/demo/work/", "http://127.0.0.1:9/demo").expect(201);
     let saved = std::fs::read_to_string(
@@ -233,7 +233,7 @@ fn a_removed_users_registrations_go_with_her() {
         "{saved}"
     );
     server
-        .request_as(Some(("alice", "pw-new")), "DELETE", &reg)
+        .request_as(Some(("alice", "pw-new-alice")), "DELETE", &reg)
         .fetch()
         .expect(404);
 }

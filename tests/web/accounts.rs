@@ -71,11 +71,11 @@ fn use_session(b: &Browser, token: &str, label: &str) -> (String, Resp, Resp) {
 #[test]
 fn removing_a_user_ends_her_sessions_at_once() {
     let srv = Server::sample();
-    cli(&srv, &["user", "add", "carol"], "pw-carol\n");
+    cli(&srv, &["user", "add", "carol"], "pw-carol-1\n");
     let mut carol = Browser::new(&srv);
-    carol.login("carol", "pw-carol").expect(303);
+    carol.login("carol", "pw-carol-1").expect(303);
     let mut again = Browser::new(&srv);
-    again.login("carol", "pw-carol").expect(303);
+    again.login("carol", "pw-carol-1").expect(303);
     let mut demo = Browser::new(&srv);
     demo.login("demo", "demo").expect(303);
     let token = carol.csrf();
@@ -107,7 +107,7 @@ fn a_password_reset_ends_the_users_sessions_but_not_her_devices() {
     let device = app_password(&b, "Phone");
     let token = b.csrf();
 
-    cli(&srv, &["user", "passwd", "demo"], "reset-pw\n");
+    cli(&srv, &["user", "passwd", "demo"], "reset-password\n");
     let (page, made, created) = use_session(&b, &token, "After Reset");
     assert!(is_login_page(&page), "the page after the reset");
     made.expect(303);
@@ -123,7 +123,7 @@ fn a_password_reset_ends_the_users_sessions_but_not_her_devices() {
         "alice's goes on"
     );
     b.login("demo", "demo").expect(401);
-    b.login("demo", "reset-pw").expect(303);
+    b.login("demo", "reset-password").expect(303);
     assert!(!is_login_page(&b.get("/.web/").text()));
 }
 

@@ -112,6 +112,9 @@ fn changing_the_password_needs_the_current_one_and_logs_out_elsewhere() {
     };
     change("wrong", "n3w-passw0rd", "n3w-passw0rd").expect(403);
     change("demo", "n3w-passw0rd", "different").expect(400);
+    let short = change("demo", "seven77", "seven77");
+    short.expect(400);
+    assert!(short.text().contains("shorter than 8 characters"));
     change("demo", "n3w-passw0rd", "n3w-passw0rd").expect(200);
     assert!(
         is_login_page(&other.get("/.web/").text()),
