@@ -1,4 +1,5 @@
-//! davdir: a CalDAV server whose storage is plain `.ics` files in vdir directories.
+//! davdir: a CalDAV and CardDAV server whose storage is plain `.ics` and
+//! `.vcf` files in vdir directories.
 //!
 //! Layers: [`store`] (files on disk), [`ical`] (iCalendar semantics),
 //! [`dav`] (WebDAV/CalDAV names, paths and XML) and [`http`] (actix-web

@@ -26,6 +26,9 @@ python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ig
 echo "== cargo build"
 cargo build --locked
 
+echo "== cargo clippy (warnings are errors)"
+cargo clippy --locked --all-targets -- -D warnings
+
 echo "== cargo test"
 cargo test --locked
 

@@ -139,8 +139,9 @@ impl Store {
             .collect())
     }
 
-    /// Every collection in a user's home that may be served, with its kind,
-    /// sorted by name; none when the home does not exist yet.
+    /// Every collection in a user's home that may be served, with its kind:
+    /// the user's own sorted by name, then the derived ones; none when the
+    /// home does not exist yet.
     pub fn collection_names(&self, user: &str) -> Result<Vec<(String, CollectionKind)>> {
         let home = self.home_dir(user)?;
         if !confine::is_real_dir(&home) {
@@ -157,11 +158,11 @@ impl Store {
             })
             .collect();
         let has_book = out.iter().any(|(_, k)| *k == CollectionKind::AddressBook);
+        // Derived (read-only) collections come after the user's own, so a
+        // client that takes the first calendar it lists gets a writable one.
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         let derived = self.derived_names(user, has_book);
-        if !derived.is_empty() {
-            out.extend(derived.into_iter().map(|n| (n, CollectionKind::Calendar)));
-            out.sort_by(|a, b| a.0.cmp(&b.0));
-        }
+        out.extend(derived.into_iter().map(|n| (n, CollectionKind::Calendar)));
         Ok(out)
     }
 

@@ -142,9 +142,9 @@ class Khard:
 
 def test_khard_on_the_server_directory_and_carddav_see_each_other(server, tmp_path):
     s = server.session("alice")
-    book_url = server.url("alice", "contacts")
+    book_url = server.url("alice", "people")
     mkaddressbook(s, book_url)
-    book_dir = server.root_dir / "alice" / "contacts"
+    book_dir = server.root_dir / "alice" / "people"
     assert (book_dir / ".addressbook.toml").is_file()
     khard = Khard(tmp_path, book_dir)
     token = sync_collection(s, book_url).token
@@ -240,13 +240,13 @@ def vdirsyncer_run(tmp_path: Path, conf: Path, *args: str, input: str | None = N
 
 def test_vdirsyncer_round_trip_of_200_contacts_keeps_bytes(server, tmp_path):
     s = server.session("alice")
-    book_url = server.url("alice", "contacts")
+    book_url = server.url("alice", "people")
     mkaddressbook(s, book_url)
     local = tmp_path / "local"
-    (local / "contacts").mkdir(parents=True)
+    (local / "people").mkdir(parents=True)
     contacts = contact_set(200)
     for name, text in contacts.items():
-        (local / "contacts" / name).write_bytes(text.encode())
+        (local / "people" / name).write_bytes(text.encode())
     conf = tmp_path / "vdirsyncer.conf"
     conf.write_text(f"""
 [general]
@@ -255,7 +255,7 @@ status_path = "{tmp_path / 'status'}"
 [pair contacts]
 a = "local"
 b = "server"
-collections = ["contacts"]
+collections = ["people"]
 conflict_resolution = "b wins"
 
 [storage local]
@@ -272,7 +272,7 @@ password = "{server.users['alice']}"
     vdirsyncer_run(tmp_path, conf, "discover", input="y\n" * 5)
     vdirsyncer_run(tmp_path, conf, "sync")
 
-    book_dir = server.root_dir / "alice" / "contacts"
+    book_dir = server.root_dir / "alice" / "people"
     on_server = {uid_of(d): d for d in vcf_files(book_dir).values()}
     sent = {uid_of(t.encode()): t.encode() for t in contacts.values()}
     assert on_server.keys() == sent.keys()
@@ -288,9 +288,9 @@ password = "{server.users['alice']}"
         etag = dav(s, "GET", book_url + name).headers["ETag"]
         assert put_vcf(s, book_url + name, text, {"If-Match": etag}).status_code == 204
     local_new = new_uid("local")
-    (local / "contacts" / f"{local_new}.vcf").write_text(vcard4(local_new, "Éva Local"))
+    (local / "people" / f"{local_new}.vcf").write_text(vcard4(local_new, "Éva Local"))
     vdirsyncer_run(tmp_path, conf, "sync")
-    local_files = {uid_of(d): d for d in vcf_files(local / "contacts").values()}
+    local_files = {uid_of(d): d for d in vcf_files(local / "people").values()}
     on_server = {uid_of(d): d for d in vcf_files(book_dir).values()}
     assert local_files == on_server
     assert all(b"NOTE:edited on server" in local_files[u] for u in edited)
@@ -323,7 +323,7 @@ def test_davx5_like_session(server):
     home_url = server.base_url.rstrip("/") + home
     assert "addressbook" in dav(s, "OPTIONS", home_url).headers.get("DAV", "")
 
-    book_url = home_url + "contacts/"
+    book_url = home_url + "people/"
     mkaddressbook(s, book_url, "Personal")
     r = propfind(s, home_url, "<d:resourcetype/><d:displayname/><card:supported-address-data/>"
                  "<card:addressbook-description/><cs:getctag/><d:sync-token/>"
@@ -382,7 +382,7 @@ def test_davx5_like_session(server):
 
 def test_birthday_calendar_answers_a_time_range_query_through_caldav(server):
     s = server.session("alice")
-    book_url = server.url("alice", "contacts")
+    book_url = server.url("alice", "people")
     mkaddressbook(s, book_url)
     today = dt.date.today()
     first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)

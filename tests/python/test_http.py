@@ -88,13 +88,19 @@ def test_unknown_user_gets_401(server):
 
 
 def _default_calendar_url(server, user: str) -> str:
-    """The first calendar in the user's home (created on first login)."""
+    """The first writable calendar in the user's home (created on first
+    login), as a client picks one: read-only ones (the derived birthday
+    calendar) say so in their privileges."""
     body = ('<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:">'
-            "<d:prop><d:resourcetype/></d:prop></d:propfind>")
+            "<d:prop><d:resourcetype/><d:current-user-privilege-set/></d:prop></d:propfind>")
     responses = multistatus(propfind(server.session(user), server.url(user), body, depth="1"))
     for path, resp in sorted(responses.items()):
         rtype = found_prop(resp, f"{{{DAV}}}resourcetype")
-        if rtype is not None and rtype.find(f"{{{CALDAV}}}calendar") is not None:
+        privileges = found_prop(resp, f"{{{DAV}}}current-user-privilege-set")
+        writable = privileges is None or any(
+            p.tag in (f"{{{DAV}}}write", f"{{{DAV}}}all", f"{{{DAV}}}write-content")
+            for p in privileges.iter())
+        if rtype is not None and rtype.find(f"{{{CALDAV}}}calendar") is not None and writable:
             return urljoin(server.base_url, path)
     pytest.fail(f"no calendar in /{user}/: {list(responses)}")
 

@@ -362,6 +362,6 @@ def test_hook_commits_to_git_without_looping_back(davdir, tmp_path):
     deadline = time.monotonic() + POLL_LIMIT
     while git(c.data, "rev-list", "--count", "HEAD") == commits and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert int(git(c.data, "rev-list", "--count", "HEAD")) == int(commits) + 1
+    assert int(git(c.data, "rev-list", "--count", "HEAD")) == int(commits) + 1, git(c.data, "log", "--stat")
     log = (c.workdir / f"stderr.{c.runs}").read_text()
     assert "hook exited" not in log, log
