@@ -57,9 +57,10 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
                 .store()
                 .collection(user, to_cal)
                 .map_err(StoreError::missing_parent)?;
+            let (name, to_name) = (src.file_name(name)?, dst.file_name(to_name)?);
             let moved = rq
                 .store()
-                .transfer_object(&src, name, &dst, to_name, overwrite, transfer);
+                .transfer_object(&src, &name, &dst, &to_name, overwrite, transfer);
             match dst.kind() {
                 CollectionKind::AddressBook => {
                     moved.map_err(|e| wrong_kind(e).in_address_book())?

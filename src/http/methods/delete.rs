@@ -16,7 +16,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             name,
         } => {
             let cal = rq.store().collection(user, calendar)?;
-            cal.delete(name, |current| cond.allows_write(current))?;
+            cal.delete(&cal.file_name(name)?, |current| cond.allows_write(current))?;
         }
         DavPath::Calendar { user, calendar } => {
             let cal = rq.store().collection(user, calendar)?;
