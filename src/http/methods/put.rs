@@ -15,7 +15,7 @@ use crate::{ical, vcard};
 
 /// Media types a vCard body may be sent as: text/vcard (RFC 6350 §10.1),
 /// and text/x-vcard, the name older clients still send for the same type.
-const VCARD_TYPES: [&str; 2] = ["text/vcard", "text/x-vcard"];
+pub(crate) const VCARD_TYPES: [&str; 2] = ["text/vcard", "text/x-vcard"];
 
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let DavPath::Object {
