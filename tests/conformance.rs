@@ -507,6 +507,11 @@ fn check_object_named_freely(srv: &mut Server, k: &Kind, first: &str, edited: &s
     // The file's own name is not a second URL of it, nor can it be taken.
     let reserved = format!("{}{file}", k.coll);
     srv.get(&reserved).expect(404);
+    srv.delete(&reserved).expect(404);
+    transfer(srv, "MOVE", &reserved, &format!("{}elsewhere", k.coll)).expect(404);
+    let r = transfer(srv, "COPY", &url, &reserved);
+    r.expect(403);
+    assert!(r.text().contains("reserved"), "{}", r.text());
     let r = (k.put)(srv, &reserved, first);
     r.expect(403);
     assert!(r.text().contains("reserved"), "{}", r.text());
