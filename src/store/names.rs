@@ -171,10 +171,18 @@ mod tests {
             assert_eq!(into_object_file_name(kind, url.into()).unwrap(), file);
             assert_eq!(object_url_name(file), url, "{file}");
         }
+        // The common case allocates nothing: borrowed, or the same buffer
+        // (multiget maps every href this way).
         assert!(matches!(
             object_file_name(Calendar, "a.ics").unwrap(),
             Cow::Borrowed(_)
         ));
+        let href_name = String::from("a.ics");
+        let buffer = href_name.as_ptr();
+        assert_eq!(
+            into_object_file_name(Calendar, href_name).unwrap().as_ptr(),
+            buffer
+        );
         // The file of URL name `a` cannot also be URL name `a.noext.ics`.
         for (kind, url) in [(Calendar, "a.noext.ics"), (AddressBook, "a.noext.vcf")] {
             assert!(matches!(
