@@ -165,9 +165,13 @@ fn the_hook_is_told_of_contact_writes() {
         .fetch()
         .expect(403); // same UID in the same book: nothing changes, no hook
     srv.delete("/demo/contacts/new.vcf").expect(204);
+    // A contact named without `.vcf`: the path is its file's (docs/DESIGN.md "Object names").
+    srv.put_vcf("/demo/contacts/bare", &card("hook-2", "Hook Two"))
+        .expect(201);
     let expected = [
         "PUT|demo|contacts|demo/contacts/new.vcf ",
         "DELETE|demo|contacts|demo/contacts/new.vcf ",
+        "PUT|demo|contacts|demo/contacts/bare.noext.vcf ",
     ];
     let read = || std::fs::read_to_string(&log).unwrap_or_default();
     assert!(

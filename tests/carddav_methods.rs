@@ -538,12 +538,16 @@ fn an_oversized_contact_fails_carddav_max_resource_size() {
     let big = card("4.0", "big-1", "Big").replace("END:VCARD", &format!("{note}END:VCARD"));
     // Just above the bound, and far above it (refused while it is read).
     let huge = big.replace(&note, &format!("NOTE:{}\r\n", "x".repeat(200_000)));
-    for body in [big, huge] {
-        let r = srv.put_vcf("/demo/contacts/big.vcf", &body);
-        r.expect(403);
-        r.expect_condition(CARDDAV, "max-resource-size");
+    // Also under a name without `.vcf` (docs/DESIGN.md "Object names").
+    for path in ["/demo/contacts/big.vcf", "/demo/contacts/big"] {
+        for body in [&big, &huge] {
+            let r = srv.put_vcf(path, body);
+            r.expect(403);
+            r.expect_condition(CARDDAV, "max-resource-size");
+        }
     }
     assert!(!srv.file("demo/contacts/big.vcf").exists());
+    assert!(!srv.file("demo/contacts/big.noext.vcf").exists());
 }
 
 #[test]

@@ -425,3 +425,168 @@ fn a_calendar_query_on_the_home_searches_every_calendar() {
     r.expect(403);
     r.expect_condition(DAV, "supported-report");
 }
+
+/// A sync-collection report of `coll` from `token` ("" for the initial one).
+fn sync(srv: &Server, coll: &str, token: &str) -> Multistatus {
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"#
+    );
+    srv.report(coll, "1", &body).expect(207).multistatus()
+}
+
+/// One kind of collection for [`check_object_named_freely`].
+struct Kind {
+    coll: &'static str,
+    /// The collection's directory below the data directory.
+    dir: &'static str,
+    ext: &'static str,
+    put: fn(&Server, &str, &str) -> Resp,
+    /// Its multiget's element and namespace, and the data property.
+    multiget: (&'static str, &'static str, &'static str),
+}
+
+/// Everything a client does with an object it named without the kind's
+/// extension, under the URL it chose; the file on disk is `name` with the
+/// reserved `.noext` mark and the extension (docs/DESIGN.md "Object names").
+fn check_object_named_freely(srv: &mut Server, k: &Kind, first: &str, edited: &str) {
+    let name = "6f1c2b7e-4d3a-4c1e-9b2f-0a5e7d9c1b3f";
+    let url = format!("{}{name}", k.coll);
+    let file = format!("{name}.noext.{}", k.ext);
+    let token = sync(srv, k.coll, "").sync_token.expect("sync token");
+
+    let created = (k.put)(srv, &url, first);
+    created.expect(201);
+    let etag = created.etag().expect("ETag of the PUT");
+    // On disk, a vdir item: a file of the kind's extension holding the body.
+    let on_disk = srv.dir_names(k.dir);
+    assert!(on_disk.contains(&file), "{file} not in {on_disk:?}");
+    assert!(!on_disk.contains(name), "{on_disk:?}");
+    assert_eq!(srv.read(&format!("{}/{file}", k.dir)), first.as_bytes());
+
+    let got = srv.get(&url);
+    got.expect(200);
+    assert_eq!(got.text(), first);
+    assert_eq!(got.etag().as_deref(), Some(etag.as_str()));
+    let head = srv.request("HEAD", &url).fetch();
+    head.expect(200);
+    assert_eq!(head.etag().as_deref(), Some(etag.as_str()));
+
+    // Conditional writes see the same ETag.
+    let put_if = |header: &str, value: &str| {
+        srv.request("PUT", &url)
+            .header(header, value)
+            .body(edited.to_string())
+            .fetch()
+    };
+    put_if("If-None-Match", "*").expect(412);
+    put_if("If-Match", "\"not-the-etag\"").expect(412);
+    let overwritten = (k.put)(srv, &url, edited);
+    overwritten.expect(204);
+    let etag = overwritten.etag().unwrap();
+    assert_eq!(srv.get(&url).text(), edited);
+
+    // Listed, synced and fetched under the client's URL only.
+    let members = srv.members(k.coll);
+    assert!(members.contains(&url), "{members:?}");
+    assert!(!members.iter().any(|m| m.contains(".noext")), "{members:?}");
+    let synced = sync(srv, k.coll, &token);
+    assert_eq!(synced.hrefs(), [url.clone()].into(), "sync-collection");
+    let (report, ns, data) = k.multiget;
+    let body = format!(
+        r#"<?xml version="1.0"?><X:{report} xmlns:D="DAV:" xmlns:X="{ns}"><D:prop><D:getetag/><X:{data}/></D:prop><D:href>{url}</D:href></X:{report}>"#
+    );
+    let ms = srv.report(k.coll, "1", &body).expect(207).multistatus();
+    let r = ms.single();
+    assert_eq!(r.href, url);
+    assert_eq!(r.ok(DAV, "getetag").text.trim_matches('"'), etag);
+    assert_eq!(
+        r.ok(ns, data).text.replace("\r\n", "\n"),
+        edited.replace("\r\n", "\n")
+    );
+
+    // The file's own name is not a second URL of it, nor can it be taken.
+    let reserved = format!("{}{file}", k.coll);
+    srv.get(&reserved).expect(404);
+    srv.delete(&reserved).expect(404);
+    transfer(srv, "MOVE", &reserved, &format!("{}elsewhere", k.coll)).expect(404);
+    let r = transfer(srv, "COPY", &url, &reserved);
+    r.expect(403);
+    assert!(r.text().contains("reserved"), "{}", r.text());
+    let r = (k.put)(srv, &reserved, first);
+    r.expect(403);
+    assert!(r.text().contains("reserved"), "{}", r.text());
+    assert_eq!(srv.read(&format!("{}/{file}", k.dir)), edited.as_bytes());
+
+    // davdir's own scan finds it again after a restart.
+    srv.restart();
+    assert_eq!(srv.get(&url).etag().as_deref(), Some(etag.as_str()));
+
+    // MOVE to another free name and back, then DELETE, all by URL.
+    let moved = format!("{}moved-{name}", k.coll);
+    transfer(srv, "MOVE", &url, &moved).expect(201);
+    srv.get(&url).expect(404);
+    assert_eq!(srv.get(&moved).text(), edited);
+    assert!(srv.dir_names(k.dir).contains(&format!("moved-{file}")));
+    transfer(srv, "MOVE", &moved, &url).expect(201);
+    assert_eq!(srv.read(&format!("{}/{file}", k.dir)), edited.as_bytes());
+    let token = sync(srv, k.coll, "").sync_token.unwrap();
+    srv.delete(&url).expect(204);
+    srv.get(&url).expect(404);
+    assert!(!srv.dir_names(k.dir).iter().any(|n| n.contains(name)));
+    let gone = sync(srv, k.coll, &token);
+    assert_eq!(gone.single().href, url);
+    assert_eq!(gone.single().status, Some(404));
+}
+
+/// RFC 4791 and RFC 6352 ask nothing of a resource's name, and some clients
+/// name objects by a bare UUID: such a name is taken and keeps working for
+/// every method and report, while the file stays a vdir item.
+#[test]
+fn an_object_named_without_its_extension_keeps_its_url() {
+    let mut srv = Server::sample();
+    let calendar = Kind {
+        coll: "/demo/personal/",
+        dir: "demo/personal",
+        ext: "ics",
+        put: Server::put_ics,
+        multiget: ("calendar-multiget", CALDAV, "calendar-data"),
+    };
+    let first = todo("free-name-task", "Water the plants");
+    let edited = todo("free-name-task", "Water the plants twice");
+    check_object_named_freely(&mut srv, &calendar, &first, &edited);
+    let book = Kind {
+        coll: "/demo/contacts/",
+        dir: "demo/contacts",
+        ext: "vcf",
+        put: Server::put_vcf,
+        multiget: ("addressbook-multiget", CARDDAV, "address-data"),
+    };
+    let first = card("free-name-card", "Nora Free");
+    let edited = card("free-name-card", "Nora Freely");
+    check_object_named_freely(&mut srv, &book, &first, &edited);
+}
+
+/// A calendar-query finds an object named without `.ics` under its URL,
+/// also once COPYed into another calendar under another free name.
+#[test]
+fn a_calendar_query_answers_with_the_clients_url() {
+    let srv = Server::sample();
+    srv.put_ics(
+        "/demo/personal/0b7f9d2e",
+        &event("query-free-name", "Standup"),
+    )
+    .expect(201);
+    transfer(
+        &srv,
+        "COPY",
+        "/demo/personal/0b7f9d2e",
+        "/demo/work/0b7f9d2e",
+    )
+    .expect(201);
+    assert!(srv.dir_names("demo/work").contains("0b7f9d2e.noext.ics"));
+    let hrefs = every_event(&srv, "/demo/work/");
+    assert!(hrefs.contains("/demo/work/0b7f9d2e"), "{hrefs:?}");
+    assert!(!hrefs.iter().any(|h| h.contains(".noext")), "{hrefs:?}");
+    let ranged = january_events(&srv, "/demo/work/");
+    assert!(ranged.contains("/demo/work/0b7f9d2e"), "{ranged:?}");
+}

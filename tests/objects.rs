@@ -338,12 +338,14 @@ fn names_with_spaces_and_unicode_round_trip_percent_encoded() {
     );
 }
 
+/// A dot-file is never an object, and a name with the reserved `.noext`
+/// mark is the file of another URL name (docs/DESIGN.md "Object names").
 #[test]
-fn put_to_a_hidden_or_non_ics_name_is_refused() {
+fn put_to_a_hidden_or_reserved_name_is_refused() {
     let srv = Server::sample();
     for (path, file) in [
         ("/demo/work/.sneaky.ics", "demo/work/.sneaky.ics"),
-        ("/demo/work/notes.txt", "demo/work/notes.txt"),
+        ("/demo/work/notes.noext.ics", "demo/work/notes.noext.ics"),
     ] {
         let r = srv.put_ics(path, &event("refused-name", "x"));
         assert!(

@@ -9,6 +9,7 @@ use crate::dav::href::{Base, DavPath};
 use crate::dav::multistatus::error_body;
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, CALDAV, DAV};
+use crate::store::names::object_url_name;
 use crate::store::StoreError;
 
 use super::auth::AuthError;
@@ -308,7 +309,7 @@ impl DavError {
                 Condition::AddressUidConflict(DavPath::Object {
                     user,
                     calendar,
-                    name,
+                    name: object_url_name(&name).to_string(),
                 }),
                 detail,
             ),
@@ -338,7 +339,7 @@ impl DavError {
             }) => Some(Condition::NoUidConflict(DavPath::Object {
                 user: user.clone(),
                 calendar: calendar.clone(),
-                name: name.clone(),
+                name: object_url_name(name).to_string(),
             })),
             DavError::Store(StoreError::UnsupportedComponent(_)) => {
                 Some(Condition::SupportedCalendarComponent)
@@ -405,7 +406,9 @@ fn web_store_status(e: &StoreError) -> StatusCode {
     match e {
         StoreError::NotFound => StatusCode::NOT_FOUND,
         StoreError::AlreadyExists => StatusCode::CONFLICT,
-        StoreError::InvalidName(_) | StoreError::NameTooLong => StatusCode::BAD_REQUEST,
+        StoreError::InvalidName(_) | StoreError::ReservedName { .. } | StoreError::NameTooLong => {
+            StatusCode::BAD_REQUEST
+        }
         StoreError::Derived(_) => StatusCode::FORBIDDEN,
         StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
@@ -423,7 +426,9 @@ impl DavError {
             DavError::Store(e) => match e {
                 StoreError::NotFound => StatusCode::NOT_FOUND,
                 StoreError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-                StoreError::InvalidName(_) => StatusCode::FORBIDDEN,
+                StoreError::InvalidName(_) | StoreError::ReservedName { .. } => {
+                    StatusCode::FORBIDDEN
+                }
                 // Never reached: their precondition decides, above.
                 StoreError::UidConflict { .. }
                 | StoreError::UnsupportedComponent(_)

@@ -5,17 +5,39 @@
 //! paths relative to the data directory) and DAVDIR_METHOD. Commits land in
 //! `.git`, a hidden directory the watcher ignores, so they never loop back.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc::{channel, Sender};
 
 use parking_lot::Mutex;
 
+use crate::store::{names, CollectionKind};
+
 pub struct Change {
     pub method: super::method::DavMethod,
     pub user: String,
     pub calendar: String,
+    /// `user/collection` or `user/collection/<URL name>` of what changed.
     pub paths: Vec<String>,
+}
+
+/// DAVDIR_PATHS: each changed path as a file path. An object's URL name
+/// becomes its file name (`store::names`), which depends on the kind of its
+/// collection; that is read here, on the hook's thread, not on a worker.
+fn file_paths(data: &Path, paths: &[String]) -> String {
+    let file_path = |path: &String| {
+        let mut parts = path.splitn(3, '/');
+        let (Some(user), Some(coll), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return path.clone();
+        };
+        let kind = CollectionKind::of_dir(&data.join(user).join(coll)).unwrap_or_default();
+        match names::object_file_name(kind, name) {
+            Ok(file) => format!("{user}/{coll}/{file}"),
+            Err(_) => path.clone(),
+        }
+    };
+    paths.iter().map(file_path).collect::<Vec<_>>().join("\n")
 }
 
 pub struct Hook {
@@ -36,7 +58,7 @@ impl Hook {
                         .env("DAVDIR_METHOD", change.method.as_str())
                         .env("DAVDIR_USER", &change.user)
                         .env("DAVDIR_COLLECTION", &change.calendar)
-                        .env("DAVDIR_PATHS", change.paths.join("\n"))
+                        .env("DAVDIR_PATHS", file_paths(&data, &change.paths))
                         .output();
                     match result {
                         Ok(out) if out.status.success() => {}

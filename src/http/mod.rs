@@ -137,7 +137,7 @@ async fn route(
             payload,
             content_length(&req),
             app.max_resource_size + 64 * 1024,
-            (method == Some(DavMethod::Put)).then(|| too_large(&dav_path)),
+            (method == Some(DavMethod::Put)).then(|| too_large(&dav_path, &req)),
         ),
     )
     .await
@@ -295,19 +295,32 @@ async fn authenticate(req: &HttpRequest, app: &Arc<AppState>) -> DavResult<Strin
     Ok(user)
 }
 
-/// The max-resource-size precondition of a PUT to `path`, told apart by the
-/// name alone (no store lookup on the async thread): only `.vcf` names can
-/// go into an address book (RFC 6352 §6.3.2.1), others into a calendar.
-fn too_large(path: &DavPath) -> Condition {
-    match path {
-        DavPath::Object { name, .. }
-            if name.rsplit_once('.').is_some_and(|(_, ext)| {
-                ext == crate::store::CollectionKind::AddressBook.extension()
-            }) =>
-        {
-            Condition::AddressMaxResourceSize
-        }
-        _ => Condition::MaxResourceSize,
+/// The max-resource-size precondition of a PUT to `path`, told apart
+/// without a store lookup on the async thread: by the name's extension, and
+/// for a name with neither (docs/DESIGN.md "Object names") by the body's
+/// media type, as a contact is sent as vCard (RFC 6352 §6.3.2.1).
+fn too_large(path: &DavPath, req: &HttpRequest) -> Condition {
+    use crate::store::CollectionKind::{AddressBook, Calendar};
+    let DavPath::Object { name, .. } = path else {
+        return Condition::MaxResourceSize;
+    };
+    let ext = name.rsplit_once('.').map(|(_, ext)| ext);
+    let vcard = || {
+        let mime = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ct| ct.split(';').next())
+            .unwrap_or("")
+            .trim();
+        methods::put::VCARD_TYPES
+            .iter()
+            .any(|t| mime.eq_ignore_ascii_case(t))
+    };
+    if ext == Some(AddressBook.extension()) || (ext != Some(Calendar.extension()) && vcard()) {
+        Condition::AddressMaxResourceSize
+    } else {
+        Condition::MaxResourceSize
     }
 }
 

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::dav::href::{Base, DavPath};
+use crate::store::names::object_url_name;
 use crate::store::{Collection, CollectionKind, CollectionProps, ObjectMeta, Store, StoreError};
 
 use super::error::{DavError, DavResult};
@@ -23,6 +24,7 @@ pub enum Resource {
     },
     Object {
         cal: Collection,
+        /// The file name (`store::names`), which `href` turns into the URL name.
         name: String,
         meta: ObjectMeta,
     },
@@ -84,10 +86,11 @@ impl Resource {
                 name,
             } => {
                 let cal = store.collection(user, calendar).map_err(not_found)?;
-                let meta = cal.meta(name)?.ok_or(DavError::MissingObject)?;
+                let file = cal.file_name(name).map_err(not_found)?;
+                let meta = cal.meta(&file)?.ok_or(DavError::MissingObject)?;
                 Resource::Object {
                     cal,
-                    name: name.clone(),
+                    name: file.into_owned(),
                     meta,
                 }
             }
@@ -104,7 +107,9 @@ impl Resource {
             Resource::Root => base.root(),
             Resource::Home { user } => base.home(user),
             Resource::Collection { cal, .. } => base.calendar(&cal.user, &cal.name),
-            Resource::Object { cal, name, .. } => base.object(&cal.user, &cal.name, name),
+            Resource::Object { cal, name, .. } => {
+                base.object(&cal.user, &cal.name, object_url_name(name))
+            }
         }
     }
 
@@ -127,7 +132,7 @@ impl Resource {
 /// A collection that cannot hold the object asked for: the object is missing.
 pub(crate) fn not_found(e: StoreError) -> DavError {
     match e {
-        StoreError::InvalidName(_) => DavError::MissingObject,
+        StoreError::InvalidName(_) | StoreError::ReservedName { .. } => DavError::MissingObject,
         e => e.into(),
     }
 }

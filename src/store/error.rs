@@ -26,6 +26,10 @@ pub enum StoreError {
     PreconditionFailed,
     #[error("invalid name {0:?}")]
     InvalidName(String),
+    /// An object URL name that is the file name of another URL name
+    /// (`names::NO_EXTENSION_MARK`).
+    #[error("{name:?} is reserved: it is how the file of the resource {owner:?} is named")]
+    ReservedName { name: String, owner: String },
     /// The object of the same calendar that already has the UID; or, when
     /// `changed`, the object written over, whose UID the write would change.
     #[error("{}", uid_conflict_text(user, calendar, name, *changed))]

@@ -145,6 +145,12 @@ impl Store {
 }
 
 impl Collection {
+    /// The file name of the object whose URL name is `url` here (the one
+    /// mapping, `names::object_file_name`); borrowed when they are the same.
+    pub fn file_name<'a>(&self, url: &'a str) -> Result<std::borrow::Cow<'a, str>> {
+        names::object_file_name(self.kind, url)
+    }
+
     /// An object name must be a valid segment with this kind's extension.
     pub(super) fn check_name(&self, name: &str) -> Result<()> {
         names::check_segment(name)?;

@@ -20,7 +20,7 @@ import icalendar
 import pytest
 
 from conftest import davdir_bin
-from support import davdir_only, event_ics, ics_files, new_uid, todo_ics
+from support import REQUEST_TIMEOUT, davdir_only, event_ics, ics_files, new_uid, todo_ics
 from vdir_support import (
     APPLE_ICAL,
     VISIBLE_WITHIN,
@@ -145,6 +145,32 @@ def test_todoman_and_caldav_client_share_todos(sample_server, tmp_path):
             "Order new laptops (from todoman)")
     summaries = {str(t.get_icalendar_component()["SUMMARY"]) for t in cal.get_todos()}
     assert "Order new laptops (from todoman)" in summaries
+
+
+@davdir_only("object names without .ics (docs/DESIGN.md \"Object names\")")
+def test_todoman_shares_a_todo_named_without_ics(sample_server, tmp_path):
+    """Some clients name a to-do by a bare UUID (RFC 4791 asks nothing of names): its file is
+    still a vdir item that todoman lists and edits, and the client GETs the edit back under the
+    URL it chose."""
+    session = sample_server.session("demo")
+    uid = new_uid("bare-name")
+    url = sample_server.url("demo", "work", uid, collection=False)
+    put = session.put(url, data=todo_ics(uid, "Call the plumber (bare name)"),
+                      headers={"Content-Type": "text/calendar"}, timeout=REQUEST_TIMEOUT)
+    assert put.status_code == 201, put.text
+    assert (sample_server.calendar_dir("demo", "work") / f"{uid}.noext.ics").is_file()
+
+    listed = {t["summary"]: t for t in todoman(tmp_path, sample_server, "demo", "list")}
+    assert "Call the plumber (bare name)" in listed, sorted(listed)
+    todoman(tmp_path, sample_server, "demo", "done",
+            str(listed["Call the plumber (bare name)"]["id"]))
+
+    def completed():
+        r = session.get(url, timeout=REQUEST_TIMEOUT)
+        return r.status_code == 200 and "STATUS:COMPLETED" in r.text and r
+    got, _ = poll(completed, limit=30, what="todoman's edit served under the client's URL")
+    assert got.headers["ETag"] != put.headers["ETag"]
+    assert uid in got.text
 
 
 # --------------------------------------------------------------------------- vdirsyncer

@@ -7,6 +7,7 @@ use actix_web::http::{header, StatusCode};
 use crate::dav::href::{self, DavPath};
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::request::{Reply, Request};
+use crate::http::resource::not_found;
 use crate::store::{CollectionKind, Members, Overwrite, StoreError, Transfer};
 
 pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
@@ -57,9 +58,12 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
                 .store()
                 .collection(user, to_cal)
                 .map_err(StoreError::missing_parent)?;
+            // A reserved source names nothing (404); as a destination it is refused.
+            let name = src.file_name(name).map_err(not_found)?;
+            let to_name = dst.file_name(to_name)?;
             let moved = rq
                 .store()
-                .transfer_object(&src, name, &dst, to_name, overwrite, transfer);
+                .transfer_object(&src, &name, &dst, &to_name, overwrite, transfer);
             match dst.kind() {
                 CollectionKind::AddressBook => {
                     moved.map_err(|e| wrong_kind(e).in_address_book())?

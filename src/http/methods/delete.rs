@@ -6,6 +6,7 @@ use crate::dav::href::DavPath;
 use crate::http::conditional::Conditions;
 use crate::http::error::{DavError, DavResult};
 use crate::http::request::{Reply, Request};
+use crate::http::resource::not_found;
 
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let cond = Conditions::from_headers(&rq.headers);
@@ -16,7 +17,9 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             name,
         } => {
             let cal = rq.store().collection(user, calendar)?;
-            cal.delete(name, |current| cond.allows_write(current))?;
+            // A reserved URL name names nothing here: 404.
+            let file = cal.file_name(name).map_err(not_found)?;
+            cal.delete(&file, |current| cond.allows_write(current))?;
         }
         DavPath::Calendar { user, calendar } => {
             let cal = rq.store().collection(user, calendar)?;

@@ -33,7 +33,8 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             .store()
             .collection(user, calendar)
             .map_err(resource::not_found)?;
-        return object(&cal, name, &cond);
+        let file = cal.file_name(name).map_err(resource::not_found)?;
+        return object(&cal, &file, &cond);
     }
     match Resource::load(rq.store(), &rq.path)? {
         Resource::Object { cal, name, .. } => object(&cal, &name, &cond),

@@ -1,6 +1,8 @@
 //! PUT of a calendar object resource (RFC 4791 §5.3.2) or an address object
 //! resource (RFC 6352 §6.3.2): validated for the collection's kind, stored
-//! as sent, durable before the 201/204.
+//! as sent, durable before the 201/204. Any resource name is taken (neither
+//! RFC asks anything of it): one without the kind's extension is stored
+//! under a marked file name (`store::names`), so the file stays a vdir item.
 
 use actix_web::http::{header, StatusCode};
 
@@ -13,7 +15,7 @@ use crate::{ical, vcard};
 
 /// Media types a vCard body may be sent as: text/vcard (RFC 6350 §10.1),
 /// and text/x-vcard, the name older clients still send for the same type.
-const VCARD_TYPES: [&str; 2] = ["text/vcard", "text/x-vcard"];
+pub(crate) const VCARD_TYPES: [&str; 2] = ["text/vcard", "text/x-vcard"];
 
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let DavPath::Object {
@@ -48,22 +50,13 @@ fn media_type(rq: &Request) -> Option<&str> {
         .map(|ct| ct.split(';').next().unwrap_or("").trim())
 }
 
-/// Whether `name` has the extension of `kind`'s objects; the rest of the
-/// name (length, characters) is the store's to judge.
-fn has_extension(kind: CollectionKind, name: &str) -> bool {
-    name.rsplit_once('.')
-        .is_some_and(|(_, ext)| ext == kind.extension())
-}
-
 fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome> {
+    let name = cal.file_name(name)?;
     let refuse = |detail: String| DavError::condition(Condition::SupportedCalendarData, detail);
     if let Some(mime) = media_type(rq) {
         if !mime.eq_ignore_ascii_case("text/calendar") {
             return Err(refuse(format!("content type {mime} is not text/calendar")));
         }
-    }
-    if !has_extension(CollectionKind::Calendar, name) {
-        return Err(refuse(format!("{name} is not a .ics name")));
     }
     if rq.body.len() as u64 > rq.app.max_resource_size {
         return Err(DavError::condition(
@@ -86,18 +79,16 @@ fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome
         ));
     }
     let cond = Conditions::from_headers(&rq.headers);
-    Ok(cal.put(name, &rq.body, info, |current| cond.allows_write(current))?)
+    Ok(cal.put(&name, &rq.body, info, |current| cond.allows_write(current))?)
 }
 
 fn put_contact(rq: &Request, book: &Collection, name: &str) -> DavResult<PutOutcome> {
+    let name = book.file_name(name)?;
     let refuse = |detail: String| DavError::condition(Condition::SupportedAddressData, detail);
     if let Some(mime) = media_type(rq) {
         if !VCARD_TYPES.iter().any(|t| mime.eq_ignore_ascii_case(t)) {
             return Err(refuse(format!("content type {mime} is not text/vcard")));
         }
-    }
-    if !has_extension(CollectionKind::AddressBook, name) {
-        return Err(refuse(format!("{name} is not a .vcf name")));
     }
     if rq.body.len() as u64 > rq.app.max_resource_size {
         return Err(DavError::condition(
@@ -114,6 +105,6 @@ fn put_contact(rq: &Request, book: &Collection, name: &str) -> DavResult<PutOutc
         DavError::condition(cond, e.to_string())
     })?;
     let cond = Conditions::from_headers(&rq.headers);
-    book.put(name, &rq.body, info, |current| cond.allows_write(current))
+    book.put(&name, &rq.body, info, |current| cond.allows_write(current))
         .map_err(|e| DavError::from(e).in_address_book())
 }

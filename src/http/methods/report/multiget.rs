@@ -11,7 +11,7 @@ use crate::http::error::{DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
-use crate::store::{CollectionKind, Reader, Store};
+use crate::store::{names, CollectionKind, Reader, Store};
 use actix_web::http::StatusCode;
 
 use super::query::{calendar_data_request, query_timezone};
@@ -93,6 +93,9 @@ impl NamedReader {
         if reader.collection().kind() != self.kind {
             return None;
         }
+        // The href's own buffer becomes the file name: nothing allocated
+        // for a name that already ends in the kind's extension.
+        let name = names::into_object_file_name(self.kind, name).ok()?;
         let meta = reader.read_named(&name, &mut self.bytes).ok()?;
         let cal = reader.collection().clone();
         Some((Resource::Object { cal, name, meta }, &self.bytes))

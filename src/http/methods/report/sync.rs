@@ -9,6 +9,7 @@ use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::methods::propfind::PropRequest;
 use crate::http::request::{Reply, Request, Responses};
 use crate::http::resource::{Ctx, Resource};
+use crate::store::names::object_url_name;
 use crate::store::{Collection, CollectionKind, ObjectMeta, SyncChange};
 use actix_web::http::StatusCode;
 
@@ -77,7 +78,8 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
                     write_member(&cal, name, meta, data.as_ref(), &props, ctx, out)
                 }
                 SyncChange::Removed(name) => multistatus::status_response(
-                    &ctx.base.object(&cal.user, &cal.name, &name),
+                    &ctx.base
+                        .object(&cal.user, &cal.name, object_url_name(&name)),
                     StatusCode::NOT_FOUND,
                     out.buffer(),
                 ),
@@ -116,7 +118,8 @@ fn write_member(
             },
             Err(_) => {
                 multistatus::status_response(
-                    &ctx.base.object(&cal.user, &cal.name, &name),
+                    &ctx.base
+                        .object(&cal.user, &cal.name, object_url_name(&name)),
                     StatusCode::NOT_FOUND,
                     out.buffer(),
                 );
