@@ -7,6 +7,13 @@
 //! directory: an append-only file of `seq<TAB>name` lines, compacted when it
 //! grows; losing it only invalidates tokens (a new random log id makes old
 //! tokens unknown).
+//!
+//! A log read back from disk may be older than what the server last handed
+//! out (a backup restored, or a crash losing the log's tail): numbering on
+//! under its id would give a token already held by a client a different
+//! history. So the first change after loading starts a new epoch (a new id);
+//! the loaded id stays answerable up to the number it was loaded at, which
+//! a restored log shares with the data restored beside it.
 
 use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
@@ -22,6 +29,9 @@ const TOKEN_PREFIX: &str = "http://davdir.invalid/sync/";
 /// Removed names beyond this many are forgotten on compaction; tokens from
 /// before the oldest forgotten removal are then rejected (valid-sync-token).
 const KEEP_DELETED: usize = 10_000;
+/// Earlier epochs whose tokens are still answered; older ones are dropped
+/// (their holders resync), so the header stays short across many restarts.
+const KEEP_EPOCHS: usize = 8;
 
 /// Told the collection and its new sync token each time the token moves,
 /// whatever moved it (a request, the watcher, a rescan); it runs under the
@@ -49,6 +59,14 @@ pub struct ChangeLog {
     seq: u64,
     /// Tokens below this sequence number can no longer be answered.
     floor: u64,
+    /// Ids of earlier epochs with the last number each may answer for.
+    epochs: Vec<(String, u64)>,
+    /// Loaded from disk and not yet moved on: the next change starts a new
+    /// epoch, as numbers past the loaded ones may already have been issued.
+    reloaded: bool,
+    /// The file as this log last left it; another size, mtime or inode means
+    /// it was replaced behind the server's back (a restore while running).
+    written: Option<FileMark>,
     /// Names not in the index, with the number of their removal.
     removed: HashMap<String, u64>,
     file: Option<PathBuf>,
@@ -66,9 +84,12 @@ impl ChangeLog {
 
     fn fresh(file: Option<PathBuf>) -> ChangeLog {
         ChangeLog {
-            id: format!("{:016x}", rand::random::<u64>()),
+            id: new_id(),
             seq: 0,
             floor: 0,
+            epochs: Vec::new(),
+            reloaded: false,
+            written: None,
             removed: HashMap::new(),
             file,
             lines_in_file: 0,
@@ -113,6 +134,7 @@ impl ChangeLog {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
+        let mark = FileMark::of(&file.metadata()?);
         let mut lines = BufReader::new(file).lines();
         let header = lines.next().transpose()?.unwrap_or_default();
         let mut parts = header.split(' ');
@@ -128,6 +150,16 @@ impl ChangeLog {
         log.id = id.to_string();
         log.seq = floor;
         log.floor = floor;
+        // `id:last` per earlier epoch; a malformed one is dropped (its
+        // tokens resync), never guessed.
+        log.epochs = parts
+            .filter_map(|p| {
+                let (id, last) = p.split_once(':')?;
+                Some((id.to_string(), last.parse().ok()?))
+            })
+            .collect();
+        log.reloaded = true;
+        log.written = Some(mark);
         for line in lines {
             // A torn last line after a crash is skipped; its change was
             // never acknowledged (appends are synced before replies).
@@ -230,6 +262,9 @@ impl ChangeLog {
             // so its numbers could be given out again after a power loss.
             self.restart(index);
         }
+        if !names.is_empty() {
+            self.move_on(index);
+        }
         let mut lines = String::new();
         for name in names {
             self.seq += 1;
@@ -247,6 +282,7 @@ impl ChangeLog {
 
     /// Records a change of the collection itself (its properties).
     pub fn bump(&mut self, index: &Index) {
+        self.move_on(index);
         self.seq += 1;
         let line = format!("{}\t\n", self.seq);
         self.append(&line, 1, index, true);
@@ -264,12 +300,7 @@ impl ChangeLog {
     /// Names changed after `token` with their change numbers, oldest first;
     /// `None` when the token is not one this log can answer.
     pub fn changed_since(&self, token: &str, index: &Index) -> Option<Vec<(String, u64)>> {
-        let rest = token.strip_prefix(TOKEN_PREFIX)?;
-        let (id, seq) = rest.rsplit_once('-')?;
-        let seq: u64 = seq.parse().ok()?;
-        if id != self.id || seq < self.floor || seq > self.seq {
-            return None;
-        }
+        let seq = self.position_of(token)?;
         let present = index.objects.iter().map(|(n, m)| (n.as_str(), m.seq));
         let gone = self.removed.iter().map(|(n, s)| (n.as_str(), *s));
         let mut names: Vec<(String, u64)> = present
@@ -279,6 +310,42 @@ impl ChangeLog {
             .collect();
         names.sort_by_key(|(_, s)| *s);
         Some(names)
+    }
+
+    /// The change number `token` stands for, if this log can answer it: one
+    /// of its current epoch up to now, or of an earlier epoch up to where
+    /// that epoch ended, never below the floor.
+    fn position_of(&self, token: &str) -> Option<u64> {
+        let rest = token.strip_prefix(TOKEN_PREFIX)?;
+        let (id, seq) = rest.rsplit_once('-')?;
+        let seq: u64 = seq.parse().ok()?;
+        let last = if id == self.id {
+            self.seq
+        } else {
+            self.epochs.iter().find(|(e, _)| e == id)?.1
+        };
+        (seq >= self.floor && seq <= last).then_some(seq)
+    }
+
+    /// Whether `token` is one this log answers (e.g. the position a saved
+    /// index was written at: one beyond the log means the log is older).
+    pub fn knows(&self, token: &str) -> bool {
+        self.position_of(token).is_some()
+    }
+
+    /// Starts a new epoch before the first number given out after loading:
+    /// the loaded id stays valid only up to the loaded number.
+    fn move_on(&mut self, index: &Index) {
+        if !self.reloaded {
+            return;
+        }
+        self.reloaded = false;
+        let old = std::mem::replace(&mut self.id, new_id());
+        self.epochs.push((old, self.seq));
+        let excess = self.epochs.len().saturating_sub(KEEP_EPOCHS);
+        self.epochs.drain(..excess);
+        // The new id is on disk before any number of it is handed out.
+        self.rewrite(index);
     }
 
     /// Forgets the oldest removals once there are too many, moving the floor
@@ -310,18 +377,37 @@ impl ChangeLog {
         }
         // Synced before the change is acknowledged: a token handed out after
         // it must not be reissued for other changes after a power loss.
+        let written = self.written;
         let result = OpenOptions::new()
             .append(true)
             .open(path)
             .and_then(|mut f| {
+                let now = FileMark::of(&f.metadata()?);
+                if written.is_some_and(|w| w != now) {
+                    return Ok(None);
+                }
                 f.write_all(lines.as_bytes())?;
                 if sync {
                     f.sync_data()?;
                 }
-                Ok(())
+                Ok(Some(FileMark::of(&f.metadata()?)))
             });
         match result {
-            Ok(()) => self.lines_in_file += count,
+            Ok(Some(mark)) => {
+                self.lines_in_file += count;
+                self.written = Some(mark);
+            }
+            Ok(None) => {
+                // Replaced behind our back (a restored copy): lines appended
+                // to it would sit on another history. This log, in memory,
+                // is what was handed out; it goes to disk whole instead.
+                tracing::warn!(
+                    "change log {} was replaced while in use; writing it anew",
+                    path.display()
+                );
+                self.rewrite(index);
+                return;
+            }
             Err(e) => {
                 // The change is not durably numbered: after a crash its number
                 // could be given out again. A new log id makes every earlier
@@ -341,7 +427,9 @@ impl ChangeLog {
 
     /// A new log id (every earlier token becomes unknown), written durably.
     fn restart(&mut self, index: &Index) {
-        self.id = format!("{:016x}", rand::random::<u64>());
+        self.id = new_id();
+        self.epochs.clear();
+        self.reloaded = false;
         self.rewrite(index);
     }
 
@@ -349,13 +437,17 @@ impl ChangeLog {
     /// latest change per name, then the current number if nothing holds it.
     fn rewrite(&mut self, index: &Index) {
         let Some(path) = &self.file else { return };
-        let result = (|| -> io::Result<usize> {
+        let result = (|| -> io::Result<(usize, FileMark)> {
             let dir = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
             fs::create_dir_all(dir)?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("log");
             let mut tmp = TempFile::create(dir, name)?;
             let w = tmp.writer();
-            writeln!(w, "davdir-log {} {}", self.id, self.floor)?;
+            write!(w, "davdir-log {} {}", self.id, self.floor)?;
+            for (id, last) in &self.epochs {
+                write!(w, " {id}:{last}")?;
+            }
+            writeln!(w)?;
             let mut lines = 0;
             let mut top = self.floor;
             let present = index
@@ -374,11 +466,31 @@ impl ChangeLog {
                 lines += 1;
             }
             tmp.commit()?;
-            Ok(lines)
+            let mark = FileMark::of(&fs::metadata(path)?);
+            Ok((lines, mark))
         })();
         match result {
-            Ok(lines) => self.lines_in_file = lines,
+            Ok((lines, mark)) => {
+                self.lines_in_file = lines;
+                self.written = Some(mark);
+            }
             Err(e) => tracing::warn!("cannot write change log {}: {e}", path.display()),
+        }
+    }
+
+    /// Writes the log anew if its file was replaced behind the server's back,
+    /// so what is on disk is again what was handed out (before the index
+    /// saved beside it claims a position the file would not know).
+    pub fn repair_file(&mut self, index: &Index) {
+        let Some(path) = &self.file else { return };
+        let Some(written) = self.written else { return };
+        let now = fs::metadata(path).ok().map(|m| FileMark::of(&m));
+        if now != Some(written) {
+            tracing::warn!(
+                "change log {} was replaced while in use; writing it anew",
+                path.display()
+            );
+            self.rewrite(index);
         }
     }
 
@@ -386,6 +498,30 @@ impl ChangeLog {
     pub fn discard(self) {
         if let Some(path) = self.file {
             let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// A fresh random log id.
+fn new_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+/// What tells this log's own file from a copy put in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileMark {
+    len: u64,
+    mtime_ns: i128,
+    ino: u64,
+}
+
+impl FileMark {
+    fn of(md: &fs::Metadata) -> FileMark {
+        use std::os::unix::fs::MetadataExt;
+        FileMark {
+            len: md.len(),
+            mtime_ns: i128::from(md.mtime()) * 1_000_000_000 + i128::from(md.mtime_nsec()),
+            ino: md.ino(),
         }
     }
 }
@@ -489,5 +625,75 @@ mod tests {
         log.compact(&idx);
         assert!(log.changed_since(&t0, &idx).is_none());
         assert_eq!(log.removed.len(), KEEP_DELETED);
+    }
+
+    #[test]
+    fn a_reloaded_log_never_gives_a_held_number_another_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.log");
+        let mut idx = Index::default();
+        let mut log = ChangeLog::open(Some(path.clone()), &mut idx);
+        idx.put_object("a.ics", meta());
+        log.record(&["a.ics"], &mut idx);
+        let before = log.token();
+        let backup = fs::read(&path).unwrap();
+        idx.put_object("b.ics", meta());
+        log.record(&["b.ics"], &mut idx);
+        let after = log.token();
+        // The backup comes back; the index as it was then.
+        fs::write(&path, &backup).unwrap();
+        let mut idx = Index::default();
+        idx.put_object("a.ics", meta());
+        let mut log = ChangeLog::open(Some(path.clone()), &mut idx);
+        assert!(log.knows(&before) && !log.knows(&after));
+        idx.put_object("c.ics", meta());
+        log.record(&["c.ics"], &mut idx);
+        // Numbered on, yet the token held from after the backup stays unknown.
+        assert!(log.changed_since(&after, &idx).is_none());
+        assert_eq!(names(&log, &before, &idx), vec!["c.ics"]);
+        // So after another restart.
+        let mut again = Index::default();
+        again.put_object("a.ics", meta());
+        again.put_object("c.ics", meta());
+        let log = ChangeLog::open(Some(path), &mut again);
+        assert!(log.changed_since(&after, &again).is_none());
+        assert_eq!(names(&log, &before, &again), vec!["c.ics"]);
+    }
+
+    #[test]
+    fn a_log_file_replaced_while_in_use_is_written_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.log");
+        let mut idx = Index::default();
+        let mut log = ChangeLog::open(Some(path.clone()), &mut idx);
+        let t0 = log.token();
+        let backup = fs::read(&path).unwrap();
+        idx.put_object("a.ics", meta());
+        log.record(&["a.ics"], &mut idx);
+        fs::remove_file(&path).unwrap();
+        fs::write(&path, &backup).unwrap();
+        idx.put_object("b.ics", meta());
+        log.record(&["b.ics"], &mut idx);
+        let mut again = Index::default();
+        again.put_object("a.ics", meta());
+        again.put_object("b.ics", meta());
+        let log = ChangeLog::open(Some(path), &mut again);
+        assert_eq!(names(&log, &t0, &again), vec!["a.ics", "b.ics"]);
+    }
+
+    #[test]
+    fn earlier_epochs_are_kept_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.log");
+        let mut idx = Index::default();
+        let mut log = ChangeLog::open(Some(path.clone()), &mut idx);
+        let first = log.token();
+        for _ in 0..KEEP_EPOCHS + 2 {
+            log = ChangeLog::open(Some(path.clone()), &mut idx);
+            log.bump(&idx);
+        }
+        assert_eq!(log.epochs.len(), KEEP_EPOCHS);
+        assert!(!log.knows(&first));
+        assert!(log.knows(&log.token_at(log.seq - 1)));
     }
 }

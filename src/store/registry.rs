@@ -296,9 +296,25 @@ impl Store {
                     .and_then(|p| snapshot::load(&p));
                 let log_path = self.cache_path(user, name, "log");
                 let (index, mut log) = match saved {
-                    Some(mut index) => {
-                        let log = ChangeLog::open(log_path, &mut index);
-                        (index, log)
+                    Some(snapshot::Saved {
+                        mut index,
+                        position,
+                    }) => {
+                        let log = ChangeLog::open(log_path.clone(), &mut index);
+                        match position {
+                            // The index shows changes the log never saw (the
+                            // two were copied at different moments): the
+                            // log cannot say what changed since its tokens.
+                            Some(p) if !log.knows(&p) => {
+                                tracing::warn!(
+                                    "{user}/{name}: saved index and change log are from \
+                                     different moments; clients resync"
+                                );
+                                let log = ChangeLog::anew(log_path, &mut index);
+                                (index, log)
+                            }
+                            _ => (index, log),
+                        }
                     }
                     // Without the index the log's removals cannot be told
                     // from files removed since: old tokens must resync.
@@ -359,7 +375,9 @@ impl Store {
                     continue;
                 }
                 state.unsaved = false;
-                snapshot::write(&path, &state.index)
+                let state = &mut *state;
+                state.log.repair_file(&state.index);
+                snapshot::write_at(&path, &state.index, Some(&state.log.token()))
             };
             if let Err(e) = written.and_then(|tmp| tmp.commit()) {
                 // Retried every few seconds: disk trouble is logged throttled.

@@ -22,10 +22,21 @@ use super::kind::CollectionKind;
 const HEADER: &str = "davdir-index 9";
 /// The component column of a contact's line.
 const CONTACT: &str = "VCARD";
+/// Starts the line naming the change-log position (a sync token) the index
+/// was saved at. It begins with a tab, so no object (whose name is never
+/// empty) has such a line, and versions that do not know it skip it.
+const POSITION: &str = "\tlog\t";
 
 /// Writes the index (valid objects only; problems are re-read at start) to
 /// a temp file beside `path`; the caller commits it outside the calendar lock.
 pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
+    write_at(path, index, None)
+}
+
+/// Like `write`, naming the change-log `position` the index shows, so an
+/// index newer than the log beside it (the two copied at different moments)
+/// is told at load and the log's tokens are not trusted with it.
+pub fn write_at(path: &Path, index: &Index, position: Option<&str>) -> io::Result<TempFile> {
     let dir = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
     fs::create_dir_all(dir)?;
     let name = path
@@ -36,6 +47,9 @@ pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
     let w = tmp.writer();
     writeln!(w, "{HEADER}")?;
     writeln!(w, "{}", index.kind)?;
+    if let Some(token) = position {
+        writeln!(w, "{POSITION}{token}")?;
+    }
     for (name, m) in &index.objects {
         let (component, span) = match m.info.component() {
             Some(c) => (c.as_str(), span_text(&m.info.span())),
@@ -128,10 +142,16 @@ fn parse_line(line: &str) -> Option<(Name, ObjectMeta)> {
     ))
 }
 
+/// A saved index and the change-log position it was saved at, if named.
+pub struct Saved {
+    pub index: Index,
+    pub position: Option<String>,
+}
+
 /// Reads a saved index: None when there is none or it is unreadable (a full
 /// rescan, and the change log cannot be trusted either), and an unreadable
 /// line just that file being looked at again.
-pub fn load(path: &Path) -> Option<Index> {
+pub fn load(path: &Path) -> Option<Saved> {
     let mut index = Index::default();
     let file = fs::File::open(path).ok()?;
     let mut lines = BufReader::new(file).lines().map_while(Result::ok);
@@ -145,8 +165,11 @@ pub fn load(path: &Path) -> Option<Index> {
     };
     // In sorted batches: see `Index::add_objects`.
     let mut batch = Vec::new();
+    let mut position = None;
     for line in lines {
-        if let Some(entry) = parse_line(&line) {
+        if let Some(token) = line.strip_prefix(POSITION) {
+            position = Some(token.to_string());
+        } else if let Some(entry) = parse_line(&line) {
             batch.push(entry);
             if batch.len() >= index.batch_size() {
                 index.add_objects(&mut batch);
@@ -154,7 +177,7 @@ pub fn load(path: &Path) -> Option<Index> {
         }
     }
     index.add_objects(&mut batch);
-    Some(index)
+    Some(Saved { index, position })
 }
 
 #[cfg(test)]
@@ -183,7 +206,7 @@ mod tests {
         assert!(index.objects["d.ics"].info.periodic().is_some());
         let path = dir.path().join("cache/index");
         write(&path, &index).unwrap().commit().unwrap();
-        let loaded = load(&path).expect("the saved index loads");
+        let loaded = load(&path).expect("the saved index loads").index;
         assert_eq!(loaded.objects.len(), 4);
         for (name, meta) in &index.objects {
             assert_eq!(loaded.objects[name].info, meta.info, "{name}");
@@ -214,7 +237,7 @@ mod tests {
         assert_eq!(search(&index, "2.vcf"), None);
         let path = dir.path().join("cache/index");
         write(&path, &index).unwrap().commit().unwrap();
-        let loaded = load(&path).expect("the saved index loads");
+        let loaded = load(&path).expect("the saved index loads").index;
         for name in ["0.vcf", "1.vcf", "2.vcf"] {
             assert_eq!(
                 loaded.objects[name].info, index.objects[name].info,
