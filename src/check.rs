@@ -24,11 +24,19 @@ pub fn problems(
             .map_err(std::io::Error::other)?,
         None => Vec::new(),
     };
+    // Shares naming no account grant nothing; without htpasswd any name is one.
+    if let Some(path) = htpasswd {
+        if let Ok(users) = crate::accounts::HtpasswdFile::new(path.to_path_buf()).list() {
+            let users: std::collections::HashSet<String> = users.into_iter().collect();
+            store.set_user_check(std::sync::Arc::new(move |u| users.contains(u)));
+        }
+    }
     for user in store.user_names().map_err(std::io::Error::other)? {
         for (cal, _) in store.collection_names(&user).unwrap_or_default() {
             let Ok(c) = store.collection(&user, &cal) else {
                 continue;
             };
+            out.extend(store.read_share_table(&user, &cal).1);
             for (file, reason) in c.kind().conflicts(c.dir()) {
                 out.push(format!("{}: {reason}", c.dir().join(file).display()));
             }

@@ -346,7 +346,9 @@ impl DavError {
             }
             DavError::Store(StoreError::InvalidSyncToken) => Some(Condition::ValidSyncToken),
             DavError::Store(StoreError::AlreadyExists) => Some(Condition::ResourceMustBeNull),
-            DavError::Store(StoreError::Derived(_)) => Some(Condition::NeedPrivileges),
+            DavError::Store(StoreError::Derived(_) | StoreError::Shared(_)) => {
+                Some(Condition::NeedPrivileges)
+            }
             DavError::Push(e) => match e {
                 PushError::InvalidSubscription(_) | PushError::TargetRefused(_) => {
                     Some(Condition::PushInvalidSubscription)
@@ -409,7 +411,7 @@ fn web_store_status(e: &StoreError) -> StatusCode {
         StoreError::InvalidName(_) | StoreError::ReservedName { .. } | StoreError::NameTooLong => {
             StatusCode::BAD_REQUEST
         }
-        StoreError::Derived(_) => StatusCode::FORBIDDEN,
+        StoreError::Derived(_) | StoreError::Shared(_) => StatusCode::FORBIDDEN,
         StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -435,7 +437,8 @@ impl DavError {
                 | StoreError::WrongKind { .. }
                 | StoreError::InvalidSyncToken
                 | StoreError::AlreadyExists
-                | StoreError::Derived(_) => StatusCode::FORBIDDEN,
+                | StoreError::Derived(_)
+                | StoreError::Shared(_) => StatusCode::FORBIDDEN,
                 StoreError::MissingParent => StatusCode::CONFLICT,
                 // Temporary from the client's side: it keeps its change and
                 // retries once the administrator remounts the data directory.

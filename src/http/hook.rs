@@ -21,6 +21,44 @@ pub struct Change {
     pub paths: Vec<String>,
 }
 
+impl Change {
+    /// The change as made in the owner's directory when it went through a
+    /// view (`store::shares`): the hook is told of the files that changed.
+    pub fn through_views(mut self, store: &crate::store::Store) -> Change {
+        let owned = |user: &str, coll: &str| {
+            crate::store::without_waiting(|| store.view(user, coll))
+                .ok()
+                .flatten()
+                .filter(|_| {
+                    store
+                        .root()
+                        .join(user)
+                        .join(coll)
+                        .symlink_metadata()
+                        .is_err()
+                })
+        };
+        if let Some(view) = owned(&self.user, &self.calendar) {
+            self.user = view.owner.clone();
+            self.calendar = view.collection.clone();
+        }
+        for path in &mut self.paths {
+            let mut parts = path.splitn(3, '/');
+            let (Some(user), Some(coll)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let rest = parts.next();
+            if let Some(view) = owned(user, coll) {
+                *path = match rest {
+                    Some(rest) => format!("{}/{}/{rest}", view.owner, view.collection),
+                    None => format!("{}/{}", view.owner, view.collection),
+                };
+            }
+        }
+        self
+    }
+}
+
 /// DAVDIR_PATHS: each changed path as a file path. An object's URL name
 /// becomes its file name (`store::names`), which depends on the kind of its
 /// collection; that is read here, on the hook's thread, not on a worker.

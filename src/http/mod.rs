@@ -241,7 +241,7 @@ async fn route(
             _ => reply.status.is_success(),
         };
         if applied {
-            hook.fire(change);
+            hook.fire(change.through_views(&app.store));
         }
     }
     Ok(reply)

@@ -56,6 +56,9 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         ),
         None => Authenticator::Open,
     };
+    if let Some(file) = auth.users_file() {
+        store.set_user_check(Arc::new(move |user| file.fingerprint(user).is_some()));
+    }
     // Crash leftovers go before any request can start a write of its own.
     store.sweep_leftovers();
     store.purge_expired(chrono::Utc::now(), config.trash_days);

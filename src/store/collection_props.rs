@@ -193,6 +193,30 @@ impl CollectionProps {
         self.settings.get("order").and_then(Item::as_integer)
     }
 
+    /// The `[share]` table as written: (sharee, access or why the value
+    /// grants nothing). Whether each sharee exists is `shares`' business.
+    pub fn share_entries(&self) -> Vec<(String, std::result::Result<super::Access, String>)> {
+        let Some(table) = self.settings.get("share") else {
+            return Vec::new();
+        };
+        let Some(table) = table.as_table_like() else {
+            return vec![("[share]".into(), Err("is not a table".into()))];
+        };
+        table
+            .iter()
+            .map(|(user, v)| {
+                let access = match v.as_str() {
+                    Some("read") => Ok(super::Access::Read),
+                    Some("read-write") => Ok(super::Access::ReadWrite),
+                    _ => Err(format!(
+                        "share with {user:?}: the value must be \"read\" or \"read-write\""
+                    )),
+                };
+                (user.to_string(), access)
+            })
+            .collect()
+    }
+
     /// Dead properties: (`{namespace}name`, element XML), sound ones only.
     pub fn dead(&self) -> &[(String, String)] {
         &self.dead

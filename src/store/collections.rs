@@ -118,6 +118,7 @@ impl Store {
         props: &[PropChange],
     ) -> Result<Collection> {
         self.refuse_derived(name)?;
+        self.refuse_view(user, name)?;
         names::check_segment(name)?;
         let home = self.home_dir(user)?;
         if !home.is_dir() {
@@ -164,6 +165,8 @@ impl Store {
     ) -> Result<bool> {
         self.refuse_derived(from)?;
         self.refuse_derived(to)?;
+        self.refuse_view(user, from)?;
+        self.refuse_view(user, to)?;
         names::check_segment(from)?;
         names::check_segment(to)?;
         let src = self.calendar_dir(user, from)?;
@@ -194,6 +197,7 @@ impl Store {
     ) -> Result<bool> {
         self.refuse_derived(from)?;
         self.refuse_derived(to)?;
+        self.refuse_view(user, to)?;
         names::check_segment(from)?;
         names::check_segment(to)?;
         let source = self.collection(user, from)?;
@@ -381,6 +385,13 @@ impl Collection {
     /// Applies property changes and moves the sync token.
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
         self.refuse_if_derived()?;
+        if self.view.is_some() {
+            // The owner's settings are his; a sharee's own are not kept yet.
+            return Err(StoreError::Shared(format!(
+                "{} is shared with you; only its owner may change its properties",
+                self.name
+            )));
+        }
         let mut state = self.locked()?;
         CollectionProps::apply_as(&self.dir, self.kind, changes, self.store.max_object_size())?;
         state.bump();

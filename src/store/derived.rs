@@ -110,6 +110,7 @@ impl Store {
             cell,
             store: self.clone(),
             derived: true,
+            view: None,
         })))
     }
 
@@ -130,13 +131,24 @@ impl Collection {
         self.derived
     }
 
-    /// Refuses a write into a derived collection.
+    /// Refuses a write into a derived collection, or through a view whose
+    /// share grants reading only.
     pub fn refuse_if_derived(&self) -> Result<()> {
         if self.derived {
-            Err(StoreError::Derived(self.name.clone()))
-        } else {
-            Ok(())
+            return Err(StoreError::Derived(self.name.clone()));
         }
+        match &self.view {
+            Some(v) if v.access == super::Access::Read => Err(StoreError::Shared(format!(
+                "{}/{} is shared with you for reading only",
+                v.owner, v.collection
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The share this handle is a view through; None for the user's own.
+    pub fn shared_view(&self) -> Option<&super::View> {
+        self.view.as_deref()
     }
 
     /// The properties of a derived calendar: a name and VEVENT only.

@@ -54,6 +54,10 @@ pub enum StoreError {
     /// calendar), or of a directory under its reserved name.
     #[error("{0} is derived from other data and read-only")]
     Derived(String),
+    /// A write a share does not grant: through a read-only view, or to a
+    /// shared collection itself (`shares`); the text says which.
+    #[error("{0}")]
+    Shared(String),
     #[error("unknown or expired sync token")]
     InvalidSyncToken,
     /// The data directory's file system is mounted read-only.

@@ -36,6 +36,7 @@ mod options;
 mod reader;
 mod reconcile;
 mod registry;
+mod shares;
 mod snapshot;
 mod sync;
 mod trash;
@@ -63,6 +64,7 @@ pub use objects::PutOutcome;
 pub use options::{Members, Overwrite, Transfer};
 pub use reader::Reader;
 pub use registry::{Collection, CollectionRef};
+pub use shares::{view_name, Access, View};
 pub use sync::{SyncChange, SyncResult};
 pub use trash::{TrashEntry, TRASH_DIR};
 
@@ -125,6 +127,11 @@ pub struct Store {
     derived: Mutex<HashMap<String, Arc<Cell>>>,
     /// Told of every new sync token of a collection (push delivery).
     listener: Arc<std::sync::OnceLock<changelog::ChangeListener>>,
+    /// Who shares what with whom, from the `[share]` tables (`shares`).
+    shares: Mutex<shares::Shares>,
+    /// Whether a user name is an account (the htpasswd file); None: any
+    /// valid name is (open access, `check` without htpasswd).
+    user_known: parking_lot::RwLock<Option<shares::UserKnown>>,
 }
 
 impl Store {
@@ -149,6 +156,8 @@ impl Store {
             }),
             derived: Mutex::new(HashMap::new()),
             listener: Arc::default(),
+            shares: Mutex::default(),
+            user_known: parking_lot::RwLock::new(None),
         }))
     }
 

@@ -37,11 +37,13 @@ impl Store {
     /// are compared against their saved index when first used.
     pub fn apply(&self, batch: watcher::Batch) {
         if batch.rescan {
+            self.shares_lost();
             for cell in self.cells.lock().values() {
                 cell.state.lock().stale = true;
             }
         }
         for (user, cal) in &batch.calendars {
+            self.shares_touched(user, cal);
             let cell = self.cells.lock().get(&(user.clone(), cal.clone())).cloned();
             if let Some(cell) = cell {
                 let mut state = cell.state.lock();

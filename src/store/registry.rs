@@ -93,6 +93,8 @@ pub struct CollectionRef {
     pub(super) store: Arc<Store>,
     /// Made from other data in memory, read-only (`derived`).
     pub(super) derived: bool,
+    /// Set on a sharee's view of another user's collection (`shares`).
+    pub(super) view: Option<Arc<super::View>>,
 }
 
 impl std::ops::Deref for Collection {
@@ -127,12 +129,12 @@ impl Store {
         subdirectories(&self.root, |_, path| confine::is_real_dir(path))
     }
 
-    /// The calendars in a user's home that may be served (`confine`), sorted
-    /// by name; none when the home does not exist yet. Address books are
-    /// left out (`collection_names` lists both).
-    pub fn calendar_names(&self, user: &str) -> Result<Vec<String>> {
+    /// The calendars a user's home lists (`listed_collections`: his own
+    /// that may be served, then those shared with him); none when the home
+    /// does not exist yet. Address books are left out.
+    pub fn calendar_names(self: &Arc<Self>, user: &str) -> Result<Vec<String>> {
         Ok(self
-            .collection_names(user)?
+            .listed_collections(user)?
             .into_iter()
             .filter(|(_, kind)| *kind == CollectionKind::Calendar)
             .map(|(name, _)| name)
@@ -199,8 +201,31 @@ impl Store {
         }
     }
 
-    /// A handle on an existing collection of either kind.
+    /// A handle on an existing collection of either kind: the user's own,
+    /// or else a view of one shared with him (`shares`).
     pub fn collection(self: &Arc<Self>, user: &str, name: &str) -> Result<Collection> {
+        match self.own_collection(user, name) {
+            Err(StoreError::NotFound) => {}
+            found => return found,
+        }
+        let Some(view) = self.view(user, name)? else {
+            return Err(StoreError::NotFound);
+        };
+        let own = self.own_collection(&view.owner, &view.collection)?;
+        Ok(Collection(Arc::new(CollectionRef {
+            user: user.to_string(),
+            name: name.to_string(),
+            kind: own.kind,
+            dir: own.dir.clone(),
+            cell: own.cell.clone(),
+            store: self.clone(),
+            derived: own.derived,
+            view: Some(view),
+        })))
+    }
+
+    /// A handle on a collection in the user's own home.
+    fn own_collection(self: &Arc<Self>, user: &str, name: &str) -> Result<Collection> {
         if self.is_derived_name(name) {
             super::no_wait::check()?;
             return self.derived_collection(user);
@@ -216,6 +241,7 @@ impl Store {
             cell,
             store: self.clone(),
             derived: false,
+            view: None,
         })))
     }
 

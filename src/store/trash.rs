@@ -65,6 +65,7 @@ impl Store {
     /// log, and returns the trash entry's id.
     pub fn trash(&self, user: &str, name: &str) -> Result<String> {
         self.refuse_derived(name)?;
+        self.refuse_view(user, name)?;
         let dir = self.calendar_dir(user, name)?;
         let trash = self.trash_dir(user)?;
         if fs::symlink_metadata(&trash).is_err() {

@@ -78,6 +78,15 @@ fn whole_seconds(d: Duration) -> u64 {
 }
 
 impl Authenticator {
+    /// The htpasswd file, which says who the accounts are (shares name
+    /// them); None when access is open.
+    pub fn users_file(&self) -> Option<Arc<Htpasswd>> {
+        match self {
+            Authenticator::Open => None,
+            Authenticator::Htpasswd(checked) => Some(checked.file.clone()),
+        }
+    }
+
     pub fn htpasswd(
         file: Htpasswd,
         apps: Arc<AppPasswords>,

@@ -165,7 +165,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                 }
             }
             Resource::Home { user } => {
-                for (name, _) in rq.store().collection_names(user)? {
+                for (name, _) in rq.store().listed_collections(user)? {
                     match rq
                         .store()
                         .collection(user, &name)

@@ -7,6 +7,7 @@ use crate::dav::multistatus::element;
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, CALDAV, DAV};
 use crate::http::resource::{Ctx, Kind, Resource};
+use crate::store::Access;
 
 use super::{declare, LiveProp, Write};
 
@@ -56,6 +57,23 @@ declare! { ALL;
                 {
                     privileges(&["read", "read-current-user-privilege-set"])
                 }
+                Resource::Collection { cal, .. } | Resource::Object { cal, .. }
+                    if cal.shared_view().is_some_and(|v| v.access == Access::Read) =>
+                {
+                    privileges(&["read", "read-current-user-privilege-set"])
+                }
+                // Objects, not the collection's properties: `set_props`.
+                Resource::Collection { cal, .. } | Resource::Object { cal, .. }
+                    if cal.shared_view().is_some() =>
+                {
+                    privileges(&[
+                        "read",
+                        "write-content",
+                        "bind",
+                        "unbind",
+                        "read-current-user-privilege-set",
+                    ])
+                }
                 _ => privileges(&[
                     "read",
                     "write",
@@ -101,7 +119,8 @@ declare! { ALL;
             Ok(match res {
                 Resource::Home { user } => Some(user_href(ctx, user)),
                 Resource::Collection { cal, .. } | Resource::Object { cal, .. } => {
-                    Some(user_href(ctx, &cal.user))
+                    let owner = cal.shared_view().map_or(cal.user.as_str(), |v| &v.owner);
+                    Some(user_href(ctx, owner))
                 }
                 Resource::Root => None,
             })

@@ -1,0 +1,284 @@
+//! Sharing (docs/DESIGN.md "Sharing"): the `[share]` table of a
+//! collection's settings file grants other users read or read-write access,
+//! and each sharee sees the collection as a view in his own home, named
+//! `<owner>--<collection>` (`view_name`).
+//!
+//! Why views are resolved here and not in the HTTP layer: a view is a
+//! `Collection` handle whose user and name are the sharee's (so every href
+//! comes out under his home) and whose directory and cell are the owner's
+//! (so objects, ETags, the change log and its sync tokens are the owner's
+//! own, one copy). Every write passes `Collection::refuse_if_derived`, which
+//! also refuses what the share does not grant.
+//!
+//! Cost: the tables are read once (a scan of every home's collections) and
+//! then re-read only for the collections the watcher reports changed; the
+//! map from sharee to views is rebuilt from them on change. A lookup is a
+//! map access. Without a watcher the whole scan is redone at most once per
+//! `UNWATCHED_LAG`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::MutexGuard;
+
+use super::{confine, names, no_wait, CollectionKind, CollectionProps, Result, Store};
+
+/// Whether a user name is an account, as the server's htpasswd file says.
+pub type UserKnown = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// What a share grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    ReadWrite,
+}
+
+/// A collection as shared with one user.
+#[derive(Debug, PartialEq, Eq)]
+pub struct View {
+    pub owner: String,
+    pub collection: String,
+    pub access: Access,
+}
+
+/// Between owner and collection in a view's name.
+const SEPARATOR: &str = "--";
+
+/// The most the tables may lag hand edits when no watcher reports them.
+const UNWATCHED_LAG: Duration = Duration::from_secs(1);
+
+/// The name of the view of `owner`'s `collection` in a sharee's home.
+pub fn view_name(owner: &str, collection: &str) -> String {
+    format!("{owner}{SEPARATOR}{collection}")
+}
+
+#[derive(Default)]
+pub(super) struct Shares {
+    /// When every table was last read; None: never.
+    scanned: Option<Instant>,
+    /// Collections whose settings may have changed since.
+    dirty: HashSet<(String, String)>,
+    /// Events were lost: read every table again.
+    rescan: bool,
+    /// The sound entries of each shared collection, by (owner, collection).
+    tables: BTreeMap<(String, String), Vec<(String, Access)>>,
+    /// By sharee, his views by name.
+    views: BTreeMap<String, BTreeMap<String, Arc<View>>>,
+    /// Problems already logged, so each is logged once.
+    logged: HashSet<String>,
+}
+
+impl Shares {
+    fn needs_refresh(&self, watched: bool) -> bool {
+        match self.scanned {
+            None => true,
+            Some(at) => {
+                self.rescan || !self.dirty.is_empty() || (!watched && at.elapsed() >= UNWATCHED_LAG)
+            }
+        }
+    }
+
+    fn rebuild_views(&mut self) {
+        self.views.clear();
+        for ((owner, collection), entries) in &self.tables {
+            for (sharee, access) in entries {
+                self.views
+                    .entry(sharee.clone())
+                    .or_default()
+                    .entry(view_name(owner, collection))
+                    .or_insert_with(|| {
+                        Arc::new(View {
+                            owner: owner.clone(),
+                            collection: collection.clone(),
+                            access: *access,
+                        })
+                    });
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Tells the store which user names are accounts, so shares with
+    /// others grant nothing (and are reported).
+    pub fn set_user_check(&self, known: UserKnown) {
+        *self.user_known.write() = Some(known);
+        self.shares.lock().rescan = true;
+    }
+
+    /// Notes that a collection's directory or settings changed (`apply`).
+    pub(super) fn shares_touched(&self, user: &str, collection: &str) {
+        self.shares
+            .lock()
+            .dirty
+            .insert((user.to_string(), collection.to_string()));
+    }
+
+    /// Notes that watcher events were lost.
+    pub(super) fn shares_lost(&self) {
+        self.shares.lock().rescan = true;
+    }
+
+    /// The view named `name` in `sharee`'s home, if one is shared with him.
+    pub fn view(&self, sharee: &str, name: &str) -> Result<Option<Arc<View>>> {
+        let shares = self.fresh_shares()?;
+        Ok(shares.views.get(sharee).and_then(|v| v.get(name)).cloned())
+    }
+
+    /// Every view shared with `sharee`, by name.
+    pub fn views_of(&self, sharee: &str) -> Result<Vec<(String, Arc<View>)>> {
+        let shares = self.fresh_shares()?;
+        Ok(shares
+            .views
+            .get(sharee)
+            .map(|v| v.iter().map(|(n, v)| (n.clone(), v.clone())).collect())
+            .unwrap_or_default())
+    }
+
+    /// What a home lists: the user's own collections (`collection_names`),
+    /// then the views shared with him, but no view named like one of his
+    /// own (his directory wins).
+    pub fn listed_collections(
+        self: &Arc<Self>,
+        user: &str,
+    ) -> Result<Vec<(String, CollectionKind)>> {
+        let mut out = self.collection_names(user)?;
+        let own: HashSet<String> = out.iter().map(|(n, _)| n.clone()).collect();
+        for (name, _) in self.views_of(user)? {
+            if own.contains(&name) {
+                continue;
+            }
+            if let Ok(c) = self.collection(user, &name) {
+                out.push((name, c.kind()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Refuses a change of the collection named `name` in `user`'s home
+    /// (create, delete, rename, copy onto, its properties) when that name is
+    /// a view: only the owner changes a shared collection.
+    pub fn refuse_view(&self, user: &str, name: &str) -> Result<()> {
+        if self.calendar_dir(user, name).is_ok() {
+            return Ok(()); // his own directory of that name wins
+        }
+        match self.view(user, name)? {
+            Some(v) => Err(super::StoreError::Shared(format!(
+                "{}/{} is shared with you; only its owner may create, delete, \
+                 rename or change it",
+                v.owner, v.collection
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The share table, brought in line with the settings files first.
+    fn fresh_shares(&self) -> Result<MutexGuard<'_, Shares>> {
+        let watched = self.watched.load(Ordering::SeqCst);
+        if !no_wait::may_wait() {
+            let shares = self.shares.try_lock().ok_or_else(no_wait::refuse)?;
+            if shares.needs_refresh(watched) {
+                return Err(no_wait::refuse());
+            }
+            return Ok(shares);
+        }
+        let mut shares = self.shares.lock();
+        if !shares.needs_refresh(watched) {
+            return Ok(shares);
+        }
+        let full = shares.scanned.is_none()
+            || shares.rescan
+            || (!watched && shares.scanned.is_some_and(|t| t.elapsed() >= UNWATCHED_LAG));
+        let touched: Vec<(String, String)> = if full {
+            shares.tables.clear();
+            shares.scanned = Some(Instant::now());
+            shares.rescan = false;
+            shares.dirty.clear();
+            let mut all = Vec::new();
+            for user in self.user_names().unwrap_or_default() {
+                let Ok(home) = self.home_dir(&user) else {
+                    continue;
+                };
+                let names = super::registry::subdirectories(&home, confine::calendar_dir_ok)
+                    .unwrap_or_default();
+                all.extend(names.into_iter().map(|n| (user.clone(), n)));
+            }
+            all
+        } else {
+            shares.dirty.drain().collect()
+        };
+        for (owner, collection) in touched {
+            let (entries, problems) = self.read_share_table(&owner, &collection);
+            for problem in problems {
+                if shares.logged.insert(problem.clone()) {
+                    tracing::warn!("{problem}");
+                }
+            }
+            let key = (owner, collection);
+            if entries.is_empty() {
+                shares.tables.remove(&key);
+            } else {
+                shares.tables.insert(key, entries);
+            }
+        }
+        shares.rebuild_views();
+        Ok(shares)
+    }
+
+    /// The sound entries of a collection's `[share]` table, and a line for
+    /// each entry that grants nothing (for the log and `check`). A
+    /// collection that is not there, or not servable, shares nothing.
+    pub fn read_share_table(
+        &self,
+        owner: &str,
+        collection: &str,
+    ) -> (Vec<(String, Access)>, Vec<String>) {
+        let (mut entries, mut problems) = (Vec::new(), Vec::new());
+        if self.is_derived_name(collection) || names::check_segment(collection).is_err() {
+            return (entries, problems);
+        }
+        let Ok(dir) = self.calendar_dir(owner, collection) else {
+            return (entries, problems);
+        };
+        let kind = if dir.join(CollectionKind::AddressBook.marker()).exists() {
+            CollectionKind::AddressBook
+        } else {
+            CollectionKind::Calendar
+        };
+        let Ok(props) = CollectionProps::read_as(&dir, kind, self.max_object_size()) else {
+            return (entries, problems); // reported as a settings file problem
+        };
+        let file = dir.join(kind.marker());
+        let known = self.user_known.read().clone();
+        for (sharee, access) in props.share_entries() {
+            let refused = match &access {
+                Err(reason) => Some(reason.clone()),
+                Ok(_) if names::check_segment(&sharee).is_err() => {
+                    Some(format!("share with {sharee:?}: not a user name"))
+                }
+                Ok(_) if sharee == owner => {
+                    Some(format!("share with {sharee:?}: the owner needs no share"))
+                }
+                Ok(access) => {
+                    // Kept: it grants nothing while nobody can log in under
+                    // the name, and works once the account is made.
+                    if known.as_ref().is_some_and(|k| !k(&sharee)) {
+                        problems.push(format!(
+                            "{}: share with {sharee:?}: no such user; grants nothing until the \
+                             account exists",
+                            file.display()
+                        ));
+                    }
+                    entries.push((sharee, *access));
+                    None
+                }
+            };
+            if let Some(reason) = refused {
+                problems.push(format!("{}: {reason}; grants nothing", file.display()));
+            }
+        }
+        (entries, problems)
+    }
+}

@@ -1,0 +1,511 @@
+//! Sharing by the `[share]` table of a collection's settings file (issue
+//! 26): demo shares `work` with alice (read-write) and carol (read); eve is
+//! an outsider. Each sees what the share grants through the view
+//! `/<sharee>/demo--work/`, over HTTP against the real binary, and a hand
+//! edit of the table shares and revokes within seconds.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use common::*;
+
+const VIEW: &str = "demo--work";
+
+/// The owner's settings file, as data-sample has it.
+fn settings(srv: &Server) -> PathBuf {
+    srv.file("demo/work/.calendar.toml")
+}
+
+/// Adds carol and eve to the accounts (demo's password hash, so "demo"),
+/// then writes `table` as demo/work's `[share]` table.
+fn start(table: &str) -> Server {
+    start_with(Options::default(), table)
+}
+
+fn start_with(options: Options, table: &str) -> Server {
+    let srv = Server::start(options);
+    let htpasswd = std::fs::read_to_string(srv.htpasswd_path()).unwrap();
+    let demo = htpasswd.lines().find(|l| l.starts_with("demo:")).unwrap();
+    let hash = demo.trim_start_matches("demo:");
+    let more = format!("{htpasswd}carol:{hash}\neve:{hash}\n");
+    std::fs::write(srv.htpasswd_path(), more).unwrap();
+    share(&srv, table);
+    srv
+}
+
+/// Rewrites the `[share]` table of demo/work by hand, keeping the rest.
+fn share(srv: &Server, table: &str) {
+    let text = std::fs::read_to_string(settings(srv)).unwrap();
+    let kept = text.split("[share]").next().unwrap().to_string();
+    std::fs::write(settings(srv), format!("{kept}[share]\n{table}")).unwrap();
+}
+
+fn password(user: &str) -> &str {
+    match user {
+        "alice" => "alice",
+        _ => "demo",
+    }
+}
+
+fn as_user(
+    srv: &Server,
+    user: &str,
+    method: &str,
+    path: &str,
+) -> reqwest::blocking::RequestBuilder {
+    srv.request_as(Some((user, password(user))), method, path)
+}
+
+fn propfind_as(srv: &Server, user: &str, path: &str, depth: &str, props: &[(&str, &str)]) -> Resp {
+    as_user(srv, user, "PROPFIND", path)
+        .header("Depth", depth)
+        .header("Content-Type", "application/xml; charset=utf-8")
+        .body(propfind_body(props))
+        .fetch()
+}
+
+/// The hrefs a user's home lists at Depth 1.
+fn home_members(srv: &Server, user: &str) -> BTreeSet<String> {
+    propfind_as(
+        srv,
+        user,
+        &format!("/{user}/"),
+        "1",
+        &[(DAV, "resourcetype")],
+    )
+    .multistatus()
+    .hrefs()
+}
+
+fn lists_view(srv: &Server, user: &str) -> bool {
+    home_members(srv, user).contains(&format!("/{user}/{VIEW}/"))
+}
+
+fn put_as(srv: &Server, user: &str, path: &str, ics: &str) -> Resp {
+    as_user(srv, user, "PUT", path)
+        .header("Content-Type", "text/calendar; charset=utf-8")
+        .body(ics.to_string())
+        .fetch()
+}
+
+const TABLE: &str =
+    "alice = \"read-write\"\ncarol = \"read\"\nmallory = \"read\"\neve = \"write\"\n";
+
+#[test]
+fn a_hand_edited_table_shares_and_revokes_and_bad_entries_grant_nothing() {
+    let srv = start(TABLE);
+    assert!(wait_until(10, || lists_view(&srv, "alice")), "alice's view");
+    assert!(lists_view(&srv, "carol"), "carol's view");
+    // A bad value and an unknown user grant nothing; the others work.
+    assert!(!lists_view(&srv, "eve"), "eve's value is not one");
+    assert!(
+        !lists_view(&srv, "demo"),
+        "the owner has no view of his own"
+    );
+    as_user(&srv, "eve", "GET", &format!("/eve/{VIEW}/focus-time.ics"))
+        .fetch()
+        .expect(404);
+    // Each bad entry is logged once, however many requests read the table.
+    for _ in 0..3 {
+        home_members(&srv, "alice");
+    }
+    let log = srv.log();
+    assert_eq!(
+        log.matches("share with \"mallory\": no such user").count(),
+        1,
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("share with \"eve\": the value").count(),
+        1,
+        "{log}"
+    );
+    // `davdir check` reports both.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
+        .args(["check", "--data"])
+        .arg(&srv.data)
+        .arg("--htpasswd")
+        .arg(srv.htpasswd_path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{report}");
+    let file = settings(&srv).canonicalize().unwrap();
+    for who in ["\"mallory\": no such user", "\"eve\": the value must be"] {
+        let line = format!("{}: share with {who}", file.display());
+        assert!(report.contains(&line), "{line} in:\n{report}");
+    }
+    // Revocation: alice's entry goes, her view and its URLs with it.
+    let before = tree_fingerprint(&srv.file("demo/work"));
+    share(&srv, "carol = \"read\"\n");
+    let object = format!("/alice/{VIEW}/focus-time.ics");
+    assert!(
+        wait_until(10, || !lists_view(&srv, "alice")
+            && as_user(&srv, "alice", "GET", &object).fetch().status == 404),
+        "revoked"
+    );
+    assert!(lists_view(&srv, "carol"), "carol keeps hers");
+    as_user(
+        &srv,
+        "carol",
+        "GET",
+        &format!("/carol/{VIEW}/focus-time.ics"),
+    )
+    .fetch()
+    .expect(200);
+    let mut after = tree_fingerprint(&srv.file("demo/work"));
+    let mut before_objects = before;
+    after.retain(|path, _| path != &settings(&srv));
+    before_objects.retain(|path, _| path != &settings(&srv));
+    assert_eq!(before_objects, after, "nothing of the owner's is touched");
+}
+
+#[test]
+fn a_view_serves_the_owners_files_with_their_etags() {
+    let srv = start(TABLE);
+    assert!(wait_until(10, || lists_view(&srv, "carol")));
+    let owner = srv.get("/demo/work/focus-time.ics");
+    owner.expect(200);
+    for user in ["alice", "carol"] {
+        let got = as_user(&srv, user, "GET", &format!("/{user}/{VIEW}/focus-time.ics")).fetch();
+        got.expect(200);
+        assert_eq!(got.body, owner.body, "{user}: same bytes");
+        assert_eq!(got.etag(), owner.etag(), "{user}: same ETag");
+    }
+    // Depth 1 of the view lists the owner's objects under the view's URL.
+    let ms = propfind_as(
+        &srv,
+        "carol",
+        &format!("/carol/{VIEW}/"),
+        "1",
+        &[(DAV, "getetag")],
+    )
+    .multistatus();
+    assert!(
+        ms.hrefs()
+            .contains(&format!("/carol/{VIEW}/focus-time.ics")),
+        "{:?}",
+        ms.hrefs()
+    );
+    let listed = ms.find(&format!("/carol/{VIEW}/")).unwrap();
+    let _ = listed;
+    // The view is a calendar like any other, owned by demo.
+    let ms = propfind_as(
+        &srv,
+        "carol",
+        &format!("/carol/{VIEW}/"),
+        "0",
+        &[(DAV, "resourcetype"), (DAV, "owner")],
+    )
+    .multistatus();
+    let r = &ms.responses[0];
+    assert!(r
+        .ok(DAV, "resourcetype")
+        .child(CALDAV, "calendar")
+        .is_some());
+    assert!(r
+        .ok(DAV, "owner")
+        .child(DAV, "href")
+        .unwrap()
+        .text
+        .ends_with("/demo/"));
+}
+
+/// The privileges a user is told of on a path.
+fn privileges(srv: &Server, user: &str, path: &str) -> BTreeSet<String> {
+    let ms =
+        propfind_as(srv, user, path, "0", &[(DAV, "current-user-privilege-set")]).multistatus();
+    ms.responses[0]
+        .ok(DAV, "current-user-privilege-set")
+        .children_named(DAV, "privilege")
+        .flat_map(|p| p.children.iter().map(|c| c.name.to_string()))
+        .collect()
+}
+
+#[test]
+fn privileges_follow_the_share() {
+    let srv = start(TABLE);
+    assert!(wait_until(10, || lists_view(&srv, "carol")
+        && lists_view(&srv, "alice")));
+    let carol = format!("/carol/{VIEW}/");
+    let alice = format!("/alice/{VIEW}/");
+    let read: BTreeSet<String> = ["read", "read-current-user-privilege-set"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(privileges(&srv, "carol", &carol), read);
+    assert_eq!(
+        privileges(&srv, "carol", &format!("{carol}focus-time.ics")),
+        read
+    );
+    let rw = privileges(&srv, "alice", &alice);
+    assert!(
+        rw.contains("write-content") && rw.contains("bind") && rw.contains("unbind"),
+        "{rw:?}"
+    );
+    assert!(
+        !rw.contains("write-properties") && !rw.contains("all"),
+        "{rw:?}"
+    );
+
+    // Carol reads only: every write is refused and nothing changes on disk.
+    let before = tree_fingerprint(&srv.file("demo"));
+    put_as(
+        &srv,
+        "carol",
+        &format!("{carol}new.ics"),
+        &event("carol-new", "No"),
+    )
+    .expect(403)
+    .expect_condition(DAV, "need-privileges");
+    let over = format!("{carol}focus-time.ics");
+    put_as(&srv, "carol", &over, &event("focus-time", "Changed"))
+        .expect(403)
+        .expect_condition(DAV, "need-privileges");
+    as_user(&srv, "carol", "DELETE", &over)
+        .fetch()
+        .expect(403)
+        .expect_condition(DAV, "need-privileges");
+    as_user(&srv, "carol", "PROPPATCH", &carol)
+        .header("Content-Type", "application/xml; charset=utf-8")
+        .body(PROPPATCH_NAME)
+        .fetch()
+        .expect(403)
+        .expect_condition(DAV, "need-privileges");
+    as_user(&srv, "carol", "MKCOL", &format!("{carol}inner/"))
+        .fetch()
+        .expect(403);
+    for user in ["carol", "alice"] {
+        // Neither can delete, rename or re-create the owner's collection.
+        let view = format!("/{user}/{VIEW}/");
+        as_user(&srv, user, "DELETE", &view)
+            .fetch()
+            .expect(403)
+            .expect_condition(DAV, "need-privileges");
+        as_user(&srv, user, "MOVE", &view)
+            .header("Destination", srv.url(&format!("/{user}/mine/")))
+            .fetch()
+            .expect(403);
+        // It exists: MKCALENDAR over it is refused as over any collection.
+        as_user(&srv, user, "MKCALENDAR", &view).fetch().expect(405);
+        as_user(&srv, user, "PROPPATCH", &view)
+            .header("Content-Type", "application/xml; charset=utf-8")
+            .body(PROPPATCH_NAME)
+            .fetch()
+            .expect(403)
+            .expect_condition(DAV, "need-privileges");
+    }
+    assert_eq!(
+        before,
+        tree_fingerprint(&srv.file("demo")),
+        "nothing changed"
+    );
+
+    // Alice writes: her PUT lands as a file in demo's directory, validated.
+    let made = put_as(
+        &srv,
+        "alice",
+        &format!("{alice}from-alice.ics"),
+        &event("from-alice", "Hi"),
+    );
+    made.expect(201);
+    let on_disk = srv.read("demo/work/from-alice.ics");
+    let owner_view = srv.get("/demo/work/from-alice.ics");
+    owner_view.expect(200);
+    assert_eq!(owner_view.body, on_disk);
+    assert_eq!(owner_view.etag(), made.etag());
+    put_as(
+        &srv,
+        "alice",
+        &format!("{alice}bad.ics"),
+        "BEGIN:VCALENDAR\r\nnot ical",
+    )
+    .expect(403)
+    .expect_condition(CALDAV, "valid-calendar-data");
+    assert!(!srv.file("demo/work/bad.ics").exists());
+    as_user(&srv, "alice", "DELETE", &format!("{alice}from-alice.ics"))
+        .fetch()
+        .expect(204);
+    assert!(!srv.file("demo/work/from-alice.ics").exists());
+    assert!(
+        srv.file("demo/work").is_dir(),
+        "the owner's collection stays"
+    );
+
+    // Eve, an outsider, reaches neither the owner's URLs nor anyone's view.
+    for path in ["/demo/work/", "/demo/work/focus-time.ics", &carol, &alice] {
+        let status = as_user(&srv, "eve", "GET", path).fetch().status;
+        assert_eq!(status, 403, "eve on {path}");
+    }
+    as_user(&srv, "eve", "GET", &format!("/eve/{VIEW}/focus-time.ics"))
+        .fetch()
+        .expect(404);
+    propfind_as(
+        &srv,
+        "eve",
+        &format!("/eve/{VIEW}/"),
+        "0",
+        &[(DAV, "resourcetype")],
+    )
+    .expect(404);
+    // Nor do the sharees reach the owner's own URLs.
+    as_user(&srv, "carol", "GET", "/demo/work/focus-time.ics")
+        .fetch()
+        .expect(403);
+}
+
+const PROPPATCH_NAME: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Mine now</D:displayname></D:prop></D:set></D:propertyupdate>"#;
+
+fn token_and_ctag(srv: &Server, user: &str, path: &str) -> (String, String) {
+    let ms = propfind_as(
+        srv,
+        user,
+        path,
+        "0",
+        &[(DAV, "sync-token"), (CS, "getctag")],
+    )
+    .multistatus();
+    let r = &ms.responses[0];
+    (
+        r.ok(DAV, "sync-token").text.clone(),
+        r.ok(CS, "getctag").text.clone(),
+    )
+}
+
+/// The hrefs a sync-collection from `token` reports changed.
+fn changed_since(srv: &Server, user: &str, path: &str, token: &str) -> BTreeSet<String> {
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>"#
+    );
+    as_user(srv, user, "REPORT", path)
+        .header("Depth", "0")
+        .header("Content-Type", "application/xml; charset=utf-8")
+        .body(body)
+        .fetch()
+        .multistatus()
+        .hrefs()
+}
+
+#[test]
+fn a_views_sync_token_moves_with_every_change_of_the_owners_collection() {
+    let mut srv = start(TABLE);
+    assert!(wait_until(10, || lists_view(&srv, "carol")));
+    let carol = format!("/carol/{VIEW}/");
+    let alice = format!("/alice/{VIEW}/");
+    let (t0, c0) = token_and_ctag(&srv, "carol", &carol);
+    // The owner's write.
+    srv.put_ics("/demo/work/by-owner.ics", &event("by-owner", "Owner"))
+        .expect(201);
+    let (t1, c1) = token_and_ctag(&srv, "carol", &carol);
+    assert_ne!(t0, t1);
+    assert_ne!(c0, c1);
+    assert_eq!(
+        changed_since(&srv, "carol", &carol, &t0),
+        BTreeSet::from([format!("{carol}by-owner.ics")])
+    );
+    // Another sharee's write.
+    put_as(
+        &srv,
+        "alice",
+        &format!("{alice}by-alice.ics"),
+        &event("by-alice", "Alice"),
+    )
+    .expect(201);
+    assert_eq!(
+        changed_since(&srv, "carol", &carol, &t1),
+        BTreeSet::from([format!("{carol}by-alice.ics")])
+    );
+    let (t2, _) = token_and_ctag(&srv, "carol", &carol);
+    // A hand edit in the owner's directory.
+    std::fs::write(srv.file("demo/work/by-hand.ics"), event("by-hand", "Hand")).unwrap();
+    let want = BTreeSet::from([format!("{carol}by-hand.ics")]);
+    assert!(
+        wait_until(10, || changed_since(&srv, "carol", &carol, &t2) == want),
+        "the hand edit reaches the view"
+    );
+    // The token stays valid across a restart and answers as the owner's.
+    let (t3, _) = token_and_ctag(&srv, "carol", &carol);
+    let (owner_t3, _) = token_and_ctag(&srv, "demo", "/demo/work/");
+    assert_eq!(t3, owner_t3, "one change log");
+    srv.restart();
+    assert!(wait_until(10, || lists_view(&srv, "carol")));
+    srv.put_ics("/demo/work/after.ics", &event("after", "After"))
+        .expect(201);
+    let seen = changed_since(&srv, "carol", &carol, &t3);
+    assert!(seen.contains(&format!("{carol}after.ics")), "{seen:?}");
+    let owners: BTreeSet<String> = changed_since(&srv, "demo", "/demo/work/", &owner_t3)
+        .into_iter()
+        .map(|h| h.replace("/demo/work/", &carol))
+        .collect();
+    assert_eq!(seen, owners);
+}
+
+#[test]
+fn his_own_directory_wins_and_an_account_made_later_gets_its_share() {
+    let srv = start("alice = \"read-write\"\nmallory = \"read\"\n");
+    assert!(wait_until(10, || lists_view(&srv, "alice")));
+    // mallory has no account yet: the entry waits for one.
+    let htpasswd = std::fs::read_to_string(srv.htpasswd_path()).unwrap();
+    let hash = htpasswd.lines().find(|l| l.starts_with("demo:")).unwrap();
+    let line = hash.replacen("demo:", "mallory:", 1);
+    std::fs::write(srv.htpasswd_path(), format!("{htpasswd}{line}\n")).unwrap();
+    assert!(
+        wait_until(10, || lists_view(&srv, "mallory")),
+        "mallory's view"
+    );
+    // Alice makes a directory of the view's name by hand: hers is served.
+    let own = srv.file(&format!("alice/{VIEW}"));
+    std::fs::create_dir(&own).unwrap();
+    std::fs::write(own.join("mine.ics"), event("mine", "Mine")).unwrap();
+    let shared = format!("/alice/{VIEW}/focus-time.ics");
+    assert!(
+        wait_until(10, || as_user(&srv, "alice", "GET", &shared).fetch().status
+            == 404),
+        "her own directory hides the view"
+    );
+    as_user(&srv, "alice", "GET", &format!("/alice/{VIEW}/mine.ics"))
+        .fetch()
+        .expect(200);
+    let members = home_members(&srv, "alice");
+    let named = members.iter().filter(|h| h.contains(VIEW)).count();
+    assert_eq!(named, 1, "{members:?}");
+    // And her writes there stay hers.
+    put_as(
+        &srv,
+        "alice",
+        &format!("/alice/{VIEW}/new.ics"),
+        &event("new", "New"),
+    )
+    .expect(201);
+    assert!(own.join("new.ics").exists());
+    assert!(!srv.file("demo/work/new.ics").exists());
+}
+
+/// The hook is told of the owner's file a write through a view changed.
+#[test]
+fn the_hook_is_told_of_the_owners_files() {
+    let hook = r#"hook = 'echo "$DAVDIR_METHOD|$DAVDIR_USER|$DAVDIR_COLLECTION|$DAVDIR_PATHS" >> ../hook.log'"#;
+    let options = Options {
+        config: Some(format!("{hook}\n")),
+        ..Options::default()
+    };
+    let srv = start_with(options, "alice = \"read-write\"\n");
+    assert!(wait_until(10, || lists_view(&srv, "alice")));
+    let log = srv.data.parent().unwrap().join("hook.log");
+    put_as(
+        &srv,
+        "alice",
+        &format!("/alice/{VIEW}/hooked.ics"),
+        &event("hooked", "H"),
+    )
+    .expect(201);
+    let want = "PUT|demo|work|demo/work/hooked.ics";
+    assert!(
+        wait_until(10, || std::fs::read_to_string(&log)
+            .is_ok_and(|l| l.contains(want))),
+        "{:?}",
+        std::fs::read_to_string(&log)
+    );
+}
