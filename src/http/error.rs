@@ -282,6 +282,9 @@ pub enum DavError {
     BadGateway(String),
     #[error("{0}")]
     Push(#[from] crate::push::PushError),
+    /// Without logins, a Host that names another server (DNS rebinding).
+    #[error("misdirected request: {0}")]
+    MisdirectedHost(String),
 }
 
 impl DavError {
@@ -482,6 +485,7 @@ impl DavError {
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             DavError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DavError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            DavError::MisdirectedHost(_) => StatusCode::MISDIRECTED_REQUEST,
             DavError::Push(e) => match e {
                 PushError::UnknownRegistration => StatusCode::NOT_FOUND,
                 PushError::RegistrationMethod => StatusCode::METHOD_NOT_ALLOWED,

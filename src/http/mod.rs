@@ -9,6 +9,7 @@ mod conditional;
 pub mod error;
 mod file_body;
 pub(crate) mod hook;
+mod host_check;
 pub mod method;
 mod methods;
 mod prop_update;
@@ -106,6 +107,9 @@ async fn route(
     payload: web::Payload,
     app: Arc<AppState>,
 ) -> DavResult<Reply> {
+    if let Some(hosts) = &app.allowed_hosts {
+        hosts.check(&req).map_err(DavError::MisdirectedHost)?;
+    }
     // OPTIONS answers alike on every path, without login: clients probe
     // capabilities before they authenticate.
     if method == Some(DavMethod::Options) {
