@@ -19,7 +19,14 @@ use crate::store::CollectionKind;
 /// Imports an uploaded file into an existing collection of the user, or a
 /// new one (named by the form, else after the file); shows the report.
 pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebError> {
-    let up = upload::read(ctx.req.headers(), payload, "file", ctx.app.request_timeout).await?;
+    let up = upload::read(
+        ctx.req.headers(),
+        payload,
+        "file",
+        ctx.app.request_timeout,
+        &ctx.app.uploads,
+    )
+    .await?;
     csrf::check(ctx.session()?, up.fields.get(csrf::FIELD))?;
     if up.file.is_empty() {
         return Err(WebError::BadForm("choose a file to import".into()));
@@ -36,6 +43,8 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
     let user = ctx.user()?.to_string();
     let t = target.clone();
     let bytes = up.file;
+    // The file's memory stays counted until the import is done with it.
+    let _share = up.share;
     let file_name = up.file_name.clone();
     let fresh = up.fields.optional("target")?.is_none();
     let (target, report) = blocking(move || {
