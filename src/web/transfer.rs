@@ -43,8 +43,9 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
     let user = ctx.user()?.to_string();
     let t = target.clone();
     let bytes = up.file;
-    // The file's memory stays counted until the import is done with it.
-    let _share = up.share;
+    // Counted until the import is done with the file: moved into the work,
+    // which goes on when the client leaves (and this future is dropped).
+    let share = up.share;
     let file_name = up.file_name.clone();
     let fresh = up.fields.optional("target")?.is_none();
     let (target, report) = blocking(move || {
@@ -56,6 +57,7 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
             t
         };
         let report = crate::import::import(&store, &user, &t, &bytes, file_name.as_deref())?;
+        drop((bytes, share));
         Ok((t, report))
     })
     .await?;

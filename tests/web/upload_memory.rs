@@ -1,7 +1,8 @@
 //! Uploads in flight share one memory budget (`upload_memory`): with it
 //! taken, further web imports and large PUTs are refused with 503 and
 //! Retry-After instead of each holding its body, and the server's peak
-//! memory stays near what the budget lets in.
+//! memory stays near what the budget lets in. An import whose client
+//! leaves runs to its end.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -136,4 +137,64 @@ fn uploads_beyond_the_memory_budget_are_refused_with_503() {
     let mut head = Vec::new();
     s.read_to_end(&mut head).ok();
     assert!(!String::from_utf8_lossy(&head).starts_with("HTTP/1.1 503"));
+}
+
+/// A client that leaves once its file is sent does not stop the import:
+/// it runs to its end on the server (README, "The web page").
+#[test]
+fn an_import_goes_on_after_the_client_leaves() {
+    const EVENTS: usize = 2_000;
+    let srv = Server::sample();
+    let mut b = Browser::new(&srv);
+    b.login("demo", "demo");
+    let (cookie, csrf) = (b.cookie.clone().unwrap(), b.csrf());
+    let mut file = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n");
+    for i in 0..EVENTS {
+        file.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:left-{i}\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20270101T100000Z\r\nSUMMARY:Event {i}\r\nEND:VEVENT\r\n"
+        ));
+    }
+    file.push_str("END:VCALENDAR\r\n");
+    let boundary = "----davdirLeaving";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"new_name\"\r\n\r\nleft\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"left.ics\"\r\n\
+         Content-Type: text/calendar\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    );
+    let mut s = TcpStream::connect(srv.base.trim_start_matches("http://")).unwrap();
+    s.write_all(
+        format!(
+            "POST /.web/import HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    // Gone before any answer.
+    s.shutdown(std::net::Shutdown::Both).unwrap();
+    drop(s);
+    let dir = srv.data.join("demo/left");
+    let count = || {
+        std::fs::read_dir(&dir).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".ics"))
+            })
+            .count()
+        })
+    };
+    assert!(
+        wait_until(300, || count() == EVENTS),
+        "{} of {EVENTS} imported",
+        count()
+    );
+    // The request itself ran to its end too: its access-log line.
+    assert!(
+        wait_until(60, || srv.log().contains("POST /.web/import -> 200")),
+        "{}",
+        srv.log()
+    );
 }
