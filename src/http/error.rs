@@ -510,7 +510,7 @@ impl DavError {
         let disk_trouble = matches!(self, DavError::Store(e) if crate::store::disk::report(e));
         if disk_trouble {
             // Logged (throttled) by `disk::report`.
-        } else if status.is_server_error() {
+        } else if status.is_server_error() && !matches!(self, DavError::UploadsBusy) {
             tracing::error!("{self}");
         } else {
             tracing::debug!("{status}: {self}");
