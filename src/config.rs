@@ -38,7 +38,7 @@ pub struct FileConfig {
     pub no_auth: Option<bool>,
     pub cache: Option<PathBuf>,
     pub max_resource_size: Option<u64>,
-    /// Command run after each change the server makes (see README).
+    /// Command run after each change the server makes (see docs/operations.md).
     pub hook: Option<String>,
     /// How edits made outside the server are found: true (inotify), false
     /// (each request rescans) or "poll" (NFS, SMB).
