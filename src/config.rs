@@ -38,7 +38,7 @@ pub struct FileConfig {
     pub no_auth: Option<bool>,
     pub cache: Option<PathBuf>,
     pub max_resource_size: Option<u64>,
-    /// Command run after each change the server makes (see README).
+    /// Command run after each change the server makes (see docs/operations.md).
     pub hook: Option<String>,
     /// How edits made outside the server are found: true (inotify), false
     /// (each request rescans) or "poll" (NFS, SMB).
@@ -64,6 +64,8 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// Days a deleted collection stays in its user's trash.
     pub trash_days: Option<u32>,
+    /// Bytes of request bodies (uploads, large PUTs) held in memory at once.
+    pub upload_memory: Option<u64>,
     /// WebDAV-Push (on unless false).
     pub push: Option<bool>,
     /// When given, the only push-service hosts messages may go to.
@@ -117,6 +119,8 @@ pub struct Config {
     pub public_url: Option<url::Url>,
     /// Days a deleted collection stays in its user's trash before it is purged.
     pub trash_days: u32,
+    /// Bytes of request bodies held in memory at once (`http::upload_budget`).
+    pub upload_memory: u64,
     /// WebDAV-Push settings; None when push is off.
     pub push: Option<crate::push::Settings>,
     pub min_password_length: usize,
@@ -182,6 +186,7 @@ impl FileConfig {
             session_lifetime: self.session_lifetime.or(file.session_lifetime),
             public_url: self.public_url.or(file.public_url),
             trash_days: self.trash_days.or(file.trash_days),
+            upload_memory: self.upload_memory.or(file.upload_memory),
             push: self.push.or(file.push),
             push_allowed_hosts: self.push_allowed_hosts.or(file.push_allowed_hosts),
             push_allow_private_targets: self
@@ -221,6 +226,9 @@ impl FileConfig {
         Ok(Config {
             tls,
             trash_days: self.trash_days.unwrap_or(DEFAULT_TRASH_DAYS),
+            upload_memory: self
+                .upload_memory
+                .unwrap_or(crate::http::upload_budget::DEFAULT_UPLOAD_MEMORY),
             state: self
                 .state
                 .unwrap_or_else(|| crate::state_dir::default_for(&data)),

@@ -296,14 +296,25 @@ pub fn run_trash(command: TrashCommand) -> ExitCode {
                 println!("restored {id} as {user}/{name}");
                 ExitCode::SUCCESS
             }
-            Err(e) => fail("trash restore", format!("{user}/{id}: {e}")),
+            Err(e) => fail("trash restore", trash_error(user, id, e)),
         },
         TrashCommand::Purge { user, id, .. } => match store.purge(user, id) {
             Ok(()) => {
                 println!("purged {user}/{id}");
                 ExitCode::SUCCESS
             }
-            Err(e) => fail("trash purge", format!("{user}/{id}: {e}")),
+            Err(e) => fail("trash purge", trash_error(user, id, e)),
         },
+    }
+}
+
+/// Why a restore or purge failed; an entry that is gone was most likely
+/// taken by a restore or purge that ran first (the trash lock orders them).
+fn trash_error(user: &str, id: &str, e: crate::store::StoreError) -> String {
+    match e {
+        crate::store::StoreError::NotFound => {
+            format!("{user}/{id}: not in the trash (already restored or purged, or never there)")
+        }
+        e => format!("{user}/{id}: {e}"),
     }
 }

@@ -303,3 +303,56 @@ fn refuses_no_auth_on_a_public_address() {
         "{stderr}"
     );
 }
+
+/// Without logins, a page in the user's browser whose name resolves to
+/// 127.0.0.1 (DNS rebinding) still sends its own name as Host: such a
+/// request is refused with 421 and a reason, on DAV paths and the web
+/// page alike; loopback names and `public_url`'s host are served.
+#[test]
+fn no_auth_serves_only_its_own_host_names() {
+    let srv = Server::start(Options {
+        auth: false,
+        config: Some("public_url = \"https://cal.example.org\"\n".into()),
+        ..Options::default()
+    });
+    let port = srv.base.rsplit(':').next().unwrap().to_string();
+    let with_host = |method: &str, path: &str, host: &str| {
+        srv.request_as(Some(("demo", "demo")), method, path)
+            .header("Host", host)
+            .header("Depth", "0")
+            .fetch()
+    };
+    for host in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("127.0.0.1.evil.example:{port}"),
+    ] {
+        for (method, path) in [("PROPFIND", "/demo/"), ("GET", "/"), ("OPTIONS", "/")] {
+            let r = with_host(method, path, &host);
+            assert_eq!(r.status, 421, "{method} {path} Host {host}");
+            assert!(r.text().contains("without logins"), "{}", r.text());
+        }
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        "LocalHost".to_string(),
+        "cal.example.org".to_string(),
+    ] {
+        assert_eq!(with_host("PROPFIND", "/demo/", &host).status, 207, "{host}");
+    }
+}
+
+/// With logins, the Host is not checked: a proxy may name the server as
+/// it likes.
+#[test]
+fn with_logins_any_host_is_served() {
+    let srv = Server::sample();
+    let r = srv
+        .request("PROPFIND", "/demo/")
+        .header("Host", "cal.example.net")
+        .header("Depth", "0")
+        .fetch();
+    assert_eq!(r.status, 207);
+}

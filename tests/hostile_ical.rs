@@ -374,3 +374,52 @@ fn hostile_files_dropped_by_hand_are_skipped_and_reported() {
     );
     fence.check("after restart", None);
 }
+
+/// Year 0000 is RFC 5545 syntax but no client means it: a PUT naming it in
+/// DTSTART (or another date that places the event) is refused with the
+/// reason, year 0001 is accepted, and a file on disk naming it is reported
+/// by `davdir check`.
+#[test]
+fn year_zero_is_refused_and_reported() {
+    let srv = Server::sample();
+    let fence = srv.fence();
+    let year_zero = |uid: &str, dtstart: &str, inner: &str| {
+        with_inner(uid, inner).replace("DTSTART:20270115T090000Z", dtstart)
+    };
+    for (what, body) in [
+        (
+            "DTSTART in year 0",
+            year_zero("z", "DTSTART:00000101T100000Z", ""),
+        ),
+        (
+            "all-day DTSTART in year 0",
+            year_zero("z", "DTSTART;VALUE=DATE:00000101", ""),
+        ),
+        (
+            "EXDATE in year 0",
+            with_inner("z", "RRULE:FREQ=DAILY\r\nEXDATE:00000116T090000Z\r\n"),
+        ),
+    ] {
+        let r = srv.put_ics("/demo/work/z.ics", &body);
+        assert!(r.text().contains("year 0000"), "{what}: {}", r.text());
+        refused(&srv, &fence, what, "/demo/work/z.ics", &body);
+    }
+    srv.put_ics(
+        "/demo/work/one.ics",
+        &year_zero("one", "DTSTART:00010101T100000Z", ""),
+    )
+    .expect(201);
+
+    std::fs::write(
+        srv.file("demo/work/zero.ics"),
+        year_zero("zero-on-disk", "DTSTART:00000101T100000Z", ""),
+    )
+    .unwrap();
+    let (code, out) = check(&srv.data);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("zero.ics") && l.contains("year 0000")),
+        "{out}"
+    );
+}

@@ -166,3 +166,66 @@ fn expired_entries_are_purged_at_start() {
     // A hidden trash is never served as a collection.
     srv.get("/demo/.trash/").expect(403);
 }
+
+/// A restore and a purge of one entry, run at once, never both succeed:
+/// the trash lock lets one win whole (a restored collection holds all its
+/// objects) and the other says the entry is gone.
+#[test]
+fn concurrent_restore_and_purge_of_one_entry_have_one_winner() {
+    const OBJECTS: usize = 300;
+    let srv = Server::sample();
+    let trash = srv.data.join("demo/.trash");
+    std::fs::create_dir_all(&trash).unwrap();
+    for round in 0..20 {
+        let name = format!("race{round}");
+        let id = format!("{name}.20260101T000000Z");
+        let entry = trash.join(&id);
+        std::fs::create_dir(&entry).unwrap();
+        for i in 0..OBJECTS {
+            let uid = format!("{name}-{i}");
+            std::fs::write(entry.join(format!("{uid}.ics")), event(&uid, "E")).unwrap();
+        }
+        let spawn = |cmd: &str| {
+            Command::new(env!("CARGO_BIN_EXE_davdir"))
+                .args(["trash", cmd, "demo", &id])
+                .args(["--data", srv.data.to_str().unwrap()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (purge, restore) = (spawn("purge"), spawn("restore"));
+        let (purge, restore) = (
+            purge.wait_with_output().unwrap(),
+            restore.wait_with_output().unwrap(),
+        );
+        let said = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_ne!(
+            purge.status.success(),
+            restore.status.success(),
+            "round {round}: purge {:?} {}; restore {:?} {}",
+            purge.status,
+            said(&purge),
+            restore.status,
+            said(&restore)
+        );
+        let loser = if purge.status.success() {
+            &restore
+        } else {
+            &purge
+        };
+        assert!(
+            said(loser).contains("already restored or purged"),
+            "round {round}: {}",
+            said(loser)
+        );
+        assert!(!entry.exists(), "round {round}: the entry is still there");
+        let restored = srv.data.join("demo").join(&name);
+        if restore.status.success() {
+            assert_eq!(ics_names(&restored).len(), OBJECTS, "round {round}");
+        } else {
+            assert!(!restored.exists(), "round {round}");
+        }
+    }
+}

@@ -283,6 +283,12 @@ pub enum DavError {
     BadGateway(String),
     #[error("{0}")]
     Push(#[from] crate::push::PushError),
+    /// Without logins, a Host that names another server (DNS rebinding).
+    #[error("misdirected request: {0}")]
+    MisdirectedHost(String),
+    /// The bodies in flight hold the whole `upload_memory`.
+    #[error("the server is busy receiving other large uploads; retry shortly")]
+    UploadsBusy,
 }
 
 impl DavError {
@@ -378,7 +384,7 @@ pub fn web_status(e: &crate::web::error::WebError) -> StatusCode {
         WebError::Csrf | WebError::ForeignOrigin => StatusCode::FORBIDDEN,
         WebError::BadLogin => StatusCode::UNAUTHORIZED,
         WebError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-        WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        WebError::Busy | WebError::UploadsBusy => StatusCode::SERVICE_UNAVAILABLE,
         WebError::BadForm(_) => StatusCode::BAD_REQUEST,
         WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         WebError::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -490,6 +496,8 @@ impl DavError {
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             DavError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DavError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            DavError::MisdirectedHost(_) => StatusCode::MISDIRECTED_REQUEST,
+            DavError::UploadsBusy => StatusCode::SERVICE_UNAVAILABLE,
             DavError::Push(e) => match e {
                 PushError::UnknownRegistration => StatusCode::NOT_FOUND,
                 PushError::RegistrationMethod => StatusCode::METHOD_NOT_ALLOWED,
@@ -510,7 +518,7 @@ impl DavError {
         let disk_trouble = matches!(self, DavError::Store(e) if crate::store::disk::report(e));
         if disk_trouble {
             // Logged (throttled) by `disk::report`.
-        } else if status.is_server_error() {
+        } else if status.is_server_error() && !matches!(self, DavError::UploadsBusy) {
             tracing::error!("{self}");
         } else {
             tracing::debug!("{status}: {self}");
@@ -527,6 +535,7 @@ impl DavError {
             DavError::Auth(e) => e.retry_after(),
             // A read-only data directory is an admin's fix, not a retry loop.
             DavError::Store(StoreError::ReadOnly) => Some(300),
+            DavError::UploadsBusy => Some(super::upload_budget::RETRY_AFTER_SECS),
             _ => None,
         } {
             resp.insert_header((header::RETRY_AFTER, secs.to_string()));

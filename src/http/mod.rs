@@ -9,6 +9,7 @@ mod conditional;
 pub mod error;
 mod file_body;
 pub(crate) mod hook;
+mod host_check;
 pub mod method;
 mod methods;
 mod prop_update;
@@ -19,6 +20,7 @@ mod resource;
 mod server;
 mod startup;
 mod tls;
+pub mod upload_budget;
 
 pub use server::{run, Running};
 
@@ -106,6 +108,9 @@ async fn route(
     payload: web::Payload,
     app: Arc<AppState>,
 ) -> DavResult<Reply> {
+    if let Some(hosts) = &app.allowed_hosts {
+        hosts.check(&req).map_err(DavError::MisdirectedHost)?;
+    }
     // OPTIONS answers alike on every path, without login: clients probe
     // capabilities before they authenticate.
     if method == Some(DavMethod::Options) {
@@ -131,6 +136,8 @@ async fn route(
             "not your calendar home",
         ));
     }
+    // Held until the request is answered: its body is in memory until then.
+    let mut body_share = app.uploads.share();
     let body = tokio::time::timeout(
         app.request_timeout,
         read_body(
@@ -138,6 +145,7 @@ async fn route(
             content_length(&req),
             app.max_resource_size + 64 * 1024,
             (method == Some(DavMethod::Put)).then(|| too_large(&dav_path, &req)),
+            &mut body_share,
         ),
     )
     .await
@@ -340,23 +348,30 @@ fn content_length(req: &HttpRequest) -> Option<u64> {
 /// is allocated once (actix holds the body to it), not grown by doubling
 /// and copying as chunks arrive; up to `RESERVE_MAX`, so that a client that
 /// announces much and sends little holds little before its timeout.
+/// Past `upload_budget::FREE` bytes, `share` must cover the body (the
+/// announced length at once), else 503.
 async fn read_body(
     mut payload: web::Payload,
     announced: Option<u64>,
     limit: u64,
     put: Option<Condition>,
+    share: &mut upload_budget::Share,
 ) -> DavResult<bytes::Bytes> {
     const RESERVE_MAX: u64 = 1024 * 1024;
+    let too_large = || match &put {
+        Some(condition) => DavError::condition(condition.clone(), "request body too large"),
+        None => DavError::BodyTooLarge,
+    };
     let reserve = announced.filter(|&n| n <= limit).unwrap_or(0);
+    share.cover(reserve).map_err(|_| DavError::UploadsBusy)?;
     let mut buf = BytesMut::with_capacity(reserve.min(RESERVE_MAX) as usize);
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
-        if (buf.len() + chunk.len()) as u64 > limit {
-            return Err(match put {
-                Some(condition) => DavError::condition(condition, "request body too large"),
-                None => DavError::BodyTooLarge,
-            });
+        let len = (buf.len() + chunk.len()) as u64;
+        if len > limit {
+            return Err(too_large());
         }
+        share.cover(len).map_err(|_| DavError::UploadsBusy)?;
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())

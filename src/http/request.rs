@@ -32,6 +32,10 @@ pub struct AppState {
     pub push: Option<Arc<crate::push::Push>>,
     /// The web page's sessions and settings.
     pub web: crate::web::state::WebState,
+    /// The Host names served without logins; None when logins are on.
+    pub allowed_hosts: Option<super::host_check::AllowedHosts>,
+    /// Memory for request bodies in flight, shared by PUTs and web imports.
+    pub uploads: super::upload_budget::UploadBudget,
 }
 
 /// One authenticated request, ready for a (blocking) handler. Cloned only

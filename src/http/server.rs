@@ -114,6 +114,8 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         base: crate::dav::href::Base::new(config.base_path.clone()),
         push,
         web: crate::web::WebState::new(config),
+        allowed_hosts: super::host_check::AllowedHosts::for_config(config),
+        uploads: super::upload_budget::UploadBudget::new(config.upload_memory),
     });
     let server = HttpServer::new(move || {
         App::new()

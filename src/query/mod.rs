@@ -56,4 +56,4 @@ pub use span::{span, Span};
 pub use text_match::{Collation, TextMatch};
 pub use timezone_element::parse_timezone_element;
 pub use tz::FloatingTz;
-pub(crate) use value::{valid_date_value, valid_period_value};
+pub(crate) use value::{names_year_zero, valid_date_value, valid_period_value};

@@ -190,11 +190,22 @@ fn property_rules(frame: &mut Frame, p: &Prop<'_>) -> Result<(), String> {
             p.name
         ))
     };
+    // A time zone's rules place no event: their DTSTART is left alone.
+    let zone_rule = matches!(frame.name.as_str(), "STANDARD" | "DAYLIGHT");
+    let year_zero = |v: &str| {
+        Err(format!(
+            "{}: {v:?} is in year 0000, which no calendar means (years 0001 to 9999 are accepted)",
+            p.name
+        ))
+    };
     if ONE_DATE.contains(&p.name.as_str()) {
-        if super::valid_date_value(p.value) {
-            return Ok(());
+        if !super::valid_date_value(p.value) {
+            return bad(p.value);
         }
-        return bad(p.value);
+        if !zone_rule && super::names_year_zero(p.value) {
+            return year_zero(p.value);
+        }
+        return Ok(());
     }
     if p.name == "EXDATE" || p.name == "RDATE" {
         let period_ok = p.name == "RDATE" && p.params.to_ascii_uppercase().contains("VALUE=PERIOD");
@@ -203,6 +214,9 @@ fn property_rules(frame: &mut Frame, p: &Prop<'_>) -> Result<(), String> {
                 || (period_ok || v.contains('/')) && super::valid_period_value(v);
             if !ok {
                 return bad(v);
+            }
+            if !zone_rule && super::names_year_zero(v) {
+                return year_zero(v);
             }
         }
     }
@@ -360,6 +374,20 @@ mod tests {
         let bad_date = |line: &str| wrap(line).replace("DTSTART:20260101T000000Z\r\n", "");
         assert!(reason(&bad_date("DTSTART:20261345T256199Z\r\n")).contains("not a valid date"));
         assert!(reason(&bad_date("DTSTART;VALUE=DATE:20260230\r\n")).contains("not a valid"));
+        assert!(reason(&bad_date("DTSTART:00000101T100000Z\r\n")).contains("year 0000"));
+        assert!(
+            reason(&wrap("EXDATE:20260101T000000Z,00001231T000000Z\r\n")).contains("year 0000")
+        );
+        assert!(reason(&wrap(
+            "RDATE;VALUE=PERIOD:20260101T000000Z/00000101T000000Z\r\n"
+        ))
+        .contains("year 0000"));
+        assert!(prescan(&bad_date("DTSTART:00010101T100000Z\r\n")).is_ok());
+        let zone = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:X\r\nBEGIN:STANDARD\r\nDTSTART:00000101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n";
+        assert!(
+            prescan(zone).is_ok(),
+            "a zone rule's year 0000 places no event"
+        );
         assert!(reason(&wrap("DTEND:2026\r\n")).contains("not a valid"));
         assert!(reason(&wrap("EXDATE:20260101T000000Z,20260230T000000Z\r\n")).contains("EXDATE"));
         assert!(reason(&wrap("RDATE:20260101T250000Z\r\n")).contains("RDATE"));

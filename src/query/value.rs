@@ -57,6 +57,13 @@ pub(crate) fn valid_date_value(s: &str) -> bool {
     parse_date_or_datetime(s).is_some()
 }
 
+/// Whether a DATE, DATE-TIME or PERIOD value names year 0000: RFC 5545's
+/// syntax allows it, but no client means it (a year field left at zero), and
+/// the server refuses it rather than file an event 2,026 years back.
+pub(crate) fn names_year_zero(s: &str) -> bool {
+    s.split('/').any(|part| part.trim().starts_with("0000"))
+}
+
 /// Whether a text is a PERIOD (start/end or start/duration).
 pub(crate) fn valid_period_value(s: &str) -> bool {
     parse_period(s).is_some()

@@ -179,10 +179,8 @@ mod tests {
         ));
         let href_name = String::from("a.ics");
         let buffer = href_name.as_ptr();
-        assert_eq!(
-            into_object_file_name(Calendar, href_name).unwrap().as_ptr(),
-            buffer
-        );
+        let file_name = into_object_file_name(Calendar, href_name).unwrap();
+        assert_eq!(file_name.as_ptr(), buffer);
         // The file of URL name `a` cannot also be URL name `a.noext.ics`.
         for (kind, url) in [(Calendar, "a.noext.ics"), (AddressBook, "a.noext.vcf")] {
             assert!(matches!(

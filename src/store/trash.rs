@@ -8,7 +8,10 @@
 //! Locking: trashing holds the registry lock, then the collection's lock,
 //! until its index is saved, its directory renamed and its files parked:
 //! no write lands in between, and no request racing the delete loads a
-//! new cell (with a fresh log) for the name meanwhile.
+//! new cell (with a fresh log) for the name meanwhile. Trashing, restoring
+//! and purging also hold a flock on the user's `.trash` directory, which
+//! the CLI takes too: of a restore and a purge of one entry, in one process
+//! or two, one wins whole and the other finds the entry gone.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -51,6 +54,14 @@ impl Store {
         Ok(self.home_dir(user)?.join(TRASH_DIR))
     }
 
+    /// An exclusive flock on the user's trash directory, released when
+    /// dropped; NotFound when the user has no trash at all.
+    fn lock_trash(&self, user: &str) -> Result<fs::File> {
+        let file = fs::File::open(self.trash_dir(user)?)?;
+        file.lock()?;
+        Ok(file)
+    }
+
     /// Where a trash entry's index or log waits in the cache (by a hash of
     /// the id, so any id has a name of fixed length).
     fn parked_path(&self, user: &str, id: &str, kind: &str) -> Option<PathBuf> {
@@ -71,6 +82,7 @@ impl Store {
         if fs::symlink_metadata(&trash).is_err() {
             durable::create_dir(&trash)?;
         }
+        let _trash_lock = self.lock_trash(user)?;
         let stamp = Utc::now().format(STAMP).to_string();
         let mut id = format!("{name}.{stamp}");
         let mut n = 1;
@@ -171,6 +183,7 @@ impl Store {
         let name = as_name.unwrap_or(&old_name).to_string();
         names::check_segment(&name)?;
         self.refuse_derived(&name)?;
+        let _trash_lock = self.lock_trash(user)?;
         let src = self.trash_dir(user)?.join(id);
         if !src.is_dir() {
             return Err(StoreError::NotFound);
@@ -206,6 +219,7 @@ impl Store {
         names::check_segment(id)?;
         let trash = self.trash_dir(user)?;
         let path = trash.join(id);
+        let _trash_lock = self.lock_trash(user)?;
         if parse_id(id).is_none() || fs::symlink_metadata(&path).is_err() {
             return Err(StoreError::NotFound);
         }

@@ -126,6 +126,10 @@ impl Ctx<'_> {
             .unwrap_or_else(|_| Reply::empty(status));
         match e {
             WebError::Throttled(secs) => reply.header(header::RETRY_AFTER, secs.to_string()),
+            WebError::UploadsBusy => reply.header(
+                header::RETRY_AFTER,
+                crate::http::upload_budget::RETRY_AFTER_SECS.to_string(),
+            ),
             // RFC 9110 §15.5.6: pages are read, and forms posted.
             WebError::Method => reply.header(header::ALLOW, "GET, HEAD, POST"),
             _ => reply,

@@ -26,6 +26,9 @@ pub enum WebError {
     BadForm(String),
     #[error("the upload is larger than {0} MiB")]
     TooLarge(u64),
+    /// Uploads in flight hold the server's whole `upload_memory`.
+    #[error("the server is busy receiving other uploads; try again in a few seconds")]
+    UploadsBusy,
     #[error("the form did not arrive in time")]
     Timeout,
     #[error("method not allowed")]

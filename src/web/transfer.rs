@@ -19,7 +19,14 @@ use crate::store::CollectionKind;
 /// Imports an uploaded file into an existing collection of the user, or a
 /// new one (named by the form, else after the file); shows the report.
 pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebError> {
-    let up = upload::read(ctx.req.headers(), payload, "file", ctx.app.request_timeout).await?;
+    let up = upload::read(
+        ctx.req.headers(),
+        payload,
+        "file",
+        ctx.app.request_timeout,
+        &ctx.app.uploads,
+    )
+    .await?;
     csrf::check(ctx.session()?, up.fields.get(csrf::FIELD))?;
     if up.file.is_empty() {
         return Err(WebError::BadForm("choose a file to import".into()));
@@ -36,6 +43,9 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
     let user = ctx.user()?.to_string();
     let t = target.clone();
     let bytes = up.file;
+    // Counted until the import is done with the file: moved into the work,
+    // which goes on when the client leaves (and this future is dropped).
+    let share = up.share;
     let file_name = up.file_name.clone();
     let fresh = up.fields.optional("target")?.is_none();
     let (target, report) = blocking(move || {
@@ -47,6 +57,7 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
             t
         };
         let report = crate::import::import(&store, &user, &t, &bytes, file_name.as_deref())?;
+        drop((bytes, share));
         Ok((t, report))
     })
     .await?;

@@ -320,10 +320,10 @@ def test_hook_commits_to_git_without_looping_back(davdir, tmp_path):
     workdir = tmp_path / "hooked"
     workdir.mkdir()
     config = workdir / "davdir.toml"
-    # README's hook and .gitignore, as a self-hoster copies them.
-    readme = (REPO_ROOT / "README.md").read_text()
-    hook_line = re.search(r"^hook = .*git commit.*$", readme, re.M).group(0)
-    gitignore = re.search(r"```gitignore\n(.*?)```", readme, re.S).group(1)
+    # The hook and .gitignore of docs/operations.md, as a self-hoster copies them.
+    doc = (REPO_ROOT / "docs" / "operations.md").read_text()
+    hook_line = re.search(r"^hook = .*git commit.*$", doc, re.M).group(0)
+    gitignore = re.search(r"```gitignore\n(.*?)```", doc, re.S).group(1)
     config.write_text(hook_line + "\n")
     c = davdir(extra=["--config", str(config)], workdir=workdir)
     make_calendar(c, events=1)

@@ -1,6 +1,6 @@
-"""davdir behind a real nginx, configured as README's "Behind a reverse proxy" says.
+"""davdir behind a real nginx, configured as docs/operations.md's "Behind a reverse proxy" says.
 
-The nginx and davdir configurations are taken from README itself (only the
+The nginx and davdir configurations are taken from that document itself (only the
 listen address, TLS lines and davdir's port are adapted), so the documented
 setup is the tested one. Through nginx: the well-known redirects, discovery,
 a PUT and GET, and the client address nginx forwards, which davdir must log
@@ -24,23 +24,23 @@ import requests
 from conftest import free_port
 from support import davdir_only, event_ics, new_uid
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 NGINX = shutil.which("nginx") or next(
     (p for p in ("/usr/sbin/nginx",) if Path(p).is_file()), None)
 UPSTREAM = "127.0.0.1:5232"
 
 pytestmark = [
-    davdir_only("README's reverse-proxy setup"),
+    davdir_only("the documented reverse-proxy setup"),
     pytest.mark.skipif(NGINX is None,
                        reason="nginx is not installed (apt-get install nginx; tests/run.sh does)"),
 ]
 
 
-def readme_blocks() -> dict[str, list[str]]:
-    """The fenced blocks of README's proxy section, by language, in order."""
-    text = README.read_text()
-    section = text[text.index("### Behind a reverse proxy\n"):]
-    section = section[: section.index("\n### ", 1)]
+def proxy_blocks() -> dict[str, list[str]]:
+    """The fenced blocks of the proxy section of docs/operations.md, by language, in order."""
+    text = OPERATIONS.read_text()
+    section = text[text.index("\n## Behind a reverse proxy\n"):]
+    section = section[: section.index("\n## ", 1)]
     blocks: dict[str, list[str]] = {}
     for lang, body in re.findall(r"^```(\w+)\n(.*?)^```$", section, re.S | re.M):
         blocks.setdefault(lang, []).append(body)
@@ -48,7 +48,7 @@ def readme_blocks() -> dict[str, list[str]]:
 
 
 def nginx_server(example: str, port: int, upstream: str) -> str:
-    """README's nginx example as a server block on 127.0.0.1:port without TLS."""
+    """The documented nginx example as a server block on 127.0.0.1:port without TLS."""
     example = example.replace(UPSTREAM, upstream)
     if example.lstrip().startswith("server {"):
         lines = []
@@ -118,9 +118,9 @@ http {{
 
 @pytest.fixture(params=["root", "path"])
 def behind_nginx(request, server_factory, tmp_path):
-    """(davdir, nginx's URL, the path davdir is under) for each README example."""
+    """(davdir, nginx's URL, the path davdir is under) for each documented example."""
     variant = request.param
-    blocks = readme_blocks()
+    blocks = proxy_blocks()
     index = 0 if variant == "root" else 1
     davdir_conf = tmp_path / "davdir.toml"
     davdir_conf.write_text(blocks["toml"][index])

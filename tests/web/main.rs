@@ -14,3 +14,4 @@ mod devices;
 mod lockout;
 mod security;
 mod session;
+mod upload_memory;
