@@ -278,12 +278,8 @@ fn privileges_follow_the_share() {
         .fetch()
         .expect(403);
     for user in ["carol", "alice"] {
-        // Neither can delete, rename or re-create the owner's collection.
+        // Neither can rename, re-create or change the owner's collection.
         let view = format!("/{user}/{VIEW}/");
-        as_user(&srv, user, "DELETE", &view)
-            .fetch()
-            .expect(403)
-            .expect_condition(DAV, "need-privileges");
         as_user(&srv, user, "MOVE", &view)
             .header("Destination", srv.url(&format!("/{user}/mine/")))
             .fetch()
@@ -354,6 +350,28 @@ fn privileges_follow_the_share() {
     as_user(&srv, "carol", "GET", "/demo/work/focus-time.ics")
         .fetch()
         .expect(403);
+
+    // Deleting her view removes carol's entry only; the owner's objects,
+    // his other settings and alice's share stay.
+    let objects = |srv: &Server| {
+        let mut all = tree_fingerprint(&srv.file("demo/work"));
+        all.retain(|path, _| path != &settings(srv));
+        all
+    };
+    let before = objects(&srv);
+    as_user(&srv, "carol", "DELETE", &carol).fetch().expect(204);
+    assert!(!lists_view(&srv, "carol"), "gone at once");
+    as_user(&srv, "carol", "GET", &format!("{carol}focus-time.ics"))
+        .fetch()
+        .expect(404);
+    assert!(lists_view(&srv, "alice"));
+    let text = std::fs::read_to_string(settings(&srv)).unwrap();
+    assert!(!text.contains("carol"), "{text}");
+    assert!(text.contains("alice = \"read-write\""), "{text}");
+    assert!(text.contains("timezone = \"Europe/Berlin\""), "{text}");
+    assert!(text.starts_with("# Collection properties"), "{text}");
+    assert_eq!(before, objects(&srv));
+    assert!(srv.file("demo/work").is_dir());
 }
 
 const PROPPATCH_NAME: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Mine now</D:displayname></D:prop></D:set></D:propertyupdate>"#;

@@ -229,6 +229,23 @@ impl CollectionProps {
             .map(|(_, xml)| xml.as_str())
     }
 
+    /// Removes `user`'s entry from the `[share]` table of the settings
+    /// file, keeping everything else as written (comments too).
+    pub fn remove_share(dir: &Path, kind: CollectionKind, user: &str, max: u64) -> io::Result<()> {
+        let mut props = CollectionProps::read_as(dir, kind, max)?;
+        let Some(table) = props
+            .settings
+            .get_mut("share")
+            .and_then(Item::as_table_like_mut)
+        else {
+            return Ok(());
+        };
+        if table.remove(user).is_none() {
+            return Ok(());
+        }
+        durable::write_file(dir, kind.marker(), props.settings.to_string().as_bytes())
+    }
+
     /// Applies changes and writes only the files whose content changed.
     pub fn apply(dir: &Path, changes: &[PropChange], max: u64) -> io::Result<()> {
         Self::apply_as(dir, CollectionKind::Calendar, changes, max)

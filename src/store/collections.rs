@@ -151,7 +151,14 @@ impl Store {
 
     /// Deletes a collection: it goes to the user's trash (`trash`), whence
     /// it can be restored until purged.
+    /// A view (`shares`) is not the sharee's to delete: deleting it
+    /// removes his entry from the owner's `[share]` table, for him only.
     pub fn delete_calendar(&self, user: &str, name: &str) -> Result<()> {
+        if self.calendar_dir(user, name).is_err() {
+            if let Some(view) = self.view(user, name)? {
+                return self.leave_share(user, &view);
+            }
+        }
         self.trash(user, name).map(|_| ())
     }
 

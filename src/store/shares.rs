@@ -174,6 +174,24 @@ impl Store {
         }
     }
 
+    /// Removes `sharee`'s entry from the table of the collection `view`
+    /// shows, under that collection's lock (so no PROPPATCH of the owner
+    /// rewrites the file meanwhile); his view goes at once.
+    pub(super) fn leave_share(&self, sharee: &str, view: &View) -> Result<()> {
+        let dir = self.calendar_dir(&view.owner, &view.collection)?;
+        let cell = self.cell(&view.owner, &view.collection, &dir)?;
+        let _writing = cell.state.lock();
+        let kind = settings_kind(&dir);
+        CollectionProps::remove_share(&dir, kind, sharee, self.max_object_size())?;
+        tracing::info!(
+            "{sharee} left the share of {}/{}",
+            view.owner,
+            view.collection
+        );
+        self.shares_touched(&view.owner, &view.collection);
+        Ok(())
+    }
+
     /// The share table, brought in line with the settings files first.
     fn fresh_shares(&self) -> Result<MutexGuard<'_, Shares>> {
         let watched = self.watched.load(Ordering::SeqCst);
@@ -242,11 +260,7 @@ impl Store {
         let Ok(dir) = self.calendar_dir(owner, collection) else {
             return (entries, problems);
         };
-        let kind = if dir.join(CollectionKind::AddressBook.marker()).exists() {
-            CollectionKind::AddressBook
-        } else {
-            CollectionKind::Calendar
-        };
+        let kind = settings_kind(&dir);
         let Ok(props) = CollectionProps::read_as(&dir, kind, self.max_object_size()) else {
             return (entries, problems); // reported as a settings file problem
         };
@@ -280,5 +294,15 @@ impl Store {
             }
         }
         (entries, problems)
+    }
+}
+
+/// Which settings file a collection directory keeps (an address book has
+/// its marker; anything else reads as a calendar's).
+fn settings_kind(dir: &std::path::Path) -> CollectionKind {
+    if dir.join(CollectionKind::AddressBook.marker()).exists() {
+        CollectionKind::AddressBook
+    } else {
+        CollectionKind::Calendar
     }
 }
