@@ -189,8 +189,6 @@ fn a_view_serves_the_owners_files_with_their_etags() {
         "{:?}",
         ms.hrefs()
     );
-    let listed = ms.find(&format!("/carol/{VIEW}/")).unwrap();
-    let _ = listed;
     // The view is a calendar like any other, owned by demo.
     let ms = propfind_as(
         &srv,
@@ -526,4 +524,84 @@ fn the_hook_is_told_of_the_owners_files() {
         "{:?}",
         std::fs::read_to_string(&log)
     );
+}
+
+/// An address book is shared the same way, by its `.addressbook.toml`.
+#[test]
+fn an_address_book_is_shared_by_its_settings_file() {
+    let srv = start("");
+    let book = srv.file("demo/contacts/.addressbook.toml");
+    let text = std::fs::read_to_string(&book).unwrap();
+    std::fs::write(&book, format!("{text}\n[share]\ncarol = \"read\"\n")).unwrap();
+    let view = "/carol/demo--contacts/";
+    assert!(wait_until(10, || home_members(&srv, "carol").contains(view)));
+    let ms = propfind_as(&srv, "carol", view, "0", &[(DAV, "resourcetype")]).multistatus();
+    let carddav = "urn:ietf:params:xml:ns:carddav";
+    assert!(ms.responses[0]
+        .ok(DAV, "resourcetype")
+        .child(carddav, "addressbook")
+        .is_some());
+    let owner = srv.get("/demo/contacts/anna-schmidt.vcf");
+    let got = as_user(&srv, "carol", "GET", &format!("{view}anna-schmidt.vcf")).fetch();
+    got.expect(200);
+    assert_eq!((&got.body, got.etag()), (&owner.body, owner.etag()));
+    as_user(&srv, "carol", "PUT", &format!("{view}new.vcf"))
+        .header("Content-Type", "text/vcard; charset=utf-8")
+        .body("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:n\r\nFN:N\r\nEND:VCARD\r\n")
+        .fetch()
+        .expect(403)
+        .expect_condition(DAV, "need-privileges");
+    assert!(!srv.file("demo/contacts/new.vcf").exists());
+}
+
+/// A collection the owner deletes leaves the sharees' homes, and comes
+/// back with its shares when restored from the trash.
+#[test]
+fn a_trashed_collection_leaves_and_a_restored_one_comes_back() {
+    let srv = start("carol = \"read\"\n");
+    assert!(wait_until(10, || lists_view(&srv, "carol")));
+    srv.delete("/demo/work/").expect(204);
+    assert!(wait_until(10, || !lists_view(&srv, "carol")), "gone");
+    as_user(
+        &srv,
+        "carol",
+        "GET",
+        &format!("/carol/{VIEW}/focus-time.ics"),
+    )
+    .fetch()
+    .expect(404);
+    let trash = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
+            .args(["trash"])
+            .args(args)
+            .args(["--data", srv.data.to_str().unwrap()])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listed = trash(&["list", "--user", "demo"]);
+    let id = listed
+        .lines()
+        .next()
+        .unwrap()
+        .split('\t')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    trash(&["restore", "demo", &id]);
+    assert!(wait_until(10, || lists_view(&srv, "carol")), "back");
+    as_user(
+        &srv,
+        "carol",
+        "GET",
+        &format!("/carol/{VIEW}/focus-time.ics"),
+    )
+    .fetch()
+    .expect(200);
 }
