@@ -569,3 +569,59 @@ fn a_silent_push_service_delays_no_other_users_push() {
     .unwrap();
     assert!(String::from_utf8(plain).unwrap().contains("sync-token"));
 }
+
+/// A registration on a sharee's view of a shared calendar (issue 26) hears
+/// of the owner's changes, with the view's topic and its (the owner's) token.
+#[test]
+fn a_view_of_a_shared_calendar_is_pushed_to() {
+    let server = Server::start(Options {
+        config: Some("push_allow_private_targets = true\npush_interval_ms = 200\n".into()),
+        ..Options::default()
+    });
+    let settings = server.file("demo/work/.calendar.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("{text}\n[share]\nalice = \"read\"\n")).unwrap();
+    let view = "/alice/demo--work/";
+    let as_alice =
+        |method: &str, path: &str| server.request_as(Some(("alice", "alice")), method, path);
+    assert!(wait_until(10, || as_alice("PROPFIND", view)
+        .header("Depth", "0")
+        .fetch()
+        .status
+        == 207));
+    let ms = as_alice("PROPFIND", view)
+        .header("Depth", "0")
+        .body(propfind_body(&[(PUSH, "transports"), (PUSH, "topic")]))
+        .fetch()
+        .multistatus();
+    let vapid = ms.responses[0]
+        .ok(PUSH, "transports")
+        .child(PUSH, "web-push")
+        .and_then(|w| w.child(PUSH, "vapid-public-key"))
+        .unwrap()
+        .text
+        .trim()
+        .to_string();
+    let topic = ms.responses[0].ok(PUSH, "topic").text.trim().to_string();
+    let (url, inbox, _) = receiver();
+    let sub = Subscriber::new();
+    as_alice("POST", view)
+        .header("Content-Type", "application/xml")
+        .body(sub.register_body(&url, ""))
+        .fetch()
+        .expect(201);
+    server
+        .put_ics("/demo/work/shared.ics", &event("shared", "pushed"))
+        .expect(201);
+    let msg = inbox.recv_timeout(Duration::from_secs(10)).expect("a push");
+    let text = open(&sub, &msg, &vapid, &url);
+    assert!(
+        text.contains(&format!("<P:topic>{topic}</P:topic>")),
+        "{text}"
+    );
+    let token = sync_token(&server, "/demo/work/");
+    assert!(
+        text.contains(&format!("<D:sync-token>{token}</D:sync-token>")),
+        "{text}"
+    );
+}

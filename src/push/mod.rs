@@ -80,7 +80,7 @@ impl Push {
     /// Loads (or makes) keys and registrations, starts delivery and tells
     /// `store` to report every new sync token here.
     pub fn start(
-        store: &Store,
+        store: &Arc<Store>,
         state: &std::path::Path,
         settings: Settings,
     ) -> std::io::Result<Arc<Push>> {
@@ -95,10 +95,17 @@ impl Push {
         });
         delivery::spawn(push.clone(), rx)?;
         let weak = Arc::downgrade(&push);
+        let shares = Arc::downgrade(store);
         store.on_change(Arc::new(
             move |user: &str, collection: &str, token: &str| {
                 if let Some(push) = weak.upgrade() {
                     push.changed(user, collection, token);
+                    // A view's token is its collection's: its registrations hear too.
+                    let sharees = shares.upgrade().map(|s| s.sharees_of(user, collection));
+                    for sharee in sharees.unwrap_or_default() {
+                        let view = crate::store::view_name(user, collection);
+                        push.changed(&sharee, &view, token);
+                    }
                 }
             },
         ));

@@ -157,6 +157,23 @@ impl Store {
         Ok(out)
     }
 
+    /// The users a collection is shared with who see it as a view, as the
+    /// tables were last read: this runs where a change of the collection is
+    /// announced, under its lock, so no settings file is read here.
+    pub fn sharees_of(&self, owner: &str, collection: &str) -> Vec<String> {
+        let key = (owner.to_string(), collection.to_string());
+        let sharees: Vec<String> = match self.shares.lock().tables.get(&key) {
+            Some(entries) => entries.iter().map(|(u, _)| u.clone()).collect(),
+            None => return Vec::new(),
+        };
+        let name = view_name(owner, collection);
+        sharees
+            .into_iter()
+            // His own directory of the view's name hides the view.
+            .filter(|u| self.root.join(u).join(&name).symlink_metadata().is_err())
+            .collect()
+    }
+
     /// Refuses a change of the collection named `name` in `user`'s home
     /// (create, delete, rename, copy onto, its properties) when that name is
     /// a view: only the owner changes a shared collection.
