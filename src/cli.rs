@@ -49,6 +49,9 @@ pub enum Command {
     Import(crate::data_cli::ImportArgs),
     /// Write a calendar as one .ics or an address book as one .vcf.
     Export(crate::data_cli::ExportArgs),
+    /// Share a collection with other users, end a share, or list shares.
+    #[command(subcommand)]
+    Share(crate::share_cli::ShareCommand),
     /// List, restore or purge deleted collections.
     #[command(subcommand)]
     Trash(crate::data_cli::TrashCommand),

@@ -80,14 +80,17 @@ pub enum TrashCommand {
     },
 }
 
-fn fail(what: &str, msg: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(what: &str, msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("davdir {what}: {msg}");
     ExitCode::from(2)
 }
 
 /// The store over the configured data directory; with `scratch`, its cache
 /// is a private directory, not the server's.
-fn open_store(args: &SettingsArgs, scratch: Option<&Path>) -> Result<Arc<Store>, String> {
+pub(crate) fn open_store(
+    args: &SettingsArgs,
+    scratch: Option<&Path>,
+) -> Result<Arc<Store>, String> {
     let config: FileConfig = args.file_config().map_err(|e| e.to_string())?;
     let data = config.data.clone().unwrap_or_else(default_data_dir);
     if !data.is_dir() {

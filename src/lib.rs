@@ -25,6 +25,7 @@ pub mod push;
 pub mod query;
 pub mod radicale_import;
 pub mod serve_args;
+pub mod share_cli;
 pub mod state_dir;
 pub mod store;
 pub mod vcard;

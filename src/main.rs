@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Import(args) => davdir::data_cli::run_import(args),
         Command::Export(args) => davdir::data_cli::run_export(args),
         Command::Trash(command) => davdir::data_cli::run_trash(command),
+        Command::Share(command) => davdir::share_cli::run_share(command),
         Command::ImportRadicale(args) => davdir::radicale_import::run(args),
     }
 }

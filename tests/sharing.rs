@@ -605,3 +605,52 @@ fn a_trashed_collection_leaves_and_a_restored_one_comes_back() {
     .fetch()
     .expect(200);
 }
+
+/// `davdir share add|list|remove` edit the table while the server runs.
+#[test]
+fn the_share_command_adds_lists_and_removes() {
+    let srv = start("");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
+            .arg("share")
+            .args(args)
+            .arg("--data")
+            .arg(&srv.data)
+            .arg("--htpasswd")
+            .arg(srv.htpasswd_path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["add", "demo", "work", "carol"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(wait_until(10, || lists_view(&srv, "carol")));
+    let read: BTreeSet<String> = ["read", "read-current-user-privilege-set"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(privileges(&srv, "carol", &format!("/carol/{VIEW}/")), read);
+    let out = run(&["add", "demo", "work", "alice", "--read-write"]);
+    assert!(out.status.success());
+    let out = run(&["add", "demo", "work", "nobody"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such user \"nobody\""));
+    let listed = String::from_utf8_lossy(&run(&["list"]).stdout).into_owned();
+    assert!(listed.contains("demo/work\tcarol\tread\n"), "{listed}");
+    assert!(
+        listed.contains("demo/work\talice\tread-write\n"),
+        "{listed}"
+    );
+    assert!(!listed.contains("nobody"), "{listed}");
+    let out = run(&["remove", "demo", "work", "carol"]);
+    assert!(out.status.success());
+    assert!(wait_until(10, || !lists_view(&srv, "carol")), "removed");
+    assert!(lists_view(&srv, "alice"));
+    let text = std::fs::read_to_string(settings(&srv)).unwrap();
+    assert!(text.starts_with("# Collection properties"), "{text}");
+    assert!(text.contains("timezone = \"Europe/Berlin\""), "{text}");
+}

@@ -205,10 +205,9 @@ impl CollectionProps {
         table
             .iter()
             .map(|(user, v)| {
-                let access = match v.as_str() {
-                    Some("read") => Ok(super::Access::Read),
-                    Some("read-write") => Ok(super::Access::ReadWrite),
-                    _ => Err(format!(
+                let access = match v.as_str().and_then(super::Access::parse) {
+                    Some(access) => Ok(access),
+                    None => Err(format!(
                         "share with {user:?}: the value must be \"read\" or \"read-write\""
                     )),
                 };
@@ -229,21 +228,58 @@ impl CollectionProps {
             .map(|(_, xml)| xml.as_str())
     }
 
-    /// Removes `user`'s entry from the `[share]` table of the settings
-    /// file, keeping everything else as written (comments too).
-    pub fn remove_share(dir: &Path, kind: CollectionKind, user: &str, max: u64) -> io::Result<()> {
+    /// Sets (`Some`) or removes (`None`) `user`'s entry in the `[share]`
+    /// table of the settings file, keeping everything else as written
+    /// (comments too); a table left empty goes.
+    pub fn set_share(
+        dir: &Path,
+        kind: CollectionKind,
+        user: &str,
+        access: Option<super::Access>,
+        max: u64,
+    ) -> io::Result<()> {
         let mut props = CollectionProps::read_as(dir, kind, max)?;
-        let Some(table) = props
-            .settings
-            .get_mut("share")
-            .and_then(Item::as_table_like_mut)
-        else {
-            return Ok(());
-        };
-        if table.remove(user).is_none() {
-            return Ok(());
+        let before = props.settings.to_string();
+        match access {
+            Some(access) => {
+                let table = props
+                    .settings
+                    .entry("share")
+                    .or_insert_with(|| Item::Table(Table::new()));
+                let Some(table) = table.as_table_like_mut() else {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "{}: share is not a table",
+                            dir.join(kind.marker()).display()
+                        ),
+                    ));
+                };
+                table.insert(user, value(access.as_str()));
+            }
+            None => {
+                if let Some(table) = props
+                    .settings
+                    .get_mut("share")
+                    .and_then(Item::as_table_like_mut)
+                {
+                    table.remove(user);
+                }
+            }
         }
-        durable::write_file(dir, kind.marker(), props.settings.to_string().as_bytes())
+        if props
+            .settings
+            .get("share")
+            .and_then(Item::as_table_like)
+            .is_some_and(|t| t.is_empty())
+        {
+            props.settings.remove("share");
+        }
+        let after = props.settings.to_string();
+        if after != before {
+            durable::write_file(dir, kind.marker(), after.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// Applies changes and writes only the files whose content changed.

@@ -35,6 +35,24 @@ pub enum Access {
     ReadWrite,
 }
 
+impl Access {
+    /// The value in a `[share]` table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::ReadWrite => "read-write",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Access> {
+        match text {
+            "read" => Some(Access::Read),
+            "read-write" => Some(Access::ReadWrite),
+            _ => None,
+        }
+    }
+}
+
 /// A collection as shared with one user.
 #[derive(Debug, PartialEq, Eq)]
 pub struct View {
@@ -192,20 +210,42 @@ impl Store {
     }
 
     /// Removes `sharee`'s entry from the table of the collection `view`
-    /// shows, under that collection's lock (so no PROPPATCH of the owner
-    /// rewrites the file meanwhile); his view goes at once.
+    /// shows; his view goes at once.
     pub(super) fn leave_share(&self, sharee: &str, view: &View) -> Result<()> {
-        let dir = self.calendar_dir(&view.owner, &view.collection)?;
-        let cell = self.cell(&view.owner, &view.collection, &dir)?;
-        let _writing = cell.state.lock();
-        let kind = settings_kind(&dir);
-        CollectionProps::remove_share(&dir, kind, sharee, self.max_object_size())?;
+        self.set_share(&view.owner, &view.collection, sharee, None)?;
         tracing::info!(
             "{sharee} left the share of {}/{}",
             view.owner,
             view.collection
         );
-        self.shares_touched(&view.owner, &view.collection);
+        Ok(())
+    }
+
+    /// Shares `owner`'s `collection` with `sharee` (`Some`), or ends the
+    /// share (`None`), in its settings file; under the collection's lock,
+    /// so no PROPPATCH of the owner rewrites the file meanwhile.
+    pub fn set_share(
+        &self,
+        owner: &str,
+        collection: &str,
+        sharee: &str,
+        access: Option<Access>,
+    ) -> Result<()> {
+        names::check_segment(sharee)?;
+        if self.is_derived_name(collection) {
+            return Err(super::StoreError::Derived(collection.to_string()));
+        }
+        if access.is_some() && sharee == owner {
+            return Err(super::StoreError::Shared(format!(
+                "{owner} owns {owner}/{collection}: a share with him grants nothing"
+            )));
+        }
+        let dir = self.calendar_dir(owner, collection)?;
+        let cell = self.cell(owner, collection, &dir)?;
+        let _writing = cell.state.lock();
+        let kind = settings_kind(&dir);
+        CollectionProps::set_share(&dir, kind, sharee, access, self.max_object_size())?;
+        self.shares_touched(owner, collection);
         Ok(())
     }
 
