@@ -7,11 +7,13 @@ use crate::store::Store;
 
 /// Returns "path:line: reason" for every problem found; object files over
 /// `max_resource_size` bytes are problems (the server skips them unread),
-/// and so are lines of `htpasswd` naming a user again (the server ignores them).
+/// and so are lines of `htpasswd` naming a user again (the server ignores them),
+/// and `[share]` entries and groups-file lines that grant nothing.
 pub fn problems(
     data: &Path,
     max_resource_size: u64,
     htpasswd: Option<&Path>,
+    groups: Option<&Path>,
 ) -> std::io::Result<Vec<String>> {
     // A private cache (created securely, removed however this returns) keeps
     // `check` from writing into the data directory.
@@ -31,6 +33,8 @@ pub fn problems(
             store.set_user_check(std::sync::Arc::new(move |u| users.contains(u)));
         }
     }
+    store.set_groups_file(groups.map(Path::to_path_buf));
+    out.extend(store.groups_problems());
     for user in store.user_names().map_err(std::io::Error::other)? {
         for (cal, _) in store.collection_names(&user).unwrap_or_default() {
             let Ok(c) = store.collection(&user, &cal) else {

@@ -54,6 +54,9 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<IpAddr>>,
     /// Serve the derived, read-only calendar `/<user>/birthdays/`.
     pub birthday_calendar: Option<bool>,
+    /// File of user groups (`family: alice bob`) that `[share]` tables
+    /// name as `"@family"`.
+    pub groups: Option<PathBuf>,
     /// Directory for secrets and server state (app passwords, keys, push
     /// registrations), outside the data directory.
     pub state: Option<PathBuf>,
@@ -110,6 +113,8 @@ pub struct Config {
     /// Each home has the read-only birthday calendar made from its contacts,
     /// and its name is reserved; off, `birthdays` is an ordinary name.
     pub birthday_calendar: bool,
+    /// The groups file `[share]` tables may name (`store::shares`).
+    pub groups: Option<PathBuf>,
     /// Secrets and server state; [`crate::state_dir::default_for`] the data
     /// directory when not configured.
     pub state: PathBuf,
@@ -182,6 +187,7 @@ impl FileConfig {
             principal_search: self.principal_search.or(file.principal_search),
             trusted_proxies: self.trusted_proxies.or(file.trusted_proxies),
             birthday_calendar: self.birthday_calendar.or(file.birthday_calendar),
+            groups: self.groups.or(file.groups),
             state: self.state.or(file.state),
             session_lifetime: self.session_lifetime.or(file.session_lifetime),
             public_url: self.public_url.or(file.public_url),
@@ -250,6 +256,7 @@ impl FileConfig {
             principal_search: self.principal_search.unwrap_or_default(),
             trusted_proxies: self.trusted_proxies.unwrap_or_default(),
             birthday_calendar: self.birthday_calendar.unwrap_or(true),
+            groups: self.groups,
             push: self.push.unwrap_or(true).then(|| crate::push::Settings {
                 policy: crate::push::target::TargetPolicy {
                     allow_private: self.push_allow_private_targets.unwrap_or(false),

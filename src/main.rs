@@ -56,7 +56,12 @@ fn check(args: davdir::cli::CheckArgs) -> ExitCode {
         .max_resource_size
         .or(config.max_resource_size)
         .unwrap_or(davdir::config::DEFAULT_MAX_RESOURCE_SIZE);
-    match davdir::check::problems(&data, max, config.htpasswd.as_deref()) {
+    match davdir::check::problems(
+        &data,
+        max,
+        config.htpasswd.as_deref(),
+        config.groups.as_deref(),
+    ) {
         Ok(list) if list.is_empty() => {
             println!("no problems found");
             ExitCode::SUCCESS

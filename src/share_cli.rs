@@ -15,7 +15,7 @@ use crate::store::{Access, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum ShareCommand {
-    /// Share OWNER's COLLECTION with SHAREE (read-only unless --read-write)
+    /// Share OWNER's COLLECTION with SHAREE, a user or `@group` (read-only unless --read-write)
     Add {
         owner: String,
         collection: String,
@@ -60,6 +60,7 @@ pub fn run_share(command: ShareCommand) -> ExitCode {
         Err(e) => return fail("share", e),
     };
     let users = known_users(serve, &store);
+    store.set_groups_file(serve.file_config().ok().and_then(|c| c.groups));
     match command {
         ShareCommand::Add {
             owner,
@@ -68,7 +69,8 @@ pub fn run_share(command: ShareCommand) -> ExitCode {
             read_write,
             ..
         } => {
-            if users.as_ref().is_some_and(|u| !u.contains(&sharee)) {
+            // A group (`@name`) is checked against the groups file by `list`.
+            if !sharee.starts_with('@') && users.as_ref().is_some_and(|u| !u.contains(&sharee)) {
                 return fail("share", format!("no such user {sharee:?}"));
             }
             let access = if read_write {

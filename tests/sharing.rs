@@ -654,3 +654,64 @@ fn the_share_command_adds_lists_and_removes() {
     assert!(text.starts_with("# Collection properties"), "{text}");
     assert!(text.contains("timezone = \"Europe/Berlin\""), "{text}");
 }
+
+/// `"@group"` entries share with the members of a group of the groups
+/// file, re-read when it changes; a user's own entry beats his groups'.
+#[test]
+fn groups_of_the_groups_file_share_and_follow_its_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let groups = tmp.path().join("groups");
+    std::fs::write(&groups, "# households\nfamily: alice carol demo\n").unwrap();
+    let options = Options {
+        config: Some(format!("groups = {:?}\n", groups.display().to_string())),
+        ..Options::default()
+    };
+    let table = "\"@family\" = \"read\"\n\"@nobody\" = \"read\"\nalice = \"read-write\"\n";
+    let srv = start_with(options, table);
+    assert!(wait_until(10, || lists_view(&srv, "carol")
+        && lists_view(&srv, "alice")));
+    assert!(!lists_view(&srv, "eve"), "not a member");
+    assert!(
+        !lists_view(&srv, "demo"),
+        "the owner, a member, gets no view"
+    );
+    let carol = privileges(&srv, "carol", &format!("/carol/{VIEW}/"));
+    assert!(!carol.contains("write-content"), "{carol:?}");
+    let alice = privileges(&srv, "alice", &format!("/alice/{VIEW}/"));
+    assert!(
+        alice.contains("write-content"),
+        "her own entry wins: {alice:?}"
+    );
+    let log = srv.log();
+    assert_eq!(
+        log.matches("\"@nobody\": no such group").count(),
+        1,
+        "{log}"
+    );
+    // An edit of the groups file takes effect without a restart.
+    std::fs::write(&groups, "family: alice eve\n").unwrap();
+    assert!(wait_until(10, || lists_view(&srv, "eve") && !lists_view(&srv, "carol")));
+    as_user(
+        &srv,
+        "carol",
+        "GET",
+        &format!("/carol/{VIEW}/focus-time.ics"),
+    )
+    .fetch()
+    .expect(404);
+    // `check` with the config reports the unknown group.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_davdir"))
+        .args(["check", "--data"])
+        .arg(&srv.data)
+        .arg("--htpasswd")
+        .arg(srv.htpasswd_path())
+        .arg("--config")
+        .arg(srv.data.parent().unwrap().join("davdir.toml"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("share with \"@nobody\": no such group"),
+        "{report}"
+    );
+}

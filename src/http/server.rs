@@ -38,6 +38,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     store.set_first_collections(config.first_collections.clone());
     store.set_max_object_size(config.max_resource_size);
     store.set_birthday_calendar(config.birthday_calendar);
+    store.set_groups_file(config.groups.clone());
     let state_dir = crate::state_dir::StateDir::open(&config.state).map_err(|e| {
         std::io::Error::new(
             e.kind(),

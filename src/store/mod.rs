@@ -24,6 +24,7 @@ pub mod durable;
 mod entry;
 mod error;
 pub mod etag;
+mod groups;
 mod index;
 pub mod instance;
 mod kind;

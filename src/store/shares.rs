@@ -16,13 +16,14 @@
 //! map access. Without a watcher the whole scan is redone at most once per
 //! `UNWATCHED_LAG`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::MutexGuard;
 
+use super::groups::Groups;
 use super::{confine, names, no_wait, CollectionKind, CollectionProps, Result, Store};
 
 /// Whether a user name is an account, as the server's htpasswd file says.
@@ -61,6 +62,9 @@ pub struct View {
     pub access: Access,
 }
 
+/// What starts a group's name in a `[share]` table (`"@family"`).
+const GROUP_MARK: char = '@';
+
 /// Between owner and collection in a view's name.
 const SEPARATOR: &str = "--";
 
@@ -86,6 +90,8 @@ pub(super) struct Shares {
     views: BTreeMap<String, BTreeMap<String, Arc<View>>>,
     /// Problems already logged, so each is logged once.
     logged: HashSet<String>,
+    /// The groups `"@group"` entries name.
+    groups: Groups,
 }
 
 impl Shares {
@@ -98,22 +104,68 @@ impl Shares {
         }
     }
 
+    /// The users an entry names: one user, or a group's members.
+    fn users_of<'a>(&'a self, entry: &'a str) -> Vec<&'a str> {
+        match entry.strip_prefix(GROUP_MARK) {
+            Some(group) => self
+                .groups
+                .members(group)
+                .unwrap_or_default()
+                .iter()
+                .map(String::as_str)
+                .collect(),
+            None => vec![entry],
+        }
+    }
+
+    /// The map from sharee to views, from the tables. A user named himself
+    /// gets what his entry says; one named only through groups gets the
+    /// most any of them grants. The owner never gets a view of his own.
     fn rebuild_views(&mut self) {
-        self.views.clear();
+        // (sharee, view name) → (view, whether named himself)
+        let mut made: BTreeMap<(String, String), (View, bool)> = BTreeMap::new();
         for ((owner, collection), entries) in &self.tables {
-            for (sharee, access) in entries {
-                self.views
-                    .entry(sharee.clone())
-                    .or_default()
-                    .entry(view_name(owner, collection))
-                    .or_insert_with(|| {
-                        Arc::new(View {
-                            owner: owner.clone(),
-                            collection: collection.clone(),
-                            access: *access,
-                        })
-                    });
+            let name = view_name(owner, collection);
+            for (entry, access) in entries {
+                let named = !entry.starts_with(GROUP_MARK);
+                for sharee in self.users_of(entry) {
+                    if sharee == owner {
+                        continue;
+                    }
+                    let view = View {
+                        owner: owner.clone(),
+                        collection: collection.clone(),
+                        access: *access,
+                    };
+                    match made.entry((sharee.to_string(), name.clone())) {
+                        std::collections::btree_map::Entry::Vacant(v) => {
+                            v.insert((view, named));
+                        }
+                        std::collections::btree_map::Entry::Occupied(mut o) => {
+                            let (old, old_named) = o.get();
+                            // Another collection of the same view name: the first stays.
+                            if old.owner != *owner || old.collection != *collection {
+                                continue;
+                            }
+                            let wins = match (named, *old_named) {
+                                (true, false) => true,
+                                (false, true) => false,
+                                _ => *access == Access::ReadWrite,
+                            };
+                            if wins {
+                                o.insert((view, named));
+                            }
+                        }
+                    }
+                }
             }
+        }
+        self.views.clear();
+        for ((sharee, name), (view, _)) in made {
+            self.views
+                .entry(sharee)
+                .or_default()
+                .insert(name, Arc::new(view));
         }
     }
 }
@@ -124,6 +176,20 @@ impl Store {
     pub fn set_user_check(&self, known: UserKnown) {
         *self.user_known.write() = Some(known);
         self.shares.lock().rescan = true;
+    }
+
+    /// The groups file `"@group"` entries name (`groups` in the config).
+    pub fn set_groups_file(&self, path: Option<std::path::PathBuf>) {
+        let mut shares = self.shares.lock();
+        shares.groups = Groups::new(path);
+        shares.rescan = true;
+    }
+
+    /// What the groups file's last read skipped (`check`).
+    pub fn groups_problems(&self) -> Vec<String> {
+        let mut shares = self.shares.lock();
+        shares.groups.refresh();
+        shares.groups.problems.clone()
     }
 
     /// Notes that a collection's directory or settings changed (`apply`).
@@ -180,9 +246,17 @@ impl Store {
     /// announced, under its lock, so no settings file is read here.
     pub fn sharees_of(&self, owner: &str, collection: &str) -> Vec<String> {
         let key = (owner.to_string(), collection.to_string());
-        let sharees: Vec<String> = match self.shares.lock().tables.get(&key) {
-            Some(entries) => entries.iter().map(|(u, _)| u.clone()).collect(),
-            None => return Vec::new(),
+        let sharees: BTreeSet<String> = {
+            let shares = self.shares.lock();
+            let Some(entries) = shares.tables.get(&key) else {
+                return Vec::new();
+            };
+            entries
+                .iter()
+                .flat_map(|(entry, _)| shares.users_of(entry))
+                .filter(|u| *u != owner)
+                .map(str::to_string)
+                .collect()
         };
         let name = view_name(owner, collection);
         sharees
@@ -260,6 +334,15 @@ impl Store {
             return Ok(shares);
         }
         let mut shares = self.shares.lock();
+        if shares.groups.refresh() {
+            // Whose entries grant what may have changed everywhere.
+            shares.rescan = true;
+            for problem in shares.groups.problems.clone() {
+                if shares.logged.insert(problem.clone()) {
+                    tracing::warn!("{problem}");
+                }
+            }
+        }
         if !shares.needs_refresh(watched) {
             return Ok(shares);
         }
@@ -285,7 +368,7 @@ impl Store {
             shares.dirty.drain().collect()
         };
         for (owner, collection) in touched {
-            let (entries, problems) = self.read_share_table(&owner, &collection);
+            let (entries, problems) = self.table_of(&owner, &collection, &shares.groups);
             for problem in problems {
                 if shares.logged.insert(problem.clone()) {
                     tracing::warn!("{problem}");
@@ -310,6 +393,18 @@ impl Store {
         owner: &str,
         collection: &str,
     ) -> (Vec<(String, Access)>, Vec<String>) {
+        let mut shares = self.shares.lock();
+        shares.groups.refresh();
+        self.table_of(owner, collection, &shares.groups)
+    }
+
+    /// `read_share_table`, with the groups as read (under the shares lock).
+    fn table_of(
+        &self,
+        owner: &str,
+        collection: &str,
+        groups: &Groups,
+    ) -> (Vec<(String, Access)>, Vec<String>) {
         let (mut entries, mut problems) = (Vec::new(), Vec::new());
         if self.is_derived_name(collection) || names::check_segment(collection).is_err() {
             return (entries, problems);
@@ -324,8 +419,19 @@ impl Store {
         let file = dir.join(kind.marker());
         let known = self.user_known.read().clone();
         for (sharee, access) in props.share_entries() {
+            let group = sharee.strip_prefix(GROUP_MARK);
             let refused = match &access {
                 Err(reason) => Some(reason.clone()),
+                Ok(_) if group.is_some() && !groups.configured() => Some(format!(
+                    "share with {sharee:?}: no groups file is configured (`groups`)"
+                )),
+                Ok(_) if group.is_some_and(|g| groups.members(g).is_none()) => {
+                    Some(format!("share with {sharee:?}: no such group"))
+                }
+                Ok(access) if group.is_some() => {
+                    entries.push((sharee.clone(), *access));
+                    None
+                }
                 Ok(_) if names::check_segment(&sharee).is_err() => {
                     Some(format!("share with {sharee:?}: not a user name"))
                 }
