@@ -209,6 +209,15 @@ fn a_view_serves_the_owners_files_with_their_etags() {
         .unwrap()
         .text
         .ends_with("/demo/"));
+    // Its name says whose it is; the owner's is unchanged.
+    let owner_name = srv.props("/demo/work/", &[(DAV, "displayname")]).responses[0]
+        .ok(DAV, "displayname")
+        .text
+        .clone();
+    let view = format!("/carol/{VIEW}/");
+    let ms = propfind_as(&srv, "carol", &view, "0", &[(DAV, "displayname")]).multistatus();
+    let shown = &ms.responses[0].ok(DAV, "displayname").text;
+    assert_eq!(shown, &format!("{owner_name} (demo)"));
 }
 
 /// The privileges a user is told of on a path.

@@ -376,7 +376,13 @@ impl Collection {
         if self.derived {
             return Ok(self.derived_props());
         }
-        let props = CollectionProps::read_as(&self.dir, self.kind, self.store.max_object_size())?;
+        let mut props =
+            CollectionProps::read_as(&self.dir, self.kind, self.store.max_object_size())?;
+        if let Some(view) = &self.view {
+            // A sharee's list tells his own "Family" from the one shared with him.
+            let name = props.displayname.as_deref().unwrap_or(&view.collection);
+            props.displayname = Some(format!("{name} ({})", view.owner));
+        }
         if !props.problems().is_empty() {
             let mut logged = self.cell.props_logged.lock();
             if logged.as_slice() != props.version() {
