@@ -80,9 +80,14 @@ const SKIP_VAR: &str = "DAVDIR_SKIP_NAMESPACE_TESTS";
 /// cannot `unshare -rm` fails them, naming the reason, unless SKIP_VAR is set;
 /// then the skip is printed to stderr and the test passes. `.ci/run` runs as
 /// root, where `unshare -rm` works, and never sets SKIP_VAR.
-fn namespaces_or_skip(test: &str) -> bool {
+/// With `strace`, strace must also trace in there (tests/run.sh installs it).
+fn namespaces_or_skip(test: &str, strace: bool) -> bool {
+    let mut probe = "mount -t tmpfs -o size=64k tmpfs /mnt".to_string();
+    if strace {
+        probe += " && strace -f -qq -o /dev/null true";
+    }
     let probe = Command::new("unshare")
-        .args(["-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"])
+        .args(["-rm", "sh", "-c", &probe])
         .output();
     let why = match probe {
         Ok(out) if out.status.success() => return true,
@@ -94,14 +99,15 @@ fn namespaces_or_skip(test: &str) -> bool {
         return false;
     }
     panic!(
-        "{test} needs `unshare -rm` and a tmpfs mount in it: {why}\n\
+        "{test} needs `unshare -rm` and a tmpfs mount in it (and strace: {strace}): {why}\n\
          set {SKIP_VAR}=1 to skip it knowingly"
     );
 }
 
 /// A server confined to a user and mount namespace (`unshare -rm`) in which
 /// `setup` (a shell snippet, `$D` the data directory) has prepared its data
-/// directory. Call `namespaces_or_skip` first: here a failure is a failure.
+/// directory; with `trace`, under strace logging its failed mkdir calls.
+/// Call `namespaces_or_skip` first: here a failure is a failure.
 struct Confined {
     child: std::process::Child,
     base: String,
@@ -110,13 +116,21 @@ struct Confined {
 }
 
 impl Confined {
-    fn start(setup: &str) -> Confined {
+    fn start(setup: &str, trace: bool) -> Confined {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
         let script = format!(
-            "set -e; D='{d}'; {setup}; exec '{bin}' serve --data \"$D\" --listen 127.0.0.1:0 --htpasswd '{h}'",
+            "set -e; D='{d}'; {setup}; exec {strace}'{bin}' serve --data \"$D\" --listen 127.0.0.1:0 --htpasswd '{h}'",
             d = data.display(),
+            strace = if trace {
+                format!(
+                    "strace -f -qq -e trace=mkdir,mkdirat -e status=failed -o '{}' ",
+                    tmp.path().join("trace").display()
+                )
+            } else {
+                String::new()
+            },
             bin = env!("CARGO_BIN_EXE_davdir"),
             h = sample_dir().join("htpasswd").display(),
         );
@@ -165,6 +179,11 @@ impl Confined {
         rb.fetch()
     }
 
+    /// The failed mkdir calls so far (with `trace`).
+    fn trace(&self) -> String {
+        std::fs::read_to_string(self._tmp.path().join("trace")).unwrap_or_default()
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(self._tmp.path().join("log")).unwrap_or_default()
     }
@@ -179,7 +198,10 @@ impl Drop for Confined {
 
 #[test]
 fn read_only_data_directory_serves_reads_and_refuses_writes_with_503() {
-    if !namespaces_or_skip("read_only_data_directory_serves_reads_and_refuses_writes_with_503") {
+    if !namespaces_or_skip(
+        "read_only_data_directory_serves_reads_and_refuses_writes_with_503",
+        true,
+    ) {
         return;
     }
     let sample = sample_dir();
@@ -188,7 +210,7 @@ fn read_only_data_directory_serves_reads_and_refuses_writes_with_503() {
         "cp -r '{}'/. \"$D\"; rm -rf \"$D/demo\" \"$D/htpasswd\"; mount --bind \"$D\" \"$D\"; mount -o remount,bind,ro \"$D\"",
         sample.display()
     );
-    let srv = Confined::start(&setup);
+    let srv = Confined::start(&setup, true);
     let r = srv.send("PROPFIND", "/demo/", None);
     assert_eq!(r.status, 207, "read of a missing home: {}", r.text());
     let r = srv.send("GET", "/demo/calendar/x.ics", None);
@@ -199,8 +221,17 @@ fn read_only_data_directory_serves_reads_and_refuses_writes_with_503() {
         assert!(r.text().contains("read-only"), "{}", r.text());
         assert!(r.header("retry-after").is_some());
     }
-    // The index cache cannot be saved either; retried every 5 s, not logged each time.
-    std::thread::sleep(std::time::Duration::from_secs(6));
+    // The index cache cannot be saved either; retried every 5 s, not logged
+    // each time. The control that a save was tried after the requests: one
+    // more refused mkdir of the cache directory in the trace.
+    let cache = format!("/data/.davdir-cache\", 0777) = -1 EROFS");
+    let tries = || srv.trace().matches(&cache).count();
+    let before = tries();
+    assert!(
+        wait_until(30, || tries() > before),
+        "no save of the cache tried within 30 s ({before} before):\n{}",
+        srv.trace()
+    );
     assert!(!srv.log().contains("cannot save index"), "{}", srv.log());
     let lines = srv.log().matches("data directory is read-only").count();
     assert_eq!(
@@ -213,7 +244,7 @@ fn read_only_data_directory_serves_reads_and_refuses_writes_with_503() {
 
 #[test]
 fn full_disk_answers_507_and_keeps_the_old_bytes() {
-    if !namespaces_or_skip("full_disk_answers_507_and_keeps_the_old_bytes") {
+    if !namespaces_or_skip("full_disk_answers_507_and_keeps_the_old_bytes", false) {
         return;
     }
     let sample = sample_dir();
@@ -221,7 +252,7 @@ fn full_disk_answers_507_and_keeps_the_old_bytes() {
         "mount -t tmpfs -o size=512k tmpfs \"$D\"; cp -r '{}'/. \"$D\"; rm -f \"$D/htpasswd\"",
         sample.display()
     );
-    let srv = Confined::start(&setup);
+    let srv = Confined::start(&setup, false);
     let r = srv.send("PROPFIND", "/demo/personal/", None);
     assert_eq!(r.status, 207);
     let big = format!(
