@@ -224,8 +224,8 @@ fn read_only_data_directory_serves_reads_and_refuses_writes_with_503() {
     // The index cache cannot be saved either; retried every 5 s, not logged
     // each time. The control that a save was tried after the requests: one
     // more refused mkdir of the cache directory in the trace.
-    let cache = format!("/data/.davdir-cache\", 0777) = -1 EROFS");
-    let tries = || srv.trace().matches(&cache).count();
+    let cache = "/data/.davdir-cache\", 0777) = -1 EROFS";
+    let tries = || srv.trace().matches(cache).count();
     let before = tries();
     assert!(
         wait_until(30, || tries() > before),
