@@ -133,7 +133,7 @@ impl Jobs {
         let extra: Vec<String> = finished
             .into_values()
             .flat_map(|mut v| {
-                v.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+                v.sort_unstable_by_key(|&(at, _)| std::cmp::Reverse(at));
                 v.into_iter()
                     .skip(KEEP_PER_USER)
                     .map(|(_, id)| id.to_string())
@@ -157,4 +157,44 @@ fn idle(table: &HashMap<String, Arc<Job>>, user: &str) -> Result<(), WebError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(job: &Job) {
+        job.finish(Err(WebError::NotFound));
+    }
+
+    #[test]
+    fn one_running_import_per_user_and_finished_ones_are_bounded() {
+        let jobs = Jobs::default();
+        let (first, job) = jobs.start("demo").unwrap();
+        assert!(jobs.start("demo").is_err());
+        assert!(jobs.check_idle("demo").is_err());
+        // Another user is not held up, and does not see the job.
+        let (_, other) = jobs.start("alice").unwrap();
+        assert!(jobs.get(&first, "alice").is_none());
+        assert!(jobs.get(&first, "demo").is_some());
+        done(&job);
+        done(&other);
+        let mut ids = vec![first];
+        for _ in 0..KEEP_PER_USER {
+            let (id, job) = jobs.start("demo").unwrap();
+            done(&job);
+            ids.push(id);
+        }
+        // The oldest finished one is forgotten; the newest are kept.
+        assert!(jobs.get(&ids[0], "demo").is_none());
+        assert!(ids[1..].iter().all(|id| jobs.get(id, "demo").is_some()));
+    }
+
+    #[test]
+    fn a_thread_that_ends_without_an_outcome_frees_its_user() {
+        let jobs = Jobs::default();
+        let (_, job) = jobs.start("demo").unwrap();
+        drop(FinishGuard(job));
+        assert!(jobs.check_idle("demo").is_ok());
+    }
 }
