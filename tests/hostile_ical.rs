@@ -98,8 +98,10 @@ fn nesting_and_count_bounds_refuse_puts_and_the_server_stays_up() {
         "/demo/work/p.ics",
         &many_props,
     );
+    // A guard against a parse that blows up with the count, not a benchmark:
+    // generous for a debug build on a loaded machine.
     assert!(
-        start.elapsed() < Duration::from_secs(5),
+        start.elapsed() < Duration::from_secs(30),
         "{:?}",
         start.elapsed()
     );
@@ -235,8 +237,9 @@ fn recurrence_work_is_capped_per_object_and_per_query() {
     let took = started.elapsed();
     fence.check("one-week query over storms", Some(&r));
     let hrefs = r.multistatus().hrefs();
-    // Debug build, loaded machine: generous; the release figure is far lower.
-    assert!(took < Duration::from_secs(10), "query took {took:?}");
+    // A guard against expanding the storms without bound, not a benchmark:
+    // generous for a debug build on a loaded machine (the bench has figures).
+    assert!(took < Duration::from_secs(30), "query took {took:?}");
     // Capped objects are answered as matching (a superset, never a miss).
     for i in 0..3 {
         assert!(

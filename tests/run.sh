@@ -5,13 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== installing test dependencies (apt: browser tests, htpasswd, nginx)"
+echo "== installing test dependencies (apt: browser tests, htpasswd, nginx, strace)"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 # The reverse-proxy test puts a real nginx in front (tests/python/test_nginx.py).
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+# The durability test watches the server's fsyncs (tests/durability.rs).
+command -v strace >/dev/null || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -51,13 +51,8 @@ impl Ctx<'_> {
     /// Tells the `hook` command of a change made from the page, as the DAV
     /// method that would have made it, so a git-commit hook misses none.
     pub fn changed(&self, method: DavMethod, collection: &str) {
-        if let (Some(hook), Ok(user)) = (&self.app.hook, self.user()) {
-            hook.fire(Change {
-                method,
-                user: user.to_string(),
-                calendar: collection.to_string(),
-                paths: vec![format!("{user}/{collection}")],
-            });
+        if let Ok(user) = self.user() {
+            changed(self.app, user, method, collection);
         }
     }
 
@@ -134,6 +129,18 @@ impl Ctx<'_> {
             WebError::Method => reply.header(header::ALLOW, "GET, HEAD, POST"),
             _ => reply,
         }
+    }
+}
+
+/// [`Ctx::changed`] for work that outlives its request (an import job).
+pub fn changed(app: &AppState, user: &str, method: DavMethod, collection: &str) {
+    if let Some(hook) = &app.hook {
+        hook.fire(Change {
+            method,
+            user: user.to_string(),
+            calendar: collection.to_string(),
+            paths: vec![format!("{user}/{collection}")],
+        });
     }
 }
 

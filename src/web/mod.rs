@@ -7,7 +7,7 @@
 //! a handler gets and how it answers), `state` (the page's server state),
 //! `session` and `csrf` (who is logged in, and that a form came from our
 //! page), `client` (TLS, client address, public origin), `forms` (bounded
-//! form and upload reading), `pages` (templates), `mobileconfig` (Apple
+//! form and upload reading), `jobs` (web imports running in the background), `pages` (templates), `mobileconfig` (Apple
 //! profiles), `assets` (stylesheet and script), and one module per area of
 //! the page.
 
@@ -20,6 +20,7 @@ mod ctx;
 mod devices;
 pub(crate) mod error;
 mod forms;
+mod jobs;
 mod mobileconfig;
 mod pages;
 mod routes;

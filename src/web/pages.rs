@@ -82,6 +82,16 @@ pub struct ImportResult {
     pub skipped: Vec<(String, String)>,
 }
 
+/// An import job still running; the page refreshes itself (no script).
+#[derive(Template)]
+#[template(path = "import_running.html", config = "src/web/askama.toml")]
+pub struct ImportRunning {
+    pub l: Layout,
+    pub done: usize,
+    /// Items in the file; 0 while it is still being read.
+    pub total: usize,
+}
+
 /// One trashed collection as the page shows it.
 pub struct TrashView {
     pub path: String,

@@ -86,6 +86,7 @@ async fn route(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebError> 
             [""] => collections::home(ctx, None).await,
             ["devices"] => devices::page(ctx, None).await,
             ["c", id, "export"] => transfer::export(ctx, id).await,
+            ["import", id] => transfer::job_page(ctx, id),
             ["trash"] => trash::page(ctx).await,
             ["account"] => account::page(ctx, None),
             _ => Err(WebError::NotFound),

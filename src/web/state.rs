@@ -15,6 +15,8 @@ pub struct WebState {
     pub(super) public_url: Option<url::Url>,
     /// Days the trash keeps a deleted collection (config `trash_days`).
     pub(super) trash_days: u32,
+    /// Web imports running or recently finished.
+    pub(super) imports: super::jobs::Jobs,
 }
 
 impl WebState {
@@ -24,6 +26,7 @@ impl WebState {
             proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
             trash_days: config.trash_days,
+            imports: Default::default(),
         }
     }
 }

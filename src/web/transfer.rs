@@ -1,5 +1,6 @@
 //! Moving data in and out: import of an uploaded .ics or .vcf (the same
-//! library as `davdir import`), export as one file (the same as a
+//! library as `davdir import`, run as a background job with a page of its
+//! own), export as one file (the same as a
 //! collection GET), and delete, which moves a collection to the trash.
 
 use crate::http::method::DavMethod;
@@ -10,15 +11,19 @@ use super::collections::own;
 use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms::Form;
-use super::pages::{Confirm, ImportResult};
-use super::{csrf, upload};
+use super::pages::{Confirm, ImportResult, ImportRunning};
+use super::{csrf, jobs, upload};
 use crate::dav::href::encode;
 use crate::http::request::{Reply, ICALENDAR, VCARD};
 use crate::store::CollectionKind;
 
-/// Imports an uploaded file into an existing collection of the user, or a
-/// new one (named by the form, else after the file); shows the report.
+/// Starts an import of an uploaded file into an existing collection of the
+/// user, or a new one (named by the form, else after the file), as a job
+/// of the user that goes on whether or not the browser stays; answers at
+/// once with a 303 to the job's page.
 pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebError> {
+    // Refused before the upload is read, when it would be refused after.
+    ctx.web().imports.check_idle(ctx.user()?)?;
     let up = upload::read(
         ctx.req.headers(),
         payload,
@@ -31,6 +36,11 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
     if up.file.is_empty() {
         return Err(WebError::BadForm("choose a file to import".into()));
     }
+    // Told at once rather than on the job's page.
+    if crate::import::kind_of_file(&up.file).is_none() {
+        return Err(crate::import::ImportError::UnknownFormat.into());
+    }
+    let fresh = up.fields.optional("target")?.is_none();
     let target = match up.fields.optional("target")? {
         Some(id) => {
             // An existing collection: the user's own, or not found.
@@ -39,48 +49,91 @@ pub async fn import(ctx: &Ctx<'_>, payload: web::Payload) -> Result<Reply, WebEr
         }
         None => new_name(&up.fields, up.file_name.as_deref())?,
     };
-    let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
-    let t = target.clone();
-    let bytes = up.file;
-    // Counted until the import is done with the file: moved into the work,
-    // which goes on when the client leaves (and this future is dropped).
-    let share = up.share;
-    let file_name = up.file_name.clone();
-    let fresh = up.fields.optional("target")?.is_none();
-    let (target, report) = blocking(move || {
-        store.ensure_home(&user)?;
-        // A new collection never lands in an existing one of the same name.
-        let t = if fresh {
-            super::collections::free_id(&store, &user, &t)?
-        } else {
-            t
+    let (id, job) = ctx.web().imports.start(&user)?;
+    let app = ctx.app.clone();
+    // The upload's share of the memory budget is held until the job is
+    // done with the file.
+    let (bytes, share, file_name) = (up.file, up.share, up.file_name);
+    actix_web::rt::task::spawn_blocking(move || {
+        let guard = jobs::FinishGuard(job);
+        let job = &guard.0;
+        let run = || -> Result<jobs::Finished, WebError> {
+            let store = &app.store;
+            store.ensure_home(&user)?;
+            // A new collection never lands in an existing one of the same name.
+            let target = if fresh {
+                super::collections::free_id(store, &user, &target)?
+            } else {
+                target
+            };
+            let report = crate::import::import_with_progress(
+                store,
+                &user,
+                &target,
+                &bytes,
+                file_name.as_deref(),
+                &mut |done, total| job.advance(done, total),
+            )?;
+            if report.created > 0 || report.collection_created {
+                super::ctx::changed(&app, &user, DavMethod::Put, &target);
+            }
+            Ok(jobs::Finished {
+                collection: target,
+                report,
+            })
         };
-        let report = crate::import::import(&store, &user, &t, &bytes, file_name.as_deref())?;
+        let outcome = run();
         drop((bytes, share));
-        Ok((t, report))
+        if let Err(e) = &outcome {
+            tracing::warn!("web: an import of {user} failed: {e}");
+        }
+        job.finish(outcome);
+    });
+    Ok(ctx.redirect(&format!("/import/{id}")))
+}
+
+/// The page of an import job: its progress, refreshing itself while it
+/// runs, then its report (or why it failed). Another user's job, and one
+/// forgotten, are not found.
+pub fn job_page(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
+    let job = ctx
+        .web()
+        .imports
+        .get(id, ctx.user()?)
+        .ok_or(WebError::NotFound)?;
+    job.with_outcome(|outcome| match outcome {
+        None => {
+            let (done, total) = job.progress();
+            let page = ImportRunning {
+                l: ctx.layout("Importing"),
+                done,
+                total,
+            };
+            ctx.page(StatusCode::OK, &page)
+        }
+        Some(Err(e)) => Ok(ctx.error_page(e)),
+        Some(Ok(f)) => {
+            let r = &f.report;
+            let page = ImportResult {
+                l: ctx.layout("Import"),
+                collection: f.collection.clone(),
+                collection_created: r.collection_created,
+                kind_label: match r.kind {
+                    CollectionKind::Calendar => "calendar",
+                    CollectionKind::AddressBook => "address book",
+                },
+                created: r.created,
+                unchanged: r.unchanged,
+                skipped: r
+                    .skipped
+                    .iter()
+                    .map(|s| (s.item.clone(), s.reason.clone()))
+                    .collect(),
+            };
+            ctx.page(StatusCode::OK, &page)
+        }
     })
-    .await?;
-    if report.created > 0 || report.collection_created {
-        ctx.changed(DavMethod::Put, &target);
-    }
-    let page = ImportResult {
-        l: ctx.layout("Import"),
-        collection: target,
-        collection_created: report.collection_created,
-        kind_label: match report.kind {
-            CollectionKind::Calendar => "calendar",
-            CollectionKind::AddressBook => "address book",
-        },
-        created: report.created,
-        unchanged: report.unchanged,
-        skipped: report
-            .skipped
-            .into_iter()
-            .map(|s| (s.item, s.reason))
-            .collect(),
-    };
-    ctx.page(StatusCode::OK, &page)
 }
 
 /// The id of a collection an import makes: typed, else from the file name.

@@ -219,7 +219,8 @@ fn repeated_names_are_answered_once() {
     let r = srv.propfind("/demo/work/", "1", Some(&body));
     r.expect(400);
     fence.check("PROPFIND naming getetag 800,000 times", Some(&r));
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // A guard against answering each repeat, not a benchmark: generous.
+    assert!(started.elapsed() < Duration::from_secs(30));
     assert!(r.body.len() < 1000);
 
     // Within the element bound, repeats are answered once per resource.

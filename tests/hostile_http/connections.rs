@@ -5,32 +5,39 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+/// How long a read may wait before the test concludes the server kept the
+/// connection open: far beyond the server's own 2 s and 5 s timeouts, so a
+/// loaded machine cannot fail a test by being slow.
+const HELD: Duration = Duration::from_secs(60);
+
 use super::*;
 
 /// A raw connection to the server.
 fn connect(srv: &Server) -> TcpStream {
     let addr = srv.base.trim_start_matches("http://");
     let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.set_read_timeout(Some(HELD)).unwrap();
     s
 }
 
-/// Reads until the server closes the connection (or 20 s pass); returns what
-/// came and how long it took.
-fn read_until_closed(s: &mut TcpStream) -> (String, Duration) {
-    let started = Instant::now();
+/// Reads until the server closes the connection (or `HELD` passes); returns
+/// what came and whether the server closed it (rather than our read timing out).
+fn read_until_closed(s: &mut TcpStream) -> (String, bool) {
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
-    loop {
+    let closed = loop {
         match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break true,
             Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => {
+                break !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )
+            }
         }
-    }
-    (
-        String::from_utf8_lossy(&got).into_owned(),
-        started.elapsed(),
-    )
+    };
+    (String::from_utf8_lossy(&got).into_owned(), closed)
 }
 
 /// Sends raw bytes and returns the status of the first answer (0 if none).
@@ -70,15 +77,12 @@ fn slow_clients_are_dropped() {
     // Others are served meanwhile.
     alive(&srv);
     for (i, s) in conns.iter_mut().enumerate() {
-        let (text, took) = read_until_closed(s);
+        let (text, closed) = read_until_closed(s);
         assert!(
             text.starts_with("HTTP/1.1 408"),
             "connection {i} got {text:?}"
         );
-        assert!(
-            took < Duration::from_secs(10),
-            "connection {i} held {took:?}"
-        );
+        assert!(closed, "connection {i} still open after {HELD:?}");
     }
     fence.check("50 connections that never send their body", None);
     assert!(!srv.file("demo/work/slow.ics").exists());
@@ -103,22 +107,17 @@ fn slow_clients_are_dropped() {
     let mut s = connect(&srv);
     s.write_all(b"GET /demo/work/ HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
-    let (_, took) = read_until_closed(&mut s);
-    assert!(took < Duration::from_secs(10), "held {took:?}");
+    let (_, closed) = read_until_closed(&mut s);
+    assert!(closed, "still open after {HELD:?}");
     fence.check("headers that never end", None);
 
     // 300 connections that send nothing: others are served, all are closed.
     let mut idle: Vec<TcpStream> = (0..300).map(|_| connect(&srv)).collect();
     alive(&srv);
-    let started = Instant::now();
-    for s in idle.iter_mut() {
-        read_until_closed(s);
+    for (i, s) in idle.iter_mut().enumerate() {
+        let (_, closed) = read_until_closed(s);
+        assert!(closed, "idle connection {i} still open after {HELD:?}");
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
     fence.check("300 idle connections", None);
     alive(&srv);
 }

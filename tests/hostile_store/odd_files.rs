@@ -125,8 +125,7 @@ fn a_file_over_the_size_bound_is_skipped_unread_and_reported_by_check() {
         .unwrap()
         .set_len(12_000_000)
         .unwrap();
-    // The watcher sees it within its batch window (at most 250 ms).
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    watcher_caught_up(&srv, "huge");
     read_everything(&srv, &fence, "huge.ics", "running");
     if let (Some(before), Some(after)) = (before, peak_rss_kib(&srv)) {
         println!("peak RSS {before} KiB before the file, {after} KiB after");
@@ -193,7 +192,7 @@ fn fifos_and_sockets_named_like_objects_neither_block_nor_are_served() {
     read_everything(&srv, &fence, "sock-9.ics", "socket at start");
     // Appearing while running: the watcher must not block on it either.
     mkfifo(&personal.join("fifo-y.ics"));
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    watcher_caught_up(&srv, "fifo");
     read_everything(&srv, &fence, "fifo-y.ics", "FIFO while running");
     for name in ["fifo-x.ics", "fifo-y.ics", "sock-9.ics"] {
         let r = srv.delete(&format!("/demo/personal/{name}"));

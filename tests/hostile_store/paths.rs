@@ -50,6 +50,16 @@ fn a_249_byte_calendar_keeps_its_sync_token_across_a_restart() {
     let fence = srv.fence();
     let cal = "c".repeat(249);
     let path = format!("/demo/{cal}/");
+    let indexes = || -> std::collections::BTreeSet<std::path::PathBuf> {
+        std::fs::read_dir(srv.data.join(".davdir-cache/demo"))
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "index"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = indexes();
     let r = srv.mkcalendar(&path, None);
     fence.check("MKCALENDAR 249-byte name", Some(&r));
     r.expect(201);
@@ -57,8 +67,13 @@ fn a_249_byte_calendar_keeps_its_sync_token_across_a_restart() {
     fence.check("PUT into 249-byte calendar", Some(&r));
     r.expect(201);
     let token = sync(&srv, &path, "").multistatus().sync_token.unwrap();
-    // The index is saved every few seconds: let a save happen (and fail, before).
-    std::thread::sleep(std::time::Duration::from_secs(6));
+    // The index is saved every few seconds (a save used to fail here): wait
+    // for the new calendar's saved index, so the restart below starts from it.
+    assert!(
+        wait_until(30, || indexes().len() > before.len()),
+        "no index saved for the 249-byte calendar:\n{}",
+        srv.log()
+    );
     srv.restart();
     let r = sync(&srv, &path, &token);
     fence.check("sync after restart", Some(&r));

@@ -25,8 +25,10 @@ from support import NS, REQUEST_TIMEOUT
 
 # Seconds one run of a vdir tool may take.
 TOOL_TIMEOUT = 90
-# Seconds a change made by a tool on disk may take to show over CalDAV.
-VISIBLE_WITHIN = 5.0
+# Seconds a change made by a tool on disk may take to show over CalDAV: a poll's
+# generous bound for a debug build on a busy machine; latencies are recorded, and
+# wall-clock figures belong in the bench.
+VISIBLE_WITHIN = 30.0
 
 APPLE_ICAL = "http://apple.com/ns/ical/"
 

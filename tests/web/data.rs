@@ -21,14 +21,39 @@ fn multipart(csrf: &str, target: &str, file_name: &str, file: &str) -> (String, 
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-fn import(b: &Browser, target: &str, file_name: &str, file: &str) -> Resp {
+/// Posts the import form: the answer is at once a 303 to the job's page.
+fn start_import(b: &Browser, target: &str, file_name: &str, file: &str) -> String {
     let (content_type, body) = multipart(&b.csrf(), target, file_name, file);
-    b.srv
+    let r = b
+        .srv
         .request_as(None, "POST", "/.web/import")
         .header("Cookie", b.cookie.clone().unwrap())
         .header("Content-Type", content_type)
         .body(body)
-        .fetch()
+        .fetch();
+    r.expect(303);
+    let job = r.header("location").unwrap();
+    assert!(job.starts_with("/.web/import/"), "{job}");
+    job
+}
+
+/// Follows a job's page, as its refresh does, until it shows the report.
+fn finished(b: &Browser, job: &str) -> Resp {
+    let mut last = None;
+    let done = wait_until(300, || {
+        let r = b.get(job);
+        let over = r.status != 200 || !r.text().contains("http-equiv=\"refresh\"");
+        last = Some(r);
+        over
+    });
+    assert!(done, "the import did not finish");
+    last.unwrap()
+}
+
+/// An import, start to report.
+fn import(b: &Browser, target: &str, file_name: &str, file: &str) -> Resp {
+    let job = start_import(b, target, file_name, file);
+    finished(b, &job)
 }
 
 fn calendar_of(events: &[(&str, &str)]) -> String {
@@ -84,6 +109,15 @@ fn import_reports_and_a_second_run_changes_nothing() {
         again.contains("0 created") && again.contains("2 unchanged"),
         "{again}"
     );
+    // A file of neither kind is refused at once, before any job.
+    let (content_type, body) = multipart(&b.csrf(), "", "notes.txt", "just text\r\n");
+    let r = srv
+        .request_as(None, "POST", "/.web/import")
+        .header("Cookie", b.cookie.clone().unwrap())
+        .header("Content-Type", content_type)
+        .body(body)
+        .fetch();
+    r.expect(400);
     // Without the token nothing is imported.
     let (content_type, body) = multipart("wrong", "", "x.ics", &file);
     srv.request_as(None, "POST", "/.web/import")
@@ -172,4 +206,73 @@ fn export_delete_restore_and_purge_stay_within_the_users_own_collections() {
     b.submit(&format!("/.web/trash/{id}/purge"), &[("confirm", "yes")])
         .expect(303);
     assert!(b.get("/.web/trash").text().contains("trash-empty"));
+}
+
+/// The import runs as a job of its user: the form is answered at once with
+/// its page, which shows progress and then the report; only its owner sees
+/// it, and the owner runs one import at a time.
+#[test]
+fn an_import_is_a_job_whose_page_only_its_owner_sees() {
+    const EVENTS: usize = 5_000;
+    let srv = Server::sample();
+    let mut b = Browser::new(&srv);
+    b.login("demo", "demo").expect(303);
+    let events: Vec<(String, String)> = (0..EVENTS)
+        .map(|i| (format!("job-{i}@x"), format!("Event {i}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(u, s)| (u.as_str(), s.as_str()))
+        .collect();
+    let file = calendar_of(&refs);
+    let job = start_import(&b, "", "Big.ics", &file);
+
+    // A second import while the first runs is refused, and says why; the
+    // job's page, asked after it, shows whether the first still ran then.
+    let small = calendar_of(&[("other@x", "Other")]);
+    let (content_type, body) = multipart(&b.csrf(), "", "other.ics", &small);
+    let second = srv
+        .request_as(None, "POST", "/.web/import")
+        .header("Cookie", b.cookie.clone().unwrap())
+        .header("Content-Type", content_type)
+        .body(body)
+        .fetch();
+    let page = b.get(&job);
+    page.expect(200);
+    if page.text().contains("http-equiv=\"refresh\"") {
+        second.expect(400);
+        assert!(
+            second
+                .text()
+                .contains("an import of yours is still running"),
+            "{}",
+            second.text()
+        );
+        assert!(page.text().contains("import-progress"), "{}", page.text());
+    } else {
+        eprintln!("the first import finished before the second was posted");
+    }
+
+    // Another user, and no session, see nothing of it.
+    let mut alice = Browser::new(&srv);
+    alice.login("alice", "alice").expect(303);
+    alice.get(&job).expect(404);
+    alice.get("/.web/import/not-a-job").expect(404);
+    let anonymous = Browser::new(&srv).get(&job);
+    anonymous.expect(303);
+
+    let report = finished(&b, &job);
+    report.expect(200);
+    let text = report.text();
+    assert!(text.contains("import-report"), "{text}");
+    assert!(text.contains(&format!("{EVENTS} created")), "{text}");
+    assert!(text.contains("0 skipped"), "{text}");
+    assert!(text.contains("Import into Big"), "{text}");
+    assert_eq!(ics_names(&srv.file("demo/Big")).len(), EVENTS);
+    // The report stays at its address once the import is done, and the
+    // user may import again.
+    assert!(b.get(&job).text().contains(&format!("{EVENTS} created")));
+    let again = import(&b, "Big", "Big.ics", &small).text();
+    assert!(again.contains("1 created"), "{again}");
+    alice.get(&job).expect(404);
 }
