@@ -6,6 +6,7 @@
 //! handlers joining the protocol to the store).
 
 pub mod accounts;
+pub mod app;
 pub mod birthdays;
 pub mod bom;
 pub mod cardquery;
