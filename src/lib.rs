@@ -6,13 +6,13 @@
 //! handlers joining the protocol to the store).
 
 pub mod accounts;
+pub mod app;
 pub mod birthdays;
 pub mod bom;
 pub mod cardquery;
 pub mod check;
 pub mod cli;
 pub mod config;
-pub mod data_cli;
 pub mod dav;
 pub mod demo;
 pub mod export;
@@ -24,8 +24,6 @@ pub mod memory;
 pub mod push;
 pub mod query;
 pub mod radicale_import;
-pub mod serve_args;
-pub mod share_cli;
 pub mod state_dir;
 pub mod store;
 pub mod vcard;

@@ -5,7 +5,6 @@
 //! (`cli`).
 
 pub mod app_passwords;
-pub mod cli;
 pub(crate) mod lock;
 mod secret;
 pub mod users;
@@ -50,7 +49,7 @@ pub enum AccountError {
 }
 
 impl AccountError {
-    fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AccountError + '_ {
+    pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AccountError + '_ {
         move |source| AccountError::Io {
             path: path.to_path_buf(),
             source,

@@ -1,5 +1,5 @@
-//! Starting the HTTP server over a store, and the background duties that
-//! run beside it (saving indexes to the cache).
+//! Starting the HTTP server over a store; the store's start-up and the
+//! background duties beside it are `crate::app`'s.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,22 +33,10 @@ const BLOCKING_THREADS_PER_WORKER: usize = 16;
 
 pub fn run(config: &Config) -> std::io::Result<Running> {
     let instance = super::startup::claim_data_dir(&config.data)?;
-    crate::accounts::users::set_min_password_length(config.min_password_length);
-    let store = Store::open(&config.data, config.cache.as_deref())?;
-    store.set_first_collections(config.first_collections.clone());
-    store.set_max_object_size(config.max_resource_size);
-    store.set_birthday_calendar(config.birthday_calendar);
-    store.set_groups_file(config.groups.clone());
-    let state_dir = crate::state_dir::StateDir::open(&config.state).map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!(
-                "cannot open the state directory {}: {e}",
-                config.state.display()
-            ),
-        )
-    })?;
-    let app_passwords = Arc::new(crate::accounts::AppPasswords::open(state_dir));
+    let crate::app::Opened {
+        store,
+        app_passwords,
+    } = crate::app::open(config)?;
     let auth = match &config.htpasswd {
         Some(path) => Authenticator::htpasswd(
             Htpasswd::load(path.clone()).map_err(|e| super::startup::htpasswd_error(path, e))?,
@@ -57,50 +45,12 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         ),
         None => Authenticator::Open,
     };
+    // Shares name only users the htpasswd file knows (an account made
+    // later gets its share then).
     if let Some(file) = auth.users_file() {
         store.set_user_check(Arc::new(move |user| file.fingerprint(user).is_some()));
     }
-    // Crash leftovers go before any request can start a write of its own.
-    store.sweep_leftovers();
-    store.purge_expired(chrono::Utc::now(), config.trash_days);
-    // A pre-rename cache in the default place is derived state nobody reads.
-    if config.cache.is_none() {
-        match crate::store::legacy_cache::remove(store.root()) {
-            Ok(true) => tracing::info!(
-                "removed the old cache {}",
-                crate::store::legacy_cache::LEGACY_CACHE_DIR
-            ),
-            Ok(false) => {}
-            Err(e) => tracing::warn!(
-                "cannot remove the old cache {}: {e}",
-                crate::store::legacy_cache::LEGACY_CACHE_DIR
-            ),
-        }
-    }
-    // Before the startup scan, so the changes it finds are pushed too.
-    let push = match &config.push {
-        Some(settings) => Some(crate::push::Push::start(
-            &store,
-            &config.state,
-            settings.clone(),
-        )?),
-        None => None,
-    };
-    // Watch first, so nothing edited during the startup scan is missed.
-    let watch =
-        crate::store::watcher::start_or_fall_back(&store, config.watch, config.poll_interval);
-    let reconciling = store.clone();
-    std::thread::Builder::new()
-        .name("davdir-reconcile".into())
-        .spawn(move || {
-            let started = std::time::Instant::now();
-            let result = reconciling.reconcile_all();
-            crate::memory::trim();
-            match result {
-                Ok(n) => tracing::info!("indexed {n} objects in {:?}", started.elapsed()),
-                Err(e) => tracing::warn!("startup scan failed: {e}"),
-            }
-        })?;
+    let crate::app::Background { push, watch } = crate::app::start(&store, config)?;
     let state = web::Data::new(AppState {
         store: store.clone(),
         auth,
@@ -155,30 +105,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         .copied()
         .ok_or_else(|| std::io::Error::other("no address bound"))?;
     let server = server.run();
-    let flusher = store.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        loop {
-            tick.tick().await;
-            let s = flusher.clone();
-            let _ = tokio::task::spawn_blocking(move || s.flush()).await;
-        }
-    });
-    let purger = store.clone();
-    let trash_days = config.trash_days;
-    tokio::spawn(async move {
-        // Trash past its days goes daily; the first tick (at once) was the start-up purge.
-        let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            let s = purger.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                s.purge_expired(chrono::Utc::now(), trash_days)
-            })
-            .await;
-        }
-    });
+    crate::app::spawn_periodic(&store, config.trash_days);
     Ok(Running {
         addr,
         server,

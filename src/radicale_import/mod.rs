@@ -16,10 +16,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-mod run;
-
-pub use run::{run, RadicaleArgs};
-
 use crate::import::{object_name, Skipped};
 use crate::store::{confine, durable, names, CollectionKind, BIRTHDAYS};
 

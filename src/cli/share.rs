@@ -9,16 +9,19 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 
-use crate::data_cli::{fail, open_store};
-use crate::serve_args::SettingsArgs;
+use super::settings::SettingsArgs;
+use super::store::{fail, open_store};
 use crate::store::{Access, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum ShareCommand {
     /// Share OWNER's COLLECTION with SHAREE, a user or `@group` (read-only unless --read-write)
     Add {
+        /// The user whose collection it is
         owner: String,
+        /// The calendar or address book (its directory name)
         collection: String,
+        /// A user, or `@group` of the groups file
         sharee: String,
         /// Let the sharee write objects, not only read them
         #[arg(long)]
@@ -28,8 +31,11 @@ pub enum ShareCommand {
     },
     /// End SHAREE's share of OWNER's COLLECTION
     Remove {
+        /// The user whose collection it is
         owner: String,
+        /// The calendar or address book (its directory name)
         collection: String,
+        /// A user, or `@group` of the groups file
         sharee: String,
         #[command(flatten)]
         serve: SettingsArgs,

@@ -1,11 +1,13 @@
-//! The `davdir import-radicale` command: arguments, the run and its report.
+//! The `davdir import-radicale` command: arguments, the run and its report;
+//! the migration itself is `radicale_import::migrate`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::serve_args::SettingsArgs;
+use super::SettingsArgs;
+use crate::radicale_import::{migrate, Rules};
 
 #[derive(Args, Debug)]
 pub struct RadicaleArgs {
@@ -30,18 +32,18 @@ pub fn run(args: RadicaleArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(crate::config::default_data_dir);
     if data.is_dir() {
-        if let Err(e) = crate::data_cli::act_as_data_owner(&data) {
+        if let Err(e) = super::store::act_as_data_owner(&data) {
             eprintln!("davdir import-radicale: {e}");
             return ExitCode::from(2);
         }
     }
-    let rules = super::Rules {
+    let rules = Rules {
         max_resource_size: config
             .max_resource_size
             .unwrap_or(crate::config::DEFAULT_MAX_RESOURCE_SIZE),
         birthday_calendar: config.birthday_calendar.unwrap_or(true),
     };
-    let report = match super::migrate(&args.collection_root, &data, &rules) {
+    let report = match migrate(&args.collection_root, &data, &rules) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("davdir import-radicale: {e}");

@@ -1,6 +1,6 @@
 //! The settings flags every command shares with `serve` (`--data`,
-//! `--config`, `--htpasswd`, `--state`...): in a module of their own, below
-//! the command line and the commands that flatten them.
+//! `--config`, `--htpasswd`, `--state`...): declared once here, and
+//! flattened into each command's arguments.
 
 use std::path::PathBuf;
 
