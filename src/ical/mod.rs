@@ -40,7 +40,7 @@ pub use prescan::{
 pub(crate) use prescan::{split as split_content_line, LogicalLines};
 pub use span::{span, Span};
 pub use timerange::TimeRange;
-pub use timezone_element::parse_timezone_element;
+pub use timezone_element::{parse_timezone_element, read_timezone_value, TimezoneValue};
 pub use tz::FloatingTz;
 pub(crate) use value::{names_year_zero, valid_date_value, valid_period_value};
 pub use vtimezone::vcalendar_for;
