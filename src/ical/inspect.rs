@@ -4,7 +4,7 @@
 use icalendar::parser::{read_components, Component, Property};
 
 use super::ComponentKind;
-use crate::query::{prescan, PrescanError};
+use super::{prescan, PrescanError};
 
 /// What the store keeps about a valid object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,11 +12,11 @@ pub struct ObjectInfo {
     pub uid: String,
     pub component: ComponentKind,
     /// Where its instances fall in time, for the time-range index.
-    pub span: crate::query::Span,
+    pub span: crate::ical::Span,
     /// Its one instance exactly, when queries can be answered from the index.
-    pub exact: Option<crate::query::Exact>,
+    pub exact: Option<crate::ical::Exact>,
     /// Its instances as a period, when queries can be answered from that.
-    pub periodic: Option<Box<crate::query::Periodic>>,
+    pub periodic: Option<Box<crate::ical::Periodic>>,
 }
 
 /// Why a body is not a valid calendar object resource. The variants map onto
@@ -66,11 +66,11 @@ pub fn inspect(bytes: &[u8]) -> Result<ObjectInfo, IcalError> {
     // Bounds, pairing and line rules first: the parser below recurses per
     // nested component and is only linear on CRLF-terminated lines.
     prescan(text)?;
-    let unfolded = crate::query::normalize(text);
+    let unfolded = crate::ical::normalize(text);
     let roots = read_components(&unfolded).map_err(|e| syntax_error(&e))?;
     let (uid, kind) = object_identity(&roots)?;
     // The same parse gives the index its time facts.
-    let f = crate::query::facts_of_parsed(roots);
+    let f = crate::ical::facts_of_parsed(roots);
     Ok(ObjectInfo {
         uid,
         component: kind,
@@ -172,7 +172,7 @@ mod tests {
             (info.uid.as_str(), info.component),
             ("a@b", ComponentKind::Event)
         );
-        assert!(matches!(info.span, crate::query::Span::Bounded(..)));
+        assert!(matches!(info.span, crate::ical::Span::Bounded(..)));
         let lf = EVENT
             .replace("\r\n", "\n")
             .replace("PRODID:-//t//t//EN\n", "");

@@ -2,10 +2,10 @@
 
 use icalendar::parser::{Component, Property};
 
-use super::budget::QueryBudget;
 use super::filter::{CompFilter, CompTest, Filter, ParamFilter, PropCond, PropFilter, PropTest};
-use super::object::{is, normalize, Object};
-use super::timerange::{alarm_overlaps, components_overlap, property_overlaps};
+use crate::ical::budget::QueryBudget;
+use crate::ical::object::{is, normalize, Object};
+use crate::ical::timerange::{alarm_overlaps, components_overlap, property_overlaps};
 
 /// The component a nested comp-filter is evaluated inside (for VALARM).
 struct Parent<'l, 'c> {
@@ -16,7 +16,11 @@ struct Parent<'l, 'c> {
 
 /// True when the object satisfies the filter. Unparsable objects never match.
 /// Recurrence work is capped per object (see [`QueryBudget`]).
-pub fn matches(ics: &str, filter: &Filter, default_tz: Option<&super::tz::FloatingTz>) -> bool {
+pub fn matches(
+    ics: &str,
+    filter: &Filter,
+    default_tz: Option<&crate::ical::tz::FloatingTz>,
+) -> bool {
     matches_within(ics, filter, default_tz, &QueryBudget::default())
 }
 
@@ -25,7 +29,7 @@ pub fn matches(ics: &str, filter: &Filter, default_tz: Option<&super::tz::Floati
 pub fn matches_within(
     ics: &str,
     filter: &Filter,
-    default_tz: Option<&super::tz::FloatingTz>,
+    default_tz: Option<&crate::ical::tz::FloatingTz>,
     budget: &QueryBudget,
 ) -> bool {
     let text = normalize(ics);
@@ -146,9 +150,9 @@ fn effective_end(obj: &Object, props: &[Property]) -> Option<i64> {
         .find(|p| is(p.name.as_str(), "DTSTART"))
         .and_then(|p| obj.when(p))?;
     let dur = props.iter().find(|p| is(p.name.as_str(), "DURATION"))?;
-    let (days, secs) = super::value::parse_duration_parts(dur.val.as_str())?;
+    let (days, secs) = crate::ical::value::parse_duration_parts(dur.val.as_str())?;
     let day_part = start
         .zone
-        .to_utc(super::object::add_days(start.value.local, days));
+        .to_utc(crate::ical::object::add_days(start.value.local, days));
     Some(day_part + secs)
 }

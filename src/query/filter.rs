@@ -4,7 +4,8 @@
 use crate::dav::xml::{Element, CALDAV};
 
 use super::text_match::TextMatch;
-use super::value::parse_date_or_datetime;
+use crate::ical::value::parse_date_or_datetime;
+pub use crate::ical::TimeRange;
 
 pub use super::error::FilterError;
 
@@ -16,13 +17,6 @@ fn invalid(msg: impl Into<String>) -> FilterError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
     pub root: CompFilter,
-}
-
-/// A half-open UTC interval `[start, end)`; missing bounds are infinite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeRange {
-    pub start: i64,
-    pub end: i64,
 }
 
 /// CALDAV:comp-filter.

@@ -3,11 +3,11 @@
 
 use icalendar::parser::Component;
 
-use super::object::{is, normalize, param, prop, props, Object};
-use super::recur::occurrences;
-use super::timerange::periods;
-use super::value::format_utc;
 use super::write;
+use crate::ical::object::{is, normalize, param, prop, props, Object};
+use crate::ical::recur::occurrences;
+use crate::ical::timerange::periods;
+use crate::ical::value::format_utc;
 
 /// Busy types in the order they are reported.
 const TYPES: [&str; 3] = ["BUSY", "BUSY-TENTATIVE", "BUSY-UNAVAILABLE"];
@@ -17,7 +17,7 @@ pub fn free_busy(
     objects: &[&str],
     start: i64,
     end: i64,
-    default_tz: Option<&super::tz::FloatingTz>,
+    default_tz: Option<&crate::ical::tz::FloatingTz>,
 ) -> String {
     let mut fb = FreeBusy::new(start, end);
     for ics in objects {
@@ -35,7 +35,7 @@ pub struct FreeBusy {
     /// Merge a list again once it has grown this long since its last merge.
     merge_at: [usize; 3],
     /// Recurrence work all objects of this free-busy query may take.
-    budget: super::budget::QueryBudget,
+    budget: crate::ical::budget::QueryBudget,
 }
 
 /// Unmerged periods a list may hold before it is merged in place.
@@ -53,7 +53,7 @@ impl FreeBusy {
     }
 
     /// Adds the busy time of one calendar object (its text as stored).
-    pub fn add(&mut self, ics: &str, default_tz: Option<&super::tz::FloatingTz>) {
+    pub fn add(&mut self, ics: &str, default_tz: Option<&crate::ical::tz::FloatingTz>) {
         let text = normalize(ics);
         if let Some(obj) = Object::parse(&text, default_tz) {
             obj.steps.set(self.budget.grant());

@@ -6,13 +6,13 @@ use icalendar::parser::{Component, Property};
 
 use super::caldata::{CalendarDataRequest, CompSelect};
 use super::filter::TimeRange;
-use super::object::{is, normalize, param, prop, Object};
-use super::recur::{occurrences, timing, Occurrence};
-use super::timerange::{interval_overlaps, todo_instance_overlaps, todo_undated_overlaps};
-use super::value::{
+use super::write;
+use crate::ical::object::{is, normalize, param, prop, Object};
+use crate::ical::recur::{occurrences, timing, Occurrence};
+use crate::ical::timerange::{interval_overlaps, todo_instance_overlaps, todo_undated_overlaps};
+use crate::ical::value::{
     format_date, format_exact_duration, format_utc, parse_duration, parse_period, PeriodEnd,
 };
-use super::write;
 
 /// Components that carry a recurrence set.
 const RECURRING: &[&str] = &["VEVENT", "VTODO", "VJOURNAL"];
@@ -22,7 +22,7 @@ const RECURRING: &[&str] = &["VEVENT", "VTODO", "VJOURNAL"];
 pub fn render_calendar_data(
     ics: &str,
     req: &CalendarDataRequest,
-    default_tz: Option<&super::tz::FloatingTz>,
+    default_tz: Option<&crate::ical::tz::FloatingTz>,
 ) -> String {
     if req.is_identity() {
         return ics.to_string();
@@ -213,7 +213,7 @@ fn stamp(obj: &Object, ts: i64, all_day: bool, zone_of: Option<&Property>) -> (S
         let zone = zone_of
             .and_then(|p| obj.when(p))
             .map(|w| w.zone)
-            .unwrap_or(super::tz::Zone::Utc);
+            .unwrap_or(crate::ical::tz::Zone::Utc);
         (";VALUE=DATE".into(), format_date(zone.local_of(ts).date()))
     } else {
         (String::new(), format_utc(ts))

@@ -543,7 +543,7 @@ mod tests {
             info: IndexedInfo::Calendar {
                 uid_hash: 0,
                 component: crate::ical::ComponentKind::Event,
-                span: crate::query::Span::Unknown,
+                span: crate::ical::Span::Unknown,
                 exact: None,
             },
             seq: 0,

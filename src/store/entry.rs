@@ -10,7 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::ical;
-use crate::query::{Exact, Periodic, Span};
+use crate::ical::{Exact, Periodic, Span};
 
 use super::etag::Etag;
 use super::kind::{CollectionKind, ObjectInfo};

@@ -430,7 +430,7 @@ pub fn describe_card(e: &crate::vcard::VcardError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::Span;
+    use crate::ical::Span;
 
     const EV: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
-use crate::query::{Exact, Periodic, Span};
+use crate::ical::{Exact, Periodic, Span};
 
 use super::durable::TempFile;
 use super::etag::Etag;

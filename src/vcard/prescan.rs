@@ -23,7 +23,7 @@ pub(super) fn prescan(text: &str) -> Result<RawFacts, VcardError> {
     let (mut open, mut cards, mut properties, mut last_line) = (false, 0usize, 0usize, 0usize);
     for (line, l) in LogicalLines::new(text) {
         let l = l.map_err(|e| match e {
-            crate::query::PrescanError::Syntax { line, reason } => {
+            crate::ical::PrescanError::Syntax { line, reason } => {
                 VcardError::Syntax { line, reason }
             }
             other => VcardError::Syntax {

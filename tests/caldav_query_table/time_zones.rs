@@ -562,3 +562,74 @@ fn calendar_timezone_set_by_proppatch() {
         "the UTC reading no longer matches"
     );
 }
+
+/// A calendar-timezone whose TZID is a Windows zone name (as Outlook and
+/// Exchange write it) is the zone queries read floating times in, the same
+/// zone a query's CALDAV:timezone with that TZID names.
+#[test]
+fn calendar_timezone_with_windows_name_set_by_proppatch() {
+    let server = start(&[("tz-win".to_string(), String::new())]);
+    put(
+        &server,
+        "/u/tz-win/floating.ics",
+        &object("tz-win-floating@davdir-test", FLOATING_WINTER),
+    );
+    let filter = |s: &str, e: &str| {
+        format!(
+            r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="{s}" end="{e}"/></C:comp-filter></C:comp-filter>"#
+        )
+    };
+    let berlin = "BEGIN:VCALENDAR
+                  VERSION:2.0
+                  PRODID:-//davdir//query table//EN
+                  BEGIN:VTIMEZONE
+                  TZID:W. Europe Standard Time
+                  BEGIN:STANDARD
+                  TZOFFSETFROM:+0200
+                  TZOFFSETTO:+0100
+                  DTSTART:16011028T030000
+                  RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+                  END:STANDARD
+                  BEGIN:DAYLIGHT
+                  TZOFFSETFROM:+0100
+                  TZOFFSETTO:+0200
+                  DTSTART:16010325T020000
+                  RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+                  END:DAYLIGHT
+                  END:VTIMEZONE
+                  END:VCALENDAR";
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:set><D:prop><C:calendar-timezone>{}</C:calendar-timezone></D:prop></D:set>
+</D:propertyupdate>"#,
+        xml_escape(&ics(berlin))
+    );
+    let ms = server.proppatch("/u/tz-win/", &body).multistatus();
+    assert_eq!(
+        ms.single().status_of(CALDAV, "calendar-timezone"),
+        Some(200),
+        "PROPPATCH calendar-timezone: {ms:?}"
+    );
+    // Europe/Berlin in January: 10:00 CET = 09:00Z.
+    assert_eq!(
+        query(
+            &server,
+            "tz-win",
+            &filter("20270115T090000Z", "20270115T090001Z"),
+            None
+        ),
+        Ok(["/u/tz-win/floating.ics".to_string()].into()),
+        "floating 10:00 in W. Europe Standard Time is 09:00Z"
+    );
+    assert_eq!(
+        query(
+            &server,
+            "tz-win",
+            &filter("20270115T100000Z", "20270115T110000Z"),
+            None
+        ),
+        Ok(BTreeSet::new()),
+        "the UTC reading no longer matches"
+    );
+}

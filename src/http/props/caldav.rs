@@ -133,12 +133,13 @@ fn set_timezone(el: &Element, remove: bool) -> Result<Vec<PropChange>, PropRefus
             PropChange::Dead(text_key(), None),
         ]);
     };
-    match tzid_of(&t) {
-        Some(id) if id.parse::<chrono_tz::Tz>().is_ok() => Ok(vec![
-            PropChange::Timezone(Some(id)),
+    let zone = crate::ical::read_timezone_value(&t).filter(|v| v.tzid.is_some());
+    match zone.map(|v| v.iana) {
+        Some(Some(tz)) => Ok(vec![
+            PropChange::Timezone(Some(tz.name().to_string())),
             PropChange::Dead(text_key(), None),
         ]),
-        Some(_) => Ok(vec![
+        Some(None) => Ok(vec![
             PropChange::Timezone(None),
             PropChange::Dead(text_key(), Some(el.to_xml())),
         ]),
@@ -181,17 +182,4 @@ fn calendar_timezone(props: &CollectionProps) -> Option<String> {
     crate::dav::xml::parse(stored.as_bytes())
         .ok()
         .map(|el| el.text)
-}
-
-/// The TZID of the VTIMEZONE inside a calendar-timezone value, if any.
-fn tzid_of(text: &str) -> Option<String> {
-    // Bounded before the recursive parser sees it (nesting, counts).
-    crate::ical::prescan(text).ok()?;
-    let unfolded = icalendar::parser::unfold(text);
-    let cal = icalendar::parser::read_calendar(&unfolded).ok()?;
-    let vtz = cal
-        .components
-        .iter()
-        .find(|c| c.name.as_str() == "VTIMEZONE")?;
-    Some(vtz.find_prop("TZID")?.val.as_str().to_string())
 }

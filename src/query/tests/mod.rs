@@ -2,10 +2,11 @@
 //! per topic; the helpers they share are here.
 
 use super::filter::tests::filter;
-use super::object::{is, normalize, Object};
-use super::recur::occurrences;
-use super::value::format_utc;
 use super::*;
+use crate::ical::object::{is, normalize, Object};
+use crate::ical::recur::occurrences;
+use crate::ical::value::format_utc;
+use crate::ical::*;
 
 mod budget;
 mod filter;
@@ -13,13 +14,10 @@ mod periodic;
 mod recur;
 mod timerange;
 
-/// Wraps component text into a VCALENDAR.
-pub(crate) fn cal(body: &str) -> String {
-    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{body}END:VCALENDAR\r\n")
-}
+pub(crate) use crate::ical::test_cal as cal;
 
 fn ts(s: &str) -> i64 {
-    super::value::parse_date_or_datetime(s)
+    crate::ical::value::parse_date_or_datetime(s)
         .unwrap()
         .local
         .and_utc()
@@ -50,7 +48,7 @@ fn hit(body: &str, comp: &str, start: &str, end: &str) -> bool {
 /// UTC starts of all instances of `kind` overlapping [lo, hi].
 fn starts(ics: &str, kind: &str, lo: &str, hi: &str, tz: Option<chrono_tz::Tz>) -> Vec<String> {
     let text = normalize(ics);
-    let obj = Object::parse(&text, tz.map(crate::query::FloatingTz::Iana).as_ref()).unwrap();
+    let obj = Object::parse(&text, tz.map(crate::ical::FloatingTz::Iana).as_ref()).unwrap();
     let list: Vec<_> = obj
         .comps
         .iter()

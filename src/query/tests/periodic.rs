@@ -4,7 +4,7 @@
 //! takes must equal what parsing and expanding the object says.
 
 use super::*;
-use crate::query::ComponentKind;
+use crate::ical::ComponentKind;
 
 /// splitmix64, so failures reproduce.
 struct Rng(u64);

@@ -44,7 +44,7 @@ fn vevent_all_day_floating() {
     assert!(matches(
         &cal(ev),
         &f,
-        Some(&crate::query::FloatingTz::Iana(
+        Some(&crate::ical::FloatingTz::Iana(
             chrono_tz::Tz::Europe__Berlin
         ))
     ));
@@ -62,7 +62,7 @@ fn floating_time_uses_default_zone() {
     assert!(matches(
         &cal(ev),
         &f,
-        Some(&crate::query::FloatingTz::Iana(
+        Some(&crate::ical::FloatingTz::Iana(
             chrono_tz::Tz::America__New_York
         ))
     ));

@@ -13,9 +13,8 @@ use crate::http::methods::propfind::PropRequest;
 use crate::http::props::caldav::CALENDAR_DATA;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
-use crate::query::{
-    self, CalendarDataRequest, Decision, Filter, FilterError, FloatingTz, PlainQuery,
-};
+use crate::ical::{self, FloatingTz, QueryBudget};
+use crate::query::{self, CalendarDataRequest, Decision, Filter, FilterError, PlainQuery};
 use crate::store::{Collection, ObjectMeta, Reader};
 
 use super::scan::{scan, Candidate};
@@ -53,7 +52,7 @@ pub fn calendar_data_request(body: &Element) -> DavResult<Option<CalendarDataReq
 pub fn query_timezone(body: &Element, res: &Resource) -> Option<FloatingTz> {
     if let Some(tz) = body
         .child(CALDAV, "timezone")
-        .and_then(|t| query::parse_timezone_element(&t.text))
+        .and_then(|t| ical::parse_timezone_element(&t.text))
     {
         return Some(tz);
     }
@@ -81,8 +80,8 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
     let window = filter.time_window();
     let plain = PlainQuery::of(&filter, data_req.as_ref());
     let scopes = scopes(&rq, &body, target)?;
-    // Recurrence work of the whole query is capped (query::QueryBudget).
-    let budget = query::QueryBudget::default();
+    // Recurrence work of the whole query is capped (ical::QueryBudget).
+    let budget = QueryBudget::default();
     Ok(rq.multistatus(None, move |ctx, out| {
         for (tz, cal, single) in scopes {
             let reader = cal.reader();
@@ -201,7 +200,7 @@ fn evaluate(
     (filter, plain): (&Filter, Option<&PlainQuery>),
     tz: Option<&FloatingTz>,
     data_req: Option<&CalendarDataRequest>,
-    budget: &query::QueryBudget,
+    budget: &QueryBudget,
 ) -> Vec<Found> {
     let mut out = Vec::new();
     for (name, listed) in part {

@@ -3,10 +3,16 @@
 
 use icalendar::parser::{Component, Property};
 
-use super::filter::TimeRange;
 use super::object::{is, param, prop, Object};
 use super::recur::{occurrences, EndKind, Occurrence};
 use super::value::{parse_duration, parse_period, PeriodEnd};
+
+/// A half-open UTC interval `[start, end)`; missing bounds are infinite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub start: i64,
+    pub end: i64,
+}
 
 /// VEVENT / VJOURNAL rule for one instance: positive-length instances overlap
 /// as half-open intervals; zero-length ones must start inside the range.

@@ -194,7 +194,7 @@ fn absolute_alarms(obj: &Object, c: &Component) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::tests::cal;
+    use crate::ical::test_cal as cal;
 
     #[test]
     fn single_and_floating_events() {

@@ -5,7 +5,7 @@
 
 use icalendar::parser::Component;
 
-use super::decide::{exact_of, Exact};
+use super::exact::{exact_of, Exact};
 use super::object::{normalize, Object};
 use super::periodic::{periodic_of, Periodic};
 use super::span::{span_of, Span};

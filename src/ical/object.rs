@@ -192,7 +192,7 @@ mod tests {
         let text = normalize("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Europe/Berlin:20240701T120000\nDTEND:20240701T120000\nDUE:20240701T120000Z\nEND:VEVENT\nEND:VCALENDAR\n");
         let obj = Object::parse(
             &text,
-            Some(&crate::query::FloatingTz::Iana(
+            Some(&crate::ical::FloatingTz::Iana(
                 chrono_tz::Tz::America__New_York,
             )),
         )

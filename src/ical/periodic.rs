@@ -11,10 +11,10 @@
 use chrono::{Datelike, Months, NaiveDateTime};
 use icalendar::parser::Component;
 
-use super::filter::TimeRange;
 use super::object::{is, prop, props, Object};
 use super::recur::{occurrences, timing, EndKind, Occurrence};
 use super::span::Span;
+use super::timerange::TimeRange;
 
 const DAY: i64 = 86_400;
 /// Wall-clock and UTC differ by less than this in every zone.
@@ -54,7 +54,7 @@ pub struct Periodic {
 }
 
 /// Whether a plain time-range on a VEVENT/VJOURNAL includes `o`; the same
-/// test [`super::decide`] applies to an exact instance.
+/// test `query::decide` applies to an exact instance.
 pub(crate) fn instance_hits(o: &Occurrence, tr: &TimeRange) -> bool {
     let near = o.start <= tr.end && o.end >= tr.start.saturating_sub(1);
     near && super::timerange::interval_overlaps(o, tr)
