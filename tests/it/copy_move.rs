@@ -58,7 +58,7 @@ fn put_edited(srv: &Server, name: &str) {
 }
 
 /// Onto an object of the same UID (onto another UID is a no-uid-conflict,
-/// tests/conformance.rs).
+/// tests/it/conformance.rs).
 #[test]
 fn move_and_copy_onto_an_existing_object_are_204() {
     let srv = Server::sample();

@@ -23,7 +23,7 @@
 //! CALDAV:supported-collation preconditions, collations, negate-condition,
 //! is-not-defined and param-filter.
 //!
-//! One test binary: the harness and the `Table` type live here, each group of
+//! The harness and the `Table` type live here, each group of
 //! tables with its test in a module of its own (`vevent`, `vtodo`,
 //! `vjournal_vfreebusy`, `valarm`, `properties`, `time_zones`), and the other
 //! checks in `preconditions` and `text_match`.
@@ -44,7 +44,7 @@ use crate::common::{parse_xml, Options, Server, CALDAV};
 const USER: &str = "u";
 
 // ---------------------------------------------------------------------------
-// Harness: tests/common's server (no sample data, --no-auth, any Basic user
+// Harness: tests/it/common's server (no sample data, --no-auth, any Basic user
 // becomes the user), one per test function, killed when the test ends.
 // ---------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@
 //! afterwards, and (through the fence) that nothing outside demo's home was
 //! written or leaked.
 //!
-//! One test binary in topic modules: `bodies` (XML request bodies and COPY /
+//! In topic modules: `bodies` (XML request bodies and COPY /
 //! MOVE destinations), `connections` (raw, slow and malformed connections,
 //! OPTIONS) and `properties` (property values and names XML does not allow).
 

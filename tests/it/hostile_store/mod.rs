@@ -6,7 +6,7 @@
 //! the server in a user and mount namespace (`unshare -rm`) and fail where
 //! that is not available, unless told to skip (`disk::namespaces_or_skip`).
 //!
-//! One test binary in topic modules: `paths` (long names, symbolic links),
+//! In topic modules: `paths` (long names, symbolic links),
 //! `disk` (leftovers of a crash, a read-only or full data directory) and
 //! `odd_files` (oversized files, FIFOs, sockets and property files found on
 //! disk).
