@@ -12,7 +12,7 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 # The reverse-proxy test puts a real nginx in front (tests/python/test_nginx.py).
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
-# The durability test watches the server's fsyncs (tests/durability.rs).
+# The durability test watches the server's fsyncs (tests/it/durability.rs).
 command -v strace >/dev/null || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
