@@ -4,12 +4,10 @@
 //! `/<sharee>/demo--work/`, over HTTP against the real binary, and a hand
 //! edit of the table shares and revokes within seconds.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 
 const VIEW: &str = "demo--work";
 
