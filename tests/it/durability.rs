@@ -126,7 +126,7 @@ fn calls(trace: &str) -> Vec<Call> {
         };
         let rest = rest.trim_start();
         if let Some(head) = rest.strip_suffix("<unfinished ...>") {
-            open.insert(pid.to_string(), (head.to_string(), i));
+            open.insert(pid.to_string(), (head.trim_end().to_string(), i));
         } else if let Some(tail) = rest.strip_prefix("<... ") {
             let tail = tail.split_once("resumed>").map_or(tail, |(_, t)| t);
             if let Some((head, start)) = open.remove(pid) {
