@@ -47,11 +47,7 @@ impl ServeArgs {
     /// command that works on the data, the htpasswd file or the state
     /// directory reads, so it finds what the running server uses.
     pub fn file_config(&self) -> Result<FileConfig, crate::config::ConfigError> {
-        let file = match &self.config {
-            Some(path) => FileConfig::read(path)?,
-            None => FileConfig::default(),
-        };
-        Ok(self.as_file_config().or(file))
+        over_config_file(self.config.as_ref(), self.as_file_config())
     }
 
     pub fn as_file_config(&self) -> FileConfig {
@@ -97,17 +93,25 @@ impl SettingsArgs {
     /// The flags merged over the `--config` file (flags win), so a command
     /// finds what the running server uses.
     pub fn file_config(&self) -> Result<FileConfig, crate::config::ConfigError> {
-        let file = match &self.config {
-            Some(path) => FileConfig::read(path)?,
-            None => FileConfig::default(),
-        };
-        Ok(FileConfig {
+        let flags = FileConfig {
             data: self.data.clone(),
             htpasswd: self.htpasswd.clone(),
             state: self.state.clone(),
             cache: self.cache.clone(),
             ..FileConfig::default()
-        }
-        .or(file))
+        };
+        over_config_file(self.config.as_ref(), flags)
     }
+}
+
+/// `flags` merged over the `--config` file, if one is given (flags win).
+fn over_config_file(
+    config: Option<&PathBuf>,
+    flags: FileConfig,
+) -> Result<FileConfig, crate::config::ConfigError> {
+    let file = match config {
+        Some(path) => FileConfig::read(path)?,
+        None => FileConfig::default(),
+    };
+    Ok(flags.or(file))
 }
