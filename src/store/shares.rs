@@ -323,6 +323,38 @@ impl Store {
         Ok(())
     }
 
+    /// Why a new share of `owner`'s with `sharee` (a user, or `"@group"`)
+    /// would grant nothing, told before it is written (the web page); None
+    /// when it would grant. The same rules as `table_of`.
+    pub fn sharee_refused(&self, owner: &str, sharee: &str) -> Option<String> {
+        if let Some(group) = sharee.strip_prefix(GROUP_MARK) {
+            let mut shares = self.shares.lock();
+            shares.groups.refresh();
+            return if !shares.groups.configured() {
+                Some(format!("{sharee}: no groups file is configured"))
+            } else if shares.groups.members(group).is_none() {
+                Some(format!("{sharee}: no such group"))
+            } else {
+                None
+            };
+        }
+        let known = self.user_known.read().clone();
+        if names::check_segment(sharee).is_err() {
+            Some(format!("{sharee:?} is not a user name"))
+        } else if sharee == owner {
+            Some("you cannot share with yourself".to_string())
+        } else if known.is_some_and(|k| !k(sharee)) {
+            Some(format!("{sharee}: no such user"))
+        } else {
+            None
+        }
+    }
+
+    /// Whether `"@group"` entries can grant (`groups` is in the config).
+    pub fn groups_configured(&self) -> bool {
+        self.shares.lock().groups.configured()
+    }
+
     /// The share table, brought in line with the settings files first.
     fn fresh_shares(&self) -> Result<MutexGuard<'_, Shares>> {
         let watched = self.watched.load(Ordering::SeqCst);

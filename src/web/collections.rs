@@ -13,6 +13,7 @@ use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms::Form;
 use super::pages::{CollectionView, Home};
+use super::sharing;
 use crate::dav::color::store_color;
 use crate::dav::href::encode;
 use crate::http::request::Reply;
@@ -23,13 +24,13 @@ const NO_COLOR: &str = "#8a93a6";
 /// Longest collection id the page makes from a name.
 const MAX_ID: usize = 64;
 
-/// The home page: every collection of the user.
+/// The home page: every collection of the user, each with its shares.
 pub async fn home(ctx: &Ctx<'_>, notice: Option<String>) -> Result<Reply, WebError> {
     let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
     let origin = ctx.origin();
     let base = ctx.app.base.clone();
-    let collections = blocking(move || {
+    let (collections, groups) = blocking(move || {
         let mut views = Vec::new();
         for (name, kind) in store.collection_names(&user)? {
             let c = match store.collection(&user, &name) {
@@ -39,12 +40,17 @@ pub async fn home(ctx: &Ctx<'_>, notice: Option<String>) -> Result<Reply, WebErr
             };
             views.push(view(&store, &c, &name, kind, &origin, &base)?);
         }
-        Ok(views)
+        Ok((views, store.groups_configured()))
     })
     .await?;
     let mut l = ctx.layout("Calendars and address books");
     l.notice = notice;
-    ctx.page(StatusCode::OK, &Home { l, collections })
+    let page = Home {
+        l,
+        collections,
+        groups,
+    };
+    ctx.page(StatusCode::OK, &page)
 }
 
 fn view(
@@ -59,6 +65,7 @@ fn view(
     let count = c.objects()?.len();
     let path = base.calendar(&c.user, id);
     let calendar = kind == CollectionKind::Calendar;
+    let editable = store.refuse_derived(id).is_ok();
     Ok(CollectionView {
         id: id.to_string(),
         path: encode(id),
@@ -76,13 +83,29 @@ fn view(
         swatch: props.color.clone().unwrap_or_else(|| NO_COLOR.to_string()),
         dav_url: format!("{}{path}", origin.http()),
         webcal_url: calendar.then(|| format!("{}{path}", origin.webcal())),
-        editable: store.refuse_derived(id).is_ok(),
+        editable,
+        shares: if editable {
+            sharing::shares_of(store, &c.user, id)
+        } else {
+            Vec::new()
+        },
     })
 }
 
-/// The logged-in user's collection `id`; NotFound for anything else
-/// (another user's ids included), and refused for derived ones.
+/// The logged-in user's own collection `id`, to change; NotFound for
+/// anything else (another user's ids, and the views of collections shared
+/// with him: only their owner changes or shares them).
 pub async fn own(ctx: &Ctx<'_>, id: &str) -> Result<Collection, WebError> {
+    let c = readable(ctx, id).await?;
+    match c.shared_view() {
+        Some(_) => Err(WebError::NotFound),
+        None => Ok(c),
+    }
+}
+
+/// A collection in the logged-in user's home, to read: his own, or a view
+/// of one shared with him; NotFound for anything else.
+pub async fn readable(ctx: &Ctx<'_>, id: &str) -> Result<Collection, WebError> {
     let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
     let id = id.to_string();

@@ -25,6 +25,7 @@ mod mobileconfig;
 mod pages;
 mod routes;
 mod session;
+mod sharing;
 pub(crate) mod state;
 mod transfer;
 mod trash;

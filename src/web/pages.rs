@@ -60,6 +60,15 @@ pub struct CollectionView {
     pub webcal_url: Option<String>,
     /// False for derived collections (the birthday calendar).
     pub editable: bool,
+    /// Whom it is shared with (none for derived ones).
+    pub shares: Vec<ShareView>,
+}
+
+/// One entry of a collection's `[share]` table.
+pub struct ShareView {
+    /// A user, or `@group`.
+    pub sharee: String,
+    pub access_label: &'static str,
 }
 
 #[derive(Template)]
@@ -67,6 +76,8 @@ pub struct CollectionView {
 pub struct Home {
     pub l: Layout,
     pub collections: Vec<CollectionView>,
+    /// Whether `@group` sharees can be named (a groups file is configured).
+    pub groups: bool,
 }
 
 #[derive(Template)]

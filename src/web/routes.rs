@@ -13,7 +13,7 @@ use super::ctx::Ctx;
 use super::error::WebError;
 use super::forms::{self, Form};
 use super::session::COOKIE;
-use super::{account, assets, collections, csrf, devices, transfer, trash, PREFIX};
+use super::{account, assets, collections, csrf, devices, sharing, transfer, trash, PREFIX};
 use crate::http::request::{AppState, Reply};
 
 /// No script but our own file, no inline style, no framing by other sites.
@@ -112,6 +112,8 @@ async fn post(ctx: &Ctx<'_>, segs: &[&str], form: Form) -> Result<Reply, WebErro
         ["c", id, "edit"] => collections::edit(ctx, id, form).await,
         ["c", id, "delete"] if confirmed(&form) => transfer::delete(ctx, id).await,
         ["c", id, "delete"] => transfer::confirm_delete(ctx, id).await,
+        ["c", id, "share"] => sharing::share(ctx, id, form).await,
+        ["c", id, "revoke"] => sharing::revoke(ctx, id, form).await,
         ["trash", id, "restore"] => trash::restore(ctx, id).await,
         ["trash", id, "purge"] if confirmed(&form) => trash::purge(ctx, id).await,
         ["trash", id, "purge"] => trash::confirm_purge(ctx, id).await,

@@ -7,7 +7,7 @@ use crate::http::method::DavMethod;
 use actix_web::http::{header, StatusCode};
 use actix_web::web;
 
-use super::collections::own;
+use super::collections::{own, readable};
 use super::ctx::{blocking, Ctx};
 use super::error::WebError;
 use super::forms::Form;
@@ -149,7 +149,7 @@ fn new_name(fields: &Form, file_name: Option<&str>) -> Result<String, WebError> 
 
 /// The collection as one .ics or .vcf download, streamed.
 pub async fn export(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
-    let c = own(ctx, id).await?;
+    let c = readable(ctx, id).await?;
     let title = c
         .props()
         .ok()

@@ -11,4 +11,5 @@ mod devices;
 mod lockout;
 mod security;
 mod session;
+mod sharing;
 mod upload_memory;
