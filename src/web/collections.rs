@@ -24,13 +24,14 @@ const NO_COLOR: &str = "#8a93a6";
 /// Longest collection id the page makes from a name.
 const MAX_ID: usize = 64;
 
-/// The home page: every collection of the user, each with its shares.
+/// The home page: every collection of the user, each with its shares,
+/// then those others share with him.
 pub async fn home(ctx: &Ctx<'_>, notice: Option<String>) -> Result<Reply, WebError> {
     let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
     let origin = ctx.origin();
     let base = ctx.app.base.clone();
-    let (collections, groups) = blocking(move || {
+    let (collections, shared, groups) = blocking(move || {
         let mut views = Vec::new();
         for (name, kind) in store.collection_names(&user)? {
             let c = match store.collection(&user, &name) {
@@ -40,7 +41,8 @@ pub async fn home(ctx: &Ctx<'_>, notice: Option<String>) -> Result<Reply, WebErr
             };
             views.push(view(&store, &c, &name, kind, &origin, &base)?);
         }
-        Ok((views, store.groups_configured()))
+        let shared = sharing::shared_with(&store, &user, &origin, &base)?;
+        Ok((views, shared, store.groups_configured()))
     })
     .await?;
     let mut l = ctx.layout("Calendars and address books");
@@ -48,6 +50,7 @@ pub async fn home(ctx: &Ctx<'_>, notice: Option<String>) -> Result<Reply, WebErr
     let page = Home {
         l,
         collections,
+        shared,
         groups,
     };
     ctx.page(StatusCode::OK, &page)

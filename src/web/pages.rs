@@ -71,11 +71,27 @@ pub struct ShareView {
     pub access_label: &'static str,
 }
 
+/// A collection another user shares with the logged-in one.
+pub struct SharedView {
+    /// The view's name in his home, the id in URLs and forms.
+    pub id: String,
+    /// `id` percent-encoded for a URL path.
+    pub path: String,
+    pub name: String,
+    pub owner: String,
+    pub access_label: &'static str,
+    pub kind_label: &'static str,
+    pub dav_label: &'static str,
+    pub dav_url: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html", config = "src/web/askama.toml")]
 pub struct Home {
     pub l: Layout,
     pub collections: Vec<CollectionView>,
+    /// What others share with the user.
+    pub shared: Vec<SharedView>,
     /// Whether `@group` sharees can be named (a groups file is configured).
     pub groups: bool,
 }

@@ -114,6 +114,8 @@ async fn post(ctx: &Ctx<'_>, segs: &[&str], form: Form) -> Result<Reply, WebErro
         ["c", id, "delete"] => transfer::confirm_delete(ctx, id).await,
         ["c", id, "share"] => sharing::share(ctx, id, form).await,
         ["c", id, "revoke"] => sharing::revoke(ctx, id, form).await,
+        ["c", id, "leave"] if confirmed(&form) => sharing::leave(ctx, id).await,
+        ["c", id, "leave"] => sharing::confirm_leave(ctx, id).await,
         ["trash", id, "restore"] => trash::restore(ctx, id).await,
         ["trash", id, "purge"] if confirmed(&form) => trash::purge(ctx, id).await,
         ["trash", id, "purge"] => trash::confirm_purge(ctx, id).await,

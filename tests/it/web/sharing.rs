@@ -1,7 +1,8 @@
 //! Sharing from the web page (issue 26): demo shares `work` with alice
 //! through the Share control; the line lands in the `[share]` table (the
-//! rest of the file kept), alice sees the view over CalDAV at once,
-//! `davdir share list` prints it, and revoking takes it away. Unknown sharees, demo himself, stale forms and other
+//! rest of the file kept), alice sees the view over CalDAV and on her page
+//! at once, `davdir share list` prints it, and revoking or her leaving
+//! takes it away. Unknown sharees, demo himself, stale forms and other
 //! users' posts write nothing.
 
 use std::collections::BTreeSet;
@@ -289,6 +290,9 @@ fn another_user_cannot_share_or_change_the_owners_collection() {
                 .expect(404);
         }
     }
+    // The owner's own collection is not "left" either.
+    demo.submit("/.web/c/work/leave", &[("confirm", "yes")])
+        .expect(404);
     assert_eq!(settings(&srv), before);
     assert!(srv.file("demo/work/focus-time.ics").exists());
     assert!(alice_home(&srv).contains(VIEW));
@@ -296,4 +300,58 @@ fn another_user_cannot_share_or_change_the_owners_collection() {
         String::from_utf8(srv.read("demo/work/displayname")).unwrap(),
         "Work\n"
     );
+}
+
+/// The sharee's page lists what is shared with him, with owner and access,
+/// apart from his own; leaving asks first, then removes only his line.
+#[test]
+fn the_sharee_sees_the_share_and_leaves_it() {
+    let srv = start(None);
+    let demo = logged_in(&srv, "demo");
+    demo.submit(
+        "/.web/c/work/share",
+        &[("sharee", "alice"), ("access", "read")],
+    )
+    .expect(303);
+    demo.submit(
+        "/.web/c/work/share",
+        &[("sharee", "carol"), ("access", "read-write")],
+    )
+    .expect(303);
+    let alice = logged_in(&srv, "alice");
+    let page = alice.get("/.web/").text();
+    let shared = &page[page.find("id=\"shared\"").expect("a Shared section")..];
+    let view = article(shared, "demo--work");
+    assert!(view.contains("data-owner=\"demo\""), "{view}");
+    assert!(view.contains("read only"), "{view}");
+    assert!(view.contains("127.0.0.1:") && view.contains(VIEW));
+    assert!(view.contains("/.web/c/demo--work/leave"));
+    // Not among her own collections.
+    let own = &page[..page.find("id=\"shared\"").unwrap()];
+    assert!(!own.contains("demo--work"), "{own}");
+    // The view can be exported like her own.
+    let export = alice.get("/.web/c/demo--work/export");
+    export.expect(200);
+    assert!(export.text().contains("BEGIN:VCALENDAR"));
+    // demo sees nothing shared with him.
+    assert!(!demo.get("/.web/").text().contains("id=\"shared\""));
+
+    let before = settings(&srv);
+    let ask = alice.submit("/.web/c/demo--work/leave", &[]);
+    ask.expect(200);
+    assert!(ask.text().contains("name=\"confirm\" value=\"yes\""));
+    assert_eq!(settings(&srv), before, "nothing before the confirmation");
+    alice
+        .submit("/.web/c/demo--work/leave", &[("confirm", "yes")])
+        .expect(303);
+    let text = settings(&srv);
+    assert!(!text.contains("alice"), "{text}");
+    assert!(text.contains("carol = \"read-write\""), "{text}");
+    assert!(text.contains("# kept: demo's note"), "{text}");
+    assert!(!alice_home(&srv).contains(VIEW));
+    assert!(!alice.get("/.web/").text().contains("demo--work"));
+    assert!(srv.file("demo/work/focus-time.ics").exists());
+    alice
+        .submit("/.web/c/demo--work/leave", &[("confirm", "yes")])
+        .expect(404);
 }
