@@ -346,3 +346,72 @@ def test_a_new_user_sets_everything_up_in_the_browser(sample_server, browser, tm
     # Log out: the page asks for a login again.
     submit(d, "#logout")
     wait_for(d, "#username")
+
+
+def log_in(d, base: str, user: str, password: str) -> None:
+    d.get(base)
+    wait_for(d, "#username").send_keys(user)
+    d.find_element(By.ID, "password").send_keys(password)
+    submit(d, "form[action$='/login'] button")
+    wait_for(d, "#create-button")
+
+
+def home_members(srv, user: str) -> set[str]:
+    """The hrefs a PROPFIND Depth 1 of the user's home lists, as CalDAV clients see them."""
+    r = srv.session(user).request(
+        "PROPFIND", srv.url(user), timeout=REQUEST_TIMEOUT,
+        headers={"Depth": "1", "Content-Type": "application/xml"},
+        data='<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/>'
+             '</d:prop></d:propfind>')
+    assert r.status_code == 207, r.text[:500]
+    return set(re.findall(r"<[^>]*href>([^<]+)<", r.text))
+
+
+def test_a_calendar_is_shared_and_revoked_in_the_browser(server, browser):
+    """alice shares a calendar with bob read-only from the page; bob's page
+    lists it with its owner and CalDAV lists his view; alice revokes it and
+    it is gone from bob's page."""
+    srv = server
+    base = srv.base_url
+    d = browser
+    view = "/bob/alice--family/"
+
+    log_in(d, base, "alice", srv.users["alice"])
+    d.find_element(By.ID, "new-name").send_keys("Family")
+    d.find_element(By.ID, "new-id").send_keys("family")
+    submit(d, "#create-button")
+    family = 'article[data-id="family"]'
+    d.find_element(By.CSS_SELECTOR, f"{family} details.share summary").click()
+    assert "Not shared." in d.find_element(By.CSS_SELECTOR, family).text
+    d.find_element(By.CSS_SELECTOR, f'{family} input[name="sharee"]').send_keys("bob")
+    Select(d.find_element(By.CSS_SELECTOR, f'{family} select[name="access"]')) \
+        .select_by_value("read")
+    submit(d, f"{family} form[action$='/share'] button")
+    row = wait_for(d, f'{family} li[data-sharee="bob"]').text
+    assert "bob" in row and "read only" in row, row
+    assert 'bob = "read"' in (srv.calendar_dir("alice", "family") / ".calendar.toml").read_text()
+    no_overflow(d, "the collections page with a share")
+    screenshot(d, "sharing-owner")
+    submit(d, "#logout")
+
+    log_in(d, base, "bob", srv.users["bob"])
+    shared = wait_for(d, '#shared article[data-id="alice--family"]')
+    assert shared.find_element(By.CSS_SELECTOR, ".owner").text == "alice"
+    assert "read only" in shared.text and view in shared.text, shared.text
+    # Not offered as his own: no Share, Edit or Delete for it.
+    for action in ("share", "edit", "delete"):
+        assert not d.find_elements(By.CSS_SELECTOR, f'form[action$="/alice--family/{action}"]')
+    assert view in home_members(srv, "bob")
+    no_overflow(d, "the collections page with a collection shared with you")
+    screenshot(d, "sharing-sharee")
+    submit(d, "#logout")
+
+    log_in(d, base, "alice", srv.users["alice"])
+    submit(d, f'{family} li[data-sharee="bob"] form[action$="/revoke"] button')
+    assert not d.find_elements(By.CSS_SELECTOR, f'{family} li[data-sharee="bob"]')
+    submit(d, "#logout")
+
+    log_in(d, base, "bob", srv.users["bob"])
+    assert not d.find_elements(By.CSS_SELECTOR, '[data-id="alice--family"]')
+    assert "alice--family" not in d.page_source
+    assert view not in home_members(srv, "bob")
