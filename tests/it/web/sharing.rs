@@ -135,6 +135,15 @@ fn the_owner_shares_sees_the_list_and_revokes() {
     assert!(text.contains("# kept: demo's note"), "{text}");
     let page = demo.get("/.web/").text();
     assert!(!article(&page, "work").contains("data-sharee=\"alice\""));
+    // An address book is shared the same way, in its own settings file.
+    demo.submit(
+        "/.web/c/contacts/share",
+        &[("sharee", "alice"), ("access", "read")],
+    )
+    .expect(303);
+    let book = String::from_utf8(srv.read("demo/contacts/.addressbook.toml")).unwrap();
+    assert!(book.contains("alice = \"read\""), "{book}");
+    assert!(alice_home(&srv).contains("/alice/demo--contacts/"));
     // The owner's collection and objects are untouched.
     assert!(srv.file("demo/work/by-alice.ics").exists());
     assert!(srv.file("demo/work/focus-time.ics").exists());
@@ -337,6 +346,9 @@ fn the_sharee_sees_the_share_and_leaves_it() {
     assert!(!demo.get("/.web/").text().contains("id=\"shared\""));
 
     let before = settings(&srv);
+    alice
+        .post("/.web/c/demo--work/leave", &[("confirm", "yes")])
+        .expect(403);
     let ask = alice.submit("/.web/c/demo--work/leave", &[]);
     ask.expect(200);
     assert!(ask.text().contains("name=\"confirm\" value=\"yes\""));
