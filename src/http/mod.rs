@@ -194,6 +194,13 @@ async fn route(
             Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
+        // A `CS:share` body shares the collection; any other POST there is
+        // push's (a registration), or else not served.
+        if method == Some(DavMethod::Post) {
+            if let Some(share) = methods::share::body_of(&rq) {
+                return methods::share::handle(&rq, &share);
+            }
+        }
         if push_claims {
             if let Some(push) = &rq.app.push {
                 return methods::push::handle(push, method, &rq, &origin);
@@ -218,7 +225,9 @@ async fn route(
             DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
             DavMethod::Report => methods::report::handle(rq),
             // OPTIONS was answered above, before login.
-            DavMethod::Options | DavMethod::Post => Err(DavError::UnservedMethod),
+            DavMethod::Options => Err(DavError::UnservedMethod),
+            // A POST `share` (or push) did not take.
+            DavMethod::Post => Err(methods::share::refusal(&rq)),
         })
     };
     let tried = if inline {

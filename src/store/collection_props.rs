@@ -228,42 +228,43 @@ impl CollectionProps {
             .map(|(_, xml)| xml.as_str())
     }
 
-    /// Sets (`Some`) or removes (`None`) `user`'s entry in the `[share]`
+    /// Sets (`Some`) or removes (`None`) each user's entry in the `[share]`
     /// table of the settings file, keeping everything else as written
-    /// (comments too); a table left empty goes.
-    pub fn set_share(
+    /// (comments too); a table left empty goes. One write for them all.
+    pub fn set_shares(
         dir: &Path,
         kind: CollectionKind,
-        user: &str,
-        access: Option<super::Access>,
+        changes: &[(String, Option<super::Access>)],
         max: u64,
     ) -> io::Result<()> {
         let mut props = CollectionProps::read_as(dir, kind, max)?;
         let before = props.settings.to_string();
-        match access {
-            Some(access) => {
-                let table = props
-                    .settings
-                    .entry("share")
-                    .or_insert_with(|| Item::Table(Table::new()));
-                let Some(table) = table.as_table_like_mut() else {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!(
-                            "{}: share is not a table",
-                            dir.join(kind.marker()).display()
-                        ),
-                    ));
-                };
-                table.insert(user, value(access.as_str()));
-            }
-            None => {
-                if let Some(table) = props
-                    .settings
-                    .get_mut("share")
-                    .and_then(Item::as_table_like_mut)
-                {
-                    table.remove(user);
+        for (user, access) in changes {
+            match access {
+                Some(access) => {
+                    let table = props
+                        .settings
+                        .entry("share")
+                        .or_insert_with(|| Item::Table(Table::new()));
+                    let Some(table) = table.as_table_like_mut() else {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "{}: share is not a table",
+                                dir.join(kind.marker()).display()
+                            ),
+                        ));
+                    };
+                    table.insert(user, value(access.as_str()));
+                }
+                None => {
+                    if let Some(table) = props
+                        .settings
+                        .get_mut("share")
+                        .and_then(Item::as_table_like_mut)
+                    {
+                        table.remove(user);
+                    }
                 }
             }
         }

@@ -722,3 +722,202 @@ fn groups_of_the_groups_file_share_and_follow_its_edits() {
         "{report}"
     );
 }
+
+/// A `CS:share` body of the CalendarServer sharing extension.
+fn cs_share(ops: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><CS:share xmlns:D="DAV:" xmlns:CS="{CS}">{ops}</CS:share>"#
+    )
+}
+
+fn cs_set(href: &str, access: &str) -> String {
+    format!(
+        "<CS:set><D:href>{href}</D:href><CS:common-name>Someone</CS:common-name>\
+         <CS:summary>Ours</CS:summary><CS:{access}/></CS:set>"
+    )
+}
+
+fn cs_remove(href: &str) -> String {
+    format!("<CS:remove><D:href>{href}</D:href></CS:remove>")
+}
+
+fn post_share(srv: &Server, user: &str, path: &str, ops: &str) -> Resp {
+    as_user(srv, user, "POST", path)
+        .header("Content-Type", "application/xml; charset=utf-8")
+        .body(cs_share(ops))
+        .fetch()
+}
+
+/// The sharees `CS:invite` lists: (principal href, access element, accepted).
+fn invited(r: &Response) -> BTreeSet<(String, String, bool)> {
+    r.ok(CS, "invite")
+        .children_named(CS, "user")
+        .map(|u| {
+            let href = u.child(DAV, "href").unwrap().text.clone();
+            let access = u.child(CS, "access").unwrap().children[0].name.to_string();
+            (href, access, u.child(CS, "invite-accepted").is_some())
+        })
+        .collect()
+}
+
+const SHARING_PROPS: [(&str, &str); 6] = [
+    (DAV, "resourcetype"),
+    (DAV, "owner"),
+    (CS, "invite"),
+    (CS, "allowed-sharing-modes"),
+    (CS, "shared-url"),
+    (DAV, "displayname"),
+];
+
+/// The CalendarServer sharing protocol: the owner shares by POST of
+/// `CS:share` naming sharees by principal URL or `mailto:`; the share is
+/// accepted at once, lands in the same `[share]` table, and both sides see
+/// it in their properties. Nobody else may share; unknown users are refused
+/// with nothing written.
+#[test]
+fn the_calendarserver_protocol_shares_into_the_table() {
+    let srv = start("");
+    // Advertised on OPTIONS and every response.
+    let options = srv.request_as(None, "OPTIONS", "/").fetch();
+    let dav = options.header("dav").unwrap();
+    assert!(dav.contains("calendarserver-sharing"), "{dav}");
+    let owner_url = "/demo/work/";
+    let ms = propfind_as(&srv, "demo", owner_url, "0", &SHARING_PROPS);
+    assert!(ms.header("dav").unwrap().contains("calendarserver-sharing"));
+    let r = &ms.multistatus().responses[0];
+    assert!(r
+        .ok(DAV, "resourcetype")
+        .child(CS, "shared-owner")
+        .is_none());
+    assert!(r
+        .ok(CS, "allowed-sharing-modes")
+        .child(CS, "can-be-shared")
+        .is_some());
+    assert_eq!(r.status_of(CS, "invite"), Some(404), "shared with nobody");
+
+    // The owner shares: a principal URL and a mailto whose local part is a user.
+    let ops = cs_set("/alice/", "read-write") + &cs_set("mailto:carol@example.org", "read");
+    post_share(&srv, "demo", owner_url, &ops).expect(200);
+    assert!(
+        lists_view(&srv, "alice") && lists_view(&srv, "carol"),
+        "at once"
+    );
+    let text = std::fs::read_to_string(settings(&srv)).unwrap();
+    assert!(text.contains("alice = \"read-write\""), "{text}");
+    assert!(text.contains("carol = \"read\""), "{text}");
+    assert!(text.starts_with("# Collection properties"), "{text}");
+    assert!(text.contains("timezone = \"Europe/Berlin\""), "{text}");
+    let rw: BTreeSet<String> = privileges(&srv, "alice", &format!("/alice/{VIEW}/"));
+    assert!(rw.contains("write-content"), "{rw:?}");
+
+    // The owner's collection says it is shared, and with whom.
+    let ms = propfind_as(&srv, "demo", owner_url, "0", &SHARING_PROPS).multistatus();
+    let r = &ms.responses[0];
+    assert!(r
+        .ok(DAV, "resourcetype")
+        .child(CS, "shared-owner")
+        .is_some());
+    let want = BTreeSet::from([
+        ("/alice/".to_string(), "read-write".to_string(), true),
+        ("/carol/".to_string(), "read".to_string(), true),
+    ]);
+    assert_eq!(invited(r), want);
+    assert_eq!(r.status_of(CS, "shared-url"), Some(404));
+
+    // Carol's view: shared, the owner's URL and principal, no sharing of her own.
+    let view = format!("/carol/{VIEW}/");
+    let ms = propfind_as(&srv, "carol", &view, "0", &SHARING_PROPS).multistatus();
+    let r = &ms.responses[0];
+    let rt = r.ok(DAV, "resourcetype");
+    assert!(rt.child(CS, "shared").is_some() && rt.child(CALDAV, "calendar").is_some());
+    assert!(rt.child(CS, "shared-owner").is_none());
+    let shared_url = &r.ok(CS, "shared-url").child(DAV, "href").unwrap().text;
+    assert_eq!(shared_url, owner_url);
+    assert_eq!(
+        r.ok(DAV, "owner").child(DAV, "href").unwrap().text,
+        "/demo/"
+    );
+    assert!(r
+        .ok(CS, "allowed-sharing-modes")
+        .child(CS, "can-be-shared")
+        .is_none());
+    assert_eq!(invited(r), want);
+    let organizer = r.ok(CS, "invite").child(CS, "organizer").unwrap();
+    assert_eq!(organizer.child(DAV, "href").unwrap().text, "/demo/");
+    assert!(r.ok(DAV, "displayname").text.contains("(demo)"));
+
+    // Only the owner shares: not a sharee on his view (read or read-write),
+    // not an outsider on the owner's URL. Nothing is written.
+    let before = std::fs::read(settings(&srv)).unwrap();
+    for user in ["carol", "alice"] {
+        post_share(
+            &srv,
+            user,
+            &format!("/{user}/{VIEW}/"),
+            &cs_set("/eve/", "read"),
+        )
+        .expect(403)
+        .expect_condition(DAV, "need-privileges");
+    }
+    post_share(&srv, "eve", owner_url, &cs_set("/eve/", "read")).expect(403);
+    // An unknown user (by URL or mailto) is refused with the reason, and
+    // nothing of the body is applied.
+    for href in ["/mallory/", "mailto:mallory@example.org"] {
+        let ops = cs_set("/eve/", "read") + &cs_set(href, "read");
+        let r = post_share(&srv, "demo", owner_url, &ops);
+        r.expect(403);
+        assert!(r.text().contains("mallory"), "{}", r.text());
+    }
+    // Not a share: refused as malformed.
+    post_share(
+        &srv,
+        "demo",
+        owner_url,
+        "<CS:set><D:href>/eve/</D:href></CS:set>",
+    )
+    .expect(400);
+    assert_eq!(
+        before,
+        std::fs::read(settings(&srv)).unwrap(),
+        "nothing written"
+    );
+    assert!(!lists_view(&srv, "eve"));
+
+    // An absolute principal URL shares too; CS:remove unshares at once.
+    post_share(&srv, "demo", owner_url, &cs_set(&srv.url("/eve/"), "read")).expect(200);
+    assert!(lists_view(&srv, "eve"));
+    let ops = cs_remove("/carol/") + &cs_remove("mailto:eve@example.org");
+    post_share(&srv, "demo", owner_url, &ops).expect(200);
+    assert!(!lists_view(&srv, "carol") && !lists_view(&srv, "eve"));
+    as_user(&srv, "carol", "GET", &format!("{view}focus-time.ics"))
+        .fetch()
+        .expect(404);
+    let text = std::fs::read_to_string(settings(&srv)).unwrap();
+    assert!(!text.contains("carol") && !text.contains("eve"), "{text}");
+    assert!(text.contains("alice = \"read-write\""), "{text}");
+    assert!(text.contains("timezone = \"Europe/Berlin\""), "{text}");
+    // The last sharee goes: no longer shared.
+    post_share(&srv, "demo", owner_url, &cs_remove("/alice/")).expect(200);
+    let ms = propfind_as(&srv, "demo", owner_url, "0", &SHARING_PROPS).multistatus();
+    assert!(ms.responses[0]
+        .ok(DAV, "resourcetype")
+        .child(CS, "shared-owner")
+        .is_none());
+}
+
+/// An address book is shared by `CS:share` alike, into `.addressbook.toml`.
+#[test]
+fn the_calendarserver_protocol_shares_an_address_book() {
+    let srv = start("");
+    post_share(&srv, "demo", "/demo/contacts/", &cs_set("/carol/", "read")).expect(200);
+    let text = std::fs::read_to_string(srv.file("demo/contacts/.addressbook.toml")).unwrap();
+    assert!(text.contains("carol = \"read\""), "{text}");
+    let view = "/carol/demo--contacts/";
+    assert!(home_members(&srv, "carol").contains(view));
+    let ms = propfind_as(&srv, "carol", view, "0", &SHARING_PROPS).multistatus();
+    let rt = ms.responses[0].ok(DAV, "resourcetype");
+    assert!(rt.child(CS, "shared").is_some());
+    assert!(rt
+        .child("urn:ietf:params:xml:ns:carddav", "addressbook")
+        .is_some());
+}
