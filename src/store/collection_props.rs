@@ -355,6 +355,20 @@ impl CollectionProps {
         Ok(())
     }
 
+    /// Puts a sharee's own settings for a view (`view_settings`) over the
+    /// owner's, in this snapshot only.
+    pub(super) fn overlay(&mut self, own: super::view_settings::ViewSettings) {
+        if own.displayname.is_some() {
+            self.displayname = own.displayname;
+        }
+        if own.color.is_some() {
+            self.color = own.color;
+        }
+        if let Some(order) = own.order {
+            self.set("order", Some(value(order)));
+        }
+    }
+
     fn set(&mut self, key: &str, item: Option<Item>) {
         match item {
             Some(i) => {
@@ -401,7 +415,7 @@ fn meta_text(bytes: &[u8]) -> Option<String> {
 }
 
 /// A property file as found in a calendar directory.
-enum Found {
+pub(super) enum Found {
     /// Absent, or not a regular file (a FIFO or directory holds no property).
     Absent,
     Bytes(Vec<u8>, FileStamp),
@@ -411,7 +425,7 @@ enum Found {
 
 /// Reads a property file as object files are read: links followed only
 /// within the home, never opening a FIFO, never more than `max` bytes.
-fn read_property_file(dir: &Path, file: &str, max: u64) -> io::Result<Found> {
+pub(super) fn read_property_file(dir: &Path, file: &str, max: u64) -> io::Result<Found> {
     let entry = match confine::object_entry(dir, file) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Found::Absent),
         entry => entry?,

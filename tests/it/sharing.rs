@@ -275,7 +275,7 @@ fn privileges_follow_the_share() {
         .expect_condition(DAV, "need-privileges");
     as_user(&srv, "carol", "PROPPATCH", &carol)
         .header("Content-Type", "application/xml; charset=utf-8")
-        .body(PROPPATCH_NAME)
+        .body(PROPPATCH_OWNERS)
         .fetch()
         .expect(403)
         .expect_condition(DAV, "need-privileges");
@@ -293,7 +293,7 @@ fn privileges_follow_the_share() {
         as_user(&srv, user, "MKCALENDAR", &view).fetch().expect(405);
         as_user(&srv, user, "PROPPATCH", &view)
             .header("Content-Type", "application/xml; charset=utf-8")
-            .body(PROPPATCH_NAME)
+            .body(PROPPATCH_OWNERS)
             .fetch()
             .expect(403)
             .expect_condition(DAV, "need-privileges");
@@ -379,7 +379,9 @@ fn privileges_follow_the_share() {
     assert!(srv.file("demo/work").is_dir());
 }
 
-const PROPPATCH_NAME: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Mine now</D:displayname></D:prop></D:set></D:propertyupdate>"#;
+/// A change of a property that stays the owner's (a sharee's own name,
+/// colour and order are his: `a_sharee_keeps_his_own_name_colour_and_order`).
+const PROPPATCH_OWNERS: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><C:calendar-description>Mine now</C:calendar-description></D:prop></D:set></D:propertyupdate>"#;
 
 fn token_and_ctag(srv: &Server, user: &str, path: &str) -> (String, String) {
     let ms = propfind_as(
@@ -920,4 +922,144 @@ fn the_calendarserver_protocol_shares_an_address_book() {
     assert!(rt
         .child("urn:ietf:params:xml:ns:carddav", "addressbook")
         .is_some());
+}
+
+fn proppatch_as(srv: &Server, user: &str, path: &str, ops: &str) -> Resp {
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:" xmlns:C="{CALDAV}" xmlns:I="{ICAL}">{ops}</D:propertyupdate>"#
+    );
+    as_user(srv, user, "PROPPATCH", path)
+        .header("Content-Type", "application/xml; charset=utf-8")
+        .body(body)
+        .fetch()
+}
+
+/// (displayname, calendar-color, calendar-order) as `user` sees `path`.
+fn own_props(srv: &Server, user: &str, path: &str) -> (String, String, String) {
+    let props = [
+        (DAV, "displayname"),
+        (ICAL, "calendar-color"),
+        (ICAL, "calendar-order"),
+    ];
+    let ms = propfind_as(srv, user, path, "0", &props).multistatus();
+    let r = &ms.responses[0];
+    let text = |ns, name| {
+        r.prop(ns, name)
+            .map(|p| p.text().to_string())
+            .unwrap_or_default()
+    };
+    (
+        text(DAV, "displayname"),
+        text(ICAL, "calendar-color"),
+        text(ICAL, "calendar-order"),
+    )
+}
+
+/// A sharee's PROPPATCH of the display name, colour and order of his view
+/// is his own: kept in `.views.toml` of his home, shown to him over the
+/// owner's, and nothing of the owner's (or another sharee's) changes.
+#[test]
+fn a_sharee_keeps_his_own_name_colour_and_order() {
+    let srv = start(TABLE);
+    assert!(wait_until(10, || lists_view(&srv, "carol")
+        && lists_view(&srv, "alice")));
+    let carol = format!("/carol/{VIEW}/");
+    let alice = format!("/alice/{VIEW}/");
+    let owners = own_props(&srv, "demo", "/demo/work/");
+    let alices = own_props(&srv, "alice", &alice);
+    let before = tree_fingerprint(&srv.file("demo"));
+
+    // Carol reads only, yet her own settings are hers to set.
+    let set = "<D:set><D:prop><D:displayname>Demo's work</D:displayname>\
+               <I:calendar-color>#00FF00</I:calendar-color>\
+               <I:calendar-order>7</I:calendar-order></D:prop></D:set>";
+    let ms = proppatch_as(&srv, "carol", &carol, set).multistatus();
+    for name in [
+        (DAV, "displayname"),
+        (ICAL, "calendar-color"),
+        (ICAL, "calendar-order"),
+    ] {
+        assert_eq!(
+            ms.responses[0].status_of(name.0, name.1),
+            Some(200),
+            "{name:?}"
+        );
+    }
+    assert_eq!(
+        own_props(&srv, "carol", &carol),
+        ("Demo's work".into(), "#00FF00FF".into(), "7".into())
+    );
+    let file = srv.file("carol/.views.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("[demo--work]"), "{text}");
+    assert!(text.contains("displayname = \"Demo's work\""), "{text}");
+    assert!(text.contains("order = 7"), "{text}");
+    // The owner's and alice's are as they were; nothing of demo's changed.
+    assert_eq!(own_props(&srv, "demo", "/demo/work/"), owners);
+    assert_eq!(own_props(&srv, "alice", &alice), alices);
+    assert_eq!(before, tree_fingerprint(&srv.file("demo")));
+    // The file is no collection of her home.
+    let members = home_members(&srv, "carol");
+    assert!(members.iter().all(|h| !h.contains("views")), "{members:?}");
+
+    // The owner's other properties stay his, even beside her own.
+    let mixed = "<D:set><D:prop><D:displayname>Mixed</D:displayname>\
+                 <C:calendar-description>No</C:calendar-description></D:prop></D:set>";
+    for user in ["carol", "alice"] {
+        let view = format!("/{user}/{VIEW}/");
+        proppatch_as(&srv, user, &view, mixed)
+            .expect(403)
+            .expect_condition(DAV, "need-privileges");
+    }
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&file).unwrap(),
+        "nothing written"
+    );
+    assert_eq!(own_props(&srv, "alice", &alice), alices);
+
+    // A hand edit of her file applies at once; a remove falls back to the owner's.
+    std::fs::write(&file, text.replace("Demo's work", "By hand")).unwrap();
+    assert_eq!(own_props(&srv, "carol", &carol).0, "By hand");
+    let remove = "<D:remove><D:prop><D:displayname/></D:prop></D:remove>";
+    proppatch_as(&srv, "carol", &carol, remove).expect(207);
+    assert_eq!(
+        own_props(&srv, "carol", &carol),
+        (alices.0.clone(), "#00FF00FF".into(), "7".into())
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("# Your own display name"),
+        "comments kept: {text}"
+    );
+
+    // A broken file is logged and ignored: the owner's settings show, and
+    // a PROPPATCH never overwrites it.
+    std::fs::write(&file, "[demo--work\ncolor = ").unwrap();
+    assert_eq!(own_props(&srv, "carol", &carol), alices);
+    let r = proppatch_as(&srv, "carol", &carol, set);
+    assert!(r.status >= 400, "{}", r.status);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "[demo--work\ncolor = "
+    );
+    assert!(srv.log().contains(".views.toml"), "{}", srv.log());
+    std::fs::write(&file, text).unwrap();
+
+    // Revoked, her table stays harmlessly; shared again, it applies again.
+    share(&srv, "alice = \"read-write\"\n");
+    assert!(wait_until(10, || !lists_view(&srv, "carol")));
+    assert!(file.exists());
+    share(&srv, "carol = \"read\"\n");
+    assert!(wait_until(10, || lists_view(&srv, "carol")));
+    assert_eq!(own_props(&srv, "carol", &carol).1, "#00FF00FF");
+
+    // An address book's view takes its own name alike.
+    post_share(&srv, "demo", "/demo/contacts/", &cs_set("/carol/", "read")).expect(200);
+    let book = "/carol/demo--contacts/";
+    let set = "<D:set><D:prop><D:displayname>Their contacts</D:displayname></D:prop></D:set>";
+    proppatch_as(&srv, "carol", book, set).expect(207);
+    assert_eq!(own_props(&srv, "carol", book).0, "Their contacts");
+    let owner_book = own_props(&srv, "demo", "/demo/contacts/").0;
+    assert_ne!(owner_book, "Their contacts");
 }
