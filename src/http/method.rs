@@ -76,11 +76,13 @@ impl DavMethod {
         })
     }
 
-    /// Whether the method changes files (and so is told to the hook).
+    /// Whether the method changes files (and so is told to the hook): a
+    /// POST shares (a push registration's is no change: `route`).
     pub fn is_write(self) -> bool {
         matches!(
             self,
-            DavMethod::Put
+            DavMethod::Post
+                | DavMethod::Put
                 | DavMethod::Delete
                 | DavMethod::Mkcalendar
                 | DavMethod::Mkcol
@@ -134,7 +136,7 @@ mod tests {
             assert!(!(m.is_read() && m.is_write()), "{m:?}");
         }
         assert!(DavMethod::Proppatch.is_write());
-        assert!(!DavMethod::Post.is_write());
+        assert!(DavMethod::Post.is_write());
         assert!(!DavMethod::Options.is_read());
     }
 }

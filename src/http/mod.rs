@@ -150,7 +150,13 @@ async fn route(
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
-    let push_claims = app.push.is_some() && methods::push::claims(method, &dav_path);
+    // A POST of a `CS:share` shares; any other POST to a collection is
+    // push's (a registration), or else refused (`share::refusal`).
+    let share = (method == Some(DavMethod::Post))
+        .then(|| methods::share::body_of(&dav_path, &body))
+        .flatten();
+    let push_claims =
+        share.is_none() && app.push.is_some() && methods::push::claims(method, &dav_path);
     // A registration's DELETE changes no file: the hook is not told.
     let change = (!push_claims)
         .then(|| change_of(method, &dav_path, &req, &app.base))
@@ -194,12 +200,8 @@ async fn route(
             Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
-        // A `CS:share` body shares the collection; any other POST there is
-        // push's (a registration), or else not served.
-        if method == Some(DavMethod::Post) {
-            if let Some(share) = methods::share::body_of(&rq) {
-                return methods::share::handle(&rq, &share);
-            }
+        if let Some(share) = &share {
+            return methods::share::handle(&rq, share);
         }
         if push_claims {
             if let Some(push) = &rq.app.push {

@@ -533,6 +533,15 @@ fn the_hook_is_told_of_the_owners_files() {
         "{:?}",
         std::fs::read_to_string(&log)
     );
+    // A share by the CalendarServer protocol changes the settings file.
+    post_share(&srv, "demo", "/demo/work/", &cs_set("/carol/", "read")).expect(200);
+    let want = "POST|demo|work|demo/work\n";
+    assert!(
+        wait_until(10, || std::fs::read_to_string(&log)
+            .is_ok_and(|l| l.contains(want))),
+        "{:?}",
+        std::fs::read_to_string(&log)
+    );
 }
 
 /// An address book is shared the same way, by its `.addressbook.toml`.
@@ -878,6 +887,10 @@ fn the_calendarserver_protocol_shares_into_the_table() {
         "<CS:set><D:href>/eve/</D:href></CS:set>",
     )
     .expect(400);
+    // A body beyond the bound is never taken as a share.
+    let huge = cs_set("/eve/", "read").repeat(1000);
+    let status = post_share(&srv, "demo", owner_url, &huge).status;
+    assert!((400..500).contains(&status), "{status}");
     assert_eq!(
         before,
         std::fs::read(settings(&srv)).unwrap(),

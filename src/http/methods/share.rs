@@ -17,21 +17,32 @@ use crate::store::{Access, Store};
 /// Most sharees one body may set or remove.
 const MAX_SHAREES: usize = 256;
 
-/// The body of a POST to a collection when it is a `CS:share`; None for
-/// any other body (a WebDAV-Push registration, or one that is not XML),
+/// The largest `CS:share` body (room for `MAX_SHAREES` with short names
+/// and summaries): it is parsed on the async worker (`body_of`), to tell a
+/// share from a push registration, and is kept as small as what that
+/// worker parses for a multiget.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The body of a POST to `path` when it is a `CS:share` to a collection;
+/// None for any other (a WebDAV-Push registration, or one that is not XML),
 /// which is left to whoever else answers POST.
-pub fn body_of(rq: &Request) -> Option<Element> {
-    if !matches!(rq.path, DavPath::Calendar { .. }) {
+pub fn body_of(path: &DavPath, body: &[u8]) -> Option<Element> {
+    if !matches!(path, DavPath::Calendar { .. }) || body.len() > MAX_BODY {
         return None;
     }
-    rq.xml().ok().flatten().filter(|el| el.is(CS, "share"))
+    crate::dav::xml::parse(body)
+        .ok()
+        .filter(|el| el.is(CS, "share"))
 }
 
 /// Why a POST `body_of` did not take is refused: on a collection, its
-/// body is not a `CS:share`; elsewhere POST is not served.
+/// body is not a `CS:share` within the bound; elsewhere POST is not served.
 pub fn refusal(rq: &Request) -> DavError {
     if !matches!(rq.path, DavPath::Calendar { .. }) {
         return DavError::UnservedMethod;
+    }
+    if rq.body.len() > MAX_BODY {
+        return DavError::BodyTooLarge;
     }
     match rq.xml() {
         Ok(None) => DavError::MissingBody("POST"),
