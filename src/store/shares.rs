@@ -503,7 +503,7 @@ impl Store {
 impl super::Collection {
     /// The owner's (user, collection) of what this handle shows: a view's
     /// owner's collection, or its own.
-    pub fn shared_source(&self) -> (&str, &str) {
+    fn shared_source(&self) -> (&str, &str) {
         match &self.view {
             Some(v) => (&v.owner, &v.collection),
             None => (&self.user, &self.name),
