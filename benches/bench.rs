@@ -66,6 +66,8 @@ mod report;
 mod rustical;
 #[path = "bench/server.rs"]
 mod server;
+#[path = "bench/sharing.rs"]
+mod sharing;
 #[path = "bench/stats.rs"]
 mod stats;
 #[path = "bench/throughput.rs"]

@@ -408,6 +408,7 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
     out.sizes.insert("export", k);
 
     figures::run(server, &c, ds, plan, &mut out)?;
+    sharing::run(server, &c, n, plan, &mut out)?;
 
     record_rss(server, n, &mut out, "rss_end");
 

@@ -88,7 +88,11 @@ pub(crate) fn report(runs: &[Run], opts: &Opts) -> String {
             rule.push_str("---:|---:|---:|");
         }
         writeln!(md, "{head}\n{rule}").unwrap();
-        for (key, label) in METRICS.iter().chain(figures::METRICS) {
+        for (key, label) in METRICS
+            .iter()
+            .chain(figures::METRICS)
+            .chain(sharing::METRICS)
+        {
             let a = run.ours.vals.get(key);
             let mut line = format!("| {label} | {} | {} |", cell(a), spread(a));
             for (_, p) in &peers {
@@ -206,6 +210,21 @@ pub(crate) fn targets(runs: &[Run]) -> String {
                 ),
                 Some(Val::Na(t)) => line(false, format!("disk → sync at {n}: {t}")),
                 _ => {}
+            }
+        }
+        for (owner, view, what) in sharing::RATIOS {
+            if let (Some(o), Some(v)) = (med(run, owner), med(run, view)) {
+                let ratio = v.median / o.median;
+                line(
+                    ratio <= sharing::MAX_RATIO,
+                    format!(
+                        "a sharee's {what} of the shared calendar at {n} costs <= {}× the \
+                         owner's: {ratio:.2}× ({} ms ÷ {} ms)",
+                        sharing::MAX_RATIO,
+                        fmt_ms(v.median),
+                        fmt_ms(o.median)
+                    ),
+                );
             }
         }
         if let Some(Val::Rate(Load { rate: r, .. })) = run.ours.vals.get("put_rate8") {

@@ -47,34 +47,26 @@ impl Target {
 
     /// The methods served here. PROPPATCH is listed on the root and homes:
     /// it is answered (each property refused in the 207), not refused.
-    fn methods(self, push: bool) -> Vec<DavMethod> {
-        let mut list = match self {
+    fn methods(self) -> Vec<DavMethod> {
+        match self {
             Target::Root | Target::Home => {
                 vec![Options, Get, Head, Propfind, Proppatch, Report]
             }
+            // POST: a `CS:share` (and a WebDAV-Push registration).
             Target::Collection => vec![
-                Options, Get, Head, Delete, Propfind, Proppatch, Copy, Move, Report,
+                Options, Get, Head, Delete, Propfind, Proppatch, Copy, Move, Report, Post,
             ],
             Target::NoCollection => vec![Options, Mkcol, Mkcalendar],
             Target::Object => vec![
                 Options, Get, Head, Put, Delete, Propfind, Proppatch, Copy, Move, Report,
             ],
             Target::PushRegistration => vec![Options, Delete],
-        };
-        // WebDAV-Push registers a subscription by a POST to the collection.
-        if push && self == Target::Collection {
-            list.push(Post);
         }
-        list
     }
 
     /// The Allow header's value.
-    pub fn allow(self, push: bool) -> String {
-        let names: Vec<&str> = self
-            .methods(push)
-            .into_iter()
-            .map(DavMethod::as_str)
-            .collect();
+    pub fn allow(self) -> String {
+        let names: Vec<&str> = self.methods().into_iter().map(DavMethod::as_str).collect();
         names.join(", ")
     }
 }
@@ -90,7 +82,7 @@ pub async fn header_for(app: &Arc<AppState>, path: &str) -> Option<HeaderValue> 
     let target = actix_web::web::block(move || Target::of(&path, &store, push))
         .await
         .ok()?;
-    HeaderValue::from_str(&target.allow(push)).ok()
+    HeaderValue::from_str(&target.allow()).ok()
 }
 
 #[cfg(test)]
@@ -100,17 +92,13 @@ mod tests {
     #[test]
     fn each_kind_lists_what_it_serves_and_not_what_it_refuses() {
         assert_eq!(
-            Target::Object.allow(false),
+            Target::Object.allow(),
             "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, COPY, MOVE, REPORT"
         );
-        assert!(Target::Collection.allow(true).ends_with(", POST"));
-        assert!(!Target::Collection.allow(false).contains("POST"));
-        assert!(!Target::Collection.allow(true).contains("MKCOL"));
-        assert_eq!(
-            Target::NoCollection.allow(true),
-            "OPTIONS, MKCOL, MKCALENDAR"
-        );
-        assert!(!Target::Home.allow(false).contains("PUT"));
-        assert!(!Target::Home.allow(false).contains("MKCOL"));
+        assert!(Target::Collection.allow().ends_with(", POST"));
+        assert!(!Target::Collection.allow().contains("MKCOL"));
+        assert_eq!(Target::NoCollection.allow(), "OPTIONS, MKCOL, MKCALENDAR");
+        assert!(!Target::Home.allow().contains("PUT"));
+        assert!(!Target::Home.allow().contains("MKCOL"));
     }
 }

@@ -265,6 +265,9 @@ pub enum DavError {
     /// DELETE of the root or of a user's home.
     #[error("forbidden: cannot delete this collection")]
     ProtectedCollection,
+    /// A `CS:share` naming a sharee that cannot have the share; says why.
+    #[error("forbidden: {0}")]
+    Sharing(String),
     /// A request body (not a PUT) above the server's bound.
     #[error("request body too large")]
     BodyTooLarge,
@@ -484,7 +487,8 @@ impl DavError {
             | DavError::SameSourceAndDestination
             | DavError::KindMismatch
             | DavError::CollectionOutsideHome
-            | DavError::ProtectedCollection => StatusCode::FORBIDDEN,
+            | DavError::ProtectedCollection
+            | DavError::Sharing(_) => StatusCode::FORBIDDEN,
             DavError::UnmappedPath | DavError::MissingHome | DavError::MissingObject => {
                 StatusCode::NOT_FOUND
             }

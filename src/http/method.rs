@@ -19,7 +19,7 @@ pub enum DavMethod {
     Copy,
     Move,
     Report,
-    /// Known but served by no handler: answered 405 like any unknown method.
+    /// A `CS:share` or a WebDAV-Push registration, on a collection.
     Post,
 }
 
@@ -65,8 +65,8 @@ impl DavMethod {
         }
     }
 
-    /// The `Allow` header: every method (all are served; POST registers
-    /// WebDAV-Push subscriptions), in declaration order,
+    /// The `Allow` header: every method (all are served; POST shares and
+    /// registers WebDAV-Push subscriptions), in declaration order,
     /// derived from [`ALL`] so a new method is listed where it is declared.
     pub fn allow_header() -> &'static str {
         static ALLOW: OnceLock<String> = OnceLock::new();
@@ -76,11 +76,13 @@ impl DavMethod {
         })
     }
 
-    /// Whether the method changes files (and so is told to the hook).
+    /// Whether the method changes files (and so is told to the hook): a
+    /// POST shares (a push registration's is no change: `route`).
     pub fn is_write(self) -> bool {
         matches!(
             self,
-            DavMethod::Put
+            DavMethod::Post
+                | DavMethod::Put
                 | DavMethod::Delete
                 | DavMethod::Mkcalendar
                 | DavMethod::Mkcol
@@ -134,7 +136,7 @@ mod tests {
             assert!(!(m.is_read() && m.is_write()), "{m:?}");
         }
         assert!(DavMethod::Proppatch.is_write());
-        assert!(!DavMethod::Post.is_write());
+        assert!(DavMethod::Post.is_write());
         assert!(!DavMethod::Options.is_read());
     }
 }

@@ -150,7 +150,13 @@ async fn route(
     )
     .await
     .map_err(|_| DavError::RequestTimeout)??;
-    let push_claims = app.push.is_some() && methods::push::claims(method, &dav_path);
+    // A POST of a `CS:share` shares; any other POST to a collection is
+    // push's (a registration), or else refused (`share::refusal`).
+    let share = (method == Some(DavMethod::Post))
+        .then(|| methods::share::body_of(&dav_path, &body))
+        .flatten();
+    let push_claims =
+        share.is_none() && app.push.is_some() && methods::push::claims(method, &dav_path);
     // A registration's DELETE changes no file: the hook is not told.
     let change = (!push_claims)
         .then(|| change_of(method, &dav_path, &req, &app.base))
@@ -194,6 +200,9 @@ async fn route(
             Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
+        if let Some(share) = &share {
+            return methods::share::handle(&rq, share);
+        }
         if push_claims {
             if let Some(push) = &rq.app.push {
                 return methods::push::handle(push, method, &rq, &origin);
@@ -218,7 +227,9 @@ async fn route(
             DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
             DavMethod::Report => methods::report::handle(rq),
             // OPTIONS was answered above, before login.
-            DavMethod::Options | DavMethod::Post => Err(DavError::UnservedMethod),
+            DavMethod::Options => Err(DavError::UnservedMethod),
+            // A POST `share` (or push) did not take.
+            DavMethod::Post => Err(methods::share::refusal(&rq)),
         })
     };
     let tried = if inline {

@@ -228,42 +228,43 @@ impl CollectionProps {
             .map(|(_, xml)| xml.as_str())
     }
 
-    /// Sets (`Some`) or removes (`None`) `user`'s entry in the `[share]`
+    /// Sets (`Some`) or removes (`None`) each user's entry in the `[share]`
     /// table of the settings file, keeping everything else as written
-    /// (comments too); a table left empty goes.
-    pub fn set_share(
+    /// (comments too); a table left empty goes. One write for them all.
+    pub fn set_shares(
         dir: &Path,
         kind: CollectionKind,
-        user: &str,
-        access: Option<super::Access>,
+        changes: &[(String, Option<super::Access>)],
         max: u64,
     ) -> io::Result<()> {
         let mut props = CollectionProps::read_as(dir, kind, max)?;
         let before = props.settings.to_string();
-        match access {
-            Some(access) => {
-                let table = props
-                    .settings
-                    .entry("share")
-                    .or_insert_with(|| Item::Table(Table::new()));
-                let Some(table) = table.as_table_like_mut() else {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!(
-                            "{}: share is not a table",
-                            dir.join(kind.marker()).display()
-                        ),
-                    ));
-                };
-                table.insert(user, value(access.as_str()));
-            }
-            None => {
-                if let Some(table) = props
-                    .settings
-                    .get_mut("share")
-                    .and_then(Item::as_table_like_mut)
-                {
-                    table.remove(user);
+        for (user, access) in changes {
+            match access {
+                Some(access) => {
+                    let table = props
+                        .settings
+                        .entry("share")
+                        .or_insert_with(|| Item::Table(Table::new()));
+                    let Some(table) = table.as_table_like_mut() else {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "{}: share is not a table",
+                                dir.join(kind.marker()).display()
+                            ),
+                        ));
+                    };
+                    table.insert(user, value(access.as_str()));
+                }
+                None => {
+                    if let Some(table) = props
+                        .settings
+                        .get_mut("share")
+                        .and_then(Item::as_table_like_mut)
+                    {
+                        table.remove(user);
+                    }
                 }
             }
         }
@@ -354,6 +355,20 @@ impl CollectionProps {
         Ok(())
     }
 
+    /// Puts a sharee's own settings for a view (`view_settings`) over the
+    /// owner's, in this snapshot only.
+    pub(super) fn overlay(&mut self, own: super::view_settings::ViewSettings) {
+        if own.displayname.is_some() {
+            self.displayname = own.displayname;
+        }
+        if own.color.is_some() {
+            self.color = own.color;
+        }
+        if let Some(order) = own.order {
+            self.set("order", Some(value(order)));
+        }
+    }
+
     fn set(&mut self, key: &str, item: Option<Item>) {
         match item {
             Some(i) => {
@@ -400,7 +415,7 @@ fn meta_text(bytes: &[u8]) -> Option<String> {
 }
 
 /// A property file as found in a calendar directory.
-enum Found {
+pub(super) enum Found {
     /// Absent, or not a regular file (a FIFO or directory holds no property).
     Absent,
     Bytes(Vec<u8>, FileStamp),
@@ -410,7 +425,7 @@ enum Found {
 
 /// Reads a property file as object files are read: links followed only
 /// within the home, never opening a FIFO, never more than `max` bytes.
-fn read_property_file(dir: &Path, file: &str, max: u64) -> io::Result<Found> {
+pub(super) fn read_property_file(dir: &Path, file: &str, max: u64) -> io::Result<Found> {
     let entry = match confine::object_entry(dir, file) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Found::Absent),
         entry => entry?,

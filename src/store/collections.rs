@@ -382,6 +382,8 @@ impl Collection {
             // A sharee's list tells his own "Family" from the one shared with him.
             let name = props.displayname.as_deref().unwrap_or(&view.collection);
             props.displayname = Some(format!("{name} ({})", view.owner));
+            // His own name, colour and order, where he set them.
+            props.overlay(self.store.view_settings(&self.user, &self.name));
         }
         if !props.problems().is_empty() {
             let mut logged = self.cell.props_logged.lock();
@@ -397,14 +399,13 @@ impl Collection {
 
     /// Applies property changes and moves the sync token.
     pub fn set_props(&self, changes: &[PropChange]) -> Result<()> {
-        self.refuse_if_derived()?;
         if self.view.is_some() {
-            // The owner's settings are his; a sharee's own are not kept yet.
-            return Err(StoreError::Shared(format!(
-                "{} is shared with you; only its owner may change its properties",
-                self.name
-            )));
+            // The owner's settings are his; the sharee's own go to his home.
+            return self
+                .store
+                .set_view_settings(&self.user, &self.name, changes);
         }
+        self.refuse_if_derived()?;
         let mut state = self.locked()?;
         CollectionProps::apply_as(&self.dir, self.kind, changes, self.store.max_object_size())?;
         state.bump();

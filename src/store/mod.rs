@@ -42,6 +42,7 @@ mod snapshot;
 mod sync;
 mod trash;
 mod uid_counts;
+mod view_settings;
 pub mod watcher;
 
 use std::collections::HashMap;

@@ -296,8 +296,7 @@ impl Store {
     }
 
     /// Shares `owner`'s `collection` with `sharee` (`Some`), or ends the
-    /// share (`None`), in its settings file; under the collection's lock,
-    /// so no PROPPATCH of the owner rewrites the file meanwhile.
+    /// share (`None`), in its settings file.
     pub fn set_share(
         &self,
         owner: &str,
@@ -305,27 +304,68 @@ impl Store {
         sharee: &str,
         access: Option<Access>,
     ) -> Result<()> {
-        names::check_segment(sharee)?;
+        self.set_shares(owner, collection, &[(sharee.to_string(), access)])
+    }
+
+    /// `set_share` for several sharees at once, in one write of the settings
+    /// file; under the collection's lock, so no PROPPATCH of the owner
+    /// rewrites the file meanwhile. Nothing is written if one is refused.
+    pub fn set_shares(
+        &self,
+        owner: &str,
+        collection: &str,
+        changes: &[(String, Option<Access>)],
+    ) -> Result<()> {
+        for (sharee, access) in changes {
+            names::check_segment(sharee)?;
+            if access.is_some() && sharee == owner {
+                return Err(super::StoreError::Shared(format!(
+                    "{owner} owns {owner}/{collection}: a share with him grants nothing"
+                )));
+            }
+        }
         if self.is_derived_name(collection) {
             return Err(super::StoreError::Derived(collection.to_string()));
-        }
-        if access.is_some() && sharee == owner {
-            return Err(super::StoreError::Shared(format!(
-                "{owner} owns {owner}/{collection}: a share with him grants nothing"
-            )));
         }
         let dir = self.calendar_dir(owner, collection)?;
         let cell = self.cell(owner, collection, &dir)?;
         let _writing = cell.state.lock();
         let kind = settings_kind(&dir);
-        CollectionProps::set_share(&dir, kind, sharee, access, self.max_object_size())?;
+        CollectionProps::set_shares(&dir, kind, changes, self.max_object_size())?;
         self.shares_touched(owner, collection);
         Ok(())
     }
 
+    /// Whether `name` is a user: an account of the htpasswd file, or
+    /// without one (open access) a home on disk.
+    pub fn is_user(&self, name: &str) -> bool {
+        if names::check_segment(name).is_err() {
+            return false;
+        }
+        match self.user_known.read().as_ref() {
+            Some(known) => known(name),
+            None => self.root.join(name).is_dir(),
+        }
+    }
+
+    /// Who sees `owner`'s `collection` as a view, and with what access
+    /// (groups expanded, as the views were built), by user name.
+    pub fn shared_with(&self, owner: &str, collection: &str) -> Result<Vec<(String, Access)>> {
+        let shares = self.fresh_shares()?;
+        let name = view_name(owner, collection);
+        Ok(shares
+            .views
+            .iter()
+            .filter_map(|(sharee, views)| {
+                let v = views.get(&name)?;
+                (v.owner == owner && v.collection == collection).then(|| (sharee.clone(), v.access))
+            })
+            .collect())
+    }
+
     /// Why a new share of `owner`'s with `sharee` (a user, or `"@group"`)
     /// would grant nothing, told before it is written (the web page); None
-    /// when it would grant. The same rules as `table_of`.
+    /// when it would grant. The same rules as `table_of`, users as `is_user`.
     pub fn sharee_refused(&self, owner: &str, sharee: &str) -> Option<String> {
         if let Some(group) = sharee.strip_prefix(GROUP_MARK) {
             let mut shares = self.shares.lock();
@@ -338,12 +378,11 @@ impl Store {
                 None
             };
         }
-        let known = self.user_known.read().clone();
         if names::check_segment(sharee).is_err() {
             Some(format!("{sharee:?} is not a user name"))
         } else if sharee == owner {
             Some("you cannot share with yourself".to_string())
-        } else if known.is_some_and(|k| !k(sharee)) {
+        } else if !self.is_user(sharee) {
             Some(format!("{sharee}: no such user"))
         } else {
             None
@@ -489,6 +528,27 @@ impl Store {
             }
         }
         (entries, problems)
+    }
+}
+
+impl super::Collection {
+    /// The owner's (user, collection) of what this handle shows: a view's
+    /// owner's collection, or its own.
+    fn shared_source(&self) -> (&str, &str) {
+        match &self.view {
+            Some(v) => (&v.owner, &v.collection),
+            None => (&self.user, &self.name),
+        }
+    }
+
+    /// Who the collection this handle shows is shared with (`shared_with`);
+    /// none for a derived one.
+    pub fn sharees(&self) -> Result<Vec<(String, Access)>> {
+        if self.derived {
+            return Ok(Vec::new());
+        }
+        let (owner, collection) = self.shared_source();
+        self.store.shared_with(owner, collection)
     }
 }
 

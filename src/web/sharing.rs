@@ -73,7 +73,7 @@ fn access_label(access: Access) -> &'static str {
 
 /// Shares the user's collection `id` with the user or `@group` the form
 /// names; an unknown one, or the user himself, is refused with its reason
-/// and nothing is written.
+/// and nothing is written. The hook hears of it as of a `CS:share` POST.
 pub async fn share(ctx: &Ctx<'_>, id: &str, form: Form) -> Result<Reply, WebError> {
     own(ctx, id).await?;
     ctx.app.store.refuse_derived(id)?;
@@ -97,7 +97,7 @@ pub async fn share(ctx: &Ctx<'_>, id: &str, form: Form) -> Result<Reply, WebErro
         "web: {user} shared {id} with {sharee} ({})",
         access.as_str()
     );
-    ctx.changed(DavMethod::Proppatch, id);
+    ctx.changed(DavMethod::Post, id);
     Ok(ctx.redirect("/"))
 }
 
@@ -110,7 +110,7 @@ pub async fn revoke(ctx: &Ctx<'_>, id: &str, form: Form) -> Result<Reply, WebErr
     let (owner, name, who) = (user.clone(), id.to_string(), sharee.clone());
     blocking(move || Ok(store.set_share(&owner, &name, &who, None)?)).await?;
     tracing::info!("web: {user} stopped sharing {id} with {sharee}");
-    ctx.changed(DavMethod::Proppatch, id);
+    ctx.changed(DavMethod::Post, id);
     Ok(ctx.redirect("/"))
 }
 
@@ -150,7 +150,7 @@ pub async fn leave(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
         "web: {} left the share of {owner}/{collection}",
         ctx.user()?
     );
-    changed(ctx.app, &owner, DavMethod::Proppatch, &collection);
+    changed(ctx.app, &owner, DavMethod::Post, &collection);
     Ok(ctx.redirect("/"))
 }
 

@@ -275,7 +275,7 @@ fn privileges_follow_the_share() {
         .expect_condition(DAV, "need-privileges");
     as_user(&srv, "carol", "PROPPATCH", &carol)
         .header("Content-Type", "application/xml; charset=utf-8")
-        .body(PROPPATCH_NAME)
+        .body(PROPPATCH_OWNERS)
         .fetch()
         .expect(403)
         .expect_condition(DAV, "need-privileges");
@@ -293,7 +293,7 @@ fn privileges_follow_the_share() {
         as_user(&srv, user, "MKCALENDAR", &view).fetch().expect(405);
         as_user(&srv, user, "PROPPATCH", &view)
             .header("Content-Type", "application/xml; charset=utf-8")
-            .body(PROPPATCH_NAME)
+            .body(PROPPATCH_OWNERS)
             .fetch()
             .expect(403)
             .expect_condition(DAV, "need-privileges");
@@ -379,7 +379,9 @@ fn privileges_follow_the_share() {
     assert!(srv.file("demo/work").is_dir());
 }
 
-const PROPPATCH_NAME: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Mine now</D:displayname></D:prop></D:set></D:propertyupdate>"#;
+/// A change of a property that stays the owner's (a sharee's own name,
+/// colour and order are his: `a_sharee_keeps_his_own_name_colour_and_order`).
+const PROPPATCH_OWNERS: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><C:calendar-description>Mine now</C:calendar-description></D:prop></D:set></D:propertyupdate>"#;
 
 fn token_and_ctag(srv: &Server, user: &str, path: &str) -> (String, String) {
     let ms = propfind_as(
@@ -525,6 +527,15 @@ fn the_hook_is_told_of_the_owners_files() {
     )
     .expect(201);
     let want = "PUT|demo|work|demo/work/hooked.ics";
+    assert!(
+        wait_until(10, || std::fs::read_to_string(&log)
+            .is_ok_and(|l| l.contains(want))),
+        "{:?}",
+        std::fs::read_to_string(&log)
+    );
+    // A share by the CalendarServer protocol changes the settings file.
+    post_share(&srv, "demo", "/demo/work/", &cs_set("/carol/", "read")).expect(200);
+    let want = "POST|demo|work|demo/work\n";
     assert!(
         wait_until(10, || std::fs::read_to_string(&log)
             .is_ok_and(|l| l.contains(want))),
@@ -721,4 +732,347 @@ fn groups_of_the_groups_file_share_and_follow_its_edits() {
         report.contains("share with \"@nobody\": no such group"),
         "{report}"
     );
+}
+
+/// A `CS:share` body of the CalendarServer sharing extension.
+fn cs_share(ops: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><CS:share xmlns:D="DAV:" xmlns:CS="{CS}">{ops}</CS:share>"#
+    )
+}
+
+fn cs_set(href: &str, access: &str) -> String {
+    format!(
+        "<CS:set><D:href>{href}</D:href><CS:common-name>Someone</CS:common-name>\
+         <CS:summary>Ours</CS:summary><CS:{access}/></CS:set>"
+    )
+}
+
+fn cs_remove(href: &str) -> String {
+    format!("<CS:remove><D:href>{href}</D:href></CS:remove>")
+}
+
+fn post_share(srv: &Server, user: &str, path: &str, ops: &str) -> Resp {
+    as_user(srv, user, "POST", path)
+        .header("Content-Type", "application/xml; charset=utf-8")
+        .body(cs_share(ops))
+        .fetch()
+}
+
+/// The sharees `CS:invite` lists: (principal href, access element, accepted).
+fn invited(r: &Response) -> BTreeSet<(String, String, bool)> {
+    r.ok(CS, "invite")
+        .children_named(CS, "user")
+        .map(|u| {
+            let href = u.child(DAV, "href").unwrap().text.clone();
+            let access = u.child(CS, "access").unwrap().children[0].name.to_string();
+            (href, access, u.child(CS, "invite-accepted").is_some())
+        })
+        .collect()
+}
+
+const SHARING_PROPS: [(&str, &str); 6] = [
+    (DAV, "resourcetype"),
+    (DAV, "owner"),
+    (CS, "invite"),
+    (CS, "allowed-sharing-modes"),
+    (CS, "shared-url"),
+    (DAV, "displayname"),
+];
+
+/// The CalendarServer sharing protocol: the owner shares by POST of
+/// `CS:share` naming sharees by principal URL or `mailto:`; the share is
+/// accepted at once, lands in the same `[share]` table, and both sides see
+/// it in their properties. Nobody else may share; unknown users are refused
+/// with nothing written.
+#[test]
+fn the_calendarserver_protocol_shares_into_the_table() {
+    let srv = start("");
+    // Advertised on OPTIONS and every response.
+    let options = srv.request_as(None, "OPTIONS", "/").fetch();
+    let dav = options.header("dav").unwrap();
+    assert!(dav.contains("calendarserver-sharing"), "{dav}");
+    let owner_url = "/demo/work/";
+    let ms = propfind_as(&srv, "demo", owner_url, "0", &SHARING_PROPS);
+    assert!(ms.header("dav").unwrap().contains("calendarserver-sharing"));
+    let r = &ms.multistatus().responses[0];
+    assert!(r
+        .ok(DAV, "resourcetype")
+        .child(CS, "shared-owner")
+        .is_none());
+    assert!(r
+        .ok(CS, "allowed-sharing-modes")
+        .child(CS, "can-be-shared")
+        .is_some());
+    assert_eq!(r.status_of(CS, "invite"), Some(404), "shared with nobody");
+
+    // The owner shares: a principal URL and a mailto whose local part is a user.
+    let ops = cs_set("/alice/", "read-write") + &cs_set("mailto:carol@example.org", "read");
+    post_share(&srv, "demo", owner_url, &ops).expect(200);
+    assert!(
+        lists_view(&srv, "alice") && lists_view(&srv, "carol"),
+        "at once"
+    );
+    let text = std::fs::read_to_string(settings(&srv)).unwrap();
+    assert!(text.contains("alice = \"read-write\""), "{text}");
+    assert!(text.contains("carol = \"read\""), "{text}");
+    assert!(text.starts_with("# Collection properties"), "{text}");
+    assert!(text.contains("timezone = \"Europe/Berlin\""), "{text}");
+    let rw: BTreeSet<String> = privileges(&srv, "alice", &format!("/alice/{VIEW}/"));
+    assert!(rw.contains("write-content"), "{rw:?}");
+
+    // The owner's collection says it is shared, and with whom.
+    let ms = propfind_as(&srv, "demo", owner_url, "0", &SHARING_PROPS).multistatus();
+    let r = &ms.responses[0];
+    assert!(r
+        .ok(DAV, "resourcetype")
+        .child(CS, "shared-owner")
+        .is_some());
+    let want = BTreeSet::from([
+        ("/alice/".to_string(), "read-write".to_string(), true),
+        ("/carol/".to_string(), "read".to_string(), true),
+    ]);
+    assert_eq!(invited(r), want);
+    assert_eq!(r.status_of(CS, "shared-url"), Some(404));
+
+    // Carol's view: shared, the owner's URL and principal, no sharing of her own.
+    let view = format!("/carol/{VIEW}/");
+    let ms = propfind_as(&srv, "carol", &view, "0", &SHARING_PROPS).multistatus();
+    let r = &ms.responses[0];
+    let rt = r.ok(DAV, "resourcetype");
+    assert!(rt.child(CS, "shared").is_some() && rt.child(CALDAV, "calendar").is_some());
+    assert!(rt.child(CS, "shared-owner").is_none());
+    let shared_url = &r.ok(CS, "shared-url").child(DAV, "href").unwrap().text;
+    assert_eq!(shared_url, owner_url);
+    assert_eq!(
+        r.ok(DAV, "owner").child(DAV, "href").unwrap().text,
+        "/demo/"
+    );
+    assert!(r
+        .ok(CS, "allowed-sharing-modes")
+        .child(CS, "can-be-shared")
+        .is_none());
+    assert_eq!(invited(r), want);
+    let organizer = r.ok(CS, "invite").child(CS, "organizer").unwrap();
+    assert_eq!(organizer.child(DAV, "href").unwrap().text, "/demo/");
+    assert!(r.ok(DAV, "displayname").text.contains("(demo)"));
+
+    // Only the owner shares: not a sharee on his view (read or read-write),
+    // not an outsider on the owner's URL. Nothing is written.
+    let before = std::fs::read(settings(&srv)).unwrap();
+    for user in ["carol", "alice"] {
+        post_share(
+            &srv,
+            user,
+            &format!("/{user}/{VIEW}/"),
+            &cs_set("/eve/", "read"),
+        )
+        .expect(403)
+        .expect_condition(DAV, "need-privileges");
+    }
+    post_share(&srv, "eve", owner_url, &cs_set("/eve/", "read")).expect(403);
+    // An unknown user (by URL or mailto) is refused with the reason, and
+    // nothing of the body is applied.
+    for href in ["/mallory/", "mailto:mallory@example.org"] {
+        let ops = cs_set("/eve/", "read") + &cs_set(href, "read");
+        let r = post_share(&srv, "demo", owner_url, &ops);
+        r.expect(403);
+        assert!(r.text().contains("mallory"), "{}", r.text());
+    }
+    // Not a share: refused as malformed.
+    post_share(
+        &srv,
+        "demo",
+        owner_url,
+        "<CS:set><D:href>/eve/</D:href></CS:set>",
+    )
+    .expect(400);
+    // A body beyond the bound is never taken as a share.
+    let huge = cs_set("/eve/", "read").repeat(1000);
+    let status = post_share(&srv, "demo", owner_url, &huge).status;
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(
+        before,
+        std::fs::read(settings(&srv)).unwrap(),
+        "nothing written"
+    );
+    assert!(!lists_view(&srv, "eve"));
+
+    // An absolute principal URL shares too; CS:remove unshares at once.
+    post_share(&srv, "demo", owner_url, &cs_set(&srv.url("/eve/"), "read")).expect(200);
+    assert!(lists_view(&srv, "eve"));
+    let ops = cs_remove("/carol/") + &cs_remove("mailto:eve@example.org");
+    post_share(&srv, "demo", owner_url, &ops).expect(200);
+    assert!(!lists_view(&srv, "carol") && !lists_view(&srv, "eve"));
+    as_user(&srv, "carol", "GET", &format!("{view}focus-time.ics"))
+        .fetch()
+        .expect(404);
+    let text = std::fs::read_to_string(settings(&srv)).unwrap();
+    assert!(!text.contains("carol") && !text.contains("eve"), "{text}");
+    assert!(text.contains("alice = \"read-write\""), "{text}");
+    assert!(text.contains("timezone = \"Europe/Berlin\""), "{text}");
+    // The last sharee goes: no longer shared.
+    post_share(&srv, "demo", owner_url, &cs_remove("/alice/")).expect(200);
+    let ms = propfind_as(&srv, "demo", owner_url, "0", &SHARING_PROPS).multistatus();
+    assert!(ms.responses[0]
+        .ok(DAV, "resourcetype")
+        .child(CS, "shared-owner")
+        .is_none());
+}
+
+/// An address book is shared by `CS:share` alike, into `.addressbook.toml`.
+#[test]
+fn the_calendarserver_protocol_shares_an_address_book() {
+    let srv = start("");
+    post_share(&srv, "demo", "/demo/contacts/", &cs_set("/carol/", "read")).expect(200);
+    let text = std::fs::read_to_string(srv.file("demo/contacts/.addressbook.toml")).unwrap();
+    assert!(text.contains("carol = \"read\""), "{text}");
+    let view = "/carol/demo--contacts/";
+    assert!(home_members(&srv, "carol").contains(view));
+    let ms = propfind_as(&srv, "carol", view, "0", &SHARING_PROPS).multistatus();
+    let rt = ms.responses[0].ok(DAV, "resourcetype");
+    assert!(rt.child(CS, "shared").is_some());
+    assert!(rt
+        .child("urn:ietf:params:xml:ns:carddav", "addressbook")
+        .is_some());
+}
+
+fn proppatch_as(srv: &Server, user: &str, path: &str, ops: &str) -> Resp {
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><D:propertyupdate xmlns:D="DAV:" xmlns:C="{CALDAV}" xmlns:I="{ICAL}">{ops}</D:propertyupdate>"#
+    );
+    as_user(srv, user, "PROPPATCH", path)
+        .header("Content-Type", "application/xml; charset=utf-8")
+        .body(body)
+        .fetch()
+}
+
+/// (displayname, calendar-color, calendar-order) as `user` sees `path`.
+fn own_props(srv: &Server, user: &str, path: &str) -> (String, String, String) {
+    let props = [
+        (DAV, "displayname"),
+        (ICAL, "calendar-color"),
+        (ICAL, "calendar-order"),
+    ];
+    let ms = propfind_as(srv, user, path, "0", &props).multistatus();
+    let r = &ms.responses[0];
+    let text = |ns, name| {
+        r.prop(ns, name)
+            .map(|p| p.text().to_string())
+            .unwrap_or_default()
+    };
+    (
+        text(DAV, "displayname"),
+        text(ICAL, "calendar-color"),
+        text(ICAL, "calendar-order"),
+    )
+}
+
+/// A sharee's PROPPATCH of the display name, colour and order of his view
+/// is his own: kept in `.views.toml` of his home, shown to him over the
+/// owner's, and nothing of the owner's (or another sharee's) changes.
+#[test]
+fn a_sharee_keeps_his_own_name_colour_and_order() {
+    let srv = start(TABLE);
+    assert!(wait_until(10, || lists_view(&srv, "carol")
+        && lists_view(&srv, "alice")));
+    let carol = format!("/carol/{VIEW}/");
+    let alice = format!("/alice/{VIEW}/");
+    let owners = own_props(&srv, "demo", "/demo/work/");
+    let alices = own_props(&srv, "alice", &alice);
+    let before = tree_fingerprint(&srv.file("demo"));
+
+    // Carol reads only, yet her own settings are hers to set.
+    let set = "<D:set><D:prop><D:displayname>Demo's work</D:displayname>\
+               <I:calendar-color>#00FF00</I:calendar-color>\
+               <I:calendar-order>7</I:calendar-order></D:prop></D:set>";
+    let ms = proppatch_as(&srv, "carol", &carol, set).multistatus();
+    for name in [
+        (DAV, "displayname"),
+        (ICAL, "calendar-color"),
+        (ICAL, "calendar-order"),
+    ] {
+        assert_eq!(
+            ms.responses[0].status_of(name.0, name.1),
+            Some(200),
+            "{name:?}"
+        );
+    }
+    assert_eq!(
+        own_props(&srv, "carol", &carol),
+        ("Demo's work".into(), "#00FF00FF".into(), "7".into())
+    );
+    let file = srv.file("carol/.views.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("[demo--work]"), "{text}");
+    assert!(text.contains("displayname = \"Demo's work\""), "{text}");
+    assert!(text.contains("order = 7"), "{text}");
+    // The owner's and alice's are as they were; nothing of demo's changed.
+    assert_eq!(own_props(&srv, "demo", "/demo/work/"), owners);
+    assert_eq!(own_props(&srv, "alice", &alice), alices);
+    assert_eq!(before, tree_fingerprint(&srv.file("demo")));
+    // The file is no collection of her home.
+    let members = home_members(&srv, "carol");
+    assert!(members.iter().all(|h| !h.contains("views")), "{members:?}");
+
+    // The owner's other properties stay his, even beside her own.
+    let mixed = "<D:set><D:prop><D:displayname>Mixed</D:displayname>\
+                 <C:calendar-description>No</C:calendar-description></D:prop></D:set>";
+    for user in ["carol", "alice"] {
+        let view = format!("/{user}/{VIEW}/");
+        proppatch_as(&srv, user, &view, mixed)
+            .expect(403)
+            .expect_condition(DAV, "need-privileges");
+    }
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&file).unwrap(),
+        "nothing written"
+    );
+    assert_eq!(own_props(&srv, "alice", &alice), alices);
+
+    // A hand edit of her file applies at once; a remove falls back to the owner's.
+    std::fs::write(&file, text.replace("Demo's work", "By hand")).unwrap();
+    assert_eq!(own_props(&srv, "carol", &carol).0, "By hand");
+    let remove = "<D:remove><D:prop><D:displayname/></D:prop></D:remove>";
+    proppatch_as(&srv, "carol", &carol, remove).expect(207);
+    assert_eq!(
+        own_props(&srv, "carol", &carol),
+        (alices.0.clone(), "#00FF00FF".into(), "7".into())
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("# Your own display name"),
+        "comments kept: {text}"
+    );
+
+    // A broken file is logged and ignored: the owner's settings show, and
+    // a PROPPATCH never overwrites it.
+    std::fs::write(&file, "[demo--work\ncolor = ").unwrap();
+    assert_eq!(own_props(&srv, "carol", &carol), alices);
+    let r = proppatch_as(&srv, "carol", &carol, set);
+    assert!(r.status >= 400, "{}", r.status);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "[demo--work\ncolor = "
+    );
+    assert!(srv.log().contains(".views.toml"), "{}", srv.log());
+    std::fs::write(&file, text).unwrap();
+
+    // Revoked, her table stays harmlessly; shared again, it applies again.
+    share(&srv, "alice = \"read-write\"\n");
+    assert!(wait_until(10, || !lists_view(&srv, "carol")));
+    assert!(file.exists());
+    share(&srv, "carol = \"read\"\n");
+    assert!(wait_until(10, || lists_view(&srv, "carol")));
+    assert_eq!(own_props(&srv, "carol", &carol).1, "#00FF00FF");
+
+    // An address book's view takes its own name alike.
+    post_share(&srv, "demo", "/demo/contacts/", &cs_set("/carol/", "read")).expect(200);
+    let book = "/carol/demo--contacts/";
+    let set = "<D:set><D:prop><D:displayname>Their contacts</D:displayname></D:prop></D:set>";
+    proppatch_as(&srv, "carol", book, set).expect(207);
+    assert_eq!(own_props(&srv, "carol", book).0, "Their contacts");
+    let owner_book = own_props(&srv, "demo", "/demo/contacts/").0;
+    assert_ne!(owner_book, "Their contacts");
 }

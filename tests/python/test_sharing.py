@@ -9,7 +9,16 @@ import time
 
 import pytest
 
-from support import SERVER_KIND, event_ics, ics_files, new_uid, url_path
+from support import (
+    SERVER_KIND,
+    event_ics,
+    found_prop,
+    ics_files,
+    multistatus,
+    new_uid,
+    propfind,
+    url_path,
+)
 
 pytestmark = pytest.mark.skipif(SERVER_KIND != "davdir", reason="davdir contract: [share] tables")
 
@@ -53,3 +62,38 @@ def test_a_shared_calendar_is_one_more_calendar_of_the_sharee(server):
     assert not (server.root_dir / "bob" / "alice--family").exists()
     # The owner sees it as one of hers.
     assert mine in {str(e.icalendar_component["UID"]) for e in family.events()}
+
+
+CS = "http://calendarserver.org/ns/"
+
+
+def test_a_calendarserver_share_post_gives_the_sharee_a_calendar(server):
+    """The owner shares the way macOS Calendar does (POST of CS:share with a
+    mailto sharee); the sharee's caldav client finds the calendar at once."""
+    alice = server.client("alice").principal()
+    alice.make_calendar(name="Trips", cal_id="trips")
+    owner = server.session("alice")
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><CS:share xmlns:D="DAV:" xmlns:CS="{CS}">'
+        "<CS:set><D:href>mailto:bob@example.org</D:href><CS:read/></CS:set></CS:share>"
+    )
+    resp = owner.post(
+        server.url("alice", "trips"), data=body.encode(),
+        headers={"Content-Type": "application/xml; charset=utf-8"},
+    )
+    assert resp.status_code == 200, resp.text
+    assert "calendarserver-sharing" in resp.headers["DAV"]
+    toml = (server.calendar_dir("alice", "trips") / ".calendar.toml").read_text()
+    assert 'bob = "read"' in toml, toml
+
+    bob = server.client("bob").principal()
+    paths = [url_path(c.url) for c in bob.get_calendars()]
+    assert "/bob/alice--trips/" in paths, paths
+    found = multistatus(propfind(
+        server.session("bob"), server.url("bob", "alice--trips"),
+        f'<D:propfind xmlns:D="DAV:" xmlns:CS="{CS}"><D:prop><D:resourcetype/>'
+        "<CS:shared-url/></D:prop></D:propfind>",
+    ))["/bob/alice--trips/"]
+    assert found_prop(found, "d:resourcetype").find(f"{{{CS}}}shared") is not None
+    href = found_prop(found, f"{{{CS}}}shared-url").find("d:href", {"d": "DAV:"})
+    assert url_path(href.text) == "/alice/trips/"

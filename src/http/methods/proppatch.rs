@@ -13,8 +13,14 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         return Err(DavError::UnexpectedRoot("DAV:propertyupdate".into()));
     }
     let target = Resource::load(rq.store(), &rq.path)?;
-    if let Resource::Collection { cal, .. } | Resource::Object { cal, .. } = &target {
-        cal.refuse_if_derived()?;
+    match &target {
+        // A sharee's own settings of his view, whatever the share grants:
+        // `set_props` decides.
+        Resource::Collection { cal, .. } if cal.shared_view().is_some() => {}
+        Resource::Collection { cal, .. } | Resource::Object { cal, .. } => {
+            cal.refuse_if_derived()?
+        }
+        _ => {}
     }
     let mut results = for_kind(outcomes(&body, false)?, target.kind());
     let succeeded = match &target {

@@ -18,12 +18,13 @@ declare! { ALL;
         kinds: Kind::ALL,
         unlisted: &[],
         get: |res, _| {
+            let shared = super::sharing::resourcetype_mark(res)?;
             Ok(Some(match res.kind() {
                 Kind::Root => "<D:collection/>".into(),
                 Kind::Home => "<D:collection/><D:principal/>".into(),
-                Kind::Calendar => "<D:collection/><C:calendar/>".into(),
+                Kind::Calendar => format!("<D:collection/><C:calendar/>{shared}"),
                 Kind::AddressBook => {
-                    "<D:collection/><CARD:addressbook/>".into()
+                    format!("<D:collection/><CARD:addressbook/>{shared}")
                 }
                 Kind::Object | Kind::Contact => String::new(),
             }))
