@@ -244,9 +244,9 @@ pub enum DavError {
     /// A method no handler serves (unknown, or POST).
     #[error("method not allowed here")]
     UnservedMethod,
-    /// PUT to a path that is not an object inside a calendar.
+    /// PUT to a path that is not an object inside a collection.
     #[error("method not allowed here")]
-    PutOutsideCalendar,
+    PutOutsideCollection,
     /// MKCOL on the root or a home, which always exist.
     #[error("method not allowed here")]
     MkcolOnExisting,
@@ -308,13 +308,13 @@ impl DavError {
         match self {
             DavError::Store(StoreError::UidConflict {
                 user,
-                calendar,
+                collection,
                 name,
                 ..
             }) => DavError::condition(
                 Condition::AddressUidConflict(DavPath::Object {
                     user,
-                    calendar,
+                    collection,
                     name: object_url_name(&name).to_string(),
                 }),
                 detail,
@@ -339,12 +339,12 @@ impl DavError {
             DavError::Condition { condition, .. } => Some(condition.clone()),
             DavError::Store(StoreError::UidConflict {
                 user,
-                calendar,
+                collection,
                 name,
                 ..
             }) => Some(Condition::NoUidConflict(DavPath::Object {
                 user: user.clone(),
-                calendar: calendar.clone(),
+                collection: collection.clone(),
                 name: object_url_name(name).to_string(),
             })),
             DavError::Store(StoreError::UnsupportedComponent(_)) => {
@@ -488,9 +488,9 @@ impl DavError {
             DavError::UnmappedPath | DavError::MissingHome | DavError::MissingObject => {
                 StatusCode::NOT_FOUND
             }
-            DavError::UnservedMethod | DavError::PutOutsideCalendar | DavError::MkcolOnExisting => {
-                StatusCode::METHOD_NOT_ALLOWED
-            }
+            DavError::UnservedMethod
+            | DavError::PutOutsideCollection
+            | DavError::MkcolOnExisting => StatusCode::METHOD_NOT_ALLOWED,
             DavError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             DavError::Condition { condition, .. } => condition.status(),
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

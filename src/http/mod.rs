@@ -4,6 +4,7 @@
 mod allow;
 pub mod auth;
 mod body;
+pub mod body_parsers;
 mod completion;
 mod conditional;
 pub mod error;
@@ -15,7 +16,6 @@ mod methods;
 mod prop_update;
 mod props;
 pub mod request;
-pub mod requests;
 mod resource;
 mod server;
 mod startup;
@@ -266,10 +266,10 @@ fn change_of(
     let rel = |p: &DavPath| match p {
         DavPath::Object {
             user,
-            calendar,
+            collection,
             name,
-        } => Some(format!("{user}/{calendar}/{name}")),
-        DavPath::Calendar { user, calendar } => Some(format!("{user}/{calendar}")),
+        } => Some(format!("{user}/{collection}/{name}")),
+        DavPath::Collection { user, collection } => Some(format!("{user}/{collection}")),
         _ => None,
     };
     let mut paths: Vec<String> = rel(path).into_iter().collect();
@@ -281,16 +281,17 @@ fn change_of(
     {
         paths.extend(rel(&dest));
     }
-    let (user, calendar) = match path {
-        DavPath::Object { user, calendar, .. } | DavPath::Calendar { user, calendar } => {
-            (user.clone(), calendar.clone())
+    let (user, collection) = match path {
+        DavPath::Object {
+            user, collection, ..
         }
+        | DavPath::Collection { user, collection } => (user.clone(), collection.clone()),
         _ => return None,
     };
     Some(hook::Change {
         method,
         user,
-        calendar,
+        collection,
         paths,
     })
 }

@@ -106,11 +106,11 @@ fn writes_are_refused_and_off_the_name_is_ordinary() {
     let refused = |r: Result<()>| assert!(matches!(r, Err(StoreError::Derived(_))), "{r:?}");
     refused(cal.delete("x.ics", |_| true));
     refused(cal.set_props(&[PropChange::DisplayName(Some("x".into()))]));
-    refused(store.delete_calendar("u", BIRTHDAYS));
+    refused(store.delete_collection("u", BIRTHDAYS));
     refused(store.create_calendar("u", BIRTHDAYS, &[]).map(|_| ()));
     refused(
         store
-            .move_calendar("u", DEFAULT_CALENDAR, BIRTHDAYS, Overwrite::Replace)
+            .move_collection("u", DEFAULT_CALENDAR, BIRTHDAYS, Overwrite::Replace)
             .map(|_| ()),
     );
     assert!(!d.path().join("u").join(BIRTHDAYS).exists());

@@ -57,7 +57,7 @@ fn view(
 ) -> Result<CollectionView, WebError> {
     let props = c.props()?;
     let count = c.objects()?.len();
-    let path = base.calendar(&c.user, id);
+    let path = base.collection(&c.user, id);
     let calendar = kind == CollectionKind::Calendar;
     Ok(CollectionView {
         id: id.to_string(),

@@ -138,7 +138,7 @@ pub fn changed(app: &AppState, user: &str, method: DavMethod, collection: &str) 
         hook.fire(Change {
             method,
             user: user.to_string(),
-            calendar: collection.to_string(),
+            collection: collection.to_string(),
             paths: vec![format!("{user}/{collection}")],
         });
     }

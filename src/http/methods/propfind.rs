@@ -170,7 +170,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
                         .store()
                         .collection(user, &name)
                         .map_err(DavError::from)
-                        .and_then(Resource::calendar)
+                        .and_then(Resource::collection)
                     {
                         Ok(r) => members.push(r),
                         Err(e) => tracing::warn!("skipping collection {user}/{name}: {e}"),

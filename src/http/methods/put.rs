@@ -20,15 +20,15 @@ pub(crate) const VCARD_TYPES: [&str; 2] = ["text/vcard", "text/x-vcard"];
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let DavPath::Object {
         user,
-        calendar,
+        collection,
         name,
     } = &rq.path
     else {
-        return Err(DavError::PutOutsideCalendar);
+        return Err(DavError::PutOutsideCollection);
     };
     let coll = rq
         .store()
-        .collection(user, calendar)
+        .collection(user, collection)
         .map_err(StoreError::missing_parent)?;
     // Before validating: no body is welcome in a derived calendar.
     coll.refuse_if_derived()?;

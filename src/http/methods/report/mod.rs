@@ -76,12 +76,12 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
 /// an object's URL, that object; None for the root and homes.
 pub fn collection_target(rq: &Request) -> DavResult<Option<(Collection, Option<Candidate>)>> {
     let (user, name, object) = match &rq.path {
-        DavPath::Calendar { user, calendar } => (user, calendar, None),
+        DavPath::Collection { user, collection } => (user, collection, None),
         DavPath::Object {
             user,
-            calendar,
+            collection,
             name,
-        } => (user, calendar, Some(name)),
+        } => (user, collection, Some(name)),
         _ => return Ok(None),
     };
     let cal = rq.store().collection(user, name)?;

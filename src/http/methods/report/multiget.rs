@@ -77,7 +77,7 @@ impl NamedReader {
     pub fn read(&mut self, path: Option<DavPath>) -> Option<(Resource, &[u8])> {
         let Some(DavPath::Object {
             user: owner,
-            calendar,
+            collection,
             name,
         }) = path
         else {
@@ -87,8 +87,8 @@ impl NamedReader {
             return None;
         }
         let reader = match &mut self.last {
-            Some(r) if r.collection().name == calendar => r,
-            last => last.insert(self.store.collection(&owner, &calendar).ok()?.reader()),
+            Some(r) if r.collection().name == collection => r,
+            last => last.insert(self.store.collection(&owner, &collection).ok()?.reader()),
         };
         if reader.collection().kind() != self.kind {
             return None;

@@ -131,9 +131,9 @@ fn scopes(rq: &Request, body: &Element, target: Resource) -> DavResult<Vec<Scope
         Resource::Home { user } if reaches_members(rq) => {
             let mut out = Vec::new();
             for name in rq.store().calendar_names(&user)? {
-                let path = DavPath::Calendar {
+                let path = DavPath::Collection {
                     user: user.clone(),
-                    calendar: name,
+                    collection: name,
                 };
                 // One gone since the listing is simply not searched.
                 let Ok(res) = Resource::load(rq.store(), &path) else {

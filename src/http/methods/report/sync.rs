@@ -86,7 +86,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             }
         }
         if result.truncated {
-            write_truncated(&ctx.base.calendar(&cal.user, &cal.name), out.buffer());
+            write_truncated(&ctx.base.collection(&cal.user, &cal.name), out.buffer());
         }
     }))
 }
