@@ -130,7 +130,7 @@ async fn route(
     }
     let user = authenticate(&req, &app).await?;
     let dav_path = app.base.parse(&path).ok_or(DavError::UnmappedPath)?;
-    if !methods::propfind::visible_to(&dav_path, &user) {
+    if !auth::access::visible_to(&dav_path, &user) {
         return Err(DavError::condition(
             Condition::NeedPrivileges,
             "not your calendar home",

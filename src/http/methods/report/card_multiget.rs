@@ -10,7 +10,7 @@ use crate::cardquery::{self, AddressData, CARDDAV};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::store::CollectionKind;
 

@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use crate::cardquery::{self, AddressData, Filter, CARDDAV};
 use crate::dav::xml::Element;
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 use crate::store::{Collection, ObjectMeta};

@@ -19,8 +19,8 @@ use crate::dav::multistatus::{status_line, PropXml, ResponseBuilder};
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, escape_ical, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::{self, PropRequest};
 use crate::http::props::caldav::CALENDAR_DATA;
+use crate::http::props::{add_prop, write_response, PropRequest};
 use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Kind, Resource};
 use crate::store::{Collection, CollectionKind};
@@ -115,7 +115,7 @@ pub fn write_object(
     out: &mut String,
 ) {
     let PropRequest::Props(names) = props else {
-        propfind::write_response(res, props, ctx, out);
+        write_response(res, props, ctx, out);
         return;
     };
     let mut b = ResponseBuilder::default();
@@ -130,7 +130,7 @@ pub fn write_object(
             }
             continue;
         }
-        propfind::add_prop(&mut b, res, name, ctx);
+        add_prop(&mut b, res, name, ctx);
     }
     b.write_with_data(&res.href(ctx.base), with_data, out);
 }

@@ -8,7 +8,7 @@ use crate::dav::href::{self, Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 use crate::store::{names, CollectionKind, Reader, Store};

@@ -6,7 +6,7 @@ use crate::cardquery::AddressData;
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request, Responses};
 use crate::http::resource::{Ctx, Resource};
 use crate::store::names::object_url_name;
