@@ -103,9 +103,9 @@ impl Ctx<'_> {
         Ok(Reply::full(status, HTML, html))
     }
 
-    /// The page for an error, with the status `http::error` gives it.
+    /// The page for an error, with the status `WebError::status` gives it.
     pub(super) fn error_page(&self, e: &WebError) -> Reply {
-        let status = crate::http::error::web_status(e);
+        let status = e.status();
         // The access log says only "-> 500"; the cause goes beside it.
         if status.is_server_error() {
             tracing::error!("{} {}: {e}", self.req.method(), self.req.path());
