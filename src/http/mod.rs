@@ -36,6 +36,7 @@ use crate::dav::href::DavPath;
 
 use error::{Condition, DavError, DavResult};
 use method::DavMethod;
+use methods::report::ReportBody;
 use request::{AppState, Reply, ReplyBody, Request};
 
 /// Largest REPORT body tried on the async worker: a multiget of a few
@@ -173,21 +174,24 @@ async fn route(
     };
     let store = app.store.clone();
     let user = rq.user.clone();
+    // A REPORT's body is parsed once: here when small, to know its kind.
+    let report = (method == Some(DavMethod::Report) && !push_claims)
+        .then(|| ReportBody::read(&rq, WORKER_BODY));
     // An object's GET or HEAD, and a multiget with a small body, are tried
     // here on the worker first, where each would otherwise spend most of
     // its time crossing to the blocking pool and back. Where anything would
-    // wait (`store::try_without_waiting`), or a report is another kind or
-    // too large (`report`), or its answer outgrows what is held (`body`),
-    // nothing is sent and the request goes to the blocking pool.
+    // wait (`store::try_without_waiting`), or its answer outgrows what is
+    // held (`body`), nothing is sent and the request goes to the blocking
+    // pool. Any other report may scan a whole collection: it goes there.
     let inline = !push_claims
         && match method {
             Some(DavMethod::Get | DavMethod::Head) => {
                 matches!(rq.path, crate::dav::href::DavPath::Object { .. })
             }
-            Some(DavMethod::Report) => rq.body.len() <= WORKER_BODY,
+            Some(DavMethod::Report) => report.as_ref().is_some_and(ReportBody::is_multiget),
             _ => false,
         };
-    let work = move |rq: Request| {
+    let work = move |rq: Request, report: Option<ReportBody>| {
         // A read-only data directory still serves reads to a user whose
         // home is not there yet: it reads as empty.
         match store.ensure_home(&user) {
@@ -216,13 +220,15 @@ async fn route(
             }
             DavMethod::Copy => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
             DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
-            DavMethod::Report => methods::report::handle(rq),
+            DavMethod::Report => methods::report::handle(rq, report.unwrap_or(ReportBody::Unread)),
             // OPTIONS was answered above, before login.
             DavMethod::Options | DavMethod::Post => Err(DavError::UnservedMethod),
         })
     };
     let tried = if inline {
-        crate::store::try_without_waiting(|| completion::complete_here(work(rq.clone()))).flatten()
+        let first_try = report.as_ref().and_then(ReportBody::multiget_copy);
+        crate::store::try_without_waiting(|| completion::complete_here(work(rq.clone(), first_try)))
+            .flatten()
     } else {
         None
     };
@@ -233,7 +239,7 @@ async fn route(
             // starts streaming.
             let (tx, rx) = tokio::sync::oneshot::channel();
             tokio::task::spawn_blocking(move || {
-                completion::complete(work(rq), move |reply| {
+                completion::complete(work(rq, report), move |reply| {
                     let _ = tx.send(reply);
                 })
             });

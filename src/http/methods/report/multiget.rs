@@ -17,10 +17,10 @@ use actix_web::http::StatusCode;
 use super::query::{calendar_data_request, query_timezone};
 use super::write_object;
 
-pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
+/// `target` is what the request URI names, which must exist (a calendar,
+/// or an object for a single get).
+pub fn handle(rq: Request, mut body: Element, target: Resource) -> DavResult<Reply> {
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
-    // The request URI must exist (a calendar, or an object for a single get).
-    let target = Resource::load(rq.store(), &rq.path)?;
     let data_req = calendar_data_request(&body)?;
     let tz = query_timezone(&body, &target);
     let hrefs = distinct_hrefs(&mut body, rq.base())?;

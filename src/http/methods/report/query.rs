@@ -64,8 +64,8 @@ pub fn query_timezone(body: &Element, res: &Resource) -> Option<FloatingTz> {
     props.timezone()?.parse().ok().map(FloatingTz::Iana)
 }
 
-pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
-    let target = Resource::load(rq.store(), &rq.path)?;
+/// `target` is what the request URI names, loaded by `report::handle`.
+pub fn handle(rq: Request, body: Element, target: Resource) -> DavResult<Reply> {
     let filter_el = body.child(CALDAV, "filter").ok_or_else(|| {
         DavError::condition(Condition::ValidFilter, "calendar-query without filter")
     })?;
