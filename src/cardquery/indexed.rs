@@ -86,5 +86,4 @@ fn instances(search: &str) -> impl Iterator<Item = Instance<'_>> {
 }
 
 #[cfg(test)]
-#[path = "indexed_tests.rs"]
 mod tests;

@@ -1,9 +1,13 @@
 //! Store behaviour without HTTP: objects, conditions, UIDs, moves and sync.
 
-use super::test_support::{event, store};
+mod addressbook;
+mod derived;
+mod support;
+
 use super::*;
 use crate::ical;
 use std::io::Write;
+use support::{event, store};
 
 fn put(cal: &Collection, name: &str, body: &str) -> Result<PutOutcome> {
     cal.put(

@@ -2,8 +2,8 @@
 //! contacts as objects, the marker that keeps the kind, kind-safe
 //! transfers, properties, the saved index and the watcher.
 
-use super::test_support::{event, names, store};
-use super::*;
+use super::super::*;
+use super::support::{event, names, store};
 use crate::{ical, vcard};
 use std::time::{Duration, Instant};
 

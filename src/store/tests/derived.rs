@@ -2,8 +2,8 @@
 //! what it lists, which edits move its token, how names and UIDs shared
 //! by two address books are served, and that it refuses writes.
 
-use super::test_support::{self, names};
-use super::*;
+use super::super::*;
+use super::support::{self, names};
 use crate::vcard;
 
 fn card(uid: &str, fn_: &str, extra: &str) -> String {
@@ -17,7 +17,7 @@ fn put_card(ab: &Collection, name: &str, body: &str) {
 
 /// The shared test store with the birthday calendar on.
 fn store() -> (tempfile::TempDir, Arc<Store>) {
-    let (dir, store) = test_support::store();
+    let (dir, store) = support::store();
     store.set_birthday_calendar(true);
     (dir, store)
 }
