@@ -34,12 +34,12 @@ fn check_mapping(p: &DavPath) {
     let (segments, object): (Vec<&str>, bool) = match p {
         DavPath::Root => return,
         DavPath::Home { user } => (vec![user], false),
-        DavPath::Calendar { user, calendar } => (vec![user, calendar], false),
+        DavPath::Collection { user, collection } => (vec![user, collection], false),
         DavPath::Object {
             user,
-            calendar,
+            collection,
             name,
-        } => (vec![user, calendar, name], true),
+        } => (vec![user, collection, name], true),
     };
     if segments.iter().any(|s| check_segment(s).is_err()) {
         return;

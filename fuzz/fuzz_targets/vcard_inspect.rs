@@ -11,6 +11,7 @@ use davdir::cardquery::{
     matches, render, AddressData, CardVersion, Filter, PropCond, PropFilter, PropSelect, Test,
     TextMatch,
 };
+use davdir::dav::text_match::Dialect;
 use davdir::ical;
 use davdir::vcard::{inspect, VcardVersion};
 use libfuzzer_sys::fuzz_target;
@@ -109,7 +110,8 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn text_match(needle: &str, collation: &str, negate: &str, kind: &str) -> TextMatch {
-    TextMatch::new(needle, Some(collation), Some(negate), Some(kind)).expect("valid text-match")
+    let (c, n, k) = (Some(collation), Some(negate), Some(kind));
+    TextMatch::new(Dialect::CardDav, needle, c, n, k).expect("valid text-match")
 }
 
 fn filter(prop: &str, test: TextMatch) -> Filter {

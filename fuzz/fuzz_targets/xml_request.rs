@@ -7,7 +7,7 @@
 
 use davdir::dav::property::PropName;
 use davdir::dav::xml::{parse, Element, CALDAV, DAV};
-use davdir::http::requests::{
+use davdir::http::body_parsers::{
     calendar_data_request, outcomes, prop_names, PropRequest, MAX_PROP_NAMES, MAX_UPDATES,
 };
 use davdir::query::{parse_calendar_data, parse_filter, parse_timezone_element, time_range_of};

@@ -10,17 +10,16 @@
 //! per request; a revoked password has no hash, so nothing is remembered
 //! for it. The last-use time is written at most once a minute per password.
 
-use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use super::verified::{Key, Verified};
 use super::{secret, AccountError};
 use crate::state_dir::StateDir;
 
@@ -32,8 +31,6 @@ pub const MAX_PER_USER: usize = 64;
 const MAX_LABEL: usize = 64;
 /// Largest file read.
 const MAX_FILE: u64 = 4 << 20;
-/// How long a verified secret is trusted without hashing again.
-const CACHE_TTL: Duration = Duration::from_secs(300);
 /// The last-use time is written no more often than this.
 const TOUCH_EVERY: u64 = 60;
 
@@ -70,7 +67,7 @@ type Stamp = Option<(u64, u64, i64, i64)>;
 pub struct AppPasswords {
     dir: StateDir,
     loaded: Mutex<(Stamp, Vec<Record>)>,
-    verified: Mutex<HashMap<[u8; 32], Instant>>,
+    verified: Verified,
 }
 
 impl AppPasswords {
@@ -79,7 +76,7 @@ impl AppPasswords {
         AppPasswords {
             dir,
             loaded: Mutex::new((None, Vec::new())),
-            verified: Mutex::new(HashMap::new()),
+            verified: Verified::default(),
         }
     }
 
@@ -168,12 +165,9 @@ impl AppPasswords {
     /// recently: cheap, no hashing.
     pub fn remembered(&self, user: &str, typed: &str) -> Option<String> {
         let normal = secret::normalise(typed)?;
-        let verified = self.verified.lock();
         self.candidates(user, &normal).into_iter().find_map(|r| {
-            verified
-                .get(&cache_key(user, &normal, &r.hash))
-                .is_some_and(|at| at.elapsed() < CACHE_TTL)
-                .then_some(r.label)
+            let key = Key::new(user, &normal, &r.hash);
+            self.verified.recalls(&key).then_some(r.label)
         })
     }
 
@@ -189,9 +183,7 @@ impl AppPasswords {
                     .is_ok()
             })
         })?;
-        let mut cache = self.verified.lock();
-        cache.retain(|_, at| at.elapsed() < CACHE_TTL);
-        cache.insert(cache_key(user, &normal, &hit.hash), Instant::now());
+        self.verified.remember(Key::new(user, &normal, &hit.hash));
         Some(hit.label)
     }
 
@@ -317,17 +309,6 @@ fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-fn cache_key(user: &str, normal: &str, hash: &str) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(user.as_bytes())
-        .chain_update([0])
-        .chain_update(normal.as_bytes())
-        .chain_update([0])
-        .chain_update(hash.as_bytes())
-        .finalize()
-        .into()
 }
 
 #[cfg(test)]

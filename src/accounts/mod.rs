@@ -8,6 +8,7 @@ pub mod app_passwords;
 pub(crate) mod lock;
 mod secret;
 pub mod users;
+pub mod verified;
 
 pub use app_passwords::{AppPasswordInfo, AppPasswords};
 pub use users::HtpasswdFile;

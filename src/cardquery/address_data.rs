@@ -207,5 +207,4 @@ fn selects(p: &PropSelect, e: &VCardEntry) -> bool {
 }
 
 #[cfg(test)]
-#[path = "address_data_tests.rs"]
 mod tests;

@@ -1,6 +1,8 @@
 //! Why an addressbook-query or address-data request was refused; each variant
 //! names the RFC 6352 condition it stands for, and `src/http/error.rs` maps it.
 
+use crate::dav::text_match::TextMatchError;
+
 /// A rejected CardDAV REPORT input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardQueryError {
@@ -22,4 +24,15 @@ pub enum CardQueryError {
     /// A request that breaks the RFC 6352 grammar or our bounds (a plain 400).
     #[error("malformed request: {0}")]
     Malformed(String),
+}
+
+/// A CARDDAV:text-match attribute refused, as RFC 6352 names each.
+impl From<TextMatchError> for CardQueryError {
+    fn from(e: TextMatchError) -> Self {
+        match e {
+            TextMatchError::Collation(c) => CardQueryError::SupportedCollation(c),
+            TextMatchError::Negate(m) => CardQueryError::Malformed(m),
+            TextMatchError::MatchType(m) => CardQueryError::SupportedFilter(m),
+        }
+    }
 }

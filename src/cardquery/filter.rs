@@ -5,8 +5,8 @@
 use crate::dav::xml::Element;
 
 use super::error::CardQueryError;
-use super::text_match::TextMatch;
 use super::CARDDAV;
+use crate::dav::text_match::{Dialect, TextMatch};
 
 /// Most elements a filter may hold; real clients send a handful, and each
 /// one costs work on every vCard of the address book.
@@ -214,12 +214,13 @@ fn param_filter(el: &Element) -> Result<ParamFilter, CardQueryError> {
 }
 
 fn text_match(el: &Element) -> Result<TextMatch, CardQueryError> {
-    TextMatch::new(
+    Ok(TextMatch::new(
+        Dialect::CardDav,
         &el.text,
         el.attr("collation"),
         el.attr("negate-condition"),
         el.attr("match-type"),
-    )
+    )?)
 }
 
 #[cfg(test)]

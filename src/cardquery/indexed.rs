@@ -5,7 +5,7 @@
 use crate::vcard::search_text::{INDEXED, INSTANCE, TEXT};
 
 use super::filter::{Filter, PropCond, PropFilter, Test};
-use super::text_match::TextMatch;
+use crate::dav::text_match::TextMatch;
 
 /// Whether a filter is decided from a search text alone: `Some(answer)`, or
 /// `None` when it names a property the index does not keep or filters on
@@ -86,5 +86,4 @@ fn instances(search: &str) -> impl Iterator<Item = Instance<'_>> {
 }
 
 #[cfg(test)]
-#[path = "indexed_tests.rs"]
 mod tests;

@@ -12,8 +12,8 @@ mod indexed;
 mod narrow;
 #[cfg(test)]
 mod test_cards;
-mod text_match;
 
+pub use crate::dav::text_match::{Collation, MatchType, TextMatch};
 pub use address_data::{parse_address_data, render, AddressData, CardVersion, PropSelect};
 pub use error::CardQueryError;
 pub use eval::{matches, matches_card};
@@ -22,6 +22,5 @@ pub use filter::{
     MAX_FILTER_ELEMENTS, MAX_NRESULTS,
 };
 pub use indexed::decide;
-pub use text_match::{Collation, MatchType, TextMatch};
 
 pub use crate::dav::xml::CARDDAV;

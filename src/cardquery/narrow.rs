@@ -65,5 +65,4 @@ fn property_name(line: &str) -> &str {
 }
 
 #[cfg(test)]
-#[path = "narrow_tests.rs"]
 mod tests;

@@ -1,5 +1,5 @@
 //! URL paths ⇄ resources. Principal and calendar home of a user are the same
-//! collection `/<user>/` (docs/DESIGN.md); calendars and objects sit below it.
+//! collection `/<user>/` (docs/DESIGN.md); collections and objects sit below it.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -10,13 +10,13 @@ pub enum DavPath {
     Home {
         user: String,
     },
-    Calendar {
+    Collection {
         user: String,
-        calendar: String,
+        collection: String,
     },
     Object {
         user: String,
-        calendar: String,
+        collection: String,
         name: String,
     },
 }
@@ -90,12 +90,12 @@ impl Base {
         match path {
             DavPath::Root => self.root(),
             DavPath::Home { user } => self.home(user),
-            DavPath::Calendar { user, calendar } => self.calendar(user, calendar),
+            DavPath::Collection { user, collection } => self.collection(user, collection),
             DavPath::Object {
                 user,
-                calendar,
+                collection,
                 name,
-            } => self.object(user, calendar, name),
+            } => self.object(user, collection, name),
         }
     }
 
@@ -107,12 +107,12 @@ impl Base {
         self.join(&[user], "/")
     }
 
-    pub fn calendar(&self, user: &str, calendar: &str) -> String {
-        self.join(&[user, calendar], "/")
+    pub fn collection(&self, user: &str, collection: &str) -> String {
+        self.join(&[user, collection], "/")
     }
 
-    pub fn object(&self, user: &str, calendar: &str, name: &str) -> String {
-        self.join(&[user, calendar, name], "")
+    pub fn object(&self, user: &str, collection: &str, name: &str) -> String {
+        self.join(&[user, collection, name], "")
     }
 
     /// The base, then each segment after a `/`, encoded, then `tail`: one
@@ -147,10 +147,10 @@ impl DavPath {
         Some(match segs {
             [None, ..] => DavPath::Root,
             [Some(user), None, _] => DavPath::Home { user },
-            [Some(user), Some(calendar), None] => DavPath::Calendar { user, calendar },
-            [Some(user), Some(calendar), Some(name)] => DavPath::Object {
+            [Some(user), Some(collection), None] => DavPath::Collection { user, collection },
+            [Some(user), Some(collection), Some(name)] => DavPath::Object {
                 user,
-                calendar,
+                collection,
                 name,
             },
         })
@@ -161,7 +161,7 @@ impl DavPath {
         match self {
             DavPath::Root => None,
             DavPath::Home { user }
-            | DavPath::Calendar { user, .. }
+            | DavPath::Collection { user, .. }
             | DavPath::Object { user, .. } => Some(user),
         }
     }
@@ -192,7 +192,7 @@ mod tests {
             p,
             DavPath::Object {
                 user: "u".into(),
-                calendar: "my cal".into(),
+                collection: "my cal".into(),
                 name: "a@b.ics".into()
             }
         );
@@ -207,9 +207,9 @@ mod tests {
     #[test]
     fn two_bases_in_one_process() {
         let (a, b) = (Base::new("/caldav"), Base::new("/dav/v2"));
-        let p = DavPath::Calendar {
+        let p = DavPath::Collection {
             user: "u".into(),
-            calendar: "c".into(),
+            collection: "c".into(),
         };
         assert_eq!(a.href(&p), "/caldav/u/c/");
         assert_eq!(b.href(&p), "/dav/v2/u/c/");
@@ -222,9 +222,9 @@ mod tests {
         // Not this server's base: its segments are the path.
         assert_eq!(
             b.parse("/caldav/u/"),
-            Some(DavPath::Calendar {
+            Some(DavPath::Collection {
                 user: "caldav".into(),
-                calendar: "u".into()
+                collection: "u".into()
             })
         );
         // A prefix of a segment is not the base.

@@ -4,4 +4,5 @@ pub mod color;
 pub mod href;
 pub mod multistatus;
 pub mod property;
+pub mod text_match;
 pub mod xml;

@@ -34,11 +34,11 @@ impl Target {
         match path {
             DavPath::Root => Target::Root,
             DavPath::Home { .. } => Target::Home,
-            DavPath::Calendar { user, calendar } => match store.collection(user, calendar) {
+            DavPath::Collection { user, collection } => match store.collection(user, collection) {
                 Ok(_) => Target::Collection,
                 Err(_) => Target::NoCollection,
             },
-            DavPath::Object { calendar, .. } if push && calendar == crate::push::SEGMENT => {
+            DavPath::Object { collection, .. } if push && collection == crate::push::SEGMENT => {
                 Target::PushRegistration
             }
             DavPath::Object { .. } => Target::Object,

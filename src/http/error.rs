@@ -244,9 +244,9 @@ pub enum DavError {
     /// A method no handler serves (unknown, or POST).
     #[error("method not allowed here")]
     UnservedMethod,
-    /// PUT to a path that is not an object inside a calendar.
+    /// PUT to a path that is not an object inside a collection.
     #[error("method not allowed here")]
-    PutOutsideCalendar,
+    PutOutsideCollection,
     /// MKCOL on the root or a home, which always exist.
     #[error("method not allowed here")]
     MkcolOnExisting,
@@ -311,13 +311,13 @@ impl DavError {
         match self {
             DavError::Store(StoreError::UidConflict {
                 user,
-                calendar,
+                collection,
                 name,
                 ..
             }) => DavError::condition(
                 Condition::AddressUidConflict(DavPath::Object {
                     user,
-                    calendar,
+                    collection,
                     name: object_url_name(&name).to_string(),
                 }),
                 detail,
@@ -342,12 +342,12 @@ impl DavError {
             DavError::Condition { condition, .. } => Some(condition.clone()),
             DavError::Store(StoreError::UidConflict {
                 user,
-                calendar,
+                collection,
                 name,
                 ..
             }) => Some(Condition::NoUidConflict(DavPath::Object {
                 user: user.clone(),
-                calendar: calendar.clone(),
+                collection: collection.clone(),
                 name: object_url_name(name).to_string(),
             })),
             DavError::Store(StoreError::UnsupportedComponent(_)) => {
@@ -375,55 +375,6 @@ impl DavError {
             },
             _ => None,
         }
-    }
-}
-
-/// The one status a web-page error is answered with.
-pub fn web_status(e: &crate::web::error::WebError) -> StatusCode {
-    use crate::import::ImportError;
-    use crate::web::error::WebError;
-    match e {
-        WebError::NotFound => StatusCode::NOT_FOUND,
-        WebError::Csrf | WebError::ForeignOrigin => StatusCode::FORBIDDEN,
-        WebError::BadLogin => StatusCode::UNAUTHORIZED,
-        WebError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-        WebError::Busy | WebError::UploadsBusy => StatusCode::SERVICE_UNAVAILABLE,
-        WebError::BadForm(_) => StatusCode::BAD_REQUEST,
-        WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        WebError::Timeout => StatusCode::REQUEST_TIMEOUT,
-        WebError::Method => StatusCode::METHOD_NOT_ALLOWED,
-        WebError::Store(e) | WebError::Import(ImportError::Store(e)) => web_store_status(e),
-        WebError::Import(ImportError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-        WebError::Import(ImportError::UnknownFormat) => StatusCode::BAD_REQUEST,
-        WebError::Import(ImportError::WrongKind { .. }) => StatusCode::CONFLICT,
-        WebError::Account(e) => {
-            use crate::accounts::AccountError as A;
-            match e {
-                A::WrongPassword => StatusCode::FORBIDDEN,
-                A::InvalidUser(_) | A::BadPassword(_) | A::BadLabel(_) => StatusCode::BAD_REQUEST,
-                A::UserExists(_) | A::DuplicateLabel { .. } | A::TooMany(_) | A::NoHtpasswd => {
-                    StatusCode::CONFLICT
-                }
-                A::NoSuchUser(_) | A::NoSuchLabel { .. } => StatusCode::NOT_FOUND,
-                A::Io { .. } | A::Corrupt { .. } | A::Hash(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            }
-        }
-        WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// A store error met by the web page (no DAV precondition to report).
-fn web_store_status(e: &StoreError) -> StatusCode {
-    match e {
-        StoreError::NotFound => StatusCode::NOT_FOUND,
-        StoreError::AlreadyExists => StatusCode::CONFLICT,
-        StoreError::InvalidName(_) | StoreError::ReservedName { .. } | StoreError::NameTooLong => {
-            StatusCode::BAD_REQUEST
-        }
-        StoreError::Derived(_) | StoreError::Shared(_) => StatusCode::FORBIDDEN,
-        StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
-        StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -492,9 +443,9 @@ impl DavError {
             DavError::UnmappedPath | DavError::MissingHome | DavError::MissingObject => {
                 StatusCode::NOT_FOUND
             }
-            DavError::UnservedMethod | DavError::PutOutsideCalendar | DavError::MkcolOnExisting => {
-                StatusCode::METHOD_NOT_ALLOWED
-            }
+            DavError::UnservedMethod
+            | DavError::PutOutsideCollection
+            | DavError::MkcolOnExisting => StatusCode::METHOD_NOT_ALLOWED,
             DavError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             DavError::Condition { condition, .. } => condition.status(),
             DavError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -16,7 +16,7 @@ use crate::store::{names, CollectionKind};
 pub struct Change {
     pub method: super::method::DavMethod,
     pub user: String,
-    pub calendar: String,
+    pub collection: String,
     /// `user/collection` or `user/collection/<URL name>` of what changed.
     pub paths: Vec<String>,
 }
@@ -38,9 +38,9 @@ impl Change {
                         .is_err()
                 })
         };
-        if let Some(view) = owned(&self.user, &self.calendar) {
+        if let Some(view) = owned(&self.user, &self.collection) {
             self.user = view.owner.clone();
-            self.calendar = view.collection.clone();
+            self.collection = view.collection.clone();
         }
         for path in &mut self.paths {
             let mut parts = path.splitn(3, '/');
@@ -95,7 +95,7 @@ impl Hook {
                         .current_dir(&data)
                         .env("DAVDIR_METHOD", change.method.as_str())
                         .env("DAVDIR_USER", &change.user)
-                        .env("DAVDIR_COLLECTION", &change.calendar)
+                        .env("DAVDIR_COLLECTION", &change.collection)
                         .env("DAVDIR_PATHS", file_paths(&data, &change.paths))
                         .output();
                     match result {

@@ -4,6 +4,7 @@
 mod allow;
 pub mod auth;
 mod body;
+pub mod body_parsers;
 mod completion;
 mod conditional;
 pub mod error;
@@ -15,7 +16,6 @@ mod methods;
 mod prop_update;
 mod props;
 pub mod request;
-pub mod requests;
 mod resource;
 mod server;
 mod startup;
@@ -36,6 +36,7 @@ use crate::dav::href::DavPath;
 
 use error::{Condition, DavError, DavResult};
 use method::DavMethod;
+use methods::report::ReportBody;
 use request::{AppState, Reply, ReplyBody, Request};
 
 /// Largest REPORT body tried on the async worker: a multiget of a few
@@ -130,7 +131,7 @@ async fn route(
     }
     let user = authenticate(&req, &app).await?;
     let dav_path = app.base.parse(&path).ok_or(DavError::UnmappedPath)?;
-    if !methods::propfind::visible_to(&dav_path, &user) {
+    if !auth::access::visible_to(&dav_path, &user) {
         return Err(DavError::condition(
             Condition::NeedPrivileges,
             "not your calendar home",
@@ -179,21 +180,24 @@ async fn route(
     };
     let store = app.store.clone();
     let user = rq.user.clone();
+    // A REPORT's body is parsed once: here when small, to know its kind.
+    let report = (method == Some(DavMethod::Report) && !push_claims)
+        .then(|| ReportBody::read(&rq, WORKER_BODY));
     // An object's GET or HEAD, and a multiget with a small body, are tried
     // here on the worker first, where each would otherwise spend most of
     // its time crossing to the blocking pool and back. Where anything would
-    // wait (`store::try_without_waiting`), or a report is another kind or
-    // too large (`report`), or its answer outgrows what is held (`body`),
-    // nothing is sent and the request goes to the blocking pool.
+    // wait (`store::try_without_waiting`), or its answer outgrows what is
+    // held (`body`), nothing is sent and the request goes to the blocking
+    // pool. Any other report may scan a whole collection: it goes there.
     let inline = !push_claims
         && match method {
             Some(DavMethod::Get | DavMethod::Head) => {
                 matches!(rq.path, crate::dav::href::DavPath::Object { .. })
             }
-            Some(DavMethod::Report) => rq.body.len() <= WORKER_BODY,
+            Some(DavMethod::Report) => report.as_ref().is_some_and(ReportBody::is_multiget),
             _ => false,
         };
-    let work = move |rq: Request| {
+    let work = move |rq: Request, report: Option<ReportBody>| {
         // A read-only data directory still serves reads to a user whose
         // home is not there yet: it reads as empty.
         match store.ensure_home(&user) {
@@ -225,7 +229,7 @@ async fn route(
             }
             DavMethod::Copy => methods::copy_move::handle(rq, crate::store::Transfer::Copy),
             DavMethod::Move => methods::copy_move::handle(rq, crate::store::Transfer::Move),
-            DavMethod::Report => methods::report::handle(rq),
+            DavMethod::Report => methods::report::handle(rq, report.unwrap_or(ReportBody::Unread)),
             // OPTIONS was answered above, before login.
             DavMethod::Options => Err(DavError::UnservedMethod),
             // A POST `share` (or push) did not take.
@@ -233,7 +237,9 @@ async fn route(
         })
     };
     let tried = if inline {
-        crate::store::try_without_waiting(|| completion::complete_here(work(rq.clone()))).flatten()
+        let first_try = report.as_ref().and_then(ReportBody::multiget_copy);
+        crate::store::try_without_waiting(|| completion::complete_here(work(rq.clone(), first_try)))
+            .flatten()
     } else {
         None
     };
@@ -244,7 +250,7 @@ async fn route(
             // starts streaming.
             let (tx, rx) = tokio::sync::oneshot::channel();
             tokio::task::spawn_blocking(move || {
-                completion::complete(work(rq), move |reply| {
+                completion::complete(work(rq, report), move |reply| {
                     let _ = tx.send(reply);
                 })
             });
@@ -277,10 +283,10 @@ fn change_of(
     let rel = |p: &DavPath| match p {
         DavPath::Object {
             user,
-            calendar,
+            collection,
             name,
-        } => Some(format!("{user}/{calendar}/{name}")),
-        DavPath::Calendar { user, calendar } => Some(format!("{user}/{calendar}")),
+        } => Some(format!("{user}/{collection}/{name}")),
+        DavPath::Collection { user, collection } => Some(format!("{user}/{collection}")),
         _ => None,
     };
     let mut paths: Vec<String> = rel(path).into_iter().collect();
@@ -292,16 +298,17 @@ fn change_of(
     {
         paths.extend(rel(&dest));
     }
-    let (user, calendar) = match path {
-        DavPath::Object { user, calendar, .. } | DavPath::Calendar { user, calendar } => {
-            (user.clone(), calendar.clone())
+    let (user, collection) = match path {
+        DavPath::Object {
+            user, collection, ..
         }
+        | DavPath::Collection { user, collection } => (user.clone(), collection.clone()),
         _ => return None,
     };
     Some(hook::Change {
         method,
         user,
-        calendar,
+        collection,
         paths,
     })
 }

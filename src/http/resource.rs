@@ -77,15 +77,15 @@ impl Resource {
                 }
                 Resource::Home { user: user.clone() }
             }
-            DavPath::Calendar { user, calendar } => {
-                Resource::calendar(store.collection(user, calendar)?)?
+            DavPath::Collection { user, collection } => {
+                Resource::collection(store.collection(user, collection)?)?
             }
             DavPath::Object {
                 user,
-                calendar,
+                collection,
                 name,
             } => {
-                let cal = store.collection(user, calendar).map_err(not_found)?;
+                let cal = store.collection(user, collection).map_err(not_found)?;
                 let file = cal.file_name(name).map_err(not_found)?;
                 let meta = cal.meta(&file)?.ok_or(DavError::MissingObject)?;
                 Resource::Object {
@@ -97,7 +97,7 @@ impl Resource {
         })
     }
 
-    pub fn calendar(cal: Collection) -> DavResult<Resource> {
+    pub fn collection(cal: Collection) -> DavResult<Resource> {
         let props = Box::new(cal.props()?);
         Ok(Resource::Collection { cal, props })
     }
@@ -106,7 +106,7 @@ impl Resource {
         match self {
             Resource::Root => base.root(),
             Resource::Home { user } => base.home(user),
-            Resource::Collection { cal, .. } => base.calendar(&cal.user, &cal.name),
+            Resource::Collection { cal, .. } => base.collection(&cal.user, &cal.name),
             Resource::Object { cal, name, .. } => {
                 base.object(&cal.user, &cal.name, object_url_name(name))
             }

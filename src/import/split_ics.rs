@@ -222,48 +222,6 @@ fn starts_with_ci(line: &str, prefix: &str) -> bool {
         && line.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FILE: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\n\
-BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
-BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\nBEGIN:STANDARD\r\nDTSTART:19701101T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
-BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=\"Europe/Berlin\":20260105T100000\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n\
-BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=America/New_York:20260105T100000\r\nEND:VEVENT\r\n\
-BEGIN:VEVENT\r\nU\r\n ID:a\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260106T100000\r\nDTSTART;TZID=Europe/Berlin:20260106T110000\r\nEND:VEVENT\r\n\
-BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nEND:VEVENT\r\n\
-BEGIN:VTODO\r\nSUMMARY:no uid\r\nEND:VTODO\r\n\
-END:VCALENDAR\r\n";
-
-    #[test]
-    fn groups_by_uid_with_their_zones() {
-        let split = split(FILE);
-        assert_eq!(split.pieces.len(), 2);
-        let a = String::from_utf8(split.pieces[0].bytes.clone()).unwrap();
-        assert_eq!(split.pieces[0].item, "UID a");
-        assert_eq!(a.matches("BEGIN:VEVENT").count(), 2);
-        assert_eq!(a.matches("TZID:Europe/Berlin").count(), 1);
-        assert!(!a.contains("New_York") && !a.contains("METHOD"));
-        let b = String::from_utf8(split.pieces[1].bytes.clone()).unwrap();
-        assert!(b.contains("TZID:America/New_York") && !b.contains("Berlin"));
-        assert_eq!(b.matches("BEGIN:VEVENT").count(), 1);
-        let reasons: Vec<_> = split.skipped.iter().map(|s| s.reason.as_str()).collect();
-        assert_eq!(split.skipped.len(), 2, "{reasons:?}");
-        assert!(reasons[0].starts_with("duplicate UID b"));
-        assert_eq!(split.skipped[1].item, "VTODO at line 43");
-        assert!(crate::ical::inspect(a.as_bytes()).is_ok());
-        assert!(crate::ical::inspect(b.as_bytes()).is_ok());
-    }
-
-    #[test]
-    fn unterminated_is_reported() {
-        let split = split("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\n");
-        assert!(split.pieces.is_empty());
-        assert!(split.skipped[0].reason.contains("no END"));
-    }
-}
-
 /// The calendar-level name, description and colour a file carries
 /// (`X-WR-CALNAME`, `X-WR-CALDESC`, `X-APPLE-CALENDAR-COLOR`, as Apple,
 /// Google and Thunderbird export them): what a collection made by an import
@@ -341,8 +299,45 @@ fn unescape_text(value: &str) -> String {
 }
 
 #[cfg(test)]
-mod meta_tests {
+mod tests {
     use super::*;
+
+    const FILE: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\n\
+BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\nBEGIN:STANDARD\r\nDTSTART:19701101T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=\"Europe/Berlin\":20260105T100000\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=America/New_York:20260105T100000\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nU\r\n ID:a\r\nDTSTAMP:20260101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260106T100000\r\nDTSTART;TZID=Europe/Berlin:20260106T110000\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nEND:VEVENT\r\n\
+BEGIN:VTODO\r\nSUMMARY:no uid\r\nEND:VTODO\r\n\
+END:VCALENDAR\r\n";
+
+    #[test]
+    fn groups_by_uid_with_their_zones() {
+        let split = split(FILE);
+        assert_eq!(split.pieces.len(), 2);
+        let a = String::from_utf8(split.pieces[0].bytes.clone()).unwrap();
+        assert_eq!(split.pieces[0].item, "UID a");
+        assert_eq!(a.matches("BEGIN:VEVENT").count(), 2);
+        assert_eq!(a.matches("TZID:Europe/Berlin").count(), 1);
+        assert!(!a.contains("New_York") && !a.contains("METHOD"));
+        let b = String::from_utf8(split.pieces[1].bytes.clone()).unwrap();
+        assert!(b.contains("TZID:America/New_York") && !b.contains("Berlin"));
+        assert_eq!(b.matches("BEGIN:VEVENT").count(), 1);
+        let reasons: Vec<_> = split.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(split.skipped.len(), 2, "{reasons:?}");
+        assert!(reasons[0].starts_with("duplicate UID b"));
+        assert_eq!(split.skipped[1].item, "VTODO at line 43");
+        assert!(crate::ical::inspect(a.as_bytes()).is_ok());
+        assert!(crate::ical::inspect(b.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn unterminated_is_reported() {
+        let split = split("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\n");
+        assert!(split.pieces.is_empty());
+        assert!(split.skipped[0].reason.contains("no END"));
+    }
 
     #[test]
     fn reads_the_calendar_level_name_description_and_colour() {

@@ -1,6 +1,8 @@
 //! Why a calendar-query filter or calendar-data request is refused: its own
-//! module so the filter parser and the text-match collations, which both
+//! module so the filter parser and the calendar-data reader, which both
 //! raise it, do not import each other.
+
+use crate::dav::text_match::TextMatchError;
 
 /// Why a filter (or calendar-data request) was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,4 +17,17 @@ pub enum FilterError {
     /// calendar-data content-type or version other than text/calendar 2.0.
     #[error("unsupported calendar data: {0}")]
     UnsupportedCalendarData(String),
+}
+
+/// A CALDAV:text-match attribute refused: the collation is
+/// supported-collation's, anything else makes the filter invalid.
+impl From<TextMatchError> for FilterError {
+    fn from(e: TextMatchError) -> Self {
+        match e {
+            TextMatchError::Collation(c) => FilterError::UnsupportedCollation(c),
+            TextMatchError::Negate(m) | TextMatchError::MatchType(m) => {
+                FilterError::InvalidFilter(m)
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::dav::xml::{Element, CALDAV};
 
-use super::text_match::TextMatch;
+use crate::dav::text_match::{Dialect, TextMatch};
 use crate::ical::value::parse_date_or_datetime;
 pub use crate::ical::TimeRange;
 
@@ -191,7 +191,14 @@ fn param_filter(el: &Element) -> Result<ParamFilter, FilterError> {
 }
 
 fn text_match(el: &Element) -> Result<TextMatch, FilterError> {
-    TextMatch::new(&el.text, el.attr("collation"), el.attr("negate-condition"))
+    let (collation, negate) = (el.attr("collation"), el.attr("negate-condition"));
+    Ok(TextMatch::new(
+        Dialect::CalDav,
+        &el.text,
+        collation,
+        negate,
+        None,
+    )?)
 }
 
 /// Parses the start/end attributes of a CALDAV:time-range (UTC date-times).

@@ -11,12 +11,12 @@ mod filter;
 mod filter_shape;
 mod freebusy;
 mod render;
-mod text_match;
 mod write;
 
 #[cfg(test)]
 mod tests;
 
+pub use crate::dav::text_match::{Collation, TextMatch};
 pub use caldata::{parse_calendar_data, CalendarDataRequest, CompSelect, PropSelect, Selection};
 pub use decide::{Decision, PlainQuery};
 pub use eval::{matches, matches_within};
@@ -27,4 +27,3 @@ pub use filter::{
 };
 pub use freebusy::{free_busy, FreeBusy};
 pub use render::render_calendar_data;
-pub use text_match::{Collation, TextMatch};

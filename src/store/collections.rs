@@ -1,7 +1,7 @@
 //! Collection lifecycle: homes, calendars and address books created,
 //! deleted, moved and copied, their properties read and set, and the sweep of what a crash left.
 //!
-//! Locking: a COPY holds the source calendar's lock only while its bytes are
+//! Locking: a COPY holds the source collection's lock only while its bytes are
 //! copied; moves and deletes work on directories and then `forget` the
 //! calendar's cell. Durability: directories are created and renamed with
 //! `durable` (fsync of the parent); a copy is built in a hidden scratch
@@ -153,7 +153,7 @@ impl Store {
     /// it can be restored until purged.
     /// A view (`shares`) is not the sharee's to delete: deleting it
     /// removes his entry from the owner's `[share]` table, for him only.
-    pub fn delete_calendar(&self, user: &str, name: &str) -> Result<()> {
+    pub fn delete_collection(&self, user: &str, name: &str) -> Result<()> {
         if self.calendar_dir(user, name).is_err() {
             if let Some(view) = self.view(user, name)? {
                 return self.leave_share(user, &view);
@@ -163,7 +163,7 @@ impl Store {
     }
 
     /// Renames a calendar within a user's home. Returns whether `to` existed.
-    pub fn move_calendar(
+    pub fn move_collection(
         &self,
         user: &str,
         from: &str,
@@ -194,7 +194,7 @@ impl Store {
     /// `Members::Included`, its objects (Depth 0 copies properties only). The copy is
     /// built in a hidden directory and renamed into place, so it appears
     /// whole or not at all. Returns whether the destination existed.
-    pub fn copy_calendar(
+    pub fn copy_collection(
         self: &Arc<Self>,
         user: &str,
         from: &str,

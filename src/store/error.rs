@@ -8,11 +8,11 @@
 use std::io;
 
 /// Why a UID conflict was refused, in words for the client's log.
-fn uid_conflict_text(user: &str, calendar: &str, name: &str, changed: bool) -> String {
+fn uid_conflict_text(user: &str, collection: &str, name: &str, changed: bool) -> String {
     if changed {
-        format!("{user}/{calendar}/{name} has another UID; an object keeps its UID (a new UID is a new object, under a new name)")
+        format!("{user}/{collection}/{name} has another UID; an object keeps its UID (a new UID is a new object, under a new name)")
     } else {
-        format!("UID already used by {user}/{calendar}/{name}")
+        format!("UID already used by {user}/{collection}/{name}")
     }
 }
 
@@ -30,12 +30,12 @@ pub enum StoreError {
     /// (`names::NO_EXTENSION_MARK`).
     #[error("{name:?} is reserved: it is how the file of the resource {owner:?} is named")]
     ReservedName { name: String, owner: String },
-    /// The object of the same calendar that already has the UID; or, when
+    /// The object of the same collection that already has the UID; or, when
     /// `changed`, the object written over, whose UID the write would change.
-    #[error("{}", uid_conflict_text(user, calendar, name, *changed))]
+    #[error("{}", uid_conflict_text(user, collection, name, *changed))]
     UidConflict {
         user: String,
-        calendar: String,
+        collection: String,
         name: String,
         changed: bool,
     },

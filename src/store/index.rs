@@ -161,7 +161,7 @@ impl Index {
     fn examine_new(&mut self, dir: &Path, name: &str, max: u64) -> Option<ObjectMeta> {
         let path = dir.join(name);
         // Stat before opening: opening a FIFO named like an object would
-        // block the scan (and the calendar lock) until a writer came.
+        // block the scan (and the collection lock) until a writer came.
         let (real, md) = match confine::object_entry(dir, name) {
             Ok(confine::Entry::File { path, md }) => (path, md),
             // A directory (or other non-file) with an object's name is no object.

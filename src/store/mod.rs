@@ -211,10 +211,4 @@ impl Drop for Store {
 }
 
 #[cfg(test)]
-mod test_support;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_addressbook;
-#[cfg(test)]
-mod tests_derived;

@@ -1,7 +1,7 @@
 //! Objects of a collection: listing and paging from the index, reading, PUT and
 //! DELETE under a condition, and COPY/MOVE of one object between calendars.
 //!
-//! Locking: every write runs under its calendar's lock, so a condition on the
+//! Locking: every write runs under its collection's lock, so a condition on the
 //! current ETag is checked and applied atomically; a transfer locks both
 //! calendars in a fixed (path) order. File contents are read outside the
 //! lock; listings copy the index a page at a time. Durability: a write is a
@@ -193,7 +193,7 @@ impl Collection {
     pub(super) fn uid_conflict(&self, other: &str, changed: bool) -> StoreError {
         StoreError::UidConflict {
             user: self.user.clone(),
-            calendar: self.name.clone(),
+            collection: self.name.clone(),
             name: other.to_string(),
             changed,
         }
@@ -306,7 +306,7 @@ impl Collection {
     }
 
     /// The bytes of an object with metadata that matches exactly those bytes.
-    /// The file is read outside the calendar lock, so readers run in parallel.
+    /// The file is read outside the collection lock, so readers run in parallel.
     pub fn read(&self, name: &str) -> Result<(Vec<u8>, ObjectMeta)> {
         if self.derived {
             return self.read_derived(name);
@@ -357,7 +357,7 @@ impl Collection {
     }
 
     /// Stores an object. `allowed` sees the current ETag (None when absent)
-    /// under the calendar lock and decides whether the write may proceed.
+    /// under the collection lock and decides whether the write may proceed.
     pub fn put(
         &self,
         name: &str,

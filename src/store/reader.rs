@@ -1,7 +1,7 @@
 //! Reading many objects of one collection whose metadata the caller already
 //! holds from a listing (a calendar-query's hits, an export).
 //!
-//! `Collection::read` pays for generality on every object: the calendar
+//! `Collection::read` pays for generality on every object: the collection
 //! lock and a copy of the entry, an `lstat` of the directory for the
 //! symlink rule, and a path walk for the open. Here the directory is opened
 //! once (`O_NOFOLLOW`: a linked directory gets no fast path) and each object

@@ -1,9 +1,9 @@
 //! Reconcile: bringing indexes in line with files edited while the server
 //! was down (at start) or behind its back (watcher batches).
 //!
-//! Locking: each calendar's lock is taken once per batch, with its files
+//! Locking: each collection's lock is taken once per batch, with its files
 //! grouped, so one batch is one log append per calendar; `Store::cells` is
-//! released before a calendar lock is taken. Durability: changes enter the
+//! released before a collection lock is taken. Durability: changes enter the
 //! synced change log; the index itself is saved by `flush`.
 
 use std::collections::HashMap;

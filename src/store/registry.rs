@@ -4,10 +4,10 @@
 //!
 //! Locking: `Store::cells` is held only to find or insert a cell (loading
 //! its saved index and log), and by `trash` while it parks a collection;
-//! it is taken before a calendar lock, never while one is held. Each
+//! it is taken before a collection lock, never while one is held. Each
 //! calendar's `State` lock serialises its writers; `locked()` rescans first
 //! when no watcher vouches for the index. Durability: the cache is derived
-//! state; `flush` writes an index under the calendar lock and fsyncs and
+//! state; `flush` writes an index under the collection lock and fsyncs and
 //! renames it outside, and a lost cache costs only sync tokens (`forget`
 //! drops one on purpose).
 

@@ -28,7 +28,7 @@ const CONTACT: &str = "VCARD";
 const POSITION: &str = "\tlog\t";
 
 /// Writes the index (valid objects only; problems are re-read at start) to
-/// a temp file beside `path`; the caller commits it outside the calendar lock.
+/// a temp file beside `path`; the caller commits it outside the collection lock.
 pub fn write(path: &Path, index: &Index) -> io::Result<TempFile> {
     write_at(path, index, None)
 }

@@ -1,7 +1,7 @@
 //! Sync tokens and sync-collection answers (RFC 6578) from a calendar's
 //! change log.
 //!
-//! Locking: answers are built under the calendar lock, so a token covers
+//! Locking: answers are built under the collection lock, so a token covers
 //! exactly the changes returned. Durability: the change log is appended and
 //! synced by the writers (`State::record`, or their group commit, which an
 //! answer waits for: `commit.rs`); this module only reads it.

@@ -1,9 +1,13 @@
 //! Store behaviour without HTTP: objects, conditions, UIDs, moves and sync.
 
-use super::test_support::{event, store};
+mod addressbook;
+mod derived;
+mod support;
+
 use super::*;
 use crate::ical;
 use std::io::Write;
+use support::{event, store};
 
 fn put(cal: &Collection, name: &str, body: &str) -> Result<PutOutcome> {
     cal.put(
@@ -236,7 +240,7 @@ fn calendars_create_move_delete() {
         Err(StoreError::MissingParent)
     ));
     assert!(!store
-        .move_calendar("u", "c1", "c2", Overwrite::Refuse)
+        .move_collection("u", "c1", "c2", Overwrite::Refuse)
         .unwrap());
     assert_eq!(
         store
@@ -248,7 +252,7 @@ fn calendars_create_move_delete() {
             .as_deref(),
         Some("One")
     );
-    store.delete_calendar("u", "c2").unwrap();
+    store.delete_collection("u", "c2").unwrap();
     assert!(matches!(
         store.calendar("u", "c2"),
         Err(StoreError::NotFound)
@@ -335,7 +339,7 @@ fn copy_calendar_replaces_atomically_and_leftovers_are_swept() {
     let other = store.calendar("u", "other").unwrap();
     put(&other, "b.ics", &event("b")).unwrap();
     assert!(matches!(
-        store.copy_calendar(
+        store.copy_collection(
             "u",
             DEFAULT_CALENDAR,
             "other",
@@ -345,7 +349,7 @@ fn copy_calendar_replaces_atomically_and_leftovers_are_swept() {
         Err(StoreError::PreconditionFailed)
     ));
     assert!(store
-        .copy_calendar(
+        .copy_collection(
             "u",
             DEFAULT_CALENDAR,
             "other",

@@ -26,7 +26,7 @@ pub fn login_page(ctx: &Ctx) -> Result<Reply, WebError> {
 fn refused(ctx: &Ctx, username: String, e: &WebError) -> Result<Reply, WebError> {
     let mut l = ctx.layout("Log in");
     l.error = Some(e.to_string());
-    let reply = ctx.page(crate::http::error::web_status(e), &Login { l, username })?;
+    let reply = ctx.page(e.status(), &Login { l, username })?;
     Ok(match e {
         WebError::Throttled(secs) => reply.header(header::RETRY_AFTER, secs.to_string()),
         _ => reply,

@@ -66,7 +66,7 @@ fn view(
 ) -> Result<CollectionView, WebError> {
     let props = c.props()?;
     let count = c.objects()?.len();
-    let path = base.calendar(&c.user, id);
+    let path = base.collection(&c.user, id);
     let calendar = kind == CollectionKind::Calendar;
     let editable = store.refuse_derived(id).is_ok();
     Ok(CollectionView {

@@ -103,9 +103,9 @@ impl Ctx<'_> {
         Ok(Reply::full(status, HTML, html))
     }
 
-    /// The page for an error, with the status `http::error` gives it.
+    /// The page for an error, with the status `WebError::status` gives it.
     pub(super) fn error_page(&self, e: &WebError) -> Reply {
-        let status = crate::http::error::web_status(e);
+        let status = e.status();
         // The access log says only "-> 500"; the cause goes beside it.
         if status.is_server_error() {
             tracing::error!("{} {}: {e}", self.req.method(), self.req.path());
@@ -138,7 +138,7 @@ pub fn changed(app: &AppState, user: &str, method: DavMethod, collection: &str) 
         hook.fire(Change {
             method,
             user: user.to_string(),
-            calendar: collection.to_string(),
+            collection: collection.to_string(),
             paths: vec![format!("{user}/{collection}")],
         });
     }

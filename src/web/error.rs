@@ -1,6 +1,9 @@
-//! Why a web-page request fails; `crate::http::error::web_status` gives
+//! Why a web-page request fails; `WebError::status` gives
 //! each its one status, and the page shows the message.
 
+use actix_web::http::StatusCode;
+
+use crate::import::ImportError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,5 +49,58 @@ pub enum WebError {
 impl From<actix_web::error::BlockingError> for WebError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         WebError::Internal(e.to_string())
+    }
+}
+
+impl WebError {
+    /// The one status a web-page error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Csrf | WebError::ForeignOrigin => StatusCode::FORBIDDEN,
+            WebError::BadLogin => StatusCode::UNAUTHORIZED,
+            WebError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Busy | WebError::UploadsBusy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::BadForm(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            WebError::Method => StatusCode::METHOD_NOT_ALLOWED,
+            WebError::Store(e) | WebError::Import(ImportError::Store(e)) => store_status(e),
+            WebError::Import(ImportError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Import(ImportError::UnknownFormat) => StatusCode::BAD_REQUEST,
+            WebError::Import(ImportError::WrongKind { .. }) => StatusCode::CONFLICT,
+            WebError::Account(e) => {
+                use crate::accounts::AccountError as A;
+                match e {
+                    A::WrongPassword => StatusCode::FORBIDDEN,
+                    A::InvalidUser(_) | A::BadPassword(_) | A::BadLabel(_) => {
+                        StatusCode::BAD_REQUEST
+                    }
+                    A::UserExists(_) | A::DuplicateLabel { .. } | A::TooMany(_) | A::NoHtpasswd => {
+                        StatusCode::CONFLICT
+                    }
+                    A::NoSuchUser(_) | A::NoSuchLabel { .. } => StatusCode::NOT_FOUND,
+                    A::Io { .. } | A::Corrupt { .. } | A::Hash(_) => {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    }
+                }
+            }
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A store error met by the web page (no DAV precondition to report).
+fn store_status(e: &StoreError) -> StatusCode {
+    match e {
+        StoreError::NotFound => StatusCode::NOT_FOUND,
+        StoreError::AlreadyExists => StatusCode::CONFLICT,
+        StoreError::InvalidName(_) | StoreError::ReservedName { .. } | StoreError::NameTooLong => {
+            StatusCode::BAD_REQUEST
+        }
+        StoreError::Derived(_) | StoreError::Shared(_) => StatusCode::FORBIDDEN,
+        StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
+        StoreError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

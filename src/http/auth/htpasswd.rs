@@ -13,16 +13,13 @@
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::users;
-
-/// How long a verified password is trusted without re-hashing.
-const CACHE_TTL: Duration = Duration::from_secs(300);
+use crate::accounts::verified::{Key, Verified};
 
 /// The file's identity: an atomic replacement changes the inode, an edit in
 /// place the size or mtime.
@@ -46,7 +43,7 @@ pub struct Recalled {
 pub struct Htpasswd {
     path: PathBuf,
     entries: Mutex<Entries>,
-    verified: Mutex<HashMap<[u8; 32], Instant>>,
+    verified: Verified,
 }
 
 struct Entries {
@@ -77,7 +74,7 @@ impl Htpasswd {
         Ok(Htpasswd {
             path,
             entries: Mutex::new(Entries::new(users, stamp)),
-            verified: Mutex::new(HashMap::new()),
+            verified: Verified::default(),
         })
     }
 
@@ -119,17 +116,6 @@ impl Htpasswd {
         &self.path
     }
 
-    fn cache_key(user: &str, password: &str, hash: &str) -> [u8; 32] {
-        Sha256::new()
-            .chain_update(user.as_bytes())
-            .chain_update([0])
-            .chain_update(password.as_bytes())
-            .chain_update([0])
-            .chain_update(hash.as_bytes())
-            .finalize()
-            .into()
-    }
-
     /// Whether the file names this user now (app passwords of a removed
     /// user stop working with it), and whether this password was verified
     /// for them recently. Cheap, no hashing, and one look at the file for
@@ -138,17 +124,12 @@ impl Htpasswd {
         // The key is made under the entries lock, from the stored hash in
         // place, rather than from a copy of it.
         let key = match self.current().users.get(user) {
-            Some(hash) => Self::cache_key(user, password, hash),
+            Some(hash) => Key::new(user, password, hash),
             None => return Recalled::default(),
         };
-        let verified = self
-            .verified
-            .lock()
-            .get(&key)
-            .is_some_and(|at| at.elapsed() < CACHE_TTL);
         Recalled {
             known: true,
-            verified,
+            verified: self.verified.recalls(&key),
         }
     }
 
@@ -160,9 +141,7 @@ impl Htpasswd {
         };
         let ok = check_hash(&hash, password) && known;
         if ok {
-            let mut cache = self.verified.lock();
-            cache.retain(|_, at| at.elapsed() < CACHE_TTL);
-            cache.insert(Self::cache_key(user, password, &hash), Instant::now());
+            self.verified.remember(Key::new(user, password, &hash));
         }
         ok
     }

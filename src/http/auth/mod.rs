@@ -8,6 +8,7 @@
 //! hashing runs on a few permits only, so a flood of wrong passwords cannot
 //! take the blocking threads every other request needs.
 
+pub mod access;
 mod backoff;
 mod htpasswd;
 

@@ -107,7 +107,7 @@ fn each_condition_has_one_status_and_element() {
 fn store_errors_have_one_status_each() {
     let uid = StoreError::UidConflict {
         user: "u".into(),
-        calendar: "c".into(),
+        collection: "c".into(),
         name: "x.ics".into(),
         changed: false,
     };
@@ -189,7 +189,11 @@ fn request_faults_keep_their_status_and_text() {
         ),
         (DavError::BadNresults, 400, "bad request: bad nresults"),
         (DavError::UnservedMethod, 405, "method not allowed here"),
-        (DavError::PutOutsideCalendar, 405, "method not allowed here"),
+        (
+            DavError::PutOutsideCollection,
+            405,
+            "method not allowed here",
+        ),
         (DavError::MkcolOnExisting, 405, "method not allowed here"),
         (DavError::UnmappedPath, 404, "not found"),
         (DavError::MissingHome, 404, "not found"),

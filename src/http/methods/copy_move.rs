@@ -42,16 +42,16 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
         (
             DavPath::Object {
                 user,
-                calendar,
+                collection,
                 name,
             },
             DavPath::Object {
-                calendar: to_cal,
+                collection: to_cal,
                 name: to_name,
                 ..
             },
         ) => {
-            let src = rq.store().collection(user, calendar)?;
+            let src = rq.store().collection(user, collection)?;
             // A missing destination collection is a missing parent (409);
             // any other failure keeps its own status.
             let dst = rq
@@ -71,16 +71,17 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
                 CollectionKind::Calendar => moved.map_err(wrong_kind)?,
             }
         }
-        (DavPath::Calendar { user, calendar }, DavPath::Calendar { calendar: to, .. })
+        (DavPath::Collection { user, collection }, DavPath::Collection { collection: to, .. })
             if transfer == Transfer::Move =>
         {
-            if calendar == to {
+            if collection == to {
                 return Err(DavError::SameSourceAndDestination);
             }
-            !rq.store().move_calendar(user, calendar, to, overwrite)?
+            !rq.store()
+                .move_collection(user, collection, to, overwrite)?
         }
-        (DavPath::Calendar { user, calendar }, DavPath::Calendar { calendar: to, .. }) => {
-            if calendar == to {
+        (DavPath::Collection { user, collection }, DavPath::Collection { collection: to, .. }) => {
+            if collection == to {
                 return Err(DavError::SameSourceAndDestination);
             }
             // RFC 4918 §9.8.3: infinity (the default) copies the members
@@ -91,7 +92,7 @@ pub fn handle(rq: Request, transfer: Transfer) -> DavResult<Reply> {
                 Some(d) => return Err(DavError::BadCopyDepth(d.to_string())),
             };
             !rq.store()
-                .copy_calendar(user, calendar, to, overwrite, members)?
+                .copy_collection(user, collection, to, overwrite, members)?
         }
         _ => return Err(DavError::KindMismatch),
     };

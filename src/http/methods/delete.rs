@@ -13,20 +13,20 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     match &rq.path {
         DavPath::Object {
             user,
-            calendar,
+            collection,
             name,
         } => {
-            let cal = rq.store().collection(user, calendar)?;
+            let cal = rq.store().collection(user, collection)?;
             // A reserved URL name names nothing here: 404.
             let file = cal.file_name(name).map_err(not_found)?;
             cal.delete(&file, |current| cond.allows_write(current))?;
         }
-        DavPath::Calendar { user, calendar } => {
-            let cal = rq.store().collection(user, calendar)?;
+        DavPath::Collection { user, collection } => {
+            let cal = rq.store().collection(user, collection)?;
             if !cond.allows_write(Some(&cal.ctag()?)) {
                 return Err(crate::store::StoreError::PreconditionFailed.into());
             }
-            rq.store().delete_calendar(user, calendar)?;
+            rq.store().delete_collection(user, collection)?;
         }
         DavPath::Root | DavPath::Home { .. } => return Err(DavError::ProtectedCollection),
     }

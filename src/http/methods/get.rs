@@ -25,13 +25,13 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     // than by `Resource::load` first and again there.
     if let DavPath::Object {
         user,
-        calendar,
+        collection,
         name,
     } = &rq.path
     {
         let cal = rq
             .store()
-            .collection(user, calendar)
+            .collection(user, collection)
             .map_err(resource::not_found)?;
         let file = cal.file_name(name).map_err(resource::not_found)?;
         return object(&cal, &file, &cond);

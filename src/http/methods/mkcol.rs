@@ -63,7 +63,7 @@ impl CollectionType {
 }
 
 pub fn handle(rq: Request, kind: MkcolKind) -> DavResult<Reply> {
-    let DavPath::Calendar { user, calendar } = &rq.path else {
+    let DavPath::Collection { user, collection } = &rq.path else {
         return Err(match (&rq.path, kind) {
             (_, MkcolKind::Mkcalendar) => DavError::condition(
                 Condition::CalendarCollectionLocationOk,
@@ -84,9 +84,9 @@ pub fn handle(rq: Request, kind: MkcolKind) -> DavResult<Reply> {
         return Err(DavError::UnexpectedRoot(format!("{root_name} body")));
     }
     // A derived collection's name is refused as a name, not as taken.
-    rq.store().refuse_derived(calendar)?;
+    rq.store().refuse_derived(collection)?;
     // RFC 4918 §9.3.1: MKCOL on an existing resource is 405 whatever it asks.
-    if rq.store().collection(user, calendar).is_ok() {
+    if rq.store().collection(user, collection).is_ok() {
         return Err(DavError::condition(
             Condition::ResourceMustBeNull,
             "the collection exists",
@@ -111,7 +111,7 @@ pub fn handle(rq: Request, kind: MkcolKind) -> DavResult<Reply> {
         return Ok(Reply::full(StatusCode::FORBIDDEN, XML, xml));
     };
     rq.store()
-        .create_collection(store_kind, user, calendar, &changes)?;
+        .create_collection(store_kind, user, collection, &changes)?;
     Ok(Reply::empty(StatusCode::CREATED).header(header::LOCATION, rq.base().href(&rq.path)))
 }
 

@@ -19,8 +19,8 @@ use crate::push::{xml, Push, PushError, MAX_LIFETIME, SEGMENT};
 /// on a registration URL.
 pub fn claims(method: Option<DavMethod>, path: &DavPath) -> bool {
     match path {
-        DavPath::Calendar { .. } => method == Some(DavMethod::Post),
-        DavPath::Object { calendar, .. } => calendar == SEGMENT,
+        DavPath::Collection { .. } => method == Some(DavMethod::Post),
+        DavPath::Object { collection, .. } => collection == SEGMENT,
         _ => false,
     }
 }
@@ -34,7 +34,7 @@ pub fn handle(
     origin: &str,
 ) -> DavResult<Reply> {
     match &rq.path {
-        DavPath::Calendar { user, calendar } => register(push, rq, user, calendar, origin),
+        DavPath::Collection { user, collection } => register(push, rq, user, collection, origin),
         DavPath::Object { user, name, .. } => {
             if push.registrations.get(user, name).is_none() {
                 return Err(PushError::UnknownRegistration.into());

@@ -4,13 +4,15 @@
 //! RFC asks anything of it): one without the kind's extension is stored
 //! under a marked file name (`store::names`), so the file stays a vdir item.
 
+use std::borrow::Cow;
+
 use actix_web::http::{header, StatusCode};
 
 use crate::dav::href::DavPath;
 use crate::http::conditional::Conditions;
 use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::request::{Reply, Request};
-use crate::store::{Collection, CollectionKind, PutOutcome, StoreError};
+use crate::store::{Collection, CollectionKind, ObjectInfo, PutOutcome, StoreError};
 use crate::{ical, vcard};
 
 /// Media types a vCard body may be sent as: text/vcard (RFC 6350 §10.1),
@@ -20,15 +22,15 @@ pub(crate) const VCARD_TYPES: [&str; 2] = ["text/vcard", "text/x-vcard"];
 pub fn handle(rq: Request) -> DavResult<Reply> {
     let DavPath::Object {
         user,
-        calendar,
+        collection,
         name,
     } = &rq.path
     else {
-        return Err(DavError::PutOutsideCalendar);
+        return Err(DavError::PutOutsideCollection);
     };
     let coll = rq
         .store()
-        .collection(user, calendar)
+        .collection(user, collection)
         .map_err(StoreError::missing_parent)?;
     // Before validating: no body is welcome in a derived calendar.
     coll.refuse_if_derived()?;
@@ -50,20 +52,69 @@ fn media_type(rq: &Request) -> Option<&str> {
         .map(|ct| ct.split(';').next().unwrap_or("").trim())
 }
 
-fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome> {
-    let name = cal.file_name(name)?;
-    let refuse = |detail: String| DavError::condition(Condition::SupportedCalendarData, detail);
+/// What differs between a PUT of an event and of a contact before the body
+/// is parsed: the media types taken and the preconditions each refusal names.
+struct Accepts {
+    /// The first is the one named when another is refused.
+    media_types: &'static [&'static str],
+    media_refused: Condition,
+    too_large: (Condition, &'static str),
+}
+
+static EVENT: Accepts = Accepts {
+    media_types: &["text/calendar"],
+    media_refused: Condition::SupportedCalendarData,
+    too_large: (Condition::MaxResourceSize, "object too large"),
+};
+
+static CONTACT: Accepts = Accepts {
+    media_types: &VCARD_TYPES,
+    media_refused: Condition::SupportedAddressData,
+    too_large: (Condition::AddressMaxResourceSize, "contact too large"),
+};
+
+/// The checks every PUT makes before parsing its body: the object's file
+/// name, the media type if one was sent, and the size.
+fn precheck<'n>(
+    rq: &Request,
+    coll: &Collection,
+    name: &'n str,
+    accepts: &Accepts,
+) -> DavResult<Cow<'n, str>> {
+    let name = coll.file_name(name)?;
     if let Some(mime) = media_type(rq) {
-        if !mime.eq_ignore_ascii_case("text/calendar") {
-            return Err(refuse(format!("content type {mime} is not text/calendar")));
+        if !accepts
+            .media_types
+            .iter()
+            .any(|t| mime.eq_ignore_ascii_case(t))
+        {
+            let wanted = accepts.media_types[0];
+            return Err(DavError::condition(
+                accepts.media_refused.clone(),
+                format!("content type {mime} is not {wanted}"),
+            ));
         }
     }
     if rq.body.len() as u64 > rq.app.max_resource_size {
-        return Err(DavError::condition(
-            Condition::MaxResourceSize,
-            "object too large",
-        ));
+        let (condition, detail) = accepts.too_large.clone();
+        return Err(DavError::condition(condition, detail));
     }
+    Ok(name)
+}
+
+/// Stores the validated body under the request's conditional headers.
+fn store(
+    rq: &Request,
+    coll: &Collection,
+    name: &str,
+    info: impl Into<ObjectInfo>,
+) -> Result<PutOutcome, StoreError> {
+    let cond = Conditions::from_headers(&rq.headers);
+    coll.put(name, &rq.body, info, |current| cond.allows_write(current))
+}
+
+fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome> {
+    let name = precheck(rq, cal, name, &EVENT)?;
     let info = ical::inspect(&rq.body).map_err(|e| {
         let cond = if e.is_syntax() {
             Condition::ValidCalendarData
@@ -78,24 +129,11 @@ fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome
             format!("{} not accepted here", info.component),
         ));
     }
-    let cond = Conditions::from_headers(&rq.headers);
-    Ok(cal.put(&name, &rq.body, info, |current| cond.allows_write(current))?)
+    Ok(store(rq, cal, &name, info)?)
 }
 
 fn put_contact(rq: &Request, book: &Collection, name: &str) -> DavResult<PutOutcome> {
-    let name = book.file_name(name)?;
-    let refuse = |detail: String| DavError::condition(Condition::SupportedAddressData, detail);
-    if let Some(mime) = media_type(rq) {
-        if !VCARD_TYPES.iter().any(|t| mime.eq_ignore_ascii_case(t)) {
-            return Err(refuse(format!("content type {mime} is not text/vcard")));
-        }
-    }
-    if rq.body.len() as u64 > rq.app.max_resource_size {
-        return Err(DavError::condition(
-            Condition::AddressMaxResourceSize,
-            "contact too large",
-        ));
-    }
+    let name = precheck(rq, book, name, &CONTACT)?;
     let info = vcard::inspect(&rq.body).map_err(|e| {
         let cond = if e.is_unsupported_version() {
             Condition::SupportedAddressData
@@ -104,7 +142,5 @@ fn put_contact(rq: &Request, book: &Collection, name: &str) -> DavResult<PutOutc
         };
         DavError::condition(cond, e.to_string())
     })?;
-    let cond = Conditions::from_headers(&rq.headers);
-    book.put(&name, &rq.body, info, |current| cond.allows_write(current))
-        .map_err(|e| DavError::from(e).in_address_book())
+    store(rq, book, &name, info).map_err(|e| DavError::from(e).in_address_book())
 }

@@ -12,6 +12,13 @@ pub mod push;
 pub mod sharing;
 pub mod webdav;
 
+// What a request asks for, and the answer written from the declarations.
+mod answer;
+mod selection;
+
+pub use answer::{add_prop, write_response};
+pub use selection::{prop_names, PropRequest, MAX_PROP_NAMES};
+
 use crate::http::error::PropRefusal;
 
 use crate::dav::multistatus::PropXml;

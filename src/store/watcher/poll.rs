@@ -14,7 +14,7 @@
 //! their directory's inode and their property files' stamps; one that
 //! appears or vanishes, or whose properties changed, goes into the batch.
 //!
-//! Locks: a calendar's lock is taken per chunk of `CHUNK` stamps (a lookup
+//! Locks: a collection's lock is taken per chunk of `CHUNK` stamps (a lookup
 //! each), never across a listing or a stat, and the batch is applied
 //! whenever it holds `CHUNK` files, so a round over 100k objects blocks no
 //! request for long and holds no list of them.

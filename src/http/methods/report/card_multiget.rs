@@ -10,17 +10,18 @@ use crate::cardquery::{self, AddressData, CARDDAV};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::store::CollectionKind;
 
 use super::multiget::{distinct_hrefs, Named, NamedReader};
-use super::{collection_target, write_object};
+use super::{write_object, Target};
 
-pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
+/// `target` is what the request URI names (`collection_target`), which must
+/// exist: an address book, or one of its contacts.
+pub fn handle(rq: Request, mut body: Element, target: Target) -> DavResult<Reply> {
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
-    // The request URI must exist: an address book, or one of its contacts.
-    if collection_target(&rq)?.is_none() {
+    if target.is_none() {
         return Err(DavError::condition(
             Condition::SupportedReport,
             "addressbook-multiget works on an address book",

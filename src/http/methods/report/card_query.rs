@@ -13,17 +13,18 @@ use std::ops::ControlFlow;
 use crate::cardquery::{self, AddressData, Filter, CARDDAV};
 use crate::dav::xml::Element;
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 use crate::store::{Collection, ObjectMeta};
 
 use super::card_multiget::{address_data_request, render};
 use super::scan::{scan, Candidate};
-use super::{collection_target, write_object, write_truncated};
+use super::{write_object, write_truncated, Target};
 
-pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
-    let Some((cal, single)) = collection_target(&rq)? else {
+/// `target` is what the request URI names (`collection_target`).
+pub fn handle(rq: Request, body: Element, target: Target) -> DavResult<Reply> {
+    let Some((cal, single)) = target else {
         return Err(DavError::condition(
             Condition::SupportedReport,
             "addressbook-query works on an address book",

@@ -5,15 +5,15 @@ use actix_web::http::StatusCode;
 
 use crate::dav::xml::{Element, CALDAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::request::{Reply, Request, ICALENDAR};
+use crate::http::request::{Reply, ICALENDAR};
 use crate::http::resource::Resource;
 use crate::ical::ComponentKind;
 use crate::query;
 
 use super::query::{filter_error, query_timezone};
 
-pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
-    let target = Resource::load(rq.store(), &rq.path)?;
+/// `target` is what the request URI names, loaded by `report::handle`.
+pub fn handle(body: Element, target: Resource) -> DavResult<Reply> {
     let Resource::Collection { cal, .. } = &target else {
         return Err(DavError::condition(
             Condition::SupportedReport,

@@ -17,52 +17,99 @@ use crate::cardquery::CARDDAV;
 use crate::dav::href::DavPath;
 use crate::dav::multistatus::{status_line, PropXml, ResponseBuilder};
 use crate::dav::property::PropName;
-use crate::dav::xml::{escape, escape_ical, CALDAV, DAV};
+use crate::dav::xml::{escape, escape_ical, Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::{self, PropRequest};
 use crate::http::props::caldav::CALENDAR_DATA;
+use crate::http::props::{add_prop, write_response, PropRequest};
 use crate::http::request::{Reply, Request};
 use crate::http::resource::{Ctx, Kind, Resource};
 use crate::store::{Collection, CollectionKind};
 
 use scan::Candidate;
 
-pub fn handle(rq: Request) -> DavResult<Reply> {
-    let body = rq.xml()?.ok_or(DavError::MissingBody("REPORT"))?;
-    let report = (body.ns.as_str(), body.name.as_str());
-    // Only a multiget is tried on the async worker (`route`): any other
-    // report may scan a whole collection, so it goes to the blocking pool.
-    if !matches!(
-        report,
+/// A REPORT's body, parsed once: by `route` on the async worker when it is
+/// small (so `route` knows whether it is a multiget, the one report tried
+/// there), else here on the blocking pool.
+pub enum ReportBody {
+    /// A calendar-multiget or addressbook-multiget, parsed on the worker.
+    Multiget(Element),
+    /// Any other report parsed on the worker (or why it could not be read),
+    /// handed to the blocking pool as it is.
+    Parsed(DavResult<Option<Element>>),
+    /// Too large to parse on the worker.
+    Unread,
+}
+
+impl ReportBody {
+    /// Parses `rq`'s body when it is at most `small` bytes.
+    pub fn read(rq: &Request, small: usize) -> ReportBody {
+        if rq.body.len() > small {
+            return ReportBody::Unread;
+        }
+        match rq.xml() {
+            Ok(Some(el)) if is_multiget(&el) => ReportBody::Multiget(el),
+            parsed => ReportBody::Parsed(parsed),
+        }
+    }
+
+    /// Whether the report may be tried on the async worker: a multiget,
+    /// which reads named objects; any other may scan a whole collection.
+    pub fn is_multiget(&self) -> bool {
+        matches!(self, ReportBody::Multiget(_))
+    }
+
+    /// A copy of a multiget's body for the try on the worker, so the body
+    /// is still there should the request go to the blocking pool after all.
+    pub fn multiget_copy(&self) -> Option<ReportBody> {
+        match self {
+            ReportBody::Multiget(el) => Some(ReportBody::Multiget(el.clone())),
+            _ => None,
+        }
+    }
+
+    fn into_element(self, rq: &Request) -> DavResult<Element> {
+        match self {
+            ReportBody::Multiget(el) => Ok(Some(el)),
+            ReportBody::Parsed(parsed) => parsed,
+            ReportBody::Unread => rq.xml(),
+        }?
+        .ok_or(DavError::MissingBody("REPORT"))
+    }
+}
+
+fn is_multiget(body: &Element) -> bool {
+    matches!(
+        (body.ns.as_str(), body.name.as_str()),
         (CALDAV, "calendar-multiget") | (CARDDAV, "addressbook-multiget")
-    ) {
-        crate::store::refuse_where_no_wait()?;
-    }
-    let wanted = match report {
-        (CALDAV, "calendar-multiget" | "calendar-query" | "free-busy-query") => {
-            Some(CollectionKind::Calendar)
+    )
+}
+
+pub fn handle(rq: Request, body: ReportBody) -> DavResult<Reply> {
+    let body = body.into_element(&rq)?;
+    // Each report's target is loaded once, here, and handed on.
+    match (body.ns.as_str(), body.name.as_str()) {
+        (CARDDAV, report @ ("addressbook-multiget" | "addressbook-query")) => {
+            let target = collection_target(&rq)?;
+            if let Some((cal, _)) = &target {
+                check_kind(&body, cal.kind(), CollectionKind::AddressBook)?;
+            }
+            match report {
+                "addressbook-multiget" => card_multiget::handle(rq, body, target),
+                _ => card_query::handle(rq, body, target),
+            }
         }
-        (CARDDAV, "addressbook-multiget" | "addressbook-query") => {
-            Some(CollectionKind::AddressBook)
+        (CALDAV, report @ ("calendar-multiget" | "calendar-query" | "free-busy-query")) => {
+            let target = Resource::load(rq.store(), &rq.path)?;
+            if let Resource::Collection { cal, .. } | Resource::Object { cal, .. } = &target {
+                check_kind(&body, cal.kind(), CollectionKind::Calendar)?;
+            }
+            match report {
+                "calendar-multiget" => multiget::handle(rq, body, target),
+                "calendar-query" => query::handle(rq, body, target),
+                _ => freebusy::handle(body, target),
+            }
         }
-        _ => None,
-    };
-    // Root and homes are left to the handlers (multiget may name objects).
-    if let (Some(kind), Some((cal, _))) = (wanted, collection_target(&rq)?) {
-        if cal.kind() != kind {
-            return Err(DavError::condition(
-                Condition::SupportedReport,
-                format!("{} works on {}", body.name, kind.describe()),
-            ));
-        }
-    }
-    match report {
-        (CARDDAV, "addressbook-multiget") => card_multiget::handle(rq, body),
-        (CARDDAV, "addressbook-query") => card_query::handle(rq, body),
-        (CALDAV, "calendar-multiget") => multiget::handle(rq, body),
         (DAV, "sync-collection") => sync::handle(rq, body),
-        (CALDAV, "calendar-query") => query::handle(rq, body),
-        (CALDAV, "free-busy-query") => freebusy::handle(rq, body),
         (DAV, "principal-property-search") => principal_search::property_search(rq, body),
         (DAV, "principal-search-property-set") => Ok(principal_search::search_property_set()),
         _ => Err(DavError::condition(
@@ -72,16 +119,30 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
     }
 }
 
+/// A report of one kind of collection on the other is refused, once, here.
+fn check_kind(body: &Element, found: CollectionKind, wanted: CollectionKind) -> DavResult<()> {
+    if found == wanted {
+        return Ok(());
+    }
+    Err(DavError::condition(
+        Condition::SupportedReport,
+        format!("{} works on {}", body.name, wanted.describe()),
+    ))
+}
+
 /// The collection a REPORT's URL names (calendar or address book) and, for
 /// an object's URL, that object; None for the root and homes.
-pub fn collection_target(rq: &Request) -> DavResult<Option<(Collection, Option<Candidate>)>> {
+pub type Target = Option<(Collection, Option<Candidate>)>;
+
+/// The [`Target`] of `rq`'s URL.
+pub fn collection_target(rq: &Request) -> DavResult<Target> {
     let (user, name, object) = match &rq.path {
-        DavPath::Calendar { user, calendar } => (user, calendar, None),
+        DavPath::Collection { user, collection } => (user, collection, None),
         DavPath::Object {
             user,
-            calendar,
+            collection,
             name,
-        } => (user, calendar, Some(name)),
+        } => (user, collection, Some(name)),
         _ => return Ok(None),
     };
     let cal = rq.store().collection(user, name)?;
@@ -115,7 +176,7 @@ pub fn write_object(
     out: &mut String,
 ) {
     let PropRequest::Props(names) = props else {
-        propfind::write_response(res, props, ctx, out);
+        write_response(res, props, ctx, out);
         return;
     };
     let mut b = ResponseBuilder::default();
@@ -130,7 +191,7 @@ pub fn write_object(
             }
             continue;
         }
-        propfind::add_prop(&mut b, res, name, ctx);
+        add_prop(&mut b, res, name, ctx);
     }
     b.write_with_data(&res.href(ctx.base), with_data, out);
 }

@@ -8,7 +8,7 @@ use crate::dav::href::{self, Base, DavPath};
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 use crate::store::{names, CollectionKind, Reader, Store};
@@ -17,10 +17,10 @@ use actix_web::http::StatusCode;
 use super::query::{calendar_data_request, query_timezone};
 use super::write_object;
 
-pub fn handle(rq: Request, mut body: Element) -> DavResult<Reply> {
+/// `target` is what the request URI names, which must exist (a calendar,
+/// or an object for a single get).
+pub fn handle(rq: Request, mut body: Element, target: Resource) -> DavResult<Reply> {
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));
-    // The request URI must exist (a calendar, or an object for a single get).
-    let target = Resource::load(rq.store(), &rq.path)?;
     let data_req = calendar_data_request(&body)?;
     let tz = query_timezone(&body, &target);
     let hrefs = distinct_hrefs(&mut body, rq.base())?;
@@ -77,7 +77,7 @@ impl NamedReader {
     pub fn read(&mut self, path: Option<DavPath>) -> Option<(Resource, &[u8])> {
         let Some(DavPath::Object {
             user: owner,
-            calendar,
+            collection,
             name,
         }) = path
         else {
@@ -87,8 +87,8 @@ impl NamedReader {
             return None;
         }
         let reader = match &mut self.last {
-            Some(r) if r.collection().name == calendar => r,
-            last => last.insert(self.store.collection(&owner, &calendar).ok()?.reader()),
+            Some(r) if r.collection().name == collection => r,
+            last => last.insert(self.store.collection(&owner, &collection).ok()?.reader()),
         };
         if reader.collection().kind() != self.kind {
             return None;

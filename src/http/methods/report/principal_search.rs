@@ -16,7 +16,6 @@ use crate::dav::multistatus::ResponseBuilder;
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, Element, CALDAV, DAV};
 use crate::http::error::{DavError, DavResult};
-use crate::http::methods::propfind;
 use crate::http::props::acl::{PRINCIPAL_COLLECTION_SET, PRINCIPAL_URL};
 use crate::http::props::caldav::{CALENDAR_HOME_SET, CALENDAR_USER_ADDRESS_SET};
 use crate::http::props::webdav::{DISPLAYNAME, RESOURCETYPE};
@@ -117,7 +116,7 @@ pub fn search_property_set() -> Reply {
 fn requested(body: &Element) -> DavResult<Vec<PropName>> {
     let mut names = body
         .child(DAV, "prop")
-        .map(propfind::prop_names)
+        .map(props::prop_names)
         .transpose()?
         .unwrap_or_default();
     let structural = [
@@ -146,7 +145,7 @@ fn condition(el: &Element) -> DavResult<Condition> {
     // send what they like, and an empty answer is graceful).
     let props = el
         .child(DAV, "prop")
-        .map(propfind::prop_names)
+        .map(props::prop_names)
         .transpose()?
         .unwrap_or_default()
         .iter()
@@ -193,7 +192,7 @@ fn write_principal(res: &Resource, names: &[PropName], ctx: &Ctx, out: &mut Stri
     for name in names {
         let public = props::find(name).is_some_and(|l| PUBLIC.contains(&l));
         if own || public {
-            propfind::add_prop(&mut b, res, name, ctx);
+            props::add_prop(&mut b, res, name, ctx);
         } else {
             b.add_name(StatusCode::NOT_FOUND, name);
         }

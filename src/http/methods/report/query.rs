@@ -9,8 +9,8 @@ use crate::dav::href::DavPath;
 use crate::dav::property::PropName;
 use crate::dav::xml::{Element, CALDAV, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
 use crate::http::props::caldav::CALENDAR_DATA;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request};
 use crate::http::resource::Resource;
 use crate::ical::{self, FloatingTz, QueryBudget};
@@ -64,8 +64,8 @@ pub fn query_timezone(body: &Element, res: &Resource) -> Option<FloatingTz> {
     props.timezone()?.parse().ok().map(FloatingTz::Iana)
 }
 
-pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
-    let target = Resource::load(rq.store(), &rq.path)?;
+/// `target` is what the request URI names, loaded by `report::handle`.
+pub fn handle(rq: Request, body: Element, target: Resource) -> DavResult<Reply> {
     let filter_el = body.child(CALDAV, "filter").ok_or_else(|| {
         DavError::condition(Condition::ValidFilter, "calendar-query without filter")
     })?;
@@ -131,9 +131,9 @@ fn scopes(rq: &Request, body: &Element, target: Resource) -> DavResult<Vec<Scope
         Resource::Home { user } if reaches_members(rq) => {
             let mut out = Vec::new();
             for name in rq.store().calendar_names(&user)? {
-                let path = DavPath::Calendar {
+                let path = DavPath::Collection {
                     user: user.clone(),
-                    calendar: name,
+                    collection: name,
                 };
                 // One gone since the listing is simply not searched.
                 let Ok(res) = Resource::load(rq.store(), &path) else {

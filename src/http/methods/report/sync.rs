@@ -6,7 +6,7 @@ use crate::cardquery::AddressData;
 use crate::dav::multistatus;
 use crate::dav::xml::{Element, DAV};
 use crate::http::error::{Condition, DavError, DavResult};
-use crate::http::methods::propfind::PropRequest;
+use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request, Responses};
 use crate::http::resource::{Ctx, Resource};
 use crate::store::names::object_url_name;
@@ -86,7 +86,7 @@ pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
             }
         }
         if result.truncated {
-            write_truncated(&ctx.base.calendar(&cal.user, &cal.name), out.buffer());
+            write_truncated(&ctx.base.collection(&cal.user, &cal.name), out.buffer());
         }
     }))
 }

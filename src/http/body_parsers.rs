@@ -2,6 +2,6 @@
 //! on, re-exported so the fuzz targets can drive them; the handlers
 //! themselves stay private to `http`.
 
-pub use super::methods::propfind::{prop_names, PropRequest, MAX_PROP_NAMES};
 pub use super::methods::report::query::calendar_data_request;
 pub use super::prop_update::{change_for, outcomes, Outcome, MAX_UPDATES};
+pub use super::props::{prop_names, PropRequest, MAX_PROP_NAMES};

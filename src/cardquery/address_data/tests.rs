@@ -201,9 +201,9 @@ fn unparsable_vcard_cannot_be_converted() {
 #[test]
 fn fuzz_regressions_convert_to_valid_cards_or_not_at_all() {
     let cases: [&[u8]; 3] = [
-        include_bytes!("../../fuzz/regressions/vcard_inspect/birthday-summary-raw-cr.vcf"),
-        include_bytes!("../../fuzz/regressions/vcard_inspect/v3-to-v4-control-char.vcf"),
-        include_bytes!("../../fuzz/regressions/vcard_inspect/v3-to-v4-line-without-colon.vcf"),
+        include_bytes!("../../../fuzz/regressions/vcard_inspect/birthday-summary-raw-cr.vcf"),
+        include_bytes!("../../../fuzz/regressions/vcard_inspect/v3-to-v4-control-char.vcf"),
+        include_bytes!("../../../fuzz/regressions/vcard_inspect/v3-to-v4-line-without-colon.vcf"),
     ];
     for bytes in cases {
         if crate::vcard::inspect(bytes).is_err() {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Collection, Store};
+use crate::store::{Collection, Store};
 
 /// A store over a fresh temp dir with the home of user `u`.
 pub(super) fn store() -> (tempfile::TempDir, Arc<Store>) {

@@ -2,8 +2,8 @@
 //! contacts as objects, the marker that keeps the kind, kind-safe
 //! transfers, properties, the saved index and the watcher.
 
-use super::test_support::{event, names, store};
-use super::*;
+use super::super::*;
+use super::support::{event, names, store};
 use crate::{ical, vcard};
 use std::time::{Duration, Instant};
 
@@ -187,7 +187,7 @@ fn transfers_stay_within_one_kind() {
     // Whole collections: a copy keeps the kind; a calendar never replaces
     // an address book.
     store
-        .copy_calendar("u", "a", "a2", Overwrite::Refuse, Members::Included)
+        .copy_collection("u", "a", "a2", Overwrite::Refuse, Members::Included)
         .unwrap();
     let a2 = store.collection("u", "a2").unwrap();
     assert_eq!(
@@ -195,11 +195,11 @@ fn transfers_stay_within_one_kind() {
         (CollectionKind::AddressBook, vec!["x.vcf".into()])
     );
     assert!(matches!(
-        store.move_calendar("u", DEFAULT_CALENDAR, "a", Overwrite::Replace),
+        store.move_collection("u", DEFAULT_CALENDAR, "a", Overwrite::Replace),
         Err(StoreError::WrongKind { .. })
     ));
     assert!(matches!(
-        store.copy_calendar(
+        store.copy_collection(
             "u",
             DEFAULT_CALENDAR,
             "a",
@@ -209,9 +209,9 @@ fn transfers_stay_within_one_kind() {
         Err(StoreError::WrongKind { .. })
     ));
     store
-        .move_calendar("u", "a2", "a3", Overwrite::Refuse)
+        .move_collection("u", "a2", "a3", Overwrite::Refuse)
         .unwrap();
-    store.delete_calendar("u", "a3").unwrap();
+    store.delete_collection("u", "a3").unwrap();
     assert_eq!(store.collection_names("u").unwrap().len(), 3);
 }
 

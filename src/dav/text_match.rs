@@ -1,13 +1,12 @@
-//! CARDDAV:text-match (RFC 6352 §10.5.4): the collations of RFC 4790 that a
-//! CardDAV server must offer (`i;unicode-casemap` of RFC 5051, the default,
-//! and `i;ascii-casemap`) plus `i;octet`, with the four match types.
+//! text-match, one test for CalDAV (RFC 4791 §9.7.5) and CardDAV (RFC 6352
+//! §10.5.4): a needle, a collation of RFC 4790, a match type and
+//! negate-condition. The two protocols differ only in the attributes they
+//! accept ([`Dialect`]); comparing is the same code for both.
 
 use std::borrow::Cow;
 
 use caseless::Caseless;
 use unicode_normalization::UnicodeNormalization;
-
-use super::error::CardQueryError;
 
 /// How strings are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +29,27 @@ pub enum MatchType {
     EndsWith,
 }
 
+/// Which protocol's text-match an element is: they differ in the default
+/// collation, the collations offered, and whether match-type exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// RFC 4791: `i;ascii-casemap` (the default) and `i;octet`; contains only.
+    CalDav,
+    /// RFC 6352: `i;unicode-casemap` (the default), `i;ascii-casemap` and
+    /// `i;octet`, with the four match types.
+    CardDav,
+}
+
+/// Which attribute of a text-match was refused, with its value; each
+/// protocol reports it with its own precondition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMatchError {
+    Collation(String),
+    /// negate-condition other than yes or no; the message says so.
+    Negate(String),
+    MatchType(String),
+}
+
 /// One text test, possibly negated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextMatch {
@@ -42,37 +62,41 @@ pub struct TextMatch {
 
 impl TextMatch {
     /// Builds a test from the element's text and attributes (each `None`
-    /// when absent; the RFC 6352 defaults apply).
+    /// when absent; the dialect's defaults apply).
     pub fn new(
+        dialect: Dialect,
         text: &str,
         collation: Option<&str>,
         negate: Option<&str>,
         match_type: Option<&str>,
-    ) -> Result<TextMatch, CardQueryError> {
-        let collation = match collation.map(str::trim) {
-            None | Some("") | Some("i;unicode-casemap") => Collation::UnicodeCasemap,
-            Some("i;ascii-casemap") => Collation::AsciiCasemap,
-            Some("i;octet") => Collation::Octet,
-            Some(other) => return Err(CardQueryError::SupportedCollation(other.to_string())),
+    ) -> Result<TextMatch, TextMatchError> {
+        let collation = match (dialect, collation.map(str::trim)) {
+            (Dialect::CalDav, None | Some("")) => Collation::AsciiCasemap,
+            (Dialect::CardDav, None | Some("") | Some("i;unicode-casemap")) => {
+                Collation::UnicodeCasemap
+            }
+            (_, Some("i;ascii-casemap")) => Collation::AsciiCasemap,
+            (_, Some("i;octet")) => Collation::Octet,
+            (_, Some(other)) => return Err(TextMatchError::Collation(other.to_string())),
         };
         let negate = match negate.map(str::trim) {
             None | Some("no") => false,
             Some("yes") => true,
             Some(other) => {
-                return Err(CardQueryError::Malformed(format!(
+                return Err(TextMatchError::Negate(format!(
                     "negate-condition must be yes or no, not {other:?}"
                 )))
             }
         };
-        let match_type = match match_type.map(str::trim) {
-            None | Some("contains") => MatchType::Contains,
-            Some("equals") => MatchType::Equals,
-            Some("starts-with") => MatchType::StartsWith,
-            Some("ends-with") => MatchType::EndsWith,
-            Some(other) => {
-                return Err(CardQueryError::SupportedFilter(format!(
-                    "match-type {other:?}"
-                )))
+        let match_type = match (dialect, match_type.map(str::trim)) {
+            (Dialect::CalDav, _) | (Dialect::CardDav, None | Some("contains")) => {
+                MatchType::Contains
+            }
+            (Dialect::CardDav, Some("equals")) => MatchType::Equals,
+            (Dialect::CardDav, Some("starts-with")) => MatchType::StartsWith,
+            (Dialect::CardDav, Some("ends-with")) => MatchType::EndsWith,
+            (Dialect::CardDav, Some(other)) => {
+                return Err(TextMatchError::MatchType(format!("match-type {other:?}")))
             }
         };
         Ok(TextMatch {
@@ -85,14 +109,24 @@ impl TextMatch {
 
     /// True when the needle is found in `value`, before negate-condition.
     pub fn hits(&self, value: &str) -> bool {
+        let needle = self.needle.as_str();
+        // The usual CalDAV case compares in place, allocating nothing.
+        if (self.collation, self.match_type) == (Collation::AsciiCasemap, MatchType::Contains) {
+            return contains_ascii_ci(value, needle);
+        }
         let hay = fold(self.collation, value);
-        let (hay, needle) = (hay.as_ref(), self.needle.as_str());
+        let hay = hay.as_ref();
         match self.match_type {
             MatchType::Equals => hay == needle,
             MatchType::Contains => hay.contains(needle),
             MatchType::StartsWith => hay.starts_with(needle),
             MatchType::EndsWith => hay.ends_with(needle),
         }
+    }
+
+    /// The test on one value, negate-condition applied.
+    pub fn matches(&self, value: &str) -> bool {
+        self.hits(value) != self.negate
     }
 
     /// The test over all the texts one property (or parameter) offers: the
@@ -129,17 +163,66 @@ fn ascii_lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Substring search ignoring ASCII case, without allocating.
+fn contains_ascii_ci(hay: &str, lower_needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), lower_needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    h.windows(n.len())
+        .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn caldav(text: &str, collation: Option<&str>, negate: Option<&str>) -> TextMatch {
+        TextMatch::new(Dialect::CalDav, text, collation, negate, None).unwrap()
+    }
+
+    fn card(text: &str, collation: Option<&str>, negate: Option<&str>, mt: &str) -> TextMatch {
+        TextMatch::new(Dialect::CardDav, text, collation, negate, Some(mt)).unwrap()
+    }
+
     fn tm(text: &str, collation: Option<&str>, match_type: &str) -> TextMatch {
-        TextMatch::new(text, collation, None, Some(match_type)).unwrap()
+        card(text, collation, None, match_type)
     }
 
     #[test]
-    fn unicode_casemap_is_default_and_folds_beyond_ascii() {
-        let t = TextMatch::new("STRASSE", None, None, Some("equals")).unwrap();
+    fn caldav_casemap_is_default_and_ascii_only() {
+        let t = caldav("MeEt", None, None);
+        assert!(t.matches("Team meeting"));
+        assert!(!t.matches("Team mating"));
+        let t = caldav("É", None, None);
+        assert!(!t.matches("é"));
+        assert!(t.matches("École"));
+    }
+
+    #[test]
+    fn caldav_octet_and_negation() {
+        let t = caldav("Meet", Some("i;octet"), Some("yes"));
+        assert!(t.matches("meeting"));
+        assert!(!t.matches("Meeting"));
+    }
+
+    #[test]
+    fn caldav_offers_no_unicode_casemap_and_no_match_type() {
+        assert_eq!(
+            TextMatch::new(Dialect::CalDav, "x", Some("i;unicode-casemap"), None, None),
+            Err(TextMatchError::Collation("i;unicode-casemap".into()))
+        );
+        assert!(matches!(
+            TextMatch::new(Dialect::CalDav, "x", None, Some("maybe"), None),
+            Err(TextMatchError::Negate(_))
+        ));
+        let t = TextMatch::new(Dialect::CalDav, "x", None, None, Some("equals")).unwrap();
+        assert_eq!(t.match_type, MatchType::Contains);
+    }
+
+    #[test]
+    fn unicode_casemap_is_carddav_default_and_folds_beyond_ascii() {
+        let t = tm("STRASSE", None, "equals");
         assert_eq!(t.collation, Collation::UnicodeCasemap);
         assert!(t.hits("Straße"));
         assert!(!t.hits("Strase"));
@@ -169,6 +252,21 @@ mod tests {
         let t = tm("\u{C9}cole", Some("i;ascii-casemap"), "equals");
         assert!(t.hits("\u{C9}COLE"));
         assert!(!t.hits("\u{E9}cole"));
+    }
+
+    /// The in-place search agrees with folding and searching.
+    #[test]
+    fn ascii_contains_in_place_agrees_with_folding() {
+        for (needle, hay) in [
+            ("eet", "MEETING"),
+            ("", "x"),
+            ("x", ""),
+            ("é", "É"),
+            ("ab", "aB"),
+        ] {
+            let folded = fold(Collation::AsciiCasemap, hay).contains(needle);
+            assert_eq!(contains_ascii_ci(hay, needle), folded, "{needle} {hay}");
+        }
     }
 
     #[test]
@@ -201,27 +299,28 @@ mod tests {
 
     #[test]
     fn negation_over_several_texts() {
-        let t = TextMatch::new("work", None, Some("yes"), None).unwrap();
+        let t = TextMatch::new(Dialect::CardDav, "work", None, Some("yes"), None).unwrap();
         assert!(t.matches_any(["home", "cell"]));
         assert!(!t.matches_any(["home", "WORK"]));
         assert!(t.matches_any([]));
-        let t = TextMatch::new("work", None, Some("no"), None).unwrap();
+        let t = TextMatch::new(Dialect::CardDav, "work", None, Some("no"), None).unwrap();
         assert!(!t.matches_any([]));
     }
 
     #[test]
-    fn bad_attributes_are_typed() {
+    fn bad_carddav_attributes_are_typed() {
+        let new = |c, n, m| TextMatch::new(Dialect::CardDav, "x", c, n, m);
         assert!(matches!(
-            TextMatch::new("x", Some("i;basic"), None, None),
-            Err(CardQueryError::SupportedCollation(_))
+            new(Some("i;basic"), None, None),
+            Err(TextMatchError::Collation(_))
         ));
         assert!(matches!(
-            TextMatch::new("x", None, None, Some("regex")),
-            Err(CardQueryError::SupportedFilter(_))
+            new(None, None, Some("regex")),
+            Err(TextMatchError::MatchType(_))
         ));
         assert!(matches!(
-            TextMatch::new("x", None, Some("maybe"), None),
-            Err(CardQueryError::Malformed(_))
+            new(None, Some("maybe"), None),
+            Err(TextMatchError::Negate(_))
         ));
     }
 }

@@ -2,8 +2,8 @@
 //! what it lists, which edits move its token, how names and UIDs shared
 //! by two address books are served, and that it refuses writes.
 
-use super::test_support::{self, names};
-use super::*;
+use super::super::*;
+use super::support::{self, names};
 use crate::vcard;
 
 fn card(uid: &str, fn_: &str, extra: &str) -> String {
@@ -17,7 +17,7 @@ fn put_card(ab: &Collection, name: &str, body: &str) {
 
 /// The shared test store with the birthday calendar on.
 fn store() -> (tempfile::TempDir, Arc<Store>) {
-    let (dir, store) = test_support::store();
+    let (dir, store) = support::store();
     store.set_birthday_calendar(true);
     (dir, store)
 }
@@ -106,11 +106,11 @@ fn writes_are_refused_and_off_the_name_is_ordinary() {
     let refused = |r: Result<()>| assert!(matches!(r, Err(StoreError::Derived(_))), "{r:?}");
     refused(cal.delete("x.ics", |_| true));
     refused(cal.set_props(&[PropChange::DisplayName(Some("x".into()))]));
-    refused(store.delete_calendar("u", BIRTHDAYS));
+    refused(store.delete_collection("u", BIRTHDAYS));
     refused(store.create_calendar("u", BIRTHDAYS, &[]).map(|_| ()));
     refused(
         store
-            .move_calendar("u", DEFAULT_CALENDAR, BIRTHDAYS, Overwrite::Replace)
+            .move_collection("u", DEFAULT_CALENDAR, BIRTHDAYS, Overwrite::Replace)
             .map(|_| ()),
     );
     assert!(!d.path().join("u").join(BIRTHDAYS).exists());
