@@ -58,7 +58,7 @@ pub fn shared_with(
             access_label: access_label(access),
             kind_label: if calendar { "Calendar" } else { "Address book" },
             dav_label: if calendar { "CalDAV" } else { "CardDAV" },
-            dav_url: format!("{}{}", origin.http(), base.calendar(user, &c.name)),
+            dav_url: format!("{}{}", origin.http(), base.collection(user, &c.name)),
         });
     }
     Ok(out)
@@ -145,7 +145,7 @@ pub async fn leave(ctx: &Ctx<'_>, id: &str) -> Result<Reply, WebError> {
     let store = ctx.app.store.clone();
     let user = ctx.user()?.to_string();
     let name = id.to_string();
-    blocking(move || Ok(store.delete_calendar(&user, &name)?)).await?;
+    blocking(move || Ok(store.delete_collection(&user, &name)?)).await?;
     tracing::info!(
         "web: {} left the share of {owner}/{collection}",
         ctx.user()?

@@ -27,7 +27,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// None for any other (a WebDAV-Push registration, or one that is not XML),
 /// which is left to whoever else answers POST.
 pub fn body_of(path: &DavPath, body: &[u8]) -> Option<Element> {
-    if !matches!(path, DavPath::Calendar { .. }) || body.len() > MAX_BODY {
+    if !matches!(path, DavPath::Collection { .. }) || body.len() > MAX_BODY {
         return None;
     }
     crate::dav::xml::parse(body)
@@ -38,7 +38,7 @@ pub fn body_of(path: &DavPath, body: &[u8]) -> Option<Element> {
 /// Why a POST `body_of` did not take is refused: on a collection, its
 /// body is not a `CS:share` within the bound; elsewhere POST is not served.
 pub fn refusal(rq: &Request) -> DavError {
-    if !matches!(rq.path, DavPath::Calendar { .. }) {
+    if !matches!(rq.path, DavPath::Collection { .. }) {
         return DavError::UnservedMethod;
     }
     if rq.body.len() > MAX_BODY {
@@ -53,12 +53,12 @@ pub fn refusal(rq: &Request) -> DavError {
 
 /// Applies a `CS:share` body (`body_of`) to the collection of the request.
 pub fn handle(rq: &Request, body: &Element) -> DavResult<Reply> {
-    let DavPath::Calendar { user, calendar } = &rq.path else {
+    let DavPath::Collection { user, collection } = &rq.path else {
         return Err(DavError::UnservedMethod);
     };
     let store = rq.store();
-    let cal = store.collection(user, calendar)?;
-    if let Some(view) = cal.shared_view() {
+    let target = store.collection(user, collection)?;
+    if let Some(view) = target.shared_view() {
         return Err(DavError::condition(
             Condition::NeedPrivileges,
             format!(
@@ -67,14 +67,14 @@ pub fn handle(rq: &Request, body: &Element) -> DavResult<Reply> {
             ),
         ));
     }
-    if cal.is_derived() {
+    if target.is_derived() {
         return Err(DavError::condition(
             Condition::NeedPrivileges,
-            format!("{calendar} is made by the server and cannot be shared"),
+            format!("{collection} is made by the server and cannot be shared"),
         ));
     }
     let changes = changes(store, rq, body, user)?;
-    store.set_shares(user, calendar, &changes)?;
+    store.set_shares(user, collection, &changes)?;
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -53,7 +53,7 @@ declare! { ALL;
         get: |res, ctx| {
             Ok(match res {
                 Resource::Collection { cal, .. } => cal.shared_view().map(|v| {
-                    let url = ctx.base.calendar(&v.owner, &v.collection);
+                    let url = ctx.base.collection(&v.owner, &v.collection);
                     format!("<D:href>{}</D:href>", escape(&url))
                 }),
                 _ => None,
