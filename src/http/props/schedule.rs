@@ -18,6 +18,24 @@ declare! { ALL;
         get: |res, _| Ok(home_user(res).map(|_| "INDIVIDUAL".to_string())),
         write: Write::Protected,
     };
+    /// RFC 6638 §2.2.1: `/<user>/.inbox/` (`methods::schedule_box`).
+    SCHEDULE_INBOX_URL = LiveProp {
+        ns: CALDAV,
+        name: "schedule-inbox-URL",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, ctx| Ok(home_user(res).map(|u| box_href(ctx, u, crate::schedule::inbox::INBOX_DIR))),
+        write: Write::Protected,
+    };
+    /// RFC 6638 §2.1.1: `/<user>/.outbox/`.
+    SCHEDULE_OUTBOX_URL = LiveProp {
+        ns: CALDAV,
+        name: "schedule-outbox-URL",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, ctx| Ok(home_user(res).map(|u| box_href(ctx, u, crate::http::methods::schedule_box::OUTBOX))),
+        write: Write::Protected,
+    };
 }
 
 /// RFC 6638 §2.4.1: the user's `mailto:` addresses (the domain's first,
@@ -31,4 +49,11 @@ pub(super) fn address_set(ctx: &Ctx, user: &str) -> String {
         .collect();
     out.push_str(&user_href(ctx, user));
     out
+}
+
+fn box_href(ctx: &Ctx, user: &str, name: &str) -> String {
+    format!(
+        "<D:href>{}</D:href>",
+        escape(&ctx.base.calendar(user, name))
+    )
 }
