@@ -39,6 +39,7 @@ mod push;
 mod query_index;
 mod reports;
 mod scheduling;
+mod scheduling_freebusy;
 mod sharing;
 mod tls;
 mod trash;

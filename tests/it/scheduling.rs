@@ -10,7 +10,7 @@ const DOMAIN_CONFIG: &str = "email_domain = \"example.org\"\n";
 
 /// A server over data-sample with alice (password "alice"), bob and
 /// carol (password "demo").
-fn start() -> Server {
+pub(crate) fn start() -> Server {
     let srv = Server::start(Options {
         config: Some(DOMAIN_CONFIG.into()),
         ..Options::default()
@@ -29,7 +29,7 @@ fn start() -> Server {
     srv
 }
 
-fn as_user(
+pub(crate) fn as_user(
     srv: &Server,
     user: &str,
     method: &str,

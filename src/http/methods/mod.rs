@@ -4,6 +4,7 @@ pub mod delete;
 pub mod get;
 pub mod mkcol;
 pub mod options;
+pub mod outbox_freebusy;
 pub mod propfind;
 pub mod proppatch;
 pub mod push;

@@ -5,7 +5,7 @@
 //! The inbox answers PROPFIND, GET/HEAD and DELETE of its messages and the
 //! calendar-multiget and calendar-query reports (every message matches: an
 //! inbox holds a handful); the outbox answers PROPFIND, and POST is routed
-//! to [`post_outbox`], the one place free-busy requests will be served.
+//! to `outbox_freebusy`, which answers free-busy requests.
 //! The messages live in `schedule::inbox`.
 
 use actix_web::http::{header, StatusCode};
@@ -76,7 +76,7 @@ pub fn handle(method: Option<DavMethod>, rq: Request) -> DavResult<Reply> {
             Ok(Reply::empty(StatusCode::NO_CONTENT))
         }
         (Some(DavMethod::Report), BoxPath::Inbox) => report(&rq, &inbox),
-        (Some(DavMethod::Post), BoxPath::Outbox) => post_outbox(&rq),
+        (Some(DavMethod::Post), BoxPath::Outbox) => super::outbox_freebusy::handle(&rq, &user),
         (Some(DavMethod::Get | DavMethod::Head), _) => Err(DavError::UnservedMethod),
         (Some(DavMethod::Delete), _) => Err(DavError::ProtectedCollection),
         // PUT, MKCOL, PROPPATCH, COPY, MOVE: the server alone writes here.
@@ -85,11 +85,6 @@ pub fn handle(method: Option<DavMethod>, rq: Request) -> DavResult<Reply> {
             "the scheduling inbox and outbox are written by the server only",
         )),
     }
-}
-
-/// POST to the outbox: free-busy requests (RFC 6638 §5) are not served yet.
-fn post_outbox(_rq: &Request) -> DavResult<Reply> {
-    Err(DavError::UnservedMethod)
 }
 
 /// Properties of the boxes and their messages. Unknown ones answer 404.

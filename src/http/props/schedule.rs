@@ -3,12 +3,32 @@
 //! with the CalDAV principal properties (`caldav`); its value is made here.
 
 use crate::dav::xml::{escape, CALDAV};
-use crate::http::resource::{Ctx, Kind};
+use crate::http::error::PropRefusal;
+use crate::http::resource::{Ctx, Kind, Resource};
+use crate::store::PropChange;
 
 use super::acl::{home_user, user_href};
 use super::{declare, LiveProp, Write};
 
 declare! { ALL;
+    /// RFC 6638 §9.1: whether a calendar's events count in free-busy
+    /// answers (`methods::outbox_freebusy`); kept in `.calendar.toml`.
+    SCHEDULE_CALENDAR_TRANSP = LiveProp {
+        ns: CALDAV,
+        name: "schedule-calendar-transp",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Collection { props, .. } if props.schedule_transparent() => {
+                    Some("<C:transparent/>".into())
+                }
+                Resource::Collection { .. } => Some("<C:opaque/>".into()),
+                _ => None,
+            })
+        },
+        write: Write::Always(set_transp),
+    };
     /// RFC 6638 §2.4.2: every user of this server is a person.
     CALENDAR_USER_TYPE = LiveProp {
         ns: CALDAV,
@@ -49,6 +69,16 @@ pub(super) fn address_set(ctx: &Ctx, user: &str) -> String {
         .collect();
     out.push_str(&user_href(ctx, user));
     out
+}
+
+/// `<C:opaque/>` or `<C:transparent/>`; a remove makes it opaque again.
+fn set_transp(el: &crate::dav::xml::Element, remove: bool) -> Result<Vec<PropChange>, PropRefusal> {
+    let is = |name| el.children_named(CALDAV, name).next().is_some();
+    match (remove, is("transparent"), is("opaque")) {
+        (true, ..) | (false, false, true) => Ok(vec![PropChange::ScheduleTransparent(false)]),
+        (false, true, false) => Ok(vec![PropChange::ScheduleTransparent(true)]),
+        _ => Err(PropRefusal::BadValue),
+    }
 }
 
 fn box_href(ctx: &Ctx, user: &str, name: &str) -> String {
