@@ -1,0 +1,63 @@
+"""Scheduling (RFC 6638, issue 27) as the python `caldav` library drives it:
+discovery of the boxes and addresses, and a free-busy request through the
+outbox, with three users of one server (`email_domain = "example.org"`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from support import SERVER_KIND, event_ics, new_uid, url_path
+
+pytestmark = pytest.mark.skipif(
+    SERVER_KIND != "davdir", reason="davdir contract: email_domain addresses"
+)
+
+USERS = {"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}
+
+
+@pytest.fixture
+def sched(server_factory, tmp_path):
+    config = tmp_path / "davdir.toml"
+    config.write_text('email_domain = "example.org"\n')
+    return server_factory(users=USERS, extra_args=["--config", str(config)])
+
+
+def periods(vfreebusy) -> list[tuple[datetime, datetime]]:
+    """(start, end) of each FREEBUSY period of a VFREEBUSY."""
+    lines = vfreebusy.get("FREEBUSY", [])
+    if not isinstance(lines, list):
+        lines = [lines]
+    return [(p.start, p.end) for p in lines]
+
+
+def test_principal_finds_boxes_and_addresses(sched):
+    alice = sched.client("alice").principal()
+    assert alice.calendar_user_address_set() == ["mailto:alice@example.org", "/alice/"]
+    assert url_path(alice.schedule_inbox().url) == "/alice/.inbox/"
+    assert url_path(alice.schedule_outbox().url) == "/alice/.outbox/"
+    assert list(alice.schedule_inbox().get_items()) == []
+    assert str(alice.get_vcal_address()) == "mailto:alice@example.org"
+
+
+def test_freebusy_request_answers_per_attendee(sched):
+    bob = sched.client("bob").principal()
+    work = bob.make_calendar(name="Work", cal_id="work")
+    work.save_event(event_ics(new_uid("busy"), "Busy", "20300110T100000Z", "20300110T110000Z"))
+    # Outside the asked range: not reported.
+    work.save_event(event_ics(new_uid("later"), "Later", "20300201T100000Z", "20300201T110000Z"))
+
+    alice = sched.client("alice").principal()
+    start = datetime(2030, 1, 10, tzinfo=timezone.utc)
+    end = datetime(2030, 1, 11, tzinfo=timezone.utc)
+    answer = alice.freebusy_request(
+        start, end, ["mailto:bob@example.org", "mailto:carol@example.org", "mailto:nobody@example.org"]
+    )
+    bob_fb = answer["mailto:bob@example.org"].icalendar_component
+    assert periods(bob_fb) == [
+        (datetime(2030, 1, 10, 10, tzinfo=timezone.utc), datetime(2030, 1, 10, 11, tzinfo=timezone.utc))
+    ]
+    carol_fb = answer["mailto:carol@example.org"].icalendar_component
+    assert periods(carol_fb) == []
+    assert answer["errors"]["mailto:nobody@example.org"].startswith("3.7")
