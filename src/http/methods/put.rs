@@ -79,7 +79,32 @@ fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome
         ));
     }
     let cond = Conditions::from_headers(&rq.headers);
-    Ok(cal.put(&name, &rq.body, info, |current| cond.allows_write(current))?)
+    // The scheduling it means is planned first (a spoofed ORGANIZER is
+    // refused before anything is written) and sent once it is stored.
+    let scheduler = &rq.app.scheduler;
+    let plan = scheduler
+        .plan_put(&cal.user, cal, &name, &rq.body)
+        .map_err(refused)?;
+    let outcome = match plan.body() {
+        Some(body) => {
+            let info = ical::inspect(body).map_err(|e| {
+                DavError::Internal(format!("scheduling made an invalid object: {e}"))
+            })?;
+            cal.put(&name, body, info, |current| cond.allows_write(current))?
+        }
+        None => cal.put(&name, &rq.body, info, |current| cond.allows_write(current))?,
+    };
+    scheduler.deliver(plan);
+    Ok(outcome)
+}
+
+/// A scheduling refusal as its RFC 6638 precondition.
+pub(crate) fn refused(e: crate::schedule::implicit::Refusal) -> DavError {
+    use crate::schedule::implicit::Refusal;
+    match e {
+        Refusal::NotOrganizer(_) => DavError::condition(Condition::ValidOrganizer, e.to_string()),
+        Refusal::Store(e) => e.into(),
+    }
 }
 
 fn put_contact(rq: &Request, book: &Collection, name: &str) -> DavResult<PutOutcome> {
