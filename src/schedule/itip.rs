@@ -371,9 +371,36 @@ pub fn facts(text: &str) -> Facts {
 /// versions of an event whose texts are equal here differ only by replies,
 /// which neither send a new REQUEST nor change the Schedule-Tag.
 pub fn significant(text: &str) -> String {
+    without_replies(text, true)
+}
+
+/// The Schedule-Tag of a scheduling object (RFC 6638 §3.2.10): a hash of
+/// its text without what replies change (the attendees' PARTSTAT, RSVP and
+/// SCHEDULE-STATUS), so a reply applied to the organizer's copy keeps it,
+/// and every other change (the organizer's, or his update of an
+/// attendee's copy) makes a new one. Derived, never stored: a hand edit
+/// cannot leave it stale. None for an object that is not scheduled (no
+/// ORGANIZER or no ATTENDEE).
+pub fn schedule_tag(text: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    if !text.contains("ORGANIZER") {
+        return None;
+    }
+    let f = facts(text);
+    if f.organizer.is_none() || f.attendees.is_empty() {
+        return None;
+    }
+    let digest = Sha256::digest(without_replies(text, false).as_bytes());
+    Some(format!("\"{}\"", hex::encode(&digest[..12])))
+}
+
+fn without_replies(text: &str, drop_stamp: bool) -> String {
     let mut cal = Cal::parse(text);
-    cal.lines
-        .retain(|l| !matches!(l.name.as_str(), "DTSTAMP" | "METHOD"));
+    cal.lines.retain(|l| match l.name.as_str() {
+        "METHOD" => false,
+        "DTSTAMP" => !drop_stamp,
+        _ => true,
+    });
     for i in cal.attendee_lines() {
         let l = &mut cal.lines[i];
         l.set_param("SCHEDULE-STATUS", None);

@@ -461,3 +461,92 @@ fn spoofed_organizers_are_refused_and_client_agents_left_alone() {
     }));
     assert!(inbox(&srv, "bob").is_empty());
 }
+
+#[test]
+fn schedule_tag_survives_replies_and_guards_puts() {
+    let srv = start();
+    propfind_as(&srv, "bob", "/bob/", "0", &[(DAV, "displayname")]).expect(207);
+    let body = meeting("t1", "Tagged", "alice", &["bob"]);
+    let r = put_as(&srv, "alice", "/alice/home/t1.ics", &body);
+    r.expect(201);
+    let put_tag = r.header("schedule-tag").expect("Schedule-Tag on PUT");
+    let got = as_user(&srv, "alice", "GET", "/alice/home/t1.ics").fetch();
+    assert_eq!(
+        got.header("schedule-tag").as_deref(),
+        Some(put_tag.as_str())
+    );
+    let prop = propfind_as(
+        &srv,
+        "alice",
+        "/alice/home/t1.ics",
+        "0",
+        &[(CALDAV, "schedule-tag")],
+    )
+    .multistatus();
+    assert_eq!(
+        prop.single().ok(CALDAV, "schedule-tag").text.trim(),
+        put_tag
+    );
+    // A plain event has none.
+    put_as(
+        &srv,
+        "alice",
+        "/alice/home/plain.ics",
+        &event("p1", "Plain"),
+    )
+    .expect(201);
+    let plain = as_user(&srv, "alice", "GET", "/alice/home/plain.ics").fetch();
+    assert_eq!(plain.header("schedule-tag"), None);
+
+    // Bob accepts: alice's copy changes, her Schedule-Tag does not.
+    let etag_before = got.etag();
+    let (bob_path, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
+    let bob_url = format!("/{bob_path}");
+    let bob_tag = as_user(&srv, "bob", "GET", &bob_url)
+        .fetch()
+        .header("schedule-tag")
+        .unwrap();
+    let line = attendee_line(&bob_copy, "bob");
+    let accepted = bob_copy.replace(&line, &line.replace("NEEDS-ACTION", "ACCEPTED"));
+    as_user(&srv, "bob", "PUT", &bob_url)
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", bob_tag.as_str())
+        .body(accepted.clone())
+        .fetch()
+        .expect(204);
+    let got = as_user(&srv, "alice", "GET", "/alice/home/t1.ics").fetch();
+    assert_ne!(got.etag(), etag_before, "the reply changed her copy");
+    assert_eq!(
+        got.header("schedule-tag").as_deref(),
+        Some(put_tag.as_str())
+    );
+    let current = got.text();
+    assert!(attendee_line(&current, "bob").contains("ACCEPTED"));
+
+    // Her client's PUT on the old tag still goes through (only a reply came
+    // in between); a second one on that tag is refused.
+    let moved = current.replace("SUMMARY:Tagged", "SUMMARY:Moved");
+    let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", put_tag.as_str())
+        .body(moved.clone())
+        .fetch();
+    r.expect(204);
+    let new_tag = r.header("schedule-tag").unwrap();
+    assert_ne!(new_tag, put_tag);
+    let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", put_tag.as_str())
+        .body(moved.replace("Moved", "Again"))
+        .fetch();
+    assert_eq!(r.status, 412);
+    // The organizer's update gave bob's copy a new tag: his stale PUT fails.
+    let r = as_user(&srv, "bob", "PUT", &bob_url)
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", bob_tag.as_str())
+        .body(accepted)
+        .fetch();
+    assert_eq!(r.status, 412);
+    let (_, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
+    assert!(bob_copy.contains("SUMMARY:Moved"));
+}
