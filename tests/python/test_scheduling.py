@@ -61,3 +61,48 @@ def test_freebusy_request_answers_per_attendee(sched):
     carol_fb = answer["mailto:carol@example.org"].icalendar_component
     assert periods(carol_fb) == []
     assert answer["errors"]["mailto:nobody@example.org"].startswith("3.7")
+
+
+def invitation_ics(uid: str, summary: str) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\n"
+        "VERSION:2.0\r\n"
+        "PRODID:-//davdir tests//python//EN\r\n"
+        "BEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\n"
+        "DTSTAMP:20261101T120000Z\r\n"
+        "DTSTART:20300115T090000Z\r\n"
+        "DTEND:20300115T100000Z\r\n"
+        f"SUMMARY:{summary}\r\n"
+        "ORGANIZER;CN=Alice:mailto:alice@example.org\r\n"
+        "ATTENDEE;CN=Alice;PARTSTAT=ACCEPTED:mailto:alice@example.org\r\n"
+        "ATTENDEE;CN=Bob;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.org\r\n"
+        "END:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+
+
+def partstat_of(event, address: str) -> str | None:
+    for a in event.icalendar_component.get("ATTENDEE", []):
+        if str(a).lower() == address:
+            return str(a.params.get("PARTSTAT"))
+    return None
+
+
+def test_invitation_reaches_the_inbox_and_acceptance_reaches_the_organizer(sched):
+    bob = sched.client("bob").principal()
+    bob.make_calendar(name="Bob", cal_id="bob-cal")
+    alice = sched.client("alice").principal()
+    cal = alice.make_calendar(name="Alice", cal_id="alice-cal")
+    uid = new_uid("meeting")
+    cal.save_event(invitation_ics(uid, "Planning"))
+
+    items = list(bob.schedule_inbox().get_items())
+    invites = [i for i in items if i.is_invite_request()]
+    assert [str(i.icalendar_component["UID"]) for i in invites] == [uid]
+    invites[0].accept_invite()
+
+    mine = cal.event_by_uid(uid)
+    assert partstat_of(mine, "mailto:bob@example.org") == "ACCEPTED"
+    copy = bob.calendar(cal_id="bob-cal").event_by_uid(uid)
+    assert partstat_of(copy, "mailto:bob@example.org") == "ACCEPTED"
