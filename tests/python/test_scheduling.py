@@ -1,9 +1,16 @@
 """Scheduling (RFC 6638, issue 27) as the python `caldav` library drives it:
 discovery of the boxes and addresses, and a free-busy request through the
-outbox, with three users of one server (`email_domain = "example.org"`)."""
+outbox, invitations and their acceptance, and caldav-server-tester's
+scheduling checks, with three users of one server (`email_domain =
+"example.org"`)."""
 
 from __future__ import annotations
 
+import ast
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -106,3 +113,52 @@ def test_invitation_reaches_the_inbox_and_acceptance_reaches_the_organizer(sched
     assert partstat_of(mine, "mailto:bob@example.org") == "ACCEPTED"
     copy = bob.calendar(cal_id="bob-cal").event_by_uid(uid)
     assert partstat_of(copy, "mailto:bob@example.org") == "ACCEPTED"
+
+
+# The scheduling features caldav-server-tester probes (caldav's compatibility
+# hints); each must be found fully supported.
+TESTER_FEATURES = [
+    "scheduling",
+    "scheduling.mailbox",
+    "scheduling.calendar-user-address-set",
+    "scheduling.calendar-user-address-set.populated",
+    "scheduling.freebusy-query",
+    "scheduling.mailbox.inbox-delivery",
+    "scheduling.auto-schedule",
+    "scheduling.schedule-tag",
+    "scheduling.schedule-tag.stable-partstat",
+]
+TESTER_CHECKS = [
+    "CheckSchedulingDetails",
+    "CheckFreeBusyQueryRFC6638",
+    "CheckScheduleTag",
+    "CheckSchedulingInboxDelivery",
+    "CheckScheduleTagStablePartstat",
+]
+
+
+def test_caldav_server_tester_finds_scheduling_supported(sched, tmp_path):
+    # The tester's multi-user checks take their second account from a caldav
+    # config file section (--config-section).
+    config = tmp_path / "caldav.json"
+    config.write_text(json.dumps({
+        "bob": {"caldav_url": sched.base_url, "caldav_user": "bob",
+                "caldav_pass": sched.users["bob"]},
+    }))
+    cmd = [
+        sys.executable, "-c",
+        "from caldav_server_tester import check_server_compatibility as c; c()",
+        "--caldav-url", sched.base_url,
+        "--caldav-username", "alice", "--caldav-password", sched.users["alice"],
+        "--config-section", "bob", "--format", "hints",
+    ]
+    for check in TESTER_CHECKS:
+        cmd += ["--run-checks", check]
+    env = dict(os.environ, CALDAV_CONFIG_FILE=str(config))
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-5000:]
+    # The hints format is a Python dict literal of every feature observed.
+    start = run.stdout.index("{")
+    found = ast.literal_eval(run.stdout[start:run.stdout.rindex("}") + 1])
+    support = {f: found.get(f, {}).get("support") for f in TESTER_FEATURES}
+    assert support == {f: "full" for f in TESTER_FEATURES}, run.stdout
