@@ -168,19 +168,17 @@ impl<'r, 'a> FbRequest<'r, 'a> {
 /// principal URL (both are in his calendar-user-address-set).
 fn is_own(rq: &Request, owner: &str, mine: &[String], address: &str) -> bool {
     let address = address.trim();
-    mine.iter().any(|m| m.eq_ignore_ascii_case(address)) || principal(rq, address) == Some(owner)
+    mine.iter().any(|m| m.eq_ignore_ascii_case(address))
+        || principal(rq, address).is_some_and(|u| u == owner)
 }
 
 /// The user whose principal URL `address` is, if it is one.
-fn principal<'p>(rq: &Request, address: &'p str) -> Option<&'p str> {
+fn principal(rq: &Request, address: &str) -> Option<String> {
     if !address.starts_with('/') && !address.contains("://") {
         return None;
     }
     match rq.base().parse(crate::dav::href::path_of(address))? {
-        DavPath::Home { user } => {
-            let name = address.trim_end_matches('/').rsplit('/').next()?;
-            (name == user).then_some(name)
-        }
+        DavPath::Home { user } => Some(user),
         _ => None,
     }
 }
@@ -189,7 +187,7 @@ fn principal<'p>(rq: &Request, address: &'p str) -> Option<&'p str> {
 fn recipient(rq: &Request, address: &str) -> Option<String> {
     let store = rq.store();
     if let Some(user) = principal(rq, address).filter(|u| store.is_user(u)) {
-        return Some(user.to_string());
+        return Some(user);
     }
     rq.app.addresses.user_of(address, |u| store.is_user(u))
 }
