@@ -49,6 +49,8 @@ impl External for NoExternal {
     fn send(&self, _: &Outgoing) {}
 }
 
+/// Local deliveries made at once.
+const PARALLEL: usize = 8;
 /// Delivered to a local user (RFC 6638 §3.2.9: 1.2, delivered).
 const DELIVERED: &str = "1.2";
 /// An address in the server's domain that names no user: 3.7, invalid
@@ -312,21 +314,32 @@ impl Scheduler {
             Plan::Organizer {
                 sends, from, hint, ..
             } => {
-                for s in sends {
-                    let message = itip::organizer_message(&s.text, s.method);
-                    match &s.user {
-                        Some(u) => {
-                            if let Err(e) = self.deliver_local(u, &s, &message, &hint) {
-                                tracing::warn!("scheduling: delivery to {u} failed: {e}");
-                            }
+                let (local, outside): (Vec<_>, Vec<_>) =
+                    sends.into_iter().partition(|s| s.user.is_some());
+                // Each local delivery waits on its own fsyncs: side by side,
+                // a few at a time, the PUT waits about as long as for one.
+                for batch in local.chunks(PARALLEL) {
+                    std::thread::scope(|scope| {
+                        for s in batch {
+                            let hint = &hint;
+                            scope.spawn(move || {
+                                let u = s.user.as_deref().unwrap_or_default();
+                                let message = itip::organizer_message(&s.text, s.method);
+                                if let Err(e) = self.deliver_local(u, s, &message, hint) {
+                                    tracing::warn!("scheduling: delivery to {u} failed: {e}");
+                                }
+                            });
                         }
-                        None => self.external.send(&Outgoing {
-                            method: s.method,
-                            from: &from,
-                            to: &s.to,
-                            ics: &message,
-                        }),
-                    }
+                    });
+                }
+                for s in outside {
+                    let message = itip::organizer_message(&s.text, s.method);
+                    self.external.send(&Outgoing {
+                        method: s.method,
+                        from: &from,
+                        to: &s.to,
+                        ics: &message,
+                    });
                 }
             }
             Plan::Reply {
@@ -352,35 +365,45 @@ impl Scheduler {
         message: &str,
         hint: &str,
     ) -> Result<(), StoreError> {
+        self.store.ensure_home(user)?;
+        let home = self.store.home_dir(user)?;
+        // The message and the copy are written side by side (each waits on
+        // its own fsyncs).
+        std::thread::scope(|scope| {
+            let inbox = scope.spawn(|| Inbox::in_home(&home).deliver(message.as_bytes()));
+            let copied = self.update_copy(user, s, hint);
+            let delivered = inbox.join().unwrap_or_else(|_| {
+                Err(StoreError::Io(std::io::Error::other(
+                    "inbox write panicked",
+                )))
+            });
+            copied.and(delivered.map(drop))
+        })
+    }
+
+    /// The attendee's copy after a REQUEST (made, or updated keeping his
+    /// PARTSTAT) or a CANCEL (marked cancelled, if he has one).
+    fn update_copy(&self, user: &str, s: &Delivery, hint: &str) -> Result<(), StoreError> {
         let found = self.find_copy(user, &itip::facts(&s.text).uid, hint)?;
         let copy = match (s.method, &found) {
-            (Method::Cancel, Some((_, _, mine))) => Some(itip::cancelled(mine)),
-            (Method::Cancel, None) => None,
-            _ => Some(itip::attendee_copy(
-                &s.text,
-                found.as_ref().map(|(_, _, t)| t.as_str()),
-                &s.to,
-            )),
+            (Method::Cancel, Some((_, _, mine))) => itip::cancelled(mine),
+            (Method::Cancel, None) => return Ok(()),
+            _ => itip::attendee_copy(&s.text, found.as_ref().map(|(_, _, t)| t.as_str()), &s.to),
         };
-        if let Some(copy) = copy {
-            let (cal, name) = match found {
-                Some((cal, name, _)) => (cal, name),
-                None => {
-                    let calendar = super::default_calendar(&self.store, user, true)?
-                        .ok_or(StoreError::NotFound)?;
-                    let cal = self.store.collection(user, &calendar)?;
-                    let name = match cal.meta(hint)? {
-                        None if crate::store::names::is_object_name(hint) => hint.to_string(),
-                        _ => format!("{}.ics", uuid::Uuid::new_v4()),
-                    };
-                    (cal, name)
-                }
-            };
-            self.write(&cal, &name, copy.as_bytes())?;
-        }
-        let home = self.store.home_dir(user)?;
-        Inbox::in_home(&home).deliver(message.as_bytes())?;
-        Ok(())
+        let (cal, name) = match found {
+            Some((cal, name, _)) => (cal, name),
+            None => {
+                let calendar = super::default_calendar(&self.store, user, true)?
+                    .ok_or(StoreError::NotFound)?;
+                let cal = self.store.collection(user, &calendar)?;
+                let name = match cal.meta(hint)? {
+                    None if crate::store::names::is_object_name(hint) => hint.to_string(),
+                    _ => format!("{}.ics", uuid::Uuid::new_v4()),
+                };
+                (cal, name)
+            }
+        };
+        self.write(&cal, &name, copy.as_bytes())
     }
 
     /// A REPLY from a local attendee: applied to the organizer's copy, and
