@@ -28,6 +28,14 @@ pub enum Condition {
     /// request is well formed and only the asked-for form is not served, so
     /// 403 like every other REPORT precondition (CalendarServer does so).
     SupportedCalendarDataReport,
+    /// RFC 6638 §5 (POST to the outbox): a body that is no iCalendar. The
+    /// same element as a PUT's, but 400: the request itself is malformed.
+    ValidSchedulingData,
+    /// RFC 6638 §5: iCalendar that is no free-busy REQUEST this server
+    /// answers (METHOD, one VFREEBUSY, ORGANIZER, ATTENDEE, DTSTART/DTEND).
+    ValidSchedulingMessage,
+    /// RFC 6638 §5: the ORGANIZER is none of the outbox owner's addresses.
+    OrganizerAllowed,
     /// Carries the path of the resource that already has the UID; the
     /// response renders its href under the server's base.
     NoUidConflict(DavPath),
@@ -65,6 +73,8 @@ pub enum Condition {
     PushNotAvailable,
     /// WebDAV-Push: none of the requested triggers is supported.
     PushNoTriggerSupported,
+    /// RFC 6638: the ORGANIZER is not the writer's address (a spoof).
+    ValidOrganizer,
 }
 
 impl Condition {
@@ -75,6 +85,9 @@ impl Condition {
             // text/calendar; 415 says so in plain HTTP, and clients retry
             // with the right media type rather than give up.
             Condition::SupportedCalendarData => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Condition::ValidSchedulingData | Condition::ValidSchedulingMessage => {
+                StatusCode::BAD_REQUEST
+            }
             // RFC 4791 §5.3.1.1: MKCALENDAR on an existing resource is 405.
             Condition::ResourceMustBeNull => StatusCode::METHOD_NOT_ALLOWED,
             // RFC 4918 §16 / RFC 5397: a result cut short is a server limit.
@@ -83,6 +96,7 @@ impl Condition {
             // RFC 6578 §3.2 for valid-sync-token, RFC 3744 need-privileges).
             Condition::ValidCalendarData
             | Condition::ValidCalendarObjectResource
+            | Condition::OrganizerAllowed
             | Condition::SupportedCalendarComponent
             | Condition::SupportedCalendarDataReport
             | Condition::NoUidConflict(_)
@@ -107,13 +121,18 @@ impl Condition {
             // draft-bitfire-webdav-push §4.1.3: all three are 403.
             | Condition::PushInvalidSubscription
             | Condition::PushNotAvailable
-            | Condition::PushNoTriggerSupported => StatusCode::FORBIDDEN,
+            | Condition::PushNoTriggerSupported
+            | Condition::ValidOrganizer => StatusCode::FORBIDDEN,
         }
     }
 
     fn name(&self) -> PropName {
         let (ns, name) = match self {
-            Condition::ValidCalendarData => (CALDAV, "valid-calendar-data"),
+            Condition::ValidCalendarData | Condition::ValidSchedulingData => {
+                (CALDAV, "valid-calendar-data")
+            }
+            Condition::ValidSchedulingMessage => (CALDAV, "valid-scheduling-message"),
+            Condition::OrganizerAllowed => (CALDAV, "organizer-allowed"),
             Condition::ValidCalendarObjectResource => (CALDAV, "valid-calendar-object-resource"),
             Condition::SupportedCalendarComponent => (CALDAV, "supported-calendar-component"),
             Condition::SupportedCalendarData | Condition::SupportedCalendarDataReport => {
@@ -138,6 +157,7 @@ impl Condition {
                 (CARDDAV, "supported-address-data-conversion")
             }
             Condition::ValidAddressData => (CARDDAV, "valid-address-data"),
+            Condition::ValidOrganizer => (CALDAV, "valid-organizer"),
             Condition::AddressUidConflict(_) => (CARDDAV, "no-uid-conflict"),
             Condition::AddressMaxResourceSize => (CARDDAV, "max-resource-size"),
             Condition::ValidResourcetype => (DAV, "valid-resourcetype"),

@@ -1,13 +1,21 @@
 //! CALDAV:free-busy-query results (RFC 4791 §7.10): busy time of events and
 //! of stored VFREEBUSY components, merged per FBTYPE, in UTC.
 
-use icalendar::parser::Component;
+use icalendar::parser::{Component, Property};
 
 use super::write;
 use crate::ical::object::{is, normalize, param, prop, props, Object};
 use crate::ical::recur::occurrences;
 use crate::ical::timerange::periods;
 use crate::ical::value::format_utc;
+
+/// What a free-busy REPLY answers: the request's UID, its organizer and
+/// the one attendee whose time it tells, as the request wrote them.
+pub struct ReplyTo<'r, 'a> {
+    pub uid: Option<&'r Property<'a>>,
+    pub organizer: &'r Property<'a>,
+    pub attendee: &'r Property<'a>,
+}
 
 /// Busy types in the order they are reported.
 const TYPES: [&str; 3] = ["BUSY", "BUSY-TENTATIVE", "BUSY-UNAVAILABLE"];
@@ -52,6 +60,11 @@ impl FreeBusy {
         }
     }
 
+    /// The `[start, end)` this free-busy covers.
+    pub fn range(&self) -> (i64, i64) {
+        (self.start, self.end)
+    }
+
     /// Adds the busy time of one calendar object (its text as stored).
     pub fn add(&mut self, ics: &str, default_tz: Option<&crate::ical::tz::FloatingTz>) {
         let text = normalize(ics);
@@ -69,14 +82,32 @@ impl FreeBusy {
     }
 
     /// The VCALENDAR with the merged FREEBUSY periods per FBTYPE.
-    pub fn finish(mut self) -> String {
+    pub fn finish(self) -> String {
+        self.write(None)
+    }
+
+    /// The same as an iTIP REPLY (RFC 5546 §3.6.2) to a free-busy REQUEST
+    /// (RFC 6638 §5): METHOD, and who asks whom about what.
+    pub fn reply(self, to: &ReplyTo) -> String {
+        self.write(Some(to))
+    }
+
+    fn write(mut self, reply: Option<&ReplyTo>) -> String {
         let mut out = String::new();
         write::line(&mut out, "BEGIN:VCALENDAR");
         write::line(&mut out, "VERSION:2.0");
         write::line(&mut out, "PRODID:-//davdir//davdir//EN");
+        if reply.is_some() {
+            write::line(&mut out, "METHOD:REPLY");
+        }
         write::line(&mut out, "BEGIN:VFREEBUSY");
         let now = chrono::Utc::now().timestamp();
         write::raw(&mut out, "DTSTAMP", "", &format_utc(now));
+        if let Some(to) = reply {
+            for p in to.uid.into_iter().chain([to.organizer, to.attendee]) {
+                write::property(&mut out, p, None);
+            }
+        }
         write::raw(&mut out, "DTSTART", "", &format_utc(self.start));
         write::raw(&mut out, "DTEND", "", &format_utc(self.end));
         for (kind, list) in TYPES.iter().zip(self.busy.iter_mut()) {

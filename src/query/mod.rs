@@ -25,5 +25,5 @@ pub use filter::{
     parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
     PropTest,
 };
-pub use freebusy::{free_busy, FreeBusy};
+pub use freebusy::{free_busy, FreeBusy, ReplyTo};
 pub use render::render_calendar_data;

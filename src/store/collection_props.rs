@@ -35,6 +35,10 @@ pub fn is_property_file(name: &str) -> bool {
     PROPERTY_FILES.contains(&name)
 }
 
+/// The settings key of schedule-calendar-transp and its one written value.
+const SCHEDULE_TRANSP: &str = "schedule_transp";
+const TRANSPARENT: &str = "transparent";
+
 /// Components a calendar accepts when `.calendar.toml` does not say.
 pub const DEFAULT_COMPONENTS: [&str; 3] = ["VEVENT", "VTODO", "VJOURNAL"];
 
@@ -66,6 +70,9 @@ pub enum PropChange {
     Components(Option<Vec<String>>),
     Timezone(Option<String>),
     Order(Option<i64>),
+    /// CALDAV:schedule-calendar-transp (RFC 6638 §9.1): true leaves the
+    /// calendar out of free-busy; false (opaque) is the default, not written.
+    ScheduleTransparent(bool),
     /// A dead property, keyed `{namespace}name`, holding its element's XML.
     Dead(String, Option<String>),
 }
@@ -187,6 +194,15 @@ impl CollectionProps {
     /// The default time zone as an IANA name.
     pub fn timezone(&self) -> Option<&str> {
         self.settings.get("timezone").and_then(Item::as_str)
+    }
+
+    /// Whether free-busy leaves this calendar out (`schedule_transp =
+    /// "transparent"`, set by PROPPATCH of schedule-calendar-transp).
+    pub fn schedule_transparent(&self) -> bool {
+        self.settings
+            .get(SCHEDULE_TRANSP)
+            .and_then(Item::as_str)
+            .is_some_and(|v| v.eq_ignore_ascii_case(TRANSPARENT))
     }
 
     pub fn order(&self) -> Option<i64> {
@@ -311,6 +327,9 @@ impl CollectionProps {
                     props.set("timezone", v.as_ref().map(|s| value(s.as_str())))
                 }
                 PropChange::Order(v) => props.set("order", v.map(value)),
+                PropChange::ScheduleTransparent(t) => {
+                    props.set(SCHEDULE_TRANSP, t.then(|| value(TRANSPARENT)))
+                }
                 PropChange::Dead(key, xml) => {
                     let dead = props
                         .settings

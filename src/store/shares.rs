@@ -178,6 +178,18 @@ impl Store {
         self.shares.lock().rescan = true;
     }
 
+    /// Whether `user` is one of the server's users: an account when the
+    /// accounts are known (`set_user_check`), else a user with a home.
+    pub fn is_user(&self, user: &str) -> bool {
+        if names::check_segment(user).is_err() {
+            return false;
+        }
+        match self.user_known.read().as_ref() {
+            Some(known) => known(user),
+            None => self.home_exists(user),
+        }
+    }
+
     /// The groups file `"@group"` entries name (`groups` in the config).
     pub fn set_groups_file(&self, path: Option<std::path::PathBuf>) {
         let mut shares = self.shares.lock();
@@ -334,18 +346,6 @@ impl Store {
         CollectionProps::set_shares(&dir, kind, changes, self.max_object_size())?;
         self.shares_touched(owner, collection);
         Ok(())
-    }
-
-    /// Whether `name` is a user: an account of the htpasswd file, or
-    /// without one (open access) a home on disk.
-    pub fn is_user(&self, name: &str) -> bool {
-        if names::check_segment(name).is_err() {
-            return false;
-        }
-        match self.user_known.read().as_ref() {
-            Some(known) => known(name),
-            None => self.root.join(name).is_dir(),
-        }
     }
 
     /// Who sees `owner`'s `collection` as a view, and with what access

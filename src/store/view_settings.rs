@@ -179,6 +179,7 @@ fn change_name(change: &PropChange) -> &'static str {
         PropChange::Components(_) => "its component set",
         PropChange::Timezone(_) => "its time zone",
         PropChange::Dead(..) => "other properties",
+        PropChange::ScheduleTransparent(_) => "its free-busy transparency",
         PropChange::DisplayName(_) | PropChange::Color(_) | PropChange::Order(_) => "this",
     }
 }

@@ -73,7 +73,7 @@ impl WebError {
                 use crate::accounts::AccountError as A;
                 match e {
                     A::WrongPassword => StatusCode::FORBIDDEN,
-                    A::InvalidUser(_) | A::BadPassword(_) | A::BadLabel(_) => {
+                    A::InvalidUser(_) | A::BadPassword(_) | A::BadLabel(_) | A::BadAddress(_) => {
                         StatusCode::BAD_REQUEST
                     }
                     A::UserExists(_) | A::DuplicateLabel { .. } | A::TooMany(_) | A::NoHtpasswd => {

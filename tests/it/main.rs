@@ -38,6 +38,8 @@ mod proppatch;
 mod push;
 mod query_index;
 mod reports;
+mod scheduling;
+mod scheduling_freebusy;
 mod sharing;
 mod tls;
 mod trash;

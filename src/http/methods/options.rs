@@ -5,10 +5,11 @@ use actix_web::http::{header, StatusCode};
 use crate::http::method::DavMethod;
 use crate::http::request::Reply;
 
-/// `addressbook`: RFC 6352 §6.1; `calendarserver-sharing`: POST of
-/// `CS:share` (`share`), for calendars and address books alike.
-pub const DAV_CLASSES: &str =
-    "1, 3, calendar-access, addressbook, extended-mkcol, webdav-push, calendarserver-sharing";
+/// `addressbook`: RFC 6352 §6.1; `calendar-auto-schedule`: RFC 6638 §2;
+/// `calendarserver-sharing`: POST of `CS:share` (`share`), for calendars
+/// and address books alike.
+pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol, webdav-push, \
+     calendar-auto-schedule, calendarserver-sharing";
 
 pub fn handle() -> Reply {
     Reply::empty(StatusCode::OK)

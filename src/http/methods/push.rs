@@ -16,8 +16,12 @@ use crate::push::registrations::{Registration, Upserted};
 use crate::push::{xml, Push, PushError, MAX_LIFETIME, SEGMENT};
 
 /// Whether push answers this request: a POST to a collection, or anything
-/// on a registration URL.
+/// on a registration URL. A POST to the scheduling outbox is a free-busy
+/// request (`schedule_box`), never a registration.
 pub fn claims(method: Option<DavMethod>, path: &DavPath) -> bool {
+    if super::schedule_box::claims(path).is_some() {
+        return false;
+    }
     match path {
         DavPath::Collection { .. } => method == Some(DavMethod::Post),
         DavPath::Object { collection, .. } => collection == SEGMENT,

@@ -9,6 +9,7 @@ pub mod apple;
 pub mod caldav;
 pub mod carddav;
 pub mod push;
+pub mod schedule;
 pub mod sharing;
 pub mod webdav;
 
@@ -116,6 +117,7 @@ const GROUPS: &[&[&LiveProp]] = &[
     carddav::ALL,
     apple::ALL,
     push::ALL,
+    schedule::ALL,
     sharing::ALL,
 ];
 

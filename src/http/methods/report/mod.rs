@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 mod card_multiget;
 mod card_query;
-mod freebusy;
+pub(crate) mod freebusy;
 mod multiget;
 mod principal_search;
 pub(crate) mod query;

@@ -61,6 +61,11 @@ pub fn query_timezone(body: &Element, res: &Resource) -> Option<FloatingTz> {
         Resource::Object { cal, .. } => cal.props().ok(),
         _ => None,
     }?;
+    calendar_tz(&props)
+}
+
+/// The zone a calendar's floating times are read in: its calendar-timezone.
+pub fn calendar_tz(props: &crate::store::CollectionProps) -> Option<FloatingTz> {
     props.timezone()?.parse().ok().map(FloatingTz::Iana)
 }
 
