@@ -588,3 +588,66 @@ fn a_calendar_query_answers_with_the_clients_url() {
     let ranged = january_events(&srv, "/demo/work/");
     assert!(ranged.contains("/demo/work/0b7f9d2e"), "{ranged:?}");
 }
+
+/// Every report whose request-URI, or a href of it, is an object named
+/// without its kind's extension finds that object under the client's URL:
+/// the query and the multiget on the collection and on the object itself,
+/// and the sync-collection listing.
+#[test]
+fn every_report_finds_an_object_named_without_its_extension() {
+    let srv = Server::sample();
+    let cases = [
+        (
+            "/demo/personal/",
+            "calendar",
+            CALDAV,
+            "calendar-data",
+            r#"<X:comp-filter name="VCALENDAR"/>"#,
+            Server::put_ics as fn(&Server, &str, &str) -> Resp,
+            event("report-free-name", "Review"),
+        ),
+        (
+            "/demo/contacts/",
+            "addressbook",
+            CARDDAV,
+            "address-data",
+            r#"<X:prop-filter name="FN"/>"#,
+            Server::put_vcf,
+            card("report-free-name", "Rita Report"),
+        ),
+    ];
+    for (coll, kind, ns, data, filter, put, body) in cases {
+        let url = format!("{coll}abc");
+        put(&srv, &url, &body).expect(201);
+        let prop = format!("<D:prop><D:getetag/><X:{data}/></D:prop>");
+        let query = format!(
+            r#"<?xml version="1.0"?><X:{kind}-query xmlns:D="DAV:" xmlns:X="{ns}">{prop}<X:filter>{filter}</X:filter></X:{kind}-query>"#
+        );
+        let multiget = format!(
+            r#"<?xml version="1.0"?><X:{kind}-multiget xmlns:D="DAV:" xmlns:X="{ns}">{prop}<D:href>{url}</D:href></X:{kind}-multiget>"#
+        );
+        for (what, target, depth, report) in [
+            ("query on the collection", coll, "1", &query),
+            ("query on the object", url.as_str(), "0", &query),
+            ("multiget on the collection", coll, "1", &multiget),
+            ("multiget on the object", url.as_str(), "0", &multiget),
+        ] {
+            let r = srv.report(target, depth, report);
+            assert_eq!(r.status, 207, "{kind} {what}: {}", r.text());
+            let ms = r.multistatus();
+            let found = ms.get(&url);
+            assert_eq!(found.status, None, "{kind} {what}");
+            assert!(
+                found.ok(ns, data).text.contains("report-free-name"),
+                "{kind} {what}"
+            );
+            assert!(
+                !ms.hrefs().iter().any(|h| h.contains(".noext")),
+                "{kind} {what}"
+            );
+        }
+        let synced = sync(&srv, coll, "");
+        assert!(synced.hrefs().contains(&url), "{kind} sync-collection");
+        assert!(!synced.hrefs().iter().any(|h| h.contains(".noext")));
+    }
+}

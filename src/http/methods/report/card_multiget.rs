@@ -17,7 +17,7 @@ use crate::store::CollectionKind;
 use super::multiget::{distinct_hrefs, Named, NamedReader};
 use super::{write_object, Target};
 
-/// `target` is what the request URI names (`collection_target`), which must
+/// `target` is what the request URI names, loaded by `report::handle`, which must
 /// exist: an address book, or one of its contacts.
 pub fn handle(rq: Request, mut body: Element, target: Target) -> DavResult<Reply> {
     let props = PropRequest::from_children(&body)?.unwrap_or(PropRequest::All(Vec::new()));

@@ -22,7 +22,7 @@ use super::card_multiget::{address_data_request, render};
 use super::scan::{scan, Candidate};
 use super::{write_object, write_truncated, Target};
 
-/// `target` is what the request URI names (`collection_target`).
+/// `target` is what the request URI names, loaded by `report::handle`.
 pub fn handle(rq: Request, body: Element, target: Target) -> DavResult<Reply> {
     let Some((cal, single)) = target else {
         return Err(DavError::condition(

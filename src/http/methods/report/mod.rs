@@ -14,7 +14,6 @@ mod scan;
 mod sync;
 
 use crate::cardquery::CARDDAV;
-use crate::dav::href::DavPath;
 use crate::dav::multistatus::{status_line, PropXml, ResponseBuilder};
 use crate::dav::property::PropName;
 use crate::dav::xml::{escape, escape_ical, Element, CALDAV, DAV};
@@ -86,36 +85,39 @@ fn is_multiget(body: &Element) -> bool {
 
 pub fn handle(rq: Request, body: ReportBody) -> DavResult<Reply> {
     let body = body.into_element(&rq)?;
-    // Each report's target is loaded once, here, and handed on.
-    match (body.ns.as_str(), body.name.as_str()) {
-        (CARDDAV, report @ ("addressbook-multiget" | "addressbook-query")) => {
-            let target = collection_target(&rq)?;
-            if let Some((cal, _)) = &target {
-                check_kind(&body, cal.kind(), CollectionKind::AddressBook)?;
-            }
-            match report {
-                "addressbook-multiget" => card_multiget::handle(rq, body, target),
-                _ => card_query::handle(rq, body, target),
-            }
+    // Each report's target is loaded once, here, one way for every report
+    // (`Resource::load`, which maps an object's URL name to its file), and
+    // handed on.
+    let wanted = match (body.ns.as_str(), body.name.as_str()) {
+        (CARDDAV, "addressbook-multiget" | "addressbook-query") => CollectionKind::AddressBook,
+        (CALDAV, "calendar-multiget" | "calendar-query" | "free-busy-query") => {
+            CollectionKind::Calendar
         }
-        (CALDAV, report @ ("calendar-multiget" | "calendar-query" | "free-busy-query")) => {
+        (DAV, "sync-collection") => {
             let target = Resource::load(rq.store(), &rq.path)?;
-            if let Resource::Collection { cal, .. } | Resource::Object { cal, .. } = &target {
-                check_kind(&body, cal.kind(), CollectionKind::Calendar)?;
-            }
-            match report {
-                "calendar-multiget" => multiget::handle(rq, body, target),
-                "calendar-query" => query::handle(rq, body, target),
-                _ => freebusy::handle(body, target),
-            }
+            return sync::handle(rq, body, collection_target(target));
         }
-        (DAV, "sync-collection") => sync::handle(rq, body),
-        (DAV, "principal-property-search") => principal_search::property_search(rq, body),
-        (DAV, "principal-search-property-set") => Ok(principal_search::search_property_set()),
-        _ => Err(DavError::condition(
-            Condition::SupportedReport,
-            format!("unsupported report {}", body.name),
-        )),
+        (DAV, "principal-property-search") => return principal_search::property_search(rq, body),
+        (DAV, "principal-search-property-set") => {
+            return Ok(principal_search::search_property_set())
+        }
+        _ => {
+            return Err(DavError::condition(
+                Condition::SupportedReport,
+                format!("unsupported report {}", body.name),
+            ))
+        }
+    };
+    let target = Resource::load(rq.store(), &rq.path)?;
+    if let Resource::Collection { cal, .. } | Resource::Object { cal, .. } = &target {
+        check_kind(&body, cal.kind(), wanted)?;
+    }
+    match body.name.as_str() {
+        "addressbook-multiget" => card_multiget::handle(rq, body, collection_target(target)),
+        "addressbook-query" => card_query::handle(rq, body, collection_target(target)),
+        "calendar-multiget" => multiget::handle(rq, body, target),
+        "calendar-query" => query::handle(rq, body, target),
+        _ => freebusy::handle(body, target),
     }
 }
 
@@ -134,26 +136,13 @@ fn check_kind(body: &Element, found: CollectionKind, wanted: CollectionKind) -> 
 /// an object's URL, that object; None for the root and homes.
 pub type Target = Option<(Collection, Option<Candidate>)>;
 
-/// The [`Target`] of `rq`'s URL.
-pub fn collection_target(rq: &Request) -> DavResult<Target> {
-    let (user, name, object) = match &rq.path {
-        DavPath::Collection { user, collection } => (user, collection, None),
-        DavPath::Object {
-            user,
-            collection,
-            name,
-        } => (user, collection, Some(name)),
-        _ => return Ok(None),
-    };
-    let cal = rq.store().collection(user, name)?;
-    let object = match object {
-        Some(n) => {
-            let meta = cal.meta(n)?.ok_or(DavError::MissingObject)?;
-            Some((n.clone(), meta))
-        }
-        None => None,
-    };
-    Ok(Some((cal, object)))
+/// The [`Target`] of a loaded request-URI.
+pub fn collection_target(target: Resource) -> Target {
+    match target {
+        Resource::Collection { cal, .. } => Some((cal, None)),
+        Resource::Object { cal, name, meta } => Some((cal, Some((name, meta)))),
+        Resource::Root | Resource::Home { .. } => None,
+    }
 }
 
 /// The report property that carries an object's data: calendar-data for a

@@ -15,11 +15,12 @@ use actix_web::http::StatusCode;
 
 use super::card_multiget::{address_data_request, render};
 use super::query::calendar_data_request;
-use super::{collection_target, write_object, write_truncated};
+use super::{write_object, write_truncated, Target};
 
-pub fn handle(rq: Request, body: Element) -> DavResult<Reply> {
+/// `target` is what the request URI names, loaded by `report::handle`.
+pub fn handle(rq: Request, body: Element, target: Target) -> DavResult<Reply> {
     // Calendars and address books alike; never an object, root or home.
-    let Some((cal, None)) = collection_target(&rq)? else {
+    let Some((cal, None)) = target else {
         return Err(DavError::condition(
             Condition::SupportedReport,
             "sync-collection works on collections",
