@@ -287,7 +287,7 @@ fn confined(home: &Path, dst: &Path) -> Result<(), String> {
             home.display()
         ));
     }
-    if exists(dst) && !confine::calendar_dir_ok(home, dst) {
+    if exists(dst) && !confine::collection_dir_ok(home, dst) {
         return Err(format!(
             "{} is a symbolic link leading outside the user's home, or not a directory",
             dst.display()

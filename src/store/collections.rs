@@ -154,7 +154,7 @@ impl Store {
     /// A view (`shares`) is not the sharee's to delete: deleting it
     /// removes his entry from the owner's `[share]` table, for him only.
     pub fn delete_collection(&self, user: &str, name: &str) -> Result<()> {
-        if self.calendar_dir(user, name).is_err() {
+        if self.collection_dir(user, name).is_err() {
             if let Some(view) = self.view(user, name)? {
                 return self.leave_share(user, &view);
             }
@@ -176,7 +176,7 @@ impl Store {
         self.refuse_view(user, to)?;
         names::check_segment(from)?;
         names::check_segment(to)?;
-        let src = self.calendar_dir(user, from)?;
+        let src = self.collection_dir(user, from)?;
         let home = self.home_dir(user)?;
         let dst = home.join(to);
         let existed = fs::symlink_metadata(&dst).is_ok();
@@ -309,9 +309,9 @@ impl Store {
             });
             // By directory, not by kind: finding kinds would load every
             // collection's cache before the sweep runs.
-            let cols = super::registry::subdirectories(&home, confine::calendar_dir_ok);
+            let cols = super::registry::subdirectories(&home, confine::collection_dir_ok);
             for cal in cols.unwrap_or_default() {
-                if let Ok(dir) = self.calendar_dir(&user, &cal) {
+                if let Ok(dir) = self.collection_dir(&user, &cal) {
                     hidden(&dir, &mut out, &temp);
                 }
             }

@@ -127,17 +127,17 @@ pub fn open_resolved(path: &Path) -> io::Result<File> {
 }
 
 /// Whether `dir` (an entry of `home`) is a directory that may be served as a
-/// calendar: a real directory, or a link resolving to a directory strictly
+/// collection: a real directory, or a link resolving to a directory strictly
 /// inside `home`.
-pub fn calendar_dir_ok(home: &Path, dir: &Path) -> bool {
-    calendar_dir_checked(home, dir).is_some()
+pub fn collection_dir_ok(home: &Path, dir: &Path) -> bool {
+    collection_dir_checked(home, dir).is_some()
 }
 
-/// `calendar_dir_ok`, keeping what its one look found: `Some(Some(md))` for
+/// `collection_dir_ok`, keeping what its one look found: `Some(Some(md))` for
 /// a real directory, whose `lstat` is then also its `stat` (callers need no
 /// second look); `Some(None)` for a link the rule lets through; `None` where
 /// it refuses.
-pub fn calendar_dir_checked(home: &Path, dir: &Path) -> Option<Option<fs::Metadata>> {
+pub fn collection_dir_checked(home: &Path, dir: &Path) -> Option<Option<fs::Metadata>> {
     match fs::symlink_metadata(dir) {
         Ok(md) if md.is_dir() => Some(Some(md)),
         Ok(md) if md.file_type().is_symlink() => match dir.canonicalize() {
@@ -153,10 +153,10 @@ pub fn is_real_dir(dir: &Path) -> bool {
     fs::symlink_metadata(dir).is_ok_and(|md| md.is_dir())
 }
 
-/// Whether `dir` is a link that `calendar_dir_ok` refuses (for `check`).
+/// Whether `dir` is a link that `collection_dir_ok` refuses (for `check`).
 pub fn is_refused_link(home: &Path, dir: &Path) -> bool {
     fs::symlink_metadata(dir).is_ok_and(|md| md.file_type().is_symlink())
-        && !calendar_dir_ok(home, dir)
+        && !collection_dir_ok(home, dir)
 }
 
 fn inside(home: &Path, real: &Path) -> bool {
@@ -207,18 +207,18 @@ mod tests {
         symlink(root.join("v/c"), home.join("theirs")).unwrap();
         symlink(&cal, home.join("alias")).unwrap();
         symlink(&home, home.join("self")).unwrap();
-        assert!(calendar_dir_ok(&home, &cal));
-        assert!(calendar_dir_ok(&home, &home.join("alias")));
-        assert!(!calendar_dir_ok(&home, &home.join("theirs")));
-        assert!(!calendar_dir_ok(&home, &home.join("self")));
+        assert!(collection_dir_ok(&home, &cal));
+        assert!(collection_dir_ok(&home, &home.join("alias")));
+        assert!(!collection_dir_ok(&home, &home.join("theirs")));
+        assert!(!collection_dir_ok(&home, &home.join("self")));
         // The metadata kept is that of the real directory, and only for it:
         // through a link, `stat` and `lstat` differ.
-        let real = calendar_dir_checked(&home, &cal).unwrap().unwrap();
+        let real = collection_dir_checked(&home, &cal).unwrap().unwrap();
         assert_eq!(real.ino(), fs::metadata(&cal).unwrap().ino());
-        assert!(calendar_dir_checked(&home, &home.join("alias"))
+        assert!(collection_dir_checked(&home, &home.join("alias"))
             .unwrap()
             .is_none());
-        assert!(calendar_dir_checked(&home, &home.join("theirs")).is_none());
+        assert!(collection_dir_checked(&home, &home.join("theirs")).is_none());
         assert!(is_refused_link(&home, &home.join("theirs")));
         assert!(!is_refused_link(&home, &cal));
         // Opening for a read follows exactly the same rule.

@@ -42,7 +42,7 @@ impl Store {
                 cell.state.lock().stale = true;
             }
         }
-        for (user, cal) in &batch.calendars {
+        for (user, cal) in &batch.collections {
             self.shares_touched(user, cal);
             let cell = self.cells.lock().get(&(user.clone(), cal.clone())).cloned();
             if let Some(cell) = cell {
@@ -54,12 +54,12 @@ impl Store {
                 state.bump();
             }
         }
-        // Grouped per calendar: one lock and one (synced) log append each.
-        let mut by_calendar: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        // Grouped per collection: one lock and one (synced) log append each.
+        let mut by_collection: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
         for (user, cal, file) in &batch.files {
-            by_calendar.entry((user, cal)).or_default().push(file);
+            by_collection.entry((user, cal)).or_default().push(file);
         }
-        for ((user, cal), files) in by_calendar {
+        for ((user, cal), files) in by_collection {
             let cell = self
                 .cells
                 .lock()

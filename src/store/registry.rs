@@ -79,7 +79,7 @@ impl State {
     }
 }
 
-/// A handle on one calendar collection; cloning it is one reference count,
+/// A handle on one collection (calendar or address book); cloning it is one reference count,
 /// so every member of a large listing can carry it.
 #[derive(Clone)]
 pub struct Collection(pub(super) Arc<CollectionRef>);
@@ -149,7 +149,7 @@ impl Store {
         if !confine::is_real_dir(&home) {
             return Ok(Vec::new());
         }
-        let names = subdirectories(&home, confine::calendar_dir_ok)?;
+        let names = subdirectories(&home, confine::collection_dir_ok)?;
         // A directory under a derived collection's name is not served.
         let mut out: Vec<(String, CollectionKind)> = names
             .into_iter()
@@ -168,15 +168,15 @@ impl Store {
         Ok(out)
     }
 
-    /// The directory of an existing calendar that may be served and written:
+    /// The directory of an existing collection that may be served and written:
     /// in a real home, and not a link leaving it (`confine`).
-    pub(super) fn calendar_dir(&self, user: &str, name: &str) -> Result<PathBuf> {
-        self.calendar_dir_checked(user, name).map(|(dir, _)| dir)
+    pub(super) fn collection_dir(&self, user: &str, name: &str) -> Result<PathBuf> {
+        self.collection_dir_checked(user, name).map(|(dir, _)| dir)
     }
 
-    /// `calendar_dir`, with the directory's metadata when it is a real
-    /// directory (`confine::calendar_dir_checked`), so it is not looked up again.
-    fn calendar_dir_checked(
+    /// `collection_dir`, with the directory's metadata when it is a real
+    /// directory (`confine::collection_dir_checked`), so it is not looked up again.
+    fn collection_dir_checked(
         &self,
         user: &str,
         name: &str,
@@ -187,7 +187,7 @@ impl Store {
         if !confine::is_real_dir(&home) {
             return Err(StoreError::NotFound);
         }
-        let md = confine::calendar_dir_checked(&home, &dir).ok_or(StoreError::NotFound)?;
+        let md = confine::collection_dir_checked(&home, &dir).ok_or(StoreError::NotFound)?;
         Ok((dir, md))
     }
 
@@ -230,7 +230,7 @@ impl Store {
             super::no_wait::check()?;
             return self.derived_collection(user);
         }
-        let (dir, md) = self.calendar_dir_checked(user, name)?;
+        let (dir, md) = self.collection_dir_checked(user, name)?;
         let kind = self.kind_of(user, name, &dir, md)?;
         let cell = self.cell(user, name, &dir)?;
         Ok(Collection(Arc::new(CollectionRef {
@@ -477,7 +477,7 @@ impl Collection {
     /// handle was made (the window left is the few syscalls of the write).
     pub(super) fn still_confined(&self) -> Result<()> {
         let home = self.dir.parent().unwrap_or(&self.dir);
-        if confine::calendar_dir_ok(home, &self.dir) {
+        if confine::collection_dir_ok(home, &self.dir) {
             Ok(())
         } else {
             Err(StoreError::NotFound)

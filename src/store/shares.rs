@@ -282,7 +282,7 @@ impl Store {
     /// (create, delete, rename, copy onto, its properties) when that name is
     /// a view: only the owner changes a shared collection.
     pub fn refuse_view(&self, user: &str, name: &str) -> Result<()> {
-        if self.calendar_dir(user, name).is_ok() {
+        if self.collection_dir(user, name).is_ok() {
             return Ok(()); // his own directory of that name wins
         }
         match self.view(user, name)? {
@@ -339,7 +339,7 @@ impl Store {
         if self.is_derived_name(collection) {
             return Err(super::StoreError::Derived(collection.to_string()));
         }
-        let dir = self.calendar_dir(owner, collection)?;
+        let dir = self.collection_dir(owner, collection)?;
         let cell = self.cell(owner, collection, &dir)?;
         let _writing = cell.state.lock();
         let kind = settings_kind(&dir);
@@ -430,7 +430,7 @@ impl Store {
                 let Ok(home) = self.home_dir(&user) else {
                     continue;
                 };
-                let names = super::registry::subdirectories(&home, confine::calendar_dir_ok)
+                let names = super::registry::subdirectories(&home, confine::collection_dir_ok)
                     .unwrap_or_default();
                 all.extend(names.into_iter().map(|n| (user.clone(), n)));
             }
@@ -480,7 +480,7 @@ impl Store {
         if self.is_derived_name(collection) || names::check_segment(collection).is_err() {
             return (entries, problems);
         }
-        let Ok(dir) = self.calendar_dir(owner, collection) else {
+        let Ok(dir) = self.collection_dir(owner, collection) else {
             return (entries, problems);
         };
         let kind = settings_kind(&dir);

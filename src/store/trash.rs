@@ -77,7 +77,7 @@ impl Store {
     pub fn trash(&self, user: &str, name: &str) -> Result<String> {
         self.refuse_derived(name)?;
         self.refuse_view(user, name)?;
-        let dir = self.calendar_dir(user, name)?;
+        let dir = self.collection_dir(user, name)?;
         let trash = self.trash_dir(user)?;
         if fs::symlink_metadata(&trash).is_err() {
             durable::create_dir(&trash)?;
@@ -344,11 +344,11 @@ mod tests {
         store.create_calendar("u", "c", &[]).unwrap();
         put(&store, "a");
         let token = store.collection("u", "c").unwrap().sync_token().unwrap();
-        let calendar_dir = store.calendar_dir("u", "c").unwrap();
+        let collection_dir = store.collection_dir("u", "c").unwrap();
         let id = store.trash("u", "c").unwrap();
         // What the racing request does once past its directory check.
         assert!(matches!(
-            store.cell("u", "c", &calendar_dir),
+            store.cell("u", "c", &collection_dir),
             Err(StoreError::NotFound)
         ));
         assert!(!store.cache_path("u", "c", "log").unwrap().exists());

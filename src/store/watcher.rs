@@ -66,13 +66,13 @@ enum Running {
 /// What a batch of events asks the store to do.
 #[derive(Default, Debug, PartialEq, Eq)]
 pub struct Batch {
-    /// (user, calendar, file name) of files that may have changed.
+    /// (user, collection, file name) of files that may have changed.
     pub files: HashSet<(String, String, String)>,
-    /// Calendars whose directory or metadata changed.
-    pub calendars: HashSet<(String, String)>,
+    /// Collections whose directory or metadata changed.
+    pub collections: HashSet<(String, String)>,
     /// Something was missed: rescan everything.
     pub rescan: bool,
-    /// Paths at home or calendar depth that were created or renamed into
+    /// Paths at home or collection depth that were created or renamed into
     /// place: the watcher thread watches those that are directories.
     pub new_dirs: HashSet<PathBuf>,
 }
@@ -80,14 +80,14 @@ pub struct Batch {
 impl Batch {
     fn is_empty(&self) -> bool {
         self.files.is_empty()
-            && self.calendars.is_empty()
+            && self.collections.is_empty()
             && !self.rescan
             && self.new_dirs.is_empty()
     }
 
     /// A size that grows with every new observation (for the batch window).
     fn len(&self) -> usize {
-        self.files.len() + self.calendars.len() + usize::from(self.rescan) + self.new_dirs.len()
+        self.files.len() + self.collections.len() + usize::from(self.rescan) + self.new_dirs.len()
     }
 }
 
@@ -198,7 +198,7 @@ fn watch_new(
         // so not watched either: `confine`).
         if !dir
             .parent()
-            .is_some_and(|p| super::confine::calendar_dir_ok(p, &dir))
+            .is_some_and(|p| super::confine::collection_dir_ok(p, &dir))
         {
             continue;
         }
@@ -208,10 +208,12 @@ fn watch_new(
         let parts: Vec<&str> = rel.iter().filter_map(|p| p.to_str()).collect();
         match parts.as_slice() {
             // A new home, perhaps already holding calendars (`cp -r`).
-            [_user] => watch_home(watcher, &dir, cache, Some(&mut batch.calendars))?,
+            [_user] => watch_home(watcher, &dir, cache, Some(&mut batch.collections))?,
             [user, cal] => {
                 watch_dir(watcher, &dir)?;
-                batch.calendars.insert((user.to_string(), cal.to_string()));
+                batch
+                    .collections
+                    .insert((user.to_string(), cal.to_string()));
             }
             _ => {}
         }
@@ -283,7 +285,7 @@ fn visible_subdirs(dir: &Path, cache: Option<&Path>) -> Vec<(String, PathBuf)> {
             let path = entry.path();
             let wanted = super::names::check_segment(&name).is_ok()
                 && !cache.is_some_and(|c| path.starts_with(c))
-                && super::confine::calendar_dir_ok(dir, &path);
+                && super::confine::collection_dir_ok(dir, &path);
             wanted.then_some((name, path))
         })
         .collect()
@@ -338,7 +340,9 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
                 batch.new_dirs.insert(path.clone());
             }
             [user, cal] if dir_event => {
-                batch.calendars.insert((user.to_string(), cal.to_string()));
+                batch
+                    .collections
+                    .insert((user.to_string(), cal.to_string()));
                 if appeared {
                     batch.new_dirs.insert(path.clone());
                 }
@@ -349,7 +353,9 @@ pub fn classify(root: &Path, cache: Option<&Path>, ev: notify::Result<Event>, ba
                     .insert((user.to_string(), cal.to_string(), file.to_string()));
             }
             [user, cal, meta] if is_metadata(meta) => {
-                batch.calendars.insert((user.to_string(), cal.to_string()));
+                batch
+                    .collections
+                    .insert((user.to_string(), cal.to_string()));
             }
             _ => {}
         }
@@ -452,7 +458,7 @@ mod tests {
         classify(root, Some(&cache), Ok(read), &mut b);
         assert_eq!(b.files.len(), 1);
         assert_eq!(
-            b.calendars,
+            b.collections,
             [
                 ("u".to_string(), "c".to_string()),
                 ("u".to_string(), "new".to_string())

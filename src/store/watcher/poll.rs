@@ -85,7 +85,7 @@ impl Poller {
                 // A new collection is loaded from disk when first used, so
                 // only a changed one is news (and a first round knows none).
                 if self.seen.get(&key).is_some_and(|old| *old != print) {
-                    batch.calendars.insert(key.clone());
+                    batch.collections.insert(key.clone());
                 }
                 let cell = self.store.cells.lock().get(&key).cloned();
                 if let Some(cell) = cell {
@@ -96,7 +96,7 @@ impl Poller {
         }
         if !first {
             for key in self.seen.keys().filter(|k| !now_seen.contains_key(*k)) {
-                batch.calendars.insert(key.clone());
+                batch.collections.insert(key.clone());
             }
         }
         self.seen = now_seen;
