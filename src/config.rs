@@ -28,6 +28,8 @@ pub enum PrincipalSearch {
 
 /// Days a deleted collection stays in the trash when `trash_days` is not set.
 pub const DEFAULT_TRASH_DAYS: u32 = 30;
+/// Default `upload_memory`: bytes of request bodies held at once.
+pub const DEFAULT_UPLOAD_MEMORY: u64 = 128 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -239,9 +241,7 @@ impl FileConfig {
             tls,
             email_domain: self.email_domain,
             trash_days: self.trash_days.unwrap_or(DEFAULT_TRASH_DAYS),
-            upload_memory: self
-                .upload_memory
-                .unwrap_or(crate::http::upload_budget::DEFAULT_UPLOAD_MEMORY),
+            upload_memory: self.upload_memory.unwrap_or(DEFAULT_UPLOAD_MEMORY),
             state: self
                 .state
                 .unwrap_or_else(|| crate::state_dir::default_for(&data)),

@@ -24,6 +24,7 @@ pub mod memory;
 pub mod push;
 pub mod query;
 pub mod radicale_import;
+pub mod router;
 pub mod schedule;
 pub mod state_dir;
 pub mod store;

@@ -23,7 +23,7 @@ pub(super) fn fail(msg: &str) -> ExitCode {
 /// Runs the server of `config` on a runtime of its own until it stops.
 pub fn serve(config: Config) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
-        let running = crate::http::run(&config)?;
+        let running = crate::router::run(&config)?;
         let scheme = if config.tls.is_some() {
             "https"
         } else {

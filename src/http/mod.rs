@@ -1,5 +1,6 @@
 //! actix-web wiring: authentication, access control and dispatch of each
 //! method to its module; handlers run on blocking threads over the store.
+//! `crate::router`, above this layer and the web page, chooses between them.
 
 mod allow;
 pub mod auth;
@@ -43,16 +44,17 @@ use request::{AppState, Reply, ReplyBody, Request};
 /// hundred hrefs, parsed in well under a millisecond.
 const WORKER_BODY: usize = 64 * 1024;
 
-/// Entry point for every request.
+/// Answers every request with what `work` (the page's or DAV's answer,
+/// as `crate::router` chose) replies: errors become statuses, and every
+/// response gets the DAV header and its access log line.
 pub async fn dispatch(
     req: HttpRequest,
-    payload: web::Payload,
-    app: web::Data<AppState>,
+    method: Option<DavMethod>,
+    app: Arc<AppState>,
+    work: impl std::future::Future<Output = DavResult<Reply>>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
-    let method = DavMethod::parse(req.method().as_str());
-    let app = app.into_inner();
-    let result = route(method, req.clone(), payload, app.clone()).await;
+    let result = work.await;
     let mut resp = match result {
         Ok(reply) => send(reply).await,
         Err(e) => {
@@ -103,24 +105,27 @@ pub(crate) fn log_user(req: &HttpRequest, user: &str) {
     req.extensions_mut().insert(LoggedUser(user.to_string()));
 }
 
-async fn route(
+/// What is answered before the page or DAV is chosen: a Host name not
+/// served is refused, and OPTIONS answers alike on every path, without
+/// login, as clients probe capabilities before they authenticate.
+pub fn screen(
+    method: Option<DavMethod>,
+    req: &HttpRequest,
+    app: &AppState,
+) -> DavResult<Option<Reply>> {
+    if let Some(hosts) = &app.allowed_hosts {
+        hosts.check(req).map_err(DavError::MisdirectedHost)?;
+    }
+    Ok((method == Some(DavMethod::Options)).then(methods::options::handle))
+}
+
+/// A DAV request, once `screen` let it through and the page did not claim it.
+pub async fn route(
     method: Option<DavMethod>,
     req: HttpRequest,
     payload: web::Payload,
     app: Arc<AppState>,
 ) -> DavResult<Reply> {
-    if let Some(hosts) = &app.allowed_hosts {
-        hosts.check(&req).map_err(DavError::MisdirectedHost)?;
-    }
-    // OPTIONS answers alike on every path, without login: clients probe
-    // capabilities before they authenticate.
-    if method == Some(DavMethod::Options) {
-        return Ok(methods::options::handle());
-    }
-    // The web page: its reserved prefix, and a browser's GET of the root.
-    if crate::web::claims(&req, &app.base) {
-        return Ok(crate::web::handle(req, payload, app).await);
-    }
     let path = req.path().to_string();
     // RFC 6764 §5: both services share the root as their context path.
     let well_known = path.trim_end_matches('/');

@@ -30,8 +30,6 @@ pub struct AppState {
     pub base: Base,
     /// WebDAV-Push, unless turned off.
     pub push: Option<Arc<crate::push::Push>>,
-    /// The web page's sessions and settings.
-    pub web: crate::web::state::WebState,
     /// The Host names served without logins; None when logins are on.
     pub allowed_hosts: Option<super::host_check::AllowedHosts>,
     /// Memory for request bodies in flight, shared by PUTs and web imports.

@@ -27,11 +27,16 @@ pub struct Running {
 /// Time to receive a request's headers, and to keep an idle connection.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Binds the listener and prepares the server; `.server.await` runs it.
 /// Most threads each worker runs blocking request work on at once.
 const BLOCKING_THREADS_PER_WORKER: usize = 16;
 
-pub fn run(config: &Config) -> std::io::Result<Running> {
+/// Binds the listener and prepares the server; `.server.await` runs it.
+/// `services` adds what answers the requests (`crate::router`) to the
+/// app, beside the [`AppState`] every handler may take.
+pub fn run(
+    config: &Config,
+    services: impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+) -> std::io::Result<Running> {
     let instance = super::startup::claim_data_dir(&config.data)?;
     let crate::app::Opened {
         store,
@@ -65,7 +70,6 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         principal_search: config.principal_search,
         base: crate::dav::href::Base::new(config.base_path.clone()),
         push,
-        web: crate::web::WebState::new(config),
         allowed_hosts: super::host_check::AllowedHosts::for_config(config),
         uploads: super::upload_budget::UploadBudget::new(config.upload_memory),
         scheduler: Arc::new(crate::schedule::implicit::Scheduler::new(
@@ -78,7 +82,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .default_service(web::to(super::dispatch))
+            .configure(services.clone())
     })
     .workers(
         std::thread::available_parallelism()

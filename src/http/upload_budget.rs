@@ -19,8 +19,6 @@ pub const FREE: u64 = 1024 * 1024;
 const UNIT: u64 = 1024;
 /// A body grows its share in steps this large, not per chunk.
 const STEP: u64 = 1024 * 1024;
-/// Default `upload_memory`.
-pub const DEFAULT_UPLOAD_MEMORY: u64 = 128 * 1024 * 1024;
 /// What a refused client is told to wait, in seconds.
 pub const RETRY_AFTER_SECS: u64 = 5;
 

@@ -115,9 +115,9 @@ impl PlainQuery {
 mod tests {
     use super::*;
     use crate::ical::span_facts;
-    use crate::query::filter::tests::filter;
     use crate::query::matches;
     use crate::query::tests::cal;
+    use crate::query::tests::filter;
 
     const EVENT_FILTER: &str = r#"<C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="{S}" end="{E}"/></C:comp-filter></C:comp-filter>"#;
 

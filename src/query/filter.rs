@@ -85,8 +85,9 @@ impl Filter {
     }
 }
 
-/// Parses a CALDAV:filter element.
-pub fn parse_filter(el: &Element) -> Result<Filter, FilterError> {
+/// Parses a CALDAV:filter element's syntax; `query::parse_filter` then
+/// checks its shape (`filter_shape`).
+pub(super) fn parse(el: &Element) -> Result<Filter, FilterError> {
     if !el.is(CALDAV, "filter") {
         return Err(invalid("expected CALDAV:filter"));
     }
@@ -108,7 +109,6 @@ pub fn parse_filter(el: &Element) -> Result<Filter, FilterError> {
     {
         return Err(invalid("time-range cannot apply to VCALENDAR"));
     }
-    super::filter_shape::check(&root)?;
     Ok(Filter { root })
 }
 
@@ -227,16 +227,9 @@ pub fn time_range_of(el: &Element) -> Result<TimeRange, FilterError> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Parses a filter from XML text (shared by other test modules).
-    pub(crate) fn filter(xml: &str) -> Result<Filter, FilterError> {
-        let doc = format!(
-            r#"<C:filter xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:D="DAV:">{xml}</C:filter>"#
-        );
-        parse_filter(&crate::dav::xml::parse(doc.as_bytes()).unwrap())
-    }
+    use crate::query::tests::filter;
 
     #[test]
     fn parses_nested_filter() {

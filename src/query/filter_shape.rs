@@ -75,7 +75,7 @@ pub fn check(parent: &CompFilter) -> Result<(), FilterError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::query::filter::tests::filter;
+    use crate::query::tests::filter;
     use crate::query::FilterError;
 
     fn comps(inner: &str) -> String {

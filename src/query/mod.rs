@@ -22,8 +22,16 @@ pub use decide::{Decision, PlainQuery};
 pub use eval::{matches, matches_within};
 pub use filter::time_range_of;
 pub use filter::{
-    parse_filter, CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter,
-    PropTest,
+    CompFilter, CompTest, Filter, FilterError, ParamFilter, PropCond, PropFilter, PropTest,
 };
 pub use freebusy::{free_busy, FreeBusy, ReplyTo};
 pub use render::render_calendar_data;
+
+/// Parses a CALDAV:filter: its syntax (`filter`), then whether it can ever
+/// describe iCalendar data (`filter_shape`), so a misplaced component is
+/// CALDAV:valid-filter's failure rather than a filter that matches nothing.
+pub fn parse_filter(el: &crate::dav::xml::Element) -> Result<Filter, FilterError> {
+    let filter = filter::parse(el)?;
+    filter_shape::check(&filter.root)?;
+    Ok(filter)
+}

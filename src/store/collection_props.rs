@@ -374,21 +374,8 @@ impl CollectionProps {
         Ok(())
     }
 
-    /// Puts a sharee's own settings for a view (`view_settings`) over the
-    /// owner's, in this snapshot only.
-    pub(super) fn overlay(&mut self, own: super::view_settings::ViewSettings) {
-        if own.displayname.is_some() {
-            self.displayname = own.displayname;
-        }
-        if own.color.is_some() {
-            self.color = own.color;
-        }
-        if let Some(order) = own.order {
-            self.set("order", Some(value(order)));
-        }
-    }
-
-    fn set(&mut self, key: &str, item: Option<Item>) {
+    /// Sets or removes one setting, in this snapshot only.
+    pub(super) fn set(&mut self, key: &str, item: Option<Item>) {
         match item {
             Some(i) => {
                 self.settings.insert(key, i);

@@ -383,7 +383,8 @@ impl Collection {
             let name = props.displayname.as_deref().unwrap_or(&view.collection);
             props.displayname = Some(format!("{name} ({})", view.owner));
             // His own name, colour and order, where he set them.
-            props.overlay(self.store.view_settings(&self.user, &self.name));
+            let own = self.store.view_settings(&self.user, &self.name);
+            own.overlay(&mut props);
         }
         if !props.problems().is_empty() {
             let mut logged = self.cell.props_logged.lock();

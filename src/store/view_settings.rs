@@ -23,7 +23,7 @@ use std::io;
 use parking_lot::Mutex;
 use toml_edit::{value, DocumentMut, Item, Table};
 
-use super::collection_props::{read_property_file, Found};
+use super::collection_props::{read_property_file, CollectionProps, Found};
 use super::{durable, PropChange, Result, Store, StoreError};
 
 /// The file, in the sharee's home.
@@ -47,6 +47,22 @@ pub struct ViewSettings {
     /// `#RRGGBB[AA]`, as a collection's `color` file holds it.
     pub color: Option<String>,
     pub order: Option<i64>,
+}
+
+impl ViewSettings {
+    /// Puts the sharee's own settings over the owner's in `props`, in that
+    /// snapshot only.
+    pub(super) fn overlay(self, props: &mut CollectionProps) {
+        if self.displayname.is_some() {
+            props.displayname = self.displayname;
+        }
+        if self.color.is_some() {
+            props.color = self.color;
+        }
+        if let Some(order) = self.order {
+            props.set("order", Some(value(order)));
+        }
+    }
 }
 
 impl Store {

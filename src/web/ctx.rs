@@ -24,6 +24,8 @@ const HTML: &str = "text/html; charset=utf-8";
 pub struct Ctx<'a> {
     pub req: &'a HttpRequest,
     pub app: &'a Arc<AppState>,
+    /// The page's own state (sessions, settings, import jobs).
+    pub page: &'a WebState,
     /// `<base>/.web`.
     pub prefix: String,
     /// The session id (cookie value) and its session.
@@ -32,7 +34,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn web(&self) -> &WebState {
-        &self.app.web
+        self.page
     }
 
     /// The logged-in session; routes only call handlers that need one

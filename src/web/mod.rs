@@ -6,7 +6,8 @@
 //! One job per module: `routes` (which handler serves a URL), `ctx` (what
 //! a handler gets and how it answers), `state` (the page's server state),
 //! `session` and `csrf` (who is logged in, and that a form came from our
-//! page), `client` (TLS, client address, public origin), `forms` (bounded
+//! page), `client` (TLS, client address, public origin), `find` (the
+//! user's collection a page URL names), `forms` (bounded
 //! form and upload reading), `jobs` (web imports running in the background), `pages` (templates), `mobileconfig` (Apple
 //! profiles), `assets` (stylesheet and script), and one module per area of
 //! the page.
@@ -19,6 +20,7 @@ mod csrf;
 mod ctx;
 mod devices;
 pub(crate) mod error;
+mod find;
 mod forms;
 mod jobs;
 mod mobileconfig;
@@ -78,7 +80,12 @@ fn prefers_html(req: &HttpRequest) -> bool {
 }
 
 /// Serves one page request; errors become pages with their status.
-pub async fn handle(req: HttpRequest, payload: web::Payload, app: Arc<AppState>) -> Reply {
-    let reply = routes::serve(&req, payload, &app).await;
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    app: Arc<AppState>,
+    page: Arc<WebState>,
+) -> Reply {
+    let reply = routes::serve(&req, payload, &app, &page).await;
     routes::with_security_headers(reply)
 }

@@ -13,6 +13,7 @@ use super::ctx::Ctx;
 use super::error::WebError;
 use super::forms::{self, Form};
 use super::session::COOKIE;
+use super::WebState;
 use super::{account, assets, collections, csrf, devices, sharing, transfer, trash, PREFIX};
 use crate::http::request::{AppState, Reply};
 
@@ -21,10 +22,14 @@ const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Serves one page request, errors included.
-pub async fn serve(req: &HttpRequest, payload: web::Payload, app: &Arc<AppState>) -> Reply {
+pub async fn serve(
+    req: &HttpRequest,
+    payload: web::Payload,
+    app: &Arc<AppState>,
+    page: &WebState,
+) -> Reply {
     let session = req.cookie(COOKIE).and_then(|c| {
-        let live = app
-            .web
+        let live = page
             .sessions
             .get(c.value(), |user| app.auth.fingerprint(user))?;
         Some((c.value().to_string(), live))
@@ -35,6 +40,7 @@ pub async fn serve(req: &HttpRequest, payload: web::Payload, app: &Arc<AppState>
     let ctx = Ctx {
         req,
         app,
+        page,
         prefix: format!("{}{PREFIX}", app.base.as_str()),
         session,
     };

@@ -7,9 +7,9 @@
 
 use actix_web::http::StatusCode;
 
-use super::collections::own;
 use super::ctx::{blocking, changed, Ctx};
 use super::error::WebError;
+use super::find::own;
 use super::forms::Form;
 use super::pages::{Confirm, ShareView, SharedView};
 use crate::dav::href::{encode, Base};

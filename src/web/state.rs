@@ -1,6 +1,6 @@
-//! The page's share of the server state, held in the HTTP layer's
-//! `AppState`: its own module, importing nothing of the HTTP layer, so that
-//! holding it ties `http` to no page code.
+//! The page's share of the server state, kept in actix's app data beside
+//! the HTTP layer's `AppState` (`crate::router`), so that `http` holds
+//! nothing of the page.
 
 use std::net::IpAddr;
 

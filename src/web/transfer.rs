@@ -7,9 +7,9 @@ use crate::http::method::DavMethod;
 use actix_web::http::{header, StatusCode};
 use actix_web::web;
 
-use super::collections::{own, readable};
 use super::ctx::{blocking, Ctx};
 use super::error::WebError;
+use super::find::{own, readable};
 use super::forms::Form;
 use super::pages::{Confirm, ImportResult, ImportRunning};
 use super::{csrf, jobs, upload};

@@ -1,7 +1,6 @@
 //! Behaviour tests for filters, §9.9 time-ranges and recurrence, one file
 //! per topic; the helpers they share are here.
 
-use super::filter::tests::filter;
 use super::*;
 use crate::ical::object::{is, normalize, Object};
 use crate::ical::recur::occurrences;
@@ -15,6 +14,15 @@ mod recur;
 mod timerange;
 
 pub(crate) use crate::ical::test_cal as cal;
+
+/// Parses a filter from XML text as a REPORT does (shared by the filter
+/// modules' tests too).
+pub(crate) fn filter(xml: &str) -> Result<Filter, FilterError> {
+    let doc = format!(
+        r#"<C:filter xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:D="DAV:">{xml}</C:filter>"#
+    );
+    parse_filter(&crate::dav::xml::parse(doc.as_bytes()).unwrap())
+}
 
 fn ts(s: &str) -> i64 {
     crate::ical::value::parse_date_or_datetime(s)
