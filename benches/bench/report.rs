@@ -235,6 +235,17 @@ pub(crate) fn targets(runs: &[Run]) -> String {
                 );
             }
         }
+        if let Some(s) = med(run, "sched_put") {
+            if run.n == 10_000 {
+                line(
+                    s.median < 10.0,
+                    format!(
+                        "PUT with 3 local attendees at {n} < 10 ms: {} ms",
+                        fmt_ms(s.median)
+                    ),
+                );
+            }
+        }
         if run.n == 100_000 {
             if let Some(s) = med(run, "export") {
                 line(
