@@ -94,6 +94,10 @@ pub(crate) fn report(runs: &[Run], opts: &Opts) -> String {
             .chain(sharing::METRICS)
         {
             let a = run.ours.vals.get(key);
+            // A phase left out by `--phases` has no row.
+            if a.is_none() && peers.iter().all(|(_, p)| !p.vals.contains_key(key)) {
+                continue;
+            }
             let mut line = format!("| {label} | {} | {} |", cell(a), spread(a));
             for (_, p) in &peers {
                 let b = p.vals.get(key);
