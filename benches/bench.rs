@@ -11,6 +11,7 @@
 //!     [--davdir target/release/davdir] [--tmp DIR] [--out results.md]
 //! cargo bench --bench bench -- --sizes 100000 [--contacts 10000] --generate DATA_DIR   # data only
 //! cargo bench --bench bench -- --sizes 100000 --contacts 10000 [--only-contacts] [--peer ..]
+//! cargo bench --bench bench -- --quick --sizes 10000 --phases sharing,schedule   # some phases
 //! ```
 //!
 //! `--contacts N` adds an address book of N contacts, served by davdir next
