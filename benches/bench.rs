@@ -11,6 +11,7 @@
 //!     [--davdir target/release/davdir] [--tmp DIR] [--out results.md]
 //! cargo bench --bench bench -- --sizes 100000 [--contacts 10000] --generate DATA_DIR   # data only
 //! cargo bench --bench bench -- --sizes 100000 --contacts 10000 [--only-contacts] [--peer ..]
+//! cargo bench --bench bench -- --quick --sizes 10000 --phases sharing,schedule   # some phases
 //! ```
 //!
 //! `--contacts N` adds an address book of N contacts, served by davdir next
@@ -64,6 +65,10 @@ mod poll;
 mod report;
 #[path = "peers/rustical.rs"]
 mod rustical;
+#[path = "bench/schedule.rs"]
+mod schedule;
+#[path = "bench/select.rs"]
+mod select;
 #[path = "bench/server.rs"]
 mod server;
 #[path = "bench/sharing.rs"]
@@ -94,7 +99,13 @@ const YEAR: (&str, &str) = ("20260101T000000Z", "20270101T000000Z");
 const MONTH: (&str, &str) = ("20260301T000000Z", "20260401T000000Z");
 /// Prepares a peer's store for `n` objects (the same objects, generated
 /// afresh, since davdir's run edited some) and measures it.
-fn run_peer(server: &mut Server, n: usize, ds: &DataSet, quick: bool) -> Res<Outcome> {
+fn run_peer(
+    server: &mut Server,
+    n: usize,
+    ds: &DataSet,
+    quick: bool,
+    phases: select::Phases,
+) -> Res<Outcome> {
     match server.flavor {
         Flavor::Davdir => return Err("davdir is not a peer".into()),
         Flavor::Radicale => {
@@ -112,7 +123,7 @@ fn run_peer(server: &mut Server, n: usize, ds: &DataSet, quick: bool) -> Res<Out
             set_password(&rustical::create_user(&server.bin, &config)?);
         }
     }
-    run_server(server, ds, Plan::for_server(true, quick))
+    run_server(server, ds, Plan::for_server(true, quick), phases)
 }
 
 fn main() {
@@ -197,7 +208,12 @@ fn main() {
             _stdout: None,
             base: String::new(),
         };
-        let ours_out = match run_server(&mut ours, &ds, Plan::for_server(false, opts.quick)) {
+        let ours_out = match run_server(
+            &mut ours,
+            &ds,
+            Plan::for_server(false, opts.quick),
+            opts.phases,
+        ) {
             Ok(o) => o,
             Err(e) => {
                 eprintln!(
@@ -232,7 +248,7 @@ fn main() {
             }
             let _ = fs::remove_dir_all(&server.root);
             let _ = fs::remove_file(&server.log);
-            let result = run_peer(&mut server, n, &ds, opts.quick);
+            let result = run_peer(&mut server, n, &ds, opts.quick, opts.phases);
             if let Err(e) = &result {
                 eprintln!(
                     "{name} at {n} failed: {e}\n--- log tail ---\n{}",

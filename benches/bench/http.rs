@@ -50,6 +50,32 @@ pub(crate) fn send(
     Ok(Reply { status, body })
 }
 
+/// A request as `user` (the bench runs davdir without logins: the name
+/// alone says who asks), with an XML body.
+pub(crate) fn send_as(
+    c: &Client,
+    user: &str,
+    method: &str,
+    url: &str,
+    depth: &str,
+    body: &str,
+) -> Res<Reply> {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+    let resp = c
+        .request(m, url)
+        .basic_auth(user, Some(user))
+        .header("Depth", depth)
+        .header("Content-Type", XML)
+        .body(body.to_string())
+        .send()
+        .map_err(|e| format!("{method} {url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .text()
+        .map_err(|e| format!("{method} {url}: body: {e}"))?;
+    Ok(Reply { status, body })
+}
+
 pub(crate) const XML: &str = "application/xml; charset=utf-8";
 pub(crate) const ICS: &str = "text/calendar; charset=utf-8";
 

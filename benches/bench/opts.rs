@@ -19,6 +19,8 @@ pub(crate) struct Opts {
     pub(crate) contacts: usize,
     /// Skip the calendar phases (the calendars are still generated and served).
     pub(crate) only_contacts: bool,
+    /// The calendar phases run (`--phases`; all by default).
+    pub(crate) phases: select::Phases,
 }
 
 pub(crate) fn usage() -> ! {
@@ -27,8 +29,13 @@ pub(crate) fn usage() -> ! {
          [--peer radicale=BIN] [--peer rustical=BIN] [--peer-max N] [--davdir BIN] [--tmp DIR] [--out FILE] \
          [--generate DATA_DIR (write the largest calendar there, and the address book with --contacts, and exit)] \
          [--contacts N (an address book of N contacts, at the largest size)] \
-         [--only-contacts (skip the calendar phases)]"
+         [--only-contacts (skip the calendar phases)] \
+         [--phases LIST (only these calendar phases, comma-separated; see below)]"
     );
+    eprintln!("phases:");
+    for (name, what) in select::NAMES {
+        eprintln!("  {name:<9} {what}");
+    }
     std::process::exit(2)
 }
 
@@ -44,6 +51,7 @@ pub(crate) fn parse_opts() -> Opts {
         generate: None,
         contacts: 0,
         only_contacts: false,
+        phases: select::Phases::ALL,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -80,6 +88,12 @@ pub(crate) fn parse_opts() -> Opts {
             "--generate" => o.generate = Some(PathBuf::from(val())),
             "--contacts" => o.contacts = val().parse().unwrap_or_else(|_| usage()),
             "--only-contacts" => o.only_contacts = true,
+            "--phases" => {
+                o.phases = select::Phases::parse(&val()).unwrap_or_else(|e| {
+                    eprintln!("{e}");
+                    usage()
+                })
+            }
             "-h" | "--help" => usage(),
             _ if a.starts_with("--") => {
                 eprintln!("unknown option {a}");

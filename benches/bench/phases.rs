@@ -30,6 +30,10 @@ pub(crate) const METRICS: &[(&str, &str)] = &[
         "poll_round",
         "one round of watch = \"poll\" (a stat per object)",
     ),
+    (
+        "sched_put",
+        "PUT of a new event with 3 local attendees (invitations delivered)",
+    ),
     ("rss", "peak RSS (VmHWM) after the queries"),
     (
         "rss_end",
@@ -216,7 +220,13 @@ impl PutThenSync {
     }
 }
 
-pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<Outcome> {
+/// Runs the `phases` selected on one server (davdir-only phases skip peers).
+pub(crate) fn run_server(
+    server: &mut Server,
+    ds: &DataSet,
+    plan: Plan,
+    phases: select::Phases,
+) -> Res<Outcome> {
     let n = ds.n;
     let mut out = Outcome::default();
     let c = client();
@@ -297,8 +307,10 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
             "responses",
         ),
     ];
-    time_queries(server, &c, &url, n, plan, &queries, &mut out)?;
-    record_rss(server, n, &mut out, "rss");
+    if phases.has("queries") {
+        time_queries(server, &c, &url, n, plan, &queries, &mut out)?;
+        record_rss(server, n, &mut out, "rss");
+    }
 
     // sync-collection after one change made over HTTP.
     let mut token = sync_token(&c, &url)?;
@@ -312,11 +324,16 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
         sync_key: "sync",
         put_key: "put1",
     };
-    put.time(server, &c, &url, n, &plan, &mut token, next, &mut out)?;
+    if phases.has("sync") {
+        put.time(server, &c, &url, n, &plan, &mut token, next, &mut out)?;
+    }
 
     // A file written on disk by another program → visible in sync-collection,
     // with a client polling every 5 ms, then one polling every 50 ms.
     for (key, poll, first) in [("latency", 5, 0), ("latency50", 50, 100)] {
+        if !phases.has("disk") {
+            break;
+        }
         let Some(dir) = server.cal_dir() else {
             out.vals.insert(key, Val::Na("n/a (no files)".into()));
             continue;
@@ -330,91 +347,100 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
         out.vals.insert(key, v);
     }
 
-    // GET throughput.
-    let load = throughput(&url, plan.gets, plan.threads, plan.cap, move |_, k| {
-        let name = object_name((k * 7919) % n);
-        ("GET", name, None)
-    })?;
-    note(
-        server,
-        n,
-        &format!("GET: {:.0}/s ({})", load.rate, load.describe()),
-    );
-    out.vals.insert("get_rate", Val::Rate(load));
-
-    // PUT throughput: updates of distinct existing objects.
-    let bodies: Arc<Vec<(String, String)>> = Arc::new(
-        ds.singles
-            .iter()
-            .rev()
-            .skip(100)
-            .take(plan.puts)
-            .map(|&i| {
-                let text = server.object_source(i).unwrap_or_default();
-                (object_name(i), edited(&text, "put"))
-            })
-            .collect(),
-    );
-    let puts = bodies.len();
-    let load = throughput(&url, puts, plan.threads, plan.cap, move |_, k| {
-        let (name, body) = &bodies[k];
-        ("PUT", name.clone(), Some(body.clone()))
-    })?;
-    note(
-        server,
-        n,
-        &format!("PUT: {:.1}/s ({})", load.rate, load.describe()),
-    );
-    out.vals.insert("put_rate", Val::Rate(load));
-
-    // Durable PUT rate with 1 and with 8 clients, on objects not yet edited.
-    // (Servers without files get the same figure from `figures::run`.)
-    let mut offset = 100 + plan.puts;
-    let rounds = match server.cal_dir() {
-        Some(dir) => vec![("put_rate1", 1, dir.clone()), ("put_rate8", 8, dir)],
-        None => Vec::new(),
-    };
-    for (key, clients, dir) in rounds {
-        let v = put_rounds(&url, &dir, ds, plan, clients, &mut offset)?;
+    if phases.has("load") {
+        // GET throughput.
+        let load = throughput(&url, plan.gets, plan.threads, plan.cap, move |_, k| {
+            let name = object_name((k * 7919) % n);
+            ("GET", name, None)
+        })?;
         note(
             server,
             n,
-            &format!("PUT, {clients} clients: {}", cell(Some(&v))),
+            &format!("GET: {:.0}/s ({})", load.rate, load.describe()),
         );
-        out.vals.insert(key, v);
+        out.vals.insert("get_rate", Val::Rate(load));
+
+        // PUT throughput: updates of distinct existing objects.
+        let bodies: Arc<Vec<(String, String)>> = Arc::new(
+            ds.singles
+                .iter()
+                .rev()
+                .skip(100)
+                .take(plan.puts)
+                .map(|&i| {
+                    let text = server.object_source(i).unwrap_or_default();
+                    (object_name(i), edited(&text, "put"))
+                })
+                .collect(),
+        );
+        let puts = bodies.len();
+        let load = throughput(&url, puts, plan.threads, plan.cap, move |_, k| {
+            let (name, body) = &bodies[k];
+            ("PUT", name.clone(), Some(body.clone()))
+        })?;
+        note(
+            server,
+            n,
+            &format!("PUT: {:.1}/s ({})", load.rate, load.describe()),
+        );
+        out.vals.insert("put_rate", Val::Rate(load));
+
+        // Durable PUT rate with 1 and with 8 clients, on objects not yet edited.
+        // (Servers without files get the same figure from `figures::run`.)
+        let mut offset = 100 + plan.puts;
+        let rounds = match server.cal_dir() {
+            Some(dir) => vec![("put_rate1", 1, dir.clone()), ("put_rate8", 8, dir)],
+            None => Vec::new(),
+        };
+        for (key, clients, dir) in rounds {
+            let v = put_rounds(&url, &dir, ds, plan, clients, &mut offset)?;
+            note(
+                server,
+                n,
+                &format!("PUT, {clients} clients: {}", cell(Some(&v))),
+            );
+            out.vals.insert(key, v);
+        }
     }
 
-    // The whole calendar as one VCALENDAR (webcal subscription).
-    let (s, k) = repeat(&plan, || {
-        let (t, r) = timed(|| send(&c, "GET", &url, None, None, ICS))?;
-        expect(&r, &[200], "GET of the calendar")?;
-        if !r.body.ends_with("END:VCALENDAR\r\n") {
-            return Err("calendar export does not end with END:VCALENDAR".into());
-        }
-        Ok((t, r.body.matches("\nUID:").count()))
-    })?;
-    let rate = k as f64 / (s.median / 1000.0);
-    note(
-        server,
-        n,
-        &format!(
-            "export: median {:.0} ms, {k} UIDs, {rate:.0} objects/s",
-            s.median
-        ),
-    );
-    out.vals.insert("export", Val::Ms(s));
-    out.vals
-        .insert("export_rate", Val::Rate(Load::plain(rate, k)));
-    out.sizes.insert("export", k);
+    if phases.has("export") {
+        // The whole calendar as one VCALENDAR (webcal subscription).
+        let (s, k) = repeat(&plan, || {
+            let (t, r) = timed(|| send(&c, "GET", &url, None, None, ICS))?;
+            expect(&r, &[200], "GET of the calendar")?;
+            if !r.body.ends_with("END:VCALENDAR\r\n") {
+                return Err("calendar export does not end with END:VCALENDAR".into());
+            }
+            Ok((t, r.body.matches("\nUID:").count()))
+        })?;
+        let rate = k as f64 / (s.median / 1000.0);
+        note(
+            server,
+            n,
+            &format!(
+                "export: median {:.0} ms, {k} UIDs, {rate:.0} objects/s",
+                s.median
+            ),
+        );
+        out.vals.insert("export", Val::Ms(s));
+        out.vals
+            .insert("export_rate", Val::Rate(Load::plain(rate, k)));
+        out.sizes.insert("export", k);
+    }
 
-    figures::run(server, &c, ds, plan, &mut out)?;
-    sharing::run(server, &c, n, plan, &mut out)?;
+    if phases.has("figures") {
+        figures::run(server, &c, ds, plan, &mut out)?;
+    }
+    if phases.has("sharing") {
+        sharing::run(server, &c, n, plan, &mut out)?;
+    }
 
     record_rss(server, n, &mut out, "rss_end");
 
     // Restarts: without the cache, then with it.
     let phase = Instant::now();
-    for _ in 1..plan.starts {
+    let starts = if phases.has("starts") { plan.starts } else { 0 };
+    for _ in 1..starts {
         if phase.elapsed() > plan.cap * 2 || !server.file_backed() {
             break;
         }
@@ -425,7 +451,7 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
         cold.push(wait_ready(server, &c, n, t0, start_limit)?);
     }
     let mut warm = Vec::new();
-    for _ in 0..plan.starts {
+    for _ in 0..starts {
         if phase.elapsed() > plan.cap * 2 && !warm.is_empty() {
             break;
         }
@@ -435,19 +461,30 @@ pub(crate) fn run_server(server: &mut Server, ds: &DataSet, plan: Plan) -> Res<O
         warm.push(wait_ready(server, &c, n, t0, start_limit)?);
     }
     server.stop();
-    let ws = stat(warm);
-    note(server, n, &format!("warm start {:.0} ms", ws.median));
+    if !warm.is_empty() {
+        let ws = stat(warm);
+        note(server, n, &format!("warm start {:.0} ms", ws.median));
+        out.vals.insert("warm", Val::Ms(ws));
+    }
     let cold = if cold.is_empty() {
         Val::Na("n/a (loaded over HTTP)".into())
     } else {
         Val::Ms(stat(cold))
     };
     out.vals.insert("cold", cold);
-    out.vals.insert("warm", Val::Ms(ws));
-    if server.flavor == Flavor::Davdir {
+    if server.flavor == Flavor::Davdir && phases.has("poll") {
         let v = poll::rounds(server, &c, n, plan)?;
         note(server, n, &format!("poll round: {}", describe(&v)));
         out.vals.insert("poll_round", v);
+    }
+    if server.flavor == Flavor::Davdir && phases.has("schedule") {
+        let v = schedule::put_with_attendees(server, &c, n, plan)?;
+        note(
+            server,
+            n,
+            &format!("PUT with 3 local attendees: {}", describe(&v)),
+        );
+        out.vals.insert("sched_put", v);
     }
     Ok(out)
 }

@@ -94,6 +94,10 @@ pub(crate) fn report(runs: &[Run], opts: &Opts) -> String {
             .chain(sharing::METRICS)
         {
             let a = run.ours.vals.get(key);
+            // A phase left out by `--phases` has no row.
+            if a.is_none() && peers.iter().all(|(_, p)| !p.vals.contains_key(key)) {
+                continue;
+            }
             let mut line = format!("| {label} | {} | {} |", cell(a), spread(a));
             for (_, p) in &peers {
                 let b = p.vals.get(key);
@@ -232,6 +236,17 @@ pub(crate) fn targets(runs: &[Run]) -> String {
                 line(
                     *r >= 1000.0,
                     format!("durable PUT/s with 8 clients at {n} >= 1,000: {r:.0}"),
+                );
+            }
+        }
+        if let Some(s) = med(run, "sched_put") {
+            if run.n == 10_000 {
+                line(
+                    s.median < 10.0,
+                    format!(
+                        "PUT with 3 local attendees at {n} < 10 ms: {} ms",
+                        fmt_ms(s.median)
+                    ),
                 );
             }
         }

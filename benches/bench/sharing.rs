@@ -8,8 +8,8 @@
 use reqwest::blocking::Client;
 
 use super::{
-    count_elements, expect, ms, note, stat, sync_body, Flavor, Outcome, Plan, Reply, Res, Server,
-    Val, PROPFIND_BODY, USER, XML,
+    count_elements, expect, ms, note, send_as, stat, sync_body, Flavor, Outcome, Plan, Res, Server,
+    Val, PROPFIND_BODY, USER,
 };
 
 /// The sharee's user name (the bench runs davdir without logins, so any
@@ -52,23 +52,6 @@ pub const RATIOS: &[(&str, &str, &str)] = &[
 
 /// The most a sharee's request may cost over the owner's (issue 26).
 pub const MAX_RATIO: f64 = 1.5;
-
-fn send_as(c: &Client, user: &str, method: &str, url: &str, depth: &str, body: &str) -> Res<Reply> {
-    let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-    let resp = c
-        .request(m, url)
-        .basic_auth(user, Some(user))
-        .header("Depth", depth)
-        .header("Content-Type", XML)
-        .body(body.to_string())
-        .send()
-        .map_err(|e| format!("{method} {url}: {e}"))?;
-    let status = resp.status().as_u16();
-    let body = resp
-        .text()
-        .map_err(|e| format!("{method} {url}: body: {e}"))?;
-    Ok(Reply { status, body })
-}
 
 /// Shares the calendar and times both URLs into `out`.
 pub fn run(server: &Server, c: &Client, n: usize, plan: Plan, out: &mut Outcome) -> Res<()> {
