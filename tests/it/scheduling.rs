@@ -500,6 +500,7 @@ fn schedule_tag_survives_replies_and_guards_puts() {
 
     // Bob accepts: alice's copy changes, her Schedule-Tag does not.
     let etag_before = got.etag();
+    let stale = got.text();
     let (bob_path, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
     let bob_url = format!("/{bob_path}");
     let bob_tag = as_user(&srv, "bob", "GET", &bob_url)
@@ -520,12 +521,13 @@ fn schedule_tag_survives_replies_and_guards_puts() {
         got.header("schedule-tag").as_deref(),
         Some(put_tag.as_str())
     );
-    let current = got.text();
-    assert!(attendee_line(&current, "bob").contains("ACCEPTED"));
+    assert!(attendee_line(&got.text(), "bob").contains("ACCEPTED"));
 
-    // Her client's PUT on the old tag still goes through (only a reply came
-    // in between); a second one on that tag is refused.
-    let moved = current.replace("SUMMARY:Tagged", "SUMMARY:Moved");
+    // Her client's PUT of the version it read before the reply, on that
+    // tag, still goes through (only a reply came in between) and keeps
+    // bob's answer; a second one on that tag is refused.
+    let moved = stale.replace("SUMMARY:Tagged", "SUMMARY:Moved");
+    assert!(attendee_line(&moved, "bob").contains("NEEDS-ACTION"));
     let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
         .header("Content-Type", "text/calendar")
         .header("If-Schedule-Tag-Match", put_tag.as_str())
@@ -534,6 +536,13 @@ fn schedule_tag_survives_replies_and_guards_puts() {
     r.expect(204);
     let new_tag = r.header("schedule-tag").unwrap();
     assert_ne!(new_tag, put_tag);
+    let stored = String::from_utf8(srv.read("alice/home/t1.ics")).unwrap();
+    assert!(stored.contains("SUMMARY:Moved"));
+    let line = attendee_line(&stored, "bob");
+    assert!(
+        line.contains("PARTSTAT=ACCEPTED"),
+        "the reply is kept: {line}"
+    );
     let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
         .header("Content-Type", "text/calendar")
         .header("If-Schedule-Tag-Match", put_tag.as_str())
