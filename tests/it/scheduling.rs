@@ -559,3 +559,33 @@ fn schedule_tag_survives_replies_and_guards_puts() {
     let (_, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
     assert!(bob_copy.contains("SUMMARY:Moved"));
 }
+
+#[test]
+fn a_sharee_writing_the_owners_meeting_schedules_as_the_owner() {
+    let srv = start();
+    let settings = srv.file("alice/home/.calendar.toml");
+    let old = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(
+        &settings,
+        format!("{old}\n[share]\ncarol = \"read-write\"\n"),
+    )
+    .unwrap();
+    propfind_as(&srv, "bob", "/bob/", "0", &[(DAV, "displayname")]).expect(207);
+    let body = meeting("v1", "Via view", "alice", &["bob"]);
+    assert!(wait_until(10, || {
+        propfind_as(
+            &srv,
+            "carol",
+            "/carol/alice--home/",
+            "0",
+            &[(DAV, "displayname")],
+        )
+        .status
+            == 207
+    }));
+    let r = put_as(&srv, "carol", "/carol/alice--home/v1.ics", &body);
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(inbox(&srv, "bob").len(), 1);
+    let stored = String::from_utf8(srv.read("alice/home/v1.ics")).unwrap();
+    assert!(attendee_line(&stored, "bob").contains("SCHEDULE-STATUS=1.2"));
+}

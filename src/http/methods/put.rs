@@ -95,7 +95,7 @@ fn put_event(
     // refused before anything is written) and sent once it is stored.
     let scheduler = &rq.app.scheduler;
     let plan = scheduler
-        .plan_put(&cal.user, cal, &name, &rq.body, tag_match.is_some())
+        .plan_put(cal.owner(), cal, &name, &rq.body, tag_match.is_some())
         .map_err(refused)?;
     let allowed = |current: Option<&str>| {
         cond.allows_write(current) && tag_match.as_ref().is_none_or(|e| current == Some(e))
