@@ -151,6 +151,9 @@ impl Scheduler {
         let Ok(text) = std::str::from_utf8(new) else {
             return Ok(Plan::Nothing);
         };
+        if !itip::may_be_scheduled(text) {
+            return Ok(Plan::Nothing);
+        }
         let f = itip::facts(text);
         let Some(org) = f.organizer.clone() else {
             return Ok(Plan::Nothing);

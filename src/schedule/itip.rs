@@ -338,6 +338,14 @@ fn by_server(l: &Line) -> bool {
         .is_none_or(|a| a.eq_ignore_ascii_case("SERVER"))
 }
 
+/// Whether the text names an ORGANIZER at all (any case): a scan without
+/// allocation, so the many objects that are not scheduled cost no parse.
+pub fn may_be_scheduled(text: &str) -> bool {
+    text.as_bytes()
+        .windows(9)
+        .any(|w| w.eq_ignore_ascii_case(b"ORGANIZER"))
+}
+
 /// The scheduling facts of an event.
 pub fn facts(text: &str) -> Facts {
     let cal = Cal::parse(text);
@@ -383,7 +391,7 @@ pub fn significant(text: &str) -> String {
 /// ORGANIZER or no ATTENDEE).
 pub fn schedule_tag(text: &str) -> Option<String> {
     use sha2::{Digest, Sha256};
-    if !text.contains("ORGANIZER") {
+    if !may_be_scheduled(text) {
         return None;
     }
     let f = facts(text);
