@@ -214,17 +214,22 @@ impl Scheduler {
                 return Plan::Nothing;
             }
             let text = Arc::new(text);
-            let sends = f
-                .attendees
-                .iter()
-                .filter(|a| a.by_server && !self.mine(user, &a.address))
-                .map(|a| Delivery {
+            let mut sends: Vec<Delivery> = Vec::new();
+            for a in f.attendees.iter().filter(|a| a.by_server) {
+                let local = self.user_of(&a.address);
+                // Once per user, whichever of his addresses names him.
+                if self.mine(user, &a.address)
+                    || local.is_some() && sends.iter().any(|s| s.user == local)
+                {
+                    continue;
+                }
+                sends.push(Delivery {
                     to: a.address.clone(),
-                    user: self.user_of(&a.address),
+                    user: local,
                     method: Method::Cancel,
                     text: text.clone(),
-                })
-                .collect();
+                });
+            }
             return Plan::Organizer {
                 body: None,
                 sends,
