@@ -209,6 +209,11 @@ pub async fn route(
             Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
+        // The scheduling boxes answer every method themselves (a POST to
+        // the outbox is no push registration).
+        if methods::schedule_box::claims(&rq.path).is_some() {
+            return methods::schedule_box::handle(method, rq);
+        }
         if let Some(share) = &share {
             return methods::share::handle(&rq, share);
         }
@@ -216,9 +221,6 @@ pub async fn route(
             if let Some(push) = &rq.app.push {
                 return methods::push::handle(push, method, &rq, &origin);
             }
-        }
-        if methods::schedule_box::claims(&rq.path).is_some() {
-            return methods::schedule_box::handle(method, rq);
         }
         let Some(method) = method else {
             return Err(DavError::UnservedMethod);

@@ -10,7 +10,9 @@
 //! A write is planned before the store is touched (so the organizer's copy
 //! is stored with its SCHEDULE-STATUS, and a spoofed ORGANIZER is refused
 //! before anything happens), then delivered once the write succeeded.
-//! Addresses outside the server go to one [`External`] sender (iMIP).
+//! Addresses outside the server go to one [`External`] sender (iMIP plugs
+//! in there; until then [`NoExternal`] answers 5.1), and replies that come
+//! back by mail are applied with [`Scheduler::deliver_reply`].
 
 use std::sync::Arc;
 
@@ -137,24 +139,34 @@ impl Scheduler {
     }
 
     /// Plans `user`'s PUT of `new` over `name` in `cal` (which may hold the
-    /// old version).
+    /// old version). `keep_answers`: the client based its version on one
+    /// with the current Schedule-Tag (If-Schedule-Tag-Match), so the
+    /// attendees' answers stored since are kept in an organizer's update.
     pub fn plan_put(
         &self,
         user: &str,
         cal: &Collection,
         name: &str,
         new: &[u8],
+        keep_answers: bool,
     ) -> Result<Plan, Refusal> {
         let Ok(text) = std::str::from_utf8(new) else {
             return Ok(Plan::Nothing);
         };
+        if !itip::may_be_scheduled(text) {
+            return Ok(Plan::Nothing);
+        }
         let f = itip::facts(text);
         let Some(org) = f.organizer.clone() else {
             return Ok(Plan::Nothing);
         };
         let old = self.old_text(cal, name);
         if self.mine(user, &org) {
-            return Ok(self.plan_organizer(user, text, &f, old.as_deref(), name));
+            let merged = match (&old, keep_answers) {
+                (Some(stored), true) => itip::keep_answers(text, stored, |a| !self.mine(user, a)),
+                _ => text.to_string(),
+            };
+            return Ok(self.plan_organizer(user, &merged, new, &f, old.as_deref(), name));
         }
         let Some(organizer) = self.user_of(&org).filter(|o| o != user) else {
             return Ok(Plan::Nothing);
@@ -202,17 +214,22 @@ impl Scheduler {
                 return Plan::Nothing;
             }
             let text = Arc::new(text);
-            let sends = f
-                .attendees
-                .iter()
-                .filter(|a| a.by_server && !self.mine(user, &a.address))
-                .map(|a| Delivery {
+            let mut sends: Vec<Delivery> = Vec::new();
+            for a in f.attendees.iter().filter(|a| a.by_server) {
+                let local = self.user_of(&a.address);
+                // Once per user, whichever of his addresses names him.
+                if self.mine(user, &a.address)
+                    || local.is_some() && sends.iter().any(|s| s.user == local)
+                {
+                    continue;
+                }
+                sends.push(Delivery {
                     to: a.address.clone(),
-                    user: self.user_of(&a.address),
+                    user: local,
                     method: Method::Cancel,
                     text: text.clone(),
-                })
-                .collect();
+                });
+            }
             return Plan::Organizer {
                 body: None,
                 sends,
@@ -240,10 +257,13 @@ impl Scheduler {
         String::from_utf8(bytes).ok()
     }
 
+    /// `text` is what to store before statuses (the client's `sent`, or
+    /// that with the stored answers kept).
     fn plan_organizer(
         &self,
         user: &str,
         text: &str,
+        sent: &[u8],
         f: &Facts,
         old: Option<&str>,
         name: &str,
@@ -265,6 +285,11 @@ impl Scheduler {
                 continue;
             }
             let local = self.user_of(&a.address);
+            // One user named by two of his addresses gets one message.
+            if local.is_some() && sends.iter().any(|s: &Delivery| s.user == local) {
+                statuses.push((a.address.clone(), DELIVERED.to_string()));
+                continue;
+            }
             let status = match &local {
                 Some(_) => DELIVERED.to_string(),
                 None if self.addresses.in_domain(&a.address) => INVALID_USER.to_string(),
@@ -283,20 +308,34 @@ impl Scheduler {
         // Attendees taken off the event are told it is cancelled for them.
         if let Some(old) = old {
             let old_text = Arc::new(old.to_string());
+            let staying: Vec<String> = f
+                .attendees
+                .iter()
+                .filter_map(|a| self.user_of(&a.address))
+                .collect();
             for a in &old_facts.attendees {
-                if a.by_server && f.attendee(&a.address).is_none() && !self.mine(user, &a.address) {
-                    sends.push(Delivery {
-                        to: a.address.clone(),
-                        user: self.user_of(&a.address),
-                        method: Method::Cancel,
-                        text: old_text.clone(),
-                    });
+                if !a.by_server || f.attendee(&a.address).is_some() || self.mine(user, &a.address) {
+                    continue;
                 }
+                let local = self.user_of(&a.address);
+                // Still invited under another of his addresses: no cancel.
+                if local.as_ref().is_some_and(|u| staying.contains(u)) {
+                    continue;
+                }
+                sends.push(Delivery {
+                    to: a.address.clone(),
+                    user: local,
+                    method: Method::Cancel,
+                    text: old_text.clone(),
+                });
             }
         }
-        let body = (!statuses.is_empty())
-            .then(|| itip::set_schedule_status(text, &statuses).into_bytes())
-            .filter(|b| b.as_slice() != text.as_bytes());
+        let body = if statuses.is_empty() {
+            text.as_bytes().to_vec()
+        } else {
+            itip::set_schedule_status(text, &statuses).into_bytes()
+        };
+        let body = (body.as_slice() != sent).then_some(body);
         Plan::Organizer {
             body,
             sends,
@@ -349,7 +388,7 @@ impl Scheduler {
                 hint,
                 reply,
             } => {
-                if let Err(e) = self.apply_local_reply(&organizer, &reply, &hint) {
+                if let Err(e) = self.deliver_reply(&organizer, &reply, &hint) {
                     tracing::warn!("scheduling: reply to {organizer} failed: {e}");
                 }
             }
@@ -406,26 +445,28 @@ impl Scheduler {
         self.write(&cal, &name, copy.as_bytes())
     }
 
-    /// A REPLY from a local attendee: applied to the organizer's copy, and
-    /// put in the organizer's inbox. Nothing when the organizer's copy is
-    /// gone or does not list the attendee.
-    fn apply_local_reply(
+    /// A REPLY for the local `organizer` (from a local attendee, or one
+    /// that came by mail): applied to his copy of the event, and put in his
+    /// inbox. False, with nothing written, when he has no event of that UID
+    /// or it does not list the replying attendee (`itip::apply_reply`).
+    /// `hint`: the organizer's object name, if known ("" otherwise).
+    pub fn deliver_reply(
         &self,
         organizer: &str,
         reply: &str,
         hint: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let uid = itip::facts(reply).uid;
         let Some((cal, name, text)) = self.find_copy(organizer, &uid, hint)? else {
-            return Ok(());
+            return Ok(false);
         };
         let Some(updated) = itip::apply_reply(&text, reply) else {
-            return Ok(());
+            return Ok(false);
         };
         self.write(&cal, &name, updated.as_bytes())?;
         let home = self.store.home_dir(organizer)?;
         Inbox::in_home(&home).deliver(reply.as_bytes())?;
-        Ok(())
+        Ok(true)
     }
 
     /// Writes an object the server made over whatever is there.
