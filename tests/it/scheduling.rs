@@ -229,11 +229,14 @@ fn principal_names_the_boxes_and_only_the_owner_reads_his_inbox() {
     as_user(&srv, "bob", "GET", "/bob/.inbox/m1.ics")
         .fetch()
         .expect(404);
-    // Free-busy requests are not served yet: POST to his outbox is routed there.
+    // A POST to his outbox is a free-busy request (not a push
+    // registration): one that is no iCalendar is refused as such.
     let r = as_user(&srv, "bob", "POST", "/bob/.outbox/")
+        .header("Content-Type", "text/calendar")
         .body("x")
         .fetch();
-    assert_eq!(r.status, 405);
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("valid-calendar-data"), "{}", r.text());
     // A collection of that name cannot be made.
     let r = as_user(&srv, "bob", "MKCALENDAR", "/bob/.inbox/").fetch();
     assert_eq!(r.status, 403);
