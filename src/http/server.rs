@@ -50,7 +50,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     if let Some(file) = auth.users_file() {
         store.set_user_check(Arc::new(move |user| file.fingerprint(user).is_some()));
     }
-    let crate::app::Background { push, watch } = crate::app::start(&store, config)?;
+    let crate::app::Background { push, watch, .. } = crate::app::start(&store, config)?;
     let state = web::Data::new(AppState {
         store: store.clone(),
         auth,
