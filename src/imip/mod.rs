@@ -15,6 +15,8 @@ pub mod message;
 pub mod queue;
 pub mod sender;
 pub mod settings;
+#[cfg(test)]
+mod tests;
 
 use std::path::Path;
 use std::sync::Arc;
