@@ -77,9 +77,8 @@ pub fn build(out: &Outgoing, smtp_from: Option<&Mailbox>) -> Result<Message, Bui
     let summary = summary(&out.itip).unwrap_or_else(|| "(no title)".into());
     let who = out
         .sender_name
-        .as_deref()
-        .unwrap_or(&sender.email.to_string())
-        .to_string();
+        .clone()
+        .unwrap_or_else(|| sender.email.to_string());
     let (subject, text) = match out.method {
         Method::Request => (
             format!("Invitation: {summary}"),
