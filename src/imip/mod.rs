@@ -82,6 +82,14 @@ impl Imip {
         }))
     }
 
+    /// Whether a mail to the calendar address `to` can be queued now: an
+    /// address mail can go to, and room in the queue.
+    pub fn check(&self, to: &str) -> Result<(), SubmitError> {
+        message::mail_address(to)?;
+        self.queue.room()?;
+        Ok(())
+    }
+
     /// Builds the mail for `out` and queues it durably; returns at once.
     /// The caller writes [`STATUS_SENT`] on success, else the error's
     /// [`SubmitError::schedule_status`].

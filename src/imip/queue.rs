@@ -110,6 +110,21 @@ impl Queue {
         self.dir.path()
     }
 
+    /// Whether one more message fits, before it is built (scheduling
+    /// decides the attendee's SCHEDULE-STATUS before it hands mail over).
+    pub fn room(&self) -> Result<(), QueueError> {
+        let entries = self.entries.lock();
+        let used: u64 = entries.values().map(|e| e.size).sum();
+        if entries.len() >= self.limits.messages || used >= self.limits.bytes {
+            return Err(QueueError::Full(format!(
+                "{} messages of {} bytes wait",
+                entries.len(),
+                used
+            )));
+        }
+        Ok(())
+    }
+
     /// Queues `message` durably; refused when a bound would be passed.
     pub fn add(&self, meta: Meta, message: &[u8]) -> Result<String, QueueError> {
         let bytes = file_bytes(&meta, message)?;
@@ -279,7 +294,9 @@ mod tests {
         )
         .unwrap();
         q.add(meta(0), b"one").unwrap();
+        assert!(q.room().is_ok());
         q.add(meta(0), b"two").unwrap();
+        assert!(q.room().is_err());
         let e = q.add(meta(0), b"three").unwrap_err();
         assert!(e.to_string().contains("2 messages wait"), "{e}");
         let other = tempfile::tempdir().unwrap();

@@ -181,7 +181,18 @@ fn a_bad_address_or_a_full_queue_is_refused_at_once_with_its_status() {
     let mut bad = invitation();
     bad.recipient = "mailto:nobody".into();
     assert_eq!(imip.submit(&bad).unwrap_err().schedule_status(), "5.3");
+    assert_eq!(
+        imip.check(&bad.recipient).unwrap_err().schedule_status(),
+        "5.3"
+    );
+    imip.check("mailto:bob@elsewhere.net").unwrap();
     imip.submit(&invitation()).unwrap();
+    assert_eq!(
+        imip.check("mailto:bob@elsewhere.net")
+            .unwrap_err()
+            .schedule_status(),
+        "5.1"
+    );
     let full = imip.submit(&invitation()).unwrap_err();
     assert_eq!(full.schedule_status(), "5.1");
     assert!(full.to_string().contains("queue is full"), "{full}");
