@@ -123,28 +123,75 @@ pub fn build(out: &Outgoing, smtp_from: Option<&Mailbox>) -> Result<Message, Bui
         .map_err(|e| BuildError::Build(e.to_string()))
 }
 
-/// The first SUMMARY of the iTIP text, unfolded and unescaped, for the
-/// subject line; a missing or empty one gives `None`.
-fn summary(itip: &str) -> Option<String> {
-    let unfolded = itip
-        .replace("\r\n ", "")
+/// The CN of the first `property` line (ORGANIZER or ATTENDEE) naming
+/// `address`, for the From or Reply-To display name.
+pub fn display_name(itip: &str, property: &str, address: &str) -> Option<String> {
+    let want = mail_address(address).ok()?.to_string().to_ascii_lowercase();
+    unfold(itip).lines().find_map(|line| {
+        let head_end = value_start(line)?;
+        let head = &line[..head_end - 1];
+        let mut params = split_unquoted(head, ';');
+        let name = params.next()?;
+        if !name.eq_ignore_ascii_case(property)
+            || mail_address(&line[head_end..])
+                .ok()?
+                .to_string()
+                .to_ascii_lowercase()
+                != want
+        {
+            return None;
+        }
+        params.find_map(|p| {
+            let (n, v) = p.split_once('=')?;
+            let v = v.trim_matches('"').trim();
+            (n.eq_ignore_ascii_case("CN") && !v.is_empty())
+                .then(|| v.chars().filter(|c| !c.is_control()).take(100).collect())
+        })
+    })
+}
+
+/// Unfolded content lines (RFC 5545 §3.1).
+fn unfold(itip: &str) -> String {
+    itip.replace("\r\n ", "")
         .replace("\r\n\t", "")
-        .replace("\n ", "");
-    let line = unfolded.lines().find(|l| {
-        l.get(..7)
-            .is_some_and(|p| p.eq_ignore_ascii_case("SUMMARY"))
-            && matches!(l.as_bytes().get(7), Some(b':' | b';'))
-    })?;
-    // The value follows the first colon outside a quoted parameter.
+        .replace("\n ", "")
+}
+
+/// Where a content line's value starts: after the first colon outside a
+/// quoted parameter value.
+fn value_start(line: &str) -> Option<usize> {
     let mut quoted = false;
-    let start = line.char_indices().find_map(|(i, c)| {
+    line.char_indices().find_map(|(i, c)| {
         match c {
             '"' => quoted = !quoted,
             ':' if !quoted => return Some(i + 1),
             _ => {}
         }
         None
+    })
+}
+
+/// `text` split at `sep` outside double quotes.
+fn split_unquoted(text: &str, sep: char) -> impl Iterator<Item = &str> {
+    let mut quoted = false;
+    text.split(move |c| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        c == sep && !quoted
+    })
+}
+
+/// The first SUMMARY of the iTIP text, unfolded and unescaped, for the
+/// subject line; a missing or empty one gives `None`.
+fn summary(itip: &str) -> Option<String> {
+    let unfolded = unfold(itip);
+    let line = unfolded.lines().find(|l| {
+        l.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("SUMMARY"))
+            && matches!(l.as_bytes().get(7), Some(b':' | b';'))
     })?;
+    let start = value_start(line)?;
     let value = line[start..]
         .replace("\\n", " ")
         .replace("\\N", " ")
@@ -237,6 +284,27 @@ mod tests {
         let mut o = out(Method::Reply);
         o.recipient = "https://x.org/".into();
         assert!(matches!(build(&o, None), Err(BuildError::BadAddress(_))));
+    }
+
+    #[test]
+    fn display_names_come_from_the_cn_of_the_address() {
+        assert_eq!(
+            display_name(ITIP, "ORGANIZER", "mailto:ALICE@example.org").as_deref(),
+            Some("Alice")
+        );
+        let quoted = "ATTENDEE;CN=\"Bob; B.\";PARTSTAT=ACCEPTED:mailto:bob@elsewhere.net\r\n";
+        assert_eq!(
+            display_name(quoted, "ATTENDEE", "mailto:bob@elsewhere.net").as_deref(),
+            Some("Bob; B.")
+        );
+        assert_eq!(
+            display_name(ITIP, "ATTENDEE", "mailto:bob@elsewhere.net"),
+            None
+        );
+        assert_eq!(
+            display_name(ITIP, "ORGANIZER", "mailto:x@example.org"),
+            None
+        );
     }
 
     #[test]
