@@ -18,6 +18,8 @@ use crate::store::Store;
 pub struct Opened {
     pub store: Arc<Store>,
     pub app_passwords: Arc<AppPasswords>,
+    /// The users' calendar-user addresses (RFC 6638).
+    pub addresses: Arc<crate::schedule::Addresses>,
 }
 
 /// Opens the store with the configured rules and the state directory.
@@ -37,10 +39,15 @@ pub fn open(config: &Config) -> std::io::Result<Opened> {
             ),
         )
     })?;
+    let addresses = Arc::new(crate::schedule::Addresses::open(
+        Some(state_dir.clone()),
+        config.email_domain.clone(),
+    ));
     let app_passwords = Arc::new(AppPasswords::open(state_dir));
     Ok(Opened {
         store,
         app_passwords,
+        addresses,
     })
 }
 

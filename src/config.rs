@@ -84,6 +84,9 @@ pub struct FileConfig {
     /// starts with; an empty string makes none.
     pub first_calendar: Option<String>,
     pub first_addressbook: Option<String>,
+    /// Domain of the users' calendar-user addresses: `<user>@<email_domain>`
+    /// (RFC 6638 scheduling).
+    pub email_domain: Option<String>,
     /// PEM certificate chain for built-in TLS (with `tls_key`).
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for built-in TLS (with `tls_cert`).
@@ -142,6 +145,8 @@ pub struct Config {
     pub first_collections: crate::store::FirstCollections,
     /// Built-in TLS; None serves plain HTTP (alone or behind a proxy).
     pub tls: Option<TlsFiles>,
+    /// Domain of the users' calendar-user addresses (`schedule::addresses`).
+    pub email_domain: Option<String>,
     /// Mail for outside attendees (iMIP); None when `smtp_url` is unset.
     pub imip: Option<crate::imip::Settings>,
     /// Bounds of the mail queue.
@@ -217,6 +222,7 @@ impl FileConfig {
             min_password_length: self.min_password_length.or(file.min_password_length),
             first_calendar: self.first_calendar.or(file.first_calendar),
             first_addressbook: self.first_addressbook.or(file.first_addressbook),
+            email_domain: self.email_domain.or(file.email_domain),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
             smtp_url: self.smtp_url.or(file.smtp_url),
@@ -262,6 +268,7 @@ impl FileConfig {
         let data = self.data.unwrap_or_else(default_data_dir);
         Ok(Config {
             tls,
+            email_domain: self.email_domain,
             imip,
             imip_queue,
             trash_days: self.trash_days.unwrap_or(DEFAULT_TRASH_DAYS),

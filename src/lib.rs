@@ -25,6 +25,7 @@ pub mod memory;
 pub mod push;
 pub mod query;
 pub mod radicale_import;
+pub mod schedule;
 pub mod state_dir;
 pub mod store;
 pub mod vcard;

@@ -33,6 +33,8 @@ pub enum AccountError {
     NoSuchLabel { user: String, label: String },
     #[error("user {0:?} has the most app passwords allowed ({max}); revoke one first", max = app_passwords::MAX_PER_USER)]
     TooMany(String),
+    #[error("unacceptable address: {0}")]
+    BadAddress(String),
     #[error("wrong password")]
     WrongPassword,
     #[error("no htpasswd file is configured (--htpasswd or `htpasswd` in --config)")]

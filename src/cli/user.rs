@@ -1,4 +1,5 @@
-//! `davdir user add|passwd|remove|list`: the htpasswd file's users, with
+//! `davdir user add|passwd|remove|list|email`: the htpasswd file's users
+//! (and their calendar-user addresses), with
 //! the same `--config` and flags as `serve`; safe while the server runs
 //! (every edit is locked and atomic, and the server re-reads what changed).
 
@@ -11,6 +12,7 @@ use super::accounts::{file_config, finish, state_path, Failure};
 use super::SettingsArgs;
 use crate::accounts::{AccountError, AppPasswords, HtpasswdFile};
 use crate::push::registrations::Registrations;
+use crate::schedule::Addresses;
 use crate::state_dir::StateDir;
 
 /// Longest password line read from a non-terminal stdin.
@@ -22,6 +24,21 @@ pub enum UserAction {
     Add {
         /// The user's name (as in the htpasswd file)
         user: String,
+        /// A calendar-user address for invitations (repeatable), besides <USER>@<email_domain>
+        #[arg(long = "email", value_name = "ADDR")]
+        emails: Vec<String>,
+        #[command(flatten)]
+        config: SettingsArgs,
+    },
+    /// Set a user's calendar-user addresses for invitations (besides <USER>@<email_domain>), or print them
+    Email {
+        /// The user's name (as in the htpasswd file)
+        user: String,
+        /// The addresses (they replace the user's; none: print them)
+        addresses: Vec<String>,
+        /// Remove all of the user's addresses
+        #[arg(long, conflicts_with = "addresses")]
+        clear: bool,
         #[command(flatten)]
         config: SettingsArgs,
     },
@@ -53,6 +70,14 @@ fn htpasswd(args: &SettingsArgs) -> Result<HtpasswdFile, Failure> {
         .ok_or_else(|| Failure::Config(AccountError::NoHtpasswd.to_string()))
 }
 
+/// The users' addresses in the server's state directory (made if missing).
+fn addresses(args: &SettingsArgs) -> Result<Addresses, Failure> {
+    let fc = file_config(args)?;
+    let path = state_path(&fc);
+    let dir = StateDir::open(&path).map_err(AccountError::io(&path))?;
+    Ok(Addresses::open(Some(dir), fc.email_domain))
+}
+
 /// Removes what the state directory holds for `user` (app passwords, push
 /// registrations), so a user later made under the same name starts with
 /// none of it; her web sessions end with her htpasswd entry. How many of
@@ -64,6 +89,7 @@ fn forget(args: &SettingsArgs, user: &str) -> Result<(usize, usize), Failure> {
     }
     let dir = StateDir::open(&path).map_err(AccountError::io(&path))?;
     let apps = AppPasswords::open(dir.clone()).remove_user(user)?;
+    Addresses::open(Some(dir.clone()), None).set(user, &[])?;
     let pushes = Registrations::load(dir)
         .and_then(|r| r.remove_user(user))
         .map_err(AccountError::io(&path))?;
@@ -75,7 +101,11 @@ pub fn run(action: UserAction) -> ExitCode {
     finish(
         what,
         (|| match action {
-            UserAction::Add { user, config } => {
+            UserAction::Add {
+                user,
+                emails,
+                config,
+            } => {
                 let file = htpasswd(&config)?;
                 crate::accounts::check_user_name(&user)?;
                 // Refused before the prompt, not after the password is typed twice.
@@ -91,8 +121,29 @@ pub fn run(action: UserAction) -> ExitCode {
                         "removed {apps} app password(s) and {pushes} push registration(s) left by an earlier user {user}"
                     );
                 }
+                if !emails.is_empty() {
+                    addresses(&config)?.set(&user, &emails)?;
+                }
                 file.add(&user, &password)?;
                 println!("added user {user}");
+                Ok(())
+            }
+            UserAction::Email {
+                user,
+                addresses: list,
+                clear,
+                config,
+            } => {
+                if !htpasswd(&config)?.list()?.contains(&user) {
+                    return Err(AccountError::NoSuchUser(user).into());
+                }
+                let book = addresses(&config)?;
+                if clear || !list.is_empty() {
+                    book.set(&user, &list)?;
+                }
+                for a in book.of(&user) {
+                    println!("{a}");
+                }
                 Ok(())
             }
             UserAction::Passwd { user, config } => {

@@ -397,7 +397,9 @@ pub fn web_status(e: &crate::web::error::WebError) -> StatusCode {
             use crate::accounts::AccountError as A;
             match e {
                 A::WrongPassword => StatusCode::FORBIDDEN,
-                A::InvalidUser(_) | A::BadPassword(_) | A::BadLabel(_) => StatusCode::BAD_REQUEST,
+                A::InvalidUser(_) | A::BadPassword(_) | A::BadLabel(_) | A::BadAddress(_) => {
+                    StatusCode::BAD_REQUEST
+                }
                 A::UserExists(_) | A::DuplicateLabel { .. } | A::TooMany(_) | A::NoHtpasswd => {
                     StatusCode::CONFLICT
                 }

@@ -199,6 +199,9 @@ async fn route(
                 return methods::push::handle(push, method, &rq, &origin);
             }
         }
+        if methods::schedule_box::claims(&rq.path).is_some() {
+            return methods::schedule_box::handle(method, rq);
+        }
         let Some(method) = method else {
             return Err(DavError::UnservedMethod);
         };

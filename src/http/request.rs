@@ -36,6 +36,8 @@ pub struct AppState {
     pub allowed_hosts: Option<super::host_check::AllowedHosts>,
     /// Memory for request bodies in flight, shared by PUTs and web imports.
     pub uploads: super::upload_budget::UploadBudget,
+    /// The users' calendar-user addresses (RFC 6638 scheduling).
+    pub addresses: Arc<crate::schedule::Addresses>,
 }
 
 /// One authenticated request, ready for a (blocking) handler. Cloned only
@@ -60,6 +62,7 @@ impl Request {
             max_resource_size: self.app.max_resource_size,
             base: &self.app.base,
             push: self.app.push.as_deref(),
+            addresses: &self.app.addresses,
         }
     }
 
@@ -91,12 +94,14 @@ impl Request {
         let max_resource_size = self.app.max_resource_size;
         let base = self.app.base.clone();
         let push = self.app.push.clone();
+        let addresses = self.app.addresses.clone();
         Reply::multistatus(move |sink| {
             let ctx = Ctx {
                 user: &user,
                 max_resource_size,
                 base: &base,
                 push: push.as_deref(),
+                addresses: &addresses,
             };
             sink.push(&multistatus::begin());
             write(&ctx, &mut Responses { sink });

@@ -38,6 +38,8 @@ pub struct Ctx<'a> {
     pub base: &'a Base,
     /// The push service, for the push properties; None when push is off.
     pub push: Option<&'a crate::push::Push>,
+    /// Calendar-user addresses, for the scheduling properties.
+    pub addresses: &'a crate::schedule::Addresses,
 }
 
 /// What sort of resource a path names; live properties declare the kinds

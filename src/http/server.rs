@@ -36,6 +36,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
     let crate::app::Opened {
         store,
         app_passwords,
+        addresses,
     } = crate::app::open(config)?;
     let auth = match &config.htpasswd {
         Some(path) => Authenticator::htpasswd(
@@ -67,6 +68,7 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         web: crate::web::WebState::new(config),
         allowed_hosts: super::host_check::AllowedHosts::for_config(config),
         uploads: super::upload_budget::UploadBudget::new(config.upload_memory),
+        addresses,
     });
     let server = HttpServer::new(move || {
         App::new()

@@ -178,6 +178,15 @@ impl Store {
         self.shares.lock().rescan = true;
     }
 
+    /// Whether `user` is one of the server's users: an account when the
+    /// accounts are known (`set_user_check`), else a user with a home.
+    pub fn is_user(&self, user: &str) -> bool {
+        match self.user_known.read().as_ref() {
+            Some(known) => known(user),
+            None => self.home_exists(user),
+        }
+    }
+
     /// The groups file `"@group"` entries name (`groups` in the config).
     pub fn set_groups_file(&self, path: Option<std::path::PathBuf>) {
         let mut shares = self.shares.lock();

@@ -38,6 +38,7 @@ mod proppatch;
 mod push;
 mod query_index;
 mod reports;
+mod scheduling;
 mod sharing;
 mod tls;
 mod trash;

@@ -9,3 +9,4 @@ pub mod proppatch;
 pub mod push;
 pub mod put;
 pub mod report;
+pub mod schedule_box;

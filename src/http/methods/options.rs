@@ -6,7 +6,8 @@ use crate::http::method::DavMethod;
 use crate::http::request::Reply;
 
 /// `addressbook`: RFC 6352 §6.1.
-pub const DAV_CLASSES: &str = "1, 3, calendar-access, addressbook, extended-mkcol, webdav-push";
+pub const DAV_CLASSES: &str =
+    "1, 3, calendar-access, addressbook, extended-mkcol, webdav-push, calendar-auto-schedule";
 
 pub fn handle() -> Reply {
     Reply::empty(StatusCode::OK)

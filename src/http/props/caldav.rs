@@ -27,7 +27,7 @@ declare! { ALL;
         name: "calendar-user-address-set",
         kinds: &[Kind::Home],
         unlisted: &[],
-        get: |res, ctx| Ok(home_user(res).map(|u| user_href(ctx, u))),
+        get: |res, ctx| Ok(home_user(res).map(|u| super::schedule::address_set(ctx, u))),
         write: Write::Protected,
     };
     CALENDAR_DESCRIPTION = LiveProp {

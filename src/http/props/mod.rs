@@ -9,6 +9,7 @@ pub mod apple;
 pub mod caldav;
 pub mod carddav;
 pub mod push;
+pub mod schedule;
 pub mod webdav;
 
 use crate::http::error::PropRefusal;
@@ -108,6 +109,7 @@ const GROUPS: &[&[&LiveProp]] = &[
     carddav::ALL,
     apple::ALL,
     push::ALL,
+    schedule::ALL,
 ];
 
 fn all() -> impl Iterator<Item = &'static LiveProp> {

@@ -1,0 +1,59 @@
+//! The RFC 6638 (scheduling) properties of principals: the user's
+//! calendar-user addresses and type. The address set itself is declared
+//! with the CalDAV principal properties (`caldav`); its value is made here.
+
+use crate::dav::xml::{escape, CALDAV};
+use crate::http::resource::{Ctx, Kind};
+
+use super::acl::{home_user, user_href};
+use super::{declare, LiveProp, Write};
+
+declare! { ALL;
+    /// RFC 6638 §2.4.2: every user of this server is a person.
+    CALENDAR_USER_TYPE = LiveProp {
+        ns: CALDAV,
+        name: "calendar-user-type",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, _| Ok(home_user(res).map(|_| "INDIVIDUAL".to_string())),
+        write: Write::Protected,
+    };
+    /// RFC 6638 §2.2.1: `/<user>/.inbox/` (`methods::schedule_box`).
+    SCHEDULE_INBOX_URL = LiveProp {
+        ns: CALDAV,
+        name: "schedule-inbox-URL",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, ctx| Ok(home_user(res).map(|u| box_href(ctx, u, crate::schedule::inbox::INBOX_DIR))),
+        write: Write::Protected,
+    };
+    /// RFC 6638 §2.1.1: `/<user>/.outbox/`.
+    SCHEDULE_OUTBOX_URL = LiveProp {
+        ns: CALDAV,
+        name: "schedule-outbox-URL",
+        kinds: &[Kind::Home],
+        unlisted: &[],
+        get: |res, ctx| Ok(home_user(res).map(|u| box_href(ctx, u, crate::http::methods::schedule_box::OUTBOX))),
+        write: Write::Protected,
+    };
+}
+
+/// RFC 6638 §2.4.1: the user's `mailto:` addresses (the domain's first,
+/// which clients take as the user's own), then the principal URL.
+pub(super) fn address_set(ctx: &Ctx, user: &str) -> String {
+    let mut out: String = ctx
+        .addresses
+        .of(user)
+        .iter()
+        .map(|a| format!("<D:href>{}</D:href>", escape(a)))
+        .collect();
+    out.push_str(&user_href(ctx, user));
+    out
+}
+
+fn box_href(ctx: &Ctx, user: &str, name: &str) -> String {
+    format!(
+        "<D:href>{}</D:href>",
+        escape(&ctx.base.calendar(user, name))
+    )
+}
