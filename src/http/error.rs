@@ -65,6 +65,8 @@ pub enum Condition {
     PushNotAvailable,
     /// WebDAV-Push: none of the requested triggers is supported.
     PushNoTriggerSupported,
+    /// RFC 6638: the ORGANIZER is not the writer's address (a spoof).
+    ValidOrganizer,
 }
 
 impl Condition {
@@ -107,7 +109,8 @@ impl Condition {
             // draft-bitfire-webdav-push §4.1.3: all three are 403.
             | Condition::PushInvalidSubscription
             | Condition::PushNotAvailable
-            | Condition::PushNoTriggerSupported => StatusCode::FORBIDDEN,
+            | Condition::PushNoTriggerSupported
+            | Condition::ValidOrganizer => StatusCode::FORBIDDEN,
         }
     }
 
@@ -138,6 +141,7 @@ impl Condition {
                 (CARDDAV, "supported-address-data-conversion")
             }
             Condition::ValidAddressData => (CARDDAV, "valid-address-data"),
+            Condition::ValidOrganizer => (CALDAV, "valid-organizer"),
             Condition::AddressUidConflict(_) => (CARDDAV, "no-uid-conflict"),
             Condition::AddressMaxResourceSize => (CARDDAV, "max-resource-size"),
             Condition::ValidResourcetype => (DAV, "valid-resourcetype"),

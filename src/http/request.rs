@@ -38,6 +38,8 @@ pub struct AppState {
     pub uploads: super::upload_budget::UploadBudget,
     /// The users' calendar-user addresses (RFC 6638 scheduling).
     pub addresses: Arc<crate::schedule::Addresses>,
+    /// Implicit scheduling of PUT and DELETE (RFC 6638 §3).
+    pub scheduler: Arc<crate::schedule::implicit::Scheduler>,
 }
 
 /// One authenticated request, ready for a (blocking) handler. Cloned only

@@ -68,6 +68,11 @@ pub fn run(config: &Config) -> std::io::Result<Running> {
         web: crate::web::WebState::new(config),
         allowed_hosts: super::host_check::AllowedHosts::for_config(config),
         uploads: super::upload_budget::UploadBudget::new(config.upload_memory),
+        scheduler: Arc::new(crate::schedule::implicit::Scheduler::new(
+            store.clone(),
+            addresses.clone(),
+            Box::new(crate::schedule::implicit::NoExternal),
+        )),
         addresses,
     });
     let server = HttpServer::new(move || {

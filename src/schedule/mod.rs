@@ -6,7 +6,9 @@
 //! the HTTP layer calls it.
 
 pub mod addresses;
+pub mod implicit;
 pub mod inbox;
+pub mod itip;
 
 pub use addresses::Addresses;
 

@@ -388,6 +388,19 @@ impl Index {
         self.uid_hashes.remove(h);
     }
 
+    /// The object that uses `uid_hash`, looked for under `hint` first: a
+    /// lookup, with the scan of every object only when the hash is used
+    /// and not under that name.
+    pub fn named_uid(&self, uid_hash: u64, hint: &str) -> Option<&str> {
+        if self.uid_hashes.count(uid_hash) == 0 {
+            return None;
+        }
+        match self.objects.get_key_value(hint) {
+            Some((n, m)) if m.info.uid_hash() == uid_hash => Some(n.as_str()),
+            _ => self.find_uid(uid_hash, ""),
+        }
+    }
+
     /// The object (other than `except`) that already uses `uid`.
     pub fn find_uid(&self, uid_hash: u64, except: &str) -> Option<&str> {
         let users = self.uid_hashes.count(uid_hash);

@@ -199,6 +199,17 @@ impl Collection {
         }
     }
 
+    /// The file name of the object whose UID is `uid`, if any; `hint` is
+    /// where it is likely to be (the organizer's name for an attendee's
+    /// copy), so finding it takes no scan of the collection.
+    pub fn find_uid(&self, uid: &str, hint: &str) -> Result<Option<String>> {
+        let state = self.locked()?;
+        Ok(state
+            .index
+            .named_uid(index::uid_hash(uid), hint)
+            .map(str::to_string))
+    }
+
     /// All valid objects, sorted by name.
     pub fn objects(&self) -> Result<Vec<(String, ObjectMeta)>> {
         let (all, pending) = {

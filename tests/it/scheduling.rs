@@ -233,3 +233,320 @@ fn principal_names_the_boxes_and_only_the_owner_reads_his_inbox() {
     let r = as_user(&srv, "bob", "MKCALENDAR", "/bob/.inbox/").fetch();
     assert_eq!(r.status, 403);
 }
+
+/// The messages in a user's inbox, as files.
+fn inbox(srv: &Server, user: &str) -> Vec<String> {
+    let dir = srv.file(&format!("{user}/.inbox"));
+    let mut out: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.map(|e| {
+                let e = e.unwrap();
+                let at = e.metadata().unwrap().modified().unwrap();
+                (at, std::fs::read_to_string(e.path()).unwrap())
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The path (below the data directory) and text of the user's object of
+/// this UID, in whichever of his calendars it is.
+fn copy_of(srv: &Server, user: &str, uid: &str) -> Option<(String, String)> {
+    let home = srv.file(user);
+    for cal in std::fs::read_dir(&home).ok()? {
+        let cal = cal.unwrap();
+        let cname = cal.file_name().to_string_lossy().into_owned();
+        if cname.starts_with('.') || !cal.path().is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(cal.path()).unwrap() {
+            let f = f.unwrap();
+            let text = std::fs::read_to_string(f.path()).unwrap_or_default();
+            if text.contains(&format!("UID:{uid}\r\n")) {
+                let name = f.file_name().to_string_lossy().into_owned();
+                return Some((format!("{user}/{cname}/{name}"), text));
+            }
+        }
+    }
+    None
+}
+
+/// The ATTENDEE line of `who` (unfolded).
+fn attendee_line(text: &str, who: &str) -> String {
+    let unfolded = text.replace("\r\n ", "");
+    unfolded
+        .lines()
+        .find(|l| {
+            l.starts_with("ATTENDEE")
+                && l.to_lowercase()
+                    .ends_with(&format!(":mailto:{who}@example.org"))
+        })
+        .unwrap_or_else(|| panic!("no ATTENDEE {who} in\n{text}"))
+        .to_string()
+}
+
+fn meeting(uid: &str, summary: &str, organizer: &str, attendees: &[&str]) -> String {
+    let mut a: String = attendees
+        .iter()
+        .map(|x| {
+            if x.contains('@') {
+                format!("ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{x}\r\n")
+            } else {
+                format!(
+                    "ATTENDEE;CN={x};PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{x}@example.org\r\n"
+                )
+            }
+        })
+        .collect();
+    a.insert_str(
+        0,
+        &format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:{organizer}@example.org\r\n"),
+    );
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260310T100000Z\r\nDTEND:20260310T110000Z\r\nSUMMARY:{summary}\r\nORGANIZER;CN={organizer}:mailto:{organizer}@example.org\r\n{a}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn put_as(srv: &Server, user: &str, path: &str, ics: &str) -> Resp {
+    as_user(srv, user, "PUT", path)
+        .header("Content-Type", "text/calendar; charset=utf-8")
+        .body(ics.to_string())
+        .fetch()
+}
+
+#[test]
+fn invitations_replies_updates_and_cancels_between_three_users() {
+    let srv = start();
+    // Bob and carol have logged in before (their homes exist).
+    propfind_as(&srv, "bob", "/bob/", "0", &[(DAV, "displayname")]).expect(207);
+    let body = meeting(
+        "m1",
+        "Plan",
+        "alice",
+        &["bob", "carol", "dave", "x@elsewhere.net"],
+    );
+    put_as(&srv, "alice", "/alice/home/m1.ics", &body).expect(201);
+
+    // Each local attendee: a REQUEST in his inbox, his copy in his calendar.
+    for who in ["bob", "carol"] {
+        let msgs = inbox(&srv, who);
+        assert_eq!(msgs.len(), 1, "{who}: {msgs:?}");
+        assert!(msgs[0].contains("METHOD:REQUEST") && msgs[0].contains("SUMMARY:Plan"));
+        let (path, copy) = copy_of(&srv, who, "m1").unwrap_or_else(|| panic!("{who} has no copy"));
+        assert!(path.ends_with("/m1.ics"), "{path}");
+        assert!(attendee_line(&copy, who).contains("PARTSTAT=NEEDS-ACTION"));
+        assert!(!copy.contains("METHOD"));
+    }
+    // The organizer's copy says what became of each.
+    let stored = String::from_utf8(srv.read("alice/home/m1.ics")).unwrap();
+    assert!(
+        attendee_line(&stored, "bob").contains("SCHEDULE-STATUS=1.2"),
+        "{stored}"
+    );
+    assert!(attendee_line(&stored, "carol").contains("SCHEDULE-STATUS=1.2"));
+    assert!(attendee_line(&stored, "dave").contains("SCHEDULE-STATUS=3.7"));
+    let unfolded = stored.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("SCHEDULE-STATUS=5.1:mailto:x@elsewhere.net"),
+        "{stored}"
+    );
+    assert!(
+        !attendee_line(&stored, "alice").contains("SCHEDULE-STATUS"),
+        "no message to herself"
+    );
+    assert!(inbox(&srv, "alice").is_empty());
+
+    // Bob accepts in his copy: a REPLY updates alice's copy.
+    let (bob_path, bob_copy) = copy_of(&srv, "bob", "m1").unwrap();
+    let bob_url = format!("/{bob_path}");
+    let accepted = bob_copy.replace(
+        &attendee_line(&bob_copy, "bob"),
+        &attendee_line(&bob_copy, "bob").replace("NEEDS-ACTION", "ACCEPTED"),
+    );
+    put_as(&srv, "bob", &bob_url, &accepted).expect(204);
+    let stored = String::from_utf8(srv.read("alice/home/m1.ics")).unwrap();
+    let line = attendee_line(&stored, "bob");
+    assert!(
+        line.contains("PARTSTAT=ACCEPTED") && line.contains("SCHEDULE-STATUS=2.0"),
+        "{line}"
+    );
+    assert!(attendee_line(&stored, "carol").contains("PARTSTAT=NEEDS-ACTION"));
+    let replies = inbox(&srv, "alice");
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].contains("METHOD:REPLY") && replies[0].contains("mailto:bob@example.org"));
+    assert!(
+        !replies[0].contains("carol"),
+        "a reply names its attendee alone"
+    );
+    // Saving again without a change of his answer sends nothing more.
+    put_as(&srv, "bob", &bob_url, &accepted).expect(204);
+    assert_eq!(inbox(&srv, "alice").len(), 1);
+
+    // Alice moves the meeting: bob's copy follows, keeping his answer.
+    let moved = stored.replace("SUMMARY:Plan", "SUMMARY:Plan B");
+    put_as(&srv, "alice", "/alice/home/m1.ics", &moved).expect(204);
+    let (_, bob_copy) = copy_of(&srv, "bob", "m1").unwrap();
+    assert!(bob_copy.contains("SUMMARY:Plan B"));
+    assert!(
+        attendee_line(&bob_copy, "bob").contains("PARTSTAT=ACCEPTED"),
+        "{bob_copy}"
+    );
+    assert_eq!(inbox(&srv, "bob").len(), 2);
+    // An organizer's save that changes nothing significant sends nothing.
+    let stored = String::from_utf8(srv.read("alice/home/m1.ics")).unwrap();
+    put_as(&srv, "alice", "/alice/home/m1.ics", &stored).expect(204);
+    assert_eq!(inbox(&srv, "bob").len(), 2);
+
+    // Carol deletes her copy: she declines.
+    let (carol_path, _) = copy_of(&srv, "carol", "m1").unwrap();
+    as_user(&srv, "carol", "DELETE", &format!("/{carol_path}"))
+        .fetch()
+        .expect(204);
+    let stored = String::from_utf8(srv.read("alice/home/m1.ics")).unwrap();
+    assert!(
+        attendee_line(&stored, "carol").contains("PARTSTAT=DECLINED"),
+        "{stored}"
+    );
+    assert_eq!(inbox(&srv, "alice").len(), 2);
+
+    // Alice deletes the meeting: cancelled for bob.
+    as_user(&srv, "alice", "DELETE", "/alice/home/m1.ics")
+        .fetch()
+        .expect(204);
+    let (_, bob_copy) = copy_of(&srv, "bob", "m1").unwrap();
+    assert!(bob_copy.contains("STATUS:CANCELLED"), "{bob_copy}");
+    let msgs = inbox(&srv, "bob");
+    assert_eq!(msgs.len(), 3);
+    assert!(msgs[2].contains("METHOD:CANCEL"));
+}
+
+#[test]
+fn spoofed_organizers_are_refused_and_client_agents_left_alone() {
+    let srv = start();
+    // Carol writes an event as if bob organized it: bob has no such event.
+    let spoof = meeting("s1", "Fake", "bob", &["carol", "alice"]);
+    propfind_as(&srv, "carol", "/carol/", "0", &[(DAV, "displayname")]).expect(207);
+    as_user(&srv, "carol", "MKCALENDAR", "/carol/mine/")
+        .fetch()
+        .expect(201);
+    let r = put_as(&srv, "carol", "/carol/mine/spoof.ics", &spoof);
+    assert_eq!(r.status, 403, "{}", r.text());
+    r.expect_condition(CALDAV, "valid-organizer");
+    // Not even an attendee of it.
+    let spoof2 = meeting("s2", "Fake", "bob", &["alice"]);
+    let r = put_as(&srv, "carol", "/carol/mine/spoof2.ics", &spoof2);
+    r.expect_condition(CALDAV, "valid-organizer");
+    assert!(inbox(&srv, "alice").is_empty() && inbox(&srv, "bob").is_empty());
+    assert!(!srv.file("carol/mine/spoof.ics").exists());
+    // SCHEDULE-AGENT=CLIENT: the client schedules; the server sends nothing.
+    let own = meeting("c1", "Client", "alice", &["bob"])
+        .replace("ATTENDEE;CN=bob;", "ATTENDEE;SCHEDULE-AGENT=CLIENT;CN=bob;");
+    put_as(&srv, "alice", "/alice/home/c1.ics", &own).expect(201);
+    assert!(inbox(&srv, "bob").is_empty());
+    assert_eq!(
+        srv.read("alice/home/c1.ics"),
+        own.as_bytes(),
+        "stored as sent"
+    );
+    // A hand edit (the watcher's path) sends nothing either.
+    let hand = meeting("h1", "Hand", "alice", &["bob"]);
+    std::fs::write(srv.file("alice/home/h1.ics"), &hand).unwrap();
+    assert!(wait_until(10, || {
+        as_user(&srv, "alice", "GET", "/alice/home/h1.ics")
+            .fetch()
+            .status
+            == 200
+    }));
+    assert!(inbox(&srv, "bob").is_empty());
+}
+
+#[test]
+fn schedule_tag_survives_replies_and_guards_puts() {
+    let srv = start();
+    propfind_as(&srv, "bob", "/bob/", "0", &[(DAV, "displayname")]).expect(207);
+    let body = meeting("t1", "Tagged", "alice", &["bob"]);
+    let r = put_as(&srv, "alice", "/alice/home/t1.ics", &body);
+    r.expect(201);
+    let put_tag = r.header("schedule-tag").expect("Schedule-Tag on PUT");
+    let got = as_user(&srv, "alice", "GET", "/alice/home/t1.ics").fetch();
+    assert_eq!(
+        got.header("schedule-tag").as_deref(),
+        Some(put_tag.as_str())
+    );
+    let prop = propfind_as(
+        &srv,
+        "alice",
+        "/alice/home/t1.ics",
+        "0",
+        &[(CALDAV, "schedule-tag")],
+    )
+    .multistatus();
+    assert_eq!(
+        prop.single().ok(CALDAV, "schedule-tag").text.trim(),
+        put_tag
+    );
+    // A plain event has none.
+    put_as(
+        &srv,
+        "alice",
+        "/alice/home/plain.ics",
+        &event("p1", "Plain"),
+    )
+    .expect(201);
+    let plain = as_user(&srv, "alice", "GET", "/alice/home/plain.ics").fetch();
+    assert_eq!(plain.header("schedule-tag"), None);
+
+    // Bob accepts: alice's copy changes, her Schedule-Tag does not.
+    let etag_before = got.etag();
+    let (bob_path, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
+    let bob_url = format!("/{bob_path}");
+    let bob_tag = as_user(&srv, "bob", "GET", &bob_url)
+        .fetch()
+        .header("schedule-tag")
+        .unwrap();
+    let line = attendee_line(&bob_copy, "bob");
+    let accepted = bob_copy.replace(&line, &line.replace("NEEDS-ACTION", "ACCEPTED"));
+    as_user(&srv, "bob", "PUT", &bob_url)
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", bob_tag.as_str())
+        .body(accepted.clone())
+        .fetch()
+        .expect(204);
+    let got = as_user(&srv, "alice", "GET", "/alice/home/t1.ics").fetch();
+    assert_ne!(got.etag(), etag_before, "the reply changed her copy");
+    assert_eq!(
+        got.header("schedule-tag").as_deref(),
+        Some(put_tag.as_str())
+    );
+    let current = got.text();
+    assert!(attendee_line(&current, "bob").contains("ACCEPTED"));
+
+    // Her client's PUT on the old tag still goes through (only a reply came
+    // in between); a second one on that tag is refused.
+    let moved = current.replace("SUMMARY:Tagged", "SUMMARY:Moved");
+    let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", put_tag.as_str())
+        .body(moved.clone())
+        .fetch();
+    r.expect(204);
+    let new_tag = r.header("schedule-tag").unwrap();
+    assert_ne!(new_tag, put_tag);
+    let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", put_tag.as_str())
+        .body(moved.replace("Moved", "Again"))
+        .fetch();
+    assert_eq!(r.status, 412);
+    // The organizer's update gave bob's copy a new tag: his stale PUT fails.
+    let r = as_user(&srv, "bob", "PUT", &bob_url)
+        .header("Content-Type", "text/calendar")
+        .header("If-Schedule-Tag-Match", bob_tag.as_str())
+        .body(accepted)
+        .fetch();
+    assert_eq!(r.status, 412);
+    let (_, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
+    assert!(bob_copy.contains("SUMMARY:Moved"));
+}

@@ -19,7 +19,15 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             let cal = rq.store().collection(user, calendar)?;
             // A reserved URL name names nothing here: 404.
             let file = cal.file_name(name).map_err(not_found)?;
+            // An organizer's DELETE cancels, an attendee's declines.
+            let plan = match cal.kind() {
+                crate::store::CollectionKind::Calendar => {
+                    rq.app.scheduler.plan_delete(&cal.user, &cal, &file)
+                }
+                _ => crate::schedule::implicit::Plan::Nothing,
+            };
             cal.delete(&file, |current| cond.allows_write(current))?;
+            rq.app.scheduler.deliver(plan);
         }
         DavPath::Calendar { user, calendar } => {
             let cal = rq.store().collection(user, calendar)?;

@@ -83,6 +83,14 @@ fn object(cal: &Collection, name: &str, cond: &Conditions) -> DavResult<Reply> {
         CollectionKind::Calendar => ICALENDAR,
         CollectionKind::AddressBook => VCARD,
     };
+    // RFC 6638 §3.2.10: a scheduling object's Schedule-Tag, for the
+    // If-Schedule-Tag-Match of the client's next PUT.
+    let schedule_tag = match (&body, cal.kind()) {
+        (ObjectBody::Bytes(bytes), CollectionKind::Calendar) => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(crate::schedule::itip::schedule_tag),
+        _ => None,
+    };
     let reply = if cond.not_modified(&hex) {
         Reply::empty(StatusCode::NOT_MODIFIED)
     } else {
@@ -91,8 +99,15 @@ fn object(cal: &Collection, name: &str, cond: &Conditions) -> DavResult<Reply> {
             ObjectBody::Open(object) => Reply::file(StatusCode::OK, content_type, object),
         }
     };
-    Ok(reply.header(header::ETAG, etag).header(
+    let reply = reply.header(header::ETAG, etag).header(
         header::LAST_MODIFIED,
         httpdate::fmt_http_date(served.stamp.mtime()),
-    ))
+    );
+    Ok(match schedule_tag {
+        Some(tag) => reply.header(SCHEDULE_TAG, tag),
+        None => reply,
+    })
 }
+
+/// The response header of RFC 6638 §8.3.
+pub(crate) const SCHEDULE_TAG: header::HeaderName = header::HeaderName::from_static("schedule-tag");

@@ -32,16 +32,20 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
         .map_err(StoreError::missing_parent)?;
     // Before validating: no body is welcome in a derived calendar.
     coll.refuse_if_derived()?;
-    let outcome = match coll.kind() {
+    let (outcome, schedule_tag) = match coll.kind() {
         CollectionKind::Calendar => put_event(&rq, &coll, name)?,
-        CollectionKind::AddressBook => put_contact(&rq, &coll, name)?,
+        CollectionKind::AddressBook => (put_contact(&rq, &coll, name)?, None),
     };
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
         StatusCode::NO_CONTENT
     };
-    Ok(Reply::empty(status).header(header::ETAG, format!("\"{}\"", outcome.etag)))
+    let reply = Reply::empty(status).header(header::ETAG, format!("\"{}\"", outcome.etag));
+    Ok(match schedule_tag {
+        Some(tag) => reply.header(super::get::SCHEDULE_TAG, tag),
+        None => reply,
+    })
 }
 
 /// The media type of the body without parameters, if one was sent.
@@ -50,7 +54,12 @@ fn media_type(rq: &Request) -> Option<&str> {
         .map(|ct| ct.split(';').next().unwrap_or("").trim())
 }
 
-fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome> {
+/// The stored outcome, and the Schedule-Tag of what was stored.
+fn put_event(
+    rq: &Request,
+    cal: &Collection,
+    name: &str,
+) -> DavResult<(PutOutcome, Option<String>)> {
     let name = cal.file_name(name)?;
     let refuse = |detail: String| DavError::condition(Condition::SupportedCalendarData, detail);
     if let Some(mime) = media_type(rq) {
@@ -79,7 +88,60 @@ fn put_event(rq: &Request, cal: &Collection, name: &str) -> DavResult<PutOutcome
         ));
     }
     let cond = Conditions::from_headers(&rq.headers);
-    Ok(cal.put(&name, &rq.body, info, |current| cond.allows_write(current))?)
+    // The scheduling it means is planned first (a spoofed ORGANIZER is
+    // refused before anything is written) and sent once it is stored.
+    let scheduler = &rq.app.scheduler;
+    let plan = scheduler
+        .plan_put(&cal.user, cal, &name, &rq.body)
+        .map_err(refused)?;
+    // If-Schedule-Tag-Match (RFC 6638 §8.2): checked against the version
+    // read here, which the write then requires to be still in place.
+    let tag_match = if_schedule_tag_match(rq, cal, &name)?;
+    let allowed = |current: Option<&str>| {
+        cond.allows_write(current) && tag_match.as_ref().is_none_or(|e| current == Some(e))
+    };
+    let body = plan.body().unwrap_or(&rq.body);
+    let outcome = match plan.body() {
+        Some(body) => {
+            let info = ical::inspect(body).map_err(|e| {
+                DavError::Internal(format!("scheduling made an invalid object: {e}"))
+            })?;
+            cal.put(&name, body, info, allowed)?
+        }
+        None => cal.put(&name, &rq.body, info, allowed)?,
+    };
+    let tag = std::str::from_utf8(body)
+        .ok()
+        .and_then(crate::schedule::itip::schedule_tag);
+    scheduler.deliver(plan);
+    Ok((outcome, tag))
+}
+
+/// The ETag of the version an `If-Schedule-Tag-Match` header matched, or
+/// 412 when the object is missing or its Schedule-Tag is another.
+fn if_schedule_tag_match(rq: &Request, cal: &Collection, name: &str) -> DavResult<Option<String>> {
+    let Some(wanted) = rq.header("if-schedule-tag-match") else {
+        return Ok(None);
+    };
+    let failed = || DavError::Store(StoreError::PreconditionFailed);
+    let (bytes, meta) = cal.read(name).map_err(|_| failed())?;
+    let tag = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(crate::schedule::itip::schedule_tag)
+        .ok_or_else(failed)?;
+    if tag != wanted.trim() {
+        return Err(failed());
+    }
+    Ok(Some(meta.etag.to_string()))
+}
+
+/// A scheduling refusal as its RFC 6638 precondition.
+pub(crate) fn refused(e: crate::schedule::implicit::Refusal) -> DavError {
+    use crate::schedule::implicit::Refusal;
+    match e {
+        Refusal::NotOrganizer(_) => DavError::condition(Condition::ValidOrganizer, e.to_string()),
+        Refusal::Store(e) => e.into(),
+    }
 }
 
 fn put_contact(rq: &Request, book: &Collection, name: &str) -> DavResult<PutOutcome> {

@@ -3,7 +3,7 @@
 //! with the CalDAV principal properties (`caldav`); its value is made here.
 
 use crate::dav::xml::{escape, CALDAV};
-use crate::http::resource::{Ctx, Kind};
+use crate::http::resource::{Ctx, Kind, Resource};
 
 use super::acl::{home_user, user_href};
 use super::{declare, LiveProp, Write};
@@ -16,6 +16,26 @@ declare! { ALL;
         kinds: &[Kind::Home],
         unlisted: &[],
         get: |res, _| Ok(home_user(res).map(|_| "INDIVIDUAL".to_string())),
+        write: Write::Protected,
+    };
+    /// RFC 6638 §3.2.10: derived from the object's text, asked for by name.
+    SCHEDULE_TAG = LiveProp {
+        ns: CALDAV,
+        name: "schedule-tag",
+        kinds: &[Kind::Object],
+        unlisted: &[Kind::Object],
+        get: |res, _| {
+            Ok(match res {
+                Resource::Object { cal, name, .. } => {
+                    let (bytes, _) = cal.read(name)?;
+                    std::str::from_utf8(&bytes)
+                        .ok()
+                        .and_then(crate::schedule::itip::schedule_tag)
+                        .map(|t| escape(&t).into_owned())
+                }
+                _ => None,
+            })
+        },
         write: Write::Protected,
     };
     /// RFC 6638 §2.2.1: `/<user>/.inbox/` (`methods::schedule_box`).

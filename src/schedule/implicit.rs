@@ -1,0 +1,465 @@
+//! Implicit scheduling (RFC 6638 §3): what a client's PUT or DELETE of an
+//! event sends. The organizer's writes deliver REQUESTs (and CANCELs) to
+//! the attendees, each a message in his inbox and his own copy in his
+//! calendar; an attendee's change of his PARTSTAT, or his DELETE, sends a
+//! REPLY that updates the organizer's copy. Only requests of clients come
+//! here, never the watcher's findings: a file written on disk (khal, git,
+//! a restore from backup) is not an act of its user, may be replayed many
+//! times, and must not mail or rewrite other users' calendars by itself.
+//!
+//! A write is planned before the store is touched (so the organizer's copy
+//! is stored with its SCHEDULE-STATUS, and a spoofed ORGANIZER is refused
+//! before anything happens), then delivered once the write succeeded.
+//! Addresses outside the server go to one [`External`] sender (iMIP).
+
+use std::sync::Arc;
+
+use super::addresses::Addresses;
+use super::inbox::Inbox;
+use super::itip::{self, Facts, Method};
+use crate::store::{Collection, Store, StoreError};
+
+/// Where messages for calendar users outside this server go.
+pub trait External: Send + Sync {
+    /// The SCHEDULE-STATUS written on the organizer's copy for `to`,
+    /// before the message is sent.
+    fn status(&self, to: &str) -> String;
+    /// Sends (or queues) a message; never blocks the request for long.
+    fn send(&self, message: &Outgoing);
+}
+
+/// An iTIP message for an address outside this server.
+pub struct Outgoing<'a> {
+    pub method: Method,
+    /// The sender's calendar-user address (organizer or replying attendee).
+    pub from: &'a str,
+    pub to: &'a str,
+    /// The iCalendar text with its METHOD.
+    pub ics: &'a str,
+}
+
+/// No way to reach other servers (iMIP not configured): 5.1, could not
+/// complete delivery (RFC 6638 §3.2.9).
+pub struct NoExternal;
+
+impl External for NoExternal {
+    fn status(&self, _: &str) -> String {
+        "5.1".into()
+    }
+    fn send(&self, _: &Outgoing) {}
+}
+
+/// Local deliveries made at once.
+const PARALLEL: usize = 8;
+/// Delivered to a local user (RFC 6638 §3.2.9: 1.2, delivered).
+const DELIVERED: &str = "1.2";
+/// An address in the server's domain that names no user: 3.7, invalid
+/// calendar user.
+const INVALID_USER: &str = "3.7";
+
+/// Why a write is refused before it is made.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The ORGANIZER is another user of this server, and this is not a copy
+    /// of one of that user's events the writer attends.
+    #[error("ORGANIZER {0} is another user's address, and this is no copy of an event of theirs you attend")]
+    NotOrganizer(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a write will send once it is made.
+pub enum Plan {
+    /// Not a scheduling object of the writer's: nothing to send.
+    Nothing,
+    /// The organizer's: `body` is what to store (with SCHEDULE-STATUS).
+    Organizer {
+        body: Option<Vec<u8>>,
+        sends: Vec<Delivery>,
+        from: String,
+        hint: String,
+    },
+    /// An attendee's answer for the organizer.
+    Reply {
+        organizer: String,
+        organizer_address: String,
+        from: String,
+        hint: String,
+        reply: String,
+    },
+}
+
+impl Plan {
+    /// The bytes to store instead of the client's, if they differ.
+    pub fn body(&self) -> Option<&[u8]> {
+        match self {
+            Plan::Organizer { body, .. } => body.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// One message of the organizer's for one attendee.
+pub struct Delivery {
+    to: String,
+    /// The local user, or None for an address outside.
+    user: Option<String>,
+    method: Method,
+    /// The organizer's event the message is made from.
+    text: Arc<String>,
+}
+
+/// The scheduling side of the server.
+pub struct Scheduler {
+    store: Arc<Store>,
+    addresses: Arc<Addresses>,
+    external: Box<dyn External>,
+}
+
+impl Scheduler {
+    pub fn new(store: Arc<Store>, addresses: Arc<Addresses>, external: Box<dyn External>) -> Self {
+        Scheduler {
+            store,
+            addresses,
+            external,
+        }
+    }
+
+    fn user_of(&self, address: &str) -> Option<String> {
+        self.addresses.user_of(address, |u| self.store.is_user(u))
+    }
+
+    fn mine(&self, user: &str, address: &str) -> bool {
+        self.addresses
+            .of(user)
+            .iter()
+            .any(|a| itip::same_address(a, address))
+    }
+
+    /// Plans `user`'s PUT of `new` over `name` in `cal` (which may hold the
+    /// old version).
+    pub fn plan_put(
+        &self,
+        user: &str,
+        cal: &Collection,
+        name: &str,
+        new: &[u8],
+    ) -> Result<Plan, Refusal> {
+        let Ok(text) = std::str::from_utf8(new) else {
+            return Ok(Plan::Nothing);
+        };
+        let f = itip::facts(text);
+        let Some(org) = f.organizer.clone() else {
+            return Ok(Plan::Nothing);
+        };
+        let old = self.old_text(cal, name);
+        if self.mine(user, &org) {
+            return Ok(self.plan_organizer(user, text, &f, old.as_deref(), name));
+        }
+        let Some(organizer) = self.user_of(&org).filter(|o| o != user) else {
+            return Ok(Plan::Nothing);
+        };
+        let refuse = || Refusal::NotOrganizer(org.clone());
+        let me = f
+            .attendees
+            .iter()
+            .find(|a| self.mine(user, &a.address))
+            .ok_or_else(refuse)?;
+        let (_, _, org_text) = self
+            .find_copy(&organizer, &f.uid, name)?
+            .ok_or_else(refuse)?;
+        let listed = itip::facts(&org_text);
+        let before = old
+            .as_deref()
+            .map(itip::facts)
+            .and_then(|o| o.attendee(&me.address).map(|a| a.partstat.clone()))
+            .or_else(|| listed.attendee(&me.address).map(|a| a.partstat.clone()))
+            .ok_or_else(refuse)?;
+        if !me.by_server || !f.organizer_by_server || before == me.partstat {
+            return Ok(Plan::Nothing);
+        }
+        Ok(Plan::Reply {
+            organizer,
+            organizer_address: org,
+            from: me.address.clone(),
+            hint: name.to_string(),
+            reply: itip::reply(text, &me.address, None),
+        })
+    }
+
+    /// Plans `user`'s DELETE of `name` in `cal`: the organizer cancels, an
+    /// attendee declines.
+    pub fn plan_delete(&self, user: &str, cal: &Collection, name: &str) -> Plan {
+        let Some(text) = self.old_text(cal, name) else {
+            return Plan::Nothing;
+        };
+        let f = itip::facts(&text);
+        let Some(org) = f.organizer.clone() else {
+            return Plan::Nothing;
+        };
+        if self.mine(user, &org) {
+            if !f.organizer_by_server {
+                return Plan::Nothing;
+            }
+            let text = Arc::new(text);
+            let sends = f
+                .attendees
+                .iter()
+                .filter(|a| a.by_server && !self.mine(user, &a.address))
+                .map(|a| Delivery {
+                    to: a.address.clone(),
+                    user: self.user_of(&a.address),
+                    method: Method::Cancel,
+                    text: text.clone(),
+                })
+                .collect();
+            return Plan::Organizer {
+                body: None,
+                sends,
+                from: org,
+                hint: name.to_string(),
+            };
+        }
+        let Some(organizer) = self.user_of(&org).filter(|o| o != user) else {
+            return Plan::Nothing;
+        };
+        match f.attendees.iter().find(|a| self.mine(user, &a.address)) {
+            Some(me) if me.by_server && f.organizer_by_server => Plan::Reply {
+                organizer,
+                organizer_address: org,
+                from: me.address.clone(),
+                hint: name.to_string(),
+                reply: itip::reply(&text, &me.address, Some("DECLINED")),
+            },
+            _ => Plan::Nothing,
+        }
+    }
+
+    fn old_text(&self, cal: &Collection, name: &str) -> Option<String> {
+        let (bytes, _) = cal.read(name).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
+    fn plan_organizer(
+        &self,
+        user: &str,
+        text: &str,
+        f: &Facts,
+        old: Option<&str>,
+        name: &str,
+    ) -> Plan {
+        let org = f.organizer.clone().unwrap_or_default();
+        if !f.organizer_by_server {
+            return Plan::Nothing;
+        }
+        let old_facts = old.map(itip::facts).unwrap_or_default();
+        let changed = old.is_none_or(|o| itip::significant(o) != itip::significant(text));
+        let mut statuses = Vec::new();
+        let mut sends = Vec::new();
+        let new_text = Arc::new(text.to_string());
+        for a in &f.attendees {
+            if !a.by_server || self.mine(user, &a.address) {
+                continue;
+            }
+            if !changed && old_facts.attendee(&a.address).is_some() {
+                continue;
+            }
+            let local = self.user_of(&a.address);
+            let status = match &local {
+                Some(_) => DELIVERED.to_string(),
+                None if self.addresses.in_domain(&a.address) => INVALID_USER.to_string(),
+                None => self.external.status(&a.address),
+            };
+            if local.is_some() || !self.addresses.in_domain(&a.address) {
+                sends.push(Delivery {
+                    to: a.address.clone(),
+                    user: local,
+                    method: Method::Request,
+                    text: new_text.clone(),
+                });
+            }
+            statuses.push((a.address.clone(), status));
+        }
+        // Attendees taken off the event are told it is cancelled for them.
+        if let Some(old) = old {
+            let old_text = Arc::new(old.to_string());
+            for a in &old_facts.attendees {
+                if a.by_server && f.attendee(&a.address).is_none() && !self.mine(user, &a.address) {
+                    sends.push(Delivery {
+                        to: a.address.clone(),
+                        user: self.user_of(&a.address),
+                        method: Method::Cancel,
+                        text: old_text.clone(),
+                    });
+                }
+            }
+        }
+        let body = (!statuses.is_empty())
+            .then(|| itip::set_schedule_status(text, &statuses).into_bytes())
+            .filter(|b| b.as_slice() != text.as_bytes());
+        Plan::Organizer {
+            body,
+            sends,
+            from: org,
+            hint: name.to_string(),
+        }
+    }
+
+    /// Sends what a write that succeeded planned. Failures are logged: the
+    /// write is made, and the organizer's SCHEDULE-STATUS says what was
+    /// attempted.
+    pub fn deliver(&self, plan: Plan) {
+        match plan {
+            Plan::Nothing => {}
+            Plan::Organizer {
+                sends, from, hint, ..
+            } => {
+                let (local, outside): (Vec<_>, Vec<_>) =
+                    sends.into_iter().partition(|s| s.user.is_some());
+                // Each local delivery waits on its own fsyncs: side by side,
+                // a few at a time, the PUT waits about as long as for one.
+                for batch in local.chunks(PARALLEL) {
+                    std::thread::scope(|scope| {
+                        for s in batch {
+                            let hint = &hint;
+                            scope.spawn(move || {
+                                let u = s.user.as_deref().unwrap_or_default();
+                                let message = itip::organizer_message(&s.text, s.method);
+                                if let Err(e) = self.deliver_local(u, s, &message, hint) {
+                                    tracing::warn!("scheduling: delivery to {u} failed: {e}");
+                                }
+                            });
+                        }
+                    });
+                }
+                for s in outside {
+                    let message = itip::organizer_message(&s.text, s.method);
+                    self.external.send(&Outgoing {
+                        method: s.method,
+                        from: &from,
+                        to: &s.to,
+                        ics: &message,
+                    });
+                }
+            }
+            Plan::Reply {
+                organizer,
+                organizer_address: _,
+                from: _,
+                hint,
+                reply,
+            } => {
+                if let Err(e) = self.apply_local_reply(&organizer, &reply, &hint) {
+                    tracing::warn!("scheduling: reply to {organizer} failed: {e}");
+                }
+            }
+        }
+    }
+
+    /// A REQUEST or CANCEL for a local attendee: his copy updated (or made
+    /// in his default calendar), and the message in his inbox.
+    fn deliver_local(
+        &self,
+        user: &str,
+        s: &Delivery,
+        message: &str,
+        hint: &str,
+    ) -> Result<(), StoreError> {
+        self.store.ensure_home(user)?;
+        let home = self.store.home_dir(user)?;
+        // The message and the copy are written side by side (each waits on
+        // its own fsyncs).
+        std::thread::scope(|scope| {
+            let inbox = scope.spawn(|| Inbox::in_home(&home).deliver(message.as_bytes()));
+            let copied = self.update_copy(user, s, hint);
+            let delivered = inbox.join().unwrap_or_else(|_| {
+                Err(StoreError::Io(std::io::Error::other(
+                    "inbox write panicked",
+                )))
+            });
+            copied.and(delivered.map(drop))
+        })
+    }
+
+    /// The attendee's copy after a REQUEST (made, or updated keeping his
+    /// PARTSTAT) or a CANCEL (marked cancelled, if he has one).
+    fn update_copy(&self, user: &str, s: &Delivery, hint: &str) -> Result<(), StoreError> {
+        let found = self.find_copy(user, &itip::facts(&s.text).uid, hint)?;
+        let copy = match (s.method, &found) {
+            (Method::Cancel, Some((_, _, mine))) => itip::cancelled(mine),
+            (Method::Cancel, None) => return Ok(()),
+            _ => itip::attendee_copy(&s.text, found.as_ref().map(|(_, _, t)| t.as_str()), &s.to),
+        };
+        let (cal, name) = match found {
+            Some((cal, name, _)) => (cal, name),
+            None => {
+                let calendar = super::default_calendar(&self.store, user, true)?
+                    .ok_or(StoreError::NotFound)?;
+                let cal = self.store.collection(user, &calendar)?;
+                let name = match cal.meta(hint)? {
+                    None if crate::store::names::is_object_name(hint) => hint.to_string(),
+                    _ => format!("{}.ics", uuid::Uuid::new_v4()),
+                };
+                (cal, name)
+            }
+        };
+        self.write(&cal, &name, copy.as_bytes())
+    }
+
+    /// A REPLY from a local attendee: applied to the organizer's copy, and
+    /// put in the organizer's inbox. Nothing when the organizer's copy is
+    /// gone or does not list the attendee.
+    fn apply_local_reply(
+        &self,
+        organizer: &str,
+        reply: &str,
+        hint: &str,
+    ) -> Result<(), StoreError> {
+        let uid = itip::facts(reply).uid;
+        let Some((cal, name, text)) = self.find_copy(organizer, &uid, hint)? else {
+            return Ok(());
+        };
+        let Some(updated) = itip::apply_reply(&text, reply) else {
+            return Ok(());
+        };
+        self.write(&cal, &name, updated.as_bytes())?;
+        let home = self.store.home_dir(organizer)?;
+        Inbox::in_home(&home).deliver(reply.as_bytes())?;
+        Ok(())
+    }
+
+    /// Writes an object the server made over whatever is there.
+    fn write(&self, cal: &Collection, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let info = crate::ical::inspect(bytes)
+            .map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
+        cal.put(name, bytes, info, |_| true)?;
+        Ok(())
+    }
+
+    /// The user's object of this UID in any of his own calendars: a lookup
+    /// per calendar (`hint` first), never a scan of their objects.
+    pub fn find_copy(
+        &self,
+        user: &str,
+        uid: &str,
+        hint: &str,
+    ) -> Result<Option<(Collection, String, String)>, StoreError> {
+        if uid.is_empty() || !self.store.home_exists(user) {
+            return Ok(None);
+        }
+        for (name, kind) in self.store.collection_names(user)? {
+            if kind != crate::store::CollectionKind::Calendar || self.store.is_derived_name(&name) {
+                continue;
+            }
+            let Ok(cal) = self.store.collection(user, &name) else {
+                continue;
+            };
+            if let Some(file) = cal.find_uid(uid, hint)? {
+                let (bytes, _) = cal.read(&file)?;
+                let text = String::from_utf8(bytes).unwrap_or_default();
+                return Ok(Some((cal, file, text)));
+            }
+        }
+        Ok(None)
+    }
+}
