@@ -9,26 +9,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
-/// The iTIP methods that go out by mail (RFC 5546 §1.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// An organizer's invitation or update.
-    Request,
-    /// The organizer cancelled the event (or removed the attendee).
-    Cancel,
-    /// An attendee's answer to an organizer outside the server.
-    Reply,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Request => "REQUEST",
-            Method::Cancel => "CANCEL",
-            Method::Reply => "REPLY",
-        }
-    }
-}
+pub use crate::schedule::itip::Method;
 
 /// What scheduling hands to mail: one iTIP object for one outside address.
 #[derive(Debug, Clone)]

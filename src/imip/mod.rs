@@ -7,9 +7,11 @@
 //!
 //! `settings` (the config keys), `message` (the mail and its sender
 //! rule), `queue` (the files in the state directory), `sender` (SMTP,
-//! retries), `incoming` (reading a reply mail). Beside the store, below
-//! `http`: it knows nothing of requests.
+//! retries), `external` (scheduling's `External` sender), `incoming`
+//! (reading a reply mail). Beside the store and `schedule` (whose iTIP
+//! messages it mails), below `http`: it knows nothing of requests.
 
+pub mod external;
 pub mod incoming;
 pub mod message;
 pub mod queue;
