@@ -341,6 +341,9 @@ def test_a_mailed_reply_updates_the_organizers_copy(invited):
     assert "PARTSTAT=ACCEPTED" in attendee_line(on_disk, CAROL)
     # Only the replier's answer changes.
     assert attendee_line(on_disk, f"bob@{DOMAIN}") == before_other
+    # The organizer's scheduling inbox has the REPLY, as for a local answer.
+    inbox = [p.read_text() for p in (server.data_dir / "alice" / ".inbox").glob("*.ics")]
+    assert any("METHOD:REPLY" in t and "carol@elsewhere.net" in t for t in inbox), inbox
     # The running server serves it (its watcher saw the new file).
     wait_for("the reply served", lambda: "PARTSTAT=ACCEPTED" in attendee_line(
         get(server, "alice", uid), CAROL))
