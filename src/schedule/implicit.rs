@@ -143,24 +143,34 @@ impl Scheduler {
     }
 
     /// Plans `user`'s PUT of `new` over `name` in `cal` (which may hold the
-    /// old version).
+    /// old version). `keep_answers`: the client based its version on one
+    /// with the current Schedule-Tag (If-Schedule-Tag-Match), so the
+    /// attendees' answers stored since are kept in an organizer's update.
     pub fn plan_put(
         &self,
         user: &str,
         cal: &Collection,
         name: &str,
         new: &[u8],
+        keep_answers: bool,
     ) -> Result<Plan, Refusal> {
         let Ok(text) = std::str::from_utf8(new) else {
             return Ok(Plan::Nothing);
         };
+        if !itip::may_be_scheduled(text) {
+            return Ok(Plan::Nothing);
+        }
         let f = itip::facts(text);
         let Some(org) = f.organizer.clone() else {
             return Ok(Plan::Nothing);
         };
         let old = self.old_text(cal, name);
         if self.mine(user, &org) {
-            return Ok(self.plan_organizer(user, text, &f, old.as_deref(), name));
+            let merged = match (&old, keep_answers) {
+                (Some(stored), true) => itip::keep_answers(text, stored, |a| !self.mine(user, a)),
+                _ => text.to_string(),
+            };
+            return Ok(self.plan_organizer(user, &merged, new, &f, old.as_deref(), name));
         }
         let Some(organizer) = self.user_of(&org).filter(|o| o != user) else {
             return Ok(self.plan_outside_reply(user, &f, old.as_deref(), text, None));
@@ -283,10 +293,13 @@ impl Scheduler {
         String::from_utf8(bytes).ok()
     }
 
+    /// `text` is what to store before statuses (the client's `sent`, or
+    /// that with the stored answers kept).
     fn plan_organizer(
         &self,
         user: &str,
         text: &str,
+        sent: &[u8],
         f: &Facts,
         old: Option<&str>,
         name: &str,
@@ -337,9 +350,12 @@ impl Scheduler {
                 }
             }
         }
-        let body = (!statuses.is_empty())
-            .then(|| itip::set_schedule_status(text, &statuses).into_bytes())
-            .filter(|b| b.as_slice() != text.as_bytes());
+        let body = if statuses.is_empty() {
+            text.as_bytes().to_vec()
+        } else {
+            itip::set_schedule_status(text, &statuses).into_bytes()
+        };
+        let body = (body.as_slice() != sent).then_some(body);
         Plan::Organizer {
             body,
             sends,

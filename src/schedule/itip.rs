@@ -338,6 +338,14 @@ fn by_server(l: &Line) -> bool {
         .is_none_or(|a| a.eq_ignore_ascii_case("SERVER"))
 }
 
+/// Whether the text names an ORGANIZER at all (any case): a scan without
+/// allocation, so the many objects that are not scheduled cost no parse.
+pub fn may_be_scheduled(text: &str) -> bool {
+    text.as_bytes()
+        .windows(9)
+        .any(|w| w.eq_ignore_ascii_case(b"ORGANIZER"))
+}
+
 /// The scheduling facts of an event.
 pub fn facts(text: &str) -> Facts {
     let cal = Cal::parse(text);
@@ -383,7 +391,7 @@ pub fn significant(text: &str) -> String {
 /// ORGANIZER or no ATTENDEE).
 pub fn schedule_tag(text: &str) -> Option<String> {
     use sha2::{Digest, Sha256};
-    if !text.contains("ORGANIZER") {
+    if !may_be_scheduled(text) {
         return None;
     }
     let f = facts(text);
@@ -507,6 +515,41 @@ pub fn apply_reply(organizer_text: &str, reply_text: &str) -> Option<String> {
     Some(cal.text())
 }
 
+/// The organizer's new text with the answers his stored copy holds: the
+/// PARTSTAT and SCHEDULE-STATUS of each attendee that `keep` accepts are
+/// taken from `stored`, so an update made on a version read before a
+/// reply came in does not undo the reply (RFC 6638 §3.2.10,
+/// If-Schedule-Tag-Match).
+pub fn keep_answers(text: &str, stored: &str, keep: impl Fn(&str) -> bool) -> String {
+    let old = Cal::parse(stored);
+    let answers: Vec<(String, Option<String>, Option<String>)> = old
+        .attendee_lines()
+        .into_iter()
+        .map(|i| {
+            let l = &old.lines[i];
+            (
+                l.value.clone(),
+                l.param("PARTSTAT").map(str::to_string),
+                l.param("SCHEDULE-STATUS").map(str::to_string),
+            )
+        })
+        .collect();
+    let mut cal = Cal::parse(text);
+    for i in cal.attendee_lines() {
+        let l = &mut cal.lines[i];
+        if !keep(&l.value) {
+            continue;
+        }
+        if let Some((_, partstat, status)) =
+            answers.iter().find(|(a, _, _)| same_address(a, &l.value))
+        {
+            l.set_param("PARTSTAT", partstat.as_deref());
+            l.set_param("SCHEDULE-STATUS", status.as_deref());
+        }
+    }
+    cal.text()
+}
+
 /// Writes each attendee's delivery status (RFC 6638 §3.2.9) as
 /// SCHEDULE-STATUS on his ATTENDEE lines; attendees not named keep theirs.
 pub fn set_schedule_status(text: &str, statuses: &[(String, String)]) -> String {
@@ -594,6 +637,18 @@ mod tests {
         // A stranger's reply changes nothing.
         let stranger = r.replace("bob@exa", "eve@exa");
         assert!(apply_reply(EVENT, &stranger).is_none());
+        // An update made on the version before the reply keeps the answer.
+        let kept = keep_answers(&EVENT.replace("Plan", "Plan C"), &org, |a| {
+            !a.contains("alice")
+        });
+        assert_eq!(
+            facts(&kept)
+                .attendee("mailto:bob@example.org")
+                .unwrap()
+                .partstat,
+            "ACCEPTED"
+        );
+        assert!(kept.contains("SUMMARY:Plan C"));
         let declined = reply(&mine, "mailto:bob@example.org", Some("DECLINED"));
         assert_eq!(facts(&declined).attendees[0].partstat, "DECLINED");
     }

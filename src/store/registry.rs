@@ -472,6 +472,12 @@ impl Collection {
         self.kind
     }
 
+    /// The user whose collection this is: the owner of a shared one seen
+    /// through a view, else the user it was opened for.
+    pub fn owner(&self) -> &str {
+        self.view.as_ref().map_or(&self.user, |v| &v.owner)
+    }
+
     /// Checks again, just before a write, that the calendar directory is no
     /// link out of its home: one may have been swapped in by hand since the
     /// handle was made (the window left is the few syscalls of the write).

@@ -63,6 +63,25 @@ fn uid_conflicts_are_refused() {
     assert!(!put(&cal, "a.ics", &event("same")).unwrap().created);
 }
 
+/// Scheduling finds an attendee's copy by UID: under its likely name, or
+/// anywhere in the collection when it was saved under another.
+#[test]
+fn an_object_is_found_by_uid_with_a_hint() {
+    let (_d, store) = store();
+    let cal = store.calendar("u", DEFAULT_CALENDAR).unwrap();
+    put(&cal, "a.ics", &event("one")).unwrap();
+    put(&cal, "b.ics", &event("two")).unwrap();
+    assert_eq!(
+        cal.find_uid("one", "a.ics").unwrap().as_deref(),
+        Some("a.ics")
+    );
+    assert_eq!(
+        cal.find_uid("two", "a.ics").unwrap().as_deref(),
+        Some("b.ics")
+    );
+    assert_eq!(cal.find_uid("three", "a.ics").unwrap(), None);
+}
+
 #[test]
 fn hand_edits_are_seen_and_sync_reports_them() {
     let (d, store) = store();

@@ -500,6 +500,7 @@ fn schedule_tag_survives_replies_and_guards_puts() {
 
     // Bob accepts: alice's copy changes, her Schedule-Tag does not.
     let etag_before = got.etag();
+    let stale = got.text();
     let (bob_path, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
     let bob_url = format!("/{bob_path}");
     let bob_tag = as_user(&srv, "bob", "GET", &bob_url)
@@ -520,12 +521,13 @@ fn schedule_tag_survives_replies_and_guards_puts() {
         got.header("schedule-tag").as_deref(),
         Some(put_tag.as_str())
     );
-    let current = got.text();
-    assert!(attendee_line(&current, "bob").contains("ACCEPTED"));
+    assert!(attendee_line(&got.text(), "bob").contains("ACCEPTED"));
 
-    // Her client's PUT on the old tag still goes through (only a reply came
-    // in between); a second one on that tag is refused.
-    let moved = current.replace("SUMMARY:Tagged", "SUMMARY:Moved");
+    // Her client's PUT of the version it read before the reply, on that
+    // tag, still goes through (only a reply came in between) and keeps
+    // bob's answer; a second one on that tag is refused.
+    let moved = stale.replace("SUMMARY:Tagged", "SUMMARY:Moved");
+    assert!(attendee_line(&moved, "bob").contains("NEEDS-ACTION"));
     let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
         .header("Content-Type", "text/calendar")
         .header("If-Schedule-Tag-Match", put_tag.as_str())
@@ -534,6 +536,13 @@ fn schedule_tag_survives_replies_and_guards_puts() {
     r.expect(204);
     let new_tag = r.header("schedule-tag").unwrap();
     assert_ne!(new_tag, put_tag);
+    let stored = String::from_utf8(srv.read("alice/home/t1.ics")).unwrap();
+    assert!(stored.contains("SUMMARY:Moved"));
+    let line = attendee_line(&stored, "bob");
+    assert!(
+        line.contains("PARTSTAT=ACCEPTED"),
+        "the reply is kept: {line}"
+    );
     let r = as_user(&srv, "alice", "PUT", "/alice/home/t1.ics")
         .header("Content-Type", "text/calendar")
         .header("If-Schedule-Tag-Match", put_tag.as_str())
@@ -549,4 +558,34 @@ fn schedule_tag_survives_replies_and_guards_puts() {
     assert_eq!(r.status, 412);
     let (_, bob_copy) = copy_of(&srv, "bob", "t1").unwrap();
     assert!(bob_copy.contains("SUMMARY:Moved"));
+}
+
+#[test]
+fn a_sharee_writing_the_owners_meeting_schedules_as_the_owner() {
+    let srv = start();
+    let settings = srv.file("alice/home/.calendar.toml");
+    let old = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(
+        &settings,
+        format!("{old}\n[share]\ncarol = \"read-write\"\n"),
+    )
+    .unwrap();
+    propfind_as(&srv, "bob", "/bob/", "0", &[(DAV, "displayname")]).expect(207);
+    let body = meeting("v1", "Via view", "alice", &["bob"]);
+    assert!(wait_until(10, || {
+        propfind_as(
+            &srv,
+            "carol",
+            "/carol/alice--home/",
+            "0",
+            &[(DAV, "displayname")],
+        )
+        .status
+            == 207
+    }));
+    let r = put_as(&srv, "carol", "/carol/alice--home/v1.ics", &body);
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(inbox(&srv, "bob").len(), 1);
+    let stored = String::from_utf8(srv.read("alice/home/v1.ics")).unwrap();
+    assert!(attendee_line(&stored, "bob").contains("SCHEDULE-STATUS=1.2"));
 }

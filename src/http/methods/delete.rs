@@ -22,7 +22,7 @@ pub fn handle(rq: Request) -> DavResult<Reply> {
             // An organizer's DELETE cancels, an attendee's declines.
             let plan = match cal.kind() {
                 crate::store::CollectionKind::Calendar => {
-                    rq.app.scheduler.plan_delete(&cal.user, &cal, &file)
+                    rq.app.scheduler.plan_delete(cal.owner(), &cal, &file)
                 }
                 _ => crate::schedule::implicit::Plan::Nothing,
             };

@@ -88,15 +88,15 @@ fn put_event(
         ));
     }
     let cond = Conditions::from_headers(&rq.headers);
+    // If-Schedule-Tag-Match (RFC 6638 §8.2): checked against the version
+    // read here, which the write then requires to be still in place.
+    let tag_match = if_schedule_tag_match(rq, cal, &name)?;
     // The scheduling it means is planned first (a spoofed ORGANIZER is
     // refused before anything is written) and sent once it is stored.
     let scheduler = &rq.app.scheduler;
     let plan = scheduler
-        .plan_put(&cal.user, cal, &name, &rq.body)
+        .plan_put(cal.owner(), cal, &name, &rq.body, tag_match.is_some())
         .map_err(refused)?;
-    // If-Schedule-Tag-Match (RFC 6638 §8.2): checked against the version
-    // read here, which the write then requires to be still in place.
-    let tag_match = if_schedule_tag_match(rq, cal, &name)?;
     let allowed = |current: Option<&str>| {
         cond.allows_write(current) && tag_match.as_ref().is_none_or(|e| current == Some(e))
     };
