@@ -134,10 +134,7 @@ fn receive(args: &ImipReceiveArgs) -> Outcome {
     if let Some(users) = users {
         store.set_user_check(Arc::new(move |u: &str| users.iter().any(|x| x == u)));
     }
-    let state = config
-        .state
-        .clone()
-        .unwrap_or_else(|| crate::state_dir::default_for(store.root()));
+    let state = super::accounts::state_path(&config);
     let dir = match StateDir::open(&state) {
         Ok(d) => d,
         Err(e) => return Trouble(format!("state directory {}: {e}", state.display())),
