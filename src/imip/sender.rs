@@ -161,6 +161,48 @@ fn backoff(first: Duration, tries: u32) -> Duration {
 mod tests {
     use super::*;
 
+    fn queued(tries: u32, queued: u64) -> (tempfile::TempDir, Queue, String, Meta) {
+        let state = tempfile::tempdir().unwrap();
+        let q = Queue::open(state.path(), super::super::queue::DEFAULT_LIMITS).unwrap();
+        let meta = Meta {
+            from: "a@x.org".into(),
+            to: vec!["b@y.org".into()],
+            label: "REQUEST".into(),
+            queued,
+            tries,
+            next: 0,
+        };
+        let name = q.add(meta.clone(), b"Subject: t\r\n\r\n").unwrap();
+        (state, q, name, meta)
+    }
+
+    #[test]
+    fn a_failed_try_is_rescheduled_until_the_bounds_then_given_up() {
+        let retry = Duration::from_secs(60);
+        let (_s, q, name, meta) = queued(0, unix_now());
+        settle(&q, &name, meta, Outcome::Failed("down".into()), retry);
+        let (_, after) = &q.due(u64::MAX)[0];
+        assert_eq!(after.tries, 1);
+        assert!(after.next >= unix_now() + 59);
+        // The last allowed try, and a message older than MAX_AGE, go.
+        let (_s, q, name, meta) = queued(MAX_TRIES - 1, unix_now());
+        settle(&q, &name, meta, Outcome::Failed("down".into()), retry);
+        assert!(q.is_empty());
+        let (_s, q, name, meta) = queued(1, unix_now() - MAX_AGE.as_secs());
+        settle(&q, &name, meta, Outcome::Failed("down".into()), retry);
+        assert!(q.is_empty());
+        // A permanent refusal is not tried again.
+        let (_s, q, name, meta) = queued(0, unix_now());
+        settle(
+            &q,
+            &name,
+            meta,
+            Outcome::Refused("550 no such user".into()),
+            retry,
+        );
+        assert!(q.is_empty());
+    }
+
     #[test]
     fn backoff_doubles_up_to_an_hour() {
         let s = Duration::from_secs;
