@@ -134,12 +134,14 @@ fn receive(args: &ImipReceiveArgs) -> Outcome {
     if let Some(users) = users {
         store.set_user_check(Arc::new(move |u: &str| users.iter().any(|x| x == u)));
     }
+    // Only read: a state directory the server has not made yet holds no
+    // given addresses, and is not made here (it would be this process's).
     let state = super::accounts::state_path(&config);
-    let dir = match StateDir::open(&state) {
+    let dir = match state.is_dir().then(|| StateDir::open(&state)).transpose() {
         Ok(d) => d,
         Err(e) => return Trouble(format!("state directory {}: {e}", state.display())),
     };
-    let addresses = Arc::new(Addresses::open(Some(dir), config.email_domain.clone()));
+    let addresses = Arc::new(Addresses::open(dir, config.email_domain.clone()));
     let Some(user) = addresses.user_of(&organizer, |u| store.is_user(u)) else {
         return Refused(format!(
             "the ORGANIZER {organizer} is no user of this server"

@@ -6,8 +6,11 @@ RFC 5322 messages on stdin, and reach the organizer's file and his client.
 Users alice and bob are local (email_domain example.org); carol@elsewhere.net
 and dave@elsewhere.net are outside."""
 
+import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -379,3 +382,37 @@ def test_everything_else_is_refused_with_a_reason(invited, case):
     err = done.stderr.decode()
     assert "refused" in err and reason.lower() in err.lower(), err
     assert file_of(server, "alice", uid).read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, as an MTA's pipe may run it")
+def test_run_as_root_it_writes_as_the_data_directorys_owner(tmp_path):
+    # Outside pytest's private (0700) tree, so the owner can reach it.
+    top = Path(tempfile.mkdtemp(prefix="davdir-imip-"))
+    try:
+        top.chmod(0o711)
+        data = top / "data"
+        (data / "alice" / "calendar").mkdir(parents=True)
+        uid = new_uid("imip")
+        event = data / "alice" / "calendar" / f"{uid}.ics"
+        event.write_text(invitation(uid, "Owned", f"mailto:alice@{DOMAIN}", [CAROL]))
+        (top / "htpasswd").write_text("alice:x\n")
+        cfg = config(top, None)
+        nobody = 65534
+        for root, dirs, files in os.walk(data):
+            for name in [root] + [os.path.join(root, n) for n in dirs + files]:
+                os.chown(name, nobody, nobody)
+        from conftest import davdir_bin
+
+        done = subprocess.run(
+            [str(davdir_bin()), "imip-receive", "--config", str(cfg), "--data", str(data),
+             "--htpasswd", str(top / "htpasswd"), "--state", str(top / "state")],
+            input=reply_mail("carol@elsewhere.net", f"mailto:alice@{DOMAIN}", CAROL, uid),
+            capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()
+        assert f"acting as uid {nobody}" in done.stderr.decode()
+        assert "PARTSTAT=ACCEPTED" in attendee_line(event.read_text(), CAROL)
+        assert event.stat().st_uid == nobody
+        inbox = list((data / "alice" / ".inbox").glob("*.ics"))
+        assert inbox and all(p.stat().st_uid == nobody for p in inbox)
+    finally:
+        shutil.rmtree(top)
