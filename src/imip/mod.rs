@@ -107,10 +107,7 @@ impl Imip {
             tries: 0,
             next: now,
         };
-        let name = self.queue.add(meta, &mail.formatted()).map_err(|e| {
-            tracing::warn!("{e}");
-            e
-        })?;
+        let name = self.queue.add(meta, &mail.formatted())?;
         tracing::debug!("mail queue: {name} queued");
         self.wake.notify_one();
         Ok(())
