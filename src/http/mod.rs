@@ -194,13 +194,15 @@ async fn route(
             Err(crate::store::StoreError::ReadOnly) if method.is_some_and(DavMethod::is_read) => {}
             other => other?,
         }
+        // The scheduling boxes answer every method themselves (a POST to
+        // the outbox is no push registration).
+        if methods::schedule_box::claims(&rq.path).is_some() {
+            return methods::schedule_box::handle(method, rq);
+        }
         if push_claims {
             if let Some(push) = &rq.app.push {
                 return methods::push::handle(push, method, &rq, &origin);
             }
-        }
-        if methods::schedule_box::claims(&rq.path).is_some() {
-            return methods::schedule_box::handle(method, rq);
         }
         let Some(method) = method else {
             return Err(DavError::UnservedMethod);

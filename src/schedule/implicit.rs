@@ -10,7 +10,9 @@
 //! A write is planned before the store is touched (so the organizer's copy
 //! is stored with its SCHEDULE-STATUS, and a spoofed ORGANIZER is refused
 //! before anything happens), then delivered once the write succeeded.
-//! Addresses outside the server go to one [`External`] sender (iMIP).
+//! Addresses outside the server go to one [`External`] sender (iMIP plugs
+//! in there; until then [`NoExternal`] answers 5.1), and replies that come
+//! back by mail are applied with [`Scheduler::deliver_reply`].
 
 use std::sync::Arc;
 
@@ -414,7 +416,7 @@ impl Scheduler {
                 hint,
                 reply,
             } => {
-                if let Err(e) = self.apply_local_reply(&organizer, &reply, &hint) {
+                if let Err(e) = self.deliver_reply(&organizer, &reply, &hint) {
                     tracing::warn!("scheduling: reply to {organizer} failed: {e}");
                 }
             }
@@ -471,26 +473,28 @@ impl Scheduler {
         self.write(&cal, &name, copy.as_bytes())
     }
 
-    /// A REPLY from a local attendee: applied to the organizer's copy, and
-    /// put in the organizer's inbox. Nothing when the organizer's copy is
-    /// gone or does not list the attendee.
-    fn apply_local_reply(
+    /// A REPLY for the local `organizer` (from a local attendee, or one
+    /// that came by mail): applied to his copy of the event, and put in his
+    /// inbox. False, with nothing written, when he has no event of that UID
+    /// or it does not list the replying attendee (`itip::apply_reply`).
+    /// `hint`: the organizer's object name, if known ("" otherwise).
+    pub fn deliver_reply(
         &self,
         organizer: &str,
         reply: &str,
         hint: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let uid = itip::facts(reply).uid;
         let Some((cal, name, text)) = self.find_copy(organizer, &uid, hint)? else {
-            return Ok(());
+            return Ok(false);
         };
         let Some(updated) = itip::apply_reply(&text, reply) else {
-            return Ok(());
+            return Ok(false);
         };
         self.write(&cal, &name, updated.as_bytes())?;
         let home = self.store.home_dir(organizer)?;
         Inbox::in_home(&home).deliver(reply.as_bytes())?;
-        Ok(())
+        Ok(true)
     }
 
     /// Writes an object the server made over whatever is there.

@@ -229,6 +229,9 @@ fn principal_names_the_boxes_and_only_the_owner_reads_his_inbox() {
     as_user(&srv, "bob", "GET", "/bob/.inbox/m1.ics")
         .fetch()
         .expect(404);
+    // Free-busy requests are not served yet: POST to his outbox is routed there.
+    let r = as_user(&srv, "bob", "POST", "/bob/.outbox/").body("x").fetch();
+    assert_eq!(r.status, 405);
     // A collection of that name cannot be made.
     let r = as_user(&srv, "bob", "MKCALENDAR", "/bob/.inbox/").fetch();
     assert_eq!(r.status, 403);
