@@ -4,7 +4,8 @@
 //! (the organizer is a local user, the UID names his event, the replier is
 //! an attendee of it and the mail is From him); the file is rewritten
 //! atomically beside the running server, whose watcher picks it up, and the
-//! REPLY goes to the organizer's inbox as a local one does.
+//! REPLY goes to the organizer's inbox, both by scheduling's
+//! `deliver_reply`, as for a local attendee's answer.
 //! Exit 0 applied, 1 refused (the reason on stderr, which the MTA puts in
 //! its bounce), 2 bad settings, 75 (EX_TEMPFAIL) trouble here that a later
 //! delivery may not meet, so the MTA tries again.
@@ -20,7 +21,6 @@ use super::SettingsArgs;
 use crate::accounts::users::HtpasswdFile;
 use crate::imip::incoming::{read_reply, MAX_MESSAGE};
 use crate::schedule::implicit::{NoExternal, Scheduler};
-use crate::schedule::inbox::Inbox;
 use crate::schedule::itip::{self, same_address};
 use crate::schedule::Addresses;
 use crate::state_dir::StateDir;
@@ -148,7 +148,7 @@ fn receive(args: &ImipReceiveArgs) -> Outcome {
         ));
     };
     let scheduler = Scheduler::new(store.clone(), addresses, Box::new(NoExternal));
-    let (cal, name, text) = match scheduler.find_copy(&user, &reply.uid, "") {
+    let (_, name, text) = match scheduler.find_copy(&user, &reply.uid, "") {
         Ok(Some(found)) => found,
         Ok(None) => {
             return Refused(format!(
@@ -175,28 +175,12 @@ fn receive(args: &ImipReceiveArgs) -> Outcome {
             who.address, reply.uid
         ));
     }
-    let Some(updated) = itip::apply_reply(&text, &mail.calendar) else {
-        return Refused("the REPLY does not apply to the event".into());
-    };
-    let info = match crate::ical::inspect(updated.as_bytes()) {
-        Ok(i) => i,
-        Err(e) => return Refused(format!("the answered event would be invalid: {e}")),
-    };
-    // Only over the version read: an edit in between is not overwritten.
-    let expected = crate::store::Etag::of_bytes(text.as_bytes()).to_string();
-    match cal.put(&name, updated.as_bytes(), info, |current| {
-        current == Some(expected.as_str())
-    }) {
-        Ok(_) => {}
-        Err(crate::store::StoreError::PreconditionFailed) => {
-            return Trouble(format!("{name} changed while the reply was applied"))
-        }
+    // Applied (organizer's copy rewritten atomically, REPLY in his inbox)
+    // as a local attendee's answer is.
+    match scheduler.deliver_reply(&user, &mail.calendar, &name) {
+        Ok(true) => {}
+        Ok(false) => return Refused("the REPLY does not apply to the event".into()),
         Err(e) => return Trouble(e.to_string()),
-    }
-    if let Ok(home) = store.home_dir(&user) {
-        if let Err(e) = Inbox::in_home(&home).deliver(mail.calendar.as_bytes()) {
-            eprintln!("davdir imip-receive: the reply is applied but not in the inbox: {e}");
-        }
     }
     Applied(format!(
         "{} {} the event {} of {user}",
