@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import free_port
+from conftest import davdir_bin, free_port
 from support import REQUEST_TIMEOUT, davdir_only, new_uid
 
 pytestmark = davdir_only("iMIP")
@@ -311,8 +311,6 @@ def reply_mail(sender: str, organizer: str, attendee: str, uid: str,
 
 
 def receive(server, cfg: Path, raw: bytes) -> subprocess.CompletedProcess:
-    from conftest import davdir_bin
-
     return subprocess.run(
         [str(davdir_bin()), "imip-receive", "--config", str(cfg),
          "--data", str(server.data_dir), "--htpasswd", str(server.data_dir.parent / "htpasswd")],
@@ -401,9 +399,7 @@ def test_run_as_root_it_writes_as_the_data_directorys_owner(tmp_path):
         for root, dirs, files in os.walk(data):
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 os.chown(name, nobody, nobody)
-        from conftest import davdir_bin
-
-        done = subprocess.run(
+            done = subprocess.run(
             [str(davdir_bin()), "imip-receive", "--config", str(cfg), "--data", str(data),
              "--htpasswd", str(top / "htpasswd"), "--state", str(top / "state")],
             input=reply_mail("carol@elsewhere.net", f"mailto:alice@{DOMAIN}", CAROL, uid),
