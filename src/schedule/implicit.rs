@@ -220,17 +220,22 @@ impl Scheduler {
                 return Plan::Nothing;
             }
             let text = Arc::new(text);
-            let sends = f
-                .attendees
-                .iter()
-                .filter(|a| a.by_server && !self.mine(user, &a.address))
-                .map(|a| Delivery {
+            let mut sends: Vec<Delivery> = Vec::new();
+            for a in f.attendees.iter().filter(|a| a.by_server) {
+                let local = self.user_of(&a.address);
+                // Once per user, whichever of his addresses names him.
+                if self.mine(user, &a.address)
+                    || local.is_some() && sends.iter().any(|s| s.user == local)
+                {
+                    continue;
+                }
+                sends.push(Delivery {
                     to: a.address.clone(),
-                    user: self.user_of(&a.address),
+                    user: local,
                     method: Method::Cancel,
                     text: text.clone(),
-                })
-                .collect();
+                });
+            }
             return Plan::Organizer {
                 body: None,
                 sends,
@@ -323,6 +328,11 @@ impl Scheduler {
                 continue;
             }
             let local = self.user_of(&a.address);
+            // One user named by two of his addresses gets one message.
+            if local.is_some() && sends.iter().any(|s: &Delivery| s.user == local) {
+                statuses.push((a.address.clone(), DELIVERED.to_string()));
+                continue;
+            }
             let status = match &local {
                 Some(_) => DELIVERED.to_string(),
                 None if self.addresses.in_domain(&a.address) => INVALID_USER.to_string(),
@@ -341,15 +351,26 @@ impl Scheduler {
         // Attendees taken off the event are told it is cancelled for them.
         if let Some(old) = old {
             let old_text = Arc::new(old.to_string());
+            let staying: Vec<String> = f
+                .attendees
+                .iter()
+                .filter_map(|a| self.user_of(&a.address))
+                .collect();
             for a in &old_facts.attendees {
-                if a.by_server && f.attendee(&a.address).is_none() && !self.mine(user, &a.address) {
-                    sends.push(Delivery {
-                        to: a.address.clone(),
-                        user: self.user_of(&a.address),
-                        method: Method::Cancel,
-                        text: old_text.clone(),
-                    });
+                if !a.by_server || f.attendee(&a.address).is_some() || self.mine(user, &a.address) {
+                    continue;
                 }
+                let local = self.user_of(&a.address);
+                // Still invited under another of his addresses: no cancel.
+                if local.as_ref().is_some_and(|u| staying.contains(u)) {
+                    continue;
+                }
+                sends.push(Delivery {
+                    to: a.address.clone(),
+                    user: local,
+                    method: Method::Cancel,
+                    text: old_text.clone(),
+                });
             }
         }
         let body = if statuses.is_empty() {

@@ -97,7 +97,10 @@ impl Inbox {
     /// Stores a message durably under a new name; its name.
     pub fn deliver(&self, bytes: &[u8]) -> Result<String> {
         if !self.dir.is_dir() {
-            durable::create_dir(&self.dir)?;
+            match durable::create_dir(&self.dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e.into()),
+                _ => {}
+            }
         }
         let name = format!("{}.ics", uuid::Uuid::new_v4());
         durable::write_file(&self.dir, &name, bytes)?;

@@ -230,7 +230,9 @@ fn principal_names_the_boxes_and_only_the_owner_reads_his_inbox() {
         .fetch()
         .expect(404);
     // Free-busy requests are not served yet: POST to his outbox is routed there.
-    let r = as_user(&srv, "bob", "POST", "/bob/.outbox/").body("x").fetch();
+    let r = as_user(&srv, "bob", "POST", "/bob/.outbox/")
+        .body("x")
+        .fetch();
     assert_eq!(r.status, 405);
     // A collection of that name cannot be made.
     let r = as_user(&srv, "bob", "MKCALENDAR", "/bob/.inbox/").fetch();
@@ -591,4 +593,49 @@ fn a_sharee_writing_the_owners_meeting_schedules_as_the_owner() {
     assert_eq!(inbox(&srv, "bob").len(), 1);
     let stored = String::from_utf8(srv.read("alice/home/v1.ics")).unwrap();
     assert!(attendee_line(&stored, "bob").contains("SCHEDULE-STATUS=1.2"));
+}
+
+#[test]
+fn a_user_invited_by_two_of_his_addresses_gets_one_invitation() {
+    let srv = start();
+    let out = davdir_user(&srv, &["email", "bob", "bob@home.net"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    propfind_as(&srv, "bob", "/bob/", "0", &[(DAV, "displayname")]).expect(207);
+    let body = meeting("d1", "Twice", "alice", &["bob", "bob@home.net"]);
+    put_as(&srv, "alice", "/alice/home/d1.ics", &body).expect(201);
+    assert_eq!(inbox(&srv, "bob").len(), 1);
+    let stored = String::from_utf8(srv.read("alice/home/d1.ics")).unwrap();
+    assert!(
+        stored.contains("SCHEDULE-STATUS=1.2:mailto:bob@home.net"),
+        "{stored}"
+    );
+    // One of his addresses leaves the event: he is still invited.
+    let unfolded = stored.replace("\r\n ", "");
+    let fewer = unfolded.replace(&format!("{}\r\n", attendee_line(&stored, "bob")), "");
+    assert!(!fewer.contains("bob@example.org"));
+    put_as(&srv, "alice", "/alice/home/d1.ics", &fewer).expect(204);
+    let (_, copy) = copy_of(&srv, "bob", "d1").unwrap();
+    assert!(!copy.contains("CANCELLED"), "{copy}");
+    assert!(inbox(&srv, "bob")
+        .iter()
+        .all(|m| !m.contains("METHOD:CANCEL")));
+    // Taken off entirely: cancelled for him.
+    let now = String::from_utf8(srv.read("alice/home/d1.ics"))
+        .unwrap()
+        .replace("\r\n ", "");
+    let line = now
+        .lines()
+        .find(|l| l.ends_with("mailto:bob@home.net"))
+        .unwrap()
+        .to_string();
+    let none = now.replace(&format!("{line}\r\n"), "");
+    assert!(!none.contains("bob@home.net"), "{none}");
+    put_as(&srv, "alice", "/alice/home/d1.ics", &none).expect(204);
+    let (_, copy) = copy_of(&srv, "bob", "d1").unwrap();
+    assert!(copy.contains("STATUS:CANCELLED"));
+    assert!(inbox(&srv, "bob").last().unwrap().contains("METHOD:CANCEL"));
 }
