@@ -1,6 +1,6 @@
 //! The server's start-up and background duties outside HTTP: opening the
 //! store and the state directory, then the sweep, the trash purge, push,
-//! the file watcher, the startup scan, and the periodic flush and purge.
+//! the mail queue, the file watcher, the startup scan, and the periodic flush and purge.
 //! They live here, not in `http`, because they are about the files and the
 //! state, which the HTTP layer only serves; `http::run` calls them in the
 //! order they need around building the server.
@@ -56,6 +56,8 @@ pub struct Background {
     pub push: Option<Arc<Push>>,
     /// Keeps the file watcher alive while the server runs.
     pub watch: Option<WatchHandle>,
+    /// Mail to outside attendees; None when `smtp_url` is unset.
+    pub imip: Option<Arc<crate::imip::Imip>>,
 }
 
 /// Cleans up after a crash and past-due trash, then starts push, the file
@@ -83,6 +85,15 @@ pub fn start(store: &Arc<Store>, config: &Config) -> std::io::Result<Background>
         Some(settings) => Some(Push::start(store, &config.state, settings.clone())?),
         None => None,
     };
+    // Mail left queued by an earlier run goes out again from the start.
+    let imip = match &config.imip {
+        Some(settings) => Some(crate::imip::Imip::start(
+            settings.clone(),
+            &config.state,
+            config.imip_queue,
+        )?),
+        None => None,
+    };
     // Watch first, so nothing edited during the startup scan is missed.
     let watch =
         crate::store::watcher::start_or_fall_back(store, config.watch, config.poll_interval);
@@ -98,7 +109,7 @@ pub fn start(store: &Arc<Store>, config: &Config) -> std::io::Result<Background>
                 Err(e) => tracing::warn!("startup scan failed: {e}"),
             }
         })?;
-    Ok(Background { push, watch })
+    Ok(Background { push, watch, imip })
 }
 
 /// The periodic duties, on the running server's runtime: saving indexes to

@@ -93,6 +93,15 @@ pub struct FileConfig {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for built-in TLS (with `tls_cert`).
     pub tls_key: Option<PathBuf>,
+    /// SMTP relay for invitations to addresses outside the server
+    /// (`smtp://`, `smtp+starttls://`, `smtps://`); unset, no mail goes out.
+    pub smtp_url: Option<String>,
+    /// Sender of every invitation mail (the user then goes in Reply-To).
+    pub smtp_from: Option<String>,
+    /// First wait before a failed mail is tried again (doubling to an hour).
+    pub smtp_retry_seconds: Option<u64>,
+    /// Most mails waiting in the queue at once.
+    pub smtp_queue_limit: Option<usize>,
 }
 
 /// The resolved settings the server runs with.
@@ -140,6 +149,10 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Domain of the users' calendar-user addresses (`schedule::addresses`).
     pub email_domain: Option<String>,
+    /// Mail for outside attendees (iMIP); None when `smtp_url` is unset.
+    pub imip: Option<crate::imip::Settings>,
+    /// Bounds of the mail queue.
+    pub imip_queue: crate::imip::queue::Limits,
 }
 
 /// The certificate and key files served over TLS; re-read when renewed.
@@ -167,6 +180,8 @@ pub enum ConfigError {
     BasePath(String),
     #[error("invalid public_url {0:?}: give an http or https URL like https://dav.example.org")]
     PublicUrl(String),
+    #[error("{0}")]
+    Imip(String),
     #[error("tls_cert and tls_key go together: give both PEM files (certificate chain and private key) for built-in TLS, or neither")]
     TlsPair,
 }
@@ -212,6 +227,10 @@ impl FileConfig {
             email_domain: self.email_domain.or(file.email_domain),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
+            smtp_url: self.smtp_url.or(file.smtp_url),
+            smtp_from: self.smtp_from.or(file.smtp_from),
+            smtp_retry_seconds: self.smtp_retry_seconds.or(file.smtp_retry_seconds),
+            smtp_queue_limit: self.smtp_queue_limit.or(file.smtp_queue_limit),
         }
     }
 
@@ -236,10 +255,24 @@ impl FileConfig {
             (None, None) => None,
             _ => return Err(ConfigError::TlsPair),
         };
+        let imip = crate::imip::Settings::from_config(
+            self.smtp_url.as_deref(),
+            self.smtp_from.as_deref(),
+            self.smtp_retry_seconds,
+        )
+        .map_err(ConfigError::Imip)?;
+        let imip_queue = crate::imip::queue::Limits {
+            messages: self
+                .smtp_queue_limit
+                .unwrap_or(crate::imip::queue::DEFAULT_LIMITS.messages),
+            ..crate::imip::queue::DEFAULT_LIMITS
+        };
         let data = self.data.unwrap_or_else(default_data_dir);
         Ok(Config {
             tls,
             email_domain: self.email_domain,
+            imip,
+            imip_queue,
             trash_days: self.trash_days.unwrap_or(DEFAULT_TRASH_DAYS),
             upload_memory: self.upload_memory.unwrap_or(DEFAULT_UPLOAD_MEMORY),
             state: self

@@ -19,6 +19,7 @@ pub mod export;
 pub mod file_owner;
 pub mod http;
 pub mod ical;
+pub mod imip;
 pub mod import;
 pub mod memory;
 pub mod push;

@@ -12,6 +12,7 @@ pub mod app_password;
 pub mod check;
 pub mod demo;
 pub mod export;
+pub mod imip_receive;
 pub mod import;
 pub mod import_radicale;
 pub mod serve;
@@ -64,6 +65,8 @@ pub enum Command {
     Trash(trash::TrashCommand),
     /// Turn a Radicale collection-root into davdir's layout (items byte for byte); safe to re-run.
     ImportRadicale(import_radicale::RadicaleArgs),
+    /// Apply an outside attendee's iMIP REPLY (one mail on stdin, as an MTA pipes it); exit 1 refuses it.
+    ImipReceive(imip_receive::ImipReceiveArgs),
 }
 
 /// Runs the parsed command; its exit code is the process's.
@@ -79,5 +82,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Share(command) => share::run_share(command),
         Command::Trash(command) => trash::run(command),
         Command::ImportRadicale(args) => import_radicale::run(args),
+        Command::ImipReceive(args) => imip_receive::run(args),
     }
 }

@@ -56,7 +56,12 @@ pub fn run(
     if let Some(file) = auth.users_file() {
         store.set_user_check(Arc::new(move |user| file.fingerprint(user).is_some()));
     }
-    let crate::app::Background { push, watch } = crate::app::start(&store, config)?;
+    let crate::app::Background { push, watch, imip } = crate::app::start(&store, config)?;
+    // Outside attendees get mail when smtp_url is set.
+    let external: Box<dyn crate::schedule::implicit::External> = match imip {
+        Some(imip) => Box::new(imip),
+        None => Box::new(crate::schedule::implicit::NoExternal),
+    };
     let state = web::Data::new(AppState {
         store: store.clone(),
         auth,
@@ -75,7 +80,7 @@ pub fn run(
         scheduler: Arc::new(crate::schedule::implicit::Scheduler::new(
             store.clone(),
             addresses.clone(),
-            Box::new(crate::schedule::implicit::NoExternal),
+            external,
         )),
         addresses,
     });

@@ -81,6 +81,12 @@ pub enum Plan {
         from: String,
         hint: String,
     },
+    /// An attendee's answer for an organizer outside the server (iMIP).
+    ReplyOutside {
+        to: String,
+        from: String,
+        reply: String,
+    },
     /// An attendee's answer for the organizer.
     Reply {
         organizer: String,
@@ -169,7 +175,7 @@ impl Scheduler {
             return Ok(self.plan_organizer(user, &merged, new, &f, old.as_deref(), name));
         }
         let Some(organizer) = self.user_of(&org).filter(|o| o != user) else {
-            return Ok(Plan::Nothing);
+            return Ok(self.plan_outside_reply(user, &f, old.as_deref(), text, None));
         };
         let refuse = || Refusal::NotOrganizer(org.clone());
         let me = f
@@ -238,7 +244,7 @@ impl Scheduler {
             };
         }
         let Some(organizer) = self.user_of(&org).filter(|o| o != user) else {
-            return Plan::Nothing;
+            return self.plan_outside_reply(user, &f, Some(&text), &text, Some("DECLINED"));
         };
         match f.attendees.iter().find(|a| self.mine(user, &a.address)) {
             Some(me) if me.by_server && f.organizer_by_server => Plan::Reply {
@@ -247,6 +253,43 @@ impl Scheduler {
                 from: me.address.clone(),
                 hint: name.to_string(),
                 reply: itip::reply(&text, &me.address, Some("DECLINED")),
+            },
+            _ => Plan::Nothing,
+        }
+    }
+
+    /// An attendee's answer to an organizer outside the server, by mail:
+    /// when his PARTSTAT differs from the one in his stored copy (`old`),
+    /// or `partstat` (DECLINED: he deleted it) differs from it. A first PUT
+    /// of an event answers nothing: a client uploading existing events (a
+    /// new account, a restored backup) would otherwise mail every organizer.
+    fn plan_outside_reply(
+        &self,
+        user: &str,
+        f: &Facts,
+        old: Option<&str>,
+        text: &str,
+        partstat: Option<&str>,
+    ) -> Plan {
+        let Some(org) = f.organizer.as_deref() else {
+            return Plan::Nothing;
+        };
+        // An address of this server's domain that is no user: nobody to tell.
+        if self.user_of(org).is_some() || self.addresses.in_domain(org) || !f.organizer_by_server {
+            return Plan::Nothing;
+        }
+        let Some(me) = f.attendees.iter().find(|a| self.mine(user, &a.address)) else {
+            return Plan::Nothing;
+        };
+        let before = old
+            .map(itip::facts)
+            .and_then(|o| o.attendee(&me.address).map(|a| a.partstat.clone()));
+        let now = partstat.map_or(me.partstat.as_str(), |p| p);
+        match before {
+            Some(b) if me.by_server && b != now => Plan::ReplyOutside {
+                to: org.to_string(),
+                from: me.address.clone(),
+                reply: itip::reply(text, &me.address, partstat),
             },
             _ => Plan::Nothing,
         }
@@ -381,6 +424,12 @@ impl Scheduler {
                     });
                 }
             }
+            Plan::ReplyOutside { to, from, reply } => self.external.send(&Outgoing {
+                method: Method::Reply,
+                from: &from,
+                to: &to,
+                ics: &reply,
+            }),
             Plan::Reply {
                 organizer,
                 organizer_address: _,
