@@ -1,0 +1,219 @@
+//! Adversarial checks of sharing (issue 26) and scheduling (issue 27):
+//! one user must never read, change or slow down another's data through a
+//! share, an invitation or a reply. Three users of one server (alice, bob,
+//! carol, `email_domain = "example.org"`), over HTTP against the real
+//! binary.
+
+use crate::common::*;
+use crate::scheduling::{as_user, start};
+
+fn put_as(srv: &Server, user: &str, path: &str, ics: &str) -> Resp {
+    as_user(srv, user, "PUT", path)
+        .header("Content-Type", "text/calendar; charset=utf-8")
+        .body(ics.to_string())
+        .fetch()
+}
+
+fn meeting(uid: &str, organizer: &str, attendees: &[&str]) -> String {
+    let a: String = attendees
+        .iter()
+        .map(|x| format!("ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{x}@example.org\r\n"))
+        .collect();
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260310T100000Z\r\nDTEND:20260310T110000Z\r\nSUMMARY:Meeting {uid}\r\nORGANIZER:mailto:{organizer}@example.org\r\n{a}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// Logs `user` in once, so his home exists.
+fn login(srv: &Server, user: &str) {
+    as_user(srv, user, "PROPFIND", &format!("/{user}/"))
+        .header("Depth", "0")
+        .fetch()
+        .expect(207);
+}
+
+fn mkcalendar(srv: &Server, user: &str, name: &str) {
+    as_user(srv, user, "MKCALENDAR", &format!("/{user}/{name}/"))
+        .fetch()
+        .expect(201);
+}
+
+fn inbox_len(srv: &Server, user: &str) -> usize {
+    std::fs::read_dir(srv.file(&format!("{user}/.inbox")))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// An attendee who changes more than his participation in his copy changes
+/// nothing of the organizer's but his PARTSTAT (RFC 6638 §3.2.2.1): no new
+/// attendee is invited, the summary stays the organizer's.
+#[test]
+fn an_attendees_edit_reaches_the_organizer_as_his_partstat_alone() {
+    let srv = start();
+    for u in ["alice", "bob", "carol"] {
+        login(&srv, u);
+    }
+    put_as(
+        &srv,
+        "alice",
+        "/alice/home/m2.ics",
+        &meeting("m2", "alice", &["bob"]),
+    )
+    .expect(201);
+    let before = String::from_utf8(srv.read("alice/home/m2.ics")).unwrap();
+    let bob_cal = std::fs::read_dir(srv.file("bob"))
+        .unwrap()
+        .map(|c| c.unwrap().path())
+        .find(|p| p.join("m2.ics").exists())
+        .expect("bob's copy");
+    let rel = bob_cal
+        .strip_prefix(&srv.data)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let mine = String::from_utf8(std::fs::read(bob_cal.join("m2.ics")).unwrap()).unwrap();
+    let edited = mine
+        .replace("SUMMARY:Meeting m2", "SUMMARY:Cancelled, go home")
+        .replace(
+            "PARTSTAT=NEEDS-ACTION:mailto:bob",
+            "PARTSTAT=ACCEPTED:mailto:bob",
+        )
+        .replace(
+            "END:VEVENT",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:carol@example.org\r\nEND:VEVENT",
+        );
+    put_as(&srv, "bob", &format!("/{rel}/m2.ics"), &edited);
+    let after = String::from_utf8(srv.read("alice/home/m2.ics")).unwrap();
+    assert!(after.contains("SUMMARY:Meeting m2"), "{after}");
+    assert!(!after.contains("carol"), "{after}");
+    assert_eq!(inbox_len(&srv, "carol"), 0, "carol invited by an attendee");
+    assert!(after.len() >= before.len() - 40);
+}
+
+/// `CS:share` naming `mailto:bob@elsewhere.net` is somebody outside the
+/// server, not the local user bob: granting him the calendar would hand it
+/// to a stranger who happens to share the local part.
+#[test]
+fn a_mailto_sharee_of_another_domain_is_not_the_local_user() {
+    let srv = start();
+    for u in ["alice", "bob"] {
+        login(&srv, u);
+    }
+    let share = |href: &str| {
+        format!(
+            r#"<CS:share xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><CS:set><D:href>{href}</D:href><CS:read/></CS:set></CS:share>"#
+        )
+    };
+    let r = as_user(&srv, "alice", "POST", "/alice/home/")
+        .header("Content-Type", "application/xml")
+        .body(share("mailto:bob@elsewhere.net"))
+        .fetch();
+    assert_eq!(r.status, 403, "{}", r.text());
+    let settings =
+        std::fs::read_to_string(srv.file("alice/home/.calendar.toml")).unwrap_or_default();
+    assert!(!settings.contains("bob"), "{settings}");
+    as_user(&srv, "bob", "PROPFIND", "/bob/alice--home/")
+        .header("Depth", "0")
+        .fetch()
+        .expect(404);
+    // His address on this server names him.
+    as_user(&srv, "alice", "POST", "/alice/home/")
+        .header("Content-Type", "application/xml")
+        .body(share("mailto:BOB@example.org"))
+        .fetch()
+        .expect(200);
+    assert!(wait_until(10, || {
+        as_user(&srv, "bob", "PROPFIND", "/bob/alice--home/")
+            .header("Depth", "0")
+            .fetch()
+            .status
+            == 207
+    }));
+}
+
+/// A read sharee may not take objects out of the owner's calendar (MOVE),
+/// nor share it onward, nor reach the owner's inbox through his view.
+#[test]
+fn a_read_sharee_cannot_move_out_share_onward_or_reach_the_inbox() {
+    let srv = start();
+    for u in ["alice", "bob", "carol"] {
+        login(&srv, u);
+    }
+    mkcalendar(&srv, "bob", "mine");
+    let settings = srv.file("alice/home/.calendar.toml");
+    let old = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(&settings, format!("{old}\n[share]\nbob = \"read\"\n")).unwrap();
+    assert!(wait_until(10, || {
+        as_user(&srv, "bob", "PROPFIND", "/bob/alice--home/")
+            .header("Depth", "0")
+            .fetch()
+            .status
+            == 207
+    }));
+    let names = ics_names(&srv.file("alice/home"));
+    let one = names.iter().next().unwrap().clone();
+    let r = as_user(&srv, "bob", "MOVE", &format!("/bob/alice--home/{one}"))
+        .header("Destination", srv.url(&format!("/bob/mine/{one}")))
+        .fetch();
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(srv.file(&format!("alice/home/{one}")).exists());
+    assert!(!srv.file(&format!("bob/mine/{one}")).exists());
+    // Onward sharing, from the view.
+    let body = r#"<CS:share xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><CS:set><D:href>/carol/</D:href><CS:read-write/></CS:set></CS:share>"#;
+    let r = as_user(&srv, "bob", "POST", "/bob/alice--home/")
+        .header("Content-Type", "application/xml")
+        .body(body)
+        .fetch();
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(!std::fs::read_to_string(&settings)
+        .unwrap()
+        .contains("carol"));
+    // The owner's inbox is not below any view.
+    std::fs::create_dir_all(srv.file("alice/.inbox")).unwrap();
+    std::fs::write(srv.file("alice/.inbox/x.ics"), event("x", "private")).unwrap();
+    for path in [
+        "/bob/alice--home/../.inbox/x.ics",
+        "/bob/alice--home/%2e%2e/.inbox/x.ics",
+        "/bob/alice--.inbox/x.ics",
+        "/alice/.inbox/x.ics",
+    ] {
+        let r = as_user(&srv, "bob", "GET", path).fetch();
+        assert!(!r.text().contains("private"), "{path}: {}", r.status);
+    }
+}
+
+/// A sharee's own display name for a view is his, in `.views.toml`: a value
+/// with newlines and TOML of its own stays one string value.
+#[test]
+fn a_views_display_name_cannot_inject_toml() {
+    let srv = start();
+    for u in ["alice", "bob"] {
+        login(&srv, u);
+    }
+    let settings = srv.file("alice/home/.calendar.toml");
+    let old = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(&settings, format!("{old}\n[share]\nbob = \"read\"\n")).unwrap();
+    assert!(wait_until(10, || {
+        as_user(&srv, "bob", "PROPFIND", "/bob/alice--home/")
+            .header("Depth", "0")
+            .fetch()
+            .status
+            == 207
+    }));
+    let evil = "x\"\n[alice--home]\ndisplayname = \"pwned\"\n[share]\ncarol = \"read-write\"";
+    let body = format!(
+        r#"<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>{}</D:displayname></D:prop></D:set></D:propertyupdate>"#,
+        evil.replace('&', "&amp;").replace('<', "&lt;")
+    );
+    let r = as_user(&srv, "bob", "PROPPATCH", "/bob/alice--home/")
+        .header("Content-Type", "application/xml")
+        .body(body)
+        .fetch();
+    assert!(r.status == 207 || r.status >= 400, "{}", r.status);
+    let views = std::fs::read_to_string(srv.file("bob/.views.toml")).unwrap_or_default();
+    let parsed: toml::Table = views.parse().expect("still TOML");
+    assert_eq!(parsed.len(), 1, "{views}");
+    assert!(!std::fs::read_to_string(&settings)
+        .unwrap()
+        .contains("carol"));
+}
