@@ -167,6 +167,7 @@ impl Scheduler {
             .ok_or_else(refuse)?;
         let (_, _, org_text) = self
             .find_copy(&organizer, &f.uid, name)?
+            .filter(|(_, _, t)| organized_by(t, &org))
             .ok_or_else(refuse)?;
         let listed = itip::facts(&org_text);
         let before = old
@@ -344,12 +345,14 @@ impl Scheduler {
             }
             Plan::Reply {
                 organizer,
-                organizer_address: _,
+                organizer_address,
                 from: _,
                 hint,
                 reply,
             } => {
-                if let Err(e) = self.apply_local_reply(&organizer, &reply, &hint) {
+                if let Err(e) =
+                    self.apply_local_reply(&organizer, &organizer_address, &reply, &hint)
+                {
                     tracing::warn!("scheduling: reply to {organizer} failed: {e}");
                 }
             }
@@ -367,11 +370,23 @@ impl Scheduler {
     ) -> Result<(), StoreError> {
         self.store.ensure_home(user)?;
         let home = self.store.home_dir(user)?;
+        let found = self.find_copy(user, &itip::facts(&s.text).uid, hint)?;
+        // His object of that UID is another's (his own private event, or
+        // an event someone else organizes): a UID is no authority over it.
+        if let Some((_, file, mine)) = &found {
+            let org = itip::facts(&s.text).organizer.unwrap_or_default();
+            if !organized_by(mine, &org) {
+                return Err(StoreError::Io(std::io::Error::other(format!(
+                    "{user}'s {file} has the UID of {org}'s message but is not organized \
+                     by {org}; left alone"
+                ))));
+            }
+        }
         // The message and the copy are written side by side (each waits on
         // its own fsyncs).
         std::thread::scope(|scope| {
             let inbox = scope.spawn(|| Inbox::in_home(&home).deliver(message.as_bytes()));
-            let copied = self.update_copy(user, s, hint);
+            let copied = self.update_copy(user, s, hint, found);
             let delivered = inbox.join().unwrap_or_else(|_| {
                 Err(StoreError::Io(std::io::Error::other(
                     "inbox write panicked",
@@ -383,8 +398,13 @@ impl Scheduler {
 
     /// The attendee's copy after a REQUEST (made, or updated keeping his
     /// PARTSTAT) or a CANCEL (marked cancelled, if he has one).
-    fn update_copy(&self, user: &str, s: &Delivery, hint: &str) -> Result<(), StoreError> {
-        let found = self.find_copy(user, &itip::facts(&s.text).uid, hint)?;
+    fn update_copy(
+        &self,
+        user: &str,
+        s: &Delivery,
+        hint: &str,
+        found: Option<(Collection, String, String)>,
+    ) -> Result<(), StoreError> {
         let copy = match (s.method, &found) {
             (Method::Cancel, Some((_, _, mine))) => itip::cancelled(mine),
             (Method::Cancel, None) => return Ok(()),
@@ -412,6 +432,7 @@ impl Scheduler {
     fn apply_local_reply(
         &self,
         organizer: &str,
+        organizer_address: &str,
         reply: &str,
         hint: &str,
     ) -> Result<(), StoreError> {
@@ -419,6 +440,9 @@ impl Scheduler {
         let Some((cal, name, text)) = self.find_copy(organizer, &uid, hint)? else {
             return Ok(());
         };
+        if !organized_by(&text, organizer_address) {
+            return Ok(());
+        }
         let Some(updated) = itip::apply_reply(&text, reply) else {
             return Ok(());
         };
@@ -462,4 +486,12 @@ impl Scheduler {
         }
         Ok(None)
     }
+}
+
+/// Whether an event's ORGANIZER is `address`: only the organizer's
+/// messages change a copy, and only replies to him change his.
+fn organized_by(text: &str, address: &str) -> bool {
+    itip::facts(text)
+        .organizer
+        .is_some_and(|o| itip::same_address(&o, address))
 }

@@ -44,6 +44,60 @@ fn inbox_len(srv: &Server, user: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// An invitation whose UID is that of an event of the attendee's own (his
+/// private one, or one organized by somebody else) must not overwrite it:
+/// whoever knows a UID could otherwise rewrite or cancel any user's event.
+#[test]
+fn an_invitation_never_overwrites_an_event_of_another_organizer() {
+    let srv = start();
+    for u in ["alice", "bob", "carol"] {
+        login(&srv, u);
+    }
+    mkcalendar(&srv, "bob", "mine");
+    mkcalendar(&srv, "carol", "mine");
+    // Bob's private event, no scheduling in it.
+    let private = event("secret", "Dentist");
+    put_as(&srv, "bob", "/bob/mine/secret.ics", &private).expect(201);
+    // Carol invites bob to an event of that UID, then takes him off it.
+    let hijack = meeting("secret", "carol", &["bob"]);
+    let r = put_as(&srv, "carol", "/carol/mine/h.ics", &hijack);
+    assert!(r.status < 300, "{}", r.text());
+    assert_eq!(
+        srv.read("bob/mine/secret.ics"),
+        private.as_bytes(),
+        "bob's own event rewritten by carol's invitation"
+    );
+    let cancel = meeting("secret", "carol", &["alice"]);
+    put_as(&srv, "carol", "/carol/mine/h.ics", &cancel);
+    assert_eq!(srv.read("bob/mine/secret.ics"), private.as_bytes());
+
+    // Alice's meeting with bob; bob then saves his copy as if he organized
+    // it, with alice as attendee: alice's organizer copy must stay hers.
+    let m = meeting("m1", "alice", &["bob"]);
+    put_as(&srv, "alice", "/alice/home/m1.ics", &m).expect(201);
+    let alices = srv.read("alice/home/m1.ics");
+    let bobs = meeting("m1", "bob", &["alice"]).replace("SUMMARY:Meeting m1", "SUMMARY:Mine now");
+    let found = std::fs::read_dir(srv.file("bob"))
+        .unwrap()
+        .filter_map(|c| {
+            let p = c.unwrap().path().join("m1.ics");
+            p.exists().then_some(p)
+        })
+        .next()
+        .expect("bob's copy");
+    let rel = found
+        .strip_prefix(&srv.data)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    put_as(&srv, "bob", &format!("/{rel}"), &bobs);
+    assert_eq!(
+        String::from_utf8(srv.read("alice/home/m1.ics")).unwrap(),
+        String::from_utf8(alices).unwrap(),
+        "alice's organizer copy rewritten by bob"
+    );
+}
+
 /// An attendee who changes more than his participation in his copy changes
 /// nothing of the organizer's but his PARTSTAT (RFC 6638 §3.2.2.1): no new
 /// attendee is invited, the summary stays the organizer's.
