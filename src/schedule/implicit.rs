@@ -51,6 +51,10 @@ impl External for NoExternal {
 
 /// Local deliveries made at once.
 const PARALLEL: usize = 8;
+/// Most attendees a client's scheduling object may list (RFC 4791
+/// max-attendees-per-instance): what a PUT plans, delivers and rewrites
+/// stays bounded whatever the object size allows.
+pub const MAX_ATTENDEES: usize = 1000;
 /// Delivered to a local user (RFC 6638 §3.2.9: 1.2, delivered).
 const DELIVERED: &str = "1.2";
 /// An address in the server's domain that names no user: 3.7, invalid
@@ -64,6 +68,10 @@ pub enum Refusal {
     /// of one of that user's events the writer attends.
     #[error("ORGANIZER {0} is another user's address, and this is no copy of an event of theirs you attend")]
     NotOrganizer(String),
+    /// More attendees than one scheduling object may have: each is a
+    /// delivery, so one PUT must not fan out without bound.
+    #[error("{0} ATTENDEEs; a scheduling object may have at most {MAX_ATTENDEES}")]
+    TooManyAttendees(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -152,6 +160,9 @@ impl Scheduler {
         let Some(org) = f.organizer.clone() else {
             return Ok(Plan::Nothing);
         };
+        if f.attendees.len() > MAX_ATTENDEES {
+            return Err(Refusal::TooManyAttendees(f.attendees.len()));
+        }
         let old = self.old_text(cal, name);
         if self.mine(user, &org) {
             return Ok(self.plan_organizer(user, text, &f, old.as_deref(), name));

@@ -271,3 +271,40 @@ fn a_views_display_name_cannot_inject_toml() {
         .unwrap()
         .contains("carol"));
 }
+
+/// One PUT must not fan out without bound: an invitation of thousands of
+/// attendees is refused with `max-attendees-per-instance` (RFC 4791) before
+/// anything is written or sent; the same attendee written many ways is one.
+#[test]
+fn an_invitation_of_thousands_is_refused_and_duplicates_are_one() {
+    let srv = start();
+    for u in ["alice", "bob"] {
+        login(&srv, u);
+    }
+    let mut many: Vec<String> = (0..5000).map(|i| format!("x{i}")).collect();
+    many.push("bob".into());
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let r = put_as(
+        &srv,
+        "alice",
+        "/alice/home/big.ics",
+        &meeting("big", "alice", &refs),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    r.expect_condition(CALDAV, "max-attendees-per-instance");
+    assert!(!srv.file("alice/home/big.ics").exists());
+    assert_eq!(inbox_len(&srv, "bob"), 0);
+    // Bob three thousand times, in every spelling: one delivery.
+    let mut body = meeting("dup", "alice", &["bob"]);
+    for i in 0..3000 {
+        let v = ["BOB", "Bob", "bob"][i % 3];
+        let line = if i % 2 == 0 {
+            format!("ATTENDEE:mailto:{v}@example.org\r\n")
+        } else {
+            format!("ATTENDEE:{v}@EXAMPLE.org\r\n")
+        };
+        body = body.replacen("END:VEVENT", &format!("{line}END:VEVENT"), 1);
+    }
+    put_as(&srv, "alice", "/alice/home/dup.ics", &body).expect(201);
+    assert_eq!(inbox_len(&srv, "bob"), 1);
+}
