@@ -308,3 +308,34 @@ fn an_invitation_of_thousands_is_refused_and_duplicates_are_one() {
     put_as(&srv, "alice", "/alice/home/dup.ics", &body).expect(201);
     assert_eq!(inbox_len(&srv, "bob"), 1);
 }
+
+/// A free-busy request naming one user by a hundred spellings of his
+/// principal URL gathers his busy time once: every spelling gets the same
+/// answer. (Measured: with a minutely recurring event over centuries, the
+/// request took 28.5 s, one worker held, before each user was gathered
+/// once.)
+#[test]
+fn free_busy_gathers_each_user_once_however_often_he_is_named() {
+    let srv = start();
+    for u in ["alice", "bob"] {
+        login(&srv, u);
+    }
+    mkcalendar(&srv, "bob", "daily");
+    let busy = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:19000101T100000Z\r\nDTEND:19000101T110000Z\r\nRRULE:FREQ=MINUTELY;INTERVAL=2\r\nSUMMARY:d\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    put_as(&srv, "bob", "/bob/daily/d.ics", busy).expect(201);
+    let attendees: String = (0..100)
+        .map(|i| format!("ATTENDEE:{}bob/\r\n", srv.url(&"/".repeat(i + 1))))
+        .collect();
+    let request = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\nUID:f\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:19000101T000000Z\r\nDTEND:29990101T000000Z\r\nORGANIZER:mailto:alice@example.org\r\n{attendees}END:VFREEBUSY\r\nEND:VCALENDAR\r\n");
+    let t = std::time::Instant::now();
+    let r = as_user(&srv, "alice", "POST", "/alice/.outbox/")
+        .header("Content-Type", "text/calendar")
+        .body(request)
+        .fetch();
+    eprintln!("free-busy of 100 names of bob: {:?}", t.elapsed());
+    let text = r.expect(200).text();
+    assert_eq!(text.matches("2.0;Success").count(), 100);
+    let periods: std::collections::BTreeSet<&str> =
+        text.lines().filter(|l| l.starts_with("FREEBUSY")).collect();
+    assert_eq!(periods.len(), 1, "{periods:?}");
+}
