@@ -339,3 +339,45 @@ fn free_busy_gathers_each_user_once_however_often_he_is_named() {
         text.lines().filter(|l| l.starts_with("FREEBUSY")).collect();
     assert_eq!(periods.len(), 1, "{periods:?}");
 }
+
+/// No other user can grow an inbox without bound: once it holds
+/// `MAX_MESSAGES` (1000), invitations still reach the calendar but add no
+/// message, and nothing in it is dropped.
+#[test]
+fn an_inbox_is_not_grown_without_bound_by_others() {
+    let srv = start();
+    for u in ["alice", "bob"] {
+        login(&srv, u);
+    }
+    let dir = srv.file("bob/.inbox");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..1000 {
+        std::fs::write(
+            dir.join(format!("old{i}.ics")),
+            event(&format!("o{i}"), "old"),
+        )
+        .unwrap();
+    }
+    put_as(
+        &srv,
+        "alice",
+        "/alice/home/f.ics",
+        &meeting("full", "alice", &["bob"]),
+    )
+    .expect(201);
+    assert_eq!(inbox_len(&srv, "bob"), 1000);
+    assert!(dir.join("old0.ics").exists() && dir.join("old999.ics").exists());
+    // Once he deletes one, the next message lands.
+    as_user(&srv, "bob", "DELETE", "/bob/.inbox/old0.ics")
+        .fetch()
+        .expect(204);
+    put_as(
+        &srv,
+        "alice",
+        "/alice/home/g.ics",
+        &meeting("next", "alice", &["bob"]),
+    )
+    .expect(201);
+    assert_eq!(inbox_len(&srv, "bob"), 1000);
+    assert!(!dir.join("old0.ics").exists());
+}
