@@ -381,3 +381,66 @@ fn an_inbox_is_not_grown_without_bound_by_others() {
     assert_eq!(inbox_len(&srv, "bob"), 1000);
     assert!(!dir.join("old0.ics").exists());
 }
+
+/// `CS:share` where nothing may be shared, or with nobody who can have it:
+/// a clear 4xx each, and no settings file changes.
+#[test]
+fn cs_share_refuses_the_inbox_oneself_huge_bodies_and_dot_dot() {
+    let srv = start();
+    for u in ["alice", "bob"] {
+        login(&srv, u);
+    }
+    let settings = srv.file("alice/home/.calendar.toml");
+    let before = std::fs::read(&settings).unwrap_or_default();
+    let share = |href: &str| {
+        format!(
+            r#"<CS:share xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><CS:set><D:href>{href}</D:href><CS:read/></CS:set></CS:share>"#
+        )
+    };
+    let post = |path: &str, body: String| {
+        as_user(&srv, "alice", "POST", path)
+            .header("Content-Type", "application/xml")
+            .body(body)
+            .fetch()
+    };
+    for (path, body) in [
+        ("/alice/.inbox/", share("/bob/")),
+        ("/alice/home/", share("/alice/")),
+        ("/alice/home/", share("mailto:alice@example.org")),
+        ("/alice/home/", share("mailto:..@example.org")),
+        ("/alice/home/", share("/bob/../alice/")),
+        ("/alice/home/", share(&"x".repeat(300))),
+    ] {
+        let r = post(path, body);
+        assert!(
+            (400..500).contains(&r.status),
+            "{path}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    let huge: String = (0..5000).map(|i| share(&format!("/u{i}/"))).collect();
+    let r = post("/alice/home/", huge);
+    assert!((400..500).contains(&r.status), "{}", r.status);
+    assert_eq!(std::fs::read(&settings).unwrap_or_default(), before);
+    // A hand-written entry naming `..` grants nothing and breaks nothing.
+    let old = String::from_utf8(before).unwrap();
+    std::fs::write(
+        &settings,
+        format!("{old}\n[share]\n\"..\" = \"read\"\n\"../bob\" = \"read-write\"\nbob = \"read\"\n"),
+    )
+    .unwrap();
+    assert!(wait_until(10, || {
+        as_user(&srv, "bob", "PROPFIND", "/bob/alice--home/")
+            .header("Depth", "0")
+            .fetch()
+            .status
+            == 207
+    }));
+    let r = as_user(&srv, "bob", "PUT", "/bob/alice--home/x.ics")
+        .header("Content-Type", "text/calendar")
+        .body(event("x", "x"))
+        .fetch();
+    assert_eq!(r.status, 403);
+    assert!(!srv.file("alice/home/x.ics").exists());
+}
