@@ -444,3 +444,97 @@ fn cs_share_refuses_the_inbox_oneself_huge_bodies_and_dot_dot() {
     assert_eq!(r.status, 403);
     assert!(!srv.file("alice/home/x.ics").exists());
 }
+
+/// View names are `<owner>--<collection>`: a collection whose view name
+/// would be longer than a file name may be cannot be shared (a clear 403
+/// rather than a share that silently grants nothing); names that are no
+/// view (dot dots, slashes, overlong) answer 4xx and write nothing in the
+/// sharee's home.
+#[test]
+fn view_names_too_long_or_tricky_are_refused_cleanly() {
+    let srv = start();
+    for u in ["alice", "bob"] {
+        login(&srv, u);
+    }
+    let long = "c".repeat(250);
+    mkcalendar(&srv, "alice", &long);
+    let r = as_user(&srv, "alice", "POST", &format!("/alice/{long}/"))
+        .header("Content-Type", "application/xml")
+        .body(r#"<CS:share xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><CS:set><D:href>/bob/</D:href><CS:read/></CS:set></CS:share>"#)
+        .fetch();
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("over 255"), "{}", r.text());
+    let settings = std::fs::read_to_string(srv.file(&format!("alice/{long}/.calendar.toml")))
+        .unwrap_or_default();
+    assert!(!settings.contains("bob"), "{settings}");
+    // The sharee's own settings: only views he has are his to name.
+    let settings = srv.file("alice/home/.calendar.toml");
+    let old = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(&settings, format!("{old}\n[share]\nbob = \"read\"\n")).unwrap();
+    let view = "/bob/alice--home/";
+    assert!(wait_until(10, || {
+        as_user(&srv, "bob", "PROPFIND", view)
+            .header("Depth", "0")
+            .fetch()
+            .status
+            == 207
+    }));
+    let set_name = |path: &str| {
+        as_user(&srv, "bob", "PROPPATCH", path)
+            .header("Content-Type", "application/xml")
+            .body(r#"<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Mine</D:displayname></D:prop></D:set></D:propertyupdate>"#)
+            .fetch()
+    };
+    let r = set_name(view);
+    assert_eq!(r.status, 207, "{}", r.text());
+    let views = std::fs::read_to_string(srv.file("bob/.views.toml")).unwrap();
+    assert!(views.contains("Mine"), "{views}");
+    for path in [
+        "/bob/alice--../".to_string(),
+        "/bob/alice--%2e%2e%2fcarol/".to_string(),
+        "/bob/..--home/".to_string(),
+        format!("/bob/alice--{}/", "x".repeat(5000)),
+    ] {
+        let r = set_name(&path);
+        assert!((400..500).contains(&r.status), "{path}: {}", r.status);
+    }
+    assert_eq!(
+        std::fs::read_to_string(srv.file("bob/.views.toml")).unwrap(),
+        views
+    );
+}
+
+/// Another user's inbox items are not reached by a report on one's own
+/// inbox naming them.
+#[test]
+fn an_inbox_report_names_only_ones_own_messages() {
+    let srv = start();
+    for u in ["alice", "bob", "carol"] {
+        login(&srv, u);
+    }
+    put_as(
+        &srv,
+        "alice",
+        "/alice/home/r.ics",
+        &meeting("r", "alice", &["bob"]),
+    )
+    .expect(201);
+    let name = std::fs::read_dir(srv.file("bob/.inbox"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    let multiget = format!(
+        r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data/></D:prop><D:href>/bob/.inbox/{name}</D:href><D:href>/carol/.inbox/../../bob/.inbox/{name}</D:href></C:calendar-multiget>"#
+    );
+    for path in ["/carol/.inbox/", "/bob/.inbox/"] {
+        let r = as_user(&srv, "carol", "REPORT", path)
+            .header("Depth", "1")
+            .body(multiget.clone())
+            .fetch();
+        assert!(!r.text().contains("Meeting r"), "{path}: {}", r.text());
+    }
+}
