@@ -160,11 +160,13 @@ impl Scheduler {
         let Some(org) = f.organizer.clone() else {
             return Ok(Plan::Nothing);
         };
-        if f.attendees.len() > MAX_ATTENDEES {
-            return Err(Refusal::TooManyAttendees(f.attendees.len()));
-        }
         let old = self.old_text(cal, name);
         if self.mine(user, &org) {
+            // Only the organizer's write fans out; an attendee may keep a
+            // copy of a large event organized elsewhere.
+            if f.attendees.len() > MAX_ATTENDEES {
+                return Err(Refusal::TooManyAttendees(f.attendees.len()));
+            }
             return Ok(self.plan_organizer(user, text, &f, old.as_deref(), name));
         }
         let Some(organizer) = self.user_of(&org).filter(|o| o != user) else {

@@ -538,3 +538,20 @@ fn an_inbox_report_names_only_ones_own_messages() {
         assert!(!r.text().contains("Meeting r"), "{path}: {}", r.text());
     }
 }
+
+/// The bound on attendees is the organizer's: a copy of a large event
+/// organized outside the server is stored like any other.
+#[test]
+fn a_large_event_organized_elsewhere_is_stored() {
+    let srv = start();
+    login(&srv, "bob");
+    mkcalendar(&srv, "bob", "mine");
+    let many: Vec<String> = (0..1500).map(|i| format!("x{i}")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let body = meeting("ext", "alice", &refs).replace(
+        "ORGANIZER:mailto:alice@example.org",
+        "ORGANIZER:mailto:boss@elsewhere.net",
+    );
+    put_as(&srv, "bob", "/bob/mine/ext.ics", &body).expect(201);
+    assert_eq!(srv.read("bob/mine/ext.ics"), body.as_bytes());
+}
