@@ -177,7 +177,7 @@ fn receive(args: &ImipReceiveArgs) -> Outcome {
     }
     // Applied (organizer's copy rewritten atomically, REPLY in his inbox)
     // as a local attendee's answer is.
-    match scheduler.deliver_reply(&user, &mail.calendar, &name) {
+    match scheduler.deliver_reply(&user, &organizer, &mail.calendar, &name) {
         Ok(true) => {}
         Ok(false) => return Refused("the REPLY does not apply to the event".into()),
         Err(e) => return Trouble(e.to_string()),

@@ -75,6 +75,8 @@ pub enum Condition {
     PushNoTriggerSupported,
     /// RFC 6638: the ORGANIZER is not the writer's address (a spoof).
     ValidOrganizer,
+    /// RFC 4791 §5.3.2.1: more ATTENDEEs than the server takes.
+    MaxAttendeesPerInstance,
 }
 
 impl Condition {
@@ -122,7 +124,8 @@ impl Condition {
             | Condition::PushInvalidSubscription
             | Condition::PushNotAvailable
             | Condition::PushNoTriggerSupported
-            | Condition::ValidOrganizer => StatusCode::FORBIDDEN,
+            | Condition::ValidOrganizer
+            | Condition::MaxAttendeesPerInstance => StatusCode::FORBIDDEN,
         }
     }
 
@@ -158,6 +161,7 @@ impl Condition {
             }
             Condition::ValidAddressData => (CARDDAV, "valid-address-data"),
             Condition::ValidOrganizer => (CALDAV, "valid-organizer"),
+            Condition::MaxAttendeesPerInstance => (CALDAV, "max-attendees-per-instance"),
             Condition::AddressUidConflict(_) => (CARDDAV, "no-uid-conflict"),
             Condition::AddressMaxResourceSize => (CARDDAV, "max-resource-size"),
             Condition::ValidResourcetype => (DAV, "valid-resourcetype"),

@@ -46,6 +46,20 @@ pub struct FreeBusy {
     budget: crate::ical::budget::QueryBudget,
 }
 
+/// A copy of the busy time gathered, to answer it to several recipients
+/// (one user named by several addresses); its copy starts a new budget.
+impl Clone for FreeBusy {
+    fn clone(&self) -> Self {
+        FreeBusy {
+            start: self.start,
+            end: self.end,
+            busy: self.busy.clone(),
+            merge_at: self.merge_at,
+            budget: Default::default(),
+        }
+    }
+}
+
 /// Unmerged periods a list may hold before it is merged in place.
 const MERGE_EVERY: usize = 4096;
 

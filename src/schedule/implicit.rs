@@ -53,6 +53,10 @@ impl External for NoExternal {
 
 /// Local deliveries made at once.
 const PARALLEL: usize = 8;
+/// Most attendees a client's scheduling object may list (RFC 4791
+/// max-attendees-per-instance): what a PUT plans, delivers and rewrites
+/// stays bounded whatever the object size allows.
+pub const MAX_ATTENDEES: usize = 1000;
 /// Delivered to a local user (RFC 6638 §3.2.9: 1.2, delivered).
 const DELIVERED: &str = "1.2";
 /// An address in the server's domain that names no user: 3.7, invalid
@@ -66,6 +70,10 @@ pub enum Refusal {
     /// of one of that user's events the writer attends.
     #[error("ORGANIZER {0} is another user's address, and this is no copy of an event of theirs you attend")]
     NotOrganizer(String),
+    /// More attendees than one scheduling object may have: each is a
+    /// delivery, so one PUT must not fan out without bound.
+    #[error("{0} ATTENDEEs; a scheduling object may have at most {MAX_ATTENDEES}")]
+    TooManyAttendees(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -168,6 +176,11 @@ impl Scheduler {
         };
         let old = self.old_text(cal, name);
         if self.mine(user, &org) {
+            // Only the organizer's write fans out; an attendee may keep a
+            // copy of a large event organized elsewhere.
+            if f.attendees.len() > MAX_ATTENDEES {
+                return Err(Refusal::TooManyAttendees(f.attendees.len()));
+            }
             let merged = match (&old, keep_answers) {
                 (Some(stored), true) => itip::keep_answers(text, stored, |a| !self.mine(user, a)),
                 _ => text.to_string(),
@@ -185,6 +198,7 @@ impl Scheduler {
             .ok_or_else(refuse)?;
         let (_, _, org_text) = self
             .find_copy(&organizer, &f.uid, name)?
+            .filter(|(_, _, t)| organized_by(t, &org))
             .ok_or_else(refuse)?;
         let listed = itip::facts(&org_text);
         let before = old
@@ -432,12 +446,12 @@ impl Scheduler {
             }),
             Plan::Reply {
                 organizer,
-                organizer_address: _,
+                organizer_address,
                 from: _,
                 hint,
                 reply,
             } => {
-                if let Err(e) = self.deliver_reply(&organizer, &reply, &hint) {
+                if let Err(e) = self.deliver_reply(&organizer, &organizer_address, &reply, &hint) {
                     tracing::warn!("scheduling: reply to {organizer} failed: {e}");
                 }
             }
@@ -455,11 +469,23 @@ impl Scheduler {
     ) -> Result<(), StoreError> {
         self.store.ensure_home(user)?;
         let home = self.store.home_dir(user)?;
+        let found = self.find_copy(user, &itip::facts(&s.text).uid, hint)?;
+        // His object of that UID is another's (his own private event, or
+        // an event someone else organizes): a UID is no authority over it.
+        if let Some((_, file, mine)) = &found {
+            let org = itip::facts(&s.text).organizer.unwrap_or_default();
+            if !organized_by(mine, &org) {
+                return Err(StoreError::Io(std::io::Error::other(format!(
+                    "{user}'s {file} has the UID of {org}'s message but is not organized \
+                     by {org}; left alone"
+                ))));
+            }
+        }
         // The message and the copy are written side by side (each waits on
         // its own fsyncs).
         std::thread::scope(|scope| {
             let inbox = scope.spawn(|| Inbox::in_home(&home).deliver(message.as_bytes()));
-            let copied = self.update_copy(user, s, hint);
+            let copied = self.update_copy(user, s, hint, found);
             let delivered = inbox.join().unwrap_or_else(|_| {
                 Err(StoreError::Io(std::io::Error::other(
                     "inbox write panicked",
@@ -471,8 +497,13 @@ impl Scheduler {
 
     /// The attendee's copy after a REQUEST (made, or updated keeping his
     /// PARTSTAT) or a CANCEL (marked cancelled, if he has one).
-    fn update_copy(&self, user: &str, s: &Delivery, hint: &str) -> Result<(), StoreError> {
-        let found = self.find_copy(user, &itip::facts(&s.text).uid, hint)?;
+    fn update_copy(
+        &self,
+        user: &str,
+        s: &Delivery,
+        hint: &str,
+        found: Option<(Collection, String, String)>,
+    ) -> Result<(), StoreError> {
         let copy = match (s.method, &found) {
             (Method::Cancel, Some((_, _, mine))) => itip::cancelled(mine),
             (Method::Cancel, None) => return Ok(()),
@@ -502,6 +533,7 @@ impl Scheduler {
     pub fn deliver_reply(
         &self,
         organizer: &str,
+        organizer_address: &str,
         reply: &str,
         hint: &str,
     ) -> Result<bool, StoreError> {
@@ -509,6 +541,9 @@ impl Scheduler {
         let Some((cal, name, text)) = self.find_copy(organizer, &uid, hint)? else {
             return Ok(false);
         };
+        if !organized_by(&text, organizer_address) {
+            return Ok(false);
+        }
         let Some(updated) = itip::apply_reply(&text, reply) else {
             return Ok(false);
         };
@@ -552,4 +587,12 @@ impl Scheduler {
         }
         Ok(None)
     }
+}
+
+/// Whether an event's ORGANIZER is `address`: only the organizer's
+/// messages change a copy, and only replies to him change his.
+fn organized_by(text: &str, address: &str) -> bool {
+    itip::facts(text)
+        .organizer
+        .is_some_and(|o| itip::same_address(&o, address))
 }

@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 
 use crate::store::{durable, names, Etag, Result};
 
+/// Most messages an inbox holds: past it, deliveries are refused (and
+/// logged by the sender), so no other user can grow an inbox, and the cost
+/// of its every listing, without bound. Nothing in it is ever dropped.
+pub const MAX_MESSAGES: usize = 1000;
+
 /// The inbox directory's name in a home.
 pub const INBOX_DIR: &str = ".inbox";
 
@@ -101,6 +106,14 @@ impl Inbox {
                 Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e.into()),
                 _ => {}
             }
+        }
+        if fs::read_dir(&self.dir)?.count() >= MAX_MESSAGES {
+            return Err(io::Error::other(format!(
+                "{} holds {MAX_MESSAGES} messages, the most it takes; \
+                 nothing delivered until some are deleted",
+                self.dir.display()
+            ))
+            .into());
         }
         let name = format!("{}.ics", uuid::Uuid::new_v4());
         durable::write_file(&self.dir, &name, bytes)?;

@@ -294,14 +294,16 @@ fn is_scheduled(component: &str) -> bool {
 /// Whether two calendar-user addresses are the same (`mailto:` and case
 /// aside).
 pub fn same_address(a: &str, b: &str) -> bool {
-    fn bare(a: &str) -> &str {
-        let a = a.trim();
-        match a.get(..7) {
-            Some(p) if p.eq_ignore_ascii_case("mailto:") => &a[7..],
-            _ => a,
-        }
-    }
     bare(a).eq_ignore_ascii_case(bare(b))
+}
+
+/// An address without `mailto:` and surrounding blanks.
+fn bare(a: &str) -> &str {
+    let a = a.trim();
+    match a.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("mailto:") => &a[7..],
+        _ => a,
+    }
 }
 
 /// Who an event is scheduled by and with.
@@ -350,6 +352,9 @@ pub fn may_be_scheduled(text: &str) -> bool {
 pub fn facts(text: &str) -> Facts {
     let cal = Cal::parse(text);
     let mut f = Facts::default();
+    // The attendees seen, as `same_address` compares them: a set, so an
+    // event listing thousands costs a lookup each, not a scan each.
+    let mut seen = std::collections::HashSet::new();
     for c in cal.components() {
         for i in cal.own_lines(c) {
             let l = &cal.lines[i];
@@ -359,14 +364,16 @@ pub fn facts(text: &str) -> Facts {
                     f.organizer = Some(l.value.clone());
                     f.organizer_by_server = by_server(l);
                 }
-                "ATTENDEE" if f.attendee(&l.value).is_none() => f.attendees.push(Attendee {
-                    address: l.value.clone(),
-                    partstat: l
-                        .param("PARTSTAT")
-                        .unwrap_or("NEEDS-ACTION")
-                        .to_ascii_uppercase(),
-                    by_server: by_server(l),
-                }),
+                "ATTENDEE" if seen.insert(bare(&l.value).to_ascii_lowercase()) => {
+                    f.attendees.push(Attendee {
+                        address: l.value.clone(),
+                        partstat: l
+                            .param("PARTSTAT")
+                            .unwrap_or("NEEDS-ACTION")
+                            .to_ascii_uppercase(),
+                        by_server: by_server(l),
+                    })
+                }
                 _ => {}
             }
         }

@@ -71,6 +71,20 @@ const SEPARATOR: &str = "--";
 /// The most the tables may lag hand edits when no watcher reports them.
 const UNWATCHED_LAG: Duration = Duration::from_secs(1);
 
+/// Why `owner`'s `collection` cannot be seen as a view: its view name is
+/// no name a home may hold (longer than a file name may be), so a share
+/// would grant nothing; refused and reported rather than granted silently.
+fn view_name_fits(owner: &str, collection: &str) -> std::result::Result<(), String> {
+    let name = view_name(owner, collection);
+    names::check_segment(&name).map_err(|_| {
+        format!(
+            "{owner}/{collection} cannot be shared: its name in a sharee's home, \
+             {name:?}, would be {} bytes, over 255; rename it shorter",
+            name.len()
+        )
+    })
+}
+
 /// The name of the view of `owner`'s `collection` in a sharee's home.
 pub fn view_name(owner: &str, collection: &str) -> String {
     format!("{owner}{SEPARATOR}{collection}")
@@ -339,6 +353,9 @@ impl Store {
         if self.is_derived_name(collection) {
             return Err(super::StoreError::Derived(collection.to_string()));
         }
+        if changes.iter().any(|(_, a)| a.is_some()) {
+            view_name_fits(owner, collection).map_err(super::StoreError::Shared)?;
+        }
         let dir = self.collection_dir(owner, collection)?;
         let cell = self.cell(owner, collection, &dir)?;
         let _writing = cell.state.lock();
@@ -488,6 +505,15 @@ impl Store {
             return (entries, problems); // reported as a settings file problem
         };
         let file = dir.join(kind.marker());
+        if let Err(reason) = view_name_fits(owner, collection) {
+            if !props.share_entries().is_empty() {
+                problems.push(format!(
+                    "{}: {reason}; its [share] grants nothing",
+                    file.display()
+                ));
+            }
+            return (entries, problems);
+        }
         let known = self.user_known.read().clone();
         for (sharee, access) in props.share_entries() {
             let group = sharee.strip_prefix(GROUP_MARK);

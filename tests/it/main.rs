@@ -24,6 +24,7 @@ mod hostile_auth;
 mod hostile_errors;
 mod hostile_http;
 mod hostile_ical;
+mod hostile_sharing;
 mod hostile_store;
 mod import;
 mod large_objects;

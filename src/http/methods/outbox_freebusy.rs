@@ -68,6 +68,9 @@ pub fn handle(rq: &Request, owner: &str) -> DavResult<Reply> {
         ));
     }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<C:schedule-response xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">");
+    // Each user's busy time is gathered once, however many of his
+    // addresses and principal URLs the request names.
+    let mut gathered: std::collections::HashMap<String, FreeBusy> = Default::default();
     for attendee in &request.attendees {
         let address = attendee.val.as_str().trim();
         out.push_str("<C:response><C:recipient><D:href>");
@@ -75,8 +78,15 @@ pub fn handle(rq: &Request, owner: &str) -> DavResult<Reply> {
         out.push_str("</D:href></C:recipient>");
         match recipient(rq, address) {
             Some(user) => {
-                let mut busy = FreeBusy::new(request.start, request.end);
-                add_user_busy(rq, &user, &mut busy)?;
+                let busy = match gathered.get(&user) {
+                    Some(busy) => busy.clone(),
+                    None => {
+                        let mut busy = FreeBusy::new(request.start, request.end);
+                        add_user_busy(rq, &user, &mut busy)?;
+                        gathered.insert(user, busy.clone());
+                        busy
+                    }
+                };
                 let reply = busy.reply(&ReplyTo {
                     uid: request.uid,
                     organizer: request.organizer,

@@ -191,6 +191,9 @@ pub(crate) fn refused(e: crate::schedule::implicit::Refusal) -> DavError {
     use crate::schedule::implicit::Refusal;
     match e {
         Refusal::NotOrganizer(_) => DavError::condition(Condition::ValidOrganizer, e.to_string()),
+        Refusal::TooManyAttendees(_) => {
+            DavError::condition(Condition::MaxAttendeesPerInstance, e.to_string())
+        }
         Refusal::Store(e) => e.into(),
     }
 }

@@ -142,11 +142,26 @@ fn changes(
 }
 
 /// The user name a sharee's href names: a principal URL (`/bob/`, or
-/// absolute), or `mailto:` whose local part is the user name.
+/// absolute), or a `mailto:` calendar-user address of his. With an
+/// `email_domain` configured, an address outside it that is given to no
+/// user names nobody here (`bob@elsewhere.net` is not the local bob);
+/// without one, the local part is the user name.
 fn sharee(rq: &Request, href: &str) -> Option<String> {
     let name = match href.get(..7) {
         Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => {
             let address = &href[7..];
+            let addresses = &rq.app.addresses;
+            let store = rq.store();
+            if let Some(user) = addresses
+                .user_of(address, |u| store.is_user(u))
+                // A former user, so that his entry can still be removed.
+                .or_else(|| addresses.user_of(address, |_| true))
+            {
+                return Some(user);
+            }
+            if addresses.domain().is_some() {
+                return None;
+            }
             address.split_once('@').map_or(address, |(local, _)| local)
         }
         _ => match rq.base().parse(path_of(href))? {
