@@ -140,12 +140,14 @@ impl Queue {
                 self.limits.bytes
             )));
         }
-        // Names sort by queueing time, so older mail goes first.
-        let name = format!(
-            "{:020}-{:016x}{SUFFIX}",
-            unix_millis(),
-            rand::random::<u64>()
-        );
+        // Names sort by queueing time, so older mail goes first; two in one
+        // millisecond take the next one, so the order is still theirs.
+        let newest = entries
+            .keys()
+            .next_back()
+            .and_then(|n| n.get(..20)?.parse::<u64>().ok());
+        let millis = unix_millis().max(newest.map_or(0, |m| m + 1));
+        let name = format!("{millis:020}-{:016x}{SUFFIX}", rand::random::<u64>());
         self.dir.write(&name, &bytes)?;
         entries.insert(name.clone(), Entry { meta, size });
         Ok(name)
