@@ -1,6 +1,7 @@
 //! Calendar-user addresses (RFC 6638 §2.4.1): every user has
 //! `mailto:<user>@<email_domain>` when the config names a domain, plus the
-//! addresses an admin gives him (`davdir user email`), kept in the state
+//! addresses an admin gives him (`davdir user email`) or he adds on the
+//! web page's Account page (both through `update`), kept in the state
 //! directory's `addresses.toml` with the other user state (never in the
 //! data directory). The CLI and the running server both use the file: edits
 //! are a locked read-modify-write, and the server re-reads it when its
@@ -112,20 +113,32 @@ impl Addresses {
     /// Replaces the addresses given to `user` (an empty list clears them).
     /// Refuses a malformed address and one another user already has.
     pub fn set(&self, user: &str, addresses: &[String]) -> Result<(), AccountError> {
+        self.update(user, |_| Ok(addresses.to_vec()))
+    }
+
+    /// Replaces the addresses given to `user` by what `change` makes of
+    /// them, under the lock (so the page's add or remove loses no edit made
+    /// meanwhile by the CLI), with the checks of `set`.
+    pub fn update(
+        &self,
+        user: &str,
+        change: impl FnOnce(Vec<String>) -> Result<Vec<String>, AccountError>,
+    ) -> Result<(), AccountError> {
         crate::accounts::check_user_name(user)?;
-        let mut clean: Vec<String> = Vec::new();
-        for a in addresses {
-            let b = check(a)?;
-            if !clean.iter().any(|c| c.eq_ignore_ascii_case(&b)) {
-                clean.push(b);
-            }
-        }
-        if clean.len() > MAX_PER_USER {
-            return Err(AccountError::BadAddress(format!(
-                "at most {MAX_PER_USER} addresses per user"
-            )));
-        }
         self.edit(|stored| {
+            let old = stored.addresses.get(user).cloned().unwrap_or_default();
+            let mut clean: Vec<String> = Vec::new();
+            for a in change(old)? {
+                let b = check(&a)?;
+                if !clean.iter().any(|c| c.eq_ignore_ascii_case(&b)) {
+                    clean.push(b);
+                }
+            }
+            if clean.len() > MAX_PER_USER {
+                return Err(AccountError::BadAddress(format!(
+                    "at most {MAX_PER_USER} addresses per user"
+                )));
+            }
             for (other, list) in &stored.addresses {
                 if other == user {
                     continue;
@@ -228,7 +241,7 @@ fn bare(address: &str) -> Option<&str> {
 }
 
 /// A plain `local@domain` address, bare, or why not.
-fn check(address: &str) -> Result<String, AccountError> {
+pub fn check(address: &str) -> Result<String, AccountError> {
     let bad = |why: &str| AccountError::BadAddress(format!("{address:?}: {why}"));
     let b = bare(address).ok_or_else(|| bad("not a mailto: address"))?;
     if b.len() > MAX_ADDRESS {

@@ -136,7 +136,15 @@ pub fn logout(ctx: &Ctx) -> Result<Reply, WebError> {
 pub fn page(ctx: &Ctx, notice: Option<String>) -> Result<Reply, WebError> {
     let mut l = ctx.layout("Account");
     l.notice = notice;
-    ctx.page(StatusCode::OK, &AccountPage { l })
+    let user = ctx.user()?;
+    let book = &ctx.app.addresses;
+    let page = AccountPage {
+        l,
+        server_address: book.domain().map(|d| format!("{user}@{d}")),
+        own: book.given(user),
+        max: crate::schedule::addresses::MAX_PER_USER,
+    };
+    ctx.page(StatusCode::OK, &page)
 }
 
 /// What the page answers when the account password was not accepted:

@@ -13,6 +13,7 @@
 //! the page.
 
 mod account;
+mod addresses;
 mod assets;
 mod client;
 mod collections;

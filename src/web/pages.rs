@@ -161,6 +161,12 @@ pub struct Devices {
 #[template(path = "account.html", config = "src/web/askama.toml")]
 pub struct Account {
     pub l: Layout,
+    /// `mailto:<user>@<email_domain>`, when a domain is configured.
+    pub server_address: Option<String>,
+    /// The user's own calendar-user addresses, bare.
+    pub own: Vec<String>,
+    /// How many he may have.
+    pub max: usize,
 }
 
 /// A time as the page shows it.

@@ -14,7 +14,9 @@ use super::error::WebError;
 use super::forms::{self, Form};
 use super::session::COOKIE;
 use super::WebState;
-use super::{account, assets, collections, csrf, devices, sharing, transfer, trash, PREFIX};
+use super::{
+    account, addresses, assets, collections, csrf, devices, sharing, transfer, trash, PREFIX,
+};
 use crate::http::request::{AppState, Reply};
 
 /// No script but our own file, no inline style, no framing by other sites.
@@ -129,6 +131,8 @@ async fn post(ctx: &Ctx<'_>, segs: &[&str], form: Form) -> Result<Reply, WebErro
         ["devices", "profile"] => devices::profile(ctx).await,
         ["devices", label, "revoke"] => devices::revoke(ctx, label).await,
         ["account", "password"] => account::change_password(ctx, form).await,
+        ["account", "address"] => addresses::add(ctx, form).await,
+        ["account", "address", "remove"] => addresses::remove(ctx, form).await,
         _ => Err(WebError::NotFound),
     }
 }
