@@ -63,6 +63,11 @@ const DELIVERED: &str = "1.2";
 /// An address in the server's domain that names no user: 3.7, invalid
 /// calendar user.
 const INVALID_USER: &str = "3.7";
+/// The attendee's object of that UID is organized by someone else: 3.8, no
+/// authority (the delivery would be refused).
+const NO_AUTHORITY: &str = "3.8";
+/// The attendee's inbox is full: 5.1, could not complete delivery.
+const NOT_DELIVERED: &str = "5.1";
 
 /// Why a write is refused before it is made.
 #[derive(Debug, thiserror::Error)]
@@ -352,11 +357,12 @@ impl Scheduler {
                 continue;
             }
             let status = match &local {
-                Some(_) => DELIVERED.to_string(),
+                Some(u) => self.local_status(u, &f.uid, name, &org),
                 None if self.addresses.in_domain(&a.address) => INVALID_USER.to_string(),
                 None => self.external.status(&a.address),
             };
-            if local.is_some() || !self.addresses.in_domain(&a.address) {
+            let refused = local.is_some() && status != DELIVERED;
+            if !refused && (local.is_some() || !self.addresses.in_domain(&a.address)) {
                 sends.push(Delivery {
                     to: a.address.clone(),
                     user: local,
@@ -402,6 +408,23 @@ impl Scheduler {
             sends,
             from: org,
             hint: name.to_string(),
+        }
+    }
+
+    /// The SCHEDULE-STATUS of a request to the local `user`: a delivery
+    /// that would be refused (see `deliver_local`) is said so, not 1.2.
+    fn local_status(&self, user: &str, uid: &str, hint: &str, org: &str) -> String {
+        let full = self
+            .store
+            .home_dir(user)
+            .and_then(|home| Inbox::in_home(&home).is_full());
+        if !matches!(full, Ok(false)) {
+            return NOT_DELIVERED.to_string();
+        }
+        match self.find_copy(user, uid, hint) {
+            Ok(Some((_, _, mine, _))) if !organized_by(&mine, org) => NO_AUTHORITY.to_string(),
+            Ok(_) => DELIVERED.to_string(),
+            Err(_) => NOT_DELIVERED.to_string(),
         }
     }
 
