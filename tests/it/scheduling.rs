@@ -680,3 +680,39 @@ fn refused_deliveries_are_not_reported_delivered() {
     assert!(copy.contains("SUMMARY:Hers"), "{copy}");
     assert!(inbox(&srv, "carol").is_empty());
 }
+
+/// Calendars advertise `max-attendees-per-instance` (RFC 4791 §5.2.9), and
+/// it is the bound an organizer's PUT is held to: that many is stored, one
+/// more is refused.
+#[test]
+fn calendars_advertise_the_attendee_bound_they_enforce() {
+    let srv = start();
+    let ms = propfind_as(
+        &srv,
+        "alice",
+        "/alice/home/",
+        "0",
+        &[(CALDAV, "max-attendees-per-instance")],
+    )
+    .multistatus();
+    let max: usize = ms
+        .single()
+        .ok(CALDAV, "max-attendees-per-instance")
+        .text
+        .trim()
+        .parse()
+        .unwrap();
+    // meeting() lists the organizer too.
+    let others: Vec<String> = (0..max).map(|i| format!("x{i}")).collect();
+    let refs: Vec<&str> = others.iter().map(String::as_str).collect();
+    let r = put_as(
+        &srv,
+        "alice",
+        "/alice/home/over.ics",
+        &meeting("over", "Over", "alice", &refs),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    r.expect_condition(CALDAV, "max-attendees-per-instance");
+    let at = meeting("at", "At", "alice", &refs[1..]);
+    put_as(&srv, "alice", "/alice/home/at.ics", &at).expect(201);
+}
