@@ -148,7 +148,7 @@ fn receive(args: &ImipReceiveArgs) -> Outcome {
         ));
     };
     let scheduler = Scheduler::new(store.clone(), addresses, Box::new(NoExternal));
-    let (_, name, text) = match scheduler.find_copy(&user, &reply.uid, "") {
+    let (_, name, text, _) = match scheduler.find_copy(&user, &reply.uid, "") {
         Ok(Some(found)) => found,
         Ok(None) => {
             return Refused(format!(

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use super::addresses::Addresses;
 use super::inbox::Inbox;
 use super::itip::{self, Facts, Method};
+use super::rewrite;
 use crate::store::{Collection, Store, StoreError};
 
 /// Where messages for calendar users outside this server go.
@@ -62,6 +63,11 @@ const DELIVERED: &str = "1.2";
 /// An address in the server's domain that names no user: 3.7, invalid
 /// calendar user.
 const INVALID_USER: &str = "3.7";
+/// The attendee's object of that UID is organized by someone else: 3.8, no
+/// authority (the delivery would be refused).
+const NO_AUTHORITY: &str = "3.8";
+/// The attendee's inbox is full: 5.1, could not complete delivery.
+const NOT_DELIVERED: &str = "5.1";
 
 /// Why a write is refused before it is made.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +120,9 @@ impl Plan {
         }
     }
 }
+
+/// A user's object of some UID: its calendar, name, text and ETag.
+pub type Found = (Collection, String, String, String);
 
 /// One message of the organizer's for one attendee.
 pub struct Delivery {
@@ -196,9 +205,9 @@ impl Scheduler {
             .iter()
             .find(|a| self.mine(user, &a.address))
             .ok_or_else(refuse)?;
-        let (_, _, org_text) = self
+        let (_, _, org_text, _) = self
             .find_copy(&organizer, &f.uid, name)?
-            .filter(|(_, _, t)| organized_by(t, &org))
+            .filter(|(_, _, t, _)| organized_by(t, &org))
             .ok_or_else(refuse)?;
         let listed = itip::facts(&org_text);
         let before = old
@@ -348,11 +357,12 @@ impl Scheduler {
                 continue;
             }
             let status = match &local {
-                Some(_) => DELIVERED.to_string(),
+                Some(u) => self.local_status(u, &f.uid, name, &org),
                 None if self.addresses.in_domain(&a.address) => INVALID_USER.to_string(),
                 None => self.external.status(&a.address),
             };
-            if local.is_some() || !self.addresses.in_domain(&a.address) {
+            let refused = local.is_some() && status != DELIVERED;
+            if !refused && (local.is_some() || !self.addresses.in_domain(&a.address)) {
                 sends.push(Delivery {
                     to: a.address.clone(),
                     user: local,
@@ -398,6 +408,23 @@ impl Scheduler {
             sends,
             from: org,
             hint: name.to_string(),
+        }
+    }
+
+    /// The SCHEDULE-STATUS of a request to the local `user`: a delivery
+    /// that would be refused (see `deliver_local`) is said so, not 1.2.
+    fn local_status(&self, user: &str, uid: &str, hint: &str, org: &str) -> String {
+        let full = self
+            .store
+            .home_dir(user)
+            .and_then(|home| Inbox::in_home(&home).is_full());
+        if !matches!(full, Ok(false)) {
+            return NOT_DELIVERED.to_string();
+        }
+        match self.find_copy(user, uid, hint) {
+            Ok(Some((_, _, mine, _))) if !organized_by(&mine, org) => NO_AUTHORITY.to_string(),
+            Ok(_) => DELIVERED.to_string(),
+            Err(_) => NOT_DELIVERED.to_string(),
         }
     }
 
@@ -472,7 +499,7 @@ impl Scheduler {
         let found = self.find_copy(user, &itip::facts(&s.text).uid, hint)?;
         // His object of that UID is another's (his own private event, or
         // an event someone else organizes): a UID is no authority over it.
-        if let Some((_, file, mine)) = &found {
+        if let Some((_, file, mine, _)) = &found {
             let org = itip::facts(&s.text).organizer.unwrap_or_default();
             if !organized_by(mine, &org) {
                 return Err(StoreError::Io(std::io::Error::other(format!(
@@ -496,21 +523,20 @@ impl Scheduler {
     }
 
     /// The attendee's copy after a REQUEST (made, or updated keeping his
-    /// PARTSTAT) or a CANCEL (marked cancelled, if he has one).
+    /// PARTSTAT) or a CANCEL (marked cancelled, if he has one); made again
+    /// from his latest version if he edits it meanwhile.
     fn update_copy(
         &self,
         user: &str,
         s: &Delivery,
         hint: &str,
-        found: Option<(Collection, String, String)>,
+        found: Option<Found>,
     ) -> Result<(), StoreError> {
-        let copy = match (s.method, &found) {
-            (Method::Cancel, Some((_, _, mine))) => itip::cancelled(mine),
-            (Method::Cancel, None) => return Ok(()),
-            _ => itip::attendee_copy(&s.text, found.as_ref().map(|(_, _, t)| t.as_str()), &s.to),
-        };
-        let (cal, name) = match found {
-            Some((cal, name, _)) => (cal, name),
+        if s.method == Method::Cancel && found.is_none() {
+            return Ok(());
+        }
+        let (cal, name, seen) = match found {
+            Some((cal, name, text, etag)) => (cal, name, Some((text, etag))),
             None => {
                 let calendar = super::default_calendar(&self.store, user, true)?
                     .ok_or(StoreError::NotFound)?;
@@ -519,10 +545,18 @@ impl Scheduler {
                     None if crate::store::names::is_object_name(hint) => hint.to_string(),
                     _ => format!("{}.ics", uuid::Uuid::new_v4()),
                 };
-                (cal, name)
+                (cal, name, None)
             }
         };
-        self.write(&cal, &name, copy.as_bytes())
+        let org = itip::facts(&s.text).organizer.unwrap_or_default();
+        rewrite::rewrite(&cal, &name, seen, |mine| match (s.method, mine) {
+            // Become another's object meanwhile: left alone.
+            (_, Some(m)) if !organized_by(m, &org) => None,
+            (Method::Cancel, Some(m)) => Some(itip::cancelled(m)),
+            (Method::Cancel, None) => None,
+            _ => Some(itip::attendee_copy(&s.text, mine, &s.to)),
+        })?;
+        Ok(())
     }
 
     /// A REPLY for the local `organizer` (from a local attendee, or one
@@ -538,27 +572,21 @@ impl Scheduler {
         hint: &str,
     ) -> Result<bool, StoreError> {
         let uid = itip::facts(reply).uid;
-        let Some((cal, name, text)) = self.find_copy(organizer, &uid, hint)? else {
+        let Some((cal, name, text, etag)) = self.find_copy(organizer, &uid, hint)? else {
             return Ok(false);
         };
-        if !organized_by(&text, organizer_address) {
+        // Applied to his latest version: an edit of his stored meanwhile
+        // is kept.
+        let applied = rewrite::rewrite(&cal, &name, Some((text, etag)), |text| {
+            let text = text.filter(|t| organized_by(t, organizer_address))?;
+            itip::apply_reply(text, reply)
+        })?;
+        if !applied {
             return Ok(false);
         }
-        let Some(updated) = itip::apply_reply(&text, reply) else {
-            return Ok(false);
-        };
-        self.write(&cal, &name, updated.as_bytes())?;
         let home = self.store.home_dir(organizer)?;
         Inbox::in_home(&home).deliver(reply.as_bytes())?;
         Ok(true)
-    }
-
-    /// Writes an object the server made over whatever is there.
-    fn write(&self, cal: &Collection, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let info = crate::ical::inspect(bytes)
-            .map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
-        cal.put(name, bytes, info, |_| true)?;
-        Ok(())
     }
 
     /// The user's object of this UID in any of his own calendars: a lookup
@@ -568,7 +596,7 @@ impl Scheduler {
         user: &str,
         uid: &str,
         hint: &str,
-    ) -> Result<Option<(Collection, String, String)>, StoreError> {
+    ) -> Result<Option<Found>, StoreError> {
         if uid.is_empty() || !self.store.home_exists(user) {
             return Ok(None);
         }
@@ -580,9 +608,9 @@ impl Scheduler {
                 continue;
             };
             if let Some(file) = cal.find_uid(uid, hint)? {
-                let (bytes, _) = cal.read(&file)?;
-                let text = String::from_utf8(bytes).unwrap_or_default();
-                return Ok(Some((cal, file, text)));
+                if let Some((text, etag)) = rewrite::read(&cal, &file)? {
+                    return Ok(Some((cal, file, text, etag)));
+                }
             }
         }
         Ok(None)

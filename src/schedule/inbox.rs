@@ -107,7 +107,7 @@ impl Inbox {
                 _ => {}
             }
         }
-        if fs::read_dir(&self.dir)?.count() >= MAX_MESSAGES {
+        if self.is_full()? {
             return Err(io::Error::other(format!(
                 "{} holds {MAX_MESSAGES} messages, the most it takes; \
                  nothing delivered until some are deleted",
@@ -118,6 +118,16 @@ impl Inbox {
         let name = format!("{}.ics", uuid::Uuid::new_v4());
         durable::write_file(&self.dir, &name, bytes)?;
         Ok(name)
+    }
+
+    /// Whether it holds [`MAX_MESSAGES`], so that deliveries are refused
+    /// (a sender can tell the organizer so before trying).
+    pub fn is_full(&self) -> Result<bool> {
+        match fs::read_dir(&self.dir) {
+            Ok(entries) => Ok(entries.count() >= MAX_MESSAGES),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Removes a message; false when there was none.

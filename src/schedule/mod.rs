@@ -9,6 +9,7 @@ pub mod addresses;
 pub mod implicit;
 pub mod inbox;
 pub mod itip;
+mod rewrite;
 
 pub use addresses::Addresses;
 

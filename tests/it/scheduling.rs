@@ -642,3 +642,77 @@ fn a_user_invited_by_two_of_his_addresses_gets_one_invitation() {
     assert!(copy.contains("STATUS:CANCELLED"));
     assert!(inbox(&srv, "bob").last().unwrap().contains("METHOD:CANCEL"));
 }
+
+/// A delivery the server knows it would refuse is not reported delivered:
+/// bob's inbox is full (5.1, not delivered), carol's event of that UID is
+/// her own (3.8, no authority); neither is touched.
+#[test]
+fn refused_deliveries_are_not_reported_delivered() {
+    let srv = start();
+    for who in ["bob", "carol"] {
+        propfind_as(&srv, who, &format!("/{who}/"), "0", &[(DAV, "displayname")]).expect(207);
+    }
+    let full = srv.file("bob/.inbox");
+    std::fs::create_dir_all(&full).unwrap();
+    for i in 0..1000 {
+        std::fs::write(
+            full.join(format!("m{i}.ics")),
+            "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+    }
+    let hers = meeting("r1", "Hers", "carol", &[]);
+    put_as(&srv, "carol", "/carol/calendar/r1.ics", &hers).expect(201);
+    let body = meeting("r1", "Clash", "alice", &["bob", "carol"]);
+    put_as(&srv, "alice", "/alice/home/r1.ics", &body).expect(201);
+    let stored = String::from_utf8(srv.read("alice/home/r1.ics")).unwrap();
+    assert!(
+        attendee_line(&stored, "bob").contains("SCHEDULE-STATUS=5.1"),
+        "{stored}"
+    );
+    assert!(
+        attendee_line(&stored, "carol").contains("SCHEDULE-STATUS=3.8"),
+        "{stored}"
+    );
+    assert_eq!(std::fs::read_dir(&full).unwrap().count(), 1000);
+    assert!(copy_of(&srv, "bob", "r1").is_none());
+    let (_, copy) = copy_of(&srv, "carol", "r1").unwrap();
+    assert!(copy.contains("SUMMARY:Hers"), "{copy}");
+    assert!(inbox(&srv, "carol").is_empty());
+}
+
+/// Calendars advertise `max-attendees-per-instance` (RFC 4791 §5.2.9), and
+/// it is the bound an organizer's PUT is held to: that many is stored, one
+/// more is refused.
+#[test]
+fn calendars_advertise_the_attendee_bound_they_enforce() {
+    let srv = start();
+    let ms = propfind_as(
+        &srv,
+        "alice",
+        "/alice/home/",
+        "0",
+        &[(CALDAV, "max-attendees-per-instance")],
+    )
+    .multistatus();
+    let max: usize = ms
+        .single()
+        .ok(CALDAV, "max-attendees-per-instance")
+        .text
+        .trim()
+        .parse()
+        .unwrap();
+    // meeting() lists the organizer too.
+    let others: Vec<String> = (0..max).map(|i| format!("x{i}")).collect();
+    let refs: Vec<&str> = others.iter().map(String::as_str).collect();
+    let r = put_as(
+        &srv,
+        "alice",
+        "/alice/home/over.ics",
+        &meeting("over", "Over", "alice", &refs),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    r.expect_condition(CALDAV, "max-attendees-per-instance");
+    let at = meeting("at", "At", "alice", &refs[1..]);
+    put_as(&srv, "alice", "/alice/home/at.ics", &at).expect(201);
+}

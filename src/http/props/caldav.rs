@@ -105,6 +105,16 @@ declare! { ALL;
         get: |_, ctx| Ok(Some(ctx.max_resource_size.to_string())),
         write: Write::Protected,
     };
+    /// RFC 4791 §5.2.9: the bound an organizer's PUT is held to, so that
+    /// clients can tell before it is refused.
+    MAX_ATTENDEES_PER_INSTANCE = LiveProp {
+        ns: CALDAV,
+        name: "max-attendees-per-instance",
+        kinds: &[Kind::Calendar],
+        unlisted: &[],
+        get: |_, _| Ok(Some(crate::schedule::implicit::MAX_ATTENDEES.to_string())),
+        write: Write::Protected,
+    };
     /// The object itself (RFC 4791 §9.6): asked for by name, never by allprop.
     CALENDAR_DATA = LiveProp {
         ns: CALDAV,
