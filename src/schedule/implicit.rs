@@ -66,7 +66,8 @@ const INVALID_USER: &str = "3.7";
 /// The attendee's object of that UID is organized by someone else: 3.8, no
 /// authority (the delivery would be refused).
 const NO_AUTHORITY: &str = "3.8";
-/// The attendee's inbox is full: 5.1, could not complete delivery.
+/// The attendee's calendar could not be read: 5.1, could not complete
+/// delivery.
 const NOT_DELIVERED: &str = "5.1";
 
 /// Why a write is refused before it is made.
@@ -411,16 +412,12 @@ impl Scheduler {
         }
     }
 
-    /// The SCHEDULE-STATUS of a request to the local `user`: a delivery
-    /// that would be refused (see `deliver_local`) is said so, not 1.2.
+    /// The SCHEDULE-STATUS of a request to the local `user`: 3.8 when his
+    /// object of that UID is another organizer's (`deliver_local` refuses
+    /// it), else 1.2. A full inbox does not stop the delivery: his calendar
+    /// copy is the invitation, and clients that never empty the inbox
+    /// (DAVx5) would otherwise stop being invited at all.
     fn local_status(&self, user: &str, uid: &str, hint: &str, org: &str) -> String {
-        let full = self
-            .store
-            .home_dir(user)
-            .and_then(|home| Inbox::in_home(&home).is_full());
-        if !matches!(full, Ok(false)) {
-            return NOT_DELIVERED.to_string();
-        }
         match self.find_copy(user, uid, hint) {
             Ok(Some((_, _, mine, _))) if !organized_by(&mine, org) => NO_AUTHORITY.to_string(),
             Ok(_) => DELIVERED.to_string(),

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 
 use crate::store::{durable, names, Etag, Result};
 
-/// Most messages an inbox holds: past it, deliveries are refused (and
-/// logged by the sender), so no other user can grow an inbox, and the cost
-/// of its every listing, without bound. Nothing in it is ever dropped.
+/// Most messages an inbox holds: past it, new messages are not stored (and
+/// logged by the sender; the calendar copy still lands), so no other user
+/// can grow an inbox, and the cost of its every listing, without bound.
+/// Nothing in it is ever dropped.
 pub const MAX_MESSAGES: usize = 1000;
 
 /// The inbox directory's name in a home.
@@ -110,7 +111,7 @@ impl Inbox {
         if self.is_full()? {
             return Err(io::Error::other(format!(
                 "{} holds {MAX_MESSAGES} messages, the most it takes; \
-                 nothing delivered until some are deleted",
+                 no message stored there until some are deleted",
                 self.dir.display()
             ))
             .into());
@@ -120,9 +121,9 @@ impl Inbox {
         Ok(name)
     }
 
-    /// Whether it holds [`MAX_MESSAGES`], so that deliveries are refused
-    /// (a sender can tell the organizer so before trying).
-    pub fn is_full(&self) -> Result<bool> {
+    /// Whether it holds [`MAX_MESSAGES`], so that new messages are refused
+    /// (the calendar copy still lands: `Scheduler::deliver_local`).
+    fn is_full(&self) -> Result<bool> {
         match fs::read_dir(&self.dir) {
             Ok(entries) => Ok(entries.count() >= MAX_MESSAGES),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),

@@ -647,7 +647,7 @@ fn a_user_invited_by_two_of_his_addresses_gets_one_invitation() {
 /// bob's inbox is full (5.1, not delivered), carol's event of that UID is
 /// her own (3.8, no authority); neither is touched.
 #[test]
-fn refused_deliveries_are_not_reported_delivered() {
+fn a_full_inbox_still_invites_and_a_foreign_uid_is_refused() {
     let srv = start();
     for who in ["bob", "carol"] {
         propfind_as(&srv, who, &format!("/{who}/"), "0", &[(DAV, "displayname")]).expect(207);
@@ -666,8 +666,10 @@ fn refused_deliveries_are_not_reported_delivered() {
     let body = meeting("r1", "Clash", "alice", &["bob", "carol"]);
     put_as(&srv, "alice", "/alice/home/r1.ics", &body).expect(201);
     let stored = String::from_utf8(srv.read("alice/home/r1.ics")).unwrap();
+    // A full inbox stores no new message, but the invitation still
+    // reaches his calendar.
     assert!(
-        attendee_line(&stored, "bob").contains("SCHEDULE-STATUS=5.1"),
+        attendee_line(&stored, "bob").contains("SCHEDULE-STATUS=1.2"),
         "{stored}"
     );
     assert!(
@@ -675,7 +677,8 @@ fn refused_deliveries_are_not_reported_delivered() {
         "{stored}"
     );
     assert_eq!(std::fs::read_dir(&full).unwrap().count(), 1000);
-    assert!(copy_of(&srv, "bob", "r1").is_none());
+    let (_, copy) = copy_of(&srv, "bob", "r1").unwrap();
+    assert!(copy.contains("SUMMARY:Clash"), "{copy}");
     let (_, copy) = copy_of(&srv, "carol", "r1").unwrap();
     assert!(copy.contains("SUMMARY:Hers"), "{copy}");
     assert!(inbox(&srv, "carol").is_empty());
