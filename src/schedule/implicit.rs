@@ -2,7 +2,8 @@
 //! event sends. The organizer's writes deliver REQUESTs (and CANCELs) to
 //! the attendees, each a message in his inbox and his own copy in his
 //! calendar; an attendee's change of his PARTSTAT, or his DELETE, sends a
-//! REPLY that updates the organizer's copy. Only requests of clients come
+//! REPLY that updates the organizer's copy, and from it the answers shown
+//! in the other local attendees' copies. Only requests of clients come
 //! here, never the watcher's findings: a file written on disk (khal, git,
 //! a restore from backup) is not an act of its user, may be replayed many
 //! times, and must not mail or rewrite other users' calendars by itself.
@@ -583,7 +584,85 @@ impl Scheduler {
         }
         let home = self.store.home_dir(organizer)?;
         Inbox::in_home(&home).deliver(reply.as_bytes())?;
+        if let Some((now, _)) = rewrite::read(&cal, &name)? {
+            let replier = itip::facts(reply)
+                .attendees
+                .first()
+                .map(|a| a.address.clone());
+            self.share_answers(
+                organizer,
+                organizer_address,
+                &now,
+                replier.as_deref(),
+                &name,
+            );
+        }
         Ok(true)
+    }
+
+    /// After a reply is applied to the organizer's copy (`org_text`), the
+    /// other local attendees' copies get everyone's answers but their own
+    /// (RFC 6638 §3.2.2 lets the server keep attendee copies current).
+    /// Quiet: no inbox message, nothing sent outside. Bounded by the
+    /// event's local attendees (at most [`MAX_ATTENDEES`]).
+    fn share_answers(
+        &self,
+        organizer: &str,
+        organizer_address: &str,
+        org_text: &str,
+        replier: Option<&str>,
+        hint: &str,
+    ) {
+        let f = itip::facts(org_text);
+        let replier = replier.and_then(|r| self.user_of(r));
+        let mut users: Vec<String> = Vec::new();
+        for a in f
+            .attendees
+            .iter()
+            .filter(|a| a.by_server)
+            .take(MAX_ATTENDEES)
+        {
+            let Some(u) = self.user_of(&a.address) else {
+                continue;
+            };
+            if u != organizer && Some(&u) != replier.as_ref() && !users.contains(&u) {
+                users.push(u);
+            }
+        }
+        for batch in users.chunks(PARALLEL) {
+            std::thread::scope(|scope| {
+                for u in batch {
+                    let uid = &f.uid;
+                    scope.spawn(move || {
+                        let done = self.take_answers(u, organizer_address, org_text, uid, hint);
+                        if let Err(e) = done {
+                            tracing::warn!("scheduling: answers to {u}'s copy failed: {e}");
+                        }
+                    });
+                }
+            });
+        }
+    }
+
+    /// `user`'s copy of the organizer's event with the others' answers of
+    /// `org_text`, his own kept; through the conditional rewrite, so an
+    /// edit of his made meanwhile is kept too.
+    fn take_answers(
+        &self,
+        user: &str,
+        organizer_address: &str,
+        org_text: &str,
+        uid: &str,
+        hint: &str,
+    ) -> Result<(), StoreError> {
+        let Some((cal, name, text, etag)) = self.find_copy(user, uid, hint)? else {
+            return Ok(());
+        };
+        rewrite::rewrite(&cal, &name, Some((text, etag)), |mine| {
+            let mine = mine.filter(|m| organized_by(m, organizer_address))?;
+            itip::others_answers(mine, org_text, |a| !self.mine(user, a))
+        })?;
+        Ok(())
     }
 
     /// The user's object of this UID in any of his own calendars: a lookup

@@ -522,6 +522,42 @@ pub fn apply_reply(organizer_text: &str, reply_text: &str) -> Option<String> {
     Some(cal.text())
 }
 
+/// An attendee's copy with the answers of the organizer's copy: the
+/// PARTSTAT of each attendee that `take` accepts (everyone but the copy's
+/// own attendee, whose answer is his) is set from `organizer_text`. None
+/// when nothing changes, so an unchanged copy is not written again.
+pub fn others_answers(
+    copy: &str,
+    organizer_text: &str,
+    take: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let org = Cal::parse(organizer_text);
+    let answers: Vec<(String, String)> = org
+        .attendee_lines()
+        .into_iter()
+        .filter_map(|i| {
+            let l = &org.lines[i];
+            Some((l.value.clone(), l.param("PARTSTAT")?.to_string()))
+        })
+        .collect();
+    let mut cal = Cal::parse(copy);
+    let mut changed = false;
+    for i in cal.attendee_lines() {
+        let l = &mut cal.lines[i];
+        if !take(&l.value) {
+            continue;
+        }
+        let Some((_, p)) = answers.iter().find(|(a, _)| same_address(a, &l.value)) else {
+            continue;
+        };
+        if l.param("PARTSTAT") != Some(p.as_str()) {
+            l.set_param("PARTSTAT", Some(p));
+            changed = true;
+        }
+    }
+    changed.then(|| cal.text())
+}
+
 /// The organizer's new text with the answers his stored copy holds: the
 /// PARTSTAT and SCHEDULE-STATUS of each attendee that `keep` accepts are
 /// taken from `stored`, so an update made on a version read before a

@@ -719,3 +719,47 @@ fn calendars_advertise_the_attendee_bound_they_enforce() {
     let at = meeting("at", "At", "alice", &refs[1..]);
     put_as(&srv, "alice", "/alice/home/at.ics", &at).expect(201);
 }
+
+/// The answer of the attendee whose ATTENDEE line this is.
+fn partstat(text: &str, who: &str) -> String {
+    let line = attendee_line(text, who);
+    let p = line.split(';').find_map(|p| p.strip_prefix("PARTSTAT="));
+    p.unwrap_or("").split(':').next().unwrap().to_string()
+}
+
+/// A user's answer, changed in his copy by a PUT of his.
+fn answer(srv: &Server, user: &str, uid: &str, partstat: &str) {
+    let (path, copy) = copy_of(srv, user, uid).unwrap();
+    let line = attendee_line(&copy, user);
+    let answered = copy.replace(&line, &line.replace("NEEDS-ACTION", partstat));
+    put_as(srv, user, &format!("/{path}"), &answered).expect(204);
+}
+
+#[test]
+fn a_reply_shows_in_the_other_attendees_copies() {
+    let srv = start();
+    for who in ["bob", "carol"] {
+        propfind_as(&srv, who, &format!("/{who}/"), "0", &[(DAV, "displayname")]).expect(207);
+    }
+    let body = meeting("f1", "Fan", "alice", &["bob", "carol"]);
+    put_as(&srv, "alice", "/alice/home/f1.ics", &body).expect(201);
+    let carol_inbox = inbox(&srv, "carol").len();
+
+    answer(&srv, "bob", "f1", "ACCEPTED");
+    let (_, carol_copy) = copy_of(&srv, "carol", "f1").unwrap();
+    assert_eq!(partstat(&carol_copy, "bob"), "ACCEPTED", "{carol_copy}");
+    assert_eq!(partstat(&carol_copy, "carol"), "NEEDS-ACTION");
+    assert!(
+        !carol_copy.contains("SCHEDULE-STATUS"),
+        "an attendee's copy has no delivery statuses: {carol_copy}"
+    );
+    assert_eq!(inbox(&srv, "carol").len(), carol_inbox, "no message for it");
+
+    answer(&srv, "carol", "f1", "DECLINED");
+    let (_, bob_copy) = copy_of(&srv, "bob", "f1").unwrap();
+    assert_eq!(partstat(&bob_copy, "carol"), "DECLINED", "{bob_copy}");
+    assert_eq!(partstat(&bob_copy, "bob"), "ACCEPTED");
+    let stored = String::from_utf8(srv.read("alice/home/f1.ics")).unwrap();
+    assert_eq!(partstat(&stored, "bob"), "ACCEPTED");
+    assert_eq!(partstat(&stored, "carol"), "DECLINED");
+}
