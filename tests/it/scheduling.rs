@@ -763,3 +763,48 @@ fn a_reply_shows_in_the_other_attendees_copies() {
     assert_eq!(partstat(&stored, "bob"), "ACCEPTED");
     assert_eq!(partstat(&stored, "carol"), "DECLINED");
 }
+
+/// RFC 6638 §3.1: a sharee who moves or deletes the owner's meeting
+/// through his view schedules as the owner, the calendar's organizer.
+#[test]
+fn a_sharee_moving_and_deleting_the_owners_meeting_updates_and_cancels() {
+    let srv = start();
+    let settings = srv.file("alice/home/.calendar.toml");
+    let old = std::fs::read_to_string(&settings).unwrap_or_default();
+    std::fs::write(&settings, format!("{old}\n[share]\nbob = \"read-write\"\n")).unwrap();
+    propfind_as(&srv, "carol", "/carol/", "0", &[(DAV, "displayname")]).expect(207);
+    let body = meeting("v2", "Sync", "alice", &["carol"]);
+    put_as(&srv, "alice", "/alice/home/v2.ics", &body).expect(201);
+    assert_eq!(inbox(&srv, "carol").len(), 1);
+    let view = "/bob/alice--home/v2.ics";
+    assert!(wait_until(10, || as_user(&srv, "bob", "GET", view)
+        .fetch()
+        .status
+        == 200));
+
+    // Bob moves it an hour later through his view.
+    let stored = String::from_utf8(srv.read("alice/home/v2.ics")).unwrap();
+    let moved = stored
+        .replace("DTSTART:20260310T100000Z", "DTSTART:20260310T110000Z")
+        .replace("DTEND:20260310T110000Z", "DTEND:20260310T120000Z");
+    let r = put_as(&srv, "bob", view, &moved);
+    assert_eq!(r.status, 204, "{}", r.text());
+    let (_, carol_copy) = copy_of(&srv, "carol", "v2").unwrap();
+    assert!(
+        carol_copy.contains("DTSTART:20260310T110000Z"),
+        "{carol_copy}"
+    );
+    let msgs = inbox(&srv, "carol");
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert!(msgs[1].contains("METHOD:REQUEST"));
+    assert!(msgs[1].contains(":mailto:alice@example.org"), "{}", msgs[1]);
+    assert!(!msgs[1].contains("bob"), "from alice, not bob: {}", msgs[1]);
+
+    // Bob deletes it through his view: cancelled for carol.
+    as_user(&srv, "bob", "DELETE", view).fetch().expect(204);
+    let (_, carol_copy) = copy_of(&srv, "carol", "v2").unwrap();
+    assert!(carol_copy.contains("STATUS:CANCELLED"), "{carol_copy}");
+    let msgs = inbox(&srv, "carol");
+    assert_eq!(msgs.len(), 3);
+    assert!(msgs[2].contains("METHOD:CANCEL"));
+}
