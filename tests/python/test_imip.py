@@ -342,6 +342,10 @@ def test_a_mailed_reply_updates_the_organizers_copy(invited):
     assert "PARTSTAT=ACCEPTED" in attendee_line(on_disk, CAROL)
     # Only the replier's answer changes.
     assert attendee_line(on_disk, f"bob@{DOMAIN}") == before_other
+    # Bob, attending inside, sees carol's answer in his copy; his own stays.
+    bob_copy = file_of(server, "bob", uid).read_text()
+    assert "PARTSTAT=ACCEPTED" in attendee_line(bob_copy, CAROL), bob_copy
+    assert "PARTSTAT=NEEDS-ACTION" in attendee_line(bob_copy, f"bob@{DOMAIN}"), bob_copy
     # The organizer's scheduling inbox has the REPLY, as for a local answer.
     inbox = [p.read_text() for p in (server.data_dir / "alice" / ".inbox").glob("*.ics")]
     assert any("METHOD:REPLY" in t and "carol@elsewhere.net" in t for t in inbox), inbox
