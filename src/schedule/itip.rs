@@ -716,4 +716,26 @@ mod tests {
         assert_eq!(x.matches("STATUS:CANCELLED").count(), 1);
         assert!(crate::ical::inspect(x.as_bytes()).is_ok());
     }
+
+    /// Carol's copy takes bob's answer from the organizer's and keeps her
+    /// own; a copy already current is not rewritten.
+    #[test]
+    fn others_answers_keep_the_own() {
+        let org = EVENT
+            .replace("PARTSTAT=NEEDS-ACTION;RSVP", "PARTSTAT=ACCEPTED;RSVP")
+            .replace(
+                "ATTENDEE:mailto:carol",
+                "ATTENDEE;PARTSTAT=DECLINED:mailto:carol",
+            );
+        let carol = "mailto:carol@example.org";
+        let mine = attendee_copy(EVENT, None, carol);
+        let now = others_answers(&mine, &org, |a| !same_address(a, carol)).unwrap();
+        let f = facts(&now);
+        assert_eq!(
+            f.attendee("mailto:bob@example.org").unwrap().partstat,
+            "ACCEPTED"
+        );
+        assert_eq!(f.attendee(carol).unwrap().partstat, "NEEDS-ACTION");
+        assert!(others_answers(&now, &org, |a| !same_address(a, carol)).is_none());
+    }
 }
