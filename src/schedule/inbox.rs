@@ -23,6 +23,10 @@ pub const MAX_MESSAGES: usize = 1000;
 /// The inbox directory's name in a home.
 pub const INBOX_DIR: &str = ".inbox";
 
+/// The outbox's URL name in a home: it has no directory, but no collection
+/// may take the name either (collection names never start with `.`).
+pub const OUTBOX: &str = ".outbox";
+
 /// One user's inbox.
 pub struct Inbox {
     dir: PathBuf,

@@ -18,10 +18,7 @@ use crate::http::error::{Condition, DavError, DavResult};
 use crate::http::method::DavMethod;
 use crate::http::props::PropRequest;
 use crate::http::request::{Reply, Request, ICALENDAR};
-use crate::schedule::inbox::{Inbox, Item, INBOX_DIR};
-
-/// The outbox's URL name in a home (it has no directory).
-pub const OUTBOX: &str = ".outbox";
+use crate::schedule::inbox::{Inbox, Item, INBOX_DIR, OUTBOX};
 
 /// What a path names, if it is in the scheduling boxes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

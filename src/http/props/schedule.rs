@@ -73,7 +73,7 @@ declare! { ALL;
         name: "schedule-outbox-URL",
         kinds: &[Kind::Home],
         unlisted: &[],
-        get: |res, ctx| Ok(home_user(res).map(|u| box_href(ctx, u, crate::http::methods::schedule_box::OUTBOX))),
+        get: |res, ctx| Ok(home_user(res).map(|u| box_href(ctx, u, crate::schedule::inbox::OUTBOX))),
         write: Write::Protected,
     };
 }
