@@ -68,6 +68,43 @@ impl StateDir {
     }
 }
 
+/// A state file's contents, read again only when the file changed (inode,
+/// size or modification time), so an edit by the CLI is seen at the next use
+/// without a read per use. A missing file is read each time.
+pub struct Reloaded<T> {
+    loaded: parking_lot::Mutex<(Stamp, T)>,
+}
+
+/// What tells one version of a file from another.
+type Stamp = Option<(u64, u64, i64, i64)>;
+
+impl<T: Clone + Default> Reloaded<T> {
+    pub fn new() -> Self {
+        Reloaded {
+            loaded: parking_lot::Mutex::new((None, T::default())),
+        }
+    }
+
+    /// The contents of `path`: the last read, or `read()` when it changed.
+    pub fn get(&self, path: &Path, read: impl FnOnce() -> T) -> T {
+        use std::os::unix::fs::MetadataExt;
+        let stamp = fs::metadata(path)
+            .ok()
+            .map(|m| (m.ino(), m.len(), m.mtime(), m.mtime_nsec()));
+        let mut loaded = self.loaded.lock();
+        if loaded.0 != stamp || stamp.is_none() {
+            *loaded = (stamp, read());
+        }
+        loaded.1.clone()
+    }
+}
+
+impl<T: Clone + Default> Default for Reloaded<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The default state directory for a data directory: its sibling
 /// `<data>.state` (`/var/lib/davdir` → `/var/lib/davdir.state`), outside the
 /// tree users copy, and distinct for every data directory a test starts.

@@ -10,18 +10,16 @@
 //! per request; a revoked password has no hash, so nothing is remembered
 //! for it. The last-use time is written at most once a minute per password.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::verified::{Key, Verified};
 use super::{secret, AccountError};
-use crate::state_dir::StateDir;
+use crate::state_dir::{Reloaded, StateDir};
 
 const FILE: &str = "app-passwords.toml";
 const LOCK: &str = "app-passwords.lock";
@@ -60,13 +58,10 @@ struct Stored {
     passwords: Vec<Record>,
 }
 
-/// The file's identity: any replacement changes the inode.
-type Stamp = Option<(u64, u64, i64, i64)>;
-
 /// The app passwords of every user, as the server and the CLI see them.
 pub struct AppPasswords {
     dir: StateDir,
-    loaded: Mutex<(Stamp, Vec<Record>)>,
+    loaded: Reloaded<Vec<Record>>,
     verified: Verified,
 }
 
@@ -75,7 +70,7 @@ impl AppPasswords {
     pub fn open(dir: StateDir) -> AppPasswords {
         AppPasswords {
             dir,
-            loaded: Mutex::new((None, Vec::new())),
+            loaded: Reloaded::new(),
             verified: Verified::default(),
         }
     }
@@ -224,19 +219,13 @@ impl AppPasswords {
     /// as empty: a broken file must not keep revoked secrets working.
     fn current(&self) -> Vec<Record> {
         let path = self.path();
-        let stamp = stamp(&path);
-        let mut loaded = self.loaded.lock();
-        if loaded.0 != stamp || stamp.is_none() {
-            let records = match self.read_file() {
-                Ok(s) => s.passwords,
-                Err(e) => {
-                    tracing::warn!("app passwords unusable: {e}");
-                    Vec::new()
-                }
-            };
-            *loaded = (stamp, records);
-        }
-        loaded.1.clone()
+        self.loaded.get(&path, || match self.read_file() {
+            Ok(s) => s.passwords,
+            Err(e) => {
+                tracing::warn!("app passwords unusable: {e}");
+                Vec::new()
+            }
+        })
     }
 
     fn read_file(&self) -> Result<Stored, AccountError> {
@@ -298,11 +287,6 @@ fn check_label(label: &str) -> Result<(), AccountError> {
 
 fn stale(last_used: Option<u64>) -> bool {
     last_used.is_none_or(|t| unix_now().saturating_sub(t) >= TOUCH_EVERY)
-}
-
-fn stamp(path: &std::path::Path) -> Stamp {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.ino(), m.len(), m.mtime(), m.mtime_nsec()))
 }
 
 fn unix_now() -> u64 {

@@ -8,14 +8,12 @@
 //! identity (inode, size, mtime) changes, as for app passwords.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
-use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::AccountError;
-use crate::state_dir::StateDir;
+use crate::state_dir::{Reloaded, StateDir};
 
 const FILE: &str = "addresses.toml";
 const LOCK: &str = "addresses.lock";
@@ -33,14 +31,11 @@ struct Stored {
     addresses: BTreeMap<String, Vec<String>>,
 }
 
-/// The file's identity: any replacement changes the inode.
-type Stamp = Option<(u64, u64, i64, i64)>;
-
 /// Every user's addresses, as the server and the CLI see them.
 pub struct Addresses {
     dir: Option<StateDir>,
     domain: Option<String>,
-    loaded: Mutex<(Stamp, BTreeMap<String, Vec<String>>)>,
+    loaded: Reloaded<BTreeMap<String, Vec<String>>>,
 }
 
 impl Addresses {
@@ -52,7 +47,7 @@ impl Addresses {
             domain: domain
                 .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
                 .filter(|d| !d.is_empty()),
-            loaded: Mutex::new((None, BTreeMap::new())),
+            loaded: Reloaded::new(),
         }
     }
 
@@ -171,19 +166,13 @@ impl Addresses {
         let Some(path) = self.path() else {
             return BTreeMap::new();
         };
-        let stamp = stamp(&path);
-        let mut loaded = self.loaded.lock();
-        if loaded.0 != stamp || stamp.is_none() {
-            let table = match self.read_file() {
-                Ok(s) => s.addresses,
-                Err(e) => {
-                    tracing::warn!("calendar-user addresses unusable: {e}");
-                    BTreeMap::new()
-                }
-            };
-            *loaded = (stamp, table);
-        }
-        loaded.1.clone()
+        self.loaded.get(&path, || match self.read_file() {
+            Ok(s) => s.addresses,
+            Err(e) => {
+                tracing::warn!("calendar-user addresses unusable: {e}");
+                BTreeMap::new()
+            }
+        })
     }
 
     fn read_file(&self) -> Result<Stored, AccountError> {
@@ -258,11 +247,6 @@ pub fn check(address: &str) -> Result<String, AccountError> {
         }
         _ => Err(bad("not of the form name@domain.tld")),
     }
-}
-
-fn stamp(path: &std::path::Path) -> Stamp {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.ino(), m.len(), m.mtime(), m.mtime_nsec()))
 }
 
 #[cfg(test)]
